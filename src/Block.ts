@@ -1,0 +1,100 @@
+/**
+ * A block: header and transactions, plus the merkle root computation that
+ * ties them together.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as BlockHeader from "./BlockHeader.js"
+import { ByteReader } from "./internal/ByteReader.js"
+import { ByteWriter } from "./internal/ByteWriter.js"
+import { sha256d } from "./Hash.js"
+import * as Transaction from "./Transaction.js"
+
+/**
+ * A full block.
+ *
+ * @since 0.1.0
+ */
+export const Block = Schema.Struct({
+  header: BlockHeader.BlockHeader,
+  transactions: Schema.Array(Transaction.Transaction)
+}).annotations({ identifier: "Block" })
+
+/** @since 0.1.0 */
+export type Block = typeof Block.Type
+
+/** @internal */
+export const read = (r: ByteReader): Block => {
+  const header = BlockHeader.read(r)
+  const n = r.count(Number.MAX_SAFE_INTEGER, Transaction.MIN_SIZE, "transactions")
+  const transactions = new Array<Transaction.Transaction>(n)
+  for (let i = 0; i < n; i++) transactions[i] = Transaction.read(r)
+  return { header, transactions }
+}
+
+/** @internal */
+export const write = (w: ByteWriter, b: Block): void => {
+  BlockHeader.write(w, b.header)
+  w.compactSize(b.transactions.length)
+  for (const tx of b.transactions) Transaction.write(w, tx)
+}
+
+/**
+ * Serialized bytes (with witness data).
+ *
+ * @since 0.1.0
+ */
+export const toBytes = (b: Block): Uint8Array => {
+  const w = new ByteWriter(1024)
+  write(w, b)
+  return w.finish()
+}
+
+/**
+ * Decodes a whole serialized block; throws on malformed input or trailing bytes.
+ *
+ * @since 0.1.0
+ */
+export const fromBytes = (bytes: Uint8Array): Block => {
+  const r = new ByteReader(bytes)
+  const b = read(r)
+  r.done()
+  return b
+}
+
+/**
+ * The merkle root of a list of hashes (txids), duplicating the last hash of
+ * an odd level as Bitcoin does. The root of an empty list is all zeros.
+ *
+ * @since 0.1.0
+ */
+export const merkleRoot = (hashes: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (hashes.length === 0) return new Uint8Array(32)
+  let level = hashes.slice()
+  const pair = new Uint8Array(64)
+  while (level.length > 1) {
+    const next: Array<Uint8Array> = []
+    for (let i = 0; i < level.length; i += 2) {
+      pair.set(level[i]!, 0)
+      pair.set(level[i + 1] ?? level[i]!, 32)
+      next.push(sha256d(pair))
+    }
+    level = next
+  }
+  return level[0]!
+}
+
+/**
+ * The block hash (its header's hash).
+ *
+ * @since 0.1.0
+ */
+export const hash = (b: Block): Uint8Array => BlockHeader.hash(b.header)
+
+/**
+ * The merkle root computed from the block's transactions (compare with `header.merkleRoot`).
+ *
+ * @since 0.1.0
+ */
+export const computeMerkleRoot = (b: Block): Uint8Array => merkleRoot(b.transactions.map(Transaction.txid))

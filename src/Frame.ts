@@ -1,0 +1,295 @@
+/**
+ * Framing: the 24-byte header (magic, NUL-padded command, payload length,
+ * checksum) in front of every payload, and a streaming decoder from arbitrary
+ * byte chunks to messages.
+ *
+ * The decoder is "sans-I/O": `FrameDecoder.push` takes bytes and yields
+ * zero or more messages; `decodeStream` lifts it over an Effect `Stream`.
+ * Checks run cheapest first and before any allocation sized by the peer:
+ * frame length cap, magic, command well-formed, per-command cap (at the
+ * negotiated version), checksum, payload decode, no trailing bytes. A payload
+ * that arrives in one chunk is decoded in place (views, no copy); one that
+ * spans chunks is copied once into a buffer of its (already bounded) length.
+ *
+ * @since 0.1.0
+ */
+import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import type { ChainParams } from "./ChainParams.js"
+import { sha256d } from "./Hash.js"
+import { ByteReader } from "./internal/ByteReader.js"
+import { ByteWriter } from "./internal/ByteWriter.js"
+import * as Message from "./Message.js"
+import { WireError } from "./WireError.js"
+
+/** Size of the frame header. @since 0.1.0 */
+export const HEADER_SIZE = 24
+/** Width of the command field. @since 0.1.0 */
+export const COMMAND_SIZE = 12
+
+/**
+ * A decoded frame: the message, its command and its payload size in bytes.
+ *
+ * @since 0.1.0
+ */
+export interface Received {
+  readonly command: string
+  readonly payloadSize: number
+  readonly message: Message.NetworkMessage
+}
+
+/**
+ * Options of a frame decoder.
+ *
+ * @since 0.1.0
+ */
+export interface DecoderOptions {
+  /** The network's magic and frame cap. */
+  readonly params: Pick<ChainParams, "magic" | "maxMessageSize">
+  /**
+   * The protocol version in force, read before each message: it gates fields
+   * and per-command caps and changes once the handshake completes.
+   * Defaults to the current version.
+   */
+  readonly version?: () => number
+}
+
+const encodeCommand = (w: ByteWriter, command: string): void => {
+  if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
+  for (let i = 0; i < COMMAND_SIZE; i++) {
+    const c = i < command.length ? command.charCodeAt(i) : 0
+    if (i < command.length && (c < 0x20 || c > 0x7e)) throw new Error(`bad command: ${command}`)
+    w.u8(c)
+  }
+}
+
+/**
+ * Frames a raw payload under a command.
+ *
+ * @since 0.1.0
+ */
+export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Array): Uint8Array => {
+  const w = new ByteWriter(HEADER_SIZE + payload.length)
+  w.bytes(magic)
+  encodeCommand(w, command)
+  w.u32le(payload.length).bytes(sha256d(payload).subarray(0, 4)).bytes(payload)
+  return w.finish()
+}
+
+/**
+ * Encodes a message into a complete frame. Fails with `EncodeFailed` when a
+ * value cannot be represented on the wire.
+ *
+ * @since 0.1.0
+ */
+export const encodeEither = (
+  magic: Uint8Array,
+  message: Message.NetworkMessage,
+  ctx: Message.CodecContext = Message.defaultContext
+): Either.Either<Uint8Array, WireError> =>
+  Either.flatMap(Message.encodePayloadEither(message, ctx), (payload) => {
+    try {
+      return Either.right(encodeRaw(magic, Message.commandOf(message), payload))
+    } catch (e) {
+      return Either.left(new WireError({ reason: "EncodeFailed", command: Message.commandOf(message), detail: String(e) }))
+    }
+  })
+
+/**
+ * Encodes a message into a frame, throwing on values that cannot be encoded.
+ * Convenient for tests and fixtures; use `encodeEither` for untrusted values.
+ *
+ * @since 0.1.0
+ */
+export const encode = (
+  magic: Uint8Array,
+  message: Message.NetworkMessage,
+  ctx: Message.CodecContext = Message.defaultContext
+): Uint8Array => Either.getOrThrow(encodeEither(magic, message, ctx))
+
+/**
+ * The push-based frame decoder. Feed it chunks; it returns the messages they
+ * complete. After an error it stays failed: a byte stream cannot be
+ * resynchronised once a frame is wrong.
+ *
+ * @since 0.1.0
+ */
+export class FrameDecoder {
+  private readonly magic: Uint8Array
+  private readonly maxMessageSize: number
+  private readonly version: () => number
+  private chunks: Array<Uint8Array> = []
+  private head = 0
+  private buffered = 0
+  private command: string | undefined = undefined
+  private length = 0
+  private readonly checksum = new Uint8Array(4)
+  private failed: WireError | undefined = undefined
+
+  constructor(options: DecoderOptions) {
+    this.magic = options.params.magic
+    this.maxMessageSize = options.params.maxMessageSize
+    this.version = options.version ?? (() => Message.defaultContext.version)
+  }
+
+  /** Bytes received but not yet part of a decoded message. */
+  get bufferedBytes(): number {
+    return this.buffered
+  }
+
+  /**
+   * Adds a chunk; appends every completed message to `out`. Returns the error
+   * that ends the stream, if any (messages completed before it are in `out`).
+   */
+  push(chunk: Uint8Array, out: Array<Received>): WireError | undefined {
+    if (this.failed !== undefined) return this.failed
+    if (chunk.length > 0) {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
+    }
+    for (;;) {
+      if (this.command === undefined) {
+        if (this.buffered < HEADER_SIZE) return undefined
+        const error = this.readHeader(this.take(HEADER_SIZE))
+        if (error !== undefined) return (this.failed = error)
+      }
+      if (this.buffered < this.length) return undefined
+      const command = this.command!
+      const payload = this.take(this.length)
+      this.command = undefined
+      const sum = sha256d(payload)
+      const c = this.checksum
+      if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
+        return (this.failed = new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
+      }
+      const decoded = Message.decodePayloadEither(command, payload, { version: this.version() })
+      if (Either.isLeft(decoded)) return (this.failed = decoded.left)
+      out.push({ command, payloadSize: payload.length, message: decoded.right })
+    }
+  }
+
+  private readHeader(h: Uint8Array): WireError | undefined {
+    const r = new ByteReader(h)
+    const magic = r.bytesView(4)
+    const commandBytes = r.bytesView(COMMAND_SIZE)
+    const length = r.u32le()
+    const checksum = r.bytesView(4)
+    if (length > this.maxMessageSize) {
+      return new WireError({ reason: "OversizedFrame", expected: this.maxMessageSize, actual: length })
+    }
+    const m = this.magic
+    if (magic[0] !== m[0] || magic[1] !== m[1] || magic[2] !== m[2] || magic[3] !== m[3]) {
+      return new WireError({ reason: "BadMagic", expected: hex(m), actual: hex(magic) })
+    }
+    const command = parseCommand(commandBytes)
+    if (command === undefined) return new WireError({ reason: "BadCommand", actual: hex(commandBytes) })
+    const cap = Message.maxPayload(command, this.version())
+    if (cap !== undefined && length > cap) {
+      return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: length })
+    }
+    this.command = command
+    this.length = length
+    this.checksum.set(checksum)
+    return undefined
+  }
+
+  /** Takes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
+  private take(n: number): Uint8Array {
+    this.buffered -= n
+    const first = this.chunks[0]
+    if (n === 0) return EMPTY
+    if (first !== undefined && first.length - this.head >= n) {
+      const view = first.subarray(this.head, this.head + n)
+      this.head += n
+      if (this.head === first.length) {
+        this.chunks.shift()
+        this.head = 0
+      }
+      return view
+    }
+    const out = new Uint8Array(n)
+    let filled = 0
+    while (filled < n) {
+      const c = this.chunks[0]!
+      const take = Math.min(c.length - this.head, n - filled)
+      out.set(c.subarray(this.head, this.head + take), filled)
+      filled += take
+      this.head += take
+      if (this.head === c.length) {
+        this.chunks.shift()
+        this.head = 0
+      }
+    }
+    return out
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
+
+/** Printable ASCII then NUL padding only; at least one character. */
+const parseCommand = (b: Uint8Array): string | undefined => {
+  let end = 0
+  while (end < b.length && b[end] !== 0) {
+    const c = b[end]!
+    if (c < 0x20 || c > 0x7e) return undefined
+    end++
+  }
+  if (end === 0) return undefined
+  for (let i = end; i < b.length; i++) if (b[i] !== 0) return undefined
+  return String.fromCharCode.apply(null, b.subarray(0, end) as unknown as Array<number>)
+}
+
+/**
+ * Decodes a whole buffer that holds exactly one frame.
+ *
+ * @since 0.1.0
+ */
+export const decodeOne = (
+  bytes: Uint8Array,
+  options: DecoderOptions
+): Either.Either<Received, WireError> => {
+  const out: Array<Received> = []
+  const decoder = new FrameDecoder(options)
+  const error = decoder.push(bytes, out)
+  if (error !== undefined) return Either.left(error)
+  if (out.length !== 1 || decoder.bufferedBytes !== 0) {
+    return Either.left(new WireError({ reason: "Truncated", detail: `expected one whole frame, got ${out.length} and ${decoder.bufferedBytes} extra bytes` }))
+  }
+  return Either.right(out[0]!)
+}
+
+/**
+ * Lifts the frame decoder over a byte stream: chunks of any size in,
+ * messages out. The stream fails with `WireError` at the first bad frame,
+ * after emitting every message before it.
+ *
+ * @since 0.1.0
+ */
+export const decodeStream = (options: DecoderOptions) =>
+<E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Received, E | WireError, R> =>
+  Stream.pipeThroughChannel(
+    self,
+    Channel.suspend(() => {
+      const decoder = new FrameDecoder(options)
+      const loop: Channel.Channel<Chunk.Chunk<Received>, Chunk.Chunk<Uint8Array>, E | WireError, E, void, unknown> =
+        Channel.readWithCause({
+          onInput: (input: Chunk.Chunk<Uint8Array>) => {
+            const out: Array<Received> = []
+            let error: WireError | undefined
+            for (const chunk of input) {
+              error = decoder.push(chunk, out)
+              if (error !== undefined) break
+            }
+            const next = error === undefined ? loop : Channel.fail(error)
+            return out.length === 0 ? next : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), next)
+          },
+          onFailure: Channel.failCause,
+          onDone: () => Channel.void
+        })
+      return loop
+    })
+  )

@@ -1,0 +1,19 @@
+/**
+ * effect-bitcoin-p2p: Bitcoin-family peer-to-peer networking on Effect.
+ *
+ * @since 0.1.0
+ */
+export * as Block from "./Block.js"
+export * as BlockHeader from "./BlockHeader.js"
+export * as ChainParams from "./ChainParams.js"
+export * as Frame from "./Frame.js"
+export * as Hash from "./Hash.js"
+export * as InvVector from "./InvVector.js"
+export * as Magic from "./Magic.js"
+export * as Message from "./Message.js"
+export * as NetAddress from "./NetAddress.js"
+export * as ProtocolVersion from "./ProtocolVersion.js"
+export * as ServiceFlags from "./ServiceFlags.js"
+export * as Transaction from "./Transaction.js"
+export * as Wire from "./Wire.js"
+export * as WireError from "./WireError.js"

@@ -1,0 +1,164 @@
+import { DecodeFailure } from "./DecodeFailure.js"
+
+const textDecoder = new TextDecoder("utf-8", { fatal: false })
+
+/**
+ * A cursor over a byte view. Every read checks the remaining length first, so a
+ * lying length field can never make us read past the payload or allocate
+ * beyond it. Byte fields are returned as `subarray` views, not copies.
+ *
+ * @internal
+ */
+export class ByteReader {
+  offset: number
+  readonly end: number
+  private readonly view: DataView
+
+  constructor(readonly bytes: Uint8Array, offset = 0, end = bytes.length) {
+    this.offset = offset
+    this.end = end
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  get remaining(): number {
+    return this.end - this.offset
+  }
+
+  private need(n: number, what: string): void {
+    if (this.end - this.offset < n) {
+      throw new DecodeFailure("Truncated", `${what}: need ${n} bytes, have ${this.end - this.offset}`)
+    }
+  }
+
+  u8(): number {
+    this.need(1, "u8")
+    return this.bytes[this.offset++]!
+  }
+
+  bool(): boolean {
+    return this.u8() !== 0
+  }
+
+  u16le(): number {
+    this.need(2, "u16")
+    const v = this.view.getUint16(this.offset, true)
+    this.offset += 2
+    return v
+  }
+
+  u16be(): number {
+    this.need(2, "u16")
+    const v = this.view.getUint16(this.offset, false)
+    this.offset += 2
+    return v
+  }
+
+  u32le(): number {
+    this.need(4, "u32")
+    const v = this.view.getUint32(this.offset, true)
+    this.offset += 4
+    return v
+  }
+
+  i32le(): number {
+    this.need(4, "i32")
+    const v = this.view.getInt32(this.offset, true)
+    this.offset += 4
+    return v
+  }
+
+  /** 48-bit little-endian unsigned integer (BIP-0152 short ids); fits a JS number. */
+  u48le(): number {
+    this.need(6, "u48")
+    const lo = this.view.getUint32(this.offset, true)
+    const hi = this.view.getUint16(this.offset + 4, true)
+    this.offset += 6
+    return hi * 0x1_0000_0000 + lo
+  }
+
+  u64le(): bigint {
+    this.need(8, "u64")
+    const v = this.view.getBigUint64(this.offset, true)
+    this.offset += 8
+    return v
+  }
+
+  i64le(): bigint {
+    this.need(8, "i64")
+    const v = this.view.getBigInt64(this.offset, true)
+    this.offset += 8
+    return v
+  }
+
+  /** A view of the next `n` bytes (no copy). */
+  bytesView(n: number, what = "bytes"): Uint8Array {
+    this.need(n, what)
+    const v = this.bytes.subarray(this.offset, this.offset + n)
+    this.offset += n
+    return v
+  }
+
+  hash(): Uint8Array {
+    return this.bytesView(32, "hash")
+  }
+
+  /** Bitcoin's CompactSize, rejecting non-canonical (over-long) encodings. */
+  compactSize(): number {
+    const first = this.u8()
+    if (first < 0xfd) return first
+    if (first === 0xfd) {
+      const v = this.u16le()
+      if (v < 0xfd) throw new DecodeFailure("NonCanonicalCompactSize", `0xfd prefix for ${v}`)
+      return v
+    }
+    if (first === 0xfe) {
+      const v = this.u32le()
+      if (v <= 0xffff) throw new DecodeFailure("NonCanonicalCompactSize", `0xfe prefix for ${v}`)
+      return v
+    }
+    const v = this.u64le()
+    if (v <= 0xffff_ffffn) throw new DecodeFailure("NonCanonicalCompactSize", `0xff prefix for ${v}`)
+    // Nothing in the protocol may count past 2^32; refuse rather than lose precision.
+    throw new DecodeFailure("CountTooLarge", `compact size ${v} exceeds 2^32`)
+  }
+
+  /**
+   * A list length, bounded twice before anything is allocated: by the protocol's
+   * cap and by the bytes actually left (each element takes at least `minItemSize`).
+   */
+  count(max: number, minItemSize: number, what: string): number {
+    const n = this.compactSize()
+    if (n > max) throw new DecodeFailure("CountTooLarge", `${what}: ${n} > ${max}`)
+    if (n * minItemSize > this.remaining) {
+      throw new DecodeFailure("Truncated", `${what}: ${n} items need ${n * minItemSize} bytes, have ${this.remaining}`)
+    }
+    return n
+  }
+
+  /** CompactSize-prefixed bytes, length capped at `max` before the view is taken. */
+  varBytes(max: number, what = "var bytes"): Uint8Array {
+    const n = this.compactSize()
+    if (n > max) throw new DecodeFailure("LengthTooLarge", `${what}: ${n} > ${max}`)
+    return this.bytesView(n, what)
+  }
+
+  /** CompactSize-prefixed string, decoded as UTF-8 (invalid sequences become U+FFFD). */
+  varString(max: number, what = "var string"): string {
+    const b = this.varBytes(max, what)
+    if (b.length === 0) return ""
+    // Fast path for short ASCII, the common case for commands and user agents.
+    if (b.length <= 64) {
+      let ascii = true
+      for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) { ascii = false; break }
+      if (ascii) return String.fromCharCode.apply(null, b as unknown as Array<number>)
+    }
+    return textDecoder.decode(b)
+  }
+
+  /** Fails unless the whole payload was consumed. */
+  done(): void {
+    if (this.offset !== this.end) {
+      throw new DecodeFailure("TrailingBytes", `${this.end - this.offset} bytes left after decoding`)
+    }
+  }
+}
