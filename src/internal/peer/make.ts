@@ -1,0 +1,695 @@
+import type * as Socket from "@effect/platform/Socket"
+import { CloseEvent } from "@effect/platform/Socket"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Mailbox from "effect/Mailbox"
+import * as Queue from "effect/Queue"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as BlockHeader from "../../BlockHeader.js"
+import { DisconnectReason, PeerError, type ViolationRule } from "../../DisconnectReason.js"
+import * as Frame from "../../Frame.js"
+import * as Hash from "../../Hash.js"
+import * as InvVector from "../../InvVector.js"
+import * as Message from "../../Message.js"
+import * as NetAddress from "../../NetAddress.js"
+import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats } from "../../Peer.js"
+import * as PeerConfig from "../../PeerConfig.js"
+import * as ProtocolVersion from "../../ProtocolVersion.js"
+import * as Transaction from "../../Transaction.js"
+import { BoundedSet, inventoryKey } from "./BoundedSet.js"
+import { StallTable } from "./StallTable.js"
+import { Subscribers } from "./Subscribers.js"
+
+
+let nextId = 1
+
+const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
+
+/** Messages a remote may send between its `version` and its `verack`. */
+const PRE_VERACK = new Set<string>(["Version", "Verack", "WtxidRelay", "SendAddrV2", "Unknown"])
+
+interface Outgoing {
+  readonly frame: Uint8Array
+  readonly command: string
+  /** Replies the remote owes (getdata: one per item); 0 when none. */
+  readonly expects: number
+  readonly waiter: Deferred.Deferred<void, PeerError> | undefined
+}
+
+interface Waiter {
+  readonly match: (m: Message.NetworkMessage) => unknown
+  readonly deferred: Deferred.Deferred<unknown, PeerError>
+}
+
+const bump = (table: Map<string, { messages: number; bytes: number }>, command: string, bytes: number): void => {
+  const c = table.get(command)
+  if (c === undefined) table.set(command, { messages: 1, bytes })
+  else {
+    c.messages++
+    c.bytes += bytes
+  }
+}
+
+const randomU64 = Effect.zipWith(
+  Random.nextIntBetween(0, 0x1_0000_0000),
+  Random.nextIntBetween(0, 0x1_0000_0000),
+  (hi, lo) => (BigInt(hi) << 32n) | BigInt(lo)
+)
+
+export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<Peer, PeerError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const config = PeerConfig.make(options.config)
+    const params = config.params
+    const id = nextId++
+    const direction = options.direction
+    const remoteAddress = options.remote ?? ZERO_ADDRESS
+    const remote = NetAddress.toString(remoteAddress)
+    const clock = yield* Effect.clock
+    const now = () => clock.unsafeCurrentTimeMillis()
+
+    const outerScope = yield* Effect.scope
+    const peerScope = yield* Scope.fork(outerScope, ExecutionStrategy.sequential)
+
+    // --- state, owned by this peer's fibers (JS is single-threaded; no locks needed) ---
+    let reason: DisconnectReason | undefined
+    let negotiatedVersion = 0
+    let handshake: HandshakeInfo | undefined
+    let versionReceived = false
+    let verackReceived = false
+    let remoteWantsHeaders = false
+    let remoteWantsAddrV2 = false
+    let remoteWantsWtxid = false
+    let remoteFeeFilter: bigint | undefined
+    let lastBlock = 0
+    const connectedAt = now()
+    let lastSend: number | undefined
+    let lastReceive: number | undefined
+    let bytesSent = 0
+    let bytesReceived = 0
+    const sent = new Map<string, { messages: number; bytes: number }>()
+    const received = new Map<string, { messages: number; bytes: number }>()
+    let lastPingMillis: number | undefined
+    let minPingMillis: number | undefined
+    let queuedBytes = 0
+    let inFlight: ReadonlyArray<Outgoing> = []
+    let pendingPing: { nonce: bigint; sentAt: number; deferred: Deferred.Deferred<number, PeerError> } | undefined
+    let lastGetBlocks: string | undefined
+    let lastGetHeaders: string | undefined
+    let pendingInventory: Array<InvVector.InvVector> = []
+    let socketOpen = false
+
+    const knownInventory = new BoundedSet<string>(config.knownInventorySize)
+    const knownAddresses = new BoundedSet<string>(config.knownInventorySize)
+    const stalls = new StallTable(config.stallRules)
+    const subscribers = new Subscribers()
+    const waiters = new Set<Waiter>()
+    const outbound = yield* Queue.unbounded<Outgoing>()
+    const disconnected = yield* Deferred.make<DisconnectReason>()
+    const closed = yield* Deferred.make<DisconnectReason>()
+    const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
+    const runEnded = yield* Deferred.make<void>()
+    const ourNonce = yield* randomU64
+    const recentNonces = config.nonceRegistry
+    recentNonces.add(ourNonce)
+
+    const codecVersion = () => (negotiatedVersion === 0 ? config.protocolVersion : negotiatedVersion)
+    const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
+
+    /** Records the first reason; everything else follows from `disconnected` completing. */
+    const disconnectNow = (r: DisconnectReason): void => {
+      if (reason !== undefined) return
+      reason = r
+      Deferred.unsafeDone(disconnected, Exit.succeed(r))
+      Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
+    }
+    const violation = (rule: ViolationRule, detail: string) => disconnectNow(DisconnectReason.ProtocolViolation({ rule, detail }))
+
+    // --- writing ---
+
+    /** Encodes and queues synchronously; returns the error instead of failing so the reader can use it too. */
+    const enqueue = (
+      message: Message.NetworkMessage,
+      waiter: Deferred.Deferred<void, PeerError> | undefined
+    ): PeerError | undefined => {
+      if (reason !== undefined) return disconnectedError(reason)
+      const encoded = Frame.encodeEither(params.magic, message, { version: codecVersion() })
+      if (Either.isLeft(encoded)) {
+        return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
+      }
+      const frame = encoded.right
+      if (queuedBytes + frame.length > config.maxQueuedBytes) {
+        if (config.queueOverflow === "disconnect") {
+          disconnectNow(DisconnectReason.QueueOverflow({ queuedBytes: queuedBytes + frame.length, limit: config.maxQueuedBytes }))
+          return disconnectedError(reason!)
+        }
+        return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queuedBytes} bytes queued` })
+      }
+      queuedBytes += frame.length
+      const expects = message._tag === "GetData" ? message.inventory.length : 1
+      Queue.unsafeOffer(outbound, { frame, command: Message.commandOf(message), expects, waiter })
+      return undefined
+    }
+
+    const send = (message: Message.NetworkMessage): Effect.Effect<void, PeerError> =>
+      Effect.suspend(() => {
+        const error = enqueue(message, undefined)
+        return error === undefined ? Effect.void : Effect.fail(error)
+      })
+
+    const sendAndAwait = (message: Message.NetworkMessage): Effect.Effect<void, PeerError> =>
+      Effect.flatMap(Deferred.make<void, PeerError>(), (waiter) => {
+        const error = enqueue(message, waiter)
+        return error === undefined ? Deferred.await(waiter) : Effect.fail(error)
+      })
+
+    const write = yield* Scope.extend(socket.writer, outerScope)
+
+    const writer = Effect.gen(function*() {
+      for (;;) {
+        const batch = Chunk.toReadonlyArray(yield* Queue.takeBetween(outbound, 1, 256))
+        inFlight = batch
+        let size = 0
+        for (const o of batch) size += o.frame.length
+        let bytes: Uint8Array
+        if (batch.length === 1) bytes = batch[0]!.frame
+        else {
+          bytes = new Uint8Array(size)
+          let at = 0
+          for (const o of batch) {
+            bytes.set(o.frame, at)
+            at += o.frame.length
+          }
+        }
+        const result = yield* Effect.either(write(bytes))
+        if (Either.isLeft(result)) {
+          disconnectNow(DisconnectReason.SocketError({ cause: result.left }))
+          return
+        }
+        inFlight = []
+        const t = now()
+        queuedBytes -= size
+        bytesSent += size
+        lastSend = t
+        for (const o of batch) {
+          bump(sent, o.command, o.frame.length - Frame.HEADER_SIZE)
+          stalls.expect(o.command, t, o.expects)
+          if (o.waiter !== undefined) Deferred.unsafeDone(o.waiter, Exit.void)
+        }
+      }
+    })
+
+    // --- the handshake ---
+
+    const sendOrDisconnect = (m: Message.NetworkMessage): void => {
+      const error = enqueue(m, undefined)
+      if (error !== undefined && reason === undefined) {
+        disconnectNow(DisconnectReason.LocalRequest({ detail: `could not send ${Message.commandOf(m)}: ${error.message}` }))
+      }
+    }
+
+    const startHeight = yield* config.startHeight
+    const ourVersion = Message.Version.make({
+      version: config.protocolVersion,
+      services: config.services,
+      timestamp: BigInt(Math.floor(now() / 1000)),
+      addrRecv: remoteAddress,
+      addrFrom: { ...ZERO_ADDRESS, services: config.services },
+      nonce: ourNonce,
+      userAgent: PeerConfig.userAgent(config),
+      startHeight,
+      relay: config.relay
+    })
+
+    const onVersion = (v: Message.MessageOf<"Version">): void => {
+      if (versionReceived) return violation("DuplicateVersion", "second version message")
+      versionReceived = true
+      if (recentNonces.has(v.nonce)) return disconnectNow(DisconnectReason.SelfConnection())
+      if (v.version < config.minProtocolVersion) {
+        return disconnectNow(DisconnectReason.ObsoleteVersion({ version: v.version, minimum: config.minProtocolVersion }))
+      }
+      negotiatedVersion = Math.min(config.protocolVersion, v.version)
+      lastBlock = v.startHeight
+      handshake = {
+        version: v.version,
+        negotiatedVersion,
+        services: v.services,
+        userAgent: v.userAgent,
+        startHeight: v.startHeight,
+        relay: v.relay,
+        timeOffset: Number(v.timestamp) - Math.floor(now() / 1000),
+        nonce: v.nonce
+      }
+      if (direction === "inbound") sendOrDisconnect(ourVersion)
+      // BIP-0339 and BIP-0155: these go between version and verack.
+      if (config.announceWtxidRelay && ProtocolVersion.hasWtxidRelay(negotiatedVersion)) sendOrDisconnect(Message.WtxidRelay.make({}))
+      if (config.announceSendAddrV2) sendOrDisconnect(Message.SendAddrV2.make({}))
+      sendOrDisconnect(Message.Verack.make({}))
+    }
+
+    const onVerack = (): void => {
+      if (!versionReceived) return violation("VerackBeforeVersion", "verack before version")
+      if (verackReceived) return violation("DuplicateVerack", "second verack message")
+      verackReceived = true
+      if (config.announceSendHeaders && ProtocolVersion.hasSendHeaders(negotiatedVersion)) sendOrDisconnect(Message.SendHeaders.make({}))
+      if (config.feeFilter !== undefined && ProtocolVersion.hasFeeFilter(negotiatedVersion)) {
+        sendOrDisconnect(Message.FeeFilter.make({ feeRate: config.feeFilter }))
+      }
+      Deferred.unsafeDone(handshakeDone, Exit.succeed(handshake!))
+    }
+
+    // --- reading ---
+
+    /** Protocol duties for one received message; synchronous so the reader never waits on anyone. */
+    const onMessage = (r: Frame.Received, t: number): void => {
+      const m = r.message
+      bytesReceived += r.payloadSize + Frame.HEADER_SIZE
+      lastReceive = t
+      bump(received, r.command, r.payloadSize)
+      if (!verackReceived) {
+        if (!versionReceived && m._tag !== "Version" && m._tag !== "Unknown") {
+          return violation("MessageBeforeHandshake", `${r.command} before version`)
+        }
+        if (!PRE_VERACK.has(m._tag)) return violation("MessageBeforeHandshake", `${r.command} before verack`)
+      }
+      switch (m._tag) {
+        case "Version":
+          onVersion(m)
+          break
+        case "Verack":
+          onVerack()
+          break
+        case "WtxidRelay":
+        case "SendAddrV2":
+          if (verackReceived) return violation("FeatureAfterVerack", `${r.command} after verack`)
+          if (m._tag === "WtxidRelay") remoteWantsWtxid = true
+          else remoteWantsAddrV2 = true
+          break
+        case "SendHeaders":
+          remoteWantsHeaders = true
+          break
+        case "FeeFilter":
+          remoteFeeFilter = m.feeRate
+          break
+        case "Ping":
+          if (ProtocolVersion.hasPong(negotiatedVersion)) sendOrDisconnect(Message.Pong.make({ nonce: m.nonce }))
+          break
+        case "Pong":
+          if (pendingPing !== undefined && pendingPing.nonce === m.nonce) {
+            const rtt = t - pendingPing.sentAt
+            lastPingMillis = rtt
+            minPingMillis = minPingMillis === undefined ? rtt : Math.min(minPingMillis, rtt)
+            Deferred.unsafeDone(pendingPing.deferred, Exit.succeed(rtt))
+            pendingPing = undefined
+          }
+          break
+        case "Inv":
+          for (const v of m.inventory) knownInventory.add(inventoryKey(v.type, v.hash))
+          break
+        case "Addr":
+        case "AddrV2":
+          for (const a of m.addresses) knownAddresses.add(NetAddress.toString(a))
+          break
+      }
+      if (reason !== undefined) return
+      stalls.received(r.command, m._tag === "NotFound" ? m.inventory.length : 1)
+      for (const w of waiters) {
+        const matched = w.match(m)
+        if (matched !== undefined) {
+          waiters.delete(w)
+          Deferred.unsafeDone(w.deferred, Exit.succeed(matched))
+        }
+      }
+      subscribers.publish(m)
+    }
+
+    const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>()
+    const readSocket = socket.run((chunk) => void inbox.unsafeOffer(chunk), {
+      onOpen: Effect.sync(() => {
+        socketOpen = true
+      })
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        socketOpen = false
+      })),
+      Effect.ensuring(Deferred.done(runEnded, Exit.void)),
+      Mailbox.into(inbox)
+    )
+
+    const reader = Mailbox.toStream(inbox).pipe(
+      Frame.decodeStream({ params, version: codecVersion }),
+      Stream.runForEachChunk((chunk) =>
+        Effect.sync(() => {
+          const start = now()
+          for (const r of chunk) {
+            if (reason !== undefined) return
+            onMessage(r, start)
+          }
+          // Our own processing time must not count against the remote's stall deadlines.
+          stalls.extend(now() - start)
+        })
+      ),
+      Effect.matchCause({
+        onSuccess: () => disconnectNow(DisconnectReason.RemoteClosed()),
+        onFailure: (cause) => {
+          const error = Chunk.unsafeHead(Chunk.fromIterable(causeFailures(cause)))
+          if (error === undefined) return
+          if (error._tag === "WireError") disconnectNow(DisconnectReason.DecodeError({ error }))
+          else if (error.reason === "Close") disconnectNow(DisconnectReason.RemoteClosed())
+          else disconnectNow(DisconnectReason.SocketError({ cause: error }))
+        }
+      })
+    )
+
+    // --- timers (all durations and schedules come from config) ---
+
+    const handshakeTimer = Effect.sleep(config.handshakeTimeout).pipe(
+      Effect.zipRight(Effect.sync(() => {
+        if (!verackReceived) disconnectNow(DisconnectReason.HandshakeTimeout())
+      }))
+    )
+
+    const idleWatcher = Effect.gen(function*() {
+      const idle = Duration.toMillis(config.idleTimeout)
+      for (;;) {
+        const due = (lastReceive ?? connectedAt) + idle
+        const t = now()
+        if (t >= due) return disconnectNow(DisconnectReason.IdleTimeout())
+        yield* Effect.sleep(Duration.millis(due - t))
+      }
+    })
+
+    const stallWatcher = Effect.gen(function*() {
+      for (;;) {
+        yield* Effect.sleep(config.stallTickInterval)
+        // Let the reader drain what already arrived before we blame the remote.
+        yield* Effect.yieldNow()
+        const command = stalls.overdue(now())
+        if (command !== undefined) return disconnectNow(DisconnectReason.Stall({ command }))
+      }
+    })
+
+    const pingOnce: Effect.Effect<number, PeerError> = Effect.gen(function*() {
+      const nonce = yield* randomU64
+      const deferred = yield* Deferred.make<number, PeerError>()
+      if (pendingPing !== undefined) return yield* Deferred.await(pendingPing.deferred)
+      pendingPing = { nonce, sentAt: now(), deferred }
+      const error = enqueue(Message.Ping.make({ nonce }), undefined)
+      if (error !== undefined) {
+        pendingPing = undefined
+        return yield* Effect.fail(error)
+      }
+      return yield* Deferred.await(deferred).pipe(
+        Effect.timeoutFail({
+          duration: config.pongTimeout,
+          onTimeout: () => {
+            disconnectNow(DisconnectReason.PingTimeout({ nonce }))
+            return disconnectedError(reason!)
+          }
+        })
+      )
+    })
+
+    const pinger = Effect.gen(function*() {
+      const driver = yield* Schedule.driver(config.pingSchedule)
+      for (;;) {
+        yield* driver.next(undefined)
+        yield* Effect.ignore(pingOnce)
+      }
+    })
+
+    const flushInventory = Effect.sync(() => {
+      const batch = pendingInventory
+      pendingInventory = []
+      const fresh: Array<InvVector.InvVector> = []
+      for (const v of batch) {
+        const key = inventoryKey(v.type, v.hash)
+        if (knownInventory.has(key)) continue
+        knownInventory.add(key)
+        fresh.push(v)
+      }
+      for (let i = 0; i < fresh.length; i += config.maxInvPerBatch) {
+        sendOrDisconnect(Message.Inv.make({ inventory: fresh.slice(i, i + config.maxInvPerBatch) }))
+      }
+    })
+
+    const trickler = Effect.gen(function*() {
+      const driver = yield* Schedule.driver(config.trickleSchedule)
+      for (;;) {
+        yield* driver.next(undefined)
+        yield* flushInventory
+      }
+    })
+
+    // --- ending ---
+
+    const cleanup = Effect.gen(function*() {
+      const r = reason ?? DisconnectReason.Shutdown()
+      const error = disconnectedError(r)
+      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
+      if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Deferred.await(runEnded))
+      yield* Scope.close(peerScope, Exit.void)
+      const queued = yield* Queue.takeAll(outbound)
+      for (const o of [...inFlight, ...queued]) if (o.waiter !== undefined) Deferred.unsafeDone(o.waiter, Exit.fail(error))
+      inFlight = []
+      queuedBytes = 0
+      yield* Queue.shutdown(outbound)
+      for (const w of waiters) Deferred.unsafeDone(w.deferred, Exit.fail(error))
+      waiters.clear()
+      if (pendingPing !== undefined) Deferred.unsafeDone(pendingPing.deferred, Exit.fail(error))
+      subscribers.endAll()
+      yield* Deferred.succeed(closed, r)
+    }).pipe(Effect.uninterruptible)
+    const cleanupOnce = yield* Effect.cached(cleanup)
+
+    yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
+      disconnectNow(DisconnectReason.Shutdown())
+      return cleanupOnce
+    }))
+    yield* Deferred.await(disconnected).pipe(Effect.zipRight(cleanupOnce), Effect.forkIn(outerScope))
+
+    // Fibers: reader first, so the socket is open before anything else can end the peer.
+    yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
+    yield* Effect.forkIn(reader, peerScope)
+    yield* Effect.forkIn(writer, peerScope)
+    yield* Effect.forkIn(handshakeTimer, peerScope)
+    yield* Effect.forkIn(idleWatcher, peerScope)
+    yield* Effect.forkIn(stallWatcher, peerScope)
+
+    if (direction === "outbound") sendOrDisconnect(ourVersion)
+    const info = yield* Deferred.await(handshakeDone)
+    yield* Effect.forkIn(pinger, peerScope)
+    yield* Effect.forkIn(trickler, peerScope)
+
+    // --- the public surface ---
+
+    const register = (tags: ReadonlyArray<string>) =>
+      Effect.acquireRelease(
+        Effect.gen(function*() {
+          const mailbox = yield* Mailbox.make<Message.NetworkMessage, PeerError>({
+            capacity: config.subscriberBuffer,
+            strategy: "dropping"
+          })
+          if (reason !== undefined) {
+            mailbox.unsafeDone(Exit.void)
+            return { mailbox, remove: () => {} }
+          }
+          const remove = subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox)
+          return { mailbox, remove }
+        }),
+        ({ remove }) => Effect.sync(remove)
+      ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
+
+    const subscribe = ((...tags: Array<string>) => register(tags)) as Peer["subscribe"]
+    const messages = ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as Peer["messages"]
+
+    const request = <A>(
+      message: Message.NetworkMessage,
+      match: (m: Message.NetworkMessage) => A | undefined,
+      opts?: { readonly timeout?: Duration.DurationInput }
+    ): Effect.Effect<A, PeerError> =>
+      Effect.gen(function*() {
+        const command = Message.commandOf(message)
+        const timeout = opts?.timeout ?? config.stallRules[command]?.timeout ?? config.requestTimeout
+        const deferred = yield* Deferred.make<unknown, PeerError>()
+        const waiter: Waiter = { match, deferred }
+        if (reason !== undefined) return yield* Effect.fail(disconnectedError(reason))
+        waiters.add(waiter)
+        const error = enqueue(message, undefined)
+        if (error !== undefined) {
+          waiters.delete(waiter)
+          return yield* Effect.fail(error)
+        }
+        return (yield* Deferred.await(deferred).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () => new PeerError({ reason: "RequestTimeout", command, detail: `no reply within ${Duration.format(timeout)}` })
+          }),
+          Effect.ensuring(Effect.sync(() => waiters.delete(waiter)))
+        )) as A
+      })
+
+    const getHeaders = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
+      request(
+        Message.GetHeaders.make({ version: config.protocolVersion, locator, stopHash }),
+        (m) => (m._tag === "Headers" ? m : undefined)
+      )
+
+    const getData = (inv: InvVector.InvVector) => {
+      const wanted = inv.hash
+      const matchesHash = (m: Message.NetworkMessage): boolean => {
+        switch (m._tag) {
+          case "Block":
+            return Hash.equals(BlockHeader.hash(m.header), wanted)
+          case "MerkleBlock":
+            return Hash.equals(BlockHeader.hash(m.header), wanted)
+          case "Tx":
+            return Hash.equals(inv.type === InvVector.InvType.WTx ? Transaction.wtxid(m.tx) : Transaction.txid(m.tx), wanted)
+          case "NotFound":
+            return m.inventory.some((v) => Hash.equals(v.hash, wanted))
+          default:
+            return false
+        }
+      }
+      return request(Message.GetData.make({ inventory: [inv] }), (m) =>
+        matchesHash(m) ? (m as Message.MessageOf<"Block" | "Tx" | "MerkleBlock" | "NotFound">) : undefined)
+    }
+
+    const ping = Effect.map(pingOnce, (millis) => Duration.millis(millis))
+
+    const queueInventory = (inventory: ReadonlyArray<InvVector.InvVector>) =>
+      Effect.suspend(() => {
+        if (reason !== undefined) return Effect.fail(disconnectedError(reason))
+        const now: Array<InvVector.InvVector> = []
+        for (const v of inventory) {
+          const base = v.type & ~InvVector.WITNESS_FLAG
+          // Blocks skip the trickle: their propagation delay matters, and they are few.
+          if (base === InvVector.InvType.Block) {
+            const key = inventoryKey(v.type, v.hash)
+            if (!knownInventory.has(key)) {
+              knownInventory.add(key)
+              now.push(v)
+            }
+          } else pendingInventory.push(v)
+        }
+        return now.length === 0 ? Effect.void : send(Message.Inv.make({ inventory: now }))
+      })
+
+    const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
+      Effect.gen(function*() {
+        const fresh = addresses.filter((a) => {
+          if (!remoteWantsAddrV2 && a.network !== NetAddress.NetworkId.IPv4 && a.network !== NetAddress.NetworkId.IPv6) return false
+          return !knownAddresses.has(NetAddress.toString(a))
+        })
+        const chosen = (yield* Random.shuffle(fresh)).pipe(Chunk.take(1000), Chunk.toReadonlyArray)
+        if (chosen.length === 0) return 0
+        for (const a of chosen) knownAddresses.add(NetAddress.toString(a))
+        yield* send(remoteWantsAddrV2 ? Message.AddrV2.make({ addresses: chosen }) : Message.Addr.make({ addresses: chosen }))
+        return chosen.length
+      })
+
+    const locatorKey = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array) =>
+      `${locator[0] === undefined ? "" : Hash.bytesToHex(locator[0])}/${Hash.bytesToHex(stopHash)}`
+
+    const pushGetBlocks = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
+      Effect.suspend(() => {
+        const key = locatorKey(locator, stopHash)
+        if (key === lastGetBlocks) return Effect.void
+        lastGetBlocks = key
+        return send(Message.GetBlocks.make({ version: config.protocolVersion, locator, stopHash }))
+      })
+
+    const pushGetHeaders = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
+      Effect.suspend(() => {
+        const key = locatorKey(locator, stopHash)
+        if (key === lastGetHeaders) return Effect.void
+        lastGetHeaders = key
+        return send(Message.GetHeaders.make({ version: config.protocolVersion, locator, stopHash }))
+      })
+
+    const pushReject = (command: string, code: number, why: string, hash?: Uint8Array) =>
+      negotiatedVersion < ProtocolVersion.REJECT
+        ? Effect.void
+        : send(Message.Reject.make(hash === undefined ? { message: command, code, reason: why } : { message: command, code, reason: why, hash }))
+
+    const counters = (table: Map<string, { messages: number; bytes: number }>): Record<string, CommandCounters> => {
+      const out: Record<string, CommandCounters> = {}
+      for (const [k, v] of table) out[k] = { messages: v.messages, bytes: v.bytes }
+      return out
+    }
+
+    const stats = Effect.sync((): PeerStats => ({
+      id,
+      remote,
+      direction,
+      handshake,
+      lastBlock,
+      remoteWantsHeaders,
+      remoteWantsAddrV2,
+      remoteWantsWtxid,
+      remoteFeeFilter,
+      connectedAt,
+      lastSend,
+      lastReceive,
+      bytesSent,
+      bytesReceived,
+      sent: counters(sent),
+      received: counters(received),
+      lastPingMillis,
+      minPingMillis,
+      queuedBytes
+    }))
+
+    const peer: Peer = {
+      id,
+      direction,
+      remote,
+      info,
+      send,
+      sendAndAwait,
+      subscribe,
+      messages,
+      request,
+      getHeaders,
+      getData,
+      ping,
+      queueInventory,
+      pushAddresses,
+      pushGetBlocks,
+      pushGetHeaders,
+      pushReject,
+      updateLastBlock: (height) => Effect.sync(() => {
+        if (height > lastBlock) lastBlock = height
+      }),
+      stats,
+      disconnect: (detail = "requested") =>
+        Effect.suspend(() => {
+          disconnectNow(DisconnectReason.LocalRequest({ detail }))
+          return Effect.asVoid(Deferred.await(closed))
+        }),
+      awaitDisconnect: Deferred.await(closed),
+      disconnectReason: Effect.sync(() => reason)
+    }
+    return peer
+  }).pipe(Effect.withLogSpan("Peer.make"))
+
+/** The typed failures inside a cause (wire or socket errors). */
+const causeFailures = (cause: import("effect/Cause").Cause<unknown>): Array<any> => {
+  const out: Array<any> = []
+  const walk = (c: any): void => {
+    if (c._tag === "Fail") out.push(c.error)
+    else if (c._tag === "Sequential" || c._tag === "Parallel") {
+      walk(c.left)
+      walk(c.right)
+    }
+  }
+  walk(cause)
+  return out
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream, Chunk, Fiber } from "effect"
+import * as MemorySocket from "../../src/MemorySocket.js"
+import * as Peer from "../../src/Peer.js"
+import * as ChainParams from "../../src/ChainParams.js"
+import * as Message from "../../src/Message.js"
+import * as PeerConfig from "../../src/PeerConfig.js"
+
+describe("peer smoke", () => {
+  it.live("handshakes both ways and pings", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* MemorySocket.makePair()
+      const config = { params: ChainParams.regtest }
+      const [pa, pb] = yield* Effect.all([
+        Peer.make(a, { direction: "outbound", config: { ...config, nonceRegistry: PeerConfig.makeNonceRegistry() } }),
+        Peer.make(b, { direction: "inbound", config: { ...config, nonceRegistry: PeerConfig.makeNonceRegistry() } })
+      ], { concurrency: 2 })
+      expect(pa.info.negotiatedVersion).toBe(70016)
+      expect(pb.info.userAgent).toBe("/effect-bitcoin-p2p:0.1.0/")
+      const rtt = yield* pa.ping
+      expect(rtt).toBeDefined()
+      const sub = yield* pb.subscribe("Inv")
+      const f = yield* Stream.runCollect(Stream.take(sub, 1)).pipe(Effect.fork)
+      yield* pa.send(Message.Inv.make({ inventory: [{ type: 1, hash: new Uint8Array(32) }] }))
+      const got = yield* Fiber.join(f)
+      expect(Chunk.unsafeHead(got).inventory.length).toBe(1)
+      const s = yield* pa.stats
+      console.log(s)
+      yield* pa.disconnect("bye")
+      const r = yield* pb.awaitDisconnect
+      expect(r._tag).toBe("RemoteClosed")
+    }).pipe(Effect.scoped))
+})
