@@ -1,0 +1,324 @@
+/**
+ * An independent Bitcoin node for interop tests: bcoin (JavaScript full node,
+ * https://github.com/bcoin-org/bcoin) run in-process on regtest, listening on
+ * 127.0.0.1 only.
+ *
+ *   const btc = await startBcoin({ blocks: 2500 })
+ *   // connect a socket to btc.host:btc.port …
+ *   await btc.stop()
+ *
+ * or, inside an Effect: `yield* bcoinScoped({ blocks: 2500 })` (stopped when
+ * the scope closes).
+ *
+ * Loopback only — how it is kept there (bcoin 1.0.2, lib/net/pool.js and
+ * lib/node/fullnode.js):
+ * - `host: "127.0.0.1"` for P2P and `httpHost: "127.0.0.1"` for the HTTP RPC,
+ *   P2P on a port found free by binding port 0 first (bcoin's host list
+ *   rejects port 0), HTTP on port 0 (read back after listening), so two test
+ *   files running in parallel never collide.
+ * - `memory: true` (in-memory DB, no files), `workers: false` (no child
+ *   processes), `seeds: []` and `nodes: []`: bcoin's regtest default seed is
+ *   `127.0.0.1:48444`, which could reach another test's node.
+ * - `maxOutbound: 0` is rejected by bcoin (`assert(options.maxOutbound > 0)`),
+ *   so outbound is switched off on the pool instance instead: `fillOutbound`,
+ *   `refill` and `addLoader` become no-ops before the pool starts. `Pool#connect`
+ *   would also call `discoverGateway` (UPnP; off unless `upnp: true`, set false
+ *   anyway), `discoverExternal` (asks public DNS servers for our public IPv4
+ *   and IPv6 via bdns whenever listening without a proxy and no routable local
+ *   address is known — there is NO option to turn this off, `publicHost` does
+ *   not stop it) and `discoverSeeds` (DNS). All three are replaced with no-ops.
+ * - Belt and braces: `createSocket` and the pool's / host list's `resolve`
+ *   throw for anything but a loopback address, so even a code path missed
+ *   above cannot open a socket or make a DNS query off the machine.
+ *
+ * Timings measured on the 2-core CI box (Node 20, NODE_BACKEND=js):
+ * - start (construct + open + listen): ~0.3 s, almost all of it the first
+ *   `require("bcoin")`; a second node in the same process starts in ~10 ms.
+ * - stop: a few ms.
+ * - mining: `miner.mineBlock(tip, address)` + `chain.add(block)` with full
+ *   validation: ~0.8 ms per block, 2,500 blocks in ~2.1 s (up to ~4.5 s
+ *   when the machine is busy). Skipping
+ *   validation (`chain.add(block, VERIFY_NONE)`) only saves ~15% (1.7 s), so
+ *   blocks are fully validated. The native crypto backend makes no measurable
+ *   difference (template building and chain writes dominate, not hashing).
+ *   Regtest difficulty is the minimum: a nonce is found in a couple of tries.
+ *
+ * @internal test support, not part of the library
+ */
+import { createRequire } from "node:module"
+import * as net from "node:net"
+import * as Effect from "effect/Effect"
+
+const require = createRequire(import.meta.url)
+
+/** bcoin has no type declarations; it is used through `any`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Bcoin = any
+
+let bcoinModule: Bcoin | undefined
+/** Loads bcoin lazily (about 250 ms), with the pure-JS crypto backend unless one is set. */
+export const loadBcoin = (): Bcoin => {
+  if (bcoinModule === undefined) {
+    process.env.NODE_BACKEND ??= "js"
+    bcoinModule = require("bcoin")
+  }
+  return bcoinModule
+}
+
+export interface StartOptions {
+  /** Blocks to mine before returning (default 0). Past ~431 segwit is active. */
+  readonly blocks?: number
+  /** bcoin log level: "none" (default), "error", "warning", "info", "debug", "spam". */
+  readonly logLevel?: string
+}
+
+export interface WitnessSpend {
+  /** Internal byte order, as on the wire. */
+  readonly txid: Uint8Array
+  readonly wtxid: Uint8Array
+  /** The bcoin TX object. */
+  readonly tx: Bcoin
+}
+
+export interface BcoinNode {
+  /** Always "127.0.0.1". */
+  readonly host: string
+  /** P2P port on 127.0.0.1 (stable across `restart`). */
+  readonly port: number
+  /** HTTP RPC port on 127.0.0.1 (no auth: bcoin allows that on loopback). */
+  readonly rpcPort: number
+  /** The bcoin FullNode (chain, mempool, miner, pool, rpc are all reachable). */
+  readonly node: Bcoin
+  /** The key every coinbase pays to (P2WPKH), so coinbases can be spent with a witness. */
+  readonly key: Bcoin
+  /** Mines `n` blocks on the tip (mempool transactions included); returns their hashes, internal byte order. */
+  mine(n: number): Promise<Array<Uint8Array>>
+  /** Best block hash, internal byte order (bcoin's `chain.tip.hash` is the same as a hex string). */
+  bestHash(): Uint8Array
+  /** Chain height. */
+  height(): number
+  /**
+   * Puts a segwit transaction into the mempool: spends the oldest unspent
+   * mature coinbase (a P2WPKH output, so the input carries a witness) to a
+   * P2WPKH, a P2WSH and a P2PKH output. Needs height >= 101. The next `mine`
+   * includes it.
+   */
+  addWitnessTx(): Promise<WitnessSpend>
+  /** Inbound peers bcoin currently holds (bcoin Peer objects). */
+  peers(): Array<Bcoin>
+  /** Stops the node: drops peers, closes both listeners, closes the chain. Idempotent. */
+  stop(): Promise<void>
+  /**
+   * Restarts the P2P side: every peer is dropped and the listener closed, then
+   * it listens again on the same port. Chain and mempool are kept (an
+   * in-memory chain would not survive a full restart).
+   */
+  restart(): Promise<void>
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1", "localhost"])
+
+const refuse = (what: string) => (...args: ReadonlyArray<unknown>): never => {
+  throw new Error(`bcoin test node: refused ${what} ${JSON.stringify(args)} (loopback only)`)
+}
+
+/** Display-order hex (bcoin 1.0's `rhash()`, `txid()`) to internal byte order. */
+export const fromRevHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex").reverse())
+
+/** Internal byte order to display-order hex. (bcoin 1.0's `hash` fields are internal-order hex strings.) */
+export const toRevHex = (hash: Uint8Array): string => Buffer.from(hash).reverse().toString("hex")
+
+const isLoopback = (host: unknown): boolean => typeof host === "string" && LOOPBACK.has(host)
+
+/**
+ * Starts a bcoin regtest full node on 127.0.0.1 and mines `blocks` blocks.
+ */
+export const startBcoin = async (options: StartOptions = {}): Promise<BcoinNode> => {
+  // bcoin's host list rejects port 0, so a free port is found first; another
+  // process could take it in between, hence the retry on EADDRINUSE.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, await freePort())
+    } catch (e) {
+      if (attempt >= 3 || (e as { code?: string }).code !== "EADDRINUSE") throw e
+    }
+  }
+}
+
+/** A port that was free on 127.0.0.1 a moment ago (bind port 0, read it, close). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))))
+    })
+  })
+
+const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinNode> => {
+  const bcoin = loadBcoin()
+  const tcp = require("btcp")
+
+  const node: Bcoin = new bcoin.FullNode({
+    network: "regtest",
+    memory: true,
+    workers: false,
+    logLevel: options.logLevel ?? "none",
+    logConsole: options.logLevel !== undefined && options.logLevel !== "none",
+    listen: true,
+    host: "127.0.0.1",
+    port: p2pPort,
+    publicHost: "127.0.0.1",
+    publicPort: p2pPort,
+    maxOutbound: 1,
+    maxInbound: 16,
+    seeds: [],
+    nodes: [],
+    upnp: false,
+    httpHost: "127.0.0.1",
+    httpPort: 0,
+    createSocket: (port: number, host: string) => {
+      if (!isLoopback(host)) return refuse("outbound connection to")(host, port)
+      return tcp.createSocket(port, host)
+    }
+  })
+
+  const pool = node.pool
+  // No outbound peers, no discovery: see the module comment.
+  pool.fillOutbound = () => {}
+  pool.refill = () => {}
+  pool.addLoader = () => {}
+  pool.discoverGateway = async () => {}
+  pool.discoverExternal = async () => {}
+  pool.discoverSeeds = async () => {}
+  pool.discover = async () => {}
+  pool.options.resolve = refuse("DNS lookup of")
+  pool.hosts.resolve = refuse("DNS lookup of")
+  if (pool.options.host !== "127.0.0.1" || node.http.options.host !== "127.0.0.1") {
+    throw new Error("bcoin test node: not bound to 127.0.0.1")
+  }
+
+  await node.open()
+  let port = 0
+  let rpcPort = 0
+  let stopped = false
+  try {
+    await pool.connect()
+    port = pool.server.address().port
+    const httpAddress = node.http.address?.() ?? node.http.http?.address?.()
+    rpcPort = typeof httpAddress?.port === "number" ? httpAddress.port : 0
+    const bound = pool.server.address().address
+    if (bound !== "127.0.0.1") throw new Error(`bcoin test node: P2P bound to ${bound}`)
+  } catch (e) {
+    await node.close().catch(() => {})
+    throw e
+  }
+
+  const key: Bcoin = bcoin.KeyRing.generate()
+  key.witness = true
+  const address = key.getAddress()
+  const coinbases: Array<Bcoin> = [] // coinbase txs by height - 1, for addWitnessTx
+  let nextToSpend = 0
+
+  const mine = async (n: number): Promise<Array<Uint8Array>> => {
+    const hashes: Array<Uint8Array> = []
+    for (let i = 0; i < n; i++) {
+      const block = await node.miner.mineBlock(node.chain.tip, address)
+      await node.chain.add(block)
+      coinbases.push(block.txs[0])
+      hashes.push(fromRevHex(block.rhash()))
+    }
+    return hashes
+  }
+
+  const addWitnessTx = async (): Promise<WitnessSpend> => {
+    const height: number = node.chain.height
+    const maturity: number = node.network.coinbaseMaturity
+    if (nextToSpend + 1 + maturity > height) throw new Error(`no mature coinbase (height ${height})`)
+    const cb = coinbases[nextToSpend]
+    if (cb === undefined) throw new Error("coinbase not mined by this helper")
+    const coin = bcoin.Coin.fromTX(cb, 0, nextToSpend + 1)
+    nextToSpend++
+    const mtx = new bcoin.MTX()
+    mtx.addCoin(coin)
+    const value: number = coin.value
+    const fee = 20_000
+    const part = Math.floor((value - fee) / 3)
+    const other = bcoin.KeyRing.generate()
+    other.witness = true
+    mtx.addOutput(other.getAddress(), part) // P2WPKH
+    mtx.addOutput(bcoin.Script.fromProgram(0, Buffer.alloc(32, 0x51)), part) // P2WSH
+    other.witness = false
+    mtx.addOutput(other.getAddress(), value - fee - 2 * part) // P2PKH
+    const signed = mtx.sign(key)
+    if (signed !== 1) throw new Error(`signed ${signed} inputs`)
+    const tx = mtx.toTX()
+    await node.mempool.addTX(tx)
+    return { txid: fromRevHex(tx.txid()), wtxid: fromRevHex(tx.wtxid()), tx }
+  }
+
+  const peers = (): Array<Bcoin> => {
+    const out: Array<Bcoin> = []
+    for (let p = pool.peers.head(); p; p = p.next) out.push(p)
+    return out
+  }
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await node.close()
+  }
+
+  const restart = async (): Promise<void> => {
+    if (stopped) throw new Error("bcoin test node is stopped")
+    await pool.disconnect()
+    await pool.connect()
+  }
+
+  if ((options.blocks ?? 0) > 0) {
+    try {
+      await mine(options.blocks!)
+    } catch (e) {
+      await stop()
+      throw e
+    }
+  }
+
+  return {
+    host: "127.0.0.1",
+    port,
+    rpcPort,
+    node,
+    key,
+    mine,
+    bestHash: () => fromRevHex(node.chain.tip.rhash()),
+    height: () => node.chain.height,
+    addWitnessTx,
+    peers,
+    stop,
+    restart
+  }
+}
+
+/**
+ * `startBcoin` as a scoped Effect: the node stops when the scope closes.
+ */
+export const bcoinScoped = (options: StartOptions = {}): Effect.Effect<BcoinNode, Error, import("effect/Scope").Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({ try: () => startBcoin(options), catch: (e) => (e instanceof Error ? e : new Error(String(e))) }),
+    (btc) => Effect.promise(() => btc.stop())
+  )
+
+/** Is something listening on 127.0.0.1:port? (for tests asserting the node is gone). */
+export const isListening = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port })
+    s.once("connect", () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once("error", () => resolve(false))
+  })
