@@ -142,18 +142,28 @@ export interface PeerOptions {
 }
 
 /**
- * A connected peer.
+ * A connected peer (its handshake completed).
  *
  * @since 0.1.0
  */
-export interface Peer {
+export interface Peer extends StartingPeer {
+  /** The remote's `version`, as negotiated. */
+  readonly info: HandshakeInfo
+}
+
+/**
+ * A peer whose handshake may still be running (from `start`).
+ *
+ * @since 0.1.0
+ */
+export interface StartingPeer {
   /** Process-unique id. */
   readonly id: number
   readonly direction: Direction
   /** `host:port` of the remote. */
   readonly remote: string
-  /** The remote's `version`, as negotiated. */
-  readonly info: HandshakeInfo
+  /** Waits for the handshake; fails with the disconnect reason if it does not complete. */
+  readonly handshake: Effect.Effect<HandshakeInfo, PeerError>
 
   /**
    * Queues a message without waiting for it to be written. Fails at once when
@@ -238,3 +248,13 @@ export interface Peer {
  */
 export const make: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<Peer, PeerError, Scope.Scope> =
   internal.make
+
+/**
+ * Starts a peer and returns at once, with the handshake under way. Subscribe
+ * before awaiting `handshake` to see every message from the first one on
+ * (the network layer does this, so no message after verack is missed).
+ *
+ * @since 0.1.0
+ */
+export const start: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<StartingPeer, never, Scope.Scope> =
+  internal.start

@@ -1,11 +1,10 @@
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
-import { PeerError } from "../../DisconnectReason.js"
-import type { NetworkMessage } from "../../Message.js"
+import { PeerError } from "../DisconnectReason.js"
 
-interface Subscriber {
+interface Subscriber<A> {
   readonly tags: ReadonlySet<string> | undefined
-  readonly mailbox: Mailbox.Mailbox<NetworkMessage, PeerError>
+  readonly mailbox: Mailbox.Mailbox<A, PeerError>
 }
 
 /**
@@ -13,15 +12,17 @@ interface Subscriber {
  * buffer. Publishing never waits: a subscriber whose buffer is full is cut
  * off (its stream fails with `SubscriberLagged` after the buffered messages),
  * so one slow consumer can stall neither the reader, nor pings, nor the
- * other subscribers, and it learns that it missed messages.
+ * other subscribers, and it learns that it missed messages. Used by each
+ * peer and by the network-wide dispatcher.
  *
  * @internal
  */
-export class Subscribers {
-  private readonly subs = new Set<Subscriber>()
+export class Subscribers<A> {
+  private readonly subs = new Set<Subscriber<A>>()
+  constructor(private readonly tagOf: (a: A) => string) {}
 
-  add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<NetworkMessage, PeerError>): () => void {
-    const sub: Subscriber = { tags, mailbox }
+  add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): () => void {
+    const sub: Subscriber<A> = { tags, mailbox }
     this.subs.add(sub)
     return () => {
       this.subs.delete(sub)
@@ -29,13 +30,15 @@ export class Subscribers {
     }
   }
 
-  publish(m: NetworkMessage): void {
+  publish(a: A): void {
+    if (this.subs.size === 0) return
+    const tag = this.tagOf(a)
     for (const sub of this.subs) {
-      if (sub.tags !== undefined && !sub.tags.has(m._tag)) continue
-      if (!sub.mailbox.unsafeOffer(m)) {
+      if (sub.tags !== undefined && !sub.tags.has(tag)) continue
+      if (!sub.mailbox.unsafeOffer(a)) {
         this.subs.delete(sub)
         sub.mailbox.unsafeDone(
-          Exit.fail(new PeerError({ reason: "SubscriberLagged", detail: `buffer full; ${m._tag} and later messages missed` }))
+          Exit.fail(new PeerError({ reason: "SubscriberLagged", detail: `buffer full; ${tag} and later messages missed` }))
         )
       }
     }

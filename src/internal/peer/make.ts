@@ -20,13 +20,13 @@ import * as Hash from "../../Hash.js"
 import * as InvVector from "../../InvVector.js"
 import * as Message from "../../Message.js"
 import * as NetAddress from "../../NetAddress.js"
-import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats } from "../../Peer.js"
+import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats, StartingPeer } from "../../Peer.js"
 import * as PeerConfig from "../../PeerConfig.js"
 import * as ProtocolVersion from "../../ProtocolVersion.js"
 import * as Transaction from "../../Transaction.js"
 import { BoundedSet, inventoryKey } from "./BoundedSet.js"
 import { StallTable } from "./StallTable.js"
-import { Subscribers } from "./Subscribers.js"
+import { Subscribers } from "../Subscribers.js"
 
 
 let nextId = 1
@@ -65,6 +65,9 @@ const randomU64 = Effect.zipWith(
 )
 
 export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<Peer, PeerError, Scope.Scope> =>
+  Effect.flatMap(start(socket, options), (peer) => Effect.as(peer.handshake, peer as Peer))
+
+export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config = PeerConfig.make(options.config)
     const params = config.params
@@ -109,7 +112,7 @@ export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect
     const knownInventory = new BoundedSet<string>(config.knownInventorySize)
     const knownAddresses = new BoundedSet<string>(config.knownInventorySize)
     const stalls = new StallTable(config.stallRules)
-    const subscribers = new Subscribers()
+    const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag)
     const waiters = new Set<Waiter>()
     const outbound = yield* Queue.unbounded<Outgoing>()
     const disconnected = yield* Deferred.make<DisconnectReason>()
@@ -451,6 +454,7 @@ export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect
     // --- ending ---
 
     const cleanup = Effect.gen(function*() {
+      console.log("cleanup start", id, reason?._tag, (yield* Effect.fiberId).id)
       const r = reason ?? DisconnectReason.Shutdown()
       const error = disconnectedError(r)
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
@@ -466,14 +470,17 @@ export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect
       if (pendingPing !== undefined) Deferred.unsafeDone(pendingPing.deferred, Exit.fail(error))
       subscribers.endAll()
       yield* Deferred.succeed(closed, r)
+      console.log("cleanup end", id)
     }).pipe(Effect.uninterruptible)
     const cleanupOnce = yield* Effect.cached(cleanup)
 
     yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
       disconnectNow(DisconnectReason.Shutdown())
-      return cleanupOnce
+      return cleanupOnce.pipe(Effect.onExit((e) => Effect.sync(() => console.log("finalizer", id, e._tag, JSON.stringify(e)))))
     }))
-    yield* Deferred.await(disconnected).pipe(Effect.zipRight(cleanupOnce), Effect.forkIn(outerScope))
+    // Uninterruptible: closing the outer scope interrupts this fiber, and an interrupted run of the
+    // memoized cleanup would hand the finalizer below an interruption instead of the finished cleanup.
+    yield* Deferred.await(disconnected).pipe(Effect.zipRight(Effect.uninterruptible(cleanupOnce)), Effect.forkIn(outerScope))
 
     // Fibers: reader first, so the socket is open before anything else can end the peer.
     yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
@@ -484,9 +491,8 @@ export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect
     yield* Effect.forkIn(stallWatcher, peerScope)
 
     if (direction === "outbound") sendOrDisconnect(ourVersion)
-    const info = yield* Deferred.await(handshakeDone)
-    yield* Effect.forkIn(pinger, peerScope)
-    yield* Effect.forkIn(trickler, peerScope)
+    // Keep-alive and trickle start once the handshake completed.
+    yield* Effect.forkIn(Effect.zipRight(Deferred.await(handshakeDone), Effect.zip(Effect.fork(pinger), Effect.fork(trickler))), peerScope)
 
     // --- the public surface ---
 
@@ -647,11 +653,15 @@ export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect
       queuedBytes
     }))
 
-    const peer: Peer = {
+    const peer: StartingPeer & { readonly info: HandshakeInfo } = {
       id,
       direction,
       remote,
-      info,
+      get info(): HandshakeInfo {
+        if (handshake === undefined || !verackReceived) throw new Error("Peer.info read before the handshake completed")
+        return handshake
+      },
+      handshake: Deferred.await(handshakeDone),
       send,
       sendAndAwait,
       subscribe,
