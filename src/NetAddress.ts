@@ -161,7 +161,7 @@ export const writeLegacy = (w: ByteWriter, a: NetAddressFields): void => {
 /** @internal */
 export const readAddrV2 = (r: ByteReader): TimedNetAddressFields => {
   const time = r.u32le()
-  const services = BigInt(r.compactSize())
+  const services = readServicesV2(r)
   const network = r.u8()
   const address = r.varBytes(MAX_ADDRV2_ADDRESS, "addrv2 address")
   const expected = addressLength[network]
@@ -174,9 +174,24 @@ export const readAddrV2 = (r: ByteReader): TimedNetAddressFields => {
 
 /** @internal */
 export const writeAddrV2 = (w: ByteWriter, a: TimedNetAddressFields): void => {
-  // BIP-0155 puts services in a CompactSize; values past 2^32 cannot be written that way here.
-  if (a.services > 0xffff_ffffn) throw new DecodeFailure("InvalidValue", "addrv2 services exceed 32 bits")
-  w.u32le(a.time).compactSize(Number(a.services)).u8(a.network).varBytes(a.address).u16be(a.port)
+  w.u32le(a.time)
+  if (a.services > 0xffff_ffffn) w.u8(0xff).u64le(a.services)
+  else w.compactSize(Number(a.services))
+  w.u8(a.network).varBytes(a.address).u16be(a.port)
+}
+
+/**
+ * BIP-0155 services: a CompactSize of the full 64 bits (Bitcoin Core reads it
+ * without the 2^32 range check that list counts get), still canonical.
+ */
+const readServicesV2 = (r: ByteReader): bigint => {
+  if (r.remaining > 0 && r.bytes[r.offset] === 0xff) {
+    r.offset++
+    const v = r.u64le()
+    if (v <= 0xffff_ffffn) throw new DecodeFailure("NonCanonicalCompactSize", `0xff prefix for ${v}`)
+    return v
+  }
+  return BigInt(r.compactSize())
 }
 
 // ---------------------------------------------------------------------------

@@ -137,8 +137,11 @@ export class ByteReader {
 
   /** CompactSize-prefixed bytes, length capped at `max` before the view is taken. */
   varBytes(max: number, what = "var bytes"): Uint8Array {
+    // A cap at or above what is left (callers pass `remaining` for "no cap")
+    // can only be exceeded by a length the payload cannot hold: that is truncation.
+    const capped = max < this.remaining
     const n = this.compactSize()
-    if (n > max) throw new DecodeFailure("LengthTooLarge", `${what}: ${n} > ${max}`)
+    if (capped && n > max) throw new DecodeFailure("LengthTooLarge", `${what}: ${n} > ${max}`)
     return this.bytesView(n, what)
   }
 
