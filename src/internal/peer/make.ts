@@ -277,7 +277,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       lastReceive = t
       bump(received, r.command, r.payloadSize)
       if (!verackReceived) {
-        if (!versionReceived && m._tag !== "Version" && m._tag !== "Unknown") {
+        // (a verack goes on to `onVerack`, which tells it apart as VerackBeforeVersion)
+        if (!versionReceived && m._tag !== "Version" && m._tag !== "Verack" && m._tag !== "Unknown") {
           return violation("MessageBeforeHandshake", `${r.command} before version`)
         }
         if (!PRE_VERACK.has(m._tag)) return violation("MessageBeforeHandshake", `${r.command} before verack`)
@@ -365,7 +366,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
           const error = Chunk.unsafeHead(Chunk.fromIterable(causeFailures(cause)))
           if (error === undefined) return
           if (error._tag === "WireError") disconnectNow(DisconnectReason.DecodeError({ error }))
-          else if (error.reason === "Close") disconnectNow(DisconnectReason.RemoteClosed())
+          else if (error.reason === "Close" || isConnectionReset(error)) disconnectNow(DisconnectReason.RemoteClosed())
           else disconnectNow(DisconnectReason.SocketError({ cause: error }))
         }
       })
@@ -454,7 +455,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     // --- ending ---
 
     const cleanup = Effect.gen(function*() {
-      console.log("cleanup start", id, reason?._tag, (yield* Effect.fiberId).id)
       const r = reason ?? DisconnectReason.Shutdown()
       const error = disconnectedError(r)
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
@@ -470,17 +470,22 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       if (pendingPing !== undefined) Deferred.unsafeDone(pendingPing.deferred, Exit.fail(error))
       subscribers.endAll()
       yield* Deferred.succeed(closed, r)
-      console.log("cleanup end", id)
     }).pipe(Effect.uninterruptible)
-    const cleanupOnce = yield* Effect.cached(cleanup)
+    // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
+    // FiberRefs to later callers, and when the first runner (the watcher below) was interrupted by the
+    // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
+    let cleanupStarted = false
+    const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
+      if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+      cleanupStarted = true
+      return cleanup
+    }))
 
     yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
       disconnectNow(DisconnectReason.Shutdown())
-      return cleanupOnce.pipe(Effect.onExit((e) => Effect.sync(() => console.log("finalizer", id, e._tag, JSON.stringify(e)))))
+      return cleanupOnce
     }))
-    // Uninterruptible: closing the outer scope interrupts this fiber, and an interrupted run of the
-    // memoized cleanup would hand the finalizer below an interruption instead of the finished cleanup.
-    yield* Deferred.await(disconnected).pipe(Effect.zipRight(Effect.uninterruptible(cleanupOnce)), Effect.forkIn(outerScope))
+    yield* Deferred.await(disconnected).pipe(Effect.zipRight(cleanupOnce), Effect.forkIn(outerScope))
 
     // Fibers: reader first, so the socket is open before anything else can end the peer.
     yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
@@ -492,7 +497,11 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     if (direction === "outbound") sendOrDisconnect(ourVersion)
     // Keep-alive and trickle start once the handshake completed.
-    yield* Effect.forkIn(Effect.zipRight(Deferred.await(handshakeDone), Effect.zip(Effect.fork(pinger), Effect.fork(trickler))), peerScope)
+    // (forked into the peer's scope, not as children of the waiting fiber, which would end them when it ends)
+    yield* Effect.forkIn(
+      Effect.zipRight(Deferred.await(handshakeDone), Effect.zip(Effect.forkIn(pinger, peerScope), Effect.forkIn(trickler, peerScope))),
+      peerScope
+    )
 
     // --- the public surface ---
 
@@ -689,6 +698,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     }
     return peer
   }).pipe(Effect.withLogSpan("Peer.make"))
+
+/**
+ * A TCP reset while reading: the remote closed with our bytes still unread in
+ * its buffer (what a peer's own `disconnect` does when data is in flight), or
+ * aborted. That is the remote closing the connection, like an orderly FIN.
+ */
+const isConnectionReset = (error: any): boolean => error.reason === "Read" && error.cause?.code === "ECONNRESET"
 
 /** The typed failures inside a cause (wire or socket errors). */
 const causeFailures = (cause: import("effect/Cause").Cause<unknown>): Array<any> => {

@@ -1,0 +1,76 @@
+/**
+ * An embedded local network for the example: a few of our own nodes on
+ * 127.0.0.1 (regtest parameters) that listen, gossip addresses, keep a small
+ * fake mempool, answer `mempool` with an `inv` of it and now and then
+ * announce a new transaction. No internet needed.
+ */
+import { Context, Duration, Effect, Exit, Layer, Random, Schedule, Scope, Stream } from "effect"
+import * as AddressBook from "../src/AddressBook.js"
+import * as ChainParams from "../src/ChainParams.js"
+import { Connector } from "../src/Connector.js"
+import { Dispatcher } from "../src/Dispatcher.js"
+import * as InvVector from "../src/InvVector.js"
+import * as Message from "../src/Message.js"
+import * as NetAddress from "../src/NetAddress.js"
+import * as Network from "../src/Network.js"
+import * as ServiceFlags from "../src/ServiceFlags.js"
+
+/** One embedded node: its address and a handle to stop it. */
+export interface EmbeddedNode {
+  readonly name: string
+  readonly address: NetAddress.NetAddressFields
+  readonly stop: Effect.Effect<void>
+}
+
+const randomHash = Effect.map(Effect.all(Array.from({ length: 32 }, () => Random.nextIntBetween(0, 256))), (bytes) =>
+  Uint8Array.from(bytes))
+
+/** What a node does besides being a node: a fake mempool, served and announced. */
+const behave = Effect.gen(function*() {
+  const dispatcher = yield* Dispatcher
+  const mempool: Array<InvVector.InvVector> = []
+  for (let i = 0; i < 5; i++) mempool.push({ type: InvVector.InvType.Tx, hash: yield* randomHash })
+  const serve = dispatcher.messages("Mempool").pipe(
+    Stream.runForEach(({ peer }) => Effect.ignore(peer.send(Message.Inv.make({ inventory: mempool.slice(-50) }))))
+  )
+  const announce = Effect.gen(function*() {
+    const tx = { type: InvVector.InvType.Tx, hash: yield* randomHash }
+    mempool.push(tx)
+    yield* dispatcher.broadcast(Message.Inv.make({ inventory: [tx] }))
+  }).pipe(Effect.repeat(Schedule.spaced(Duration.seconds(2)).pipe(Schedule.jittered)))
+  yield* Effect.all([serve, announce], { concurrency: 2, discard: true })
+})
+
+/** Starts `count` nodes on 127.0.0.1; node 0 is the seed the others join through. */
+export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray<EmbeddedNode>, unknown, Scope.Scope> =>
+  Effect.gen(function*() {
+    const nodes: Array<EmbeddedNode> = []
+    let seed: NetAddress.NetAddressFields | undefined
+    for (let i = 0; i < count; i++) {
+      const scope = yield* Scope.make()
+      const layer = Network.layerNode({
+        peer: {
+          params: ChainParams.regtest,
+          userAgentName: `embedded-node-${i}`,
+          services: ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS),
+          trickleSchedule: Schedule.spaced(Duration.millis(500))
+        },
+        listen: { host: "127.0.0.1", port: 0 },
+        targetOutbound: 2,
+        retrySchedule: Schedule.spaced(Duration.millis(300)),
+        addressBook: { allowLocal: true }
+      })
+      const context = yield* Layer.buildWithScope(layer, scope)
+      const connector = Context.get(context, Connector)
+      const address = connector.listenAddress!
+      if (seed === undefined) seed = address
+      else {
+        const book = Context.get(context, AddressBook.AddressBook)
+        yield* book.add([{ ...seed, time: Math.floor(Date.now() / 1000) }], "user")
+      }
+      yield* Effect.forkIn(Effect.provide(behave, context), scope)
+      nodes.push({ name: `node-${i}`, address, stop: Scope.close(scope, Exit.void) })
+      yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+    }
+    return nodes
+  })
