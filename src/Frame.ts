@@ -10,6 +10,8 @@
  * negotiated version), checksum, payload decode, no trailing bytes. A payload
  * that arrives in one chunk is decoded in place (views, no copy); one that
  * spans chunks is copied once into a buffer of its (already bounded) length.
+ * Small chunks that extend buffered data are copied into an owned buffer, so
+ * a peer trickling bytes costs bytes, not one retained object per push.
  *
  * @since 0.1.0
  */
@@ -123,6 +125,10 @@ export class FrameDecoder {
   private chunks: Array<Uint8Array> = []
   private head = 0
   private buffered = 0
+  /** Owned buffer small chunks are copied into; `spare[spareStart, spareEnd)` is the last chunk while `spareStart >= 0`. */
+  private spare: Uint8Array = EMPTY
+  private spareStart = -1
+  private spareEnd = 0
   private command: string | undefined = undefined
   private length = 0
   private readonly checksum = new Uint8Array(4)
@@ -146,14 +152,14 @@ export class FrameDecoder {
   push(chunk: Uint8Array, out: Array<Received>): WireError | undefined {
     if (this.failed !== undefined) return this.failed
     if (chunk.length > 0) {
-      this.chunks.push(chunk)
+      this.append(chunk)
       this.buffered += chunk.length
     }
     for (;;) {
       if (this.command === undefined) {
         if (this.buffered < HEADER_SIZE) return undefined
         const error = this.readHeader(this.take(HEADER_SIZE))
-        if (error !== undefined) return (this.failed = error)
+        if (error !== undefined) return this.fail(error)
       }
       if (this.buffered < this.length) return undefined
       const command = this.command!
@@ -162,11 +168,50 @@ export class FrameDecoder {
       const sum = sha256d(payload)
       const c = this.checksum
       if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
-        return (this.failed = new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
+        return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
       }
       const decoded = Message.decodePayloadEither(command, payload, { version: this.version() })
-      if (Either.isLeft(decoded)) return (this.failed = decoded.left)
+      if (Either.isLeft(decoded)) return this.fail(decoded.left)
       out.push({ command, payloadSize: payload.length, message: decoded.right })
+    }
+  }
+
+  /** Ends the stream: keeps the error, drops whatever was buffered. */
+  private fail(error: WireError): WireError {
+    this.failed = error
+    this.chunks = []
+    this.head = 0
+    this.buffered = 0
+    this.spare = EMPTY
+    this.spareStart = -1
+    return error
+  }
+
+  /**
+   * Buffers a chunk. One that is small and extends buffered data is copied
+   * into the spare buffer (growing the last chunk) rather than kept as one
+   * more view, so one-byte pushes cost one byte each.
+   */
+  private append(chunk: Uint8Array): void {
+    const n = chunk.length
+    if (n >= COALESCE_BELOW || this.buffered === 0) {
+      this.chunks.push(chunk)
+      this.spareStart = -1
+      return
+    }
+    if (this.spareEnd + n > this.spare.length) {
+      this.spare = new Uint8Array(SPARE_SIZE)
+      this.spareEnd = 0
+      this.spareStart = -1
+    }
+    this.spare.set(chunk, this.spareEnd)
+    if (this.spareStart < 0) {
+      this.spareStart = this.spareEnd
+      this.spareEnd += n
+      this.chunks.push(this.spare.subarray(this.spareStart, this.spareEnd))
+    } else {
+      this.spareEnd += n
+      this.chunks[this.chunks.length - 1] = this.spare.subarray(this.spareStart, this.spareEnd)
     }
   }
 
@@ -211,22 +256,28 @@ export class FrameDecoder {
     }
     const out = new Uint8Array(n)
     let filled = 0
+    let used = 0
     while (filled < n) {
-      const c = this.chunks[0]!
+      const c = this.chunks[used]!
       const take = Math.min(c.length - this.head, n - filled)
       out.set(c.subarray(this.head, this.head + take), filled)
       filled += take
       this.head += take
       if (this.head === c.length) {
-        this.chunks.shift()
+        used++
         this.head = 0
       }
     }
+    // One splice, not a shift per chunk: a payload trickled in many chunks stays linear.
+    this.chunks.splice(0, used)
     return out
   }
 }
 
 const EMPTY = new Uint8Array(0)
+/** Chunks shorter than this that extend buffered data are copied into the spare buffer. */
+const COALESCE_BELOW = 1024
+const SPARE_SIZE = 16 * 1024
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
 
