@@ -347,17 +347,32 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       Mailbox.into(inbox)
     )
 
+    // One read can hold thousands of small messages. Yielding every half subscriber buffer lets
+    // subscribers that keep up take what they were given, so a burst cuts off only the slow ones.
+    const yieldEvery = Math.max(1, Math.floor(config.subscriberBuffer / 2))
+    let sinceYield = 0
+
     const reader = Mailbox.toStream(inbox).pipe(
       Frame.decodeStream({ params, version: codecVersion }),
       Stream.runForEachChunk((chunk) =>
-        Effect.sync(() => {
+        Effect.suspend(() => {
           const start = now()
-          for (const r of chunk) {
-            if (reason !== undefined) return
-            onMessage(r, start)
-          }
-          // Our own processing time must not count against the remote's stall deadlines.
-          stalls.extend(now() - start)
+          const received = Chunk.toReadonlyArray(chunk)
+          let i = 0
+          const loop: Effect.Effect<void> = Effect.suspend(() => {
+            while (i < received.length) {
+              if (reason !== undefined) return Effect.void
+              onMessage(received[i++]!, start)
+              if (++sinceYield >= yieldEvery) {
+                sinceYield = 0
+                return Effect.zipRight(Effect.yieldNow(), loop)
+              }
+            }
+            // Our own processing time must not count against the remote's stall deadlines.
+            stalls.extend(now() - start)
+            return Effect.void
+          })
+          return loop
         })
       ),
       Effect.matchCause({

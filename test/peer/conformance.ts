@@ -1,0 +1,337 @@
+/**
+ * The peer conformance suite: what a peer does over any transport that gives
+ * a connected socket pair. `transport.test.ts` runs it over `MemorySocket`
+ * and over loopback TCP.
+ */
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as InvVector from "../../src/InvVector.js"
+import * as Message from "../../src/Message.js"
+import * as Peer from "../../src/Peer.js"
+import * as PeerConfig from "../../src/PeerConfig.js"
+import * as ServiceFlags from "../../src/ServiceFlags.js"
+import {
+  blockInv,
+  config,
+  connect,
+  disconnectOf,
+  hashOf,
+  headersMessage,
+  makeRaw,
+  payloadSize,
+  rawHandshake,
+  settle,
+  type Transport,
+  txInv,
+  versionMessage
+} from "./helpers.js"
+
+export const conformance = (transport: Transport) =>
+  describe(`peer over ${transport.name}`, () => {
+    describe("handshake", () => {
+      it.scopedLive("an outbound peer sends version first and completes against a hand-written remote", () =>
+        Effect.gen(function*() {
+          const [a, b] = yield* transport.pair
+          // the peer first: over TCP, the accepted socket exists once the peer dialed
+          const make = yield* Peer.make(a, { direction: "outbound", config: config({ userAgentName: "out" }) }).pipe(Effect.fork)
+          const raw = yield* makeRaw(b)
+          // the raw remote says nothing until it has the peer's version: `expect` dies unless the first frame is one
+          const theirs = yield* rawHandshake(raw, "outbound")
+          expect(theirs.userAgent).toBe("/out:0.1.0/")
+          const peer = yield* Fiber.join(make)
+          expect(peer.direction).toBe("outbound")
+          expect(peer.info.nonce).toBe(raw.nonce)
+        }))
+
+      it.scopedLive("an inbound peer waits for the remote's version before sending its own", () =>
+        Effect.gen(function*() {
+          const [a, b] = yield* transport.pair
+          const raw = yield* makeRaw(a)
+          const make = yield* Peer.make(b, { direction: "inbound", config: config() }).pipe(Effect.fork)
+          yield* Effect.sleep(Duration.millis(50))
+          expect(yield* raw.drain).toEqual([])
+          expect(make.unsafePoll()).toBeNull()
+          yield* raw.send(versionMessage({ nonce: raw.nonce }))
+          const replies = [yield* raw.next, yield* raw.next, yield* raw.next]
+          expect(replies.map((r) => r.command)).toEqual(["version", "sendaddrv2", "verack"])
+          yield* raw.send(Message.Verack.make({}))
+          const peer = yield* Fiber.join(make)
+          expect(peer.direction).toBe("inbound")
+        }))
+
+      it.scopedLive("both sides see each other's version, user agent (BIP-0014), services, height and relay; version = min", () =>
+        Effect.gen(function*() {
+          const [out, inb] = yield* connect(
+            transport,
+            {
+              userAgentName: "alice",
+              userAgentVersion: "1.2.3",
+              userAgentComments: ["linux", "x64"],
+              services: ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS),
+              startHeight: Effect.succeed(100),
+              relay: false
+            },
+            {
+              protocolVersion: 70015,
+              userAgentName: "bob",
+              userAgentVersion: "0.9",
+              services: ServiceFlags.NODE_NETWORK_LIMITED,
+              startHeight: Effect.succeed(7)
+            }
+          )
+          expect(out.info).toMatchObject({
+            version: 70015,
+            negotiatedVersion: 70015,
+            userAgent: "/bob:0.9/",
+            services: ServiceFlags.NODE_NETWORK_LIMITED,
+            startHeight: 7,
+            relay: true
+          })
+          expect(inb.info).toMatchObject({
+            version: 70016,
+            negotiatedVersion: 70015,
+            userAgent: "/alice:1.2.3(linux; x64)/",
+            services: ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_WITNESS,
+            startHeight: 100,
+            relay: false
+          })
+          expect(out.direction).toBe("outbound")
+          expect(inb.direction).toBe("inbound")
+          yield* settle(out, inb)
+          const [so, si] = [yield* out.stats, yield* inb.stats]
+          expect(so.handshake).toEqual(out.info)
+          expect(si.handshake).toEqual(inb.info)
+          expect(so.lastBlock).toBe(7)
+          expect(si.lastBlock).toBe(100)
+          // sendaddrv2 went before verack, sendheaders after it; wtxidrelay is off by default.
+          for (const s of [so, si]) {
+            expect(s.remoteWantsAddrV2).toBe(true)
+            expect(s.remoteWantsHeaders).toBe(true)
+            expect(s.remoteWantsWtxid).toBe(false)
+          }
+        }))
+
+      it.scopedLive("wtxidrelay is announced only when both speak 70016; feefilter is sent after verack", () =>
+        Effect.gen(function*() {
+          const [a, b] = yield* connect(transport, { announceWtxidRelay: true }, { announceWtxidRelay: true, feeFilter: 1000n })
+          yield* settle(a, b)
+          expect((yield* a.stats).remoteWantsWtxid).toBe(true)
+          expect((yield* b.stats).remoteWantsWtxid).toBe(true)
+          expect((yield* a.stats).remoteFeeFilter).toBe(1000n)
+          expect((yield* b.stats).remoteFeeFilter).toBeUndefined()
+          const [c, d] = yield* connect(transport, { announceWtxidRelay: true }, { announceWtxidRelay: true, protocolVersion: 70015 })
+          yield* settle(c, d)
+          expect((yield* c.stats).remoteWantsWtxid).toBe(false)
+          expect((yield* d.stats).remoteWantsWtxid).toBe(false)
+        }))
+
+      it.scopedLive("two of our peers sharing one nonce registry detect a self-connection", () =>
+        Effect.gen(function*() {
+          const [a, b] = yield* transport.pair
+          const registry = PeerConfig.makeNonceRegistry()
+          const [ea, eb] = yield* Effect.all([
+            Effect.flip(Peer.make(a, { direction: "outbound", config: config({ nonceRegistry: registry }) })),
+            Effect.flip(Peer.make(b, { direction: "inbound", config: config({ nonceRegistry: registry }) }))
+          ], { concurrency: 2 })
+          expect(disconnectOf(eb)._tag).toBe("SelfConnection")
+          expect(disconnectOf(ea)._tag).toBe("RemoteClosed")
+        }))
+    })
+
+    it.scopedLive("ping: the round trip is returned and recorded in the stats", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const before = yield* a.stats
+        expect(before.lastPingMillis).toBeUndefined()
+        expect(before.minPingMillis).toBeUndefined()
+        const rtts: Array<number> = []
+        for (let i = 0; i < 3; i++) rtts.push(Duration.toMillis(yield* a.ping))
+        const s = yield* a.stats
+        expect(s.lastPingMillis).toBe(rtts[2])
+        expect(s.minPingMillis).toBe(Math.min(...rtts))
+        expect(s.received["pong"]?.messages).toBe(3)
+        const t = yield* b.stats
+        expect(t.received["ping"]?.messages).toBe(3)
+        expect(t.sent["pong"]?.messages).toBe(3)
+        // the side that did not ping has no round trip
+        expect(t.lastPingMillis).toBeUndefined()
+      }))
+
+    it.scopedLive("send + typed subscribe: a subscriber to Headers gets only headers, typed", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        yield* settle(a, b)
+        const headers = yield* b.subscribe("Headers")
+        const everything = yield* b.subscribe()
+        const invOrAddr = yield* b.subscribe("Inv", "GetAddr")
+        yield* a.send(Message.Inv.make({ inventory: [txInv(1)] }))
+        yield* a.send(headersMessage(2))
+        yield* a.send(Message.GetAddr.make({}))
+        yield* a.send(headersMessage(3, 10))
+        const got = yield* Stream.runCollect(Stream.take(headers, 2))
+        expectTypeOf(got).toEqualTypeOf<Chunk.Chunk<Message.MessageOf<"Headers">>>()
+        expect(Chunk.toReadonlyArray(got).map((h) => h.headers.map((x) => x.nonce))).toEqual([[0, 1], [10, 11, 12]])
+        const all = yield* Stream.runCollect(Stream.take(everything, 4))
+        expect(Chunk.toReadonlyArray(all).map((m) => m._tag)).toEqual(["Inv", "Headers", "GetAddr", "Headers"])
+        const some = yield* Stream.runCollect(Stream.take(invOrAddr, 2))
+        expect(Chunk.toReadonlyArray(some).map((m) => m._tag)).toEqual(["Inv", "GetAddr"])
+        // `messages` subscribes when run
+        const later = yield* b.messages("Inv").pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+        yield* Effect.sleep(Duration.millis(10))
+        yield* a.send(Message.Inv.make({ inventory: [txInv(2)] }))
+        const [inv] = Chunk.toReadonlyArray(yield* Fiber.join(later))
+        expect(Array.from(inv!.inventory[0]!.hash)).toEqual(Array.from(txInv(2).hash))
+      }))
+
+    it.scopedLive("sendAndAwait resolves once the message was written", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const sub = yield* b.subscribe("Inv")
+        for (let i = 1; i <= 3; i++) {
+          yield* a.sendAndAwait(Message.Inv.make({ inventory: [txInv(i)] }))
+          const s = yield* a.stats
+          expect(s.sent["inv"]?.messages).toBe(i)
+          expect(s.queuedBytes).toBe(0)
+        }
+        const got = yield* Stream.runCollect(Stream.take(sub, 3))
+        expect(Chunk.size(got)).toBe(3)
+      }))
+
+    it.scopedLive("request / getHeaders / getData get the reply that matches", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        // b answers getheaders with as many headers as the locator is long, and getdata with notfound
+        yield* b.messages("GetHeaders", "GetData").pipe(
+          Stream.runForEach((m) =>
+            m._tag === "GetHeaders"
+              ? b.send(headersMessage(m.locator.length, 100))
+              : b.send(Message.NotFound.make({ inventory: m.inventory }))
+          ),
+          Effect.forkScoped
+        )
+        const h = yield* a.getHeaders([hashOf(1), hashOf(2), hashOf(3)])
+        expect(h._tag).toBe("Headers")
+        expect(h.headers.map((x) => x.nonce)).toEqual([100, 101, 102])
+        // an unrelated message in between does not answer the request
+        yield* b.send(Message.Inv.make({ inventory: [txInv(9)] }))
+        const nf = yield* a.getData(blockInv(5))
+        expect(nf._tag).toBe("NotFound")
+        const r = yield* a.request(
+          Message.GetData.make({ inventory: [txInv(7), txInv(8)] }),
+          (m) => (m._tag === "NotFound" ? m.inventory.length : undefined)
+        )
+        expect(r).toBe(2)
+        expect(yield* a.disconnectReason).toBeUndefined()
+      }))
+
+    it.scopedLive("concurrent senders: 20 fibers x 50 messages all arrive, each sender's in order", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const SENDERS = 20
+        const EACH = 50
+        const sub = yield* b.subscribe("Inv")
+        const collected = yield* Stream.runCollect(Stream.take(sub, SENDERS * EACH)).pipe(Effect.fork)
+        yield* Effect.forEach(
+          Array.from({ length: SENDERS }, (_, s) => s),
+          (s) =>
+            Effect.forEach(
+              Array.from({ length: EACH }, (_, i) => i),
+              (i) =>
+                Effect.zipRight(
+                  i % 2 === 0
+                    ? a.send(Message.Inv.make({ inventory: [{ type: InvVector.InvType.Tx, hash: hashOf(i, s) }] }))
+                    : a.sendAndAwait(Message.Inv.make({ inventory: [{ type: InvVector.InvType.Tx, hash: hashOf(i, s) }] })),
+                  Effect.yieldNow()
+                ),
+              { discard: true }
+            ),
+          { concurrency: "unbounded", discard: true }
+        )
+        const got = Chunk.toReadonlyArray(yield* Fiber.join(collected))
+        const perSender = new Map<number, Array<number>>()
+        for (const m of got) {
+          const h = m.inventory[0]!.hash
+          const seq = (h[1]! << 24) | (h[2]! << 16) | (h[3]! << 8) | h[4]!
+          const list = perSender.get(h[0]!) ?? []
+          list.push(seq)
+          perSender.set(h[0]!, list)
+        }
+        expect(perSender.size).toBe(SENDERS)
+        for (const [, seqs] of perSender) expect(seqs).toEqual(Array.from({ length: EACH }, (_, i) => i))
+      }))
+
+    it.scopedLive("stats count messages and payload bytes per command, both ways", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const inv = Message.Inv.make({ inventory: [txInv(1), txInv(2)] })
+        const headers = headersMessage(3)
+        const getAddr = Message.GetAddr.make({})
+        for (let i = 0; i < 3; i++) yield* a.send(inv)
+        for (let i = 0; i < 2; i++) yield* a.send(headers)
+        yield* a.send(getAddr)
+        yield* settle(a, b)
+        const [sa, sb] = [yield* a.stats, yield* b.stats]
+        expect(sa.sent["inv"]).toEqual({ messages: 3, bytes: 3 * payloadSize(inv) })
+        expect(sa.sent["headers"]).toEqual({ messages: 2, bytes: 2 * payloadSize(headers) })
+        expect(sa.sent["getaddr"]).toEqual({ messages: 1, bytes: 0 })
+        expect(sa.sent["version"]?.messages).toBe(1)
+        expect(sa.sent["verack"]?.messages).toBe(1)
+        // everything one side wrote, the other read
+        expect(sb.received).toEqual(sa.sent)
+        expect(sa.received).toEqual(sb.sent)
+        expect(sb.bytesReceived).toBe(sa.bytesSent)
+        expect(sa.bytesReceived).toBe(sb.bytesSent)
+        const total = Object.values(sa.sent).reduce((n, c) => n + c.bytes + 24 * c.messages, 0)
+        expect(sa.bytesSent).toBe(total)
+        expect(sa.lastSend).toBeDefined()
+        expect(sb.lastReceive).toBeDefined()
+      }))
+
+    it.scopedLive("disconnect: the remote sees RemoteClosed, we see LocalRequest; sends fail and subscriptions end", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const subA = yield* a.subscribe()
+        const subB = yield* b.subscribe()
+        const endA = yield* Stream.runCollect(subA).pipe(Effect.fork)
+        const endB = yield* Stream.runCollect(subB).pipe(Effect.fork)
+        yield* a.disconnect("done here")
+        const local = yield* a.awaitDisconnect
+        expect(local).toMatchObject({ _tag: "LocalRequest", detail: "done here" })
+        expect(yield* a.disconnectReason).toMatchObject({ _tag: "LocalRequest" })
+        expect((yield* b.awaitDisconnect)._tag).toBe("RemoteClosed")
+        const error = yield* Effect.flip(a.send(Message.GetAddr.make({})))
+        expect(disconnectOf(error)._tag).toBe("LocalRequest")
+        expect(disconnectOf(yield* Effect.flip(b.sendAndAwait(Message.GetAddr.make({}))))._tag).toBe("RemoteClosed")
+        expect(disconnectOf(yield* Effect.flip(a.ping))._tag).toBe("LocalRequest")
+        // subscriptions end (successfully) with the peer, including ones made afterwards
+        yield* Fiber.join(endA)
+        yield* Fiber.join(endB)
+        expect(Chunk.size(yield* Stream.runCollect(yield* a.subscribe()))).toBe(0)
+        // a second disconnect is a no-op and keeps the first reason
+        yield* a.disconnect("again")
+        expect(yield* a.awaitDisconnect).toMatchObject({ detail: "done here" })
+      }))
+
+    it.scopedLive("closing the scope disconnects with Shutdown and fails what was pending", () =>
+      Effect.gen(function*() {
+        const [sa, sb] = yield* transport.pair
+        const inner = yield* Scope.make()
+        const [a, b] = yield* Effect.all([
+          Peer.make(sa, { direction: "outbound", config: config() }).pipe(Scope.extend(inner)),
+          Peer.make(sb, { direction: "inbound", config: config() })
+        ], { concurrency: 2 })
+        // b never answers this
+        const pending = yield* a.getHeaders([hashOf(1)]).pipe(Effect.flip, Effect.fork)
+        yield* b.messages("GetHeaders").pipe(Stream.take(1), Stream.runDrain)
+        yield* Scope.close(inner, Exit.void)
+        expect((yield* a.awaitDisconnect)._tag).toBe("Shutdown")
+        expect(disconnectOf(yield* Fiber.join(pending))._tag).toBe("Shutdown")
+        expect((yield* b.awaitDisconnect)._tag).toBe("RemoteClosed")
+      }))
+  })
