@@ -52,7 +52,8 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
         peer: {
           params: ChainParams.regtest,
           userAgentName: `embedded-node-${i}`,
-          services: ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS),
+          // NODE_BLOOM: these nodes answer `mempool` (see `behave`), which peers only ask of NODE_BLOOM nodes.
+          services: ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS, ServiceFlags.NODE_BLOOM),
           trickleSchedule: Schedule.spaced(Duration.millis(500))
         },
         listen: { host: "127.0.0.1", port: 0 },

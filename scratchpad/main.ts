@@ -1,6 +1,6 @@
 /**
- * The example program: join a network, ask peers for their mempool, and log
- * what arrives; replace peers that drop.
+ * The example program: join a network, ask peers for their mempool (those
+ * that serve it: NODE_BLOOM), and log what arrives; replace peers that drop.
  *
  *   npm start                                   embedded local network on 127.0.0.1 (no internet)
  *   npm start -- --network signet --peers 3     real signet via DNS seeds
@@ -22,6 +22,7 @@ import { Dispatcher } from "../src/Dispatcher.js"
 import * as Message from "../src/Message.js"
 import * as NetAddress from "../src/NetAddress.js"
 import * as Network from "../src/Network.js"
+import * as ServiceFlags from "../src/ServiceFlags.js"
 import { startEmbeddedNetwork } from "./embedded.js"
 
 const { values } = parseArgs({
@@ -77,7 +78,11 @@ const onEvent = (e: PeerEvent) =>
       version: e.info.negotiatedVersion,
       startHeight: e.info.startHeight
     }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight}`)
-      .pipe(Effect.zipRight(Effect.ignore(e.peer.send(Message.Mempool.make({})))))
+      // `mempool` only to peers that serve it: Bitcoin Core (without NODE_BLOOM) and bcoin (without
+      // BIP-0037, its default) disconnect a peer that sends it.
+      .pipe(Effect.zipRight(
+        ServiceFlags.has(e.info.services, ServiceFlags.NODE_BLOOM) ? Effect.ignore(e.peer.send(Message.Mempool.make({}))) : Effect.void
+      ))
     : emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`)
 
 const program = (killOne: ((connected: ReadonlyArray<string>) => Effect.Effect<void>) | undefined) =>

@@ -193,7 +193,11 @@ export interface StartingPeer {
   /**
    * Sends `message` and waits for the first received message that `match`
    * accepts (returns non-undefined for). Times out after `timeout` (default:
-   * the stall rule of the command, or `requestTimeout`).
+   * the stall rule of the command, or `requestTimeout`). A request that ends
+   * without its reply (timed out or interrupted) withdraws its stall
+   * deadline: the caller was told, and the remote is not also disconnected
+   * for it (some stay silent by design: bcoin never answers a `getheaders` at
+   * its tip). Fire-and-forget sends (`send`, `pushGetHeaders`, …) keep theirs.
    */
   readonly request: <A>(
     message: Message.NetworkMessage,

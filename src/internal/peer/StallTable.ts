@@ -1,7 +1,7 @@
 import * as Duration from "effect/Duration"
 import type { StallRule } from "../../PeerConfig.js"
 
-interface Deadline {
+export interface Deadline {
   readonly command: string
   readonly replies: ReadonlyArray<string>
   /** Replies still owed (getdata owes one per requested item). */
@@ -22,11 +22,19 @@ export class StallTable {
   private deadlines: Array<Deadline> = []
   constructor(private readonly rules: Readonly<Record<string, StallRule>>) {}
 
-  /** Records a request written at `now` that expects `count` replies. */
-  expect(command: string, now: number, count = 1): void {
+  /** Records a request written at `now` that expects `count` replies; returns its deadline, if the command has a rule. */
+  expect(command: string, now: number, count = 1): Deadline | undefined {
     const rule = this.rules[command]
-    if (rule === undefined || count <= 0) return
-    this.deadlines.push({ command, replies: rule.replies, remaining: count, due: now + Duration.toMillis(rule.timeout) })
+    if (rule === undefined || count <= 0) return undefined
+    const deadline: Deadline = { command, replies: rule.replies, remaining: count, due: now + Duration.toMillis(rule.timeout) }
+    this.deadlines.push(deadline)
+    return deadline
+  }
+
+  /** Forgets a deadline (its requester gave up waiting and was told so); no-op if already settled. */
+  withdraw(deadline: Deadline): void {
+    const i = this.deadlines.indexOf(deadline)
+    if (i >= 0) this.deadlines.splice(i, 1)
   }
 
   /** A reply arrived: settles `count` of the oldest request it answers. */

@@ -25,7 +25,7 @@ import * as PeerConfig from "../../PeerConfig.js"
 import * as ProtocolVersion from "../../ProtocolVersion.js"
 import * as Transaction from "../../Transaction.js"
 import { BoundedSet, inventoryKey } from "./BoundedSet.js"
-import { StallTable } from "./StallTable.js"
+import { type Deadline, StallTable } from "./StallTable.js"
 import { Subscribers } from "../Subscribers.js"
 
 
@@ -42,6 +42,14 @@ interface Outgoing {
   /** Replies the remote owes (getdata: one per item); 0 when none. */
   readonly expects: number
   readonly waiter: Deferred.Deferred<void, PeerError> | undefined
+  /** The stall deadline of a `request`, so that a request that gives up can withdraw it. */
+  readonly stall?: StallHandle | undefined
+}
+
+interface StallHandle {
+  /** The request ended without its reply; set no deadline when the frame is written. */
+  withdrawn: boolean
+  deadline: Deadline | undefined
 }
 
 interface Waiter {
@@ -140,7 +148,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     /** Encodes and queues synchronously; returns the error instead of failing so the reader can use it too. */
     const enqueue = (
       message: Message.NetworkMessage,
-      waiter: Deferred.Deferred<void, PeerError> | undefined
+      waiter: Deferred.Deferred<void, PeerError> | undefined,
+      stall?: StallHandle
     ): PeerError | undefined => {
       if (reason !== undefined) return disconnectedError(reason)
       const encoded = Frame.encodeEither(params.magic, message, { version: codecVersion() })
@@ -157,7 +166,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       }
       queuedBytes += frame.length
       const expects = message._tag === "GetData" ? message.inventory.length : 1
-      Queue.unsafeOffer(outbound, { frame, command: Message.commandOf(message), expects, waiter })
+      Queue.unsafeOffer(outbound, { frame, command: Message.commandOf(message), expects, waiter, stall })
       return undefined
     }
 
@@ -203,7 +212,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         lastSend = t
         for (const o of batch) {
           bump(sent, o.command, o.frame.length - Frame.HEADER_SIZE)
-          stalls.expect(o.command, t, o.expects)
+          if (o.stall === undefined) stalls.expect(o.command, t, o.expects)
+          else if (!o.stall.withdrawn) o.stall.deadline = stalls.expect(o.command, t, o.expects)
           if (o.waiter !== undefined) Deferred.unsafeDone(o.waiter, Exit.void)
         }
       }
@@ -550,19 +560,32 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         const timeout = opts?.timeout ?? config.stallRules[command]?.timeout ?? config.requestTimeout
         const deferred = yield* Deferred.make<unknown, PeerError>()
         const waiter: Waiter = { match, deferred }
+        const stall: StallHandle = { withdrawn: false, deadline: undefined }
         if (reason !== undefined) return yield* Effect.fail(disconnectedError(reason))
         waiters.add(waiter)
-        const error = enqueue(message, undefined)
+        const error = enqueue(message, undefined, stall)
         if (error !== undefined) {
           waiters.delete(waiter)
           return yield* Effect.fail(error)
         }
+        // Ended without a reply (timed out or interrupted): the caller knows, so the stall
+        // detector must not also disconnect the remote for it. A remote may legitimately stay
+        // silent: bcoin never answers a getheaders at its tip (Core sends an empty headers).
+        const giveUp = Effect.suspend(() => {
+          waiters.delete(waiter)
+          if (reason !== undefined) return Effect.void
+          return Effect.map(Deferred.isDone(deferred), (answered) => {
+            if (answered) return
+            stall.withdrawn = true
+            if (stall.deadline !== undefined) stalls.withdraw(stall.deadline)
+          })
+        })
         return (yield* Deferred.await(deferred).pipe(
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () => new PeerError({ reason: "RequestTimeout", command, detail: `no reply within ${Duration.format(timeout)}` })
           }),
-          Effect.ensuring(Effect.sync(() => waiters.delete(waiter)))
+          Effect.ensuring(giveUp)
         )) as A
       })
 
