@@ -12,7 +12,7 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import type * as Socket from "@effect/platform/Socket"
+import * as Socket from "@effect/platform/Socket"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -61,7 +61,8 @@ export interface TransportShape {
   /**
    * Listens on `host:port` (port 0: any free port). Returns the bound address
    * and runs `handler` for each accepted connection in a fiber of its own, so a
-   * failing connection never affects the listener or the others.
+   * failing connection never affects the listener or the others. The
+   * connection is closed when `handler` returns.
    */
   readonly listen: (
     host: string,
@@ -79,6 +80,30 @@ export class Transport extends Context.Tag("effect-bitcoin-p2p/Transport")<Trans
 
 const addressOf = (host: string, port: number): NetAddress.NetAddressFields =>
   NetAddress.fromHost(host, port) ?? { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port }
+
+/**
+ * Backpressure for a Node socket: while an effect returned by the `run`
+ * handler is pending, the connection is paused (no more reads, so TCP pushes
+ * back on the sender). `NodeSocket` alone runs such effects concurrently and
+ * keeps reading, which lets a fast sender fill our memory.
+ */
+const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket => {
+  let pending = 0
+  const wrap = (handler: (data: any) => Effect.Effect<any, any, any> | void) => (data: any) => {
+    const result = handler(data)
+    if (!Effect.isEffect(result)) return result
+    if (pending++ === 0) conn.pause()
+    return Effect.ensuring(result, Effect.sync(() => {
+      if (--pending === 0) conn.resume()
+    }))
+  }
+  return Socket.Socket.of({
+    [Socket.TypeId]: Socket.TypeId,
+    run: (handler, options) => socket.run(wrap(handler), options),
+    runRaw: (handler, options) => socket.runRaw(wrap(handler), options),
+    writer: socket.writer
+  })
+}
 
 /**
  * TCP over Node. Only IPv4 and IPv6 addresses can be dialled.
@@ -108,7 +133,7 @@ export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput
       const open = Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(connect), (conn) => Effect.addFinalizer(() => Effect.sync(() => conn.destroy())))
       )
-      return Effect.flatMap(open, (conn) => NodeSocket.fromDuplex(Effect.succeed(conn)))
+      return Effect.flatMap(open, (conn) => Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn)))
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {
@@ -119,11 +144,16 @@ export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput
         yield* server.run((socket) =>
           Effect.gen(function*() {
             const conn = yield* Effect.serviceOption(NodeSocket.NetSocket)
-            if (conn._tag === "Some") conn.value.setNoDelay(true)
+            if (conn._tag === "Some") {
+              conn.value.setNoDelay(true)
+              // The connection ends with its handler: one the handler refuses without running
+              // the socket (a banned host, no inbound slot left) must not stay open.
+              yield* Effect.addFinalizer(() => Effect.sync(() => conn.value.destroy()))
+            }
             const remote = conn._tag === "Some"
               ? addressOf(conn.value.remoteAddress ?? "0.0.0.0", conn.value.remotePort ?? 0)
               : addressOf("0.0.0.0", 0)
-            yield* handler({ socket, remote })
+            yield* handler({ socket: conn._tag === "Some" ? pausing(socket, conn.value) : socket, remote })
           }).pipe(Effect.scoped)
         ).pipe(Effect.ignoreLogged, Effect.forkScoped)
         return addressOf(bound.hostname === "::" ? "::1" : bound.hostname, bound.port)

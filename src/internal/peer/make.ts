@@ -345,7 +345,20 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     }
 
     const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>()
-    const readSocket = socket.run((chunk) => void inbox.unsafeOffer(chunk), {
+    // Bytes received and not yet handed to the decoder. Past MAX_UNREAD_BYTES the socket handler
+    // returns an effect that waits for the reader: a socket that awaits its handler (MemorySocket,
+    // `Transport.makeTcp`, which pauses the connection) stops reading, and TCP pushes back on the
+    // remote. Otherwise a peer sending faster than we decode would grow this inbox without bound.
+    let unreadBytes = 0
+    const room = yield* Effect.makeLatch(true)
+    const onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
+      inbox.unsafeOffer(chunk)
+      unreadBytes += chunk.length
+      if (unreadBytes < MAX_UNREAD_BYTES) return
+      room.unsafeClose()
+      return room.await
+    }
+    const readSocket = socket.run(onChunk, {
       onOpen: Effect.sync(() => {
         socketOpen = true
       })
@@ -362,7 +375,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const yieldEvery = Math.max(1, Math.floor(config.subscriberBuffer / 2))
     let sinceYield = 0
 
+    // One socket chunk at a time, with a turn of the event loop every READ_SLICE bytes: a peer
+    // flooding us must not hold the thread for whole backlogs (other peers, timers and pongs wait).
+    let sliceBytes = 0
     const reader = Mailbox.toStream(inbox).pipe(
+      Stream.mapEffect((bytes) => {
+        unreadBytes -= bytes.length
+        if (unreadBytes <= MAX_UNREAD_BYTES / 2) room.unsafeOpen()
+        sliceBytes += bytes.length
+        if (sliceBytes < READ_SLICE) return Effect.succeed(bytes)
+        sliceBytes = 0
+        return Effect.as(yieldToEventLoop, bytes)
+      }),
       Frame.decodeStream({ params, version: codecVersion }),
       Stream.runForEachChunk((chunk) =>
         Effect.suspend(() => {
@@ -736,6 +760,22 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     }
     return peer
   }).pipe(Effect.withLogSpan("Peer.make"))
+
+/** Bytes the reader decodes before it lets the event loop run. */
+const READ_SLICE = 256 * 1024
+
+/** Received bytes waiting for the decoder before the socket is asked to stop reading. */
+const MAX_UNREAD_BYTES = 1024 * 1024
+
+/** A macrotask turn (I/O and timers run), not just a fiber yield (microtasks only). */
+const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof setImmediate === "function") {
+    const handle = setImmediate(() => resume(Effect.void))
+    return Effect.sync(() => clearImmediate(handle))
+  }
+  const handle = setTimeout(() => resume(Effect.void), 0)
+  return Effect.sync(() => clearTimeout(handle))
+})
 
 /**
  * A TCP reset while reading: the remote closed with our bytes still unread in
