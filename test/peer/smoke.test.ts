@@ -25,7 +25,8 @@ describe("peer smoke", () => {
       const got = yield* Fiber.join(f)
       expect(Chunk.unsafeHead(got).inventory.length).toBe(1)
       const s = yield* pa.stats
-      console.log(s)
+      expect(s.sent["inv"]?.messages).toBe(1)
+      expect(s.received["pong"]?.messages).toBe(1)
       yield* pa.disconnect("bye")
       const r = yield* pb.awaitDisconnect
       expect(r._tag).toBe("RemoteClosed")
