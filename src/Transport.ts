@@ -221,8 +221,12 @@ export const makeMemory = (hub: MemoryHub, localHost = "127.0.0.1"): TransportSh
         hub.listeners.delete(key)
         mailbox.unsafeDone(Effect.void as never)
       }))
+      // As over TCP, the connection ends with its handler: one refused without being run
+      // (a banned host, no inbound slot left) must not stay open until the dialer times out.
+      const close = (socket: Socket.Socket) =>
+        Effect.scoped(Effect.flatMap(socket.writer, (write) => Effect.ignore(write(new Socket.CloseEvent(1000)))))
       yield* Mailbox.toStream(mailbox).pipe(
-        Stream.runForEach((incoming) => Effect.forkScoped(Effect.scoped(handler(incoming)))),
+        Stream.runForEach((incoming) => Effect.forkScoped(Effect.ensuring(Effect.scoped(handler(incoming)), close(incoming.socket)))),
         Effect.forkScoped
       )
       return address

@@ -14,7 +14,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as AddressBook from "../../AddressBook.js"
 import { PeerEvent, type ConnectorShape } from "../../Connector.js"
-import { describe, isMisbehaviour, PeerError } from "../../DisconnectReason.js"
+import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../DisconnectReason.js"
 import type { DispatcherShape, Received } from "../../Dispatcher.js"
 import { DnsResolver } from "../../DnsResolver.js"
 import * as Message from "../../Message.js"
@@ -66,7 +66,12 @@ export const makeNode = (
     let lastSeed = Number.NEGATIVE_INFINITY
     const answeredGetAddr = new Set<number>()
 
-    const peerKey = (p: Peer.Peer) => `${p.id}@${p.remote}`
+    /**
+     * The book's key for a peer's gossip: its `host:port`, from which the book derives the
+     * source's network group (one group's gossip reaches only a few buckets). The rate-limit
+     * state under this key is dropped when the peer disconnects.
+     */
+    const peerKey = (p: Peer.Peer) => p.remote
     let listenKey: string | undefined
     let listenAddress: NetAddress.NetAddressFields | undefined
 
@@ -140,6 +145,7 @@ export const makeNode = (
         const reason = yield* peer.awaitDisconnect
         registry.delete(peer.id)
         answeredGetAddr.delete(peer.id)
+        yield* book.forgetPeer(peerKey(peer))
         const banned = isMisbehaviour(reason)
         if (banned) yield* book.ban(address, config.banDuration, describe(reason))
         yield* Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) })
@@ -233,8 +239,9 @@ export const makeNode = (
 
     const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
       Effect.gen(function*() {
-        if (inboundCount >= config.maxInbound) return
-        if (yield* book.isBanned(remote)) return
+        // Refused connections are closed by the transport when this handler returns.
+        // The ban check first: nothing may run between the count check and the increment.
+        if ((yield* book.isBanned(remote)) || inboundCount >= config.maxInbound) return
         inboundCount++
         yield* Effect.gen(function*() {
           const { inbox, peer } = yield* startPeer(socket, "inbound", remote)
@@ -264,7 +271,11 @@ export const makeNode = (
           yield* FiberSet.run(
             fibers,
             withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p))).pipe(
-              Effect.tapError((e) => Deferred.fail(ready, e))
+              Effect.tapError((e) => Deferred.fail(ready, e)),
+              // Only the node's shutdown interrupts these fibers: the caller must not wait forever.
+              Effect.onInterrupt(() =>
+                Deferred.fail(ready, new PeerError({ reason: "Disconnected", disconnect: DisconnectReason.Shutdown(), detail: "network layer closed" }))
+              )
             )
           )
           return yield* Deferred.await(ready)
