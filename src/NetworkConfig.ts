@@ -44,6 +44,13 @@ export interface NetworkConfigShape {
   readonly dnsSeedThreshold: number
   /** Buffer of each network-wide subscriber before it is cut off. Default 16,384 messages. */
   readonly subscriberBuffer: number
+  /**
+   * When we listen, our address is announced to each outbound peer at
+   * connection and then again on this schedule, so that it keeps spreading
+   * after the first relays die out. Default about every 24 hours (jittered), as
+   * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
+   */
+  readonly advertiseSchedule: Schedule.Schedule<unknown>
 }
 
 /**
@@ -73,7 +80,8 @@ export const defaults: NetworkConfigShape = {
   sendGetAddr: true,
   answerGetAddr: true,
   dnsSeedThreshold: 1000,
-  subscriberBuffer: 16_384
+  subscriberBuffer: 16_384,
+  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
 }
 
 /**

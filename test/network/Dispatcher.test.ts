@@ -6,10 +6,12 @@
  * to two other peers, and self-advertisement to outbound peers.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../src/AddressBook.js"
 import type * as Frame from "../../src/Frame.js"
@@ -94,6 +96,38 @@ describe("Dispatcher: getaddr and self-advertisement", () => {
       yield* raw.send(Message.GetAddr.make({}))
       yield* TestClock.adjust("1 second")
       expect(tags(yield* raw.drain)).toEqual([])
+    })))
+})
+
+describe("Dispatcher: periodic self-advertisement", () => {
+  it.scoped("a listening node announces itself again to an outbound peer on advertiseSchedule, with a fresh time", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const remoteKey = "127.0.72.1:18444"
+      const accepted = yield* listenRaw(hub, remoteKey)
+      const node = yield* startNode(hub, 1, {
+        config: { targetOutbound: 0, advertiseSchedule: Schedule.spaced(Duration.minutes(4)) }
+      })
+      const connecting = yield* Effect.fork(node.connector.connect(addr("127.0.72.1")))
+      yield* settle
+      const raw = yield* makeRaw((yield* accepted.take).socket)
+      yield* rawHandshake(raw, "outbound")
+      yield* Fiber.join(connecting)
+      yield* settle
+      expect(announced(yield* raw.drain)).toEqual([node.key])
+
+      // Nothing more before the schedule's first interval (kept under the 5-minute idle timeout:
+      // this raw remote never speaks) ...
+      yield* TestClock.adjust(Duration.minutes(3))
+      expect(announced(yield* raw.drain)).toEqual([])
+      // ... then our address again, stamped with the current time, although the peer already knows it.
+      yield* TestClock.adjust(Duration.minutes(1))
+      yield* settle
+      const again = (yield* raw.drain).filter((f) => f.message._tag === "Addr" || f.message._tag === "AddrV2")
+      expect(again.length).toBe(1)
+      const entry = (again[0]!.message as Message.MessageOf<"Addr">).addresses[0]!
+      expect(NetAddress.toString(entry)).toBe(node.key)
+      expect(entry.time).toBe(NOW_S + 240)
     })))
 })
 

@@ -85,6 +85,24 @@ export const makeNode = (
         for (const p of chosen) yield* Effect.ignore(p.pushAddresses(fresh))
       })
 
+    /**
+     * Announces our address again on `advertiseSchedule`, past the peer's
+     * known-address filter (which would skip a repeat): relays of the first
+     * announcement die out, and a fresh timestamp keeps it spreading.
+     */
+    const readvertise = (peer: Peer.Peer) =>
+      Effect.gen(function*() {
+        const driver = yield* Schedule.driver(config.advertiseSchedule)
+        for (;;) {
+          yield* driver.next(undefined)
+          if (listenAddress === undefined) return
+          const time = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+          const self = [{ ...listenAddress, services: peerConfig.services, time }]
+          const wantsV2 = (yield* peer.stats).remoteWantsAddrV2
+          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses: self }) : Message.Addr.make({ addresses: self })))
+        }
+      }).pipe(Effect.ignore)
+
     /** Tells an outbound peer where we listen, so the network can find us. */
     const advertiseSelf = (peer: Peer.Peer) =>
       Effect.gen(function*() {
@@ -141,6 +159,7 @@ export const makeNode = (
         if (peer.direction === "outbound") {
           yield* advertiseSelf(peer)
           if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
+          if (listenAddress !== undefined) yield* Effect.forkScoped(readvertise(peer))
         }
         const reason = yield* peer.awaitDisconnect
         registry.delete(peer.id)
