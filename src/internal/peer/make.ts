@@ -1,6 +1,7 @@
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -10,7 +11,10 @@ import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
 import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
-import * as Schedule from "effect/Schedule"
+import * as Runtime from "effect/Runtime"
+import type * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as BlockHeader from "../../BlockHeader.js"
@@ -123,7 +127,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag)
     const waiters = new Set<Waiter>()
     const outbound = yield* Queue.unbounded<Outgoing>()
-    const disconnected = yield* Deferred.make<DisconnectReason>()
     const closed = yield* Deferred.make<DisconnectReason>()
     const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
     const runEnded = yield* Deferred.make<void>()
@@ -134,12 +137,14 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const codecVersion = () => (negotiatedVersion === 0 ? config.protocolVersion : negotiatedVersion)
     const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
 
-    /** Records the first reason; everything else follows from `disconnected` completing. */
+    /** Starts the cleanup in a fiber of its own (set once the cleanup exists). */
+    let forkCleanup = (): void => {}
+    /** Records the first reason and starts the cleanup; everything else follows from it. */
     const disconnectNow = (r: DisconnectReason): void => {
       if (reason !== undefined) return
       reason = r
-      Deferred.unsafeDone(disconnected, Exit.succeed(r))
       Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
+      forkCleanup()
     }
     const violation = (rule: ViolationRule, detail: string) => disconnectNow(DisconnectReason.ProtocolViolation({ rule, detail }))
 
@@ -190,20 +195,27 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         inFlight = batch
         let size = 0
         for (const o of batch) size += o.frame.length
-        let bytes: Uint8Array
-        if (batch.length === 1) bytes = batch[0]!.frame
-        else {
-          bytes = new Uint8Array(size)
-          let at = 0
-          for (const o of batch) {
-            bytes.set(o.frame, at)
-            at += o.frame.length
+        // Consecutive small frames go out as one write (one syscall); a big one goes as it is,
+        // so a batch of blocks is not first copied into one multi-megabyte buffer.
+        for (let i = 0; i < batch.length;) {
+          let j = i + 1
+          let run = batch[i]!.frame.length
+          while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
+          let bytes: Uint8Array
+          if (j - i === 1) bytes = batch[i]!.frame
+          else {
+            bytes = new Uint8Array(run)
+            for (let at = 0; i < j; i++) {
+              bytes.set(batch[i]!.frame, at)
+              at += batch[i]!.frame.length
+            }
           }
-        }
-        const result = yield* Effect.either(write(bytes))
-        if (Either.isLeft(result)) {
-          disconnectNow(DisconnectReason.SocketError({ cause: result.left }))
-          return
+          i = j
+          const result = yield* Effect.either(write(bytes))
+          if (Either.isLeft(result)) {
+            disconnectNow(DisconnectReason.SocketError({ cause: result.left }))
+            return
+          }
         }
         inFlight = []
         const t = now()
@@ -378,37 +390,42 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     // One socket chunk at a time, with a turn of the event loop every READ_SLICE bytes: a peer
     // flooding us must not hold the thread for whole backlogs (other peers, timers and pongs wait).
     let sliceBytes = 0
-    const reader = Mailbox.toStream(inbox).pipe(
-      Stream.mapEffect((bytes) => {
-        unreadBytes -= bytes.length
-        if (unreadBytes <= MAX_UNREAD_BYTES / 2) room.unsafeOpen()
-        sliceBytes += bytes.length
-        if (sliceBytes < READ_SLICE) return Effect.succeed(bytes)
-        sliceBytes = 0
-        return Effect.as(yieldToEventLoop, bytes)
-      }),
-      Frame.decodeStream({ params, version: codecVersion }),
-      Stream.runForEachChunk((chunk) =>
-        Effect.suspend(() => {
-          const start = now()
-          const received = Chunk.toReadonlyArray(chunk)
-          let i = 0
-          const loop: Effect.Effect<void> = Effect.suspend(() => {
-            while (i < received.length) {
-              if (reason !== undefined) return Effect.void
-              onMessage(received[i++]!, start)
+    // A plain loop over the inbox with one decoder, rather than a Stream pipeline: the same steps
+    // in the same order, without a channel executor and its fibers per peer (memory of idle peers,
+    // and per-message overhead).
+    const decoder = new Frame.FrameDecoder({ params, version: codecVersion })
+    const decoded: Array<Frame.Received> = []
+    const reader = Effect.gen(function*() {
+      for (;;) {
+        const [chunks, done] = yield* inbox.takeAll
+        for (const bytes of chunks) {
+          unreadBytes -= bytes.length
+          if (unreadBytes <= MAX_UNREAD_BYTES / 2) room.unsafeOpen()
+          sliceBytes += bytes.length
+          if (sliceBytes >= READ_SLICE) {
+            sliceBytes = 0
+            yield* yieldToEventLoop
+          }
+          decoded.length = 0
+          const error = decoder.push(bytes, decoded)
+          if (decoded.length > 0) {
+            const start = now()
+            let i = 0
+            while (i < decoded.length && reason === undefined) {
+              onMessage(decoded[i++]!, start)
               if (++sinceYield >= yieldEvery) {
                 sinceYield = 0
-                return Effect.zipRight(Effect.yieldNow(), loop)
+                yield* Effect.yieldNow()
               }
             }
             // Our own processing time must not count against the remote's stall deadlines.
-            stalls.extend(now() - start)
-            return Effect.void
-          })
-          return loop
-        })
-      ),
+            if (reason === undefined) stalls.extend(now() - start)
+          }
+          if (error !== undefined) return yield* Effect.fail(error)
+        }
+        if (done) return
+      }
+    }).pipe(
       Effect.matchCause({
         onSuccess: () => disconnectNow(DisconnectReason.RemoteClosed()),
         onFailure: (cause) => {
@@ -423,29 +440,28 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     // --- timers (all durations and schedules come from config) ---
 
-    const handshakeTimer = Effect.sleep(config.handshakeTimeout).pipe(
-      Effect.zipRight(Effect.sync(() => {
-        if (!verackReceived) disconnectNow(DisconnectReason.HandshakeTimeout())
-      }))
-    )
-
-    const idleWatcher = Effect.gen(function*() {
+    // The handshake, idle and stall timeouts share one fiber (a sleeping fiber costs kilobytes,
+    // times every connected peer): it sleeps until the earliest of them is due.
+    const watchdog = Effect.gen(function*() {
+      const handshakeDue = connectedAt + Duration.toMillis(config.handshakeTimeout)
       const idle = Duration.toMillis(config.idleTimeout)
+      const tick = Duration.toMillis(config.stallTickInterval)
+      let nextTick = connectedAt + tick
       for (;;) {
-        const due = (lastReceive ?? connectedAt) + idle
-        const t = now()
-        if (t >= due) return disconnectNow(DisconnectReason.IdleTimeout())
+        let t = now()
+        if (!verackReceived && t >= handshakeDue) return disconnectNow(DisconnectReason.HandshakeTimeout())
+        const idleDue = (lastReceive ?? connectedAt) + idle
+        if (t >= idleDue) return disconnectNow(DisconnectReason.IdleTimeout())
+        if (t >= nextTick) {
+          // Let the reader drain what already arrived before we blame the remote.
+          yield* Effect.yieldNow()
+          t = now()
+          const command = stalls.overdue(t)
+          if (command !== undefined) return disconnectNow(DisconnectReason.Stall({ command }))
+          nextTick = t + tick
+        }
+        const due = Math.min(idleDue, nextTick, verackReceived ? Infinity : handshakeDue)
         yield* Effect.sleep(Duration.millis(due - t))
-      }
-    })
-
-    const stallWatcher = Effect.gen(function*() {
-      for (;;) {
-        yield* Effect.sleep(config.stallTickInterval)
-        // Let the reader drain what already arrived before we blame the remote.
-        yield* Effect.yieldNow()
-        const command = stalls.overdue(now())
-        if (command !== undefined) return disconnectNow(DisconnectReason.Stall({ command }))
       }
     })
 
@@ -470,13 +486,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       )
     })
 
-    const pinger = Effect.gen(function*() {
-      const driver = yield* Schedule.driver(config.pingSchedule)
-      for (;;) {
-        yield* driver.next(undefined)
-        yield* Effect.ignore(pingOnce)
-      }
-    })
+    const pinger = onSchedule(config.pingSchedule, Effect.ignore(pingOnce))
 
     const flushInventory = Effect.sync(() => {
       const batch = pendingInventory
@@ -493,13 +503,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       }
     })
 
-    const trickler = Effect.gen(function*() {
-      const driver = yield* Schedule.driver(config.trickleSchedule)
-      for (;;) {
-        yield* driver.next(undefined)
-        yield* flushInventory
-      }
-    })
+    const trickler = onSchedule(config.trickleSchedule, flushInventory)
 
     // --- ending ---
 
@@ -521,7 +525,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       yield* Deferred.succeed(closed, r)
     }).pipe(Effect.uninterruptible)
     // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
-    // FiberRefs to later callers, and when the first runner (the watcher below) was interrupted by the
+    // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
     // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
     let cleanupStarted = false
     const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
@@ -530,19 +534,25 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       return cleanup
     }))
 
+    // The cleanup fiber starts when the peer ends (rather than a fiber per peer waiting for that
+    // from the start: a sleeping fiber costs kilobytes, times every connected peer). The closing
+    // scope runs the cleanup itself.
+    const runtime = yield* Effect.runtime<never>()
+    let finalizing = false
+    forkCleanup = () => {
+      if (!finalizing) Runtime.runFork(runtime)(cleanupOnce, { immediate: false })
+    }
     yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
+      finalizing = true
       disconnectNow(DisconnectReason.Shutdown())
       return cleanupOnce
     }))
-    yield* Deferred.await(disconnected).pipe(Effect.zipRight(cleanupOnce), Effect.forkIn(outerScope))
 
     // Fibers: reader first, so the socket is open before anything else can end the peer.
     yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
     yield* Effect.forkIn(reader, peerScope)
     yield* Effect.forkIn(writer, peerScope)
-    yield* Effect.forkIn(handshakeTimer, peerScope)
-    yield* Effect.forkIn(idleWatcher, peerScope)
-    yield* Effect.forkIn(stallWatcher, peerScope)
+    yield* Effect.forkIn(watchdog, peerScope)
 
     if (direction === "outbound") sendOrDisconnect(ourVersion)
     // Keep-alive and trickle start once the handshake completed.
@@ -764,6 +774,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 /** Bytes the reader decodes before it lets the event loop run. */
 const READ_SLICE = 256 * 1024
 
+/** The writer joins consecutive frames into one socket write up to this many bytes. */
+const COALESCE_MAX = 64 * 1024
+
 /** Received bytes waiting for the decoder before the socket is asked to stop reading. */
 const MAX_UNREAD_BYTES = 1024 * 1024
 
@@ -776,6 +789,25 @@ const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
   const handle = setTimeout(() => resume(Effect.void), 0)
   return Effect.sync(() => clearTimeout(handle))
 })
+
+/**
+ * Runs `action` at each recurrence of `schedule`, as a loop over `Schedule.driver` would (step
+ * at the current time, sleep until the recurrence starts, act; end when the schedule is done),
+ * without the driver's refs: these fibers live as long as the peer, so their size counts.
+ */
+const onSchedule = (schedule: Schedule.Schedule<unknown>, action: Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    let state = schedule.initial
+    for (;;) {
+      const t = yield* Clock.currentTimeMillis
+      const [next, , decision] = yield* schedule.step(t, undefined, state)
+      state = next
+      if (ScheduleDecision.isDone(decision)) return
+      const millis = ScheduleIntervals.start(decision.intervals) - t
+      if (millis > 0) yield* Effect.sleep(Duration.millis(millis))
+      yield* action
+    }
+  })
 
 /**
  * A TCP reset while reading: the remote closed with our bytes still unread in
