@@ -75,6 +75,16 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       expect(coverage).toBeGreaterThan(0.9)
       figures.addressCoverage = `${known}/${NODES * (NODES - 1)}`
 
+      // --- with periodic re-announcement, every node ends up knowing every other ---
+      const everyoneKnowsEveryone = Effect.map(
+        Effect.forEach(nodes, (n) => Effect.map(n.book.entries, (es) => new Set(es.map((e) => e.key)))),
+        (bs) => nodes.every((_, i) => nodes.every((m, j) => i === j || bs[i]!.has(m.key)))
+      )
+      figures.fullCoverageSimMs = yield* advanceUntil("every node knows every other", everyoneKnowsEveryone, {
+        step: "10 seconds",
+        limit: "30 minutes"
+      })
+
       // --- kill a quarter of the swarm: survivors replace the lost peers ---
       const survivors = nodes.filter((n) => !KILLED.includes(n.index))
       const killedKeys = new Set(KILLED.map((i) => nodes[i]!.key))

@@ -66,6 +66,8 @@ export interface SimNode {
 export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkConfigShape> = {}): Partial<NetworkConfig.NetworkConfigShape> => ({
   targetOutbound: 4,
   retrySchedule: Schedule.spaced(Duration.millis(500)),
+  // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
+  advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
   listen: { host: hostOf(i), port: PORT },
   ...overrides,
   peer: {
