@@ -341,3 +341,32 @@ export const versionMessage = (nonce: bigint): Message.MessageOf<"Version"> =>
 
 let bareNonce = 0x6261_7265_0000_0000n
 export const nextNonce = (): bigint => bareNonce++
+
+/** The server half of a bare handshake: version, sendaddrv2, verack; sendheaders after their verack. */
+export const bareHandshakeServer = (end: BareEnd): void => {
+  end.onMessage = (m, e) => {
+    if (m._tag === "Version") {
+      e.send(versionMessage(nextNonce()))
+      e.send(Message.SendAddrV2.make({}))
+      e.send(Message.Verack.make({}))
+    } else if (m._tag === "Verack") e.send(Message.SendHeaders.make({}))
+  }
+}
+
+/** The client half of a bare handshake, closing the connection once it completed. */
+export const bareHandshake = (port: number): Promise<void> =>
+  bareDial(port).then((client) =>
+    new Promise<void>((resolve) => {
+      client.onMessage = (m, e) => {
+        if (m._tag === "Version") {
+          e.send(Message.SendAddrV2.make({}))
+          e.send(Message.Verack.make({}))
+        } else if (m._tag === "Verack") {
+          e.send(Message.SendHeaders.make({}))
+          e.socket.destroy()
+          resolve()
+        }
+      }
+      client.send(versionMessage(nextNonce()))
+    })
+  )

@@ -37,6 +37,8 @@ import * as Transport from "../src/Transport.js"
 import {
   type BareEnd,
   bareDial,
+  bareHandshake,
+  bareHandshakeServer,
   bareServer,
   dialPeer,
   envNumber,
@@ -49,7 +51,6 @@ import {
   memory,
   mib,
   ms,
-  nextNonce,
   nodeConfig,
   now,
   params,
@@ -60,7 +61,6 @@ import {
   resourceSummary,
   si,
   table,
-  versionMessage,
   waitUntil
 } from "./loopback.js"
 
@@ -235,23 +235,6 @@ const broadcastSection = Effect.gen(function*() {
 // ---------------------------------------------------------------------------
 // Churn
 
-const bareHandshake = (port: number): Promise<void> =>
-  bareDial(port).then((client) =>
-    new Promise<void>((resolve) => {
-      client.onMessage = (m, e) => {
-        if (m._tag === "Version") {
-          e.send(Message.SendAddrV2.make({}))
-          e.send(Message.Verack.make({}))
-        } else if (m._tag === "Verack") {
-          e.send(Message.SendHeaders.make({}))
-          e.socket.destroy()
-          resolve()
-        }
-      }
-      client.send(versionMessage(nextNonce()))
-    })
-  )
-
 const churnSection = Effect.gen(function*() {
   progress(`churn: ${CHURN} connect/handshake/disconnect cycles`)
   const transport = Transport.makeTcp()
@@ -278,15 +261,7 @@ const churnSection = Effect.gen(function*() {
 
   // Bare reference: the same handshake frames over node:net, same concurrency.
   const server = yield* Effect.acquireRelease(Effect.promise(bareServer), (s) => Effect.promise(s.close))
-  server.onAccept = (end) => {
-    end.onMessage = (m, e) => {
-      if (m._tag === "Version") {
-        e.send(versionMessage(nextNonce()))
-        e.send(Message.SendAddrV2.make({}))
-        e.send(Message.Verack.make({}))
-      } else if (m._tag === "Verack") e.send(Message.SendHeaders.make({}))
-    }
-  }
+  server.onAccept = bareHandshakeServer
   const bareCycles = async (n: number): Promise<number> => {
     let next = 0
     const t0 = now()

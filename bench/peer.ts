@@ -33,6 +33,8 @@ import * as Transport from "../src/Transport.js"
 import {
   type BareEnd,
   bareDial,
+  bareHandshake,
+  bareHandshakeServer,
   barePair,
   bareServer,
   dialPeer,
@@ -55,7 +57,6 @@ import {
   ratio,
   si,
   table,
-  versionMessage,
   waitUntil
 } from "./loopback.js"
 
@@ -172,33 +173,6 @@ const bareBlocks = (client: BareEnd, server: BareEnd, block: Message.NetworkMess
   })
 
 /** version → (version, sendaddrv2, verack) → (sendaddrv2, verack, sendheaders): the messages our peers exchange. */
-const bareHandshakeServer = (end: BareEnd): void => {
-  end.onMessage = (m, e) => {
-    if (m._tag === "Version") {
-      e.send(versionMessage(nextNonce()))
-      e.send(Message.SendAddrV2.make({}))
-      e.send(Message.Verack.make({}))
-    } else if (m._tag === "Verack") e.send(Message.SendHeaders.make({}))
-  }
-}
-
-const bareHandshake = (port: number): Promise<void> =>
-  bareDial(port).then((client) =>
-    new Promise<void>((resolve) => {
-      client.onMessage = (m, e) => {
-        if (m._tag === "Version") {
-          e.send(Message.SendAddrV2.make({}))
-          e.send(Message.Verack.make({}))
-        } else if (m._tag === "Verack") {
-          e.send(Message.SendHeaders.make({}))
-          e.socket.destroy()
-          resolve()
-        }
-      }
-      client.send(versionMessage(nextNonce()))
-    })
-  )
-
 /** Handshakes per second with `concurrency` workers. */
 const bareHandshakes = (port: number, concurrency: number) => async (durationMs: number): Promise<number> => {
   const start = now()
