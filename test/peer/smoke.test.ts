@@ -5,6 +5,7 @@ import * as Peer from "../../src/Peer.js"
 import * as ChainParams from "../../src/ChainParams.js"
 import * as Message from "../../src/Message.js"
 import * as PeerConfig from "../../src/PeerConfig.js"
+import * as NetAddress from "../../src/NetAddress.js"
 
 describe("peer smoke", () => {
   it.live("handshakes both ways and pings", () =>
@@ -30,5 +31,17 @@ describe("peer smoke", () => {
       yield* pa.disconnect("bye")
       const r = yield* pb.awaitDisconnect
       expect(r._tag).toBe("RemoteClosed")
+    }).pipe(Effect.scoped))
+
+  it.live("a peer whose remote is a Tor v3 address handshakes (version carries the unspecified address)", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* MemorySocket.makePair()
+      const onion = NetAddress.fromHost("pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion", 8333)!
+      const config = { params: ChainParams.regtest }
+      const inbound = yield* Effect.fork(Peer.make(b, { direction: "inbound", config: { ...config, nonceRegistry: PeerConfig.makeNonceRegistry() } }))
+      const out = yield* Peer.make(a, { direction: "outbound", remote: onion, config: { ...config, nonceRegistry: PeerConfig.makeNonceRegistry() } })
+      expect(out.remote).toBe(NetAddress.toString(onion))
+      const pb = yield* Fiber.join(inbound)
+      expect(pb.info.version).toBe(70016)
     }).pipe(Effect.scoped))
 })

@@ -37,6 +37,10 @@ let nextId = 1
 
 const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
 
+const isLegacyEncodable = (a: NetAddress.NetAddressFields): boolean =>
+  (a.network === NetAddress.NetworkId.IPv4 && a.address.length === 4) ||
+  ((a.network === NetAddress.NetworkId.IPv6 || a.network === NetAddress.NetworkId.CJDNS) && a.address.length === 16)
+
 /** Messages a remote may send between its `version` and its `verack`. */
 const PRE_VERACK = new Set<string>(["Version", "Verack", "WtxidRelay", "SendAddrV2", "Unknown"])
 
@@ -245,7 +249,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       version: config.protocolVersion,
       services: config.services,
       timestamp: BigInt(Math.floor(now() / 1000)),
-      addrRecv: remoteAddress,
+      // `version` carries a legacy (16-byte IP) address: a Tor, I2P or unknown-network remote
+      // cannot be written there, so send the unspecified address, as Bitcoin Core does.
+      addrRecv: isLegacyEncodable(remoteAddress) ? remoteAddress : ZERO_ADDRESS,
       addrFrom: { ...ZERO_ADDRESS, services: config.services },
       nonce: ourNonce,
       userAgent: PeerConfig.userAgent(config),
