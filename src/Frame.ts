@@ -21,8 +21,6 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
 import { sha256d } from "./Hash.js"
-import { ByteReader } from "./internal/ByteReader.js"
-import { ByteWriter } from "./internal/ByteWriter.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 
@@ -58,13 +56,31 @@ export interface DecoderOptions {
   readonly version?: () => number
 }
 
-const encodeCommand = (w: ByteWriter, command: string): void => {
+/**
+ * Fills in the header in front of the payload that `frame` already holds:
+ * magic, command, length, checksum. Throws on a command that cannot be framed.
+ * (The header is `magic.length + 20` bytes: 24 for every real network.)
+ */
+const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: string): void => {
   if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
+  const at = magic.length
+  const start = at + COMMAND_SIZE + 8
+  frame.set(magic, 0)
   for (let i = 0; i < COMMAND_SIZE; i++) {
     const c = i < command.length ? command.charCodeAt(i) : 0
     if (i < command.length && (c < 0x20 || c > 0x7e)) throw new Error(`bad command: ${command}`)
-    w.u8(c)
+    frame[at + i] = c
   }
+  const length = frame.length - start
+  frame[at + 12] = length
+  frame[at + 13] = length >>> 8
+  frame[at + 14] = length >>> 16
+  frame[at + 15] = length >>> 24
+  const sum = sha256d(frame.subarray(start))
+  frame[at + 16] = sum[0]!
+  frame[at + 17] = sum[1]!
+  frame[at + 18] = sum[2]!
+  frame[at + 19] = sum[3]!
 }
 
 /**
@@ -73,11 +89,11 @@ const encodeCommand = (w: ByteWriter, command: string): void => {
  * @since 0.1.0
  */
 export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Array): Uint8Array => {
-  const w = new ByteWriter(HEADER_SIZE + payload.length)
-  w.bytes(magic)
-  encodeCommand(w, command)
-  w.u32le(payload.length).bytes(sha256d(payload).subarray(0, 4)).bytes(payload)
-  return w.finish()
+  const headerSize = magic.length + COMMAND_SIZE + 8
+  const frame = new Uint8Array(headerSize + payload.length)
+  frame.set(payload, headerSize)
+  writeHeader(frame, magic, command)
+  return frame
 }
 
 /**
@@ -90,14 +106,26 @@ export const encodeEither = (
   magic: Uint8Array,
   message: Message.NetworkMessage,
   ctx: Message.CodecContext = Message.defaultContext
-): Either.Either<Uint8Array, WireError> =>
-  Either.flatMap(Message.encodePayloadEither(message, ctx), (payload) => {
-    try {
-      return Either.right(encodeRaw(magic, Message.commandOf(message), payload))
-    } catch (e) {
-      return Either.left(new WireError({ reason: "EncodeFailed", command: Message.commandOf(message), detail: String(e) }))
-    }
-  })
+): Either.Either<Uint8Array, WireError> => {
+  const command = Message.commandOf(message)
+  const headerSize = magic.length + COMMAND_SIZE + 8
+  let frame: Uint8Array
+  if (message._tag === "Unknown") {
+    frame = new Uint8Array(headerSize + message.payload.length)
+    frame.set(message.payload, headerSize)
+  } else {
+    // Written straight after room for the header, in one buffer: no separate payload to copy.
+    const encoded = Message.encodeAfter(message, ctx, headerSize)
+    if (Either.isLeft(encoded)) return encoded
+    frame = encoded.right
+  }
+  try {
+    writeHeader(frame, magic, command)
+    return Either.right(frame)
+  } catch (e) {
+    return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
+  }
+}
 
 /**
  * Encodes a message into a frame, throwing on values that cannot be encoded.
@@ -158,7 +186,7 @@ export class FrameDecoder {
     for (;;) {
       if (this.command === undefined) {
         if (this.buffered < HEADER_SIZE) return undefined
-        const error = this.readHeader(this.take(HEADER_SIZE))
+        const error = this.readHeader()
         if (error !== undefined) return this.fail(error)
       }
       if (this.buffered < this.length) return undefined
@@ -215,45 +243,61 @@ export class FrameDecoder {
     }
   }
 
-  private readHeader(h: Uint8Array): WireError | undefined {
-    const r = new ByteReader(h)
-    const magic = r.bytesView(4)
-    const commandBytes = r.bytesView(COMMAND_SIZE)
-    const length = r.u32le()
-    const checksum = r.bytesView(4)
+  /** Consumes the buffered header (at least `HEADER_SIZE` bytes are buffered). */
+  private readHeader(): WireError | undefined {
+    // The header nearly always sits in one chunk: read it in place, no view, no reader.
+    let h = this.chunks[0]!
+    let o = this.head
+    if (h.length - o >= HEADER_SIZE) {
+      this.skip(HEADER_SIZE)
+    } else {
+      h = this.take(HEADER_SIZE)
+      o = 0
+    }
+    const length = (h[o + 16]! | (h[o + 17]! << 8) | (h[o + 18]! << 16) | (h[o + 19]! << 24)) >>> 0
     if (length > this.maxMessageSize) {
       return new WireError({ reason: "OversizedFrame", expected: this.maxMessageSize, actual: length })
     }
     const m = this.magic
-    if (magic[0] !== m[0] || magic[1] !== m[1] || magic[2] !== m[2] || magic[3] !== m[3]) {
-      return new WireError({ reason: "BadMagic", expected: hex(m), actual: hex(magic) })
+    if (h[o] !== m[0] || h[o + 1] !== m[1] || h[o + 2] !== m[2] || h[o + 3] !== m[3]) {
+      return new WireError({ reason: "BadMagic", expected: hex(m), actual: hex(h.subarray(o, o + 4)) })
     }
-    const command = parseCommand(commandBytes)
-    if (command === undefined) return new WireError({ reason: "BadCommand", actual: hex(commandBytes) })
+    const command = parseCommand(h, o + 4)
+    if (command === undefined) return new WireError({ reason: "BadCommand", actual: hex(h.subarray(o + 4, o + 4 + COMMAND_SIZE)) })
     const cap = Message.maxPayload(command, this.version())
     if (cap !== undefined && length > cap) {
       return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: length })
     }
     this.command = command
     this.length = length
-    this.checksum.set(checksum)
+    const c = this.checksum
+    c[0] = h[o + 20]!
+    c[1] = h[o + 21]!
+    c[2] = h[o + 22]!
+    c[3] = h[o + 23]!
     return undefined
+  }
+
+  /** Drops `n` buffered bytes that sit in the first chunk. */
+  private skip(n: number): void {
+    this.buffered -= n
+    this.head += n
+    if (this.head === this.chunks[0]!.length) {
+      this.chunks.shift()
+      this.head = 0
+    }
   }
 
   /** Takes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
   private take(n: number): Uint8Array {
-    this.buffered -= n
-    const first = this.chunks[0]
     if (n === 0) return EMPTY
-    if (first !== undefined && first.length - this.head >= n) {
-      const view = first.subarray(this.head, this.head + n)
-      this.head += n
-      if (this.head === first.length) {
-        this.chunks.shift()
-        this.head = 0
-      }
-      return view
+    const first = this.chunks[0]!
+    const head = this.head
+    if (first.length - head >= n) {
+      this.skip(n)
+      return first.subarray(head, head + n)
     }
+    this.buffered -= n
     const out = new Uint8Array(n)
     let filled = 0
     let used = 0
@@ -281,17 +325,44 @@ const SPARE_SIZE = 16 * 1024
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
 
-/** Printable ASCII then NUL padding only; at least one character. */
-const parseCommand = (b: Uint8Array): string | undefined => {
-  let end = 0
-  while (end < b.length && b[end] !== 0) {
+/**
+ * The known commands by a hash of their bytes, so that parsing one returns the
+ * same interned string every time: no string is built per frame (building one
+ * costs more than the rest of the header), and the `Map` lookups keyed by it
+ * find its hash already computed. Unknown commands are built each time, never
+ * cached, so a peer cannot grow this table.
+ */
+const knownCommands = new Map<number, string>()
+
+const commandHash = (b: Uint8Array, start: number, end: number): number => {
+  let h = 0
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + b[i]!) | 0
+  return h
+}
+
+for (const def of Message.definitions) {
+  const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
+  knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
+}
+
+/** The command in `b[o, o + COMMAND_SIZE)`: printable ASCII then NUL padding only; at least one character. */
+const parseCommand = (b: Uint8Array, o: number): string | undefined => {
+  const last = o + COMMAND_SIZE
+  let end = o
+  while (end < last && b[end] !== 0) {
     const c = b[end]!
     if (c < 0x20 || c > 0x7e) return undefined
     end++
   }
-  if (end === 0) return undefined
-  for (let i = end; i < b.length; i++) if (b[i] !== 0) return undefined
-  return String.fromCharCode.apply(null, b.subarray(0, end) as unknown as Array<number>)
+  if (end === o) return undefined
+  for (let i = end; i < last; i++) if (b[i] !== 0) return undefined
+  const known = knownCommands.get(commandHash(b, o, end))
+  if (known !== undefined && known.length === end - o) {
+    let same = true
+    for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== b[o + i]) same = false
+    if (same) return known
+  }
+  return String.fromCharCode.apply(null, b.subarray(o, end) as unknown as Array<number>)
 }
 
 /**

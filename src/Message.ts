@@ -205,13 +205,31 @@ export const encodePayloadEither = (
   ctx: CodecContext = defaultContext
 ): Either.Either<Uint8Array, WireError> => {
   if (m._tag === "Unknown") return Either.right(m.payload)
+  return encodeAfter(m, ctx, 0)
+}
+
+/**
+ * Encodes a known message's payload into a new, exactly sized array, after
+ * `room` zero bytes left for the caller (the frame header). Writes into a
+ * pooled scratch writer, so encoding allocates nothing but the result.
+ *
+ * @internal
+ */
+export const encodeAfter = (
+  m: Exclude<NetworkMessage, Unknown>,
+  ctx: CodecContext,
+  room: number
+): Either.Either<Uint8Array, WireError> => {
   const def = byTag.get(m._tag)!
+  const w = ByteWriter.acquire()
   try {
-    const w = new ByteWriter(128)
+    w.zeros(room)
     def.write(w, m, ctx)
-    return Either.right(w.finish())
+    return Either.right(w.copy())
   } catch (e) {
     return Either.left(new WireError({ reason: "EncodeFailed", command: def.command, detail: String(e instanceof Error ? e.message : e) }))
+  } finally {
+    ByteWriter.release(w)
   }
 }
 

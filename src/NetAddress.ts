@@ -124,26 +124,46 @@ export const AddrV2Entry = Schema.Struct({
 })
 
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
+const MAPPED_PREFIX_BYTES = Uint8Array.from(MAPPED_PREFIX)
 
-const isMappedIPv4 = (ip16: Uint8Array): boolean => {
-  for (let i = 0; i < 12; i++) if (ip16[i] !== MAPPED_PREFIX[i]) return false
+/** True when `b[at, at + 12)` is the IPv4-mapped prefix `::ffff:0:0/96`. */
+const isMappedAt = (b: Uint8Array, at: number): boolean => {
+  for (let i = 0; i < 12; i++) if (b[at + i] !== MAPPED_PREFIX[i]) return false
   return true
 }
+
+const isMappedIPv4 = (ip16: Uint8Array): boolean => isMappedAt(ip16, 0)
+
+/**
+ * The 16-byte legacy IP field as one view: its last 4 bytes when it is
+ * IPv4-mapped (network IPv4), else all 16 (IPv6). The prefix is checked in
+ * the input itself, so no view is made of bytes that are then dropped.
+ *
+ * @internal
+ */
+export const readLegacyIp = (r: ByteReader): Uint8Array => {
+  if (r.remaining >= 16 && isMappedAt(r.bytes, r.offset)) {
+    r.offset += 12
+    return r.bytesView(4, "ip")
+  }
+  return r.bytesView(16, "ip")
+}
+
+/** The network of an address read by `readLegacyIp`. @internal */
+export const legacyNetwork = (address: Uint8Array): number => (address.length === 4 ? NetworkId.IPv4 : NetworkId.IPv6)
 
 /** @internal */
 export const readLegacy = (r: ByteReader): NetAddressFields => {
   const services = r.u64le()
-  const ip = r.bytesView(16, "ip")
+  const address = readLegacyIp(r)
   const port = r.u16be()
-  return isMappedIPv4(ip)
-    ? { services, network: NetworkId.IPv4, address: ip.subarray(12), port }
-    : { services, network: NetworkId.IPv6, address: ip, port }
+  return { services, network: legacyNetwork(address), address, port }
 }
 
 /** @internal */
 export const writeLegacyIp = (w: ByteWriter, a: { readonly network: number; readonly address: Uint8Array }): void => {
   if (a.network === NetworkId.IPv4 && a.address.length === 4) {
-    w.bytes(Uint8Array.from(MAPPED_PREFIX)).bytes(a.address)
+    w.bytes(MAPPED_PREFIX_BYTES).bytes(a.address)
   } else if ((a.network === NetworkId.IPv6 || a.network === NetworkId.CJDNS) && a.address.length === 16) {
     w.bytes(a.address)
   } else {

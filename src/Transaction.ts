@@ -103,7 +103,9 @@ export const read = (r: ByteReader): Transaction => {
         any = true
         const stack = new Array<Uint8Array>(items)
         for (let j = 0; j < items; j++) stack[j] = r.varBytes(r.remaining, "witness item")
-        inputs[i] = { ...inputs[i]!, witness: stack }
+        // The input was built just above by `readInputs` and is not shared yet: fill its
+        // witness in place rather than copying the object (same shape, no allocation).
+        ;(inputs[i] as { witness: ReadonlyArray<Uint8Array> }).witness = stack
       }
     }
     if (!any) throw new DecodeFailure("InvalidValue", "superfluous witness record")

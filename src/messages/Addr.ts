@@ -24,9 +24,12 @@ export const Addr = define({
     const n = r.count(MAX_ADDRESSES, withTime ? 30 : 26, "addresses")
     const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
     for (let i = 0; i < n; i++) {
+      // `NetAddress.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
       const time = withTime ? r.u32le() : 0
-      const a = NetAddress.readLegacy(r)
-      addresses[i] = { time, services: a.services, network: a.network, address: a.address, port: a.port }
+      const services = r.u64le()
+      const address = NetAddress.readLegacyIp(r)
+      const port = r.u16be()
+      addresses[i] = { time, services, network: NetAddress.legacyNetwork(address), address, port }
     }
     return { addresses }
   },

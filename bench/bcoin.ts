@@ -1,0 +1,81 @@
+/**
+ * The reference implementation: bcoin 1.0.2 (a dev dependency, CommonJS,
+ * untyped). Only the few entry points the benchmark calls are typed here.
+ *
+ * bcoin hashes through `bcrypto`, which picks a backend at load time: its
+ * native addon if built, else Node's OpenSSL binding (`node:crypto`), or
+ * pure JS when `NODE_BACKEND=js`. We use whichever loads and report it.
+ */
+import { createRequire } from "node:module"
+
+const require = createRequire(import.meta.url)
+
+/** A parsed bcoin object that can serialize itself. */
+export interface BcoinSerializable {
+  toRaw(): Buffer
+  /** Drops cached serializations and hashes (`all`: also of the block's transactions). */
+  refresh(all?: boolean): void
+  mutable?: boolean
+}
+
+export interface BcoinPacket extends BcoinSerializable {
+  readonly cmd: string
+  /** Present on `tx` packets. */
+  readonly tx?: BcoinSerializable
+  /** On `tx` packets: serialize with witness data (bcoin's parser leaves it off). */
+  witness?: boolean
+}
+
+export interface BcoinBlock extends BcoinSerializable {
+  readonly txs: ReadonlyArray<BcoinSerializable>
+}
+
+export interface BcoinParser {
+  on(event: "packet", f: (p: BcoinPacket) => void): void
+  on(event: "error", f: (e: Error) => void): void
+  feed(data: Buffer): void
+}
+
+export interface Bcoin {
+  /** `bcoin.net.packets.fromRaw`: payload to packet object (no header, no checksum). */
+  readonly fromRaw: (cmd: string, payload: Buffer) => BcoinPacket
+  /** `bcoin.Block.fromRaw`: full block parse (every transaction). */
+  readonly blockFromRaw: (payload: Buffer) => BcoinBlock
+  /** `new bcoin.net.Parser("main")`: frames to packets, checksum included. */
+  readonly parser: () => BcoinParser
+  /** `new bcoin.net.Framer("main").packet`: header + checksum in front of a payload. */
+  readonly frame: (cmd: string, payload: Buffer) => Buffer
+  /** bcrypto's double SHA-256, as bcoin uses it for checksums. */
+  readonly hash256: (data: Buffer) => Buffer
+  /** Which bcrypto backend is in use. */
+  readonly backend: string
+}
+
+const detectBackend = (): string => {
+  try {
+    require("bcrypto/lib/native/hash256")
+    return "bcrypto native addon"
+  } catch {
+    return process.env["NODE_BACKEND"] === "js" ? "bcrypto pure JS (NODE_BACKEND=js)" : "bcrypto node backend (node:crypto)"
+  }
+}
+
+/** Loads bcoin, or explains why it could not be loaded. */
+export const load = (): Bcoin | { readonly error: string } => {
+  try {
+    const bcoin = require("bcoin")
+    const packets = bcoin.net.packets
+    const framer = new bcoin.net.Framer("main")
+    const hash256 = require("bcrypto/lib/hash256")
+    return {
+      fromRaw: (cmd, payload) => packets.fromRaw(cmd, payload),
+      blockFromRaw: (payload) => bcoin.Block.fromRaw(payload),
+      parser: () => new bcoin.net.Parser("main"),
+      frame: (cmd, payload) => framer.packet(cmd, payload),
+      hash256: (data) => hash256.digest(data),
+      backend: detectBackend()
+    }
+  } catch (e) {
+    return { error: String(e) }
+  }
+}
