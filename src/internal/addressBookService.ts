@@ -43,8 +43,8 @@ export interface Book {
   readonly version: Effect.Effect<number>
 }
 
-const toEntry = (r: BookRecord): AddressBook.Entry => ({
-  key: r.key,
+/** What a record persists: everything but what is derived from it (key, group, buckets). */
+const persisted = (r: BookRecord) => ({
   network: r.network,
   address: r.address,
   port: r.port,
@@ -55,9 +55,10 @@ const toEntry = (r: BookRecord): AddressBook.Entry => ({
   attempts: r.attempts,
   failures: r.failures,
   source: r.source,
-  tried: r.tried,
-  group: r.group
+  tried: r.tried
 })
+
+const toEntry = (r: BookRecord): AddressBook.Entry => ({ key: r.key, ...persisted(r), group: r.group })
 
 const freshKey: Effect.Effect<Uint8Array> = Effect.suspend(() => {
   const webCrypto = (globalThis as { crypto?: { getRandomValues?: (b: Uint8Array) => Uint8Array } }).crypto
@@ -235,19 +236,7 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
     const snapshot: Effect.Effect<BookFile> = Effect.zipWith(Ref.get(bans), Clock.currentTimeMillis, (current, millis) => ({
       version: 1 as const,
       key: table.key,
-      entries: Array.from(table.records.values(), (r) => ({
-        network: r.network,
-        address: r.address,
-        port: r.port,
-        services: r.services,
-        lastSeen: r.lastSeen,
-        lastAttempt: r.lastAttempt,
-        lastSuccess: r.lastSuccess,
-        attempts: r.attempts,
-        failures: r.failures,
-        source: r.source,
-        tried: r.tried
-      })),
+      entries: Array.from(table.records.values(), persisted),
       bans: Array.from(HashMap.values(bansInForce(current, millis)))
     }))
 
