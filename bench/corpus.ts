@@ -17,7 +17,7 @@ import type * as Transaction from "../src/Transaction.js"
 export const params = ChainParams.mainnet
 
 /** mulberry32: tiny, fast, good enough to make bytes that do not compress. */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let a = seed >>> 0
   return (): number => {
     a = (a + 0x6d2b79f5) >>> 0

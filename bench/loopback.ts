@@ -19,12 +19,15 @@ import * as Peer from "../src/Peer.js"
 import * as PeerConfig from "../src/PeerConfig.js"
 import type * as Transaction from "../src/Transaction.js"
 import type * as Transport from "../src/Transport.js"
+import { prng } from "./corpus.js"
 
 export const params = ChainParams.regtest
 export const HOST = "127.0.0.1"
 
 // ---------------------------------------------------------------------------
 // Formatting
+
+export { envNumber, progress, table } from "./report.js"
 
 export const si = (x: number): string =>
   x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(1)}k` : x >= 1e3 ? `${(x / 1e3).toFixed(2)}k` : x >= 100 ? x.toFixed(0) : x.toFixed(1)
@@ -33,25 +36,6 @@ export const pct = (a: number, b: number): string => (Number.isFinite(a / b) ? `
 export const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 export const ms = (x: number): string => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(0)} µs`)
-
-export const table = (title: string, head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`
-  console.log(`\n${title}\n`)
-  console.log(line(head))
-  console.log(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`)
-  for (const r of rows) console.log(line(r))
-}
-
-export const progress = (what: string): void => {
-  process.stderr.write(`  measuring ${what}…\n`)
-}
-
-export const envNumber = (name: string, fallback: number): number => {
-  const v = Number(process.env[name])
-  return Number.isFinite(v) && v > 0 ? v : fallback
-}
 
 export const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -124,17 +108,6 @@ export const waitUntil = async (done: () => boolean, timeoutMs: number): Promise
 
 // ---------------------------------------------------------------------------
 // A deterministic ~1 MB block
-
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A block of `txs` segwit-ish transactions (1–3 inputs, one in ten legacy; 1–3 outputs): ~1 MB at 2,700. */
 export const makeBlock = (txs = 2_700, seed = 0xb10c): Message.MessageOf<"Block"> => {

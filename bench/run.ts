@@ -25,12 +25,8 @@ import { nativeHasher as maybeNative, sha256d as oursSha256d } from "../src/Hash
 import * as Message from "../src/Message.js"
 import * as Bcoin from "./bcoin.js"
 import { chunked, type Entry, makeCorpus, makeStream, params, streamMix } from "./corpus.js"
+import { envNumber, progress, table } from "./report.js"
 import { type Case, type Clock, type HarnessOptions, measureGroup, type Result, threadClockAvailable } from "./harness.js"
-
-const envNumber = (name: string, fallback: number): number => {
-  const v = Number(process.env[name])
-  return Number.isFinite(v) && v > 0 ? v : fallback
-}
 
 const options: HarnessOptions = {
   warmupMs: envNumber("BENCH_WARMUP_MS", 100),
@@ -68,20 +64,6 @@ const si = (x: number): string =>
 const mb = (bytesPerSec: number): string => (bytesPerSec / 1e6).toFixed(bytesPerSec >= 1e8 ? 0 : 1)
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
 const size = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : n >= 1e4 ? `${(n / 1e3).toFixed(1)} kB` : `${n} B`)
-
-const table = (title: string, head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): void => {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
-  const line = (cells: ReadonlyArray<string>) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`
-  console.log(`\n${title}\n`)
-  console.log(line(head))
-  console.log(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`)
-  for (const r of rows) console.log(line(r))
-}
-
-const progress = (what: string): void => {
-  process.stderr.write(`  measuring ${what}…\n`)
-}
 
 // ---------------------------------------------------------------------------
 // Set-up and sanity checks
