@@ -48,6 +48,15 @@ const networkAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOn
       .map((address) => ({ network, address }))
   )
 
+/** Any services, any port, an address of a network the encoding can carry. */
+const addressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly: boolean) =>
+  fc.record({ services: fc.bigUint(2n ** 64n - 1n), port: fc.integer({ min: 0, max: 0xffff }), na: networkAddressArbitrary(fc, legacyOnly) })
+    .map(({ na, port, services }) => ({ services, network: na.network, address: na.address, port }))
+
+/** The same with a 32-bit timestamp (`addr`, `addrv2`). */
+const timedAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly: boolean) =>
+  fc.tuple(fc.integer({ min: 0, max: 0xffff_ffff }), addressArbitrary(fc, legacyOnly)).map(([time, a]) => ({ time, ...a }))
+
 /**
  * An address without a timestamp: services, BIP-0155 network id, address bytes, port.
  *
@@ -82,9 +91,7 @@ export const LegacyNetAddress = Schema.Struct({
   port: UInt16
 }).annotations({
   identifier: "LegacyNetAddress",
-  arbitrary: () => (fc) =>
-    fc.record({ services: fc.bigUint(2n ** 64n - 1n), port: fc.integer({ min: 0, max: 0xffff }), na: networkAddressArbitrary(fc, true) })
-      .map(({ na, port, services }) => ({ services, network: na.network, address: na.address, port }))
+  arbitrary: () => (fc) => addressArbitrary(fc, true)
 })
 
 /** Legacy address with a timestamp. @since 0.1.0 */
@@ -96,13 +103,7 @@ export const LegacyTimedNetAddress = Schema.Struct({
   port: UInt16
 }).annotations({
   identifier: "LegacyTimedNetAddress",
-  arbitrary: () => (fc) =>
-    fc.record({
-      time: fc.integer({ min: 0, max: 0xffff_ffff }),
-      services: fc.bigUint(2n ** 64n - 1n),
-      port: fc.integer({ min: 0, max: 0xffff }),
-      na: networkAddressArbitrary(fc, true)
-    }).map(({ na, port, services, time }) => ({ time, services, network: na.network, address: na.address, port }))
+  arbitrary: () => (fc) => timedAddressArbitrary(fc, true)
 })
 
 /** An `addrv2` entry (any BIP-0155 network, unknown ids kept). @since 0.1.0 */
@@ -114,13 +115,7 @@ export const AddrV2Entry = Schema.Struct({
   port: UInt16
 }).annotations({
   identifier: "AddrV2Entry",
-  arbitrary: () => (fc) =>
-    fc.record({
-      time: fc.integer({ min: 0, max: 0xffff_ffff }),
-      services: fc.bigUint(2n ** 64n - 1n),
-      port: fc.integer({ min: 0, max: 0xffff }),
-      na: networkAddressArbitrary(fc, false)
-    }).map(({ na, port, services, time }) => ({ time, services, network: na.network, address: na.address, port }))
+  arbitrary: () => (fc) => timedAddressArbitrary(fc, false)
 })
 
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
