@@ -378,8 +378,13 @@ export const decodeOne = (
   const decoder = new FrameDecoder(options)
   const error = decoder.push(bytes, out)
   if (error !== undefined) return Either.left(error)
-  if (out.length !== 1 || decoder.bufferedBytes !== 0) {
-    return Either.left(new WireError({ reason: "Truncated", detail: `expected one whole frame, got ${out.length} and ${decoder.bufferedBytes} extra bytes` }))
+  if (out.length === 0) {
+    return Either.left(new WireError({ reason: "Truncated", detail: `no whole frame in ${bytes.length} bytes` }))
+  }
+  if (out.length > 1 || decoder.bufferedBytes !== 0) {
+    return Either.left(
+      new WireError({ reason: "TrailingBytes", command: out[0]!.command, detail: `bytes after the first frame (${out.length} frames, ${decoder.bufferedBytes} more bytes)` })
+    )
   }
   return Either.right(out[0]!)
 }

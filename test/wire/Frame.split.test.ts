@@ -105,6 +105,18 @@ describe("FrameDecoder over split input", () => {
     const r = Frame.decodeOne(frames[0]!.subarray(0, 30), options)
     expect(Either.isLeft(r) && r.left.reason).toBe("Truncated")
   })
+
+  it("decodeOne reports bytes after a whole frame as TrailingBytes, not Truncated", () => {
+    const extra = new Uint8Array(frames[0]!.length + 5)
+    extra.set(frames[0]!)
+    const r = Frame.decodeOne(extra, options)
+    expect(Either.isLeft(r) && r.left.reason).toBe("TrailingBytes")
+    const two = new Uint8Array(frames[0]!.length + frames[1]!.length)
+    two.set(frames[0]!)
+    two.set(frames[1]!, frames[0]!.length)
+    const r2 = Frame.decodeOne(two, options)
+    expect(Either.isLeft(r2) && r2.left.reason).toBe("TrailingBytes")
+  })
 })
 
 describe("Frame.decodeStream", () => {
