@@ -22,6 +22,7 @@ import * as Mailbox from "effect/Mailbox"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Net from "node:net"
+import { DirectWrite } from "./internal/DirectWrite.js"
 import * as MemorySocket from "./MemorySocket.js"
 import * as NetAddress from "./NetAddress.js"
 
@@ -78,6 +79,8 @@ export interface TransportShape {
  */
 export class Transport extends Context.Tag("effect-bitcoin-p2p/Transport")<Transport, TransportShape>() {}
 
+const ignoreError = (): void => {}
+
 const addressOf = (host: string, port: number): NetAddress.NetAddressFields =>
   NetAddress.fromHost(host, port) ?? { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port }
 
@@ -86,8 +89,14 @@ const addressOf = (host: string, port: number): NetAddress.NetAddressFields =>
  * handler is pending, the connection is paused (no more reads, so TCP pushes
  * back on the sender). `NodeSocket` alone runs such effects concurrently and
  * keeps reading, which lets a fast sender fill our memory.
+ *
+ * Also offers `DirectWrite`, so a peer writes without a fiber per write. A
+ * write to a connection that has ended fails through its callback; the
+ * no-op error listener keeps a late write error (after `NodeSocket` stopped
+ * listening) from becoming an uncaught exception: the callback reports it.
  */
-const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket => {
+const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & DirectWrite => {
+  conn.on("error", ignoreError)
   let pending = 0
   const wrap = (handler: (data: any) => Effect.Effect<any, any, any> | void) => (data: any) => {
     const result = handler(data)
@@ -97,12 +106,17 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket => {
       if (--pending === 0) conn.resume()
     }))
   }
-  return Socket.Socket.of({
+  const direct: Socket.Socket & DirectWrite = {
     [Socket.TypeId]: Socket.TypeId,
     run: (handler, options) => socket.run(wrap(handler), options),
     runRaw: (handler, options) => socket.runRaw(wrap(handler), options),
-    writer: socket.writer
-  })
+    writer: socket.writer,
+    [DirectWrite]: (bytes, done) => {
+      if (conn.destroyed || conn.writableEnded) return done(new Error("socket closed"))
+      conn.write(bytes, done)
+    }
+  }
+  return direct
 }
 
 /**

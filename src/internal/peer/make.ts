@@ -1,7 +1,6 @@
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -9,7 +8,6 @@ import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
-import * as Queue from "effect/Queue"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -28,9 +26,12 @@ import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats, Star
 import * as PeerConfig from "../../PeerConfig.js"
 import * as ProtocolVersion from "../../ProtocolVersion.js"
 import * as Transaction from "../../Transaction.js"
-import { BoundedSet, inventoryKey } from "./BoundedSet.js"
-import { type Deadline, StallTable } from "./StallTable.js"
 import { Subscribers } from "../Subscribers.js"
+import { Alarm } from "./Alarm.js"
+import { BoundedSet, inventoryKey } from "./BoundedSet.js"
+import { Reader } from "./Reader.js"
+import { StallTable } from "./StallTable.js"
+import { type Outgoing, type StallHandle, Writer } from "./Writer.js"
 
 
 let nextId = 1
@@ -44,25 +45,29 @@ const isLegacyEncodable = (a: NetAddress.NetAddressFields): boolean =>
 /** Messages a remote may send between its `version` and its `verack`. */
 const PRE_VERACK = new Set<string>(["Version", "Verack", "WtxidRelay", "SendAddrV2", "Unknown"])
 
-interface Outgoing {
-  readonly frame: Uint8Array
-  readonly command: string
-  /** Replies the remote owes (getdata: one per item); 0 when none. */
-  readonly expects: number
-  readonly waiter: Deferred.Deferred<void, PeerError> | undefined
-  /** The stall deadline of a `request`, so that a request that gives up can withdraw it. */
-  readonly stall?: StallHandle | undefined
-}
-
-interface StallHandle {
-  /** The request ended without its reply; set no deadline when the frame is written. */
-  withdrawn: boolean
-  deadline: Deadline | undefined
-}
-
+/**
+ * A `request` waiting for its reply. Requests, pings and `sendAndAwait` complete through
+ * `Effect.async` callbacks rather than a `Deferred` each: making a `Deferred` copies the Effect
+ * prototype into the new object, which cost more than the rest of a small request.
+ */
 interface Waiter {
   readonly match: (m: Message.NetworkMessage) => unknown
-  readonly deferred: Deferred.Deferred<unknown, PeerError>
+  readonly resume: (exit: Exit.Exit<unknown, PeerError>) => void
+  readonly command: string
+  readonly timeout: Duration.Duration
+  /** When the request times out (our clock, milliseconds). */
+  readonly due: number
+  readonly stall: StallHandle
+}
+
+/** A schedule the peer follows (pings, trickle), stepped by the alarm. */
+interface Recurring {
+  readonly schedule: Schedule.Schedule<unknown>
+  state: unknown
+  /** When it recurs next; undefined while not scheduled. */
+  next: number | undefined
+  /** The schedule must be stepped (at the handshake, and after a scheduled ping was answered). */
+  stepDue: boolean
 }
 
 const bump = (table: Map<string, { messages: number; bytes: number }>, command: string, bytes: number): void => {
@@ -117,9 +122,11 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const received = new Map<string, { messages: number; bytes: number }>()
     let lastPingMillis: number | undefined
     let minPingMillis: number | undefined
-    let queuedBytes = 0
-    let inFlight: ReadonlyArray<Outgoing> = []
-    let pendingPing: { nonce: bigint; sentAt: number; deferred: Deferred.Deferred<number, PeerError> } | undefined
+    let pendingPing:
+      | { nonce: bigint; sentAt: number; due: number; readonly waiting: Array<(exit: Exit.Exit<number, PeerError>) => void> }
+      | undefined
+    /** The scheduled ping is out: step the ping schedule when it is answered. */
+    let scheduledPingOut = false
     let lastGetBlocks: string | undefined
     let lastGetHeaders: string | undefined
     let pendingInventory: Array<InvVector.InvVector> = []
@@ -130,13 +137,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const stalls = new StallTable(config.stallRules)
     const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag)
     const waiters = new Set<Waiter>()
-    const outbound = yield* Queue.unbounded<Outgoing>()
     const closed = yield* Deferred.make<DisconnectReason>()
     const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
     const runEnded = yield* Deferred.make<void>()
     const ourNonce = yield* randomU64
     const recentNonces = config.nonceRegistry
     recentNonces.add(ourNonce)
+
+    // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
+    // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+    const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
 
     const codecVersion = () => (negotiatedVersion === 0 ? config.protocolVersion : negotiatedVersion)
     const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
@@ -157,7 +169,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     /** Encodes and queues synchronously; returns the error instead of failing so the reader can use it too. */
     const enqueue = (
       message: Message.NetworkMessage,
-      waiter: Deferred.Deferred<void, PeerError> | undefined,
+      written: ((error?: PeerError) => void) | undefined,
       stall?: StallHandle
     ): PeerError | undefined => {
       if (reason !== undefined) return disconnectedError(reason)
@@ -166,6 +178,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
       }
       const frame = encoded.right
+      const queuedBytes = writer.queuedBytes
       if (queuedBytes + frame.length > config.maxQueuedBytes) {
         if (config.queueOverflow === "disconnect") {
           disconnectNow(DisconnectReason.QueueOverflow({ queuedBytes: queuedBytes + frame.length, limit: config.maxQueuedBytes }))
@@ -173,9 +186,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         }
         return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queuedBytes} bytes queued` })
       }
-      queuedBytes += frame.length
       const expects = message._tag === "GetData" ? message.inventory.length : 1
-      Queue.unsafeOffer(outbound, { frame, command: Message.commandOf(message), expects, waiter, stall })
+      writer.push({ frame, command: Message.commandOf(message), expects, written, stall })
       return undefined
     }
 
@@ -186,54 +198,25 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       })
 
     const sendAndAwait = (message: Message.NetworkMessage): Effect.Effect<void, PeerError> =>
-      Effect.flatMap(Deferred.make<void, PeerError>(), (waiter) => {
-        const error = enqueue(message, waiter)
-        return error === undefined ? Deferred.await(waiter) : Effect.fail(error)
+      Effect.async<void, PeerError>((resume) => {
+        const error = enqueue(message, (e) => resume(e === undefined ? Effect.void : Effect.fail(e)))
+        if (error !== undefined) resume(Effect.fail(error))
       })
 
     const write = yield* Scope.extend(socket.writer, outerScope)
 
-    const writer = Effect.gen(function*() {
-      for (;;) {
-        const batch = Chunk.toReadonlyArray(yield* Queue.takeBetween(outbound, 1, 256))
-        inFlight = batch
-        let size = 0
-        for (const o of batch) size += o.frame.length
-        // Consecutive small frames go out as one write (one syscall); a big one goes as it is,
-        // so a batch of blocks is not first copied into one multi-megabyte buffer.
-        for (let i = 0; i < batch.length;) {
-          let j = i + 1
-          let run = batch[i]!.frame.length
-          while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
-          let bytes: Uint8Array
-          if (j - i === 1) bytes = batch[i]!.frame
-          else {
-            bytes = new Uint8Array(run)
-            for (let at = 0; i < j; i++) {
-              bytes.set(batch[i]!.frame, at)
-              at += batch[i]!.frame.length
-            }
-          }
-          i = j
-          const result = yield* Effect.either(write(bytes))
-          if (Either.isLeft(result)) {
-            disconnectNow(DisconnectReason.SocketError({ cause: result.left }))
-            return
-          }
-        }
-        inFlight = []
-        const t = now()
-        queuedBytes -= size
-        bytesSent += size
-        lastSend = t
-        for (const o of batch) {
-          bump(sent, o.command, o.frame.length - Frame.HEADER_SIZE)
-          if (o.stall === undefined) stalls.expect(o.command, t, o.expects)
-          else if (!o.stall.withdrawn) o.stall.deadline = stalls.expect(o.command, t, o.expects)
-          if (o.waiter !== undefined) Deferred.unsafeDone(o.waiter, Exit.void)
-        }
+    const onWritten = (batch: ReadonlyArray<Outgoing>, size: number): void => {
+      const t = now()
+      bytesSent += size
+      lastSend = t
+      for (const o of batch) {
+        bump(sent, o.command, o.frame.length - Frame.HEADER_SIZE)
+        if (o.stall === undefined) stalls.expect(o.command, t, o.expects)
+        else if (!o.stall.withdrawn) o.stall.deadline = stalls.expect(o.command, t, o.expects)
+        o.written?.()
       }
-    })
+    }
+    const writer = new Writer(socket, write, runFork, onWritten, (cause) => disconnectNow(DisconnectReason.SocketError({ cause })))
 
     // --- the handshake ---
 
@@ -294,12 +277,19 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         sendOrDisconnect(Message.FeeFilter.make({ feeRate: config.feeFilter }))
       }
       Deferred.unsafeDone(handshakeDone, Exit.succeed(handshake!))
+      // Keep-alive and trickle start now.
+      pinging.stepDue = true
+      trickling.stepDue = true
+      alarm.wakeBy(now())
     }
 
     // --- reading ---
 
-    /** Protocol duties for one received message; synchronous so the reader never waits on anyone. */
-    const onMessage = (r: Frame.Received, t: number): void => {
+    /**
+     * Protocol duties for one received message; synchronous so the reader never waits on anyone.
+     * Returns whether the peer is still connected.
+     */
+    const onMessage = (r: Frame.Received, t: number): boolean => {
       const m = r.message
       bytesReceived += r.payloadSize + Frame.HEADER_SIZE
       lastReceive = t
@@ -307,9 +297,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       if (!verackReceived) {
         // (a verack goes on to `onVerack`, which tells it apart as VerackBeforeVersion)
         if (!versionReceived && m._tag !== "Version" && m._tag !== "Verack" && m._tag !== "Unknown") {
-          return violation("MessageBeforeHandshake", `${r.command} before version`)
+          violation("MessageBeforeHandshake", `${r.command} before version`)
+          return false
         }
-        if (!PRE_VERACK.has(m._tag)) return violation("MessageBeforeHandshake", `${r.command} before verack`)
+        if (!PRE_VERACK.has(m._tag)) {
+          violation("MessageBeforeHandshake", `${r.command} before verack`)
+          return false
+        }
       }
       switch (m._tag) {
         case "Version":
@@ -320,7 +314,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
           break
         case "WtxidRelay":
         case "SendAddrV2":
-          if (verackReceived) return violation("FeatureAfterVerack", `${r.command} after verack`)
+          if (verackReceived) {
+            violation("FeatureAfterVerack", `${r.command} after verack`)
+            return false
+          }
           if (m._tag === "WtxidRelay") remoteWantsWtxid = true
           else remoteWantsAddrV2 = true
           break
@@ -338,8 +335,15 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
             const rtt = t - pendingPing.sentAt
             lastPingMillis = rtt
             minPingMillis = minPingMillis === undefined ? rtt : Math.min(minPingMillis, rtt)
-            Deferred.unsafeDone(pendingPing.deferred, Exit.succeed(rtt))
+            const { waiting } = pendingPing
             pendingPing = undefined
+            for (const resume of waiting) resume(Exit.succeed(rtt))
+            if (scheduledPingOut) {
+              // The next scheduled ping is timed from this answer.
+              scheduledPingOut = false
+              pinging.stepDue = true
+              alarm.wakeBy(t)
+            }
           }
           break
         case "Inv":
@@ -350,33 +354,30 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
           for (const a of m.addresses) knownAddresses.add(NetAddress.toString(a))
           break
       }
-      if (reason !== undefined) return
+      if (reason !== undefined) return false
       stalls.received(r.command, m._tag === "NotFound" ? m.inventory.length : 1)
       for (const w of waiters) {
         const matched = w.match(m)
         if (matched !== undefined) {
           waiters.delete(w)
-          Deferred.unsafeDone(w.deferred, Exit.succeed(matched))
+          w.resume(Exit.succeed(matched))
         }
       }
       subscribers.publish(m)
+      return reason === undefined
     }
 
-    const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>()
-    // Bytes received and not yet handed to the decoder. Past MAX_UNREAD_BYTES the socket handler
-    // returns an effect that waits for the reader: a socket that awaits its handler (MemorySocket,
-    // `Transport.makeTcp`, which pauses the connection) stops reading, and TCP pushes back on the
-    // remote. Otherwise a peer sending faster than we decode would grow this inbox without bound.
-    let unreadBytes = 0
-    const room = yield* Effect.makeLatch(true)
-    const onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
-      inbox.unsafeOffer(chunk)
-      unreadBytes += chunk.length
-      if (unreadBytes < MAX_UNREAD_BYTES) return
-      room.unsafeClose()
-      return room.await
-    }
-    const readSocket = socket.run(onChunk, {
+    const reader = new Reader(
+      new Frame.FrameDecoder({ params, version: codecVersion }),
+      // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
+      Math.max(1, Math.floor(config.subscriberBuffer / 2)),
+      now,
+      onMessage,
+      (millis) => stalls.extend(millis),
+      (error) => disconnectNow(DisconnectReason.DecodeError({ error })),
+      fork
+    )
+    const readSocket = socket.run(reader.onChunk, {
       onOpen: Effect.sync(() => {
         socketOpen = true
       })
@@ -385,116 +386,132 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         socketOpen = false
       })),
       Effect.ensuring(Deferred.done(runEnded, Exit.void)),
-      Mailbox.into(inbox)
-    )
-
-    // One read can hold thousands of small messages. Yielding every half subscriber buffer lets
-    // subscribers that keep up take what they were given, so a burst cuts off only the slow ones.
-    const yieldEvery = Math.max(1, Math.floor(config.subscriberBuffer / 2))
-    let sinceYield = 0
-
-    // One socket chunk at a time, with a turn of the event loop every READ_SLICE bytes: a peer
-    // flooding us must not hold the thread for whole backlogs (other peers, timers and pongs wait).
-    let sliceBytes = 0
-    // A plain loop over the inbox with one decoder, rather than a Stream pipeline: the same steps
-    // in the same order, without a channel executor and its fibers per peer (memory of idle peers,
-    // and per-message overhead).
-    const decoder = new Frame.FrameDecoder({ params, version: codecVersion })
-    const decoded: Array<Frame.Received> = []
-    const reader = Effect.gen(function*() {
-      for (;;) {
-        const [chunks, done] = yield* inbox.takeAll
-        for (const bytes of chunks) {
-          unreadBytes -= bytes.length
-          if (unreadBytes <= MAX_UNREAD_BYTES / 2) room.unsafeOpen()
-          sliceBytes += bytes.length
-          if (sliceBytes >= READ_SLICE) {
-            sliceBytes = 0
-            yield* yieldToEventLoop
-          }
-          decoded.length = 0
-          const error = decoder.push(bytes, decoded)
-          if (decoded.length > 0) {
-            const start = now()
-            let i = 0
-            while (i < decoded.length && reason === undefined) {
-              onMessage(decoded[i++]!, start)
-              if (++sinceYield >= yieldEvery) {
-                sinceYield = 0
-                yield* Effect.yieldNow()
-              }
-            }
-            // Our own processing time must not count against the remote's stall deadlines.
-            if (reason === undefined) stalls.extend(now() - start)
-          }
-          if (error !== undefined) return yield* Effect.fail(error)
-        }
-        if (done) return
-      }
-    }).pipe(
       Effect.matchCause({
-        onSuccess: () => disconnectNow(DisconnectReason.RemoteClosed()),
+        // The remote closed: once what it sent before is handled.
+        onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
         onFailure: (cause) => {
           const error = Chunk.unsafeHead(Chunk.fromIterable(causeFailures(cause)))
           if (error === undefined) return
-          if (error._tag === "WireError") disconnectNow(DisconnectReason.DecodeError({ error }))
-          else if (error.reason === "Close" || isConnectionReset(error)) disconnectNow(DisconnectReason.RemoteClosed())
+          if (error.reason === "Close" || isConnectionReset(error)) reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
           else disconnectNow(DisconnectReason.SocketError({ cause: error }))
         }
       })
     )
 
-    // --- timers (all durations and schedules come from config) ---
+    // --- timers (all durations and schedules come from config), on one alarm fiber ---
 
-    // The handshake, idle and stall timeouts share one fiber (a sleeping fiber costs kilobytes,
-    // times every connected peer): it sleeps until the earliest of them is due.
-    const watchdog = Effect.gen(function*() {
-      const handshakeDue = connectedAt + Duration.toMillis(config.handshakeTimeout)
-      const idle = Duration.toMillis(config.idleTimeout)
-      const tick = Duration.toMillis(config.stallTickInterval)
-      let nextTick = connectedAt + tick
-      for (;;) {
-        let t = now()
-        if (!verackReceived && t >= handshakeDue) return disconnectNow(DisconnectReason.HandshakeTimeout())
-        const idleDue = (lastReceive ?? connectedAt) + idle
-        if (t >= idleDue) return disconnectNow(DisconnectReason.IdleTimeout())
-        if (t >= nextTick) {
-          // Let the reader drain what already arrived before we blame the remote.
-          yield* Effect.yieldNow()
-          t = now()
-          const command = stalls.overdue(t)
-          if (command !== undefined) return disconnectNow(DisconnectReason.Stall({ command }))
-          nextTick = t + tick
-        }
-        const due = Math.min(idleDue, nextTick, verackReceived ? Infinity : handshakeDue)
-        yield* Effect.sleep(Duration.millis(due - t))
-      }
-    })
+    const handshakeDue = connectedAt + Duration.toMillis(config.handshakeTimeout)
+    const idleMillis = Duration.toMillis(config.idleTimeout)
+    const tickMillis = Duration.toMillis(config.stallTickInterval)
+    let nextTick = connectedAt + tickMillis
+    const pinging: Recurring = { schedule: config.pingSchedule, state: config.pingSchedule.initial, next: undefined, stepDue: false }
+    const trickling: Recurring = { schedule: config.trickleSchedule, state: config.trickleSchedule.initial, next: undefined, stepDue: false }
 
-    const pingOnce: Effect.Effect<number, PeerError> = Effect.gen(function*() {
-      const nonce = yield* randomU64
-      const deferred = yield* Deferred.make<number, PeerError>()
-      if (pendingPing !== undefined) return yield* Deferred.await(pendingPing.deferred)
-      pendingPing = { nonce, sentAt: now(), deferred }
+    /** Steps a schedule at `t`, as a loop over `Schedule.driver` would (the next recurrence starts then; done: none). */
+    const stepRecurring = (r: Recurring, t: number) =>
+      Effect.map(r.schedule.step(t, undefined, r.state), ([state, , decision]) => {
+        r.state = state
+        r.stepDue = false
+        r.next = ScheduleDecision.isDone(decision) ? undefined : ScheduleIntervals.start(decision.intervals)
+      })
+
+    /** Sends a ping unless one is out (its pong will do); returns the error if it could not be queued. */
+    const startPing = (nonce: bigint): PeerError | undefined => {
+      if (pendingPing !== undefined) return undefined
+      const sentAt = now()
+      pendingPing = { nonce, sentAt, due: sentAt + Duration.toMillis(config.pongTimeout), waiting: [] }
       const error = enqueue(Message.Ping.make({ nonce }), undefined)
       if (error !== undefined) {
         pendingPing = undefined
-        return yield* Effect.fail(error)
+        return error
       }
-      return yield* Deferred.await(deferred).pipe(
-        Effect.timeoutFail({
-          duration: config.pongTimeout,
-          onTimeout: () => {
-            disconnectNow(DisconnectReason.PingTimeout({ nonce }))
-            return disconnectedError(reason!)
+      alarm.wakeBy(pendingPing.due)
+      return undefined
+    }
+
+    /**
+     * A request ended without its reply (timed out or interrupted): the caller knows, so the stall
+     * detector must not also disconnect the remote for it. A remote may legitimately stay silent:
+     * bcoin never answers a getheaders at its tip (Core sends an empty headers).
+     */
+    const giveUp = (w: Waiter): void => {
+      if (reason !== undefined) return
+      w.stall.withdrawn = true
+      if (w.stall.deadline !== undefined) stalls.withdraw(w.stall.deadline)
+    }
+
+    const timeOut = (w: Waiter): void => {
+      waiters.delete(w)
+      giveUp(w)
+      w.resume(Exit.fail(new PeerError({ reason: "RequestTimeout", command: w.command, detail: `no reply within ${Duration.format(w.timeout)}` })))
+    }
+
+    /** Everything due at `t0`; returns when to ring next. */
+    const ring = (t0: number): Effect.Effect<number> =>
+      Effect.gen(function*() {
+        let t = t0
+        if (reason !== undefined) return Number.POSITIVE_INFINITY
+        if (!verackReceived && t >= handshakeDue) return end(DisconnectReason.HandshakeTimeout())
+        if (t >= (lastReceive ?? connectedAt) + idleMillis) return end(DisconnectReason.IdleTimeout())
+        if (pendingPing !== undefined && t >= pendingPing.due) return end(DisconnectReason.PingTimeout({ nonce: pendingPing.nonce }))
+        if (t >= nextTick) {
+          // Let a reader that is behind handle what already arrived before we blame the remote.
+          yield* Effect.yieldNow()
+          if (reason !== undefined) return Number.POSITIVE_INFINITY
+          t = now()
+          const command = stalls.overdue(t)
+          if (command !== undefined) return end(DisconnectReason.Stall({ command }))
+          nextTick = t + tickMillis
+        }
+        for (const w of waiters) if (w.due <= t) timeOut(w)
+        if (verackReceived) {
+          if (pinging.stepDue) yield* stepRecurring(pinging, t)
+          if (pinging.next !== undefined && pinging.next <= t) {
+            pinging.next = undefined
+            if (pendingPing !== undefined) scheduledPingOut = true
+            else if (startPing(yield* randomU64) === undefined) scheduledPingOut = true
+            else pinging.stepDue = true
           }
-        })
-      )
+          if (trickling.stepDue) yield* stepRecurring(trickling, t)
+          if (trickling.next !== undefined && trickling.next <= t) {
+            flushInventory()
+            yield* stepRecurring(trickling, t)
+          }
+        }
+        if (reason !== undefined) return Number.POSITIVE_INFINITY
+        let next = Math.min((lastReceive ?? connectedAt) + idleMillis, nextTick)
+        if (!verackReceived) next = Math.min(next, handshakeDue)
+        if (pendingPing !== undefined) next = Math.min(next, pendingPing.due)
+        for (const w of waiters) next = Math.min(next, w.due)
+        if (pinging.next !== undefined) next = Math.min(next, pinging.next)
+        if (trickling.next !== undefined) next = Math.min(next, trickling.next)
+        if (pinging.stepDue || trickling.stepDue) next = t
+        return next
+      })
+    const end = (r: DisconnectReason): number => {
+      disconnectNow(r)
+      return Number.POSITIVE_INFINITY
+    }
+    const alarm = new Alarm(now, fork, ring)
+
+    const awaitPong = (ping: NonNullable<typeof pendingPing>) =>
+      Effect.async<number, PeerError>((resume) => {
+        ping.waiting.push(resume)
+      })
+
+    const pingOnce: Effect.Effect<number, PeerError> = Effect.suspend(() => {
+      if (pendingPing !== undefined) return awaitPong(pendingPing)
+      if (reason !== undefined) return Effect.fail(disconnectedError(reason))
+      return Effect.flatMap(randomU64, (nonce) => {
+        if (pendingPing === undefined) {
+          const error = startPing(nonce)
+          if (error !== undefined) return Effect.fail(error)
+        }
+        return awaitPong(pendingPing!)
+      })
     })
 
-    const pinger = onSchedule(config.pingSchedule, Effect.ignore(pingOnce))
-
-    const flushInventory = Effect.sync(() => {
+    const flushInventory = (): void => {
       const batch = pendingInventory
       pendingInventory = []
       const fresh: Array<InvVector.InvVector> = []
@@ -507,26 +524,23 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       for (let i = 0; i < fresh.length; i += config.maxInvPerBatch) {
         sendOrDisconnect(Message.Inv.make({ inventory: fresh.slice(i, i + config.maxInvPerBatch) }))
       }
-    })
-
-    const trickler = onSchedule(config.trickleSchedule, flushInventory)
+    }
 
     // --- ending ---
 
     const cleanup = Effect.gen(function*() {
       const r = reason ?? DisconnectReason.Shutdown()
       const error = disconnectedError(r)
+      reader.stop()
+      yield* alarm.stop
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
       if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Deferred.await(runEnded))
       yield* Scope.close(peerScope, Exit.void)
-      const queued = yield* Queue.takeAll(outbound)
-      for (const o of [...inFlight, ...queued]) if (o.waiter !== undefined) Deferred.unsafeDone(o.waiter, Exit.fail(error))
-      inFlight = []
-      queuedBytes = 0
-      yield* Queue.shutdown(outbound)
-      for (const w of waiters) Deferred.unsafeDone(w.deferred, Exit.fail(error))
+      for (const o of yield* writer.stop) o.written?.(error)
+      for (const w of waiters) w.resume(Exit.fail(error))
       waiters.clear()
-      if (pendingPing !== undefined) Deferred.unsafeDone(pendingPing.deferred, Exit.fail(error))
+      if (pendingPing !== undefined) for (const resume of pendingPing.waiting) resume(Exit.fail(error))
+      pendingPing = undefined
       subscribers.endAll()
       yield* Deferred.succeed(closed, r)
     }).pipe(Effect.uninterruptible)
@@ -543,10 +557,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     // The cleanup fiber starts when the peer ends (rather than a fiber per peer waiting for that
     // from the start: a sleeping fiber costs kilobytes, times every connected peer). The closing
     // scope runs the cleanup itself.
-    const runtime = yield* Effect.runtime<never>()
-    let finalizing = false
+let finalizing = false
     forkCleanup = () => {
-      if (!finalizing) Runtime.runFork(runtime)(cleanupOnce, { immediate: false })
+      if (!finalizing) runFork(cleanupOnce, { immediate: false })
     }
     yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
       finalizing = true
@@ -554,19 +567,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       return cleanupOnce
     }))
 
-    // Fibers: reader first, so the socket is open before anything else can end the peer.
+    // The socket's read fiber first, so the socket is open before anything else can end the peer.
     yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
-    yield* Effect.forkIn(reader, peerScope)
-    yield* Effect.forkIn(writer, peerScope)
-    yield* Effect.forkIn(watchdog, peerScope)
-
+    alarm.wakeBy(Math.min(handshakeDue, connectedAt + idleMillis, nextTick))
     if (direction === "outbound") sendOrDisconnect(ourVersion)
-    // Keep-alive and trickle start once the handshake completed.
-    // (forked into the peer's scope, not as children of the waiting fiber, which would end them when it ends)
-    yield* Effect.forkIn(
-      Effect.zipRight(Deferred.await(handshakeDone), Effect.zip(Effect.forkIn(pinger, peerScope), Effect.forkIn(trickler, peerScope))),
-      peerScope
-    )
 
     // --- the public surface ---
 
@@ -595,38 +599,31 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       match: (m: Message.NetworkMessage) => A | undefined,
       opts?: { readonly timeout?: Duration.DurationInput }
     ): Effect.Effect<A, PeerError> =>
-      Effect.gen(function*() {
+      Effect.async<A, PeerError>((resume) => {
+        if (reason !== undefined) return resume(Effect.fail(disconnectedError(reason)))
         const command = Message.commandOf(message)
-        const timeout = opts?.timeout ?? config.stallRules[command]?.timeout ?? config.requestTimeout
-        const deferred = yield* Deferred.make<unknown, PeerError>()
-        const waiter: Waiter = { match, deferred }
+        const timeout = Duration.decode(opts?.timeout ?? config.stallRules[command]?.timeout ?? config.requestTimeout)
         const stall: StallHandle = { withdrawn: false, deadline: undefined }
-        if (reason !== undefined) return yield* Effect.fail(disconnectedError(reason))
+        const waiter: Waiter = {
+          match,
+          resume: resume as (exit: Exit.Exit<unknown, PeerError>) => void,
+          command,
+          timeout,
+          due: now() + Duration.toMillis(timeout),
+          stall
+        }
         waiters.add(waiter)
         const error = enqueue(message, undefined, stall)
         if (error !== undefined) {
           waiters.delete(waiter)
-          return yield* Effect.fail(error)
+          return resume(Effect.fail(error))
         }
-        // Ended without a reply (timed out or interrupted): the caller knows, so the stall
-        // detector must not also disconnect the remote for it. A remote may legitimately stay
-        // silent: bcoin never answers a getheaders at its tip (Core sends an empty headers).
-        const giveUp = Effect.suspend(() => {
-          waiters.delete(waiter)
-          if (reason !== undefined) return Effect.void
-          return Effect.map(Deferred.isDone(deferred), (answered) => {
-            if (answered) return
-            stall.withdrawn = true
-            if (stall.deadline !== undefined) stalls.withdraw(stall.deadline)
-          })
+        // The alarm fails the request when it times out: no timer fiber per request.
+        alarm.wakeBy(waiter.due)
+        return Effect.sync(() => {
+          // Interrupted while waiting.
+          if (waiters.delete(waiter)) giveUp(waiter)
         })
-        return (yield* Deferred.await(deferred).pipe(
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () => new PeerError({ reason: "RequestTimeout", command, detail: `no reply within ${Duration.format(timeout)}` })
-          }),
-          Effect.ensuring(giveUp)
-        )) as A
       })
 
     const getHeaders = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
@@ -737,7 +734,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       received: counters(received),
       lastPingMillis,
       minPingMillis,
-      queuedBytes
+      queuedBytes: writer.queuedBytes
     }))
 
     const peer: StartingPeer & { readonly info: HandshakeInfo } = {
@@ -776,44 +773,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     }
     return peer
   }).pipe(Effect.withLogSpan("Peer.make"))
-
-/** Bytes the reader decodes before it lets the event loop run. */
-const READ_SLICE = 256 * 1024
-
-/** The writer joins consecutive frames into one socket write up to this many bytes. */
-const COALESCE_MAX = 64 * 1024
-
-/** Received bytes waiting for the decoder before the socket is asked to stop reading. */
-const MAX_UNREAD_BYTES = 1024 * 1024
-
-/** A macrotask turn (I/O and timers run), not just a fiber yield (microtasks only). */
-const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
-  if (typeof setImmediate === "function") {
-    const handle = setImmediate(() => resume(Effect.void))
-    return Effect.sync(() => clearImmediate(handle))
-  }
-  const handle = setTimeout(() => resume(Effect.void), 0)
-  return Effect.sync(() => clearTimeout(handle))
-})
-
-/**
- * Runs `action` at each recurrence of `schedule`, as a loop over `Schedule.driver` would (step
- * at the current time, sleep until the recurrence starts, act; end when the schedule is done),
- * without the driver's refs: these fibers live as long as the peer, so their size counts.
- */
-const onSchedule = (schedule: Schedule.Schedule<unknown>, action: Effect.Effect<void>): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    let state = schedule.initial
-    for (;;) {
-      const t = yield* Clock.currentTimeMillis
-      const [next, , decision] = yield* schedule.step(t, undefined, state)
-      state = next
-      if (ScheduleDecision.isDone(decision)) return
-      const millis = ScheduleIntervals.start(decision.intervals) - t
-      if (millis > 0) yield* Effect.sleep(Duration.millis(millis))
-      yield* action
-    }
-  })
 
 /**
  * A TCP reset while reading: the remote closed with our bytes still unread in

@@ -1,0 +1,81 @@
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+
+/**
+ * Every timer of a peer on one fiber: the handshake, idle and pong timeouts,
+ * stall ticks, request timeouts, and the ping and trickle schedules. The
+ * owner keeps its deadlines as plain numbers and says when the earliest one
+ * moved earlier (`wakeBy`); the alarm sleeps (on the `Clock`, so `TestClock`
+ * drives it) until the earliest, then runs `ring`, which handles what is due
+ * and returns the next deadline.
+ *
+ * Why not one fiber per timer, or `Effect.timeout` per request: a parked
+ * fiber costs kilobytes, times every connected peer, and a timeout races two
+ * forked fibers per call, which was half the cost of a sequential ping. Here
+ * an idle peer has one sleeping fiber, and a request or ping adds none. When
+ * a deadline comes earlier than the one slept for (rare: a request timeout
+ * shorter than the next tick), the sleeping fiber is interrupted and a new
+ * one started.
+ *
+ * @internal
+ */
+export class Alarm {
+  /** When the alarm fiber wakes next (Infinity: no fiber). */
+  private due = Number.POSITIVE_INFINITY
+  private fiber: Fiber.RuntimeFiber<void, never> | undefined
+  private ringing = false
+  private stopped = false
+  /** Bumped for each new alarm fiber: an interrupted one that still gets to run sees it is stale and ends. */
+  private generation = 0
+
+  constructor(
+    private readonly now: () => number,
+    /** Starts an effect in a fiber of its own, on the next microtask. */
+    private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>,
+    /** Handles everything due at `now`; returns the next deadline (Infinity: none). */
+    private readonly ring: (now: number) => Effect.Effect<number>
+  ) {}
+
+  /** Makes sure `ring` runs no later than `at`. */
+  wakeBy(at: number): void {
+    if (at >= this.due || this.stopped) return
+    this.due = at
+    // While ringing, the loop reads `due` when `ring` returns.
+    if (this.ringing) return
+    this.fiber?.unsafeInterruptAsFork(FiberId.none)
+    this.fiber = this.fork(this.loop(++this.generation))
+  }
+
+  /** Ends the alarm fiber, if any. */
+  readonly stop: Effect.Effect<void> = Effect.suspend(() => {
+    this.stopped = true
+    const fiber = this.fiber
+    this.fiber = undefined
+    this.due = Number.POSITIVE_INFINITY
+    if (fiber === undefined) return Effect.void
+    fiber.unsafeInterruptAsFork(FiberId.none)
+    return Effect.asVoid(fiber.await)
+  })
+
+  private loop(generation: number): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (generation !== this.generation) return Effect.void
+      if (this.stopped || this.due === Number.POSITIVE_INFINITY) {
+        this.fiber = undefined
+        return Effect.void
+      }
+      const t = this.now()
+      // Whole milliseconds: a fractional remainder (jittered schedules) could round to a sleep of no time, forever.
+      if (t < this.due) return Effect.zipRight(Effect.sleep(Duration.millis(Math.ceil(this.due - t))), this.loop(generation))
+      this.ringing = true
+      this.due = Number.POSITIVE_INFINITY
+      return Effect.flatMap(this.ring(t), (next) => {
+        this.ringing = false
+        this.due = Math.min(this.due, next)
+        return this.loop(generation)
+      })
+    })
+  }
+}

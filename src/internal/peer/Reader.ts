@@ -1,0 +1,221 @@
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import type * as Frame from "../../Frame.js"
+import type { WireError } from "../../WireError.js"
+
+/** Bytes decoded in one turn of the event loop before the reader lets other work run. */
+const READ_SLICE = 256 * 1024
+
+/** Received bytes waiting for the decoder before the socket is asked to stop reading. */
+const MAX_UNREAD_BYTES = 1024 * 1024
+
+/**
+ * The inbound side of a peer, with no fiber of its own: bytes are decoded and
+ * their messages handled in the socket's data callback, where they arrive. A
+ * message costs no fiber hop, and an idle peer holds no reader fiber.
+ *
+ * Two budgets keep one busy remote from hurting the others:
+ * - at most `READ_SLICE` bytes are decoded per turn of the event loop; past
+ *   it, the reader takes a macrotask turn (other sockets and timers run)
+ *   before going on;
+ * - at most `messageSlice` messages are published without a microtask turn,
+ *   so subscribers that keep up take what they were given before a burst
+ *   fills their buffers (a burst cuts off only the slow ones).
+ *
+ * While the reader waits for its turn, later chunks queue behind it in
+ * order. Past `MAX_UNREAD_BYTES` queued, the handler returns an effect that
+ * waits for room: a socket that awaits its handler (`MemorySocket`,
+ * `Transport.makeTcp`, which pauses the connection) stops reading, and TCP
+ * pushes back on the remote.
+ *
+ * @internal
+ */
+export class Reader {
+  private readonly decoded: Array<Frame.Received> = []
+  /** Frames decoded but not yet handled (a message budget ran out part way through a chunk). */
+  private pending: Array<Frame.Received> = []
+  private pendingError: WireError | undefined
+  /** Chunks that arrived while the reader waited for its turn. */
+  private backlog: Array<Uint8Array> = []
+  private backlogHead = 0
+  private backlogBytes = 0
+  private turnBytes = 0
+  private turnMessages = 0
+  private bytesMarker = false
+  private messagesMarker = false
+  private drainer: Fiber.RuntimeFiber<void, never> | undefined
+  private room: Effect.Latch | undefined
+  private ended: (() => void) | undefined
+  private stopped = false
+
+  constructor(
+    private readonly decoder: Frame.FrameDecoder,
+    private readonly messageSlice: number,
+    private readonly now: () => number,
+    /** Handles one message (protocol duties, publishing); `false` when the peer has ended. */
+    private readonly onMessage: (r: Frame.Received, now: number) => boolean,
+    /** A handled batch took `millis` of our own time (not to be blamed on the remote). */
+    private readonly onBusy: (millis: number) => void,
+    private readonly onError: (error: WireError) => void,
+    /** Starts an effect in a fiber of its own, on the next microtask. */
+    private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>
+  ) {}
+
+  /** The socket's data handler. */
+  readonly onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
+    if (this.stopped) return
+    if (this.drainer !== undefined) {
+      this.backlog.push(chunk)
+      this.backlogBytes += chunk.length
+      if (this.backlogBytes < MAX_UNREAD_BYTES) return
+      this.room ??= Effect.unsafeMakeLatch(false)
+      this.room.unsafeClose()
+      return this.room.await
+    }
+    this.decode(chunk)
+    if (this.needsTurn()) return this.startDrain()
+  }
+
+  /**
+   * Calls `then` once every chunk received so far was handled (the socket
+   * ended: messages already read still count).
+   */
+  whenDrained(then: () => void): void {
+    if (this.drainer === undefined || this.stopped) then()
+    else this.ended = then
+  }
+
+  /** Ends reading: later chunks are dropped, a drain in progress is interrupted. */
+  stop(): void {
+    this.stopped = true
+    this.backlog = []
+    this.backlogHead = 0
+    this.pending = []
+    this.room?.unsafeOpen()
+    this.drainer?.unsafeInterruptAsFork(FiberId.none)
+    this.drainer = undefined
+  }
+
+  private decode(chunk: Uint8Array): void {
+    this.countBytes(chunk.length)
+    this.decoded.length = 0
+    const error = this.decoder.push(chunk, this.decoded)
+    if (this.decoded.length > 0) this.handle(this.decoded, 0)
+    if (error === undefined) return
+    if (this.pending.length > 0) this.pendingError = error
+    else this.fail(error)
+  }
+
+  /** Handles `frames[from..]` until the message budget runs out; the rest waits in `pending`. */
+  private handle(frames: ReadonlyArray<Frame.Received>, from: number): void {
+    const start = this.now()
+    let i = from
+    while (i < frames.length && !this.stopped) {
+      if (!this.onMessage(frames[i++]!, start)) break
+      if (++this.turnMessages === 1 && !this.messagesMarker) {
+        this.messagesMarker = true
+        queueMicrotask(this.resetMessages)
+      }
+      if (this.turnMessages >= this.messageSlice && i < frames.length) {
+        this.pending = frames.slice(i)
+        break
+      }
+    }
+    // Our own processing time must not count against the remote's stall deadlines.
+    if (!this.stopped) this.onBusy(this.now() - start)
+  }
+
+  private fail(error: WireError): void {
+    if (this.stopped) return
+    this.stop()
+    this.onError(error)
+  }
+
+  private needsTurn(): boolean {
+    return !this.stopped && (this.pending.length > 0 || this.turnBytes >= READ_SLICE)
+  }
+
+  private countBytes(n: number): void {
+    this.turnBytes += n
+    // Mark the end of this macrotask turn only once it matters, not for every small message.
+    if (!this.bytesMarker && this.turnBytes >= READ_SLICE / 4) {
+      this.bytesMarker = true
+      nextTurn(this.resetBytes)
+    }
+  }
+
+  private readonly resetBytes = (): void => {
+    this.bytesMarker = false
+    this.turnBytes = 0
+  }
+
+  private readonly resetMessages = (): void => {
+    this.messagesMarker = false
+    this.turnMessages = 0
+  }
+
+  /** Goes on in a fiber of the reader's own, so a socket that interrupts its handler's effects loses nothing. */
+  private startDrain(): Effect.Effect<void> {
+    const done = Effect.unsafeMakeLatch(false)
+    this.drainer = this.fork(Effect.ensuring(this.drain, Effect.sync(() => done.unsafeOpen())))
+    return done.await
+  }
+
+  private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.stopped) return Effect.void
+    if (!this.needsTurn() && this.backlogHead === this.backlog.length) {
+      this.drainer = undefined
+      this.room?.unsafeOpen()
+      const ended = this.ended
+      this.ended = undefined
+      ended?.()
+      return Effect.void
+    }
+    return Effect.zipRight(this.pending.length > 0 && this.turnBytes < READ_SLICE ? Effect.yieldNow() : yieldToEventLoop, Effect.sync(() => {
+      this.resetBytes()
+      this.resetMessages()
+      this.step()
+    })).pipe(Effect.zipRight(this.drain))
+  })
+
+  /** One turn's worth: pending frames first, then queued chunks, while the budgets last. */
+  private step(): void {
+    if (this.pending.length > 0) {
+      const frames = this.pending
+      this.pending = []
+      this.handle(frames, 0)
+      if (this.pending.length > 0 || this.stopped) return
+      if (this.pendingError !== undefined) return this.fail(this.pendingError)
+    }
+    while (this.backlogHead < this.backlog.length && !this.needsTurn()) {
+      const chunk = this.backlog[this.backlogHead]!
+      this.backlog[this.backlogHead++] = EMPTY
+      if (this.backlogHead === this.backlog.length) {
+        this.backlog = []
+        this.backlogHead = 0
+      }
+      this.backlogBytes -= chunk.length
+      if (this.backlogBytes <= MAX_UNREAD_BYTES / 2) this.room?.unsafeOpen()
+      this.decode(chunk)
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** Runs `f` on the next macrotask turn (after pending I/O callbacks). */
+const nextTurn = (f: () => void): void => {
+  if (typeof setImmediate === "function") setImmediate(f)
+  else setTimeout(f, 0)
+}
+
+/** A macrotask turn (I/O and timers run), not just a fiber yield (microtasks only). */
+const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof setImmediate === "function") {
+    const handle = setImmediate(() => resume(Effect.void))
+    return Effect.sync(() => clearImmediate(handle))
+  }
+  const handle = setTimeout(() => resume(Effect.void), 0)
+  return Effect.sync(() => clearTimeout(handle))
+})

@@ -1,0 +1,193 @@
+import * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import type { PeerError } from "../../DisconnectReason.js"
+import { DirectWrite } from "../DirectWrite.js"
+import type { Deadline } from "./StallTable.js"
+
+/** One encoded message waiting to be written. */
+export interface Outgoing {
+  readonly frame: Uint8Array
+  readonly command: string
+  /** Replies the remote owes (getdata: one per item); 0 when none. */
+  readonly expects: number
+  /** Told once the frame was handed to the socket (no argument), or why it never will be. */
+  readonly written: ((error?: PeerError) => void) | undefined
+  /** The stall deadline of a `request`, so that a request that gives up can withdraw it. */
+  readonly stall?: StallHandle | undefined
+}
+
+/** A request's stall deadline, set when its frame is written. */
+export interface StallHandle {
+  /** The request ended without its reply; set no deadline when the frame is written. */
+  withdrawn: boolean
+  deadline: Deadline | undefined
+}
+
+/** Where the writer's bytes go: one write at a time, `done` when the socket took them. */
+interface Sink {
+  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => void
+  /** Abandons a write in progress (its `done` is not called). */
+  readonly cancel: Effect.Effect<void>
+}
+
+/** The writer joins consecutive frames into one socket write up to this many bytes. */
+const COALESCE_MAX = 64 * 1024
+
+/**
+ * The outbound side of a peer: frames in the order they were queued, written
+ * one batch at a time. Nothing waits on an idle peer: a write starts when a
+ * frame is queued, on the next microtask so that everything queued in one
+ * synchronous run (say the pongs for a chunk of pings) goes out in one write.
+ *
+ * Writes go through the socket's Effect `writer`, each in a short-lived
+ * fiber, unless the socket also offers a direct write (`DirectWrite`, as the
+ * sockets of `Transport.makeTcp` do), which takes no fiber at all: a parked
+ * writer fiber costs kilobytes per connected peer, and a fiber per write was
+ * most of the cost of a small message.
+ *
+ * The queue is a plain array, not an Effect `Queue`: nothing ever waits to
+ * take from it, and frames are queued from synchronous code such as the
+ * socket's data callback.
+ *
+ * @internal
+ */
+export class Writer {
+  private queue: Array<Outgoing> = []
+  private inFlight: ReadonlyArray<Outgoing> = []
+  private writing = false
+  private stopped = false
+  private readonly sink: Sink
+  /** Bytes queued and not yet written. */
+  queuedBytes = 0
+
+  constructor(
+    socket: Socket.Socket,
+    write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>,
+    /** Starts an effect in a fiber of its own, at once. */
+    runFork: (effect: Effect.Effect<void, Socket.SocketError>) => Fiber.RuntimeFiber<void, Socket.SocketError>,
+    /** A batch was handed to the socket. */
+    private readonly onWritten: (batch: ReadonlyArray<Outgoing>, bytes: number) => void,
+    /** Writing failed; the writer stops (what is left is returned by `stop`). */
+    private readonly onError: (cause: Socket.SocketError) => void
+  ) {
+    this.sink = directSink(socket) ?? effectSink(write, runFork)
+  }
+
+  push(o: Outgoing): void {
+    this.queue.push(o)
+    this.queuedBytes += o.frame.length
+    if (this.writing || this.stopped) return
+    this.writing = true
+    queueMicrotask(this.flush)
+  }
+
+  /**
+   * Stops writing (abandoning a write in progress) and returns every frame
+   * not known to be written, so their senders can be told.
+   */
+  readonly stop: Effect.Effect<ReadonlyArray<Outgoing>> = Effect.suspend(() => {
+    this.stopped = true
+    return Effect.as(this.sink.cancel, undefined)
+  }).pipe(Effect.map(() => {
+    const out = [...this.inFlight, ...this.queue]
+    this.inFlight = []
+    this.queue = []
+    this.queuedBytes = 0
+    return out
+  }))
+
+  private readonly flush = (): void => {
+    if (this.stopped) return
+    if (this.queue.length === 0) {
+      this.writing = false
+      return
+    }
+    const batch = this.queue
+    this.queue = []
+    this.inFlight = batch
+    let size = 0
+    for (const o of batch) size += o.frame.length
+    const writes = coalesce(batch)
+    const next = (i: number) => (error: Socket.SocketError | undefined): void => {
+      if (this.stopped) return
+      if (error !== undefined) {
+        this.stopped = true
+        return this.onError(error)
+      }
+      if (i < writes.length) return this.sink.write(writes[i]!, next(i + 1))
+      this.inFlight = []
+      this.queuedBytes -= size
+      this.onWritten(batch, size)
+      this.flush()
+    }
+    this.sink.write(writes[0]!, next(1))
+  }
+}
+
+/**
+ * Consecutive small frames go out as one write (one syscall); a big one goes
+ * as it is, so a batch of blocks is not first copied into one multi-megabyte buffer.
+ */
+const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Uint8Array> => {
+  if (batch.length === 1) return [batch[0]!.frame]
+  const writes: Array<Uint8Array> = []
+  for (let i = 0; i < batch.length;) {
+    let j = i + 1
+    let run = batch[i]!.frame.length
+    while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
+    if (j - i === 1) writes.push(batch[i]!.frame)
+    else {
+      const bytes = new Uint8Array(run)
+      for (let at = 0; i < j; i++) {
+        bytes.set(batch[i]!.frame, at)
+        at += batch[i]!.frame.length
+      }
+      writes.push(bytes)
+    }
+    i = j
+  }
+  return writes
+}
+
+const directSink = (socket: Socket.Socket): Sink | undefined => {
+  const direct = (socket as Partial<DirectWrite>)[DirectWrite]
+  if (direct === undefined) return undefined
+  return {
+    write: (bytes, done) =>
+      direct(bytes, (cause) => done(cause == null ? undefined : new Socket.SocketGenericError({ reason: "Write", cause }))),
+    cancel: Effect.void
+  }
+}
+
+const effectSink = (
+  write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>,
+  runFork: (effect: Effect.Effect<void, Socket.SocketError>) => Fiber.RuntimeFiber<void, Socket.SocketError>
+): Sink => {
+  let current: Fiber.RuntimeFiber<void, Socket.SocketError> | undefined
+  return {
+    write: (bytes, done) => {
+      const fiber = runFork(write(bytes))
+      current = fiber
+      fiber.addObserver((exit) => {
+        if (current === fiber) current = undefined
+        if (Exit.isSuccess(exit)) return done(undefined)
+        // Interrupted: cancelled by `stop`, whose caller reports what is left.
+        if (Cause.isInterruptedOnly(exit.cause)) return
+        const failure = Cause.failureOption(exit.cause)
+        done(Option.isSome(failure) ? failure.value : new Socket.SocketGenericError({ reason: "Write", cause: Cause.squash(exit.cause) }))
+      })
+    },
+    cancel: Effect.suspend(() => {
+      const fiber = current
+      current = undefined
+      if (fiber === undefined) return Effect.void
+      fiber.unsafeInterruptAsFork(FiberId.none)
+      return Effect.asVoid(fiber.await)
+    })
+  }
+}
