@@ -12,6 +12,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { PeerError } from "./DisconnectReason.js"
+import type * as Frame from "./Frame.js"
 import type * as Message from "./Message.js"
 import type { Peer } from "./Peer.js"
 
@@ -46,11 +47,14 @@ export interface DispatcherShape {
     <T extends Message.Tag>(...tags: [T, ...Array<T>]): Stream.Stream<Received<Message.MessageOf<T>>, PeerError>
   }
   /** Sends to one peer by id. */
-  readonly sendTo: (peerId: number, message: Message.NetworkMessage) => Effect.Effect<void, PeerError>
-  /** Sends to each of the given peers; returns how many accepted the message. */
-  readonly sendToMany: (peerIds: Iterable<number>, message: Message.NetworkMessage) => Effect.Effect<number>
-  /** Sends to every connected peer (or those `filter` accepts); returns how many accepted it. */
-  readonly broadcast: (message: Message.NetworkMessage, filter?: (peer: Peer) => boolean) => Effect.Effect<number>
+  readonly sendTo: (peerId: number, message: Frame.Sendable) => Effect.Effect<void, PeerError>
+  /**
+   * Sends to each of the given peers; returns how many accepted the message.
+   * The message is encoded once per protocol version, not once per peer.
+   */
+  readonly sendToMany: (peerIds: Iterable<number>, message: Frame.Sendable) => Effect.Effect<number>
+  /** Sends to every connected peer (or those `filter` accepts), encoding once; returns how many accepted it. */
+  readonly broadcast: (message: Frame.Sendable, filter?: (peer: Peer) => boolean) => Effect.Effect<number>
 }
 
 /**

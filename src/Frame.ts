@@ -139,6 +139,72 @@ export const encode = (
   ctx: Message.CodecContext = Message.defaultContext
 ): Uint8Array => Either.getOrThrow(encodeEither(magic, message, ctx))
 
+const PreparedTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/Prepared")
+
+/**
+ * A message to be encoded once and sent many times: to many peers (a
+ * broadcast) or again and again. `Peer.send`, `Peer.sendAndAwait` and the
+ * dispatcher's sends take it wherever they take a message; each peer uses
+ * the frame for its network and negotiated version, so the message is
+ * encoded at most once per (magic, version) however many peers it goes to.
+ * Frames are shared, never copied or changed.
+ *
+ * @since 0.1.0
+ */
+export interface Prepared {
+  readonly [PreparedTypeId]: typeof PreparedTypeId
+  readonly message: Message.NetworkMessage
+  /** The frame for `magic` at protocol `version` (encoded on first use, then kept). */
+  readonly frame: (magic: Uint8Array, version: number) => Either.Either<Uint8Array, WireError>
+}
+
+/**
+ * A message or a prepared one: what a peer can send.
+ *
+ * @since 0.1.0
+ */
+export type Sendable = Message.NetworkMessage | Prepared
+
+/**
+ * Prepares `message` for sending many times (see `Prepared`).
+ *
+ * @since 0.1.0
+ */
+export const prepare = (message: Message.NetworkMessage): Prepared => {
+  // Usually one entry: every peer of a network speaks the same version.
+  const frames: Array<{ readonly magic: Uint8Array; readonly version: number; readonly frame: Either.Either<Uint8Array, WireError> }> = []
+  return {
+    [PreparedTypeId]: PreparedTypeId,
+    message,
+    frame: (magic, version) => {
+      for (const f of frames) if (f.version === version && sameBytes(f.magic, magic)) return f.frame
+      const frame = encodeEither(magic, message, { version })
+      frames.push({ magic, version, frame })
+      return frame
+    }
+  }
+}
+
+/**
+ * Whether `u` is a `Prepared` message.
+ *
+ * @since 0.1.0
+ */
+export const isPrepared = (u: unknown): u is Prepared => typeof u === "object" && u !== null && PreparedTypeId in u
+
+/**
+ * The message a `Sendable` carries.
+ *
+ * @since 0.1.0
+ */
+export const messageOf = (s: Sendable): Message.NetworkMessage => (isPrepared(s) ? s.message : s)
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 /**
  * The push-based frame decoder. Feed it chunks; it returns the messages they
  * complete. After an error it stays failed: a byte stream cannot be

@@ -50,6 +50,7 @@ import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { DisconnectReason, PeerError } from "./DisconnectReason.js"
+import type * as Frame from "./Frame.js"
 import * as internal from "./internal/peer/make.js"
 import type * as InvVector from "./InvVector.js"
 import type * as Message from "./Message.js"
@@ -168,11 +169,12 @@ export interface StartingPeer {
   /**
    * Queues a message without waiting for it to be written. Fails at once when
    * the peer is gone, the message cannot be encoded, or the queue is full
-   * (see `PeerConfig.queueOverflow`).
+   * (see `PeerConfig.queueOverflow`). A `Frame.prepare`d message is encoded
+   * once for all the peers it is sent to.
    */
-  readonly send: (message: Message.NetworkMessage) => Effect.Effect<void, PeerError>
+  readonly send: (message: Frame.Sendable) => Effect.Effect<void, PeerError>
   /** Queues a message and waits until its bytes were handed to the socket. */
-  readonly sendAndAwait: (message: Message.NetworkMessage) => Effect.Effect<void, PeerError>
+  readonly sendAndAwait: (message: Frame.Sendable) => Effect.Effect<void, PeerError>
 
   /**
    * Subscribes now (before the returned stream runs, so nothing sent after

@@ -11,6 +11,9 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Either from "effect/Either"
+import * as ChainParams from "../../src/ChainParams.js"
+import * as Frame from "../../src/Frame.js"
 import * as InvVector from "../../src/InvVector.js"
 import * as Message from "../../src/Message.js"
 import * as Peer from "../../src/Peer.js"
@@ -201,6 +204,25 @@ export const conformance = (transport: Transport) =>
         }
         const got = yield* Stream.runCollect(Stream.take(sub, 3))
         expect(Chunk.size(got)).toBe(3)
+      }))
+
+    it.scopedLive("a Frame.prepare'd message goes to two peers as the same bytes and arrives whole at both", () =>
+      Effect.gen(function*() {
+        const [a1, b1] = yield* connect(transport)
+        const [a2, b2] = yield* connect(transport)
+        const subs = [yield* b1.subscribe("Inv"), yield* b2.subscribe("Inv")]
+        const prepared = Frame.prepare(Message.Inv.make({ inventory: [txInv(7), txInv(8)] }))
+        yield* a1.send(prepared)
+        yield* a2.sendAndAwait(prepared)
+        yield* a1.sendAndAwait(prepared)
+        for (const sub of subs) {
+          for (const inv of Chunk.toReadonlyArray(yield* Stream.runCollect(Stream.take(sub, sub === subs[0] ? 2 : 1)))) {
+            expect(inv.inventory.map((v) => Array.from(v.hash))).toEqual([txInv(7), txInv(8)].map((v) => Array.from(v.hash)))
+          }
+        }
+        const frame = Either.getOrThrow(prepared.frame(ChainParams.regtest.magic, a1.info.negotiatedVersion))
+        expect((yield* a1.stats).sent["inv"]).toEqual({ messages: 2, bytes: 2 * (frame.length - Frame.HEADER_SIZE) })
+        expect((yield* a2.stats).sent["inv"]).toEqual({ messages: 1, bytes: frame.length - Frame.HEADER_SIZE })
       }))
 
     it.scopedLive("request / getHeaders / getData get the reply that matches", () =>

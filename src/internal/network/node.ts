@@ -17,6 +17,7 @@ import { PeerEvent, type ConnectorShape } from "../../Connector.js"
 import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../DisconnectReason.js"
 import type { DispatcherShape, Received } from "../../Dispatcher.js"
 import { DnsResolver } from "../../DnsResolver.js"
+import * as Frame from "../../Frame.js"
 import * as Message from "../../Message.js"
 import * as NetAddress from "../../NetAddress.js"
 import type { NetworkConfigShape } from "../../NetworkConfig.js"
@@ -314,7 +315,7 @@ export const makeNode = (
         ({ remove }) => Effect.sync(remove)
       ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
 
-    const sendTo = (id: number, message: Message.NetworkMessage) =>
+    const sendTo = (id: number, message: Frame.Sendable) =>
       Effect.suspend(() => {
         const m = registry.get(id)
         return m === undefined
@@ -322,8 +323,11 @@ export const makeNode = (
           : m.peer.send(message)
       })
 
-    const sendToMany = (ids: Iterable<number>, message: Message.NetworkMessage) =>
-      Effect.reduce(ids, 0, (n, id) => Effect.match(sendTo(id, message), { onFailure: () => n, onSuccess: () => n + 1 }))
+    const sendToMany = (ids: Iterable<number>, message: Frame.Sendable) =>
+      Effect.suspend(() => {
+        const prepared = Frame.isPrepared(message) ? message : Frame.prepare(message)
+        return Effect.reduce(ids, 0, (n, id) => Effect.match(sendTo(id, prepared), { onFailure: () => n, onSuccess: () => n + 1 }))
+      })
 
     const dispatcher: DispatcherShape = {
       subscribe: ((...tags: Array<string>) => register(tags)) as DispatcherShape["subscribe"],

@@ -74,7 +74,7 @@ export class Reader {
       return this.room.await
     }
     this.decode(chunk)
-    if (this.needsTurn()) return this.startDrain()
+    if (this.needsTurn()) this.startDrain()
   }
 
   /**
@@ -155,11 +155,12 @@ export class Reader {
     this.turnMessages = 0
   }
 
-  /** Goes on in a fiber of the reader's own, so a socket that interrupts its handler's effects loses nothing. */
-  private startDrain(): Effect.Effect<void> {
-    const done = Effect.unsafeMakeLatch(false)
-    this.drainer = this.fork(Effect.ensuring(this.drain, Effect.sync(() => done.unsafeOpen())))
-    return done.await
+  /**
+   * Goes on in a fiber of the reader's own. The socket keeps reading meanwhile (into the backlog,
+   * up to `MAX_UNREAD_BYTES`): pausing a TCP socket for every turn would stall a fast sender.
+   */
+  private startDrain(): void {
+    this.drainer = this.fork(this.drain)
   }
 
   private readonly drain: Effect.Effect<void> = Effect.suspend(() => {

@@ -5,8 +5,8 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
@@ -100,7 +100,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const now = () => clock.unsafeCurrentTimeMillis()
 
     const outerScope = yield* Effect.scope
-    const peerScope = yield* Scope.fork(outerScope, ExecutionStrategy.sequential)
 
     // --- state, owned by this peer's fibers (JS is single-threaded; no locks needed) ---
     let reason: DisconnectReason | undefined
@@ -139,7 +138,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const waiters = new Set<Waiter>()
     const closed = yield* Deferred.make<DisconnectReason>()
     const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
-    const runEnded = yield* Deferred.make<void>()
     const ourNonce = yield* randomU64
     const recentNonces = config.nonceRegistry
     recentNonces.add(ourNonce)
@@ -154,6 +152,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
 
     /** Starts the cleanup in a fiber of its own (set once the cleanup exists). */
+    /** The object returned to the user, once made. */
+    let publicPeer: { info: HandshakeInfo | undefined } | undefined
     let forkCleanup = (): void => {}
     /** Records the first reason and starts the cleanup; everything else follows from it. */
     const disconnectNow = (r: DisconnectReason): void => {
@@ -168,12 +168,16 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     /** Encodes and queues synchronously; returns the error instead of failing so the reader can use it too. */
     const enqueue = (
-      message: Message.NetworkMessage,
+      sendable: Frame.Sendable,
       written: ((error?: PeerError) => void) | undefined,
       stall?: StallHandle
     ): PeerError | undefined => {
       if (reason !== undefined) return disconnectedError(reason)
-      const encoded = Frame.encodeEither(params.magic, message, { version: codecVersion() })
+      const prepared = Frame.isPrepared(sendable)
+      const message = prepared ? sendable.message : sendable
+      const encoded = prepared
+        ? sendable.frame(params.magic, codecVersion())
+        : Frame.encodeEither(params.magic, message, { version: codecVersion() })
       if (Either.isLeft(encoded)) {
         return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
       }
@@ -191,13 +195,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       return undefined
     }
 
-    const send = (message: Message.NetworkMessage): Effect.Effect<void, PeerError> =>
+    const send = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
       Effect.suspend(() => {
         const error = enqueue(message, undefined)
         return error === undefined ? Effect.void : Effect.fail(error)
       })
 
-    const sendAndAwait = (message: Message.NetworkMessage): Effect.Effect<void, PeerError> =>
+    const sendAndAwait = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
       Effect.async<void, PeerError>((resume) => {
         const error = enqueue(message, (e) => resume(e === undefined ? Effect.void : Effect.fail(e)))
         if (error !== undefined) resume(Effect.fail(error))
@@ -277,6 +281,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         sendOrDisconnect(Message.FeeFilter.make({ feeRate: config.feeFilter }))
       }
       Deferred.unsafeDone(handshakeDone, Exit.succeed(handshake!))
+      if (publicPeer !== undefined) publicPeer.info = handshake
       // Keep-alive and trickle start now.
       pinging.stepDue = true
       trickling.stepDue = true
@@ -385,7 +390,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       Effect.ensuring(Effect.sync(() => {
         socketOpen = false
       })),
-      Effect.ensuring(Deferred.done(runEnded, Exit.void)),
       Effect.matchCause({
         // The remote closed: once what it sent before is handled.
         onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
@@ -534,8 +538,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       reader.stop()
       yield* alarm.stop
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
-      if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Deferred.await(runEnded))
-      yield* Scope.close(peerScope, Exit.void)
+      if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      yield* Fiber.interrupt(readFiber)
       for (const o of yield* writer.stop) o.written?.(error)
       for (const w of waiters) w.resume(Exit.fail(error))
       waiters.clear()
@@ -568,7 +572,8 @@ let finalizing = false
     }))
 
     // The socket's read fiber first, so the socket is open before anything else can end the peer.
-    yield* Effect.forkIn(Effect.ignore(readSocket), peerScope)
+    // (a root fiber, like the others: a fiber forked from this one would keep this one alive)
+    const readFiber = runFork(Effect.ignore(readSocket))
     alarm.wakeBy(Math.min(handshakeDue, connectedAt + idleMillis, nextTick))
     if (direction === "outbound") sendOrDisconnect(ourVersion)
 
@@ -737,14 +742,13 @@ let finalizing = false
       queuedBytes: writer.queuedBytes
     }))
 
-    const peer: StartingPeer & { readonly info: HandshakeInfo } = {
+    // `info` is a plain property, set when the handshake completes (a getter would make every
+    // peer object a slow dictionary-mode one, ~1.4 KiB each).
+    const peer: StartingPeer & { info: HandshakeInfo | undefined } = {
       id,
       direction,
       remote,
-      get info(): HandshakeInfo {
-        if (handshake === undefined || !verackReceived) throw new Error("Peer.info read before the handshake completed")
-        return handshake
-      },
+      info: verackReceived ? handshake : undefined,
       handshake: Deferred.await(handshakeDone),
       send,
       sendAndAwait,
@@ -771,6 +775,7 @@ let finalizing = false
       awaitDisconnect: Deferred.await(closed),
       disconnectReason: Effect.sync(() => reason)
     }
+    publicPeer = peer
     return peer
   }).pipe(Effect.withLogSpan("Peer.make"))
 

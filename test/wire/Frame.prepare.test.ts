@@ -1,0 +1,57 @@
+/**
+ * `Frame.prepare`: a message encoded once for many sends. The frame must be
+ * byte-for-byte what `Frame.encode` gives for the same network and version,
+ * kept per (magic, version), so a broadcast to peers of different versions
+ * still sends each the encoding its version calls for.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as ChainParams from "../../src/ChainParams.js"
+import * as Frame from "../../src/Frame.js"
+import * as Message from "../../src/Message.js"
+import * as NetAddress from "../../src/NetAddress.js"
+import { toHex } from "./helpers.js"
+
+const addr = Message.Addr.make({
+  addresses: [{ ...NetAddress.fromHost("203.0.113.7", 8333)!, services: 1n, time: 1_700_000_000 }]
+})
+
+describe("Frame.prepare", () => {
+  it("gives the frame Frame.encode gives, for each network and version", () => {
+    const prepared = Frame.prepare(addr)
+    for (const params of [ChainParams.mainnet, ChainParams.regtest]) {
+      for (const version of [31_401, 70_016]) {
+        const frame = Either.getOrThrow(prepared.frame(params.magic, version))
+        expect(toHex(frame)).toBe(toHex(Frame.encode(params.magic, addr, { version })))
+      }
+    }
+    // addr carries no timestamp before 31402: the two versions really differ.
+    const old = Either.getOrThrow(prepared.frame(ChainParams.mainnet.magic, 31_401))
+    const current = Either.getOrThrow(prepared.frame(ChainParams.mainnet.magic, 70_016))
+    expect(current.length - old.length).toBe(4)
+  })
+
+  it("encodes once per (magic, version) and hands out the same bytes after that", () => {
+    const prepared = Frame.prepare(addr)
+    const a = Either.getOrThrow(prepared.frame(ChainParams.mainnet.magic, 70_016))
+    const b = Either.getOrThrow(prepared.frame(Uint8Array.from(ChainParams.mainnet.magic), 70_016))
+    expect(b).toBe(a)
+    expect(Either.getOrThrow(prepared.frame(ChainParams.regtest.magic, 70_016))).not.toBe(a)
+  })
+
+  it("carries its message, and says what it is", () => {
+    const prepared = Frame.prepare(addr)
+    expect(prepared.message).toBe(addr)
+    expect(Frame.messageOf(prepared)).toBe(addr)
+    expect(Frame.messageOf(addr)).toBe(addr)
+    expect(Frame.isPrepared(prepared)).toBe(true)
+    expect(Frame.isPrepared(addr)).toBe(false)
+  })
+
+  it("reports a message that cannot be encoded as a typed error, every time", () => {
+    const prepared = Frame.prepare(Message.Unknown.make({ command: "far-too-long-command", payload: new Uint8Array(0) }))
+    const r = prepared.frame(ChainParams.mainnet.magic, 70_016)
+    expect(Either.isLeft(r) && r.left.reason).toBe("EncodeFailed")
+    expect(Either.isLeft(prepared.frame(ChainParams.mainnet.magic, 70_016))).toBe(true)
+  })
+})
