@@ -24,18 +24,69 @@ export const Block = Schema.Struct({
 /** @since 0.1.0 */
 export type Block = typeof Block.Type
 
-/** @internal */
+/** The bytes a block was read from, kept by a block `read` built (not enumerable: not part of its value). */
+const Source: unique symbol = Symbol.for("effect-bitcoin-p2p/Block/Source")
+
+interface SourceBytes {
+  readonly count: number
+  /** The serialized transactions, as received (a view, no copy). */
+  readonly transactions: Uint8Array
+  /** Whether `transactions` has been read (and handed out) yet. */
+  built: boolean
+}
+
+/**
+ * Reads a block. Every transaction is checked here (a malformed one fails
+ * the read, as it must), but the block handed out holds only the header and
+ * the transactions' bytes; its `transactions` are built from those bytes
+ * when first read, once.
+ *
+ * Why: a 1 MB block is some 60,000 objects. Kept for a moment after its
+ * delivery (a subscriber's buffer, a queue, the stream that delivers it),
+ * they survive young-generation collections and are copied into the old
+ * generation, which cost more than everything else of receiving a block;
+ * the objects built just to check the block die young and cost little. A
+ * block that is relayed without being looked into is re-encoded by copying
+ * its bytes.
+ *
+ * @internal
+ */
 export const read = (r: ByteReader): Block => {
   const header = BlockHeader.read(r)
   const n = r.count(Number.MAX_SAFE_INTEGER, Transaction.MIN_SIZE, "transactions")
-  const transactions = new Array<Transaction.Transaction>(n)
-  for (let i = 0; i < n; i++) transactions[i] = Transaction.read(r)
-  return { header, transactions }
+  const start = r.offset
+  for (let i = 0; i < n; i++) Transaction.read(r)
+  const source: SourceBytes = { count: n, transactions: r.bytes.subarray(start, r.offset), built: false }
+  let transactions: ReadonlyArray<Transaction.Transaction> | undefined
+  const block = { header } as { header: BlockHeader.BlockHeader; transactions: ReadonlyArray<Transaction.Transaction> }
+  Object.defineProperty(block, "transactions", {
+    enumerable: true,
+    get: () => {
+      if (transactions === undefined) {
+        const tr = new ByteReader(source.transactions)
+        const txs = new Array<Transaction.Transaction>(source.count)
+        for (let i = 0; i < source.count; i++) txs[i] = Transaction.read(tr)
+        transactions = txs
+        source.built = true
+      }
+      return transactions
+    }
+  })
+  Object.defineProperty(block, Source, { value: source })
+  return block
 }
 
 /** @internal */
 export const write = (w: ByteWriter, b: Block): void => {
   BlockHeader.write(w, b.header)
+  const source = (b as { readonly [Source]?: SourceBytes })[Source]
+  // Never looked into, so unchanged: its bytes as received are its serialization
+  // (reading accepts only canonical encodings).
+  if (source !== undefined && !source.built) {
+    w.compactSize(source.count)
+    w.bytes(source.transactions)
+    return
+  }
   w.compactSize(b.transactions.length)
   for (const tx of b.transactions) Transaction.write(w, tx)
 }
