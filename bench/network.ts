@@ -14,8 +14,8 @@
  *     /16s (each batch from another source peer), then 10,000 selections,
  *     against a plain `Map` insert and an array pick.
  *
- * Run alone: `node --expose-gc --import tsx bench/network.ts` (without
- * `--expose-gc` the churn heap check is skipped). Knobs:
+ * Run alone: `npm run bench:network` (a tsc build run by node with
+ * --expose-gc; under tsx without `--expose-gc` the churn heap check is skipped). Knobs:
  * BENCH_NET_PEERS (200), BENCH_NET_ROUNDS (40), BENCH_NET_CHURN (1000),
  * BENCH_NET_FILTER (regex on broadcast, churn, book).
  */

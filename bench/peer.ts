@@ -15,8 +15,9 @@
  *   - memory per idle connected peer: 1,000 pairs (2,000 `Peer`s), heap and
  *     RSS after a full GC (needs `--expose-gc`), against 1,000 bare pairs.
  *
- * Run alone: `node --expose-gc --import tsx bench/peer.ts` (or `npx tsx
- * bench/peer.ts`, without the heap figures). Knobs: BENCH_PEER_ROUND_MS
+ * Run alone: `npm run bench:peer` (a tsc build of src and bench, run by
+ * node with --expose-gc; `npx tsx bench/peer.ts` works too, without the heap
+ * figures and with tsx's closure names inflating them). Knobs: BENCH_PEER_ROUND_MS
  * (default 500), BENCH_PEER_ROUNDS (5), BENCH_PEER_IDLE_PAIRS (1000),
  * BENCH_PEER_FILTER (regex on section names: ping, block, handshake, heap).
  */
@@ -457,7 +458,7 @@ export const report = (r: PeerResults): void => {
     )
     console.log(`after closing all: heap ${h.residualHeap >= 0 ? "+" : ""}${mib(h.residualHeap)}, handles ${h.residualHandles >= 0 ? "+" : ""}${h.residualHandles} vs before`)
     if ((globalThis as { __name?: unknown }).__name !== undefined || process.execArgv.some((a) => a.includes("tsx"))) {
-      console.log("(run through tsx, which keeps function names: every closure carries a property store, about 7 KiB per Peer more than a tsc or esbuild build)")
+      console.log("(run through tsx, which keeps function names: every named closure carries a property table, about 12 KiB per Peer more than the tsc build `npm run bench` runs)")
     }
   } else if (!hasGc) console.log("\n(memory per idle peer skipped: run node with --expose-gc)")
 }

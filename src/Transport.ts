@@ -136,9 +136,15 @@ export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput
       // an unreachable address is a dial error, not a peer that dies at once.
       const connect = Effect.async<Net.Socket, TransportError>((resume) => {
         const conn = Net.createConnection({ host: NetAddress.hostToString(address), port: address.port, noDelay: true })
-        conn.once("connect", () => resume(Effect.succeed(conn)))
-        // Kept attached: an error between connect and the peer's reader must not crash the process.
-        conn.on("error", (cause) => resume(Effect.fail(new TransportError({ reason: "Unreachable", address: label, cause }))))
+        const onError = (cause: Error) => resume(Effect.fail(new TransportError({ reason: "Unreachable", address: label, cause })))
+        conn.once("connect", () => {
+          // An error after connect must not crash the process either (`pausing` keeps a no-op
+          // listener); this one would keep the finished dial fiber alive as long as the connection.
+          conn.off("error", onError)
+          conn.on("error", ignoreError)
+          resume(Effect.succeed(conn))
+        })
+        conn.on("error", onError)
         return Effect.sync(() => conn.destroy())
       }).pipe(
         Effect.timeoutFail({ duration: dialTimeout, onTimeout: () => new TransportError({ reason: "Timeout", address: label }) })

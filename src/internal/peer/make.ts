@@ -777,7 +777,7 @@ let finalizing = false
     }
     publicPeer = peer
     return peer
-  }).pipe(Effect.withLogSpan("Peer.make"))
+  })
 
 /**
  * A TCP reset while reading: the remote closed with our bytes still unread in
