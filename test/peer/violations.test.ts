@@ -30,6 +30,16 @@ const verack = Message.Verack.make({})
 const ping = Message.Ping.make({ nonce: 1n })
 const inv = Message.Inv.make({ inventory: [txInv(1)] })
 
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 describe("handshake violations end Peer.make with PeerError(Disconnected, reason)", () => {
   it.scoped("a second version before verack → DuplicateVersion", () =>
     Effect.gen(function*() {
@@ -113,6 +123,28 @@ describe("handshake violations end Peer.make with PeerError(Disconnected, reason
 })
 
 describe("violations after the handshake end the peer", () => {
+  it.scoped("messages that arrive after the violation (same read or the next) are not handled or published", () =>
+    Effect.gen(function*() {
+      const { peer, raw } = yield* connectRaw("inbound")
+      const invs = yield* peer.subscribe("Inv")
+      const magic = ChainParams.regtest.magic
+      // One write: a fine inv, a second version (the violation), then an inv and a ping.
+      yield* raw.sendBytes(concat([
+        Frame.encode(magic, inv),
+        Frame.encode(magic, versionMessage({ nonce: raw.nonce })),
+        Frame.encode(magic, Message.Inv.make({ inventory: [txInv(2)] }))
+      ]))
+      // and more writes right behind it
+      yield* raw.sendBytes(Frame.encode(magic, Message.Ping.make({ nonce: 7n })))
+      yield* raw.sendBytes(Frame.encode(magic, Message.Inv.make({ inventory: [txInv(3)] })))
+      expect(yield* peer.awaitDisconnect).toMatchObject({ _tag: "ProtocolViolation", rule: "DuplicateVersion" })
+      const got = Chunk.toReadonlyArray(yield* Stream.runCollect(invs))
+      expect(got.map((m) => m.inventory[0]!.hash)).toEqual([txInv(1).hash])
+      expect((yield* peer.stats).received["ping"]).toBeUndefined()
+      yield* Deferred.await(raw.closed)
+      expect((yield* raw.drain).map((r) => r.command)).not.toContain("pong")
+    }))
+
   it.scoped("a second version → DuplicateVersion", () =>
     Effect.gen(function*() {
       const { peer, raw } = yield* connectRaw("inbound")

@@ -295,6 +295,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
      * Returns whether the peer is still connected.
      */
     const onMessage = (r: Frame.Received, t: number): boolean => {
+      // Ended (a violation earlier in this read, or in one before the cleanup stopped the reader):
+      // what the remote sent after that is neither counted, answered nor published.
+      if (reason !== undefined) return false
       const m = r.message
       bytesReceived += r.payloadSize + Frame.HEADER_SIZE
       lastReceive = t
