@@ -159,7 +159,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const disconnectNow = (r: DisconnectReason): void => {
       if (reason !== undefined) return
       reason = r
-      Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
+      // (after verack it has succeeded already; an error captures a stack trace, so make none for nothing)
+      if (!verackReceived) Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
       forkCleanup()
     }
     const violation = (rule: ViolationRule, detail: string) => disconnectNow(DisconnectReason.ProtocolViolation({ rule, detail }))
@@ -537,16 +538,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     const cleanup = Effect.gen(function*() {
       const r = reason ?? DisconnectReason.Shutdown()
-      const error = disconnectedError(r)
+      // One error for everyone still waiting, made only if someone is.
+      let shared: PeerError | undefined
+      const error = () => (shared ??= disconnectedError(r))
       reader.stop()
       yield* alarm.stop
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
       if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
       yield* Fiber.interrupt(readFiber)
-      for (const o of yield* writer.stop) o.written?.(error)
-      for (const w of waiters) w.resume(Exit.fail(error))
+      for (const o of yield* writer.stop) o.written?.(error())
+      for (const w of waiters) w.resume(Exit.fail(error()))
       waiters.clear()
-      if (pendingPing !== undefined) for (const resume of pendingPing.waiting) resume(Exit.fail(error))
+      if (pendingPing !== undefined) for (const resume of pendingPing.waiting) resume(Exit.fail(error()))
       pendingPing = undefined
       subscribers.endAll()
       yield* Deferred.succeed(closed, r)
