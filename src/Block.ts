@@ -104,6 +104,8 @@ export const toBytes = (b: Block): Uint8Array => {
 
 /**
  * Decodes a whole serialized block; throws on malformed input or trailing bytes.
+ * The block keeps a view of `bytes` (its transactions are built from them when
+ * first read, and scripts and hashes are views too): do not change `bytes` afterwards.
  *
  * @since 0.1.0
  */

@@ -53,6 +53,8 @@ export type DisconnectReason = Data.TaggedEnum<{
   ObsoleteVersion: { readonly version: number; readonly minimum: number }
   /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
   QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
+  /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
+  Defect: { readonly cause: unknown }
 }>
 
 /**
@@ -93,6 +95,8 @@ export const describe = (r: DisconnectReason): string => {
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
     case "SocketError":
       return `socket error: ${String(r.cause)}`
+    case "Defect":
+      return `defect: ${String(r.cause)}`
     default:
       return r._tag
   }

@@ -4,6 +4,7 @@
  * and over loopback TCP.
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -49,6 +50,21 @@ export const conformance = (transport: Transport) =>
           expect(theirs.userAgent).toBe("/out:0.1.0/")
           const peer = yield* Fiber.join(make)
           expect(peer.direction).toBe("outbound")
+          expect(peer.info.nonce).toBe(raw.nonce)
+        }))
+
+      // (over TCP the accepted end exists only once the peer dialed, so the remote cannot speak first)
+      it.scopedLive.skipIf(transport.name !== "MemorySocket")("an outbound peer sends version first even when the remote's version and verack are already waiting", () =>
+        Effect.gen(function*() {
+          const [a, b] = yield* transport.pair
+          const raw = yield* makeRaw(b)
+          // bcoin-style: the remote speaks first, before our peer even exists
+          yield* raw.send(versionMessage({ nonce: raw.nonce }))
+          yield* raw.send(Message.Verack.make({}))
+          yield* Effect.sleep(Duration.millis(20))
+          const peer = yield* Peer.make(a, { direction: "outbound", config: config() })
+          const first = yield* raw.next
+          expect(first.command).toBe("version")
           expect(peer.info.nonce).toBe(raw.nonce)
         }))
 
@@ -223,6 +239,20 @@ export const conformance = (transport: Transport) =>
         const frame = Either.getOrThrow(prepared.frame(ChainParams.regtest.magic, a1.info.negotiatedVersion))
         expect((yield* a1.stats).sent["inv"]).toEqual({ messages: 2, bytes: 2 * (frame.length - Frame.HEADER_SIZE) })
         expect((yield* a2.stats).sent["inv"]).toEqual({ messages: 1, bytes: frame.length - Frame.HEADER_SIZE })
+      }))
+
+    it.scopedLive("a request whose matcher throws fails with that defect; the peer carries on", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* connect(transport)
+        const exit = yield* a.request(Message.Ping.make({ nonce: 99n }), (m) => {
+          if (m._tag === "Pong") throw new Error("matcher bug")
+          return undefined
+        }, { timeout: Duration.seconds(5) }).pipe(Effect.exit)
+        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        expect(String(Exit.isFailure(exit) && Cause.squash(exit.cause))).toContain("matcher bug")
+        expect(Duration.toMillis(yield* a.ping)).toBeGreaterThanOrEqual(0)
+        expect(yield* a.disconnectReason).toBeUndefined()
+        expect(yield* b.disconnectReason).toBeUndefined()
       }))
 
     it.scopedLive("request / getHeaders / getData get the reply that matches", () =>

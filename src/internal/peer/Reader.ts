@@ -58,6 +58,8 @@ export class Reader {
     /** A handled batch took `millis` of our own time (not to be blamed on the remote). */
     private readonly onBusy: (millis: number) => void,
     private readonly onError: (error: WireError) => void,
+    /** Handling threw (a bug on our side, or in a user's `request` matcher): the reader has stopped. */
+    private readonly onDefect: (cause: unknown) => void,
     /** Starts an effect in a fiber of its own, on the next microtask. */
     private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>
   ) {}
@@ -73,8 +75,20 @@ export class Reader {
       this.room.unsafeClose()
       return this.room.await
     }
-    this.decode(chunk)
+    // This runs in the socket's callback (for Node, an event listener): an exception must not
+    // escape into it, where it would be uncaught.
+    try {
+      this.decode(chunk)
+    } catch (cause) {
+      return this.defect(cause)
+    }
     if (this.needsTurn()) this.startDrain()
+  }
+
+  private defect(cause: unknown): void {
+    if (this.stopped) return
+    this.stop()
+    this.onDefect(cause)
   }
 
   /**
@@ -173,10 +187,17 @@ export class Reader {
       ended?.()
       return Effect.void
     }
-    return Effect.zipRight(this.pending.length > 0 && this.turnBytes < READ_SLICE ? Effect.yieldNow() : yieldToEventLoop, Effect.sync(() => {
-      this.resetBytes()
+    // Out of messages for this microtask turn only: a microtask turn lets subscribers take theirs.
+    // Out of bytes: a macrotask turn, and only that starts a new byte budget.
+    const bytesSpent = this.turnBytes >= READ_SLICE
+    return Effect.zipRight(bytesSpent ? yieldToEventLoop : Effect.yieldNow(), Effect.sync(() => {
+      if (bytesSpent) this.resetBytes()
       this.resetMessages()
-      this.step()
+      try {
+        this.step()
+      } catch (cause) {
+        this.defect(cause)
+      }
     })).pipe(Effect.zipRight(this.drain))
   })
 

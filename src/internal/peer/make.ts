@@ -1,5 +1,6 @@
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -151,16 +152,20 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const codecVersion = () => (negotiatedVersion === 0 ? config.protocolVersion : negotiatedVersion)
     const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
 
-    /** Starts the cleanup in a fiber of its own (set once the cleanup exists). */
     /** The object returned to the user, once made. */
     let publicPeer: { info: HandshakeInfo | undefined } | undefined
+    /** `handshakeDone` is completed (an error captures a stack trace: make none for nothing). */
+    let handshakeSettled = false
+    /** Starts the cleanup in a fiber of its own (set once the cleanup exists). */
     let forkCleanup = (): void => {}
     /** Records the first reason and starts the cleanup; everything else follows from it. */
     const disconnectNow = (r: DisconnectReason): void => {
       if (reason !== undefined) return
       reason = r
-      // (after verack it has succeeded already; an error captures a stack trace, so make none for nothing)
-      if (!verackReceived) Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
+      if (!handshakeSettled) {
+        handshakeSettled = true
+        Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(r)))
+      }
       forkCleanup()
     }
     const violation = (rule: ViolationRule, detail: string) => disconnectNow(DisconnectReason.ProtocolViolation({ rule, detail }))
@@ -281,6 +286,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       if (config.feeFilter !== undefined && ProtocolVersion.hasFeeFilter(negotiatedVersion)) {
         sendOrDisconnect(Message.FeeFilter.make({ feeRate: config.feeFilter }))
       }
+      if (reason !== undefined) return
+      handshakeSettled = true
       Deferred.unsafeDone(handshakeDone, Exit.succeed(handshake!))
       if (publicPeer !== undefined) publicPeer.info = handshake
       // Keep-alive and trickle start now.
@@ -366,7 +373,16 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       if (reason !== undefined) return false
       stalls.received(r.command, m._tag === "NotFound" ? m.inventory.length : 1)
       for (const w of waiters) {
-        const matched = w.match(m)
+        let matched: unknown
+        try {
+          matched = w.match(m)
+        } catch (cause) {
+          // A throwing matcher fails its own request, not the peer (nor, over TCP, the process).
+          waiters.delete(w)
+          giveUp(w)
+          w.resume(Exit.die(cause))
+          continue
+        }
         if (matched !== undefined) {
           waiters.delete(w)
           w.resume(Exit.succeed(matched))
@@ -384,6 +400,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       onMessage,
       (millis) => stalls.extend(millis),
       (error) => disconnectNow(DisconnectReason.DecodeError({ error })),
+      (cause) => disconnectNow(DisconnectReason.Defect({ cause })),
       fork
     )
     const readSocket = socket.run(reader.onChunk, {
@@ -398,10 +415,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         // The remote closed: once what it sent before is handled.
         onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
         onFailure: (cause) => {
-          const error = Chunk.unsafeHead(Chunk.fromIterable(causeFailures(cause)))
-          if (error === undefined) return
-          if (error.reason === "Close" || isConnectionReset(error)) reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
-          else disconnectNow(DisconnectReason.SocketError({ cause: error }))
+          const error = causeFailures(cause)[0]
+          if (error === undefined) {
+            // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
+            if (!Cause.isInterruptedOnly(cause)) disconnectNow(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
+          } else if (error.reason === "Close" || isConnectionReset(error)) {
+            reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
+          } else disconnectNow(DisconnectReason.SocketError({ cause: error }))
         }
       })
     )
@@ -505,6 +525,11 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const awaitPong = (ping: NonNullable<typeof pendingPing>) =>
       Effect.async<number, PeerError>((resume) => {
         ping.waiting.push(resume)
+        // Interrupted: stop waiting (the ping itself stays out; its pong still counts).
+        return Effect.sync(() => {
+          const i = ping.waiting.indexOf(resume)
+          if (i >= 0) ping.waiting.splice(i, 1)
+        })
       })
 
     const pingOnce: Effect.Effect<number, PeerError> = Effect.suspend(() => {
@@ -536,6 +561,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     // --- ending ---
 
+    let readFiber: Fiber.RuntimeFiber<void> | undefined
     const cleanup = Effect.gen(function*() {
       const r = reason ?? DisconnectReason.Shutdown()
       // One error for everyone still waiting, made only if someone is.
@@ -544,8 +570,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       reader.stop()
       yield* alarm.stop
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
-      if (socketOpen) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
-      yield* Fiber.interrupt(readFiber)
+      if (socketOpen && readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
       for (const o of yield* writer.stop) o.written?.(error())
       for (const w of waiters) w.resume(Exit.fail(error()))
       waiters.clear()
@@ -567,7 +593,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     // The cleanup fiber starts when the peer ends (rather than a fiber per peer waiting for that
     // from the start: a sleeping fiber costs kilobytes, times every connected peer). The closing
     // scope runs the cleanup itself.
-let finalizing = false
+    let finalizing = false
     forkCleanup = () => {
       if (!finalizing) runFork(cleanupOnce, { immediate: false })
     }
@@ -577,11 +603,12 @@ let finalizing = false
       return cleanupOnce
     }))
 
-    // The socket's read fiber first, so the socket is open before anything else can end the peer.
-    // (a root fiber, like the others: a fiber forked from this one would keep this one alive)
-    const readFiber = runFork(Effect.ignore(readSocket))
-    alarm.wakeBy(Math.min(handshakeDue, connectedAt + idleMillis, nextTick))
+    // Our version is queued first: the read fiber may find the remote's version and verack
+    // already waiting and answer them at once, and nothing may go out before our version.
     if (direction === "outbound") sendOrDisconnect(ourVersion)
+    // A root fiber, like the others: a fiber forked from this one would keep this one alive.
+    readFiber = runFork(readSocket)
+    alarm.wakeBy(Math.min(handshakeDue, connectedAt + idleMillis, nextTick))
 
     // --- the public surface ---
 

@@ -1,0 +1,143 @@
+/**
+ * The peer's inbound side (`internal/peer/Reader`), driven directly: bytes
+ * pushed as a socket would push them, synchronously. What the peer relies
+ * on: a flood is handled at most 256 KiB per turn of the event loop (other
+ * sockets and timers get theirs), a burst of small messages gives
+ * subscribers a microtask turn every `messageSlice` messages, order is kept
+ * across turns, a decode error comes after the messages before it, an
+ * exception in handling stops the reader without escaping into the socket's
+ * callback, and the end of the socket is reported once everything received
+ * before it was handled.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import * as ChainParams from "../../src/ChainParams.js"
+import * as Frame from "../../src/Frame.js"
+import { Reader } from "../../src/internal/peer/Reader.js"
+import * as Message from "../../src/Message.js"
+import type { WireError } from "../../src/WireError.js"
+
+const params = ChainParams.regtest
+const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** `n` chunks of 64 KiB, each full of 24-byte verack-sized ping frames (32 bytes: header + nonce). */
+const pingChunks = (n: number, perChunk = 2048): { chunks: Array<Uint8Array>; frames: number } => {
+  const frame = Frame.encode(params.magic, Message.Ping.make({ nonce: 1n }))
+  const chunks: Array<Uint8Array> = []
+  for (let c = 0; c < n; c++) {
+    const chunk = new Uint8Array(frame.length * perChunk)
+    for (let i = 0; i < perChunk; i++) chunk.set(frame, i * frame.length)
+    chunks.push(chunk)
+  }
+  return { chunks, frames: n * perChunk }
+}
+
+const makeReader = (options: {
+  readonly messageSlice?: number
+  readonly onMessage?: (m: Message.NetworkMessage) => boolean | void
+} = {}) => {
+  const seen: Array<Message.NetworkMessage> = []
+  const events: Array<string> = []
+  const runFork = Runtime.runFork(Runtime.defaultRuntime)
+  const reader = new Reader(
+    new Frame.FrameDecoder({ params }),
+    options.messageSlice ?? 1_000_000,
+    () => performance.now(),
+    (r) => {
+      seen.push(r.message)
+      return options.onMessage?.(r.message) ?? true
+    },
+    () => {},
+    (error: WireError) => events.push(`error:${error.reason}`),
+    (cause) => events.push(`defect:${String(cause)}`),
+    (effect) => runFork(effect, { immediate: false })
+  )
+  return { reader, seen, events }
+}
+
+describe("Reader", () => {
+  it.each([
+    ["no message budget", 1_000_000],
+    ["a message budget that runs out inside every chunk", 1000]
+  ])("decodes a flood at most 256 KiB per macrotask turn and takes the rest on later turns (%s)", async (_, messageSlice) => {
+    const { reader, seen } = makeReader({ messageSlice })
+    const { chunks, frames } = pingChunks(16) // 16 x 64 KiB = 1 MiB, all arriving in one turn
+    for (const c of chunks) reader.onChunk(c)
+    const first = seen.length
+    expect(first * 32).toBeLessThanOrEqual(256 * 1024)
+    expect(first).toBeGreaterThan(0)
+    let turns = 0
+    while (seen.length < frames && turns < 100) {
+      const before = seen.length
+      await macrotask()
+      turns++
+      expect((seen.length - before) * 32).toBeLessThanOrEqual(256 * 1024 + 64 * 1024)
+    }
+    expect(seen.length).toBe(frames)
+    expect(turns).toBeGreaterThanOrEqual(3)
+  })
+
+  it("gives a microtask turn every messageSlice messages within one chunk, without waiting for I/O", async () => {
+    const { reader, seen } = makeReader({ messageSlice: 100 })
+    const { chunks, frames } = pingChunks(1, 1000)
+    reader.onChunk(chunks[0]!)
+    expect(seen.length).toBe(100)
+    // microtasks only (no macrotask turn): the rest arrives in slices
+    for (let i = 0; i < 200 && seen.length < frames; i++) await Promise.resolve()
+    expect(seen.length).toBe(frames)
+  })
+
+  it("reports a decode error after the messages that came before it, and stops", async () => {
+    const { reader, seen, events } = makeReader()
+    const ok = Frame.encode(params.magic, Message.Ping.make({ nonce: 2n }))
+    const bad = Uint8Array.from(ok)
+    bad[0] = 0 // wrong magic
+    const chunk = new Uint8Array(ok.length * 2 + bad.length)
+    chunk.set(ok, 0)
+    chunk.set(ok, ok.length)
+    chunk.set(bad, ok.length * 2)
+    reader.onChunk(chunk)
+    expect(seen.length).toBe(2)
+    expect(events).toEqual(["error:BadMagic"])
+    reader.onChunk(ok)
+    expect(seen.length).toBe(2)
+  })
+
+  it("an exception while handling stops the reader and is reported, not thrown into the socket's callback", () => {
+    const { reader, seen, events } = makeReader({
+      onMessage: () => {
+        throw new Error("boom")
+      }
+    })
+    const { chunks } = pingChunks(1, 3)
+    expect(() => reader.onChunk(chunks[0]!)).not.toThrow()
+    expect(events).toEqual(["defect:Error: boom"])
+    reader.onChunk(chunks[0]!)
+    expect(seen.length).toBe(1)
+  })
+
+  it("says the socket's end was drained only once everything received before it was handled", async () => {
+    const { reader, seen } = makeReader()
+    const { chunks, frames } = pingChunks(8)
+    for (const c of chunks) reader.onChunk(c)
+    let drainedAt = -1
+    reader.whenDrained(() => {
+      drainedAt = seen.length
+    })
+    expect(drainedAt).toBe(-1)
+    for (let i = 0; i < 100 && drainedAt < 0; i++) await macrotask()
+    expect(drainedAt).toBe(frames)
+  })
+
+  it("past 1 MiB waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
+    const { reader, seen } = makeReader()
+    const { chunks, frames } = pingChunks(24)
+    const results = chunks.map((c) => reader.onChunk(c))
+    const waits = results.filter((r) => r !== undefined)
+    expect(waits.length).toBeGreaterThan(0)
+    await Effect.runPromise(waits[0] as Effect.Effect<void>)
+    for (let i = 0; i < 100 && seen.length < frames; i++) await macrotask()
+    expect(seen.length).toBe(frames)
+  })
+})
