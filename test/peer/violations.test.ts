@@ -25,20 +25,11 @@ import {
   versionMessage,
   withRaw
 } from "./helpers.js"
+import { concat } from "../wire/helpers.js"
 
 const verack = Message.Verack.make({})
 const ping = Message.Ping.make({ nonce: 1n })
 const inv = Message.Inv.make({ inventory: [txInv(1)] })
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
 
 describe("handshake violations end Peer.make with PeerError(Disconnected, reason)", () => {
   it.scoped("a second version before verack → DuplicateVersion", () =>
@@ -129,11 +120,11 @@ describe("violations after the handshake end the peer", () => {
       const invs = yield* peer.subscribe("Inv")
       const magic = ChainParams.regtest.magic
       // One write: a fine inv, a second version (the violation), then an inv and a ping.
-      yield* raw.sendBytes(concat([
+      yield* raw.sendBytes(concat(
         Frame.encode(magic, inv),
         Frame.encode(magic, versionMessage({ nonce: raw.nonce })),
         Frame.encode(magic, Message.Inv.make({ inventory: [txInv(2)] }))
-      ]))
+      ))
       // and more writes right behind it
       yield* raw.sendBytes(Frame.encode(magic, Message.Ping.make({ nonce: 7n })))
       yield* raw.sendBytes(Frame.encode(magic, Message.Inv.make({ inventory: [txInv(3)] })))
