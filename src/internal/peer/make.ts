@@ -16,7 +16,6 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as BlockHeader from "../../BlockHeader.js"
 import { DisconnectReason, PeerError, type ViolationRule } from "../../DisconnectReason.js"
 import * as Frame from "../../Frame.js"
 import * as Hash from "../../Hash.js"
@@ -26,9 +25,10 @@ import * as NetAddress from "../../NetAddress.js"
 import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats, StartingPeer } from "../../Peer.js"
 import * as PeerConfig from "../../PeerConfig.js"
 import * as ProtocolVersion from "../../ProtocolVersion.js"
-import * as Transaction from "../../Transaction.js"
 import { Subscribers } from "../Subscribers.js"
 import { Alarm } from "./Alarm.js"
+import * as handshakeRules from "./handshake.js"
+import { answersGetData } from "./replies.js"
 import { BoundedSet, inventoryKey } from "./BoundedSet.js"
 import { Reader } from "./Reader.js"
 import { StallTable } from "./StallTable.js"
@@ -36,15 +36,6 @@ import { type Outgoing, type StallHandle, Writer } from "./Writer.js"
 
 
 let nextId = 1
-
-const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
-
-const isLegacyEncodable = (a: NetAddress.NetAddressFields): boolean =>
-  (a.network === NetAddress.NetworkId.IPv4 && a.address.length === 4) ||
-  ((a.network === NetAddress.NetworkId.IPv6 || a.network === NetAddress.NetworkId.CJDNS) && a.address.length === 16)
-
-/** Messages a remote may send between its `version` and its `verack`. */
-const PRE_VERACK = new Set<string>(["Version", "Verack", "WtxidRelay", "SendAddrV2", "Unknown"])
 
 /**
  * A `request` waiting for its reply. Requests, pings and `sendAndAwait` complete through
@@ -95,7 +86,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const params = config.params
     const id = nextId++
     const direction = options.direction
-    const remoteAddress = options.remote ?? ZERO_ADDRESS
+    const remoteAddress = options.remote ?? handshakeRules.UNKNOWN_REMOTE
     const remote = NetAddress.toString(remoteAddress)
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
@@ -237,55 +228,25 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       }
     }
 
-    const startHeight = yield* config.startHeight
-    const ourVersion = Message.Version.make({
-      version: config.protocolVersion,
-      services: config.services,
-      timestamp: BigInt(Math.floor(now() / 1000)),
-      // `version` carries a legacy (16-byte IP) address: a Tor, I2P or unknown-network remote
-      // cannot be written there, so send the unspecified address, as Bitcoin Core does.
-      addrRecv: isLegacyEncodable(remoteAddress) ? remoteAddress : ZERO_ADDRESS,
-      addrFrom: { ...ZERO_ADDRESS, services: config.services },
-      nonce: ourNonce,
-      userAgent: PeerConfig.userAgent(config),
-      startHeight,
-      relay: config.relay
-    })
+    const ourVersion = handshakeRules.ourVersion(config, remoteAddress, ourNonce, yield* config.startHeight, now())
 
     const onVersion = (v: Message.MessageOf<"Version">): void => {
       if (versionReceived) return violation("DuplicateVersion", "second version message")
       versionReceived = true
-      if (recentNonces.has(v.nonce)) return disconnectNow(DisconnectReason.SelfConnection())
-      if (v.version < config.minProtocolVersion) {
-        return disconnectNow(DisconnectReason.ObsoleteVersion({ version: v.version, minimum: config.minProtocolVersion }))
-      }
-      negotiatedVersion = Math.min(config.protocolVersion, v.version)
-      lastBlock = v.startHeight
-      handshake = {
-        version: v.version,
-        negotiatedVersion,
-        services: v.services,
-        userAgent: v.userAgent,
-        startHeight: v.startHeight,
-        relay: v.relay,
-        timeOffset: Number(v.timestamp) - Math.floor(now() / 1000),
-        nonce: v.nonce
-      }
+      const accepted = handshakeRules.negotiate(config, v, now(), (nonce) => recentNonces.has(nonce))
+      if (handshakeRules.isRefusal(accepted)) return disconnectNow(accepted)
+      handshake = accepted
+      negotiatedVersion = accepted.negotiatedVersion
+      lastBlock = accepted.startHeight
       if (direction === "inbound") sendOrDisconnect(ourVersion)
-      // BIP-0339 and BIP-0155: these go between version and verack.
-      if (config.announceWtxidRelay && ProtocolVersion.hasWtxidRelay(negotiatedVersion)) sendOrDisconnect(Message.WtxidRelay.make({}))
-      if (config.announceSendAddrV2) sendOrDisconnect(Message.SendAddrV2.make({}))
-      sendOrDisconnect(Message.Verack.make({}))
+      for (const m of handshakeRules.afterVersion(config, negotiatedVersion)) sendOrDisconnect(m)
     }
 
     const onVerack = (): void => {
       if (!versionReceived) return violation("VerackBeforeVersion", "verack before version")
       if (verackReceived) return violation("DuplicateVerack", "second verack message")
       verackReceived = true
-      if (config.announceSendHeaders && ProtocolVersion.hasSendHeaders(negotiatedVersion)) sendOrDisconnect(Message.SendHeaders.make({}))
-      if (config.feeFilter !== undefined && ProtocolVersion.hasFeeFilter(negotiatedVersion)) {
-        sendOrDisconnect(Message.FeeFilter.make({ feeRate: config.feeFilter }))
-      }
+      for (const m of handshakeRules.afterVerack(config, negotiatedVersion)) sendOrDisconnect(m)
       if (reason !== undefined) return
       handshakeSettled = true
       Deferred.unsafeDone(handshakeDone, Exit.succeed(handshake!))
@@ -310,16 +271,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       bytesReceived += r.payloadSize + Frame.HEADER_SIZE
       lastReceive = t
       bump(received, r.command, r.payloadSize)
-      if (!verackReceived) {
-        // (a verack goes on to `onVerack`, which tells it apart as VerackBeforeVersion)
-        if (!versionReceived && m._tag !== "Version" && m._tag !== "Verack" && m._tag !== "Unknown") {
-          violation("MessageBeforeHandshake", `${r.command} before version`)
-          return false
-        }
-        if (!PRE_VERACK.has(m._tag)) {
-          violation("MessageBeforeHandshake", `${r.command} before verack`)
-          return false
-        }
+      const early = handshakeRules.outOfOrder(m, r.command, versionReceived, verackReceived)
+      if (early !== undefined) {
+        violation(early.rule, early.detail)
+        return false
       }
       switch (m._tag) {
         case "Version":
@@ -670,25 +625,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         (m) => (m._tag === "Headers" ? m : undefined)
       )
 
-    const getData = (inv: InvVector.InvVector) => {
-      const wanted = inv.hash
-      const matchesHash = (m: Message.NetworkMessage): boolean => {
-        switch (m._tag) {
-          case "Block":
-            return Hash.equals(BlockHeader.hash(m.header), wanted)
-          case "MerkleBlock":
-            return Hash.equals(BlockHeader.hash(m.header), wanted)
-          case "Tx":
-            return Hash.equals(inv.type === InvVector.InvType.WTx ? Transaction.wtxid(m.tx) : Transaction.txid(m.tx), wanted)
-          case "NotFound":
-            return m.inventory.some((v) => Hash.equals(v.hash, wanted))
-          default:
-            return false
-        }
-      }
-      return request(Message.GetData.make({ inventory: [inv] }), (m) =>
-        matchesHash(m) ? (m as Message.MessageOf<"Block" | "Tx" | "MerkleBlock" | "NotFound">) : undefined)
-    }
+    const getData = (inv: InvVector.InvVector) => request(Message.GetData.make({ inventory: [inv] }), answersGetData(inv))
 
     const ping = Effect.map(pingOnce, (millis) => Duration.millis(millis))
 
