@@ -58,7 +58,9 @@ const COALESCE_MAX = 64 * 1024
  */
 export class Writer {
   private queue: Array<Outgoing> = []
+  /** The batch being written, and how many of its frames the socket has taken so far. */
   private inFlight: ReadonlyArray<Outgoing> = []
+  private inFlightWritten = 0
   private writing = false
   private stopped = false
   private readonly sink: Sink
@@ -94,8 +96,9 @@ export class Writer {
     this.stopped = true
     return Effect.as(this.sink.cancel, undefined)
   }).pipe(Effect.map(() => {
-    const out = [...this.inFlight, ...this.queue]
+    const out = [...this.inFlight.slice(this.inFlightWritten), ...this.queue]
     this.inFlight = []
+    this.inFlightWritten = 0
     this.queue = []
     this.queuedBytes = 0
     return out
@@ -107,47 +110,59 @@ export class Writer {
       this.writing = false
       return
     }
+    const writes = coalesce(this.queue)
     const batch = this.queue
-    this.queue = []
     this.inFlight = batch
-    let size = 0
-    for (const o of batch) size += o.frame.length
-    const writes = coalesce(batch)
+    this.inFlightWritten = 0
+    this.queue = []
+    // Each write, once the socket took it, reports its own frames: a failure later in the
+    // batch hands back only the frames not known to be written.
     const next = (i: number) => (error: Socket.SocketError | undefined): void => {
       if (this.stopped) return
       if (error !== undefined) {
         this.stopped = true
         return this.onError(error)
       }
-      if (i < writes.length) return this.sink.write(writes[i]!, next(i + 1))
+      const w = writes[i - 1]!
+      const from = this.inFlightWritten
+      this.inFlightWritten += w.frames
+      this.queuedBytes -= w.bytes.length
+      this.onWritten(batch.slice(from, this.inFlightWritten), w.bytes.length)
+      if (i < writes.length) return this.sink.write(writes[i]!.bytes, next(i + 1))
       this.inFlight = []
-      this.queuedBytes -= size
-      this.onWritten(batch, size)
+      this.inFlightWritten = 0
       this.flush()
     }
-    this.sink.write(writes[0]!, next(1))
+    this.sink.write(writes[0]!.bytes, next(1))
   }
+}
+
+/** One socket write: the bytes of `frames` consecutive queued frames. */
+interface Write {
+  readonly bytes: Uint8Array
+  readonly frames: number
 }
 
 /**
  * Consecutive small frames go out as one write (one syscall); a big one goes
  * as it is, so a batch of blocks is not first copied into one multi-megabyte buffer.
  */
-const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Uint8Array> => {
-  if (batch.length === 1) return [batch[0]!.frame]
-  const writes: Array<Uint8Array> = []
+const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Write> => {
+  if (batch.length === 1) return [{ bytes: batch[0]!.frame, frames: 1 }]
+  const writes: Array<Write> = []
   for (let i = 0; i < batch.length;) {
     let j = i + 1
     let run = batch[i]!.frame.length
     while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
-    if (j - i === 1) writes.push(batch[i]!.frame)
+    if (j - i === 1) writes.push({ bytes: batch[i]!.frame, frames: 1 })
     else {
       const bytes = new Uint8Array(run)
+      const frames = j - i
       for (let at = 0; i < j; i++) {
         bytes.set(batch[i]!.frame, at)
         at += batch[i]!.frame.length
       }
-      writes.push(bytes)
+      writes.push({ bytes, frames })
     }
     i = j
   }

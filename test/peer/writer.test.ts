@@ -1,0 +1,92 @@
+/**
+ * The peer's outbound side (`internal/peer/Writer`), over both of its
+ * sinks: a socket's Effect writer (a short fiber per write) and the
+ * `DirectWrite` capability (no fiber). What the peer relies on: frames go
+ * out in order; small frames queued together go out as one write, a large
+ * one alone; each write's frames are reported once the socket took them;
+ * and on a write error, every frame not known to be written (and only
+ * those) is handed back, so its sender is told.
+ */
+import * as Socket from "@effect/platform/Socket"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import { DirectWrite } from "../../src/internal/DirectWrite.js"
+import { type Outgoing, Writer } from "../../src/internal/peer/Writer.js"
+
+const frame = (n: number, fill: number): Outgoing => ({
+  frame: new Uint8Array(n).fill(fill),
+  command: `c${fill}`,
+  expects: 0,
+  written: undefined
+})
+
+const tick = Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
+
+type Sink = "effect writer" | "DirectWrite"
+
+const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
+  const writes: Array<Uint8Array> = []
+  const batches: Array<Array<string>> = []
+  const errors: Array<unknown> = []
+  const attempt = (bytes: Uint8Array): Error | undefined => {
+    if (writes.length >= failAt) return new Error("broken pipe")
+    writes.push(bytes)
+    return undefined
+  }
+  const write = (bytes: Uint8Array) =>
+    Effect.suspend(() => {
+      const e = attempt(bytes)
+      return e === undefined ? Effect.void : Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause: e }))
+    })
+  const socket = (sink === "DirectWrite"
+    ? { [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => setImmediate(() => done(attempt(bytes))) }
+    : {}) as unknown as Socket.Socket
+  const writer = new Writer(
+    socket,
+    write,
+    (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+    (batch) => batches.push(batch.map((o) => o.command)),
+    (cause) => errors.push(cause)
+  )
+  return { writer, writes, batches, errors }
+}
+
+describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sink) => {
+  it.effect("writes in order: small frames queued together as one write, a large one on its own", () =>
+    Effect.gen(function*() {
+      const { writer, writes, batches } = setup(sink)
+      writer.push(frame(10, 1))
+      writer.push(frame(20, 2))
+      writer.push(frame(100_000, 3))
+      writer.push(frame(30, 4))
+      expect(writer.queuedBytes).toBe(100_060)
+      for (let i = 0; i < 10 && batches.length < 3; i++) yield* tick
+      expect(writes.map((w) => [w.length, w[0]])).toEqual([[30, 1], [100_000, 3], [30, 4]])
+      expect(Array.from(writes[0]!.subarray(9, 11))).toEqual([1, 2])
+      // reported write by write: the two coalesced small frames, the large one, the last
+      expect(batches).toEqual([["c1", "c2"], ["c3"], ["c4"]])
+      expect(writer.queuedBytes).toBe(0)
+      // queued later: a batch of its own
+      writer.push(frame(5, 5))
+      for (let i = 0; i < 10 && batches.length === 3; i++) yield* tick
+      expect(batches.at(-1)).toEqual(["c5"])
+    }))
+
+  it.effect("a write error stops it: reported once, and stop hands back every frame not known to be written", () =>
+    Effect.gen(function*() {
+      const { writer, writes, batches, errors } = setup(sink, 1)
+      writer.push(frame(100_000, 1))
+      writer.push(frame(100_000, 2))
+      for (let i = 0; i < 10 && errors.length === 0; i++) yield* tick
+      writer.push(frame(10, 3))
+      yield* tick
+      expect(writes.length).toBe(1)
+      expect(errors.length).toBe(1)
+      // c1 went out before the failure: reported written, and not handed back
+      expect(batches).toEqual([["c1"]])
+      const left = yield* writer.stop
+      expect(left.map((o) => o.command)).toEqual(["c2", "c3"])
+      expect(writer.queuedBytes).toBe(0)
+    }))
+})
