@@ -8,17 +8,22 @@
  * `Peer.make`; that is what lets proxies, Tor, in-memory pipes and tests work
  * unchanged. `make` runs the version/verack handshake (outbound peers send
  * `version` first; inbound peers wait for it) and returns once it completed,
- * or fails with the reason it did not. From then on the peer runs one fiber
- * per job, all in its own scope:
+ * or fails with the reason it did not. From then on:
  *
- * - the reader decodes frames and dispatches each message (protocol duties
- *   first: pong, handshake rules, stall bookkeeping; then request waiters and
- *   subscribers);
- * - the writer drains the outbound queue, batching what is waiting into one
- *   socket write;
- * - the pinger pings on `pingSchedule` and disconnects when no pong comes;
- * - the idle, handshake and stall watchers enforce their timeouts;
- * - the trickler flushes queued inventory in batches.
+ * - received bytes are decoded where they arrive, in the socket's data
+ *   callback, and each message is dispatched at once (protocol duties first:
+ *   pong, handshake rules, stall bookkeeping; then request waiters and
+ *   subscribers). At most 256 KiB is decoded per turn of the event loop, so
+ *   one flooding remote cannot starve the others;
+ * - queued frames are written on the next microtask, what is waiting
+ *   coalesced into one socket write;
+ * - one alarm fiber keeps every timer: the ping schedule and pong timeout,
+ *   the idle, handshake and stall timeouts, request timeouts and the
+ *   inventory trickle. It sleeps until the earliest is due.
+ *
+ * An idle peer holds two fibers (the socket's read loop and the alarm), and a
+ * message costs no fiber hop: that is what keeps a thousand connected peers
+ * under 64 KiB each and a round trip near a bare socket's.
  *
  * A peer ends exactly once, with a `DisconnectReason`: closing the scope you
  * created it in (`Shutdown`), `disconnect` (`LocalRequest`), the remote
