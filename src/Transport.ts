@@ -125,7 +125,7 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
  * @since 0.1.0
  */
 export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): TransportShape => {
-  const dialTimeout = Duration.decode(options.dialTimeout ?? Duration.seconds(10))
+  const dialTimeoutMillis = Duration.toMillis(Duration.decode(options.dialTimeout ?? Duration.seconds(10)))
   return {
     dial: (address) => {
       const label = NetAddress.toString(address)
@@ -142,13 +142,18 @@ export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput
           // listener); this one would keep the finished dial fiber alive as long as the connection.
           conn.off("error", onError)
           conn.on("error", ignoreError)
+          conn.setTimeout(0)
           resume(Effect.succeed(conn))
         })
         conn.on("error", onError)
+        // The socket's own inactivity timer bounds the connect (a real socket: the real clock),
+        // rather than `Effect.timeout`, which races two fibers per dial.
+        conn.setTimeout(dialTimeoutMillis, () => {
+          conn.destroy()
+          resume(Effect.fail(new TransportError({ reason: "Timeout", address: label })))
+        })
         return Effect.sync(() => conn.destroy())
-      }).pipe(
-        Effect.timeoutFail({ duration: dialTimeout, onTimeout: () => new TransportError({ reason: "Timeout", address: label }) })
-      )
+      })
       // Interruptible while connecting; the finalizer is registered before anything can interrupt again.
       const open = Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(connect), (conn) => Effect.addFinalizer(() => Effect.sync(() => conn.destroy())))
