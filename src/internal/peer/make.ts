@@ -71,6 +71,35 @@ const bump = (table: Map<string, { messages: number; bytes: number }>, command: 
   }
 }
 
+/**
+ * Ping nonces: a small generator per peer (xorshift32 on each half), seeded
+ * from Effect's `Random` when the peer starts (so a seeded `TestRandom` makes
+ * them reproducible), rather than two `Random` effects per ping, which cost a
+ * noticeable share of a round trip. A ping nonce only has to differ from the
+ * previous one (BIP-0031); it guards nothing.
+ */
+class NonceSource {
+  private a: number
+  private b: number
+  constructor(seed: bigint) {
+    this.a = Number(seed & 0xffff_ffffn) | 1
+    this.b = Number(seed >> 32n) | 1
+  }
+  next(): bigint {
+    let a = this.a
+    a ^= a << 13
+    a ^= a >>> 17
+    a ^= a << 5
+    this.a = a
+    let b = this.b
+    b ^= b << 13
+    b ^= b >>> 17
+    b ^= b << 5
+    this.b = b
+    return (BigInt(b >>> 0) << 32n) | BigInt(a >>> 0)
+  }
+}
+
 const randomU64 = Effect.zipWith(
   Random.nextIntBetween(0, 0x1_0000_0000),
   Random.nextIntBetween(0, 0x1_0000_0000),
@@ -131,6 +160,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const closed = yield* Deferred.make<DisconnectReason>()
     const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
     const ourNonce = yield* randomU64
+    const pingNonces = new NonceSource(yield* randomU64)
     const recentNonces = config.nonceRegistry
     recentNonces.add(ourNonce)
 
@@ -452,7 +482,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
           if (pinging.next !== undefined && pinging.next <= t) {
             pinging.next = undefined
             if (pendingPing !== undefined) scheduledPingOut = true
-            else if (startPing(yield* randomU64) === undefined) scheduledPingOut = true
+            else if (startPing(pingNonces.next()) === undefined) scheduledPingOut = true
             else pinging.stepDue = true
           }
           if (trickling.stepDue) yield* stepRecurring(trickling, t)
@@ -490,13 +520,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const pingOnce: Effect.Effect<number, PeerError> = Effect.suspend(() => {
       if (pendingPing !== undefined) return awaitPong(pendingPing)
       if (reason !== undefined) return Effect.fail(disconnectedError(reason))
-      return Effect.flatMap(randomU64, (nonce) => {
-        if (pendingPing === undefined) {
-          const error = startPing(nonce)
-          if (error !== undefined) return Effect.fail(error)
-        }
-        return awaitPong(pendingPing!)
-      })
+      const error = startPing(pingNonces.next())
+      return error === undefined ? awaitPong(pendingPing!) : Effect.fail(error)
     })
 
     const flushInventory = (): void => {
