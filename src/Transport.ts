@@ -125,7 +125,10 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
  * @since 0.1.0
  */
 export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): TransportShape => {
-  const dialTimeoutMillis = Duration.toMillis(Duration.decode(options.dialTimeout ?? Duration.seconds(10)))
+  const dialTimeout = Duration.decode(options.dialTimeout ?? Duration.seconds(10))
+  // Node's socket timer takes 1 ms to 2^31 - 1 ms; an infinite timeout means no timer at all.
+  const timed = Duration.isFinite(dialTimeout)
+  const dialTimeoutMillis = Math.max(1, Math.min(2 ** 31 - 1, Math.ceil(Duration.toMillis(dialTimeout))))
   return {
     dial: (address) => {
       const label = NetAddress.toString(address)
@@ -142,16 +145,17 @@ export const makeTcp = (options: { readonly dialTimeout?: Duration.DurationInput
           // listener); this one would keep the finished dial fiber alive as long as the connection.
           conn.off("error", onError)
           conn.on("error", ignoreError)
-          conn.setTimeout(0)
+          if (timed) conn.setTimeout(0, onTimeout) // clears the timer and removes the listener
           resume(Effect.succeed(conn))
         })
         conn.on("error", onError)
         // The socket's own inactivity timer bounds the connect (a real socket: the real clock),
         // rather than `Effect.timeout`, which races two fibers per dial.
-        conn.setTimeout(dialTimeoutMillis, () => {
+        const onTimeout = () => {
           conn.destroy()
           resume(Effect.fail(new TransportError({ reason: "Timeout", address: label })))
-        })
+        }
+        if (timed) conn.setTimeout(dialTimeoutMillis, onTimeout)
         return Effect.sync(() => conn.destroy())
       })
       // Interruptible while connecting; the finalizer is registered before anything can interrupt again.

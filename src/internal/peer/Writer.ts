@@ -128,6 +128,7 @@ export class Writer {
       this.inFlightWritten += w.frames
       this.queuedBytes -= w.bytes.length
       this.onWritten(batch.slice(from, this.inFlightWritten), w.bytes.length)
+      if (this.stopped) return
       if (i < writes.length) return this.sink.write(writes[i]!.bytes, next(i + 1))
       this.inFlight = []
       this.inFlightWritten = 0
