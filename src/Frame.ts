@@ -20,7 +20,7 @@ import * as Chunk from "effect/Chunk"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
-import { sha256d } from "./Hash.js"
+import { equals as sameBytes, sha256d } from "./Hash.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 
@@ -198,12 +198,6 @@ export const isPrepared = (u: unknown): u is Prepared => typeof u === "object" &
  * @since 0.1.0
  */
 export const messageOf = (s: Sendable): Message.NetworkMessage => (isPrepared(s) ? s.message : s)
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /**
  * The push-based frame decoder. Feed it chunks; it returns the messages they

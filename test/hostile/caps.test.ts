@@ -23,7 +23,8 @@ import * as Frame from "../../src/Frame.js"
 import * as Message from "../../src/Message.js"
 import * as ProtocolVersion from "../../src/ProtocolVersion.js"
 import { WireError } from "../../src/WireError.js"
-import { assertWireError, buildCorpus, concat, MAGIC, params, VERACK_FRAME } from "./fuzzKit.js"
+import { concat } from "../wire/helpers.js"
+import { assertWireError, buildCorpus, MAGIC, params, VERACK_FRAME } from "./fuzzKit.js"
 
 const gc: () => void = (() => {
   const g = (globalThis as { gc?: () => void }).gc
@@ -78,7 +79,7 @@ describe("hostile input: caps hold before anything is allocated", () => {
   it("the header and the first payload bytes in one chunk: refused, and the chunk is not kept", () => {
     const d = decoder()
     const out: Array<Frame.Received> = []
-    const e = d.push(concat([header("block", 0xffff_ffff), new Uint8Array(MB)]), out)
+    const e = d.push(concat(header("block", 0xffff_ffff), new Uint8Array(MB)), out)
     expect(e).toMatchObject({ reason: "OversizedFrame" })
     expect(d.bufferedBytes).toBe(0)
   })
@@ -123,7 +124,7 @@ describe("hostile input: caps hold before anything is allocated", () => {
     for (const [command, offset] of counts) {
       for (const { bytes, shows } of huge) {
         const valid = sample(command)
-        const payload = concat([valid.subarray(0, offset), bytes, new Uint8Array(64)])
+        const payload = concat(valid.subarray(0, offset), bytes, new Uint8Array(64))
         const d = Message.decodePayloadEither(command, payload)
         expect(Either.isLeft(d), command).toBe(true)
         const e = assertWireError(Either.isLeft(d) ? d.left : undefined, command)
@@ -256,7 +257,7 @@ describe("hostile input: trickled bytes", () => {
 
   it("frames split into small chunks around each other decode exactly as when whole", () => {
     const corpus = buildCorpus(3, 5)
-    const stream = concat(corpus.map((s) => Frame.encodeRaw(MAGIC, s.command, s.payload)))
+    const stream = concat(...corpus.map((s) => Frame.encodeRaw(MAGIC, s.command, s.payload)))
     for (const size of [1, 3, 24, 25, 100, 1023, 1024, 1500, 4096]) {
       const d = decoder()
       const out: Array<Frame.Received> = []
@@ -290,7 +291,7 @@ describe("hostile input: a failed decoder stays failed", () => {
     it(`after ${reason}, every push returns the same error and yields nothing`, () => {
       const d = decoder()
       const out: Array<Frame.Received> = []
-      const e = d.push(concat([VERACK_FRAME, frame, ping]), out)
+      const e = d.push(concat(VERACK_FRAME, frame, ping), out)
       expect(e).toBeInstanceOf(WireError)
       expect(e?.reason).toBe(reason)
       expect(out.map((r) => r.command)).toEqual(["verack"])

@@ -16,6 +16,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as Frame from "../../src/Frame.js"
+import * as Hash from "../../src/Hash.js"
 import * as Message from "../../src/Message.js"
 import * as ProtocolVersion from "../../src/ProtocolVersion.js"
 import type { WireError } from "../../src/WireError.js"
@@ -25,8 +26,6 @@ import {
   buildCorpus,
   chunkStream,
   COMMANDS,
-  concat,
-  equalBytes,
   feed,
   hostileCompactSize,
   lossyStrings,
@@ -37,6 +36,7 @@ import {
   payloadMutation,
   versionArb
 } from "./fuzzKit.js"
+import { concat } from "../wire/helpers.js"
 
 const SCALE = Math.max(0.01, Number(process.env["FUZZ_SCALE"] ?? 1))
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE))
@@ -117,7 +117,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
       const o = feed([Frame.encodeRaw(MAGIC, s.command, s.payload)], ProtocolVersion.CURRENT, s.command)
       expect(o.error).toBeUndefined()
       expect(o.received.length).toBe(1)
-      expect(equalBytes(assertMessage(s.command, o.received[0]!.message, ProtocolVersion.CURRENT, s.command), s.payload)).toBe(true)
+      expect(Hash.equals(assertMessage(s.command, o.received[0]!.message, ProtocolVersion.CURRENT, s.command), s.payload)).toBe(true)
     }
   })
 
@@ -188,7 +188,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
               if (parts[i]!.length >= 16) parts[i]!.set(m.bytes, 4)
               break
             case "truncate": {
-              const s = concat(parts)
+              const s = concat(...parts)
               parts = [s.slice(0, m.keep % (s.length + 1))]
               break
             }
@@ -196,14 +196,14 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
               parts.push(m.bytes)
               break
             case "splice": {
-              const s = concat(parts)
+              const s = concat(...parts)
               const p = m.pos % (s.length + 1)
-              parts = [concat([s.subarray(0, p), m.bytes, s.subarray(Math.min(s.length, p + m.del))])]
+              parts = [concat(s.subarray(0, p), m.bytes, s.subarray(Math.min(s.length, p + m.del)))]
               break
             }
           }
         }
-        stream = concat(parts)
+        stream = concat(...parts)
         const where = `stream of ${stream.length} bytes`
         const whole = feed([stream], version, where)
         const chunked = feed(chunkStream(stream, cuts, bytewise && stream.length <= 4096), version, where)
@@ -219,14 +219,14 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
             const want = expected.messages[i]!
             expect(r.message._tag).toBe(want._tag)
             const got = Either.getOrThrow(Message.encodePayloadEither(r.message, { version }))
-            expect(equalBytes(got, Either.getOrThrow(Message.encodePayloadEither(want, { version })))).toBe(true)
+            expect(Hash.equals(got, Either.getOrThrow(Message.encodePayloadEither(want, { version })))).toBe(true)
           })
           if (expected.reason === undefined) expect(whole.bufferedBytes).toBe(0)
           if (frames.every((f) => f.muts.length === 0 && f.command === null) && version === ProtocolVersion.CURRENT) {
             // Untouched frames decode to exactly what was encoded.
             expect(whole.error).toBeUndefined()
             whole.received.forEach((r, i) => {
-              expect(equalBytes(assertMessage(r.command, r.message, version, where), corpus[frames[i]!.seed]!.payload)).toBe(true)
+              expect(Hash.equals(assertMessage(r.command, r.message, version, where), corpus[frames[i]!.seed]!.payload)).toBe(true)
             })
           }
         }
@@ -267,7 +267,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
 
   it("random bytes: pure garbage, garbage after a valid magic, and random headers", () => {
     const garbage = fc.uint8Array({ maxLength: 256 })
-    const withMagic = fc.uint8Array({ maxLength: 200 }).map((b) => concat([MAGIC, b]))
+    const withMagic = fc.uint8Array({ maxLength: 200 }).map((b) => concat(MAGIC, b))
     // A well-formed header (known or random printable command, random length, random checksum) and random bytes.
     const header = fc
       .record({
@@ -306,7 +306,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
       fc.array(byte, { maxLength: 200 }).map((b) => Uint8Array.from(b)),
       fc
         .tuple(fc.uint8Array({ maxLength: 90 }), hostileCompactSize, fc.uint8Array({ maxLength: 90 }))
-        .map(([a, c, b]) => concat([a, Uint8Array.from(c), b]))
+        .map(([a, c, b]) => concat(a, Uint8Array.from(c), b))
     )
     fc.assert(
       fc.property(fc.constantFrom(...COMMANDS), payload, versionArb, (command, bytes, version) => {
@@ -338,7 +338,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
         cases++
         frameInputs += 2
         const frame = Frame.encode(MAGIC, message)
-        const stream = concat([frame, frame])
+        const stream = concat(frame, frame)
         const whole = feed([stream], ProtocolVersion.CURRENT, message._tag)
         tallyOutcome(whole)
         assertSameOutcome(whole, feed(chunkStream(stream, cuts, false), ProtocolVersion.CURRENT, message._tag), message._tag)
@@ -346,7 +346,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
         expect(whole.received.length).toBe(2)
         const payload = Either.getOrThrow(Message.encodePayloadEither(message))
         for (const r of whole.received) {
-          expect(equalBytes(assertMessage(r.command, r.message, ProtocolVersion.CURRENT, message._tag), payload)).toBe(true)
+          expect(Hash.equals(assertMessage(r.command, r.message, ProtocolVersion.CURRENT, message._tag), payload)).toBe(true)
         }
       }),
       { numRuns: runs(2_000) }
@@ -372,7 +372,7 @@ describe("hostile input: fuzzing the frame decoder and every codec", () => {
       }
       for (const huge of hugeCounts) {
         for (let at = 0; at < s.payload.length; at++) {
-          const p = concat([s.payload.subarray(0, at), huge, s.payload.subarray(at + huge.length)])
+          const p = concat(s.payload.subarray(0, at), huge, s.payload.subarray(at + huge.length))
           const d = Message.decodePayloadEither(s.command, p)
           n++
           if (Either.isLeft(d)) assertWireError(d.left, s.command)

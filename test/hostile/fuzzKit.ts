@@ -9,9 +9,11 @@ import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
 import * as ChainParams from "../../src/ChainParams.js"
 import * as Frame from "../../src/Frame.js"
+import * as Hash from "../../src/Hash.js"
 import * as Message from "../../src/Message.js"
 import * as ProtocolVersion from "../../src/ProtocolVersion.js"
 import { WireError, type WireErrorReason } from "../../src/WireError.js"
+import { concat } from "../wire/helpers.js"
 
 export const params = ChainParams.regtest
 export const MAGIC = params.magic
@@ -48,24 +50,6 @@ export const assertWireError = (e: unknown, where: string): WireError => {
   return e
 }
 
-export const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
 /** Decoded messages whose var strings held invalid UTF-8 and grew past their cap on re-encoding. */
 export let lossyStrings = 0
 
@@ -96,7 +80,7 @@ export const assertMessage = (command: string, m: Message.NetworkMessage, versio
   }
   if (Either.isLeft(d2)) throw new Error(`${where}: a re-encoded ${command} does not decode: ${d2.left.message}`)
   const e2 = Message.encodePayloadEither(d2.right, ctx)
-  if (Either.isLeft(e2) || !equalBytes(e2.right, e1.right)) throw new Error(`${where}: ${command} is not stable under re-encoding`)
+  if (Either.isLeft(e2) || !Hash.equals(e2.right, e1.right)) throw new Error(`${where}: ${command} is not stable under re-encoding`)
   return e1.right
 }
 
@@ -224,25 +208,25 @@ export const mutatePayload = (payload: Uint8Array, muts: ReadonlyArray<PayloadMu
         b = b.slice(0, m.keep % (n + 1))
         break
       case "extend":
-        b = concat([b, m.bytes])
+        b = concat(b, m.bytes)
         break
       case "splice": {
         const p = m.pos % (n + 1)
-        b = concat([b.subarray(0, p), m.bytes, b.subarray(Math.min(n, p + m.del))])
+        b = concat(b.subarray(0, p), m.bytes, b.subarray(Math.min(n, p + m.del)))
         break
       }
       case "count": {
         const p = m.pos % (n + 1)
         const cs = Uint8Array.from(m.bytes)
         b = m.insert
-          ? concat([b.subarray(0, p), cs, b.subarray(p)])
-          : concat([b.subarray(0, p), cs, b.subarray(Math.min(n, p + cs.length))])
+          ? concat(b.subarray(0, p), cs, b.subarray(p))
+          : concat(b.subarray(0, p), cs, b.subarray(Math.min(n, p + cs.length)))
         break
       }
       case "repeat": {
         const p = m.pos % (n + 1)
         const e = Math.min(n, p + m.len)
-        b = concat([b.subarray(0, e), b.subarray(p, e), b.subarray(e)])
+        b = concat(b.subarray(0, e), b.subarray(p, e), b.subarray(e))
         break
       }
     }

@@ -27,7 +27,6 @@ import * as Network from "../../src/Network.js"
 import * as Peer from "../../src/Peer.js"
 import * as Transport from "../../src/Transport.js"
 import {
-  concat,
   flooderThread,
   frame,
   header,
@@ -47,6 +46,7 @@ import {
   reasonWithin,
   versionMessage
 } from "./tcpKit.js"
+import { concat } from "../wire/helpers.js"
 
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
 
@@ -339,12 +339,12 @@ const garbage: ReadonlyArray<{ readonly name: string; readonly before?: boolean;
   },
   {
     name: "an inv whose count 1 is written as fd 01 00 (non-canonical CompactSize)",
-    bytes: () => rawFrame("inv", concat([Uint8Array.of(0xfd, 0x01, 0x00), invVectorBytes(1)])),
+    bytes: () => rawFrame("inv", concat(Uint8Array.of(0xfd, 0x01, 0x00), invVectorBytes(1))),
     reason: { _tag: "DecodeError", error: { reason: "NonCanonicalCompactSize", command: "inv" } }
   },
   {
     name: "an inv announcing 50,001 vectors (ten follow)",
-    bytes: () => rawFrame("inv", concat([Uint8Array.of(0xfd, 0x51, 0xc3), ...Array.from({ length: 10 }, (_, i) => invVectorBytes(i))])),
+    bytes: () => rawFrame("inv", concat(Uint8Array.of(0xfd, 0x51, 0xc3), ...Array.from({ length: 10 }, (_, i) => invVectorBytes(i)))),
     reason: { _tag: "DecodeError", error: { reason: "CountTooLarge", command: "inv" } }
   }
 ]

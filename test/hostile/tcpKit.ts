@@ -21,6 +21,7 @@ import * as NetAddress from "../../src/NetAddress.js"
 import * as Peer from "../../src/Peer.js"
 import * as PeerConfig from "../../src/PeerConfig.js"
 import * as Transport from "../../src/Transport.js"
+import { concat } from "../wire/helpers.js"
 
 export const params = ChainParams.regtest
 export const MAGIC = params.magic
@@ -90,16 +91,6 @@ export const header = (command: string, length: number, magic: Uint8Array = MAGI
   const h = Frame.encodeRaw(magic, command, new Uint8Array(0))
   new DataView(h.buffer, h.byteOffset).setUint32(16, length, true)
   return h
-}
-
-export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 // --- a raw remote over node:net ------------------------------------------------
@@ -378,7 +369,7 @@ export const flooderThread = (options: { readonly port: number; readonly ms: num
           workerData: {
             port: options.port,
             magic: MAGIC,
-            hello: concat([frame(versionMessage()), frame(Message.Verack.make({}))]),
+            hello: concat(frame(versionMessage()), frame(Message.Verack.make({}))),
             inv: options.inv,
             ms: options.ms,
             pingEvery: options.pingEvery
