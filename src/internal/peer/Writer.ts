@@ -94,7 +94,7 @@ export class Writer {
    */
   readonly stop: Effect.Effect<ReadonlyArray<Outgoing>> = Effect.suspend(() => {
     this.stopped = true
-    return Effect.as(this.sink.cancel, undefined)
+    return this.sink.cancel
   }).pipe(Effect.map(() => {
     const out = [...this.inFlight.slice(this.inFlightWritten), ...this.queue]
     this.inFlight = []

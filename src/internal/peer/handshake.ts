@@ -12,10 +12,8 @@ import type { HandshakeInfo } from "../../Peer.js"
 import * as PeerConfig from "../../PeerConfig.js"
 import * as ProtocolVersion from "../../ProtocolVersion.js"
 
-const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
-
-/** The address shown for a peer made without one. @internal */
-export const UNKNOWN_REMOTE = ZERO_ADDRESS
+/** The unspecified address: shown for a peer made without one, and sent where an address cannot be. @internal */
+export const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
 
 /** Messages a remote may send between its `version` and its `verack`. */
 const PRE_VERACK = new Set<string>(["Version", "Verack", "WtxidRelay", "SendAddrV2", "Unknown"])

@@ -115,7 +115,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const params = config.params
     const id = nextId++
     const direction = options.direction
-    const remoteAddress = options.remote ?? handshakeRules.UNKNOWN_REMOTE
+    const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
     const remote = NetAddress.toString(remoteAddress)
     const clock = yield* Effect.clock
     const now = () => clock.unsafeCurrentTimeMillis()
@@ -147,8 +147,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       | undefined
     /** The scheduled ping is out: step the ping schedule when it is answered. */
     let scheduledPingOut = false
-    let lastGetBlocks: string | undefined
-    let lastGetHeaders: string | undefined
     let pendingInventory: Array<InvVector.InvVector> = []
     let socketOpen = false
 
@@ -688,21 +686,19 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const locatorKey = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array) =>
       `${locator[0] === undefined ? "" : Hash.bytesToHex(locator[0])}/${Hash.bytesToHex(stopHash)}`
 
-    const pushGetBlocks = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
-      Effect.suspend(() => {
-        const key = locatorKey(locator, stopHash)
-        if (key === lastGetBlocks) return Effect.void
-        lastGetBlocks = key
-        return send(Message.GetBlocks.make({ version: config.protocolVersion, locator, stopHash }))
-      })
-
-    const pushGetHeaders = (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
-      Effect.suspend(() => {
-        const key = locatorKey(locator, stopHash)
-        if (key === lastGetHeaders) return Effect.void
-        lastGetHeaders = key
-        return send(Message.GetHeaders.make({ version: config.protocolVersion, locator, stopHash }))
-      })
+    /** `getblocks` or `getheaders` from a locator, skipping a request identical to the previous one of its kind. */
+    const locatorPusher = (def: typeof Message.GetBlocks | typeof Message.GetHeaders) => {
+      let last: string | undefined
+      return (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
+        Effect.suspend(() => {
+          const key = locatorKey(locator, stopHash)
+          if (key === last) return Effect.void
+          last = key
+          return send(def.make({ version: config.protocolVersion, locator, stopHash }))
+        })
+    }
+    const pushGetBlocks = locatorPusher(Message.GetBlocks)
+    const pushGetHeaders = locatorPusher(Message.GetHeaders)
 
     const pushReject = (command: string, code: number, why: string, hash?: Uint8Array) =>
       negotiatedVersion < ProtocolVersion.REJECT
