@@ -3,16 +3,16 @@
  * deterministically (seeded PRNG) so that every run decodes the same bytes.
  */
 import * as Either from "effect/Either"
-import * as Block from "../src/Block.js"
-import type * as BlockHeader from "../src/BlockHeader.js"
-import * as ChainParams from "../src/ChainParams.js"
-import * as Frame from "../src/Frame.js"
-import * as InvVector from "../src/InvVector.js"
-import * as Message from "../src/Message.js"
-import * as NetAddress from "../src/NetAddress.js"
-import * as ProtocolVersion from "../src/ProtocolVersion.js"
-import * as ServiceFlags from "../src/ServiceFlags.js"
-import type * as Transaction from "../src/Transaction.js"
+import * as Block from "../src/wire/Block.js"
+import type * as BlockHeader from "../src/wire/BlockHeader.js"
+import * as ChainParams from "../src/wire/ChainParams.js"
+import * as Frame from "../src/wire/Frame.js"
+import * as InvVector from "../src/wire/InvVector.js"
+import * as Message from "../src/wire/Message.js"
+import * as NetAddress from "../src/wire/NetAddress.js"
+import * as ProtocolVersion from "../src/wire/ProtocolVersion.js"
+import * as ServiceFlags from "../src/wire/ServiceFlags.js"
+import type * as Transaction from "../src/wire/Transaction.js"
 
 export const params = ChainParams.mainnet
 

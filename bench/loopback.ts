@@ -1,7 +1,7 @@
 /**
  * Shared pieces of the loopback benchmarks (`bench/peer.ts`,
  * `bench/network.ts`): tables, timing, heap/handle probes, a deterministic
- * ~1 MB block, our peers over `Transport.makeTcp()` on 127.0.0.1, and the
+ * ~1 MB block, our peers over `NodeTransport.make()` on 127.0.0.1, and the
  * bare `node:net` reference that frames the same bytes with `Frame.encode`
  * and reads them with `FrameDecoder` (header checks, checksum, payload
  * decode), so a ratio against it is the cost of the peer machinery alone.
@@ -10,15 +10,15 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
-import * as Block from "../src/Block.js"
-import * as ChainParams from "../src/ChainParams.js"
-import * as Frame from "../src/Frame.js"
-import * as Message from "../src/Message.js"
-import type * as NetAddress from "../src/NetAddress.js"
-import * as Peer from "../src/Peer.js"
-import * as PeerConfig from "../src/PeerConfig.js"
-import type * as Transaction from "../src/Transaction.js"
-import type * as Transport from "../src/Transport.js"
+import * as Block from "../src/wire/Block.js"
+import * as ChainParams from "../src/wire/ChainParams.js"
+import * as Frame from "../src/wire/Frame.js"
+import * as Message from "../src/wire/Message.js"
+import type * as NetAddress from "../src/wire/NetAddress.js"
+import * as Peer from "../src/peer/Peer.js"
+import * as PeerConfig from "../src/peer/PeerConfig.js"
+import type * as Transaction from "../src/wire/Transaction.js"
+import type * as Transport from "../src/network/Transport.js"
 import { prng } from "./corpus.js"
 
 export const params = ChainParams.regtest

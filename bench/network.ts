@@ -2,7 +2,7 @@
  * Network-layer benchmark (issue "Network layer" speed), in one process on
  * 127.0.0.1, each figure beside a reference measured in the same run:
  *
- *   - broadcast: one hub node (`Network.layerNode`, listening) with 200
+ *   - broadcast: one hub node (`NodeNetwork.layer`, listening) with 200
  *     inbound peers from 200 client `Peer`s; time from
  *     `Dispatcher.broadcast(inv)` until every client received it, against a
  *     bare `node:net` hub writing the same frame to 200 sockets whose clients
@@ -25,15 +25,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as AddressBook from "../src/AddressBook.js"
-import { Connector } from "../src/Connector.js"
-import { Dispatcher } from "../src/Dispatcher.js"
-import * as Frame from "../src/Frame.js"
-import * as InvVector from "../src/InvVector.js"
-import * as Message from "../src/Message.js"
-import * as NetAddress from "../src/NetAddress.js"
-import * as Network from "../src/Network.js"
-import * as Transport from "../src/Transport.js"
+import * as AddressBook from "../src/network/AddressBook.js"
+import { Connector } from "../src/network/Connector.js"
+import { Dispatcher } from "../src/network/Dispatcher.js"
+import * as Frame from "../src/wire/Frame.js"
+import * as InvVector from "../src/wire/InvVector.js"
+import * as Message from "../src/wire/Message.js"
+import * as NetAddress from "../src/wire/NetAddress.js"
 import {
   type BareEnd,
   bareDial,
@@ -63,6 +61,8 @@ import {
   table,
   waitUntil
 } from "./loopback.js"
+import * as NodeNetwork from "../src/node/NodeNetwork.js"
+import * as NodeTransport from "../src/node/NodeTransport.js"
 
 const PEERS = envNumber("BENCH_NET_PEERS", 200)
 const ROUNDS = envNumber("BENCH_NET_ROUNDS", 40)
@@ -106,7 +106,7 @@ export interface NetworkResults {
 // ---------------------------------------------------------------------------
 // The hub
 
-const hubLayer = Network.layerNode({
+const hubLayer = NodeNetwork.layer({
   peer: { params },
   listen: { host: HOST, port: 0 },
   targetOutbound: 0,
@@ -149,7 +149,7 @@ const invOf = (items: number, seed: number) =>
 
 const broadcastSection = Effect.gen(function*() {
   progress(`broadcast to ${PEERS} peers`)
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const hub = yield* makeHub
   const clientConfig = nodeConfig()
   let received = 0
@@ -237,7 +237,7 @@ const broadcastSection = Effect.gen(function*() {
 
 const churnSection = Effect.gen(function*() {
   progress(`churn: ${CHURN} connect/handshake/disconnect cycles`)
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const hub = yield* makeHub
   const clientConfig = nodeConfig()
   const cycles = (n: number) =>
@@ -424,7 +424,7 @@ export const report = (r: NetworkResults): void => {
       `Connection churn: ${c.cycles} connect + handshake + disconnect cycles against the hub's listener, ${CHURN_CONCURRENCY} at a time.`,
       ["", "cycles/s", "ours/bare", "handles before", "handles after", "heap growth after GC", "hub peers after"],
       [
-        ["ours (hub: Network.layerNode)", si(c.oursPerSec), pct(c.oursPerSec, c.barePerSec), String(c.handlesBefore), String(c.handlesAfter), c.heapGrowth === undefined ? "(no --expose-gc)" : mib(c.heapGrowth), String(c.hubPeersAfter)],
+        ["ours (hub: NodeNetwork.layer)", si(c.oursPerSec), pct(c.oursPerSec, c.barePerSec), String(c.handlesBefore), String(c.handlesAfter), c.heapGrowth === undefined ? "(no --expose-gc)" : mib(c.heapGrowth), String(c.hubPeersAfter)],
         ["bare (node:net + FrameDecoder)", si(c.barePerSec), "", "", "", "", ""]
       ]
     )

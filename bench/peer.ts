@@ -27,10 +27,10 @@ import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Frame from "../src/Frame.js"
-import * as Message from "../src/Message.js"
-import type * as Peer from "../src/Peer.js"
-import * as Transport from "../src/Transport.js"
+import * as Frame from "../src/wire/Frame.js"
+import * as Message from "../src/wire/Message.js"
+import type * as Peer from "../src/peer/Peer.js"
+import * as Transport from "../src/network/Transport.js"
 import {
   type BareEnd,
   bareDial,
@@ -60,6 +60,7 @@ import {
   table,
   waitUntil
 } from "./loopback.js"
+import * as NodeTransport from "../src/node/NodeTransport.js"
 
 const ROUND_MS = envNumber("BENCH_PEER_ROUND_MS", 500)
 const ROUNDS = envNumber("BENCH_PEER_ROUNDS", 5)
@@ -267,7 +268,7 @@ const oursHandshakes = (transport: Transport.TransportShape, address: Parameters
 
 const pingSection = Effect.gen(function*() {
   progress("peer ping/pong round trips")
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const listener = yield* listenPeers(transport, nodeConfig())
   const [out] = yield* peerPair(transport, listener, nodeConfig())
   const server = yield* Effect.acquireRelease(Effect.promise(bareServer), (s) => Effect.promise(s.close))
@@ -294,7 +295,7 @@ const blockSection = Effect.gen(function*() {
   progress("peer block throughput")
   const block = makeBlock()
   const frame = Frame.encode(magic, block)
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const listener = yield* listenPeers(transport, nodeConfig())
   const [out, inb] = yield* peerPair(transport, listener, nodeConfig())
   const blocks = yield* counter(yield* inb.subscribe("Block"))
@@ -317,7 +318,7 @@ const blockSection = Effect.gen(function*() {
 
 const handshakeSection = Effect.gen(function*() {
   progress("peer handshakes")
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const listener = yield* listenPeers(transport, nodeConfig(), false)
   const server = yield* Effect.acquireRelease(Effect.promise(bareServer), (s) => Effect.promise(s.close))
   server.onAccept = bareHandshakeServer
@@ -337,7 +338,7 @@ const settleBare = (server: { accepted: Array<unknown> }) => waitUntil(() => ser
 
 const heapSection = Effect.gen(function*() {
   progress(`memory of ${IDLE_PAIRS} idle peer pairs`)
-  const transport = Transport.makeTcp()
+  const transport = NodeTransport.make()
   const listener = yield* listenPeers(transport, nodeConfig())
   const outConfig = nodeConfig()
   const server = yield* Effect.acquireRelease(Effect.promise(bareServer), (s) => Effect.promise(s.close))

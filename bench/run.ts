@@ -20,9 +20,9 @@
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js"
 import { createHash, hash as oneShotHash } from "node:crypto"
-import * as Frame from "../src/Frame.js"
-import { nativeHasher as maybeNative, sha256d as oursSha256d } from "../src/Hash.js"
-import * as Message from "../src/Message.js"
+import * as Frame from "../src/wire/Frame.js"
+import { nativeHasher as maybeNative, sha256d as oursSha256d } from "../src/wire/Hash.js"
+import * as Message from "../src/wire/Message.js"
 import * as Bcoin from "./bcoin.js"
 import { chunked, type Entry, makeCorpus, makeStream, params, streamMix } from "./corpus.js"
 import { envNumber, progress, table } from "./report.js"

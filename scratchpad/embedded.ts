@@ -5,15 +5,15 @@
  * announce a new transaction. No internet needed.
  */
 import { Context, Duration, Effect, Exit, Layer, Random, Schedule, Scope, Stream } from "effect"
-import * as AddressBook from "../src/AddressBook.js"
-import * as ChainParams from "../src/ChainParams.js"
-import { Connector } from "../src/Connector.js"
-import { Dispatcher } from "../src/Dispatcher.js"
-import * as InvVector from "../src/InvVector.js"
-import * as Message from "../src/Message.js"
-import * as NetAddress from "../src/NetAddress.js"
-import * as Network from "../src/Network.js"
-import * as ServiceFlags from "../src/ServiceFlags.js"
+import * as AddressBook from "../src/network/AddressBook.js"
+import * as ChainParams from "../src/wire/ChainParams.js"
+import { Connector } from "../src/network/Connector.js"
+import { Dispatcher } from "../src/network/Dispatcher.js"
+import * as InvVector from "../src/wire/InvVector.js"
+import * as Message from "../src/wire/Message.js"
+import * as NetAddress from "../src/wire/NetAddress.js"
+import * as ServiceFlags from "../src/wire/ServiceFlags.js"
+import * as NodeNetwork from "../src/node/NodeNetwork.js"
 
 /** One embedded node: its address and a handle to stop it. */
 export interface EmbeddedNode {
@@ -48,7 +48,7 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
     let seed: NetAddress.NetAddressFields | undefined
     for (let i = 0; i < count; i++) {
       const scope = yield* Scope.make()
-      const layer = Network.layerNode({
+      const layer = NodeNetwork.layer({
         peer: {
           params: ChainParams.regtest,
           userAgentName: `embedded-node-${i}`,

@@ -14,16 +14,17 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Duration, Effect, Schedule, Stream } from "effect"
 import { parseArgs } from "node:util"
-import * as AddressBook from "../src/AddressBook.js"
-import * as ChainParams from "../src/ChainParams.js"
-import { Connector, type PeerEvent } from "../src/Connector.js"
-import { describe as describeReason } from "../src/DisconnectReason.js"
-import { Dispatcher } from "../src/Dispatcher.js"
-import * as Message from "../src/Message.js"
-import * as NetAddress from "../src/NetAddress.js"
-import * as Network from "../src/Network.js"
-import * as ServiceFlags from "../src/ServiceFlags.js"
+import * as AddressBook from "../src/network/AddressBook.js"
+import * as ChainParams from "../src/wire/ChainParams.js"
+import { Connector, type PeerEvent } from "../src/network/Connector.js"
+import { describe as describeReason } from "../src/peer/DisconnectReason.js"
+import { Dispatcher } from "../src/network/Dispatcher.js"
+import * as Message from "../src/wire/Message.js"
+import * as NetAddress from "../src/wire/NetAddress.js"
+import * as Network from "../src/network/Network.js"
+import * as ServiceFlags from "../src/wire/ServiceFlags.js"
 import { startEmbeddedNetwork } from "./embedded.js"
+import * as NodeNetwork from "../src/node/NodeNetwork.js"
 
 const { values } = parseArgs({
   options: {
@@ -136,7 +137,7 @@ const main = Effect.gen(function*() {
     manual.push(address)
   }
   const listenPort = values.listen === undefined ? undefined : Number(values.listen)
-  const layer = Network.layerNode({
+  const layer = NodeNetwork.layer({
     peer: {
       params,
       userAgentName: "effect-bitcoin-p2p-example",

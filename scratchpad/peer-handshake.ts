@@ -13,12 +13,12 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ChainParams from "../src/ChainParams.js"
-import { describe, type PeerError } from "../src/DisconnectReason.js"
-import * as NetAddress from "../src/NetAddress.js"
-import * as Peer from "../src/Peer.js"
-import * as PeerConfig from "../src/PeerConfig.js"
-import * as ServiceFlags from "../src/ServiceFlags.js"
+import * as ChainParams from "../src/wire/ChainParams.js"
+import { describe, type PeerError } from "../src/peer/DisconnectReason.js"
+import * as NetAddress from "../src/wire/NetAddress.js"
+import * as Peer from "../src/peer/Peer.js"
+import * as PeerConfig from "../src/peer/PeerConfig.js"
+import * as ServiceFlags from "../src/wire/ServiceFlags.js"
 
 const show = (label: string, peer: Peer.Peer) =>
   Console.log(

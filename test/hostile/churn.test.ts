@@ -1,7 +1,7 @@
 /**
  * Connection churn over real loopback TCP: thousands of connect / handshake /
  * disconnect cycles between two of our peers (client through
- * `Transport.makeTcp().dial`, server through `listen`), then the accounting:
+ * `NodeTransport.make().dial`, server through `listen`), then the accounting:
  * open handles, live fibers and retained heap must be back where they were.
  * A leak of one socket, one fiber or a few kilobytes per connection shows up
  * as thousands of them here.
@@ -12,9 +12,9 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import * as os from "node:os"
-import * as Peer from "../../src/Peer.js"
-import * as Transport from "../../src/Transport.js"
+import * as Peer from "../../src/peer/Peer.js"
 import { handles, HOST, loopback, mb, memory, peerConfig } from "./tcpKit.js"
+import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 const CYCLES = 2000
 const CONCURRENCY = 8
@@ -32,7 +32,7 @@ describe("connection churn over loopback TCP", () => {
         const handlesAtStart = handles()
 
         const run = Effect.gen(function*() {
-          const tcp = Transport.makeTcp()
+          const tcp = NodeTransport.make()
           const serverConfig = peerConfig()
           const clientConfig = peerConfig()
           const outcomes: Record<string, number> = {}

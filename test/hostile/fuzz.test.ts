@@ -15,11 +15,11 @@ import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
-import * as Frame from "../../src/Frame.js"
-import * as Hash from "../../src/Hash.js"
-import * as Message from "../../src/Message.js"
-import * as ProtocolVersion from "../../src/ProtocolVersion.js"
-import type { WireError } from "../../src/WireError.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Message from "../../src/wire/Message.js"
+import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
+import type { WireError } from "../../src/wire/WireError.js"
 import {
   assertMessage,
   assertWireError,

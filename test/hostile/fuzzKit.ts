@@ -7,12 +7,12 @@
 import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as fc from "effect/FastCheck"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Frame from "../../src/Frame.js"
-import * as Hash from "../../src/Hash.js"
-import * as Message from "../../src/Message.js"
-import * as ProtocolVersion from "../../src/ProtocolVersion.js"
-import { WireError, type WireErrorReason } from "../../src/WireError.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Message from "../../src/wire/Message.js"
+import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
+import { WireError, type WireErrorReason } from "../../src/wire/WireError.js"
 import { concat } from "../wire/helpers.js"
 
 export const params = ChainParams.regtest

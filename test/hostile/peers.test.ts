@@ -1,5 +1,5 @@
 /**
- * Hostile peers over real loopback TCP: our peers behind `Transport.makeTcp()`
+ * Hostile peers over real loopback TCP: our peers behind `NodeTransport.make()`
  * against a raw `node:net` attacker that announces oversized frames, dribbles
  * bytes (slowloris), floods, sends garbage or stops reading. Each test fails
  * if the protection it names breaks. Live clock, short configured timeouts,
@@ -16,16 +16,14 @@ import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as AddressBook from "../../src/AddressBook.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import { Connector, type PeerEvent } from "../../src/Connector.js"
-import { describe as describeReason, type DisconnectReason, isMisbehaviour, type PeerError } from "../../src/DisconnectReason.js"
-import * as Frame from "../../src/Frame.js"
-import * as InvVector from "../../src/InvVector.js"
-import * as Message from "../../src/Message.js"
-import * as Network from "../../src/Network.js"
-import * as Peer from "../../src/Peer.js"
-import * as Transport from "../../src/Transport.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { Connector, type PeerEvent } from "../../src/network/Connector.js"
+import { describe as describeReason, type DisconnectReason, isMisbehaviour, type PeerError } from "../../src/peer/DisconnectReason.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as InvVector from "../../src/wire/InvVector.js"
+import * as Message from "../../src/wire/Message.js"
+import * as Peer from "../../src/peer/Peer.js"
 import {
   flooderThread,
   frame,
@@ -47,6 +45,8 @@ import {
   versionMessage
 } from "./tcpKit.js"
 import { concat } from "../wire/helpers.js"
+import * as NodeNetwork from "../../src/node/NodeNetwork.js"
+import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
 
@@ -222,7 +222,7 @@ describe("over loopback TCP: flood", () => {
         )
 
         // An unrelated peer of ours, dialled over loopback to the same listener.
-        const socket = yield* Transport.makeTcp().dial(loopback(port))
+        const socket = yield* NodeTransport.make().dial(loopback(port))
         const friend = yield* Peer.make(socket, { direction: "outbound", remote: loopback(port), config: peerConfig() })
         const { peer: friendThere } = yield* nextPeer(accepted)
         yield* friendThere.handshake
@@ -366,13 +366,13 @@ describe("over loopback TCP: garbage and protocol violations", () => {
     }), 20_000)
 
   it.scopedLive(
-    "through Network.layerNode: the offender's host is banned, and its next inbound connection is closed at once",
+    "through NodeNetwork.layer: the offender's host is banned, and its next inbound connection is closed at once",
     () =>
       Effect.gen(function*() {
         for (const g of [garbage[3]!, garbage[2]!]) {
           const scope = yield* Scope.make()
           const context = yield* Layer.buildWithScope(
-            Network.layerNode({
+            NodeNetwork.layer({
               peer: { params, handshakeTimeout: Duration.seconds(5) },
               listen: { host: HOST, port: 0 },
               targetOutbound: 0,
@@ -435,7 +435,7 @@ describe("over loopback TCP: a remote that stops reading", () => {
     () =>
       Effect.gen(function*() {
         const server = yield* rawServer
-        const socket = yield* Transport.makeTcp().dial(loopback(server.port))
+        const socket = yield* NodeTransport.make().dial(loopback(server.port))
         const making = yield* Peer.make(socket, { direction: "outbound", remote: loopback(server.port), config: peerConfig({ maxQueuedBytes: 4 * MB }) }).pipe(
           Effect.fork
         )

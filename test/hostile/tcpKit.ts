@@ -13,15 +13,15 @@ import * as Net from "node:net"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
 import { Worker } from "node:worker_threads"
-import * as ChainParams from "../../src/ChainParams.js"
-import type { DisconnectReason } from "../../src/DisconnectReason.js"
-import * as Frame from "../../src/Frame.js"
-import * as Message from "../../src/Message.js"
-import * as NetAddress from "../../src/NetAddress.js"
-import * as Peer from "../../src/Peer.js"
-import * as PeerConfig from "../../src/PeerConfig.js"
-import * as Transport from "../../src/Transport.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import type { DisconnectReason } from "../../src/peer/DisconnectReason.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as Peer from "../../src/peer/Peer.js"
+import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import { concat } from "../wire/helpers.js"
+import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 export const params = ChainParams.regtest
 export const MAGIC = params.magic
@@ -259,14 +259,14 @@ export interface Accepted {
 }
 
 /**
- * Listens on 127.0.0.1 through `Transport.makeTcp()` and runs one of our
+ * Listens on 127.0.0.1 through `NodeTransport.make()` and runs one of our
  * inbound peers per connection (with `config`), each until it disconnects.
  * Peers arrive on `accepted` as soon as they start.
  */
 export const listenPeers = (config: Partial<PeerConfig.PeerConfigShape>) =>
   Effect.gen(function*() {
     const accepted = yield* Queue.unbounded<Accepted>()
-    const address = yield* Transport.makeTcp().listen(HOST, 0, ({ remote, socket }) =>
+    const address = yield* NodeTransport.make().listen(HOST, 0, ({ remote, socket }) =>
       Effect.gen(function*() {
         const peer = yield* Peer.start(socket, { direction: "inbound", remote, config })
         yield* Queue.offer(accepted, { peer, remote })

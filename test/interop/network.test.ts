@@ -1,5 +1,5 @@
 /**
- * Interop of OUR network layer (`Network.layerNode`: Connector, Dispatcher,
+ * Interop of OUR network layer (`NodeNetwork.layer`: Connector, Dispatcher,
  * address book, TCP transport) and of the example program with bcoin 1.0.2
  * on regtest, 127.0.0.1 only (see ./bcoinNode.ts). One bcoin node serves the
  * whole file.
@@ -34,15 +34,15 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as AddressBook from "../../src/AddressBook.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import { Connector, type PeerEvent } from "../../src/Connector.js"
-import { Dispatcher } from "../../src/Dispatcher.js"
-import * as Message from "../../src/Message.js"
-import * as NetAddress from "../../src/NetAddress.js"
-import * as Network from "../../src/Network.js"
-import * as ServiceFlags from "../../src/ServiceFlags.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { Connector, type PeerEvent } from "../../src/network/Connector.js"
+import { Dispatcher } from "../../src/network/Dispatcher.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import { type Bcoin, type BcoinNode, loadBcoin, startBcoin } from "./bcoinNode.js"
+import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 
 const params = ChainParams.regtest
 const BLOCKS = 20
@@ -135,7 +135,7 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
   it.live("manual peer: connects, stays connected with pings answered, reconnects after bcoin restarts", () => {
     const tag = `net-${process.pid}`
     const bcoinAddress = NetAddress.fromHost(btc.host, btc.port)!
-    const layer = Network.layerNode({
+    const layer = NodeNetwork.layer({
       peer: {
         params,
         services: OUR_SERVICES,
@@ -218,7 +218,7 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
   }, { timeout: 45_000 })
 
   it.live("inbound: bcoin dials our listener; its getaddr is answered from our address book", () => {
-    const layer = Network.layerNode({
+    const layer = NodeNetwork.layer({
       peer: { params, services: OUR_SERVICES },
       listen: { host: "127.0.0.1", port: 0 },
       connectOnly: true,

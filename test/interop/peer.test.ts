@@ -1,5 +1,5 @@
 /**
- * Interop of OUR `Peer` (src/Peer.ts over `Transport.makeTcp`) with an
+ * Interop of OUR `Peer` (src/Peer.ts over `NodeTransport.make`) with an
  * independent implementation: bcoin 1.0.2 on regtest, 127.0.0.1 only (see
  * ./bcoinNode.ts). Where ./wire.test.ts checks bytes over a raw socket, this
  * file checks what the Peer makes of bcoin: the handshake it negotiates,
@@ -30,21 +30,21 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as Block from "../../src/Block.js"
-import * as BlockHeader from "../../src/BlockHeader.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import { DisconnectReason } from "../../src/DisconnectReason.js"
-import * as Hash from "../../src/Hash.js"
-import { InvType } from "../../src/InvVector.js"
-import * as Message from "../../src/Message.js"
-import * as NetAddress from "../../src/NetAddress.js"
-import * as Peer from "../../src/Peer.js"
-import type { PeerConfigShape } from "../../src/PeerConfig.js"
-import * as ProtocolVersion from "../../src/ProtocolVersion.js"
-import * as ServiceFlags from "../../src/ServiceFlags.js"
-import * as Transaction from "../../src/Transaction.js"
-import * as Transport from "../../src/Transport.js"
+import * as Block from "../../src/wire/Block.js"
+import * as BlockHeader from "../../src/wire/BlockHeader.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { DisconnectReason } from "../../src/peer/DisconnectReason.js"
+import * as Hash from "../../src/wire/Hash.js"
+import { InvType } from "../../src/wire/InvVector.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as Peer from "../../src/peer/Peer.js"
+import type { PeerConfigShape } from "../../src/peer/PeerConfig.js"
+import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
+import * as Transaction from "../../src/wire/Transaction.js"
 import { type Bcoin, type BcoinNode, loadBcoin, startBcoin } from "./bcoinNode.js"
+import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 const params = ChainParams.regtest
 const BLOCKS = 2500
@@ -72,7 +72,7 @@ const connect = (config: Partial<PeerConfigShape> = {}) =>
   Effect.gen(function*() {
     const tag = `interop-${process.pid}-${++agentCounter}`
     const remote = NetAddress.fromHost(btc.host, btc.port)!
-    const socket = yield* Transport.makeTcp({ dialTimeout: "2 seconds" }).dial(remote)
+    const socket = yield* NodeTransport.make({ dialTimeout: "2 seconds" }).dial(remote)
     const peer = yield* Peer.make(socket, {
       direction: "outbound",
       remote,

@@ -3,7 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import * as AddressBook from "../../src/AddressBook.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
 import { options, spread, START, START_S, v4, withBook } from "./addressBookHelpers.js"
 
 describe("AddressBook.addFromPeer rate limit", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as AddressBook from "../../src/AddressBook.js"
-import { parseHostPort } from "../../src/internal/addressBookNetGroup.js"
-import * as NetAddress from "../../src/NetAddress.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import { parseHostPort } from "../../src/internal/addressBook/netGroup.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 
 const host = (text: string, port = 8333): AddressBook.AddressLike => {
   const a = NetAddress.fromHost(text, port)

@@ -10,8 +10,8 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import * as TestServices from "effect/TestServices"
-import * as AddressBook from "../../src/AddressBook.js"
-import { bytesToHex } from "../../src/Hash.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import { bytesToHex } from "../../src/wire/Hash.js"
 import { fixed, KEY, options, spread, START, v4 } from "./addressBookHelpers.js"
 
 const OTHER_KEY = new Uint8Array(32).fill(0xee)

@@ -6,11 +6,12 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as AddressBook from "../../src/AddressBook.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as DnsResolver from "../../src/DnsResolver.js"
-import * as ServiceFlags from "../../src/ServiceFlags.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as DnsResolver from "../../src/network/DnsResolver.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import { fixed, options, spread, START_S } from "./addressBookHelpers.js"
+import * as NodeDnsResolver from "../../src/node/NodeDnsResolver.js"
 
 const params = ChainParams.make({
   ...ChainParams.regtest,
@@ -64,7 +65,7 @@ describe("AddressBook.seedFromDns", () => {
 
   it.live("the Node resolver looks names up through the operating system", () =>
     Effect.gen(function*() {
-      const resolver = yield* DnsResolver.makeNode()
+      const resolver = yield* NodeDnsResolver.make()
       const found = yield* resolver.resolve("localhost")
       expect(found.some((a) => a === "127.0.0.1" || a === "::1")).toBe(true)
       const missing = yield* Effect.either(resolver.resolve("no-such-host.invalid"))

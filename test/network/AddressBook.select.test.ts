@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import type * as AddressBook from "../../src/AddressBook.js"
-import * as NetAddress from "../../src/NetAddress.js"
+import type * as AddressBook from "../../src/network/AddressBook.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 import { spread, START_S, v4, withBook } from "./addressBookHelpers.js"
 
 const keyOf = (a: AddressBook.AddressLike) => NetAddress.toString(a)

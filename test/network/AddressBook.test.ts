@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import { type BookRecord, chance, isTerrible } from "../../src/internal/addressBookPolicy.js"
-import { AddressTable, defaultTableConfig, sourceGroupOf } from "../../src/internal/addressBookTable.js"
+import { type BookRecord, chance, isTerrible } from "../../src/internal/addressBook/policy.js"
+import { AddressTable, defaultTableConfig, sourceGroupOf } from "../../src/internal/addressBook/table.js"
 import { KEY, spread, START_S, v4, withBook } from "./addressBookHelpers.js"
 
 /** One new slot in total: every address competes for it. */

@@ -25,16 +25,16 @@ import * as Net from "node:net"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import * as AddressBook from "../../src/AddressBook.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import { Connector } from "../../src/Connector.js"
-import * as InvVector from "../../src/InvVector.js"
-import * as Message from "../../src/Message.js"
-import * as NetAddress from "../../src/NetAddress.js"
-import * as Network from "../../src/Network.js"
-import * as Transport from "../../src/Transport.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { Connector } from "../../src/network/Connector.js"
+import * as InvVector from "../../src/wire/InvVector.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as Transport from "../../src/network/Transport.js"
 import { makeRaw, rawHandshake } from "../peer/helpers.js"
 import { collectEvents, dialRaw, KEY, listenRaw, PORT, START, startNode } from "./networkHelpers.js"
+import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 
 const addr = (host: string, port = PORT) => NetAddress.fromHost(host, port)!
 
@@ -154,7 +154,7 @@ describe("Network shutdown (TCP)", () => {
         })
       )
       const silentPort = (server.address() as Net.AddressInfo).port
-      const options = (name: string): Network.NodeOptions => ({
+      const options = (name: string): NodeNetwork.NodeOptions => ({
         peer: { params: ChainParams.regtest, userAgentName: name },
         listen: { host: "127.0.0.1", port: 0 },
         addressBook: { allowLocal: true },
@@ -164,11 +164,11 @@ describe("Network shutdown (TCP)", () => {
       const scopeA = yield* Scope.make()
       yield* Effect.addFinalizer(() => Scope.close(scopeA, Exit.void))
       const a = yield* Layer.buildWithScope(
-        Network.layerNode({ ...options("shutdown-a"), addressBookPath: path, manualPeers: [addr("127.0.0.1", silentPort)] }),
+        NodeNetwork.layer({ ...options("shutdown-a"), addressBookPath: path, manualPeers: [addr("127.0.0.1", silentPort)] }),
         scopeA
       )
       const listenA = Context.get(a, Connector).listenAddress!
-      const b = yield* Layer.build(Network.layerNode({ ...options("shutdown-b"), manualPeers: [listenA] }))
+      const b = yield* Layer.build(NodeNetwork.layer({ ...options("shutdown-b"), manualPeers: [listenA] }))
       const eventsB = yield* collectEvents({ connector: Context.get(b, Connector) })
       const bookA = Context.get(a, AddressBook.AddressBook)
       // B connected (and advertised itself to A); A's dial to the silent server hangs in its handshake.

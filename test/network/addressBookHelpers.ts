@@ -5,8 +5,8 @@
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
-import * as AddressBook from "../../src/AddressBook.js"
-import * as NetAddress from "../../src/NetAddress.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 
 /** 2023-11-14T22:13:20Z, in milliseconds. */
 export const START = 1_700_000_000_000

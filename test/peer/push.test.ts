@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Message from "../../src/Message.js"
+import * as Message from "../../src/wire/Message.js"
 import { connectRaw, hashOf } from "./helpers.js"
 
 describe("locator push helpers", () => {

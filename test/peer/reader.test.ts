@@ -12,11 +12,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Frame from "../../src/Frame.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
 import { Reader } from "../../src/internal/peer/Reader.js"
-import * as Message from "../../src/Message.js"
-import type { WireError } from "../../src/WireError.js"
+import * as Message from "../../src/wire/Message.js"
+import type { WireError } from "../../src/wire/WireError.js"
 
 const params = ChainParams.regtest
 const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream, Chunk, Fiber } from "effect"
-import * as MemorySocket from "../../src/MemorySocket.js"
-import * as Peer from "../../src/Peer.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Message from "../../src/Message.js"
-import * as PeerConfig from "../../src/PeerConfig.js"
-import * as NetAddress from "../../src/NetAddress.js"
+import * as MemorySocket from "../../src/peer/MemorySocket.js"
+import * as Peer from "../../src/peer/Peer.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Message from "../../src/wire/Message.js"
+import * as PeerConfig from "../../src/peer/PeerConfig.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 
 describe("peer smoke", () => {
   it.live("handshakes both ways and pings", () =>

@@ -9,8 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
-import * as Message from "../../src/Message.js"
-import type * as Peer from "../../src/Peer.js"
+import * as Message from "../../src/wire/Message.js"
+import type * as Peer from "../../src/peer/Peer.js"
 import {
   blockInv,
   connectRaw,

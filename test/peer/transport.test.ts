@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Net from "node:net"
-import * as Peer from "../../src/Peer.js"
+import * as Peer from "../../src/peer/Peer.js"
 import { conformance } from "./conformance.js"
 import { config, makeRaw, memoryTransport, rawHandshake, tcpTransport } from "./helpers.js"
 

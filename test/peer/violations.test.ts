@@ -9,12 +9,12 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import * as ChainParams from "../../src/ChainParams.js"
-import { isMisbehaviour } from "../../src/DisconnectReason.js"
-import * as Frame from "../../src/Frame.js"
-import * as Message from "../../src/Message.js"
-import * as ServiceFlags from "../../src/ServiceFlags.js"
-import type { WireErrorReason } from "../../src/WireError.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Message from "../../src/wire/Message.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
+import type { WireErrorReason } from "../../src/wire/WireError.js"
 import {
   connectRaw,
   disconnectOf,

@@ -11,7 +11,7 @@ import * as Socket from "@effect/platform/Socket"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
-import { DirectWrite } from "../../src/internal/DirectWrite.js"
+import { DirectWrite } from "../../src/internal/peer/DirectWrite.js"
 import { type Outgoing, Writer } from "../../src/internal/peer/Writer.js"
 
 const frame = (n: number, fill: number): Outgoing => ({

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Block from "../../src/Block.js"
-import * as BlockHeader from "../../src/BlockHeader.js"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Hash from "../../src/Hash.js"
-import * as Magic from "../../src/Magic.js"
-import * as Transaction from "../../src/Transaction.js"
+import * as Block from "../../src/wire/Block.js"
+import * as BlockHeader from "../../src/wire/BlockHeader.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Magic from "../../src/wire/Magic.js"
+import * as Transaction from "../../src/wire/Transaction.js"
 import { bytes, repeat } from "./helpers.js"
 
 /**

@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Frame from "../../src/Frame.js"
-import * as Message from "../../src/Message.js"
-import * as NetAddress from "../../src/NetAddress.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 import { toHex } from "./helpers.js"
 
 const addr = Message.Addr.make({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Frame from "../../src/Frame.js"
-import * as Hash from "../../src/Hash.js"
-import * as Message from "../../src/Message.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Message from "../../src/wire/Message.js"
 import { bytes, toHex } from "./helpers.js"
 import { frameVectors, VERACK_FRAME_HEX } from "./vectors/frames.js"
 

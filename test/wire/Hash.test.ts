@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
-import * as Hash from "../../src/Hash.js"
+import * as Hash from "../../src/wire/Hash.js"
 import { bytes, toHex } from "./helpers.js"
 
 describe("hash display order", () => {

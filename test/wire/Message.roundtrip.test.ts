@@ -4,9 +4,9 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
-import * as ChainParams from "../../src/ChainParams.js"
-import * as Frame from "../../src/Frame.js"
-import * as Message from "../../src/Message.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as Message from "../../src/wire/Message.js"
 
 const NUM_RUNS = 200
 

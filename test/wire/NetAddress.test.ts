@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
-import * as NetAddress from "../../src/NetAddress.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 import { bytes, toHex } from "./helpers.js"
 
 const { NetworkId } = NetAddress

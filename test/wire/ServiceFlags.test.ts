@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as ServiceFlags from "../../src/ServiceFlags.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 
 describe("ServiceFlags", () => {
   it("have Bitcoin Core's bit values", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { sha256 } from "@noble/hashes/sha2.js"
 import * as fc from "fast-check"
-import * as Hash from "../../src/Hash.js"
-import * as Sha256 from "../../src/internal/Sha256.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Sha256 from "../../src/internal/wire/Sha256.js"
 
 // The small-input JS SHA-256 must agree with the reference implementations bit for bit:
 // every frame checksum and every header hash goes through it.

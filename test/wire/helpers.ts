@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import * as Hash from "../../src/Hash.js"
-import * as Message from "../../src/Message.js"
-import type { WireError, WireErrorReason } from "../../src/WireError.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Message from "../../src/wire/Message.js"
+import type { WireError, WireErrorReason } from "../../src/wire/WireError.js"
 
 /** Concatenates hex fields (whitespace ignored) into bytes. */
 export const bytes = (...fields: ReadonlyArray<string>): Uint8Array => Hash.bytesFromHex(fields.join(""))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Block from "../../src/Block.js"
-import * as Hash from "../../src/Hash.js"
-import * as Transaction from "../../src/Transaction.js"
+import * as Block from "../../src/wire/Block.js"
+import * as Hash from "../../src/wire/Hash.js"
+import * as Transaction from "../../src/wire/Transaction.js"
 
 // Mainnet genesis block, 285 bytes (Bitcoin Core chainparams; also btcd's genesis.go).
 const GENESIS =

@@ -1,8 +1,8 @@
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import type * as Frame from "../../Frame.js"
-import type { WireError } from "../../WireError.js"
+import type * as Frame from "../../wire/Frame.js"
+import type { WireError } from "../../wire/WireError.js"
 
 /** Bytes decoded in one turn of the event loop before the reader lets other work run. */
 const READ_SLICE = 256 * 1024

@@ -1,5 +1,5 @@
 import * as Duration from "effect/Duration"
-import type { StallRule } from "../../PeerConfig.js"
+import type { StallRule } from "../../peer/PeerConfig.js"
 
 export interface Deadline {
   readonly command: string

@@ -5,8 +5,8 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import type { PeerError } from "../../DisconnectReason.js"
-import { DirectWrite } from "../DirectWrite.js"
+import type { PeerError } from "../../peer/DisconnectReason.js"
+import { DirectWrite } from "./DirectWrite.js"
 import type { Deadline } from "./StallTable.js"
 
 /** One encoded message waiting to be written. */

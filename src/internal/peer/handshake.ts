@@ -5,12 +5,12 @@
  *
  * @internal
  */
-import { DisconnectReason, type ViolationRule } from "../../DisconnectReason.js"
-import * as Message from "../../Message.js"
-import * as NetAddress from "../../NetAddress.js"
-import type { HandshakeInfo } from "../../Peer.js"
-import * as PeerConfig from "../../PeerConfig.js"
-import * as ProtocolVersion from "../../ProtocolVersion.js"
+import { DisconnectReason, type ViolationRule } from "../../peer/DisconnectReason.js"
+import * as Message from "../../wire/Message.js"
+import * as NetAddress from "../../wire/NetAddress.js"
+import type { HandshakeInfo } from "../../peer/Peer.js"
+import * as PeerConfig from "../../peer/PeerConfig.js"
+import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 
 /** The unspecified address: shown for a peer made without one, and sent where an address cannot be. @internal */
 export const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }

@@ -4,11 +4,11 @@
  *
  * @internal
  */
-import * as BlockHeader from "../../BlockHeader.js"
-import * as Hash from "../../Hash.js"
-import * as InvVector from "../../InvVector.js"
-import type * as Message from "../../Message.js"
-import * as Transaction from "../../Transaction.js"
+import * as BlockHeader from "../../wire/BlockHeader.js"
+import * as Hash from "../../wire/Hash.js"
+import * as InvVector from "../../wire/InvVector.js"
+import type * as Message from "../../wire/Message.js"
+import * as Transaction from "../../wire/Transaction.js"
 
 /** A message that can answer a `getdata`. @internal */
 export type GetDataReply = Message.MessageOf<"Block" | "Tx" | "MerkleBlock" | "NotFound">

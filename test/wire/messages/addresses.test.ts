@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
-import * as Message from "../../../src/Message.js"
-import * as NetAddress from "../../../src/NetAddress.js"
+import * as Message from "../../../src/wire/Message.js"
+import * as NetAddress from "../../../src/wire/NetAddress.js"
 import { bytes, decodeOk, encodeOk, runVectors, toHex } from "../helpers.js"
 import { ADDRV2_CORE_HEX, addressVectors } from "../vectors/addresses.js"
 

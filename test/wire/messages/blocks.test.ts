@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Block from "../../../src/Block.js"
-import * as BlockHeader from "../../../src/BlockHeader.js"
-import * as Hash from "../../../src/Hash.js"
-import * as Transaction from "../../../src/Transaction.js"
+import * as Block from "../../../src/wire/Block.js"
+import * as BlockHeader from "../../../src/wire/BlockHeader.js"
+import * as Hash from "../../../src/wire/Hash.js"
+import * as Transaction from "../../../src/wire/Transaction.js"
 import { bytes, decodeOk, runVectors } from "../helpers.js"
 import { BLOCK_ONE_HEX, blockVectors, CMPCT_BLOCK_HEX, TX_113875_HEX, TX_113875_TXID_DISPLAY } from "../vectors/blocks.js"
 import {

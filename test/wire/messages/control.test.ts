@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Message from "../../../src/Message.js"
-import * as ProtocolVersion from "../../../src/ProtocolVersion.js"
+import * as Message from "../../../src/wire/Message.js"
+import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
 import { bytes, decodeOk, encodeOk, expectReason, runVectors, toHex } from "../helpers.js"
 import { controlVectors, VERSION_BIP37_HEX, versionBip37 } from "../vectors/control.js"
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Message from "../../../src/Message.js"
+import * as Message from "../../../src/wire/Message.js"
 import { addressVectors } from "../vectors/addresses.js"
 import { blockVectors } from "../vectors/blocks.js"
 import { controlVectors } from "../vectors/control.js"

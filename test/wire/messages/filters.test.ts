@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import * as Hash from "../../../src/Hash.js"
+import * as Hash from "../../../src/wire/Hash.js"
 import { bytes, concat, decodeOk, displayHash, runVectors } from "../helpers.js"
 import { BIP158_ROWS, CFHEADERS_HEX, filterVectors } from "../vectors/filters.js"
 

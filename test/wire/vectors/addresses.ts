@@ -1,8 +1,8 @@
 /**
  * Vectors for address gossip: addr (legacy) and addrv2 (BIP-0155).
  */
-import * as Message from "../../../src/Message.js"
-import * as ProtocolVersion from "../../../src/ProtocolVersion.js"
+import * as Message from "../../../src/wire/Message.js"
+import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
 import { bytes, type Vector } from "../helpers.js"
 
 /** btcd wire/msgaddr_test.go TestAddrWire `multiAddrEncoded`. */

@@ -2,7 +2,7 @@
  * Vectors for blocks and transactions: headers, block, tx, merkleblock,
  * cmpctblock, getblocktxn, blocktxn.
  */
-import * as Message from "../../../src/Message.js"
+import * as Message from "../../../src/wire/Message.js"
 import { bytes, repeat, type Vector } from "../helpers.js"
 import {
   BLOCK_ONE_COINBASE_HEX, BLOCK_ONE_HEADER_HEX, BLOCK_ONE_MERKLE_ROOT, blockOneCoinbase, blockOneHeader,

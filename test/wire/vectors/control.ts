@@ -3,8 +3,8 @@
  * pong, getaddr, sendaddrv2, wtxidrelay, sendheaders, sendcmpct, feefilter,
  * mempool, reject.
  */
-import * as Message from "../../../src/Message.js"
-import * as ProtocolVersion from "../../../src/ProtocolVersion.js"
+import * as Message from "../../../src/wire/Message.js"
+import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
 import { bytes, type Vector } from "../helpers.js"
 import { MAINNET_GENESIS_HASH, MAINNET_GENESIS_HASH_HEX } from "./fixtures.js"
 

@@ -11,7 +11,7 @@
  * sha256d(filter); the cfheaders test checks they chain to the published
  * filter headers.
  */
-import * as Message from "../../../src/Message.js"
+import * as Message from "../../../src/wire/Message.js"
 import { bytes, displayHash, type Vector } from "../helpers.js"
 
 /** Testnet3 block hashes (wire order) of BIP-0158's rows for heights 0, 2 and 3. */

@@ -2,8 +2,8 @@
  * Byte fixtures shared by several vectors. All are public chain data or
  * published test vectors; each says where it comes from.
  */
-import type * as BlockHeader from "../../../src/BlockHeader.js"
-import type * as Transaction from "../../../src/Transaction.js"
+import type * as BlockHeader from "../../../src/wire/BlockHeader.js"
+import type * as Transaction from "../../../src/wire/Transaction.js"
 import { bytes, displayHash, repeat } from "../helpers.js"
 
 /** Mainnet genesis block hash (Bitcoin Core chainparams; btcd `mainNetGenesisHash`), wire order. */

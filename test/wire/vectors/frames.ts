@@ -2,8 +2,8 @@
  * Whole frames (24-byte header + payload) as published, with the header
  * written field by field.
  */
-import * as Message from "../../../src/Message.js"
-import type { NetworkMessage } from "../../../src/Message.js"
+import * as Message from "../../../src/wire/Message.js"
+import type { NetworkMessage } from "../../../src/wire/Message.js"
 import { bytes } from "../helpers.js"
 import { versionWiki, VERSION_WIKI_PAYLOAD_HEX } from "./control.js"
 import { ADDR_WIKI_PAYLOAD_HEX } from "./addresses.js"

@@ -2,7 +2,7 @@
  * Vectors for inventory and locator messages: inv, getdata, notfound,
  * getblocks, getheaders.
  */
-import * as Message from "../../../src/Message.js"
+import * as Message from "../../../src/wire/Message.js"
 import { bytes, type Vector } from "../helpers.js"
 
 /** Hash of mainnet block 203707 (wire order), as in btcd's inventory tests. */

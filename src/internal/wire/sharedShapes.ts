@@ -1,0 +1,93 @@
+import { define } from "./MessageDef.js"
+import * as InvVector from "../../wire/InvVector.js"
+import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
+import { Hash32, ListMax, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
+import type { ByteReader } from "./ByteReader.js"
+import type { ByteWriter } from "./ByteWriter.js"
+
+/** Most vectors in one inventory message (`inv`, `getdata`, `notfound`). @internal */
+export const MAX_INV = 50_000
+
+/** Most locator hashes accepted (btcd's limit; Bitcoin Core sends at most ~101). @internal */
+export const MAX_LOCATOR_HASHES = 500
+
+/** `inv`, `getdata` and `notfound` share one layout: a list of inventory vectors. @internal */
+export const defineInventory = <Tag extends string>(tag: Tag, command: string) =>
+  define({
+    tag,
+    command,
+    fields: { inventory: ListMax(InvVector.InvVector, MAX_INV) },
+    maxPayload: () => 3 + MAX_INV * InvVector.SIZE,
+    read: (r) => {
+      const n = r.count(MAX_INV, InvVector.SIZE, "inventory")
+      const inventory = new Array<InvVector.InvVector>(n)
+      for (let i = 0; i < n; i++) inventory[i] = InvVector.read(r)
+      return { inventory }
+    },
+    write: (w, m) => {
+      w.compactSize(m.inventory.length)
+      for (const v of m.inventory) InvVector.write(w, v)
+    }
+  })
+
+/** `getblocks` and `getheaders` share one layout: version, block locator, stop hash. @internal */
+export const defineLocator = <Tag extends string>(tag: Tag, command: string) =>
+  define({
+    tag,
+    command,
+    fields: { version: UInt32, locator: ListMax(Hash32, MAX_LOCATOR_HASHES), stopHash: Hash32 },
+    maxPayload: () => 4 + 3 + MAX_LOCATOR_HASHES * 32 + 32,
+    read: (r) => {
+      const version = r.u32le()
+      const locator = readHashes(r, MAX_LOCATOR_HASHES, "locator")
+      return { version, locator, stopHash: r.hash() }
+    },
+    write: (w, m) => {
+      writeHashes(w.u32le(m.version), m.locator)
+      w.bytes(m.stopHash)
+    }
+  })
+
+/**
+ * `ping` and `pong` share one layout: a 64-bit nonce (BIP-0031). Before
+ * protocol 60001 `ping` had no payload; such a ping decodes with nonce 0.
+ * @internal
+ */
+export const defineNonce = <Tag extends string>(tag: Tag, command: string) =>
+  define({
+    tag,
+    command,
+    fields: { nonce: UInt64 },
+    maxPayload: (version) => (ProtocolVersion.hasPong(version) ? 8 : 0),
+    read: (r, ctx) => ({ nonce: ProtocolVersion.hasPong(ctx.version) ? r.u64le() : 0n }),
+    write: (w, m, ctx) => {
+      if (ProtocolVersion.hasPong(ctx.version)) w.u64le(m.nonce)
+    }
+  })
+
+/** `getcfilters` and `getcfheaders` (BIP-0157) share one layout: filter type, start height, stop hash. @internal */
+export const defineFilterRange = <Tag extends string>(tag: Tag, command: string) =>
+  define({
+    tag,
+    command,
+    fields: { filterType: UInt8, startHeight: UInt32, stopHash: Hash32 },
+    maxPayload: () => 1 + 4 + 32,
+    read: (r) => ({ filterType: r.u8(), startHeight: r.u32le(), stopHash: r.hash() }),
+    write: (w, m) => {
+      w.u8(m.filterType).u32le(m.startHeight).bytes(m.stopHash)
+    }
+  })
+
+/** Reads a CompactSize-counted list of 32-byte hashes, bounded by `max`. @internal */
+export const readHashes = (r: ByteReader, max: number, what: string): Array<Uint8Array> => {
+  const n = r.count(max, 32, what)
+  const out = new Array<Uint8Array>(n)
+  for (let i = 0; i < n; i++) out[i] = r.hash()
+  return out
+}
+
+/** Writes a CompactSize-counted list of 32-byte hashes. @internal */
+export const writeHashes = (w: ByteWriter, hashes: ReadonlyArray<Uint8Array>): void => {
+  w.compactSize(hashes.length)
+  for (const h of hashes) w.bytes(h)
+}

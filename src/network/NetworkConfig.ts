@@ -1,0 +1,92 @@
+/**
+ * Settings of the network layer: how many peers to keep, where to listen,
+ * which peers to insist on, how to retry and how long to ban. Every field has
+ * a documented default.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Schedule from "effect/Schedule"
+import type * as NetAddress from "../wire/NetAddress.js"
+import type { PeerConfigShape } from "../peer/PeerConfig.js"
+
+/**
+ * Network layer configuration.
+ *
+ * @since 0.1.0
+ */
+export interface NetworkConfigShape {
+  /** Settings for every peer (network parameters, user agent, timeouts, …). */
+  readonly peer: Partial<PeerConfigShape>
+  /** Outbound peers to keep from the address book. Default 8, as Bitcoin Core's full-relay slots. */
+  readonly targetOutbound: number
+  /** Most inbound peers accepted. Default 64. */
+  readonly maxInbound: number
+  /** Where to accept inbound connections; none by default (a client need not listen). */
+  readonly listen: { readonly host: string; readonly port: number } | undefined
+  /** Peers that are always (re)connected, beside the outbound slots. */
+  readonly manualPeers: ReadonlyArray<NetAddress.NetAddressFields>
+  /** Connect to `manualPeers` only; never pick from the address book. Default false. */
+  readonly connectOnly: boolean
+  /**
+   * Delay between attempts of one outbound slot or manual peer after a failure
+   * (or when the book has nothing to offer). Default: exponential from 1 s,
+   * doubled each time, capped at 5 minutes, jittered; reset after a success.
+   */
+  readonly retrySchedule: Schedule.Schedule<unknown>
+  /** How long a misbehaving peer's address is banned. Default 24 hours, as Bitcoin Core. */
+  readonly banDuration: Duration.Duration
+  /** Ask new outbound peers for addresses (`getaddr`). Default true. */
+  readonly sendGetAddr: boolean
+  /** Answer `getaddr` from the address book. Default true. */
+  readonly answerGetAddr: boolean
+  /** Query DNS seeds when the book holds fewer addresses than this. Default 1,000 (Core seeds when it knows few). */
+  readonly dnsSeedThreshold: number
+  /** Buffer of each network-wide subscriber before it is cut off. Default 16,384 messages. */
+  readonly subscriberBuffer: number
+  /**
+   * When we listen, our address is announced to each outbound peer at
+   * connection and then again on this schedule, so that it keeps spreading
+   * after the first relays die out. Default about every 24 hours (jittered), as
+   * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
+   */
+  readonly advertiseSchedule: Schedule.Schedule<unknown>
+}
+
+/**
+ * Default retry: exponential from 1 s with jitter, capped at 5 minutes.
+ *
+ * @since 0.1.0
+ */
+export const defaultRetrySchedule: Schedule.Schedule<unknown> = Schedule.exponential(Duration.seconds(1)).pipe(
+  Schedule.jittered,
+  Schedule.union(Schedule.spaced(Duration.minutes(5)))
+)
+
+/**
+ * The defaults, documented on each field.
+ *
+ * @since 0.1.0
+ */
+export const defaults: NetworkConfigShape = {
+  peer: {},
+  targetOutbound: 8,
+  maxInbound: 64,
+  listen: undefined,
+  manualPeers: [],
+  connectOnly: false,
+  retrySchedule: defaultRetrySchedule,
+  banDuration: Duration.hours(24),
+  sendGetAddr: true,
+  answerGetAddr: true,
+  dnsSeedThreshold: 1000,
+  subscriberBuffer: 16_384,
+  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
+}
+
+/**
+ * Fills a partial config from the defaults.
+ *
+ * @since 0.1.0
+ */
+export const make = (partial: Partial<NetworkConfigShape> = {}): NetworkConfigShape => ({ ...defaults, ...partial })

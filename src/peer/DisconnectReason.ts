@@ -1,0 +1,121 @@
+/**
+ * Why a peer was disconnected, and the error its pending senders, requests
+ * and waiters receive. Misbehaviour (`ProtocolViolation`, `DecodeError`) is
+ * told apart from ordinary endings so the network layer can ban on it.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type { WireError } from "../wire/WireError.js"
+
+/**
+ * Rules of the protocol a peer can break.
+ *
+ * @since 0.1.0
+ */
+export type ViolationRule =
+  | "DuplicateVersion"
+  | "DuplicateVerack"
+  | "VerackBeforeVersion"
+  | "MessageBeforeHandshake"
+  | "FeatureAfterVerack"
+  | "VersionFirstInbound"
+
+/**
+ * The reason a peer ended.
+ *
+ * @since 0.1.0
+ */
+export type DisconnectReason = Data.TaggedEnum<{
+  /** We asked for it (`peer.disconnect`). */
+  LocalRequest: { readonly detail: string }
+  /** The scope that owned the peer closed (shutdown). */
+  Shutdown: {}
+  /** The remote closed the connection. */
+  RemoteClosed: {}
+  /** The transport failed. */
+  SocketError: { readonly cause: unknown }
+  /** version/verack did not complete in time. */
+  HandshakeTimeout: {}
+  /** Nothing was received for the idle timeout. */
+  IdleTimeout: {}
+  /** A request got no reply in time. */
+  Stall: { readonly command: string }
+  /** A ping got no pong in time. */
+  PingTimeout: { readonly nonce: bigint }
+  /** The remote broke a protocol rule. */
+  ProtocolViolation: { readonly rule: ViolationRule; readonly detail: string }
+  /** The remote sent bytes that do not decode. */
+  DecodeError: { readonly error: WireError }
+  /** The remote is ourselves (its version nonce is one we sent). */
+  SelfConnection: {}
+  /** The remote's protocol version is below our minimum. */
+  ObsoleteVersion: { readonly version: number; readonly minimum: number }
+  /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
+  QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
+  /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
+  Defect: { readonly cause: unknown }
+}>
+
+/**
+ * Constructors and matchers for `DisconnectReason`.
+ *
+ * @since 0.1.0
+ */
+export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
+
+/**
+ * True for reasons that are the remote's fault by protocol (ban candidates).
+ *
+ * @since 0.1.0
+ */
+export const isMisbehaviour = (r: DisconnectReason): boolean =>
+  r._tag === "ProtocolViolation" || r._tag === "DecodeError"
+
+/**
+ * A one-line description, for logs.
+ *
+ * @since 0.1.0
+ */
+export const describe = (r: DisconnectReason): string => {
+  switch (r._tag) {
+    case "LocalRequest":
+      return `local request: ${r.detail}`
+    case "Stall":
+      return `stalled on ${r.command}`
+    case "PingTimeout":
+      return "no pong"
+    case "ProtocolViolation":
+      return `protocol violation ${r.rule}: ${r.detail}`
+    case "DecodeError":
+      return `decode error: ${r.error.message}`
+    case "ObsoleteVersion":
+      return `protocol version ${r.version} below ${r.minimum}`
+    case "QueueOverflow":
+      return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
+    case "SocketError":
+      return `socket error: ${String(r.cause)}`
+    case "Defect":
+      return `defect: ${String(r.cause)}`
+    default:
+      return r._tag
+  }
+}
+
+/**
+ * The error of peer operations: the peer is gone (with why), a request timed
+ * out, a message could not be encoded, or a subscriber fell behind.
+ *
+ * @since 0.1.0
+ */
+export class PeerError extends Data.TaggedError("PeerError")<{
+  readonly reason: "Disconnected" | "RequestTimeout" | "EncodeFailed" | "QueueFull" | "SubscriberLagged"
+  readonly disconnect?: DisconnectReason | undefined
+  readonly command?: string | undefined
+  readonly detail?: string | undefined
+}> {
+  override get message(): string {
+    const d = this.disconnect === undefined ? "" : ` (${describe(this.disconnect)})`
+    return `${this.reason}${this.command === undefined ? "" : ` ${this.command}`}${d}${this.detail === undefined ? "" : `: ${this.detail}`}`
+  }
+}

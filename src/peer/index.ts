@@ -1,0 +1,10 @@
+/**
+ * The peer layer: one connection to a remote node over any `Socket`, from
+ * handshake to disconnect.
+ *
+ * @since 0.1.0
+ */
+export * as DisconnectReason from "./DisconnectReason.js"
+export * as MemorySocket from "./MemorySocket.js"
+export * as Peer from "./Peer.js"
+export * as PeerConfig from "./PeerConfig.js"

@@ -1,0 +1,267 @@
+/**
+ * Every protocol message as one union, `NetworkMessage`, discriminated by
+ * `_tag`, and the payload codecs that turn bytes into messages and back.
+ *
+ * A command this library does not know decodes to `Unknown` with its command
+ * and raw payload: new protocol messages never break a peer. Each message
+ * definition knows its command, its payload cap for a protocol version and
+ * its byte codec; `payloadSchema` bridges any of them into an Effect `Schema`
+ * over bytes.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { ByteReader } from "../internal/wire/ByteReader.js"
+import { ByteWriter } from "../internal/wire/ByteWriter.js"
+import { DecodeFailure } from "../internal/wire/DecodeFailure.js"
+import type { CodecContext, MessageDef } from "../internal/wire/MessageDef.js"
+import { Addr } from "./messages/Addr.js"
+import { AddrV2 } from "./messages/AddrV2.js"
+import { BlockMessage } from "./messages/Block.js"
+import { BlockTxn } from "./messages/BlockTxn.js"
+import { CFCheckpt } from "./messages/CFCheckpt.js"
+import { CFHeaders } from "./messages/CFHeaders.js"
+import { CFilter } from "./messages/CFilter.js"
+import { CmpctBlock } from "./messages/CmpctBlock.js"
+import { FeeFilter } from "./messages/FeeFilter.js"
+import { FilterAdd } from "./messages/FilterAdd.js"
+import { FilterClear } from "./messages/FilterClear.js"
+import { FilterLoad } from "./messages/FilterLoad.js"
+import { GetAddr } from "./messages/GetAddr.js"
+import { GetBlocks } from "./messages/GetBlocks.js"
+import { GetBlockTxn } from "./messages/GetBlockTxn.js"
+import { GetCFCheckpt } from "./messages/GetCFCheckpt.js"
+import { GetCFHeaders } from "./messages/GetCFHeaders.js"
+import { GetCFilters } from "./messages/GetCFilters.js"
+import { GetData } from "./messages/GetData.js"
+import { GetHeaders } from "./messages/GetHeaders.js"
+import { Headers } from "./messages/Headers.js"
+import { Inv } from "./messages/Inv.js"
+import { Mempool } from "./messages/Mempool.js"
+import { MerkleBlock } from "./messages/MerkleBlock.js"
+import { NotFound } from "./messages/NotFound.js"
+import { Ping } from "./messages/Ping.js"
+import { Pong } from "./messages/Pong.js"
+import { Reject } from "./messages/Reject.js"
+import { SendAddrV2 } from "./messages/SendAddrV2.js"
+import { SendCmpct } from "./messages/SendCmpct.js"
+import { SendHeaders } from "./messages/SendHeaders.js"
+import { Tx } from "./messages/Tx.js"
+import { Verack } from "./messages/Verack.js"
+import { Version } from "./messages/Version.js"
+import { WtxidRelay } from "./messages/WtxidRelay.js"
+import * as ProtocolVersion from "./ProtocolVersion.js"
+import { WireError } from "./WireError.js"
+
+export type { CodecContext, MessageDef }
+
+/**
+ * A message whose command this library does not know: kept, never fatal.
+ *
+ * @since 0.1.0
+ */
+export const Unknown = Schema.TaggedStruct("Unknown", { command: Schema.String, payload: Schema.Uint8ArrayFromSelf })
+
+/** @since 0.1.0 */
+export type Unknown = typeof Unknown.Type
+
+/**
+ * Every known message definition, in one list.
+ *
+ * @since 0.1.0
+ */
+export const definitions = [
+  Version, Verack, Ping, Pong, GetAddr, Addr, AddrV2, SendAddrV2, Inv, GetData, NotFound, GetBlocks, GetHeaders,
+  Headers, BlockMessage, Tx, Mempool, Reject, SendHeaders, FeeFilter, SendCmpct, CmpctBlock, GetBlockTxn, BlockTxn,
+  WtxidRelay, FilterLoad, FilterAdd, FilterClear, MerkleBlock, GetCFilters, CFilter, GetCFHeaders, CFHeaders,
+  GetCFCheckpt, CFCheckpt
+] as const
+
+type Definitions = typeof definitions
+type Known = ReturnType<Definitions[number]["make"]>
+
+/**
+ * Any protocol message, discriminated by `_tag` (`"Version"`, `"Ping"`, …, `"Unknown"`).
+ *
+ * @since 0.1.0
+ */
+export type NetworkMessage = Known | Unknown
+
+/**
+ * The tag of a message type.
+ *
+ * @since 0.1.0
+ */
+export type Tag = NetworkMessage["_tag"]
+
+/**
+ * The message type for a tag: `MessageOf<"Headers">` is the `headers` message.
+ *
+ * @since 0.1.0
+ */
+export type MessageOf<T extends Tag> = Extract<NetworkMessage, { readonly _tag: T }>
+
+/**
+ * Schema of the whole union (decoded values), for validation and arbitraries.
+ *
+ * @since 0.1.0
+ */
+export const NetworkMessage: Schema.Schema<NetworkMessage> = Schema.Union(
+  ...definitions.map((d) => d.schema as Schema.Schema<any>),
+  Unknown
+) as any
+
+const byCommand = new Map<string, MessageDef<string, any>>(definitions.map((d) => [d.command, d as any]))
+const byTag = new Map<string, MessageDef<string, any>>(definitions.map((d) => [d._tag, d as any]))
+
+/**
+ * The definition for a command, if the command is known.
+ *
+ * @since 0.1.0
+ */
+export const definitionForCommand = (command: string): MessageDef<string, NetworkMessage> | undefined =>
+  byCommand.get(command)
+
+/**
+ * The command string of a message (`"version"`, …; an unknown message's own command).
+ *
+ * @since 0.1.0
+ */
+export const commandOf = (m: NetworkMessage): string =>
+  m._tag === "Unknown" ? m.command : byTag.get(m._tag)!.command
+
+/**
+ * The command string for a tag.
+ *
+ * @since 0.1.0
+ */
+export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.command
+
+/**
+ * The payload cap for a command at a protocol version; `undefined` for unknown
+ * commands, which only the frame cap bounds.
+ *
+ * @since 0.1.0
+ */
+export const maxPayload = (command: string, version: number): number | undefined =>
+  byCommand.get(command)?.maxPayload(version)
+
+/** Default codec context: the current protocol version. @since 0.1.0 */
+export const defaultContext: CodecContext = { version: ProtocolVersion.CURRENT }
+
+/** @internal */
+export const toWireError = (command: string, e: unknown): WireError => {
+  if (e instanceof DecodeFailure) {
+    return new WireError({ reason: e.rule === "LengthTooLarge" ? "CountTooLarge" : e.rule, command, detail: e.detail })
+  }
+  return new WireError({ reason: "InvalidValue", command, detail: String(e) })
+}
+
+/**
+ * Decodes a payload for `command` without throwing. Unknown commands give `Unknown`.
+ * The decoded value holds views into `payload`.
+ *
+ * @since 0.1.0
+ */
+export const decodePayloadEither = (
+  command: string,
+  payload: Uint8Array,
+  ctx: CodecContext = defaultContext
+): Either.Either<NetworkMessage, WireError> => {
+  const def = byCommand.get(command)
+  if (def === undefined) return Either.right({ _tag: "Unknown", command, payload })
+  try {
+    const r = new ByteReader(payload)
+    const m = def.read(r, ctx)
+    r.done()
+    return Either.right(m)
+  } catch (e) {
+    return Either.left(toWireError(command, e))
+  }
+}
+
+/**
+ * Decodes a payload for `command` as an Effect.
+ *
+ * @since 0.1.0
+ */
+export const decodePayload = (
+  command: string,
+  payload: Uint8Array,
+  ctx: CodecContext = defaultContext
+): Effect.Effect<NetworkMessage, WireError> => decodePayloadEither(command, payload, ctx)
+
+/**
+ * Encodes a message's payload; fails with `EncodeFailed` for out-of-range values
+ * (e.g. a Tor address in a legacy `addr`).
+ *
+ * @since 0.1.0
+ */
+export const encodePayloadEither = (
+  m: NetworkMessage,
+  ctx: CodecContext = defaultContext
+): Either.Either<Uint8Array, WireError> => {
+  if (m._tag === "Unknown") return Either.right(m.payload)
+  return encodeAfter(m, ctx, 0)
+}
+
+/**
+ * Encodes a known message's payload into a new, exactly sized array, after
+ * `room` zero bytes left for the caller (the frame header). Writes into a
+ * pooled scratch writer, so encoding allocates nothing but the result.
+ *
+ * @internal
+ */
+export const encodeAfter = (
+  m: Exclude<NetworkMessage, Unknown>,
+  ctx: CodecContext,
+  room: number
+): Either.Either<Uint8Array, WireError> => {
+  const def = byTag.get(m._tag)!
+  const w = ByteWriter.acquire()
+  try {
+    w.zeros(room)
+    def.write(w, m, ctx)
+    return Either.right(w.copy())
+  } catch (e) {
+    return Either.left(new WireError({ reason: "EncodeFailed", command: def.command, detail: String(e instanceof Error ? e.message : e) }))
+  } finally {
+    ByteWriter.release(w)
+  }
+}
+
+/**
+ * Encodes a message's payload as an Effect.
+ *
+ * @since 0.1.0
+ */
+export const encodePayload = (m: NetworkMessage, ctx: CodecContext = defaultContext): Effect.Effect<Uint8Array, WireError> =>
+  encodePayloadEither(m, ctx)
+
+/**
+ * A `Schema` from payload bytes to the message of one definition, for use with
+ * `Schema.decode` / `Schema.encode` and anywhere else Schema composes.
+ *
+ * @since 0.1.0
+ */
+export const payloadSchema = <T extends string, A extends { readonly _tag: T }>(
+  def: MessageDef<T, A>,
+  ctx: CodecContext = defaultContext
+): Schema.Schema<A, Uint8Array> =>
+  Schema.transformOrFail(Schema.Uint8ArrayFromSelf, Schema.typeSchema(def.schema), {
+    strict: true,
+    decode: (bytes, _, ast) =>
+      Either.mapLeft(decodePayloadEither(def.command, bytes, ctx), (e) => new ParseResult.Type(ast, bytes, e.message)) as
+        Either.Either<A, ParseResult.ParseIssue>,
+    encode: (m, _, ast) =>
+      Either.mapLeft(encodePayloadEither(m as NetworkMessage, ctx), (e) => new ParseResult.Type(ast, m, e.message))
+  })
+
+export {
+  Addr, AddrV2, BlockMessage, BlockTxn, CFCheckpt, CFHeaders, CFilter, CmpctBlock, FeeFilter, FilterAdd, FilterClear,
+  FilterLoad, GetAddr, GetBlocks, GetBlockTxn, GetCFCheckpt, GetCFHeaders, GetCFilters, GetData, GetHeaders, Headers, Inv,
+  Mempool, MerkleBlock, NotFound, Ping, Pong, Reject, SendAddrV2, SendCmpct, SendHeaders, Tx, Verack, Version, WtxidRelay
+}

@@ -1,0 +1,37 @@
+/**
+ * `addrv2` (BIP-0155): up to 1,000 addresses of any network (IPv4, IPv6,
+ * Tor v3, I2P, CJDNS, and ids not yet assigned, which are kept). Services are
+ * a CompactSize; an address of a known network must have that network's length.
+ *
+ * @since 0.1.0
+ */
+import { define } from "../../internal/wire/MessageDef.js"
+import * as NetAddress from "../NetAddress.js"
+import { ListMax } from "../Fields.js"
+import { MAX_ADDRESSES } from "./Addr.js"
+
+/** Smallest entry: time 4, services 1, network 1, length 1, port 2. */
+const MIN_ENTRY = 9
+/** Largest entry: time 4, services 9, network 1, length 3, address 512, port 2. */
+const MAX_ENTRY = 4 + 9 + 1 + 3 + NetAddress.MAX_ADDRV2_ADDRESS + 2
+
+/** The `addrv2` message. @since 0.1.0 */
+export const AddrV2 = define({
+  tag: "AddrV2",
+  command: "addrv2",
+  fields: { addresses: ListMax(NetAddress.AddrV2Entry, MAX_ADDRESSES) },
+  maxPayload: () => 3 + MAX_ADDRESSES * MAX_ENTRY,
+  read: (r) => {
+    const n = r.count(MAX_ADDRESSES, MIN_ENTRY, "addresses")
+    const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
+    for (let i = 0; i < n; i++) addresses[i] = NetAddress.readAddrV2(r)
+    return { addresses }
+  },
+  write: (w, m) => {
+    w.compactSize(m.addresses.length)
+    for (const a of m.addresses) NetAddress.writeAddrV2(w, a)
+  }
+})
+
+/** @since 0.1.0 */
+export type AddrV2 = ReturnType<typeof AddrV2.make>

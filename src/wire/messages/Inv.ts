@@ -1,0 +1,12 @@
+/**
+ * `inv`: announces up to 50,000 inventory vectors (transactions, blocks) the sender has.
+ *
+ * @since 0.1.0
+ */
+import { defineInventory } from "../../internal/wire/sharedShapes.js"
+
+/** The `inv` message. @since 0.1.0 */
+export const Inv = defineInventory("Inv", "inv")
+
+/** @since 0.1.0 */
+export type Inv = ReturnType<typeof Inv.make>

@@ -1,0 +1,12 @@
+/**
+ * `notfound`: the objects of a `getdata` that the sender does not have.
+ *
+ * @since 0.1.0
+ */
+import { defineInventory } from "../../internal/wire/sharedShapes.js"
+
+/** The `notfound` message. @since 0.1.0 */
+export const NotFound = defineInventory("NotFound", "notfound")
+
+/** @since 0.1.0 */
+export type NotFound = ReturnType<typeof NotFound.make>

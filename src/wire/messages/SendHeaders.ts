@@ -1,0 +1,12 @@
+/**
+ * `sendheaders`: no payload. Defined by BIP-0130.
+ *
+ * @since 0.1.0
+ */
+import { defineEmpty } from "../../internal/wire/MessageDef.js"
+
+/** The `sendheaders` message. @since 0.1.0 */
+export const SendHeaders = defineEmpty("SendHeaders", "sendheaders")
+
+/** @since 0.1.0 */
+export type SendHeaders = ReturnType<typeof SendHeaders.make>

@@ -1,0 +1,22 @@
+/**
+ * `tx`: one transaction, with BIP-0144 witness serialization when it has
+ * witness data.
+ *
+ * @since 0.1.0
+ */
+import { define } from "../../internal/wire/MessageDef.js"
+import * as Transaction from "../Transaction.js"
+import { MAX_BLOCK_PAYLOAD } from "./Block.js"
+
+/** The `tx` message. @since 0.1.0 */
+export const Tx = define({
+  tag: "Tx",
+  command: "tx",
+  fields: { tx: Transaction.Transaction },
+  maxPayload: () => MAX_BLOCK_PAYLOAD,
+  read: (r) => ({ tx: Transaction.read(r) }),
+  write: (w, m) => Transaction.write(w, m.tx)
+})
+
+/** @since 0.1.0 */
+export type Tx = ReturnType<typeof Tx.make>

@@ -1,0 +1,12 @@
+/**
+ * `verack`: no payload.
+ *
+ * @since 0.1.0
+ */
+import { defineEmpty } from "../../internal/wire/MessageDef.js"
+
+/** The `verack` message. @since 0.1.0 */
+export const Verack = defineEmpty("Verack", "verack")
+
+/** @since 0.1.0 */
+export type Verack = ReturnType<typeof Verack.make>

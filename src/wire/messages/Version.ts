@@ -1,0 +1,63 @@
+/**
+ * `version`: the first message of every connection. Fields after `addrFrom`
+ * exist from protocol 106 on; `relay` (BIP-0037) from 70001, and may be absent
+ * even then (older nodes), in which case it reads as `true`. Bytes after
+ * `relay` are tolerated, as Bitcoin Core does, so that future fields do not
+ * break the handshake.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { define } from "../../internal/wire/MessageDef.js"
+import * as NetAddress from "../NetAddress.js"
+import * as ProtocolVersion from "../ProtocolVersion.js"
+import { ServiceFlags } from "../ServiceFlags.js"
+import { Int32, Int64, UInt64, VarString } from "../Fields.js"
+
+/** Longest user agent accepted (bytes), as btcd and Bitcoin Core. @since 0.1.0 */
+export const MAX_USER_AGENT = 256
+
+/** The `version` message. @since 0.1.0 */
+export const Version = define({
+  tag: "Version",
+  command: "version",
+  fields: {
+    version: Int32.pipe(Schema.greaterThanOrEqualTo(ProtocolVersion.BIP0037)),
+    services: ServiceFlags,
+    timestamp: Int64,
+    addrRecv: NetAddress.LegacyNetAddress,
+    addrFrom: NetAddress.LegacyNetAddress,
+    nonce: UInt64,
+    userAgent: VarString(MAX_USER_AGENT),
+    startHeight: Int32,
+    relay: Schema.Boolean
+  },
+  // Fixed fields plus a full user agent plus room for future fields.
+  maxPayload: () => 1024,
+  read: (r) => {
+    const version = r.i32le()
+    const services = r.u64le()
+    const timestamp = r.i64le()
+    const addrRecv = NetAddress.readLegacy(r)
+    if (version < ProtocolVersion.VERSION_FULL && r.remaining === 0) {
+      return { version, services, timestamp, addrRecv, addrFrom: addrRecv, nonce: 0n, userAgent: "", startHeight: 0, relay: true }
+    }
+    const addrFrom = NetAddress.readLegacy(r)
+    const nonce = r.u64le()
+    const userAgent = r.varString(MAX_USER_AGENT, "user agent")
+    const startHeight = r.i32le()
+    const relay = r.remaining > 0 ? r.bool() : true
+    r.offset = r.end
+    return { version, services, timestamp, addrRecv, addrFrom, nonce, userAgent, startHeight, relay }
+  },
+  write: (w, m) => {
+    w.i32le(m.version).u64le(m.services).i64le(m.timestamp)
+    NetAddress.writeLegacy(w, m.addrRecv)
+    NetAddress.writeLegacy(w, m.addrFrom)
+    w.u64le(m.nonce).varString(m.userAgent).i32le(m.startHeight)
+    if (m.version >= ProtocolVersion.BIP0037) w.bool(m.relay)
+  }
+})
+
+/** @since 0.1.0 */
+export type Version = ReturnType<typeof Version.make>

@@ -1,0 +1,105 @@
+/**
+ * `NodeTransport.make().dial` over loopback: what a connector relies on. A
+ * refused port is `Unreachable` at once; a connect that hangs is `Timeout`
+ * after `dialTimeout` (and the half-open socket is not left behind); an
+ * infinite timeout is no timer at all; the dialled socket carries data.
+ *
+ * The hanging connect comes from a child process listening with a backlog of
+ * one whose event loop is blocked: it never accepts, so once the kernel's
+ * queue is full, further SYNs are dropped (loopback only, bounded in time).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { spawn } from "node:child_process"
+import * as Net from "node:net"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as NodeTransport from "../../src/node/NodeTransport.js"
+
+const loopback = (port: number) => NetAddress.fromHost("127.0.0.1", port)!
+
+/** A port nobody listens on (bound, closed). */
+const closedPort = Effect.promise(() =>
+  new Promise<number>((resolve) => {
+    const s = Net.createServer()
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as Net.AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+)
+
+/** A listener that never accepts (its process is blocked), so connects to it hang once its queue is full. */
+const blackhole = Effect.acquireRelease(
+  Effect.async<{ readonly port: number; readonly kill: () => void }>((resume) => {
+    const child = spawn(process.execPath, [
+      "-e",
+      `const s = require("node:net").createServer();
+       s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+         process.stdout.write(String(s.address().port) + "\\n");
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000);
+         process.exit(0);
+       });`
+    ], { stdio: ["ignore", "pipe", "inherit"] })
+    child.stdout.once("data", (d) => resume(Effect.succeed({ port: Number(String(d).trim()), kill: () => child.kill("SIGKILL") })))
+  }),
+  (b) => Effect.sync(b.kill)
+)
+
+describe("NodeTransport.make dial", () => {
+  it.scopedLive("a refused port fails Unreachable", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const r = yield* Effect.either(NodeTransport.make().dial(loopback(port)))
+      expect(Either.isLeft(r) && r.left.reason).toBe("Unreachable")
+    }))
+
+  it.scopedLive("a connect that hangs fails Timeout after dialTimeout, and leaves no socket behind", () =>
+    Effect.gen(function*() {
+      const { port } = yield* blackhole
+      const transport = NodeTransport.make({ dialTimeout: Duration.millis(300) })
+      const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
+      const before = sockets()
+      // Fill the listener's queue (those connects complete in the kernel), then one more hangs.
+      let timedOut = 0
+      for (let i = 0; i < 4 && timedOut === 0; i++) {
+        const started = Date.now()
+        const r = yield* Effect.either(Effect.scoped(transport.dial(loopback(port))))
+        if (Either.isLeft(r)) {
+          expect(r.left.reason).toBe("Timeout")
+          expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+          expect(Date.now() - started).toBeLessThan(2000)
+          timedOut++
+        }
+      }
+      expect(timedOut).toBe(1)
+      yield* Effect.sleep(Duration.millis(20))
+      expect(sockets()).toBeLessThanOrEqual(before)
+    }), { timeout: 15_000 })
+
+  it.scopedLive("an infinite dialTimeout means no timer: the dial connects and the socket carries data", () =>
+    Effect.gen(function*() {
+      const got = yield* Effect.makeLatch(false)
+      let received = ""
+      const server = Net.createServer((c) =>
+        c.on("data", (d) => {
+          received += String(d)
+          got.unsafeOpen()
+        })
+      )
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))),
+        () => Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
+      )
+      const port = (server.address() as Net.AddressInfo).port
+      yield* Effect.scoped(Effect.gen(function*() {
+        const socket = yield* NodeTransport.make({ dialTimeout: Duration.infinity }).dial(loopback(port))
+        const write = yield* socket.writer
+        yield* Effect.fork(socket.run(() => {}))
+        yield* write(new TextEncoder().encode("hello"))
+        yield* got.await
+      }))
+      expect(received).toBe("hello")
+    }))
+})
