@@ -54,6 +54,7 @@ import { Verack } from "./messages/Verack.js"
 import { Version } from "./messages/Version.js"
 import { WtxidRelay } from "./messages/WtxidRelay.js"
 import * as ProtocolVersion from "./ProtocolVersion.js"
+import type { WireFormat } from "./WireFormat.js"
 import { WireError } from "./WireError.js"
 
 export type { CodecContext, MessageDef }
@@ -141,13 +142,14 @@ export const commandOf = (m: NetworkMessage): string =>
 export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.command
 
 /**
- * The payload cap for a command at a protocol version; `undefined` for unknown
- * commands, which only the frame cap bounds.
+ * The payload cap for a command at a protocol version, on a network of
+ * `format` (Bitcoin's when absent); `undefined` for unknown commands, which
+ * only the frame cap bounds.
  *
  * @since 0.1.0
  */
-export const maxPayload = (command: string, version: number): number | undefined =>
-  byCommand.get(command)?.maxPayload(version)
+export const maxPayload = (command: string, version: number, format?: WireFormat): number | undefined =>
+  byCommand.get(command)?.maxPayload(version, format)
 
 /** Default codec context: the current protocol version. @since 0.1.0 */
 export const defaultContext: CodecContext = { version: ProtocolVersion.CURRENT }

@@ -201,8 +201,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       const prepared = Frame.isPrepared(sendable)
       const message = prepared ? sendable.message : sendable
       const encoded = prepared
-        ? sendable.frame(params.magic, codecVersion())
-        : Frame.encodeEither(params.magic, message, { version: codecVersion() })
+        ? sendable.frame(params.magic, codecVersion(), params.format)
+        : Frame.encodeEither(params.magic, message, { version: codecVersion(), format: params.format })
       if (Either.isLeft(encoded)) {
         return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
       }

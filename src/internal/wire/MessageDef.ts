@@ -1,15 +1,19 @@
 import * as Schema from "effect/Schema"
+import type { WireFormat } from "../../wire/WireFormat.js"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 
 /**
  * What a codec may depend on besides the bytes: the protocol version in force
- * on the connection (some fields exist only from a given version on).
+ * on the connection (some fields exist only from a given version on), and the
+ * network's wire format (header and transaction serialization; Bitcoin's when
+ * absent).
  *
  * @internal
  */
 export interface CodecContext {
   readonly version: number
+  readonly format?: WireFormat | undefined
 }
 
 /**
@@ -22,8 +26,11 @@ export interface MessageDef<Tag extends string, A extends { readonly _tag: Tag }
   readonly _tag: Tag
   readonly command: string
   readonly schema: Schema.Schema<A>
-  /** Largest payload this message may have at `version`; checked before the payload is read. */
-  readonly maxPayload: (version: number) => number
+  /**
+   * Largest payload this message may have at `version` on a network of
+   * `format` (Bitcoin's when absent); checked before the payload is read.
+   */
+  readonly maxPayload: (version: number, format?: WireFormat) => number
   readonly read: (r: ByteReader, ctx: CodecContext) => A
   readonly write: (w: ByteWriter, m: A, ctx: CodecContext) => void
   /** Builds the message value (no validation; use `schema` to validate untrusted input). */
@@ -35,7 +42,7 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
   readonly tag: Tag
   readonly command: string
   readonly fields: Fields
-  readonly maxPayload: (version: number) => number
+  readonly maxPayload: (version: number, format?: WireFormat) => number
   readonly read: (r: ByteReader, ctx: CodecContext) => Schema.Struct.Type<Fields>
   readonly write: (w: ByteWriter, m: Schema.Struct.Type<Fields>, ctx: CodecContext) => void
   readonly annotations?: Schema.Annotations.Schema<any>
