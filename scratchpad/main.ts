@@ -6,7 +6,9 @@
  *   npm start -- --network signet --peers 3     real signet via DNS seeds
  *   npm start -- --network regtest --connect 127.0.0.1:18444 --duration 5 --json
  *
- * Flags: --network (mainnet|testnet3|testnet4|signet|regtest), --connect host:port
+ * Flags: --network (mainnet|testnet3|testnet4|signet|regtest, or a family preset:
+ * bch-mainnet|bch-testnet4|bch-chipnet|bch-regtest, ltc-…, doge-…, lbry-…; see
+ * ChainParams.byName), --connect host:port
  * (repeatable; connect only to these), --peers N (outbound peers, default 3),
  * --listen port, --duration seconds, --json (one JSON event per line).
  * Ctrl-C shuts down cleanly.
@@ -40,7 +42,7 @@ const { values } = parseArgs({
 const embedded = values.network === undefined && values.connect === undefined
 const params = ChainParams.byName[values.network ?? "regtest"]
 if (params === undefined) {
-  console.error(`unknown network ${values.network}; use mainnet, testnet3, testnet4, signet or regtest`)
+  console.error(`unknown network ${values.network}; use one of ${Object.keys(ChainParams.byName).join(", ")}`)
   process.exit(2)
 }
 const targetPeers = Number(values.peers ?? 3)

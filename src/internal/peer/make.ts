@@ -16,9 +16,10 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { DisconnectReason, PeerError, type ViolationRule } from "../../peer/DisconnectReason.js"
+import { DisconnectReason, PeerError, remoteClosedDuringHandshake, type ViolationRule } from "../../peer/DisconnectReason.js"
 import * as Frame from "../../wire/Frame.js"
 import * as Hash from "../../wire/Hash.js"
+import * as Magic from "../../wire/Magic.js"
 import * as InvVector from "../../wire/InvVector.js"
 import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
@@ -386,6 +387,21 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       (cause) => disconnectNow(DisconnectReason.Defect({ cause })),
       fork
     )
+    /**
+     * The remote hung up. Before the handshake completed, say how far it got:
+     * a node on another network (wrong magic), one that bans us, or one that
+     * refuses our version usually closes without a word.
+     */
+    const remoteClosed = (): DisconnectReason =>
+      verackReceived
+        ? DisconnectReason.RemoteClosed({})
+        : remoteClosedDuringHandshake(
+          versionReceived
+            ? "after its version, before its verack: it refused our version or our network's features"
+            : `before sending its version: is it on ${params.name} (magic ${Magic.toHex(params.magic)})? ` +
+              "A node of another network, or one that banned us, hangs up like this"
+        )
+
     const readSocket = socket.run(reader.onChunk, {
       onOpen: Effect.sync(() => {
         socketOpen = true
@@ -396,14 +412,14 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       })),
       Effect.matchCause({
         // The remote closed: once what it sent before is handled.
-        onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
+        onSuccess: () => reader.whenDrained(() => disconnectNow(remoteClosed())),
         onFailure: (cause) => {
           const error = causeFailures(cause)[0]
           if (error === undefined) {
             // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
             if (!Cause.isInterruptedOnly(cause)) disconnectNow(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
           } else if (error.reason === "Close" || isConnectionReset(error)) {
-            reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
+            reader.whenDrained(() => disconnectNow(remoteClosed()))
           } else disconnectNow(DisconnectReason.SocketError({ cause: error }))
         }
       })
