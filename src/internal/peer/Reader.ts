@@ -2,7 +2,13 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type * as Frame from "../../wire/Frame.js"
-import type { WireError } from "../../wire/WireError.js"
+import type { ReceiveError } from "../../peer/MessageTransport.js"
+
+/** Where received bytes become messages: the connection's `MessageTransport`. */
+export interface Decoder {
+  /** Appends the messages `chunk` completes to `out`; returns the error that ends the stream. */
+  readonly push: (chunk: Uint8Array, out: Array<Frame.Received>) => ReceiveError | undefined
+}
 
 /** Bytes decoded in one turn of the event loop before the reader lets other work run. */
 const READ_SLICE = 256 * 1024
@@ -35,7 +41,7 @@ export class Reader {
   private readonly decoded: Array<Frame.Received> = []
   /** Frames decoded but not yet handled (a message budget ran out part way through a chunk). */
   private pending: Array<Frame.Received> = []
-  private pendingError: WireError | undefined
+  private pendingError: ReceiveError | undefined
   /** Chunks that arrived while the reader waited for its turn. */
   private backlog: Array<Uint8Array> = []
   private backlogHead = 0
@@ -50,14 +56,14 @@ export class Reader {
   private stopped = false
 
   constructor(
-    private readonly decoder: Frame.FrameDecoder,
+    private readonly decoder: Decoder,
     private readonly messageSlice: number,
     private readonly now: () => number,
     /** Handles one message (protocol duties, publishing); `false` when the peer has ended. */
     private readonly onMessage: (r: Frame.Received, now: number) => boolean,
     /** A handled batch took `millis` of our own time (not to be blamed on the remote). */
     private readonly onBusy: (millis: number) => void,
-    private readonly onError: (error: WireError) => void,
+    private readonly onError: (error: ReceiveError) => void,
     /** Handling threw (a bug on our side, or in a user's `request` matcher): the reader has stopped. */
     private readonly onDefect: (cause: unknown) => void,
     /** Starts an effect in a fiber of its own, on the next microtask. */
@@ -140,7 +146,7 @@ export class Reader {
     if (!this.stopped) this.onBusy(this.now() - start)
   }
 
-  private fail(error: WireError): void {
+  private fail(error: ReceiveError): void {
     if (this.stopped) return
     this.stop()
     this.onError(error)
