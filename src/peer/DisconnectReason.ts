@@ -53,6 +53,12 @@ export type DisconnectReason = Data.TaggedEnum<{
   ObsoleteVersion: { readonly version: number; readonly minimum: number }
   /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
   QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
+  /**
+   * More than the read bound (1 MiB) arrived unread: the socket did not stop
+   * reading when the peer asked it to (a `Socket` that neither waits for its
+   * handler's effect nor offers a pausable stream).
+   */
+  ReadOverflow: { readonly unreadBytes: number; readonly limit: number }
   /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
   Defect: { readonly cause: unknown }
 }>
@@ -91,6 +97,8 @@ export const describe = (r: DisconnectReason): string => {
       return `decode error: ${r.error.message}`
     case "ObsoleteVersion":
       return `protocol version ${r.version} below ${r.minimum}`
+    case "ReadOverflow":
+      return `${r.unreadBytes} bytes unread, over ${r.limit}: the socket did not stop reading`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
     case "SocketError":

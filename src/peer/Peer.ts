@@ -138,6 +138,8 @@ export interface PeerStats {
   readonly minPingMillis: number | undefined
   /** Bytes waiting in the outbound queue. */
   readonly queuedBytes: number
+  /** Bytes received and not yet decoded: at most 1 MiB over any socket (see `ReadOverflow`). */
+  readonly unreadBytes: number
   /** The message transport (`"v1"`, `"v2"`) and its session id, if it has one. */
   readonly transport: string
   readonly sessionId: Uint8Array | undefined

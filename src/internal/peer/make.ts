@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -32,7 +33,7 @@ import { Alarm } from "./Alarm.js"
 import * as handshakeRules from "./handshake.js"
 import { answersGetData } from "./replies.js"
 import { BoundedSet, inventoryKey } from "./BoundedSet.js"
-import { Reader } from "./Reader.js"
+import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { StallTable } from "./StallTable.js"
 import { type Outgoing, type StallHandle, Writer } from "./Writer.js"
 
@@ -418,7 +419,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       (millis) => stalls.extend(millis),
       (error) => disconnectNow(DisconnectReason.DecodeError({ error })),
       (cause) => disconnectNow(DisconnectReason.Defect({ cause })),
-      fork
+      fork,
+      (unreadBytes) => disconnectNow(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES }))
     )
     const readSocket = socket.run(reader.onChunk, {
       onOpen: Effect.sync(() => {
@@ -432,13 +434,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         // The remote closed: once what it sent before is handled.
         onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
         onFailure: (cause) => {
-          const error = causeFailures(cause)[0]
-          if (error === undefined) {
+          const error = Chunk.head(Cause.failures(cause))
+          if (Option.isNone(error)) {
             // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
             if (!Cause.isInterruptedOnly(cause)) disconnectNow(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
-          } else if (error.reason === "Close" || isConnectionReset(error)) {
+          } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
             reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
-          } else disconnectNow(DisconnectReason.SocketError({ cause: error }))
+          } else disconnectNow(DisconnectReason.SocketError({ cause: error.value }))
         }
       })
     )
@@ -769,6 +771,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       lastPingMillis,
       minPingMillis,
       queuedBytes: writer.queuedBytes,
+      unreadBytes: reader.unreadBytes,
       transport: transport.name,
       sessionId: transport.sessionId
     }))
@@ -817,18 +820,5 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
  * its buffer (what a peer's own `disconnect` does when data is in flight), or
  * aborted. That is the remote closing the connection, like an orderly FIN.
  */
-const isConnectionReset = (error: any): boolean => error.reason === "Read" && error.cause?.code === "ECONNRESET"
-
-/** The typed failures inside a cause (wire or socket errors). */
-const causeFailures = (cause: import("effect/Cause").Cause<unknown>): Array<any> => {
-  const out: Array<any> = []
-  const walk = (c: any): void => {
-    if (c._tag === "Fail") out.push(c.error)
-    else if (c._tag === "Sequential" || c._tag === "Parallel") {
-      walk(c.left)
-      walk(c.right)
-    }
-  }
-  walk(cause)
-  return out
-}
+const isConnectionReset = (error: Socket.SocketError): boolean =>
+  error.reason === "Read" && (error.cause as { readonly code?: unknown } | undefined)?.code === "ECONNRESET"
