@@ -236,8 +236,11 @@ describe("the wrong network against bcash", () => {
       const reason = firstTry._tag === "PeerError" ? firstTry.disconnect : undefined
       expect(reason?._tag).toBe("DecodeError")
       if (reason?._tag === "DecodeError") {
-        expect(reason.error.reason).toBe("BadMagic")
-        expect(reason.error.actual).toBe("dab5bffa") // Bitcoin Cash regtest
+        expect(reason.error._tag).toBe("WireError")
+        if (reason.error._tag === "WireError") {
+          expect(reason.error.reason).toBe("BadMagic")
+          expect(reason.error.actual).toBe("dab5bffa") // Bitcoin Cash regtest
+        }
       }
       // bcash read our Bitcoin-magic version as garbage and banned us...
       yield* Effect.promise(async () => {
