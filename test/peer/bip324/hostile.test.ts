@@ -116,16 +116,16 @@ describe("packets", () => {
     const small = { magic: params.magic, maxMessageSize: 1000 }
     const { responder, cipher } = readyResponder(small)
     // Contents cap: 1 (id) + 12 (long command) + 1000.
-    const atCap = cipher.encryptWith(1013, () => {}, EMPTY)
+    const atCap = cipher.encrypt(new Uint8Array(1013))
     expect(responder.receive(atCap.subarray(0, 3)).error).toBeUndefined()
     const r2 = readyResponder(small)
-    const over = r2.cipher.encryptWith(1014, () => {}, EMPTY)
+    const over = r2.cipher.encrypt(new Uint8Array(1014))
     expect(r2.responder.receive(over.subarray(0, 3)).error?.reason).toBe("OversizedPacket")
   })
 
   it("the largest length the field can carry (16 MiB - 1) is refused at the default 4 MB cap from its 3 bytes", () => {
     const { responder, cipher } = readyResponder()
-    const huge = cipher.encryptWith(0xff_ffff, () => {}, EMPTY)
+    const huge = cipher.encrypt(new Uint8Array(0xff_ffff))
     const r = responder.receive(huge.subarray(0, 3))
     expect(r.error?.reason).toBe("OversizedPacket")
     expect(r.error?.detail).toContain(String(0xff_ffff))

@@ -11,6 +11,7 @@
  * @internal
  */
 import { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js"
+import { allocUnsafe } from "./bytes.js"
 import { nodeCrypto, type NodeCrypto } from "./nodeCrypto.js"
 
 /** Bytes the AEAD adds to every plaintext (the Poly1305 tag). @internal */
@@ -25,17 +26,18 @@ export interface ChaChaSuite {
    */
   readonly keystream: (key: Uint8Array, nonce: Uint8Array, counter: number, length: number) => Uint8Array
   /**
-   * Encrypts `plaintext` and writes ciphertext then tag
-   * (`plaintext.length + 16` bytes) into `out` at `offset`.
+   * Encrypts the plaintext `head || body` (two parts, so a large payload is
+   * never copied into a plaintext buffer first) and returns `room` bytes
+   * left for the caller to fill, then the ciphertext, then the tag.
    */
   readonly seal: (
     key: Uint8Array,
     nonce: Uint8Array,
     aad: Uint8Array,
-    plaintext: Uint8Array,
-    out: Uint8Array,
-    offset: number
-  ) => void
+    head: Uint8Array,
+    body: Uint8Array,
+    room: number
+  ) => Uint8Array
   /** Decrypts ciphertext-then-tag; `undefined` when the tag does not authenticate. */
   readonly open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | undefined
 }
@@ -44,8 +46,14 @@ export interface ChaChaSuite {
 export const nobleSuite: ChaChaSuite = {
   name: "noble",
   keystream: (key, nonce, counter, length) => chacha20(key, nonce, new Uint8Array(length), undefined, counter),
-  seal: (key, nonce, aad, plaintext, out, offset) => {
-    chacha20poly1305(key, nonce, aad).encrypt(plaintext, out.subarray(offset, offset + plaintext.length + TAG_SIZE))
+  seal: (key, nonce, aad, head, body, room) => {
+    const size = head.length + body.length
+    const plaintext = allocUnsafe(size)
+    plaintext.set(head)
+    plaintext.set(body, head.length)
+    const out = allocUnsafe(room + size + TAG_SIZE)
+    chacha20poly1305(key, nonce, aad).encrypt(plaintext, out.subarray(room))
+    return out
   },
   open: (key, nonce, aad, sealed) => {
     try {
@@ -75,12 +83,17 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
       const zeros = length <= ZEROS.length ? ZEROS.subarray(0, length) : new Uint8Array(length)
       return crypto.createCipheriv("chacha20", key, iv).update(zeros)
     },
-    seal: (key, nonce, aad, plaintext, out, offset) => {
+    seal: (key, nonce, aad, head, body, room) => {
+      const size = head.length + body.length
+      const out = allocUnsafe(room + size + TAG_SIZE)
       const c = crypto.createCipheriv("chacha20-poly1305", key, nonce, options)
-      if (aad.length > 0) c.setAAD(aad, { plaintextLength: plaintext.length })
-      out.set(c.update(plaintext), offset)
+      if (aad.length > 0) c.setAAD(aad, { plaintextLength: size })
+      // A stream cipher: the two parts encrypt as their concatenation would.
+      out.set(c.update(head), room)
+      out.set(c.update(body), room + head.length)
       c.final()
-      out.set(c.getAuthTag(), offset + plaintext.length)
+      out.set(c.getAuthTag(), room + size)
+      return out
     },
     open: (key, nonce, aad, sealed) => {
       const size = sealed.length - TAG_SIZE

@@ -88,11 +88,12 @@ export class FSChaCha20Poly1305 {
     this.key = initialKey.slice()
   }
 
-  /** Encrypts `plaintext` into `out` at `offset` (`plaintext.length + 16` bytes). */
-  encrypt(aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void {
+  /** Encrypts `head || body`; the result starts with `room` bytes for the caller, then ciphertext and tag. */
+  encrypt(aad: Uint8Array, head: Uint8Array, body: Uint8Array, room: number): Uint8Array {
     this.setNonce()
-    this.suite.seal(this.key, this.nonce, aad, plaintext, out, offset)
+    const out = this.suite.seal(this.key, this.nonce, aad, head, body, room)
     this.advance()
+    return out
   }
 
   /** Decrypts ciphertext-then-tag; `undefined` when it does not authenticate. The counter advances either way. */

@@ -43,27 +43,27 @@ export class PacketCipher {
   }
 
   /**
-   * Encrypts one packet whose contents are written by `fill` into the
-   * `contentsSize` bytes it is handed (so callers build the contents in
-   * place, without an intermediate copy).
+   * Encrypts one packet whose contents are `type || body`, given apart so a
+   * large payload is not copied before encryption. `type` holds the message
+   * type bytes (empty for raw contents).
    */
-  encryptWith(contentsSize: number, fill: (contents: Uint8Array) => void, aad: Uint8Array = EMPTY, ignore = false): Uint8Array {
+  encryptParts(type: Uint8Array, body: Uint8Array, aad: Uint8Array = EMPTY, ignore = false): Uint8Array {
+    const contentsSize = type.length + body.length
     if (contentsSize > MAX_LENGTH_FIELD) throw new RangeError(`v2 packet contents too large: ${contentsSize}`)
-    const plaintext = new Uint8Array(HEADER_SIZE + contentsSize)
-    plaintext[0] = ignore ? IGNORE_BIT : 0
-    fill(plaintext.subarray(HEADER_SIZE))
-    const out = new Uint8Array(LENGTH_FIELD_SIZE + plaintext.length + TAG_SIZE)
+    const head = new Uint8Array(HEADER_SIZE + type.length)
+    head[0] = ignore ? IGNORE_BIT : 0
+    head.set(type, HEADER_SIZE)
+    const out = this.sendP.encrypt(aad, head, body, LENGTH_FIELD_SIZE)
     out[0] = contentsSize
     out[1] = contentsSize >>> 8
     out[2] = contentsSize >>> 16
     this.sendL.crypt(out, 0)
-    this.sendP.encrypt(aad, plaintext, out, LENGTH_FIELD_SIZE)
     return out
   }
 
   /** Encrypts one packet with the given contents. */
   encrypt(contents: Uint8Array, aad: Uint8Array = EMPTY, ignore = false): Uint8Array {
-    return this.encryptWith(contents.length, (into) => into.set(contents), aad, ignore)
+    return this.encryptParts(EMPTY, contents, aad, ignore)
   }
 
   /** Decrypts the 3-byte length field at `bytes[offset..]` into the contents length. Advances the length cipher. */

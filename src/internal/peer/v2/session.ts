@@ -26,6 +26,7 @@
  * @internal
  */
 import { randomBytes } from "@noble/hashes/utils.js"
+import { allocUnsafe } from "./bytes.js"
 import { type ChaChaSuite, defaultSuite, TAG_SIZE } from "./cipher.js"
 import { type Ecdh, defaultEcdh, ELLSWIFT_SIZE, type EllSwiftKeyPair, generateKeyPair, sharedSecret } from "./ellswift.js"
 import { V2TransportError } from "./error.js"
@@ -353,7 +354,8 @@ export class Session {
       sealed = chunk.subarray(at, at + sealedSize)
       at += sealedSize
     } else {
-      const buf = (this.packetBuf ??= new Uint8Array(sealedSize))
+      // Filled completely before it is read: no need to zero it (see bytes.ts).
+      const buf = (this.packetBuf ??= allocUnsafe(sealedSize))
       const take = Math.min(sealedSize - this.packetFill, chunk.length - at)
       buf.set(chunk.subarray(at, at + take), this.packetFill)
       this.packetFill += take
@@ -428,19 +430,18 @@ export class Session {
     const typeSize = id === undefined ? 1 + LONG_COMMAND_SIZE : 1
     const size = typeSize + payload.length
     if (size > this.maxContents) throw new RangeError(`v2 message too large: ${command} of ${payload.length} bytes`)
-    return cipher.encryptWith(size, (contents) => {
-      if (id !== undefined) {
-        contents[0] = id
-      } else {
-        if (command.length === 0 || command.length > LONG_COMMAND_SIZE) throw new RangeError(`bad command: ${command}`)
-        for (let i = 0; i < command.length; i++) {
-          const c = command.charCodeAt(i)
-          if (!isPrintable(c)) throw new RangeError(`bad command: ${command}`)
-          contents[1 + i] = c
-        }
+    const type = new Uint8Array(typeSize)
+    if (id !== undefined) {
+      type[0] = id
+    } else {
+      if (command.length === 0 || command.length > LONG_COMMAND_SIZE) throw new RangeError(`bad command: ${command}`)
+      for (let i = 0; i < command.length; i++) {
+        const c = command.charCodeAt(i)
+        if (!isPrintable(c)) throw new RangeError(`bad command: ${command}`)
+        type[1 + i] = c
       }
-      contents.set(payload, typeSize)
-    })
+    }
+    return cipher.encryptParts(type, payload)
   }
 }
 
