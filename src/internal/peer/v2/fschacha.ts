@@ -19,6 +19,12 @@ export const REKEY_INTERVAL = 224
 /** Bytes of the encrypted length field. @internal */
 export const LENGTH_FIELD_SIZE = 3
 
+/**
+ * A copy. (`slice` is not used: on a Node `Buffer`, which the native suite
+ * returns, it is a view, and the source is wiped right after.)
+ */
+const copy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes)
+
 /** Writes `n` (< 2^53) as 8 little-endian bytes at `offset`. */
 const writeU64LE = (out: Uint8Array, offset: number, n: number): void => {
   const lo = n >>> 0
@@ -51,7 +57,7 @@ export class FSChaCha20 {
   private rekeys = 0
 
   constructor(private readonly suite: ChaChaSuite, initialKey: Uint8Array) {
-    this.key = initialKey.slice()
+    this.key = copy(initialKey)
     this.keystream = suite.keystream(this.key, this.nonce, 0, INTERVAL_KEYSTREAM)
   }
 
@@ -63,7 +69,10 @@ export class FSChaCha20 {
     bytes[offset + 1] = bytes[offset + 1]! ^ ks[at + 1]!
     bytes[offset + 2] = bytes[offset + 2]! ^ ks[at + 2]!
     if (++this.chunk === REKEY_INTERVAL) {
-      this.key = ks.slice(REKEY_INTERVAL * LENGTH_FIELD_SIZE, INTERVAL_KEYSTREAM)
+      // Forward secrecy: the old key and keystream are wiped once the next key is taken.
+      this.key.fill(0)
+      this.key = copy(ks.subarray(REKEY_INTERVAL * LENGTH_FIELD_SIZE, INTERVAL_KEYSTREAM))
+      ks.fill(0)
       this.chunk = 0
       writeU64LE(this.nonce, 4, ++this.rekeys)
       this.keystream = this.suite.keystream(this.key, this.nonce, 0, INTERVAL_KEYSTREAM)
@@ -85,7 +94,7 @@ export class FSChaCha20Poly1305 {
   private rekeys = 0
 
   constructor(private readonly suite: ChaChaSuite, initialKey: Uint8Array) {
-    this.key = initialKey.slice()
+    this.key = copy(initialKey)
   }
 
   /** Encrypts `head || body`; the result starts with `room` bytes for the caller, then ciphertext and tag. */
@@ -118,7 +127,10 @@ export class FSChaCha20Poly1305 {
     if (++this.packet < REKEY_INTERVAL) return
     const n = this.nonce
     n[0] = n[1] = n[2] = n[3] = 0xff
-    this.key = this.suite.keystream(this.key, n, 1, 32).slice()
+    const next = copy(this.suite.keystream(this.key, n, 1, 32))
+    // Forward secrecy: the old key is wiped.
+    this.key.fill(0)
+    this.key = next
     this.packet = 0
     this.rekeys++
   }

@@ -297,6 +297,8 @@ export class Session {
     secret.fill(0)
     this._sessionId = keys.sessionId
     const cipher = new PacketCipher(keys, this.initiating, this.suite)
+    // The ciphers hold copies; wipe the initial keys (forward secrecy, as the BIP's memory_cleanse).
+    for (const k of [keys.initiatorL, keys.initiatorP, keys.responderL, keys.responderP]) k.fill(0)
     this.cipher = cipher
     this.recvTerminator = this.initiating ? keys.responderTerminator : keys.initiatorTerminator
     out.push(this.initiating ? keys.initiatorTerminator : keys.responderTerminator)
