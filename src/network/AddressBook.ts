@@ -226,52 +226,48 @@ export class AddressBookError extends Data.TaggedError("AddressBookError")<{
 }
 
 /**
+ * The address book's operations. Addresses are identified by
+ * `NetAddress.toString` (`host:port`); bans by host.
+ *
  * @since 0.1.0
+ * @category models
  */
-export declare namespace AddressBook {
+export interface AddressBookShape {
+  /** Adds addresses from a trusted or seeding source (no rate limit). */
+  readonly add: (addresses: Iterable<AddressInput>, source: Source) => Effect.Effect<AddSummary>
   /**
-   * The address book's operations. Addresses are identified by
-   * `NetAddress.toString` (`host:port`); bans by host.
-   *
-   * @since 0.1.0
+   * Adds gossip from a peer. A token bucket per peer limits how many are
+   * processed; the rest are dropped and counted. Gossiped times in the
+   * future or before 1973 become "5 days ago", others get a 2-hour penalty.
    */
-  export interface Service {
-    /** Adds addresses from a trusted or seeding source (no rate limit). */
-    readonly add: (addresses: Iterable<AddressInput>, source: Source) => Effect.Effect<AddSummary>
-    /**
-     * Adds gossip from a peer. A token bucket per peer limits how many are
-     * processed; the rest are dropped and counted. Gossiped times in the
-     * future or before 1973 become "5 days ago", others get a 2-hour penalty.
-     */
-    readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>) => Effect.Effect<AddSummary>
-    /** Drops the rate-limit state of a disconnected peer. */
-    readonly forgetPeer: (peerKey: string) => Effect.Effect<void>
-    readonly get: (address: AddressLike) => Effect.Effect<Option.Option<Entry>>
-    readonly remove: (address: AddressLike) => Effect.Effect<boolean>
-    /** We are about to connect: one more attempt. */
-    readonly markAttempt: (address: AddressLike) => Effect.Effect<void>
-    /** The address answered (the peer is alive): refresh `lastSeen`. */
-    readonly markConnected: (address: AddressLike) => Effect.Effect<void>
-    /** Handshake completed: reset failures, move to the tried table. */
-    readonly markGood: (address: AddressLike) => Effect.Effect<void>
-    /** The connection or handshake failed. */
-    readonly markFailed: (address: AddressLike) => Effect.Effect<void>
-    /** One address for an outbound connection, or `None` if nothing qualifies. */
-    readonly select: (options?: SelectOptions) => Effect.Effect<Option.Option<Entry>>
-    /** For `getaddr`: random, non-terrible, unbanned, at most `max` (default 1000) and 23% of the book. */
-    readonly sample: (max?: number) => Effect.Effect<ReadonlyArray<Entry>>
-    /** Every entry (for inspection; O(size)). */
-    readonly entries: Effect.Effect<ReadonlyArray<Entry>>
-    readonly ban: (host: Omit<AddressLike, "port">, duration: Duration.DurationInput, reason: string) => Effect.Effect<void>
-    readonly unban: (host: Omit<AddressLike, "port">) => Effect.Effect<void>
-    readonly isBanned: (host: Omit<AddressLike, "port">) => Effect.Effect<boolean>
-    /** Bans still in force. */
-    readonly bans: Effect.Effect<ReadonlyArray<Ban>>
-    readonly size: Effect.Effect<number>
-    readonly stats: Effect.Effect<Stats>
-    /** Writes the book now (a no-op for `layerMemory`). */
-    readonly save: Effect.Effect<void, AddressBookError>
-  }
+  readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>) => Effect.Effect<AddSummary>
+  /** Drops the rate-limit state of a disconnected peer. */
+  readonly forgetPeer: (peerKey: string) => Effect.Effect<void>
+  readonly get: (address: AddressLike) => Effect.Effect<Option.Option<Entry>>
+  readonly remove: (address: AddressLike) => Effect.Effect<boolean>
+  /** We are about to connect: one more attempt. */
+  readonly markAttempt: (address: AddressLike) => Effect.Effect<void>
+  /** The address answered (the peer is alive): refresh `lastSeen`. */
+  readonly markConnected: (address: AddressLike) => Effect.Effect<void>
+  /** Handshake completed: reset failures, move to the tried table. */
+  readonly markGood: (address: AddressLike) => Effect.Effect<void>
+  /** The connection or handshake failed. */
+  readonly markFailed: (address: AddressLike) => Effect.Effect<void>
+  /** One address for an outbound connection, or `None` if nothing qualifies. */
+  readonly select: (options?: SelectOptions) => Effect.Effect<Option.Option<Entry>>
+  /** For `getaddr`: random, non-terrible, unbanned, at most `max` (default 1000) and 23% of the book. */
+  readonly sample: (max?: number) => Effect.Effect<ReadonlyArray<Entry>>
+  /** Every entry (for inspection; O(size)). */
+  readonly entries: Effect.Effect<ReadonlyArray<Entry>>
+  readonly ban: (host: Omit<AddressLike, "port">, duration: Duration.DurationInput, reason: string) => Effect.Effect<void>
+  readonly unban: (host: Omit<AddressLike, "port">) => Effect.Effect<void>
+  readonly isBanned: (host: Omit<AddressLike, "port">) => Effect.Effect<boolean>
+  /** Bans still in force. */
+  readonly bans: Effect.Effect<ReadonlyArray<Ban>>
+  readonly size: Effect.Effect<number>
+  readonly stats: Effect.Effect<Stats>
+  /** Writes the book now (a no-op for `layerMemory`). */
+  readonly save: Effect.Effect<void, AddressBookError>
 }
 
 /**
@@ -279,7 +275,7 @@ export declare namespace AddressBook {
  *
  * @since 0.1.0
  */
-export class AddressBook extends Context.Tag("effect-bitcoin-p2p/AddressBook")<AddressBook, AddressBook.Service>() {}
+export class AddressBook extends Context.Tag("effect-bitcoin-p2p/AddressBook")<AddressBook, AddressBookShape>() {}
 
 /**
  * The network group of an address: `ipv4:a.b` (/16), `ipv6:xxxx:xxxx` (/32;
@@ -315,7 +311,7 @@ export const isValid: (address: AddressLike) => boolean = netGroupInternal.isVal
  *
  * @since 0.1.0
  */
-export const make: (options?: Options) => Effect.Effect<AddressBook.Service> = (options = {}) =>
+export const make: (options?: Options) => Effect.Effect<AddressBookShape> = (options = {}) =>
   Effect.map(service.make(options), (book) => book.service)
 
 /**

@@ -52,6 +52,13 @@ export interface Incoming {
  * @since 0.1.0
  */
 export interface TransportShape {
+  /**
+   * The BIP-0155 networks (`NetAddress.NetworkId`) this transport can dial:
+   * IPv4 and IPv6 for TCP, onion and I2P for a proxy that reaches them. The
+   * connector picks only addresses on these networks; a dial to another
+   * fails with `Unsupported`.
+   */
+  readonly reachable: ReadonlySet<number>
   /** Connects; the connection lives until the scope closes. */
   readonly dial: (address: NetAddress.NetAddressFields) => Effect.Effect<Socket.Socket, TransportError, Scope.Scope>
   /**
@@ -99,15 +106,38 @@ export const makeHub = (): MemoryHub => ({ listeners: new Map(), unreachable: ne
 let memoryEphemeralPort = 40000
 
 /**
- * A transport over a `MemoryHub`. `localHost` is the address this node's
- * outgoing connections appear to come from.
+ * Options of the in-memory transport.
  *
  * @since 0.1.0
+ * @category models
  */
-export const makeMemory = (hub: MemoryHub, localHost = "127.0.0.1"): TransportShape => ({
+export interface MemoryOptions {
+  /** The networks it can dial. Default IPv4 and IPv6. */
+  readonly reachable?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * A transport over a `MemoryHub`. `localHost` is the address this node's
+ * outgoing connections appear to come from; `reachable` the networks it can
+ * dial (default IPv4 and IPv6, as TCP).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (
+  hub: MemoryHub,
+  localHost = "127.0.0.1",
+  options: MemoryOptions = {}
+): TransportShape => {
+  const reachable: ReadonlySet<number> = new Set(options.reachable ?? [NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6])
+  return {
+  reachable,
   dial: (address) =>
     Effect.gen(function*() {
       const key = NetAddress.toString(address)
+      if (!reachable.has(address.network)) {
+        return yield* Effect.fail(new TransportError({ reason: "Unsupported", address: key }))
+      }
       const listener = hub.listeners.get(key)
       if (listener === undefined || hub.unreachable.has(key)) {
         return yield* Effect.fail(new TransportError({ reason: "Unreachable", address: key }))
@@ -139,12 +169,13 @@ export const makeMemory = (hub: MemoryHub, localHost = "127.0.0.1"): TransportSh
       )
       return address
     })
-})
+}
+}
 
 /**
  * The in-memory transport as a layer.
  *
  * @since 0.1.0
  */
-export const layerMemory = (hub: MemoryHub, localHost?: string): Layer.Layer<Transport> =>
-  Layer.succeed(Transport, makeMemory(hub, localHost))
+export const layerMemory = (hub: MemoryHub, localHost?: string, options?: MemoryOptions): Layer.Layer<Transport> =>
+  Layer.succeed(Transport, makeMemory(hub, localHost, options))
