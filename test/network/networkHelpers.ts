@@ -100,8 +100,8 @@ export const startNode = <E = never>(
     readonly replace?: Network.Replacements
     /** The networks this node's transport reaches (default IPv4 and IPv6). */
     readonly reachable?: ReadonlyArray<number>
-    /** DNS answers for the seeder (default: none). */
-    readonly dns?: Readonly<Record<string, ReadonlyArray<string>>>
+    /** The seeder's resolver (default: `DnsResolver.layerNoop`, which knows no name). */
+    readonly dns?: Layer.Layer<DnsResolver.DnsResolver>
   } = {}
 ): Effect.Effect<SimNode, Transport.TransportError | E, Scope.Scope> =>
   Effect.gen(function*() {
@@ -120,7 +120,7 @@ export const startNode = <E = never>(
     const network = Network.layer(config, options.replace).pipe(
       Layer.provideMerge(Layer.succeedContext(bookContext)),
       Layer.provide(Transport.layerMemory(hub, host, { reachable: options.reachable })),
-      Layer.provide(options.dns === undefined ? DnsResolver.layerNoop : DnsResolver.layerStatic(options.dns))
+      Layer.provide(options.dns ?? DnsResolver.layerNoop)
     )
     const context = yield* Layer.buildWithScope(network, scope)
     const listening = Context.get(context, Connector).listenAddress
