@@ -17,6 +17,11 @@
  * v1 peer asks `shouldReconnectV1(bytesSent)` (Core's rule) before dialling
  * again over v1.
  *
+ * For a `Peer`, `messageTransport()` wraps the session as its
+ * `MessageTransport` (`Peer.make(socket, { transport: V2Transport.messageTransport() })`):
+ * messages decoded with their per-command caps, failures as
+ * `MessageTransportError`, and an inbound v1 remote served over v1.
+ *
  * Crypto runs in OpenSSL through `node:crypto` when the runtime has it
  * (ChaCha20, ChaCha20-Poly1305, secp256k1 ECDH, HKDF), `@noble/*` otherwise.
  *
@@ -32,6 +37,8 @@ import type { Ecdh, EllSwiftKeyPair } from "../internal/peer/v2/ellswift.js"
 import { V2TransportError, type V2TransportErrorReason } from "../internal/peer/v2/error.js"
 import type { Hkdf } from "../internal/peer/v2/hkdf.js"
 import * as internal from "../internal/peer/v2/session.js"
+import * as internalTransport from "../internal/peer/v2/transport.js"
+import type * as MessageTransport from "./MessageTransport.js"
 
 export {
   /**
@@ -174,3 +181,27 @@ export const decodeMessage = (
  */
 export const sessionIdHex = (session: V2Session): string | undefined =>
   session.sessionId === undefined ? undefined : bytesToHex(session.sessionId)
+
+/**
+ * Options of the v2 `MessageTransport`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TransportOptions {
+  /** Contents sizes of decoy packets sent before the version packet. */
+  readonly decoys?: ReadonlyArray<number> | undefined
+  /** Inbound: a remote that speaks v1 is served over v1 instead of refused (default true). */
+  readonly acceptV1?: boolean | undefined
+}
+
+/**
+ * The v2 transport for a `Peer` (`PeerOptions.transport`): the outbound side
+ * initiates, the inbound side responds. Its `name` is `"v2"` (or `"v1"` once
+ * an inbound v1 remote was detected) and its `sessionId` the session's.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const messageTransport = (options: TransportOptions = {}): MessageTransport.Factory =>
+  internalTransport.v2({ decoys: options.decoys, acceptV1: options.acceptV1 })

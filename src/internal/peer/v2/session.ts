@@ -171,6 +171,12 @@ export class Session {
     return this.state === "app"
   }
 
+  /** Bytes received and held, not yet part of a message: key, garbage, or a packet in progress. */
+  get bufferedBytes(): number {
+    return (this.state === "prefix" || this.state === "key" ? this.keyFill : 0) + this.garbageFill * (this.state === "garbage" ? 1 : 0) +
+      this.lengthFill + this.packetFill
+  }
+
   /** True once the keys exist and `send` returns bytes at once (before that it queues). */
   get canSend(): boolean {
     return this.cipher !== undefined
