@@ -33,18 +33,12 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
-import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
-import type * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
 import * as MessageTransport from "../../peer/MessageTransport.js"
@@ -59,6 +53,7 @@ import * as handshakeRules from "./handshake.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
+import { readLoop, stepper } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { Writer } from "./Writer.js"
 
@@ -91,15 +86,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const runtime = yield* Effect.runtime<never>()
     const runFork = Runtime.runFork(runtime)
     const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
-    /** Steps a schedule as a loop over `Schedule.driver` would (the next recurrence starts then; done: none). */
-    const stepper = (schedule: Schedule.Schedule<unknown>) => {
-      let state = schedule.initial
-      return (t: number): number | undefined => {
-        const [next, , decision] = Runtime.runSync(runtime)(schedule.step(t, undefined, state))
-        state = next
-        return ScheduleDecision.isDone(decision) ? undefined : ScheduleIntervals.start(decision.intervals)
-      }
-    }
 
     let handshakeSettled = false
     let forkCleanup = (): void => {}
@@ -114,8 +100,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
       transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
       pingSeed: yield* randomU64,
-      stepPing: stepper(config.pingSchedule),
-      stepTrickle: stepper(config.trickleSchedule)
+      stepPing: stepper(runtime, config.pingSchedule),
+      stepTrickle: stepper(runtime, config.trickleSchedule)
     }, {
       send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
       deliver: (message) => subscribers.publish(message),
@@ -175,23 +161,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       fork,
       (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES }))
     )
+
     let socketOpen = false
-    const readSocket = socket.run(reader.onChunk, { onOpen: Effect.sync(() => void (socketOpen = true)) }).pipe(
-      Effect.ensuring(Effect.sync(() => void (socketOpen = false))),
-      Effect.matchCause({
-        // The remote closed: once what it sent before is handled.
-        onSuccess: () => reader.whenDrained(() => core.remoteClosed()),
-        onFailure: (cause) => {
-          const error = Chunk.head(Cause.failures(cause))
-          if (Option.isNone(error)) {
-            // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
-            if (!Cause.isInterruptedOnly(cause)) end(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
-          } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
-            reader.whenDrained(() => core.remoteClosed())
-          } else end(DisconnectReason.SocketError({ cause: error.value }))
-        }
-      })
-    )
+    const readSocket = readLoop(socket, reader, core, (open) => void (socketOpen = open))
 
     // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
     const alarm = new Alarm(now, fork, (t) =>
@@ -266,10 +238,3 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     return peer
   })
 
-/**
- * A TCP reset while reading: the remote closed with our bytes still unread in
- * its buffer (what a peer's own `disconnect` does when data is in flight), or
- * aborted. That is the remote closing the connection, like an orderly FIN.
- */
-const isConnectionReset = (error: Socket.SocketError): boolean =>
-  error.reason === "Read" && (error.cause as { readonly code?: unknown } | undefined)?.code === "ECONNRESET"
