@@ -58,6 +58,19 @@ export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Sche
 }
 
 /**
+ * Why a failed write ends the peer: the remote resetting the connection
+ * (`RemoteReset`), or our transport failing (`SocketError`).
+ *
+ * @internal
+ */
+export const writeFailure = (error: Socket.SocketError): DisconnectReason => {
+  const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+  return error.reason === "Write" && (code === "ECONNRESET" || code === "EPIPE")
+    ? DisconnectReason.RemoteReset({ code })
+    : DisconnectReason.SocketError({ cause: error })
+}
+
+/**
  * A TCP reset while reading: the remote closed with our bytes still unread in
  * its buffer (what a peer's own `disconnect` does when data is in flight), or
  * aborted. That is the remote closing the connection, like an orderly FIN.

@@ -53,7 +53,7 @@ import * as handshakeRules from "./handshake.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
-import { readLoop, stepper } from "./lifecycle.js"
+import { readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { Writer } from "./Writer.js"
 
@@ -139,7 +139,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
         o.written?.()
       }
-    }, (cause) => end(DisconnectReason.SocketError({ cause })))
+    }, (cause) => end(writeFailure(cause)))
     const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
 
     // --- reading ---
