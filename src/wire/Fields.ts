@@ -75,19 +75,26 @@ export const FixedBytes = (n: number, id: string) =>
  */
 export const Hash32 = FixedBytes(32, "Hash32")
 
+const textEncoder = new TextEncoder()
+
 /**
  * A string whose UTF-8 encoding is capped at `max` bytes (var string with a
- * protocol limit).
+ * protocol limit). It must be well-formed UTF-16 (no lone surrogate): only
+ * such a string survives the trip through UTF-8 unchanged.
  *
  * @since 0.1.0
  */
 export const VarString = (max: number) =>
   Schema.String.pipe(
-    Schema.filter((s) => new TextEncoder().encode(s).length <= max || `at most ${max} UTF-8 bytes`),
+    Schema.filter((s) => isWellFormed(s) || "well-formed UTF-16 (no lone surrogate)"),
+    Schema.filter((s) => textEncoder.encode(s).length <= max || `at most ${max} UTF-8 bytes`),
     Schema.annotations({
       arbitrary: () => (fc) => fc.string({ maxLength: Math.min(max, 40) })
     })
   )
+
+/** No lone surrogate (`String.prototype.isWellFormed`, Node ≥ 20). */
+const isWellFormed = (s: string): boolean => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 
 /**
  * A list of at most `max` items.

@@ -225,6 +225,14 @@ export const encodeAfter = (
   try {
     w.zeros(room)
     def.write(w, m, ctx)
+    // The cap the decoder checks first: never emit a payload our own decoder (or a strict peer) refuses.
+    const size = w.offset - room
+    const max = def.maxPayload(ctx.version)
+    if (size > max) {
+      return Either.left(
+        new WireError({ reason: "EncodeFailed", command: def.command, expected: max, actual: size, detail: "payload above the command's cap" })
+      )
+    }
     return Either.right(w.copy())
   } catch (e) {
     return Either.left(new WireError({ reason: "EncodeFailed", command: def.command, detail: String(e instanceof Error ? e.message : e) }))

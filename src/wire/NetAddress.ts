@@ -192,7 +192,7 @@ export const writeAddrV2 = (w: ByteWriter, a: TimedNetAddressFields): void => {
   w.u32le(a.time)
   if (a.services > 0xffff_ffffn) w.u8(0xff).u64le(a.services)
   else w.compactSize(Number(a.services))
-  w.u8(a.network).varBytes(a.address).u16be(a.port)
+  w.u8(a.network).varBytes(a.address, MAX_ADDRV2_ADDRESS, "addrv2 address").u16be(a.port)
 }
 
 /**

@@ -39,8 +39,13 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
   readonly read: (r: ByteReader, ctx: CodecContext) => Schema.Struct.Type<Fields>
   readonly write: (w: ByteWriter, m: Schema.Struct.Type<Fields>, ctx: CodecContext) => void
   readonly annotations?: Schema.Annotations.Schema<any>
+  /** A rule across fields that the codec needs to carry a value unchanged (true, or why not). */
+  readonly check?: (m: Schema.Struct.Type<Fields>) => true | string
 }): MessageDef<Tag, Schema.Struct.Type<Fields> & { readonly _tag: Tag }> => {
-  const schema = Schema.TaggedStruct(def.tag, def.fields).annotations({ identifier: def.tag, ...def.annotations })
+  const struct = Schema.TaggedStruct(def.tag, def.fields)
+  const check = def.check
+  const schema = (check === undefined ? struct : struct.pipe(Schema.filter((m) => check(m as any))))
+    .annotations({ identifier: def.tag, ...def.annotations })
   const tag = def.tag
   const read = def.read
   return {

@@ -18,7 +18,7 @@ export const FilterAdd = define({
   maxPayload: () => 3 + MAX_ELEMENT,
   read: (r) => ({ data: r.varBytes(MAX_ELEMENT, "element") }),
   write: (w, m) => {
-    w.varBytes(m.data)
+    w.varBytes(m.data, MAX_ELEMENT, "element")
   }
 })
 

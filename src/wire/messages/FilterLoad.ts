@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { define } from "../../internal/wire/MessageDef.js"
+import { EncodeFailure } from "../../internal/wire/EncodeFailure.js"
 import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
 import { BytesMax, UInt32, UInt8 } from "../Fields.js"
 import * as Schema from "effect/Schema"
@@ -32,7 +33,8 @@ export const FilterLoad = define({
     return { filter, hashFuncs, tweak: r.u32le(), flags: r.u8() }
   },
   write: (w, m) => {
-    w.varBytes(m.filter).u32le(m.hashFuncs).u32le(m.tweak).u8(m.flags)
+    if (m.hashFuncs > MAX_HASH_FUNCS) throw new EncodeFailure(`${m.hashFuncs} hash functions > ${MAX_HASH_FUNCS}`)
+    w.varBytes(m.filter, MAX_FILTER_SIZE, "filter").u32le(m.hashFuncs).u32le(m.tweak).u8(m.flags)
   }
 })
 

@@ -42,7 +42,7 @@ export const Reject = define({
     return r.remaining === 32 ? { message, code, reason, hash: r.hash() } : { message, code, reason }
   },
   write: (w, m) => {
-    w.varString(m.message).u8(m.code).varString(m.reason)
+    w.varString(m.message, 12, "rejected command").u8(m.code).varString(m.reason, MAX_REASON, "reason")
     if (m.hash !== undefined) w.bytes(m.hash)
   }
 })

@@ -22,7 +22,7 @@ export const Version = define({
   tag: "Version",
   command: "version",
   fields: {
-    version: Int32.pipe(Schema.greaterThanOrEqualTo(ProtocolVersion.BIP0037)),
+    version: Int32,
     services: ServiceFlags,
     timestamp: Int64,
     addrRecv: NetAddress.LegacyNetAddress,
@@ -32,6 +32,8 @@ export const Version = define({
     startHeight: Int32,
     relay: Schema.Boolean
   },
+  // Before BIP-0037 (70001) there is no relay field on the wire: such a version always reads as relaying.
+  check: (m) => m.relay || m.version >= ProtocolVersion.BIP0037 || "relay = false needs protocol 70001 or later",
   // Fixed fields plus a full user agent plus room for future fields.
   maxPayload: () => 1024,
   read: (r) => {
@@ -54,7 +56,7 @@ export const Version = define({
     w.i32le(m.version).u64le(m.services).i64le(m.timestamp)
     NetAddress.writeLegacy(w, m.addrRecv)
     NetAddress.writeLegacy(w, m.addrFrom)
-    w.u64le(m.nonce).varString(m.userAgent).i32le(m.startHeight)
+    w.u64le(m.nonce).varString(m.userAgent, MAX_USER_AGENT, "user agent").i32le(m.startHeight)
     if (m.version >= ProtocolVersion.BIP0037) w.bool(m.relay)
   }
 })
