@@ -105,6 +105,8 @@ describe("limits both ways", () => {
         const payload = Message.encodePayloadEither(m)
         expect(Either.isLeft(payload) && payload.left.reason).toBe("EncodeFailed")
         expect(Either.isLeft(payload) && payload.left.command).toBe(Message.commandOf(m))
+        // Refused by the limit itself (its detail names the cap), not only by the payload cap behind it.
+        expect(Either.isLeft(payload) && payload.left.detail).toContain(String(limit.max))
         const frame = Frame.encodeEither(ChainParams.mainnet.magic, m)
         expect(Either.isLeft(frame) && frame.left.reason).toBe("EncodeFailed")
         const prepared = Frame.prepare(m).frame(ChainParams.mainnet.magic, 70016)
