@@ -21,6 +21,8 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
 import { equals as sameBytes, sha256d } from "./Hash.js"
+import { byTag } from "../internal/wire/definitions.js"
+import { encodeAfter } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 
@@ -115,7 +117,7 @@ export const encodeEither = (
     frame.set(message.payload, headerSize)
   } else {
     // Written straight after room for the header, in one buffer: no separate payload to copy.
-    const encoded = Message.encodeAfter(message, ctx, headerSize)
+    const encoded = encodeAfter(byTag.get(message._tag)!, message, ctx, headerSize)
     if (Either.isLeft(encoded)) return encoded
     frame = encoded.right
   }

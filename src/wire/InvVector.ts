@@ -6,8 +6,6 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import type { ByteReader } from "../internal/wire/ByteReader.js"
-import type { ByteWriter } from "../internal/wire/ByteWriter.js"
 import { Hash32, UInt32 } from "./Fields.js"
 
 /** The witness flag OR-ed into tx and block types (BIP-0144). @since 0.1.0 */
@@ -52,15 +50,4 @@ export const SIZE = 36
 export const typeName = (type: number): string => {
   for (const [name, value] of Object.entries(InvType)) if (value === type) return name
   return `unknown(${type})`
-}
-
-/** @internal */
-export const read = (r: ByteReader): InvVector => {
-  const type = r.u32le()
-  return { type, hash: r.hash() }
-}
-
-/** @internal */
-export const write = (w: ByteWriter, v: InvVector): void => {
-  w.u32le(v.type).bytes(v.hash)
 }

@@ -66,7 +66,10 @@ describe("the Schema accepts exactly what the codec decodes and re-encodes", () 
           const decoded = Message.decodePayloadEither(def.command, mutate(encoded.right, change))
           if (Either.isLeft(decoded)) return
           const value = decoded.right
-          expect(accepts(value), `the codec decoded a value the Schema refuses: ${String(Schema.decodeUnknownEither(schema)(value).pipe(Either.flip, Either.getOrUndefined))}`).toBe(true)
+          if (!accepts(value)) {
+            const why = Schema.validateEither(schema)(value).pipe(Either.flip, Either.map((e) => e.message), Either.getOrElse(() => ""))
+            throw new Error(`the codec decoded a value the Schema refuses: ${why}`)
+          }
           const again = Message.encodePayloadEither(value)
           if (Either.isLeft(again)) throw new Error(`a decoded value failed to re-encode: ${again.left.message}`)
           expectSame(decodeOk(def.command, again.right), value)

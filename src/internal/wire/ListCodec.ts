@@ -2,7 +2,7 @@ import * as Schema from "effect/Schema"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 import { EncodeFailure } from "./EncodeFailure.js"
-import type { CodecContext } from "./MessageDef.js"
+import type { CodecContext } from "../../wire/Message.js"
 
 /**
  * A CompactSize-counted list with a protocol maximum, stated once for both

@@ -27,8 +27,13 @@ export const inventoryList = list({
   item: InvVector.InvVector,
   max: MAX_INV,
   minItemSize: InvVector.SIZE,
-  read: InvVector.read,
-  write: InvVector.write
+  read: (r) => {
+    const type = r.u32le()
+    return { type, hash: r.hash() }
+  },
+  write: (w, v) => {
+    w.u32le(v.type).bytes(v.hash)
+  }
 })
 
 /** `inv`, `getdata` and `notfound` share one layout: a list of inventory vectors. @internal */

@@ -7,6 +7,7 @@
  */
 import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import * as ProtocolVersion from "../ProtocolVersion.js"
 
@@ -23,16 +24,16 @@ const addressList = list({
   max: MAX_ADDRESSES,
   minItemSize: 26,
   read: (r, ctx): NetAddress.TimedNetAddressFields => {
-    // `NetAddress.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
+    // `AddressCodec.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
     const time = ProtocolVersion.hasAddrTime(ctx.version) ? r.u32le() : 0
     const services = r.u64le()
-    const address = NetAddress.readLegacyIp(r)
+    const address = AddressCodec.readLegacyIp(r)
     const port = r.u16be()
-    return { time, services, network: NetAddress.legacyNetwork(address), address, port }
+    return { time, services, network: AddressCodec.legacyNetwork(address), address, port }
   },
   write: (w, a, ctx) => {
     if (ProtocolVersion.hasAddrTime(ctx.version)) w.u32le(a.time)
-    NetAddress.writeLegacy(w, a)
+    AddressCodec.writeLegacy(w, a)
   }
 })
 

@@ -7,6 +7,7 @@
  */
 import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import { MAX_ADDRESSES } from "./Addr.js"
 
@@ -20,8 +21,8 @@ const addressList = list({
   item: NetAddress.AddrV2Entry,
   max: MAX_ADDRESSES,
   minItemSize: MIN_ENTRY,
-  read: NetAddress.readAddrV2,
-  write: NetAddress.writeAddrV2
+  read: AddressCodec.readAddrV2,
+  write: AddressCodec.writeAddrV2
 })
 
 /** The `addrv2` message. @since 0.1.0 */

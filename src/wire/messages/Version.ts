@@ -9,6 +9,7 @@
  */
 import * as Schema from "effect/Schema"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import * as ProtocolVersion from "../ProtocolVersion.js"
 import { ServiceFlags } from "../ServiceFlags.js"
@@ -32,19 +33,17 @@ export const Version = define({
     startHeight: Int32,
     relay: Schema.Boolean
   },
-  // Before BIP-0037 (70001) there is no relay field on the wire: such a version always reads as relaying.
-  check: (m) => m.relay || m.version >= ProtocolVersion.BIP0037 || "relay = false needs protocol 70001 or later",
   // Fixed fields plus a full user agent plus room for future fields.
   maxPayload: () => 1024,
   read: (r) => {
     const version = r.i32le()
     const services = r.u64le()
     const timestamp = r.i64le()
-    const addrRecv = NetAddress.readLegacy(r)
+    const addrRecv = AddressCodec.readLegacy(r)
     if (version < ProtocolVersion.VERSION_FULL && r.remaining === 0) {
       return { version, services, timestamp, addrRecv, addrFrom: addrRecv, nonce: 0n, userAgent: "", startHeight: 0, relay: true }
     }
-    const addrFrom = NetAddress.readLegacy(r)
+    const addrFrom = AddressCodec.readLegacy(r)
     const nonce = r.u64le()
     const userAgent = r.varString(MAX_USER_AGENT, "user agent")
     const startHeight = r.i32le()
@@ -54,10 +53,12 @@ export const Version = define({
   },
   write: (w, m) => {
     w.i32le(m.version).u64le(m.services).i64le(m.timestamp)
-    NetAddress.writeLegacy(w, m.addrRecv)
-    NetAddress.writeLegacy(w, m.addrFrom)
+    AddressCodec.writeLegacy(w, m.addrRecv)
+    AddressCodec.writeLegacy(w, m.addrFrom)
     w.u64le(m.nonce).varString(m.userAgent, MAX_USER_AGENT, "user agent").i32le(m.startHeight)
-    if (m.version >= ProtocolVersion.BIP0037) w.bool(m.relay)
+    // The relay byte exists from BIP-0037 (70001) on. Below that it is written only when false, as the
+    // decoder reads one wherever it is present (as Bitcoin Core does): so every value round trips.
+    if (m.version >= ProtocolVersion.BIP0037 || !m.relay) w.bool(m.relay)
   }
 })
 
