@@ -89,16 +89,21 @@ export interface MessageDef<Tag extends string, A extends { readonly _tag: Tag }
  * A message whose command this library does not know: kept, never fatal.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Unknown = Schema.TaggedStruct("Unknown", { command: Schema.String, payload: Schema.Uint8ArrayFromSelf })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Unknown = typeof Unknown.Type
 
 /**
  * Every known message definition, in one list.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const definitions = internal.definitions
 
@@ -109,6 +114,7 @@ type Known = ReturnType<Definitions[number]["make"]>
  * Any protocol message, discriminated by `_tag` (`"Version"`, `"Ping"`, …, `"Unknown"`).
  *
  * @since 0.1.0
+ * @category models
  */
 export type NetworkMessage = Known | Unknown
 
@@ -116,6 +122,7 @@ export type NetworkMessage = Known | Unknown
  * The tag of a message type.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Tag = NetworkMessage["_tag"]
 
@@ -123,6 +130,7 @@ export type Tag = NetworkMessage["_tag"]
  * The message type for a tag: `MessageOf<"Headers">` is the `headers` message.
  *
  * @since 0.1.0
+ * @category models
  */
 export type MessageOf<T extends Tag> = Extract<NetworkMessage, { readonly _tag: T }>
 
@@ -130,6 +138,7 @@ export type MessageOf<T extends Tag> = Extract<NetworkMessage, { readonly _tag: 
  * Schema of the whole union (decoded values), for validation and arbitraries.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const NetworkMessage: Schema.Schema<NetworkMessage> = Schema.Union(
   ...definitions.map((d) => d.schema as Schema.Schema<any>),
@@ -143,6 +152,7 @@ const byTag = internal.byTag
  * The definition for a command, if the command is known.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const definitionForCommand = (command: string): MessageDef<string, NetworkMessage> | undefined =>
   byCommand.get(command)?.def
@@ -151,6 +161,7 @@ export const definitionForCommand = (command: string): MessageDef<string, Networ
  * The command string of a message (`"version"`, …; an unknown message's own command).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const commandOf = (m: NetworkMessage): string =>
   m._tag === "Unknown" ? m.command : byTag.get(m._tag)!.def.command
@@ -159,6 +170,7 @@ export const commandOf = (m: NetworkMessage): string =>
  * The command string for a tag.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.def.command
 
@@ -167,11 +179,17 @@ export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get
  * commands, which only the frame cap bounds.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const maxPayload = (command: string, version: number): number | undefined =>
   byCommand.get(command)?.def.maxPayload(version)
 
-/** Default codec context: the current protocol version. @since 0.1.0 */
+/**
+ * Default codec context: the current protocol version.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const defaultContext: CodecContext = { version: ProtocolVersion.CURRENT }
 
 /**
@@ -179,6 +197,7 @@ export const defaultContext: CodecContext = { version: ProtocolVersion.CURRENT }
  * The decoded value holds views into `payload`.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodePayloadEither = (
   command: string,
@@ -194,6 +213,7 @@ export const decodePayloadEither = (
  * Decodes a payload for `command` as an Effect.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodePayload = (
   command: string,
@@ -206,6 +226,7 @@ export const decodePayload = (
  * (e.g. a Tor address in a legacy `addr`).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodePayloadEither = (
   m: NetworkMessage,
@@ -219,6 +240,7 @@ export const encodePayloadEither = (
  * Encodes a message's payload as an Effect.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodePayload = (m: NetworkMessage, ctx: CodecContext = defaultContext): Effect.Effect<Uint8Array, WireError> =>
   encodePayloadEither(m, ctx)
@@ -228,6 +250,7 @@ export const encodePayload = (m: NetworkMessage, ctx: CodecContext = defaultCont
  * `Schema.decode` / `Schema.encode` and anywhere else Schema composes.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const payloadSchema = <T extends string, A extends { readonly _tag: T }>(
   def: MessageDef<T, A>,

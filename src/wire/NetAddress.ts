@@ -21,6 +21,7 @@ import { UInt16, UInt32, UInt8 } from "./Fields.js"
  * BIP-0155 network ids.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const NetworkId = {
   IPv4: 1,
@@ -31,10 +32,20 @@ export const NetworkId = {
   CJDNS: 6
 } as const
 
-/** Address length per known BIP-0155 network. @since 0.1.0 */
+/**
+ * Address length per known BIP-0155 network.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const addressLength: Readonly<Record<number, number>> = { 1: 4, 2: 16, 3: 10, 4: 32, 5: 32, 6: 16 }
 
-/** Longest address `addrv2` may carry (BIP-0155). @since 0.1.0 */
+/**
+ * Longest address `addrv2` may carry (BIP-0155).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_ADDRV2_ADDRESS = 512
 
 const networkAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly: boolean) =>
@@ -59,6 +70,7 @@ const timedAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly
  * An address without a timestamp: services, BIP-0155 network id, address bytes, port.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NetAddressFields {
   readonly services: bigint
@@ -71,6 +83,7 @@ export interface NetAddressFields {
  * An address with the time it was last seen (seconds since the epoch), as in `addr` and `addrv2`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TimedNetAddressFields extends NetAddressFields {
   readonly time: number
@@ -81,6 +94,7 @@ export interface TimedNetAddressFields extends NetAddressFields {
  * produces only those.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LegacyNetAddress = Schema.Struct({
   services: ServiceFlags,
@@ -92,7 +106,12 @@ export const LegacyNetAddress = Schema.Struct({
   arbitrary: () => (fc) => addressArbitrary(fc, true)
 })
 
-/** Legacy address with a timestamp. @since 0.1.0 */
+/**
+ * Legacy address with a timestamp.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const LegacyTimedNetAddress = Schema.Struct({
   time: UInt32,
   services: ServiceFlags,
@@ -104,7 +123,12 @@ export const LegacyTimedNetAddress = Schema.Struct({
   arbitrary: () => (fc) => timedAddressArbitrary(fc, true)
 })
 
-/** An `addrv2` entry (any BIP-0155 network, unknown ids kept). @since 0.1.0 */
+/**
+ * An `addrv2` entry (any BIP-0155 network, unknown ids kept).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AddrV2Entry = Schema.Struct({
   time: UInt32,
   services: ServiceFlags,
@@ -236,6 +260,7 @@ const parseIPv6 = (s: string): Uint8Array | undefined => {
  * `…​.b32.i2p`, a CJDNS IPv6, or `net<id>:<hex>` for networks we do not know.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const hostToString = (a: { readonly network: number; readonly address: Uint8Array }): string => {
   switch (a.network) {
@@ -268,6 +293,7 @@ export const hostToString = (a: { readonly network: number; readonly address: Ui
  * (`fc00::/8`) are reported as CJDNS. Returns `undefined` for anything else.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const parseHost = (host: string): { readonly network: number; readonly address: Uint8Array } | undefined => {
   const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host
@@ -300,6 +326,7 @@ export const parseHost = (host: string): { readonly network: number; readonly ad
  * `host:port`, with IPv6 hosts in brackets.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toString = (a: { readonly network: number; readonly address: Uint8Array; readonly port: number }): string => {
   const host = hostToString(a)
@@ -310,6 +337,7 @@ export const toString = (a: { readonly network: number; readonly address: Uint8A
  * Builds an address from a host string and port.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromHost = (host: string, port: number, services = 0n): NetAddressFields | undefined => {
   const parsed = parseHost(host)

@@ -11,7 +11,12 @@ import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import * as ProtocolVersion from "../ProtocolVersion.js"
 
-/** Most addresses in one `addr` / `addrv2`. @since 0.1.0 */
+/**
+ * Most addresses in one `addr` / `addrv2`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_ADDRESSES = 1000
 
 /**
@@ -37,7 +42,12 @@ const addressList = list({
   }
 })
 
-/** The `addr` message. @since 0.1.0 */
+/**
+ * The `addr` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Addr = define({
   tag: "Addr",
   command: "addr",
@@ -47,5 +57,8 @@ export const Addr = define({
   write: (w, m, ctx) => addressList.write(w, m.addresses, ctx)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Addr = ReturnType<typeof Addr.make>

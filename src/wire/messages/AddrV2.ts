@@ -25,7 +25,12 @@ const addressList = list({
   write: AddressCodec.writeAddrV2
 })
 
-/** The `addrv2` message. @since 0.1.0 */
+/**
+ * The `addrv2` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const AddrV2 = define({
   tag: "AddrV2",
   command: "addrv2",
@@ -35,5 +40,8 @@ export const AddrV2 = define({
   write: (w, m, ctx) => addressList.write(w, m.addresses, ctx)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type AddrV2 = ReturnType<typeof AddrV2.make>

@@ -8,12 +8,22 @@ import { define } from "../../internal/wire/MessageDef.js"
 import { hashList } from "../../internal/wire/sharedShapes.js"
 import { Hash32, UInt8 } from "../Fields.js"
 
-/** Most checkpoints in one message. @since 0.1.0 */
+/**
+ * Most checkpoints in one message.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_CHECKPOINTS = 100_000
 
 const filterHeaderList = hashList("filter headers", MAX_CHECKPOINTS)
 
-/** The `cfcheckpt` message. @since 0.1.0 */
+/**
+ * The `cfcheckpt` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const CFCheckpt = define({
   tag: "CFCheckpt",
   command: "cfcheckpt",
@@ -25,5 +35,8 @@ export const CFCheckpt = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CFCheckpt = ReturnType<typeof CFCheckpt.make>

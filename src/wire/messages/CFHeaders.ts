@@ -8,12 +8,22 @@ import { define } from "../../internal/wire/MessageDef.js"
 import { hashList } from "../../internal/wire/sharedShapes.js"
 import { Hash32, UInt8 } from "../Fields.js"
 
-/** Most filter hashes in one message. @since 0.1.0 */
+/**
+ * Most filter hashes in one message.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_CFHEADERS = 2000
 
 const filterHashList = hashList("filter hashes", MAX_CFHEADERS)
 
-/** The `cfheaders` message. @since 0.1.0 */
+/**
+ * The `cfheaders` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const CFHeaders = define({
   tag: "CFHeaders",
   command: "cfheaders",
@@ -30,5 +40,8 @@ export const CFHeaders = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CFHeaders = ReturnType<typeof CFHeaders.make>

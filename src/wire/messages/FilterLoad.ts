@@ -10,12 +10,27 @@ import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
 import { BytesMax, UInt32, UInt8 } from "../Fields.js"
 import * as Schema from "effect/Schema"
 
-/** Largest filter (bytes). @since 0.1.0 */
+/**
+ * Largest filter (bytes).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_FILTER_SIZE = 36_000
-/** Most hash functions. @since 0.1.0 */
+/**
+ * Most hash functions.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_HASH_FUNCS = 50
 
-/** The `filterload` message. @since 0.1.0 */
+/**
+ * The `filterload` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const FilterLoad = define({
   tag: "FilterLoad",
   command: "filterload",
@@ -38,5 +53,8 @@ export const FilterLoad = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FilterLoad = ReturnType<typeof FilterLoad.make>

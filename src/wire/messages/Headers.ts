@@ -9,7 +9,12 @@ import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
 
-/** Most headers in one message. @since 0.1.0 */
+/**
+ * Most headers in one message.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_HEADERS = 2000
 
 /** Each header is followed by a transaction count, which must be zero. */
@@ -30,7 +35,12 @@ const headerList = list({
   }
 })
 
-/** The `headers` message. @since 0.1.0 */
+/**
+ * The `headers` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Headers = define({
   tag: "Headers",
   command: "headers",
@@ -40,5 +50,8 @@ export const Headers = define({
   write: (w, m, ctx) => headerList.write(w, m.headers, ctx)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Headers = ReturnType<typeof Headers.make>

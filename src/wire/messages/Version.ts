@@ -15,10 +15,20 @@ import * as ProtocolVersion from "../ProtocolVersion.js"
 import { ServiceFlags } from "../ServiceFlags.js"
 import { Int32, Int64, UInt64, VarString } from "../Fields.js"
 
-/** Longest user agent accepted (bytes), as btcd and Bitcoin Core. @since 0.1.0 */
+/**
+ * Longest user agent accepted (bytes), as btcd and Bitcoin Core.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_USER_AGENT = 256
 
-/** The `version` message. @since 0.1.0 */
+/**
+ * The `version` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Version = define({
   tag: "Version",
   command: "version",
@@ -62,5 +72,8 @@ export const Version = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Version = ReturnType<typeof Version.make>
