@@ -139,7 +139,8 @@ export interface PeerRegistryShape {
   /**
    * Holds a peer whose handshake completed until it disconnects: registers
    * it, runs the handlers' `onConnected`, publishes `Connected`, feeds every
-   * message to the handlers, then unregisters it, asks `onDisconnected` and
+   * message to the handlers (those it sent before it ended too), then
+   * unregisters it, closes its handlers' scope, asks `onDisconnected` and
    * publishes `Disconnected`. Returns why the peer ended.
    */
   readonly run: (peer: Peer, options: RunOptions) => Effect.Effect<DisconnectReason>
