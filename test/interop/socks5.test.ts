@@ -15,10 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import { createRequire } from "node:module"
 import * as Net from "node:net"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import { Connector, type PeerEvent } from "../../src/network/Connector.js"
+import * as Network from "../../src/network/Network.js"
 import type * as Transport from "../../src/network/Transport.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
@@ -226,5 +231,35 @@ describe("onion and I2P through a Tor-like responder", () => {
       expect(Either.isLeft(r) && r.left.cause).toMatchObject({ reason: "HostUnreachable", code: 4, target: NetAddress.toString(unknown) })
       const headers = yield* peer.getHeaders([params.genesisHash])
       expect(headers.headers.length).toBe(BLOCKS)
+    }), { timeout: 30_000 })
+})
+
+describe("the network layer over Socks5Transport", () => {
+  it.scopedLive("connects to a manual onion peer (bcoin) through a Tor-like proxy, with no local lookup", () =>
+    Effect.gen(function*() {
+      const onion = { services: 0n, network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a), port: 18444 }
+      const proxy = yield* socks5Responder({ names: { [NetAddress.hostToString(onion)]: { host: btc.host, port: btc.port } } })
+      const lookups = yield* recordLookups
+      const network = Network.layer({ peer: { params }, manualPeers: [onion], connectOnly: true }).pipe(
+        Layer.provide(Layer.merge(
+          Socks5Transport.layerTor({ proxy: { host: "127.0.0.1", port: proxy.port }, dialTimeout: WAIT }),
+          AddressBook.layerMemory()
+        ))
+      )
+      const connected = yield* Effect.gen(function*() {
+        const connector = yield* Connector
+        const events = yield* Queue.unbounded<PeerEvent>()
+        yield* Effect.forkScoped(Stream.runForEach(yield* connector.subscribeEvents, (e) => Queue.offer(events, e)))
+        return yield* Queue.take(events).pipe(
+          Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error("no Connected event") })
+        )
+      }).pipe(Effect.provide(network))
+      expect(connected._tag).toBe("Connected")
+      if (connected._tag === "Connected") {
+        expect(connected.peer.remote).toBe(NetAddress.toString(onion))
+        expect(connected.info.startHeight).toBe(BLOCKS)
+      }
+      expect(proxy.requests.map((r) => [r.atyp, r.host, r.port])).toEqual([[3, NetAddress.hostToString(onion), 18444]])
+      expect(lookups).toEqual([])
     }), { timeout: 30_000 })
 })
