@@ -178,8 +178,8 @@ export const makeNode = (
       Effect.gen(function*() {
         const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
         const inbox = yield* starting.subscribe()
-        yield* starting.handshake
-        return { inbox, peer: starting as Peer.Peer }
+        const peer = yield* starting.connected
+        return { inbox, peer }
       })
 
     /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
