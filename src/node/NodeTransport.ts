@@ -71,9 +71,18 @@ export const fromNetSocket = (conn: Net.Socket): Effect.Effect<Socket.Socket> =>
   Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn))
 
 /**
+ * What plain TCP can dial: IPv4 and IPv6 (onion, I2P and CJDNS need a proxy or a tunnel).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const reachable: ReadonlySet<number> = new Set([NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6])
+
+/**
  * TCP over Node. Only IPv4 and IPv6 addresses can be dialled.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): Transport.TransportShape => {
   const dialTimeout = Duration.decode(options.dialTimeout ?? Duration.seconds(10))
@@ -81,9 +90,10 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
   const timed = Duration.isFinite(dialTimeout)
   const dialTimeoutMillis = Math.max(1, Math.min(2 ** 31 - 1, Math.ceil(Duration.toMillis(dialTimeout))))
   return {
+    reachable,
     dial: (address) => {
       const label = NetAddress.toString(address)
-      if (address.network !== NetAddress.NetworkId.IPv4 && address.network !== NetAddress.NetworkId.IPv6) {
+      if (!reachable.has(address.network)) {
         return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: label }))
       }
       // Connect eagerly (NodeSocket.makeNet would connect only when first read), so
@@ -145,6 +155,7 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
  * TCP over Node.js as the `Transport` service.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): Layer.Layer<Transport.Transport> =>
   Layer.succeed(Transport.Transport, make(options))

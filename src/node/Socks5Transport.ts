@@ -81,7 +81,28 @@ export interface Options {
    * service first builds a circuit, which often takes several seconds.
    */
   readonly dialTimeout?: Duration.DurationInput | undefined
+  /**
+   * The networks (`NetAddress.NetworkId`) dialled through this proxy; the
+   * connector picks only addresses on these, and a dial to another fails
+   * with `Unsupported`. Default IPv4, IPv6 and Tor v3, as Core's `-proxy`
+   * (a Tor SOCKS port reaches all three). An I2P router's SOCKS port:
+   * `[NetworkId.I2P]`; onions only, as Core's `-onion` with `-onlynet=onion`:
+   * `[NetworkId.TorV3]`. CJDNS cannot go through SOCKS5.
+   */
+  readonly reachable?: ReadonlyArray<number> | undefined
 }
+
+/**
+ * What a proxy reaches unless told otherwise: IPv4, IPv6 and Tor v3 (Core's `-proxy`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const defaultReachable: ReadonlyArray<number> = [
+  NetAddress.NetworkId.IPv4,
+  NetAddress.NetworkId.IPv6,
+  NetAddress.NetworkId.TorV3
+]
 
 /**
  * A transport through a proxy; `dialName` connects to a host name without
@@ -179,6 +200,9 @@ export const make = (options: Options): Socks5TransportShape => {
   const timeout = Duration.decode(options.dialTimeout ?? Duration.seconds(20))
   const proxyLabel = `${options.proxy.host}:${options.proxy.port}`
   const direct = NodeTransport.make()
+  const reachable: ReadonlySet<number> = new Set(
+    (options.reachable ?? defaultReachable).filter((network) => network !== NetAddress.NetworkId.CJDNS)
+  )
   const dialTo = (destination: Socks5.Destination | undefined, port: number, target: string) => {
     const error = (reason: Socks5Error["reason"], code?: number, cause?: unknown) =>
       new Socks5.Socks5Error({ reason, proxy: proxyLabel, target, code, cause })
@@ -195,10 +219,17 @@ export const make = (options: Options): Socks5TransportShape => {
     return open.pipe(Effect.mapError(toTransportError), Effect.flatMap(NodeTransport.fromNetSocket))
   }
   return {
-    dial: (address) => dialTo(Socks5.destinationOf(address), address.port, NetAddress.toString(address)),
+    reachable,
+    dial: (address) =>
+      reachable.has(address.network)
+        ? dialTo(Socks5.destinationOf(address), address.port, NetAddress.toString(address))
+        : Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: NetAddress.toString(address) })),
     dialName: (host, port) => {
       // An address literal (or an onion / I2P name) is sent as such; any other name goes to the proxy as a name.
       const parsed = NetAddress.parseHost(host)
+      if (parsed !== undefined && !reachable.has(parsed.network)) {
+        return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: NetAddress.toString({ ...parsed, port }) }))
+      }
       const destination = parsed === undefined ? { _tag: "Name" as const, name: host } : Socks5.destinationOf(parsed)
       return dialTo(destination, port, parsed === undefined ? `${host}:${port}` : NetAddress.toString({ ...parsed, port }))
     },

@@ -24,7 +24,8 @@ import * as Net from "node:net"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import * as Network from "../../src/network/Network.js"
-import type * as Transport from "../../src/network/Transport.js"
+import * as DnsResolver from "../../src/network/DnsResolver.js"
+import * as Transport from "../../src/network/Transport.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as Peer from "../../src/peer/Peer.js"
@@ -71,6 +72,13 @@ const syncHeaders = (socket: Effect.Effect<import("@effect/platform/Socket").Soc
     const headers = yield* peer.getHeaders([params.genesisHash])
     return { userAgent: peer.info.userAgent, headers: headers.headers.length, startHeight: peer.info.startHeight }
   }))
+
+/** A `DnsResolver` that knows no name and records every question in `lookups`. */
+const recordingResolver = (lookups: Array<string>) =>
+  Layer.succeed(DnsResolver.DnsResolver, {
+    resolve: (hostname) =>
+      Effect.zipRight(Effect.sync(() => lookups.push(hostname)), DnsResolver.makeStatic({}).resolve(hostname))
+  })
 
 const bcoinAddress = () => NetAddress.fromHost(btc.host, btc.port)!
 
@@ -171,7 +179,11 @@ describe("onion and I2P through a Tor-like responder", () => {
           [NetAddress.hostToString(ownI2p)]: { host: "127.0.0.1", port: ours.port }
         }
       })
-      const tor = Socks5Transport.makeTor({ proxy: { host: "127.0.0.1", port: proxy.port }, dialTimeout: WAIT })
+      const tor = Socks5Transport.makeTor({
+        proxy: { host: "127.0.0.1", port: proxy.port },
+        dialTimeout: WAIT,
+        reachable: [NetAddress.NetworkId.TorV3, NetAddress.NetworkId.I2P]
+      })
       // From here on (listeners are up: `listen` looks its host up, even an address) nothing may be looked up.
       const lookups = yield* recordLookups
 
@@ -241,9 +253,10 @@ describe("the network layer over Socks5Transport", () => {
       const proxy = yield* socks5Responder({ names: { [NetAddress.hostToString(onion)]: { host: btc.host, port: btc.port } } })
       const lookups = yield* recordLookups
       const network = Network.layer({ peer: { params }, manualPeers: [onion], connectOnly: true }).pipe(
-        Layer.provide(Layer.merge(
+        Layer.provide(Layer.mergeAll(
           Socks5Transport.layerTor({ proxy: { host: "127.0.0.1", port: proxy.port }, dialTimeout: WAIT }),
-          AddressBook.layerMemory()
+          AddressBook.layerMemory(),
+          recordingResolver(lookups)
         ))
       )
       const connected = yield* Effect.gen(function*() {
@@ -260,6 +273,48 @@ describe("the network layer over Socks5Transport", () => {
         expect(connected.info.startHeight).toBe(BLOCKS)
       }
       expect(proxy.requests.map((r) => [r.atyp, r.host, r.port])).toEqual([[3, NetAddress.hostToString(onion), 18444]])
+      expect(lookups).toEqual([])
+    }), { timeout: 30_000 })
+})
+
+describe("reachable networks through Socks5Transport", () => {
+  it.scopedLive("onion only: of bcoin's clearnet and onion addresses in the book, the connector dials only the onion", () =>
+    Effect.gen(function*() {
+      const onion = { services: 0n, network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x6b), port: 18444 }
+      const proxy = yield* socks5Responder({ names: { [NetAddress.hostToString(onion)]: { host: btc.host, port: btc.port } } })
+      const lookups = yield* recordLookups
+      const tor = Socks5Transport.makeTor({
+        proxy: { host: "127.0.0.1", port: proxy.port },
+        dialTimeout: WAIT,
+        reachable: [NetAddress.NetworkId.TorV3]
+      })
+      expect([...tor.reachable]).toEqual([NetAddress.NetworkId.TorV3])
+      const book = yield* AddressBook.make({ allowLocal: true })
+      yield* book.add([bcoinAddress(), onion], "user")
+      const network = Network.layer({ peer: { params }, targetOutbound: 2 }).pipe(
+        Layer.provide(Layer.mergeAll(
+          Layer.succeed(Transport.Transport, tor),
+          Layer.succeed(AddressBook.AddressBook, book),
+          recordingResolver(lookups)
+        ))
+      )
+      const connected = yield* Effect.gen(function*() {
+        const connector = yield* Connector
+        const events = yield* Queue.unbounded<PeerEvent>()
+        yield* Effect.forkScoped(Stream.runForEach(yield* connector.subscribeEvents, (e) => Queue.offer(events, e)))
+        const event = yield* Queue.take(events).pipe(
+          Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error("no Connected event") })
+        )
+        return { event, peers: (yield* connector.peers).map((p) => p.remote) }
+      }).pipe(Effect.provide(network))
+      expect(connected.event._tag).toBe("Connected")
+      expect(connected.peers).toEqual([NetAddress.toString(onion)])
+      // Every dial goes through this transport, and the proxy saw only the onion.
+      expect(proxy.requests.map((r) => r.host)).toEqual([NetAddress.hostToString(onion)])
+      // A clearnet address is refused before anything is opened.
+      const direct = yield* Effect.either(Effect.scoped(tor.dial(bcoinAddress())))
+      expect(Either.isLeft(direct) && direct.left.reason).toBe("Unsupported")
+      expect(proxy.requests).toHaveLength(1)
       expect(lookups).toEqual([])
     }), { timeout: 30_000 })
 })

@@ -82,6 +82,8 @@ const socks5Reason = (e: Transport.TransportError) => (e.cause instanceof Socks5
 
 const proxyAt = (port: number) => ({ host: "127.0.0.1", port })
 
+const ALL = [NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6, NetAddress.NetworkId.TorV3, NetAddress.NetworkId.I2P]
+
 const ONION = (fill: number) => NetAddress.hostToString({ network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(fill) })
 const I2P = (fill: number) => NetAddress.hostToString({ network: NetAddress.NetworkId.I2P, address: new Uint8Array(32).fill(fill) })
 
@@ -120,7 +122,7 @@ describe("Socks5Transport", () => {
       const i2p = I2P(2)
       const local = { host: "127.0.0.1", port: target.port }
       const proxy = yield* socks5Responder({ names: { [onion]: local, [i2p]: local } })
-      const transport = Socks5Transport.make({ proxy: proxyAt(proxy.port) })
+      const transport = Socks5Transport.make({ proxy: proxyAt(proxy.port), reachable: ALL })
       const viaOnion = yield* transport.dial(NetAddress.fromHost(onion, 8333)!)
       expect(yield* exchange(viaOnion, "tor", "tor")).toBe("hello|tor")
       const viaI2p = yield* transport.dial(NetAddress.fromHost(i2p, 0)!)
@@ -226,7 +228,7 @@ describe("Socks5Transport", () => {
       expect(Either.isLeft(unknown) && socks5Reason(unknown.left)).toBe("HostUnreachable")
     }))
 
-  it.scopedLive("no proxy listening is ProxyUnreachable; a server that is not SOCKS5 is BadVersion; CJDNS is Unsupported", () =>
+  it.scopedLive("no proxy listening is ProxyUnreachable; a server that is not SOCKS5 is BadVersion; CJDNS and over-long names are Unsupported", () =>
     Effect.gen(function*() {
       const port = yield* closedPort
       const to = NetAddress.fromHost("127.0.0.1", 1)!
@@ -235,8 +237,10 @@ describe("Socks5Transport", () => {
       const notSocks = yield* echoServer() // answers "hello|": 'h' is no SOCKS version
       const bad = yield* Effect.either(Socks5Transport.make({ proxy: proxyAt(notSocks.port) }).dial(to))
       expect(Either.isLeft(bad) && [socks5Reason(bad.left), (bad.left.cause as Socks5Transport.Socks5Error).code]).toEqual(["BadVersion", 0x68])
-      const cjdns = yield* Effect.either(Socks5Transport.make({ proxy: proxyAt(notSocks.port) }).dial(NetAddress.fromHost("fc00::1", 1)!))
-      expect(Either.isLeft(cjdns) && [cjdns.left.reason, socks5Reason(cjdns.left)]).toEqual(["Unsupported", "InvalidRequest"])
+      const cjdns = yield* Effect.either(Socks5Transport.make({ proxy: proxyAt(notSocks.port) }).dialName("fc00::1", 1))
+      expect(Either.isLeft(cjdns) && [cjdns.left.reason, cjdns.left.cause]).toEqual(["Unsupported", undefined])
+      const tooLong = yield* Effect.either(Socks5Transport.make({ proxy: proxyAt(notSocks.port) }).dialName(`${"a".repeat(250)}.invalid`, 1))
+      expect(Either.isLeft(tooLong) && [tooLong.left.reason, socks5Reason(tooLong.left)]).toEqual(["Unsupported", "InvalidRequest"])
     }))
 
   it.scopedLive("the dial timeout covers the negotiation: a proxy that never answers is Timeout, and its connection is closed", () =>
@@ -260,6 +264,22 @@ describe("Socks5Transport", () => {
         expect(proxy.open()).toBe(1)
       }))
       yield* waitUntil(() => proxy.open() === 0 && proxy.clients() === 0 && target.conns.size === 0, "tunnel still open")
+    }))
+
+  it.scopedLive("reachable: IPv4, IPv6 and onion by default; a network not listed is Unsupported without contacting the proxy", () =>
+    Effect.gen(function*() {
+      const proxy = yield* socks5Responder()
+      const byDefault = Socks5Transport.make({ proxy: proxyAt(proxy.port) })
+      expect([...byDefault.reachable].sort()).toEqual([NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6, NetAddress.NetworkId.TorV3])
+      expect([...Socks5Transport.makeTor({ proxy: proxyAt(proxy.port) }).reachable].sort()).toEqual([...byDefault.reachable].sort())
+      const i2p = yield* Effect.either(Effect.scoped(byDefault.dial(NetAddress.fromHost(I2P(4), 0)!)))
+      expect(Either.isLeft(i2p) && [i2p.left.reason, i2p.left.cause]).toEqual(["Unsupported", undefined])
+      const onionOnly = Socks5Transport.makeTor({ proxy: proxyAt(proxy.port), reachable: [NetAddress.NetworkId.TorV3, NetAddress.NetworkId.CJDNS] })
+      expect([...onionOnly.reachable]).toEqual([NetAddress.NetworkId.TorV3]) // CJDNS cannot go through SOCKS5
+      const v4 = yield* Effect.either(Effect.scoped(onionOnly.dial(NetAddress.fromHost("127.0.0.1", 1)!)))
+      expect(Either.isLeft(v4) && v4.left.reason).toBe("Unsupported")
+      expect(proxy.requests).toEqual([])
+      expect(proxy.clients()).toBe(0)
     }))
 
   it.effect("layerTor provides the Transport service", () =>
