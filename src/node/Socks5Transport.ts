@@ -20,6 +20,10 @@
  * socket like `NodeTransport`'s: reads pause while the peer is busy, and the
  * peer writes to it directly.
  *
+ * `reachable` says which networks go through the proxy (default IPv4, IPv6
+ * and Tor v3, as Core's `-proxy`), so the connector picks only those; a dial
+ * to another network fails `Unsupported` without contacting the proxy.
+ *
  * `listen` listens directly (TCP, `NodeTransport`): a SOCKS5 proxy only
  * dials. Inbound onion connections come from Tor's hidden service
  * configuration to a local port, i.e. to this listener.
