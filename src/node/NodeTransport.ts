@@ -25,8 +25,9 @@ const ignoreError = (): void => {}
 /**
  * Backpressure for a Node socket: while an effect returned by the `run`
  * handler is pending, the connection is paused (no more reads, so TCP pushes
- * back on the sender). `NodeSocket` alone runs such effects concurrently and
- * keeps reading, which lets a fast sender fill our memory.
+ * back on the sender), at once, in the data callback. (`NodeSocket` alone
+ * runs such effects concurrently and keeps reading; a peer then pauses the
+ * stream itself from its effect, so the read bound holds either way.)
  *
  * Also offers `DirectWrite`, so a peer writes without a fiber per write. A
  * write to a connection that has ended fails through its callback; the
