@@ -16,13 +16,17 @@ import * as WireFormat from "./WireFormat.js"
  * A full block.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Block = Schema.Struct({
   header: BlockHeader.BlockHeader,
   transactions: Schema.Array(Transaction.Transaction)
 }).annotations({ identifier: "Block" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Block = typeof Block.Type
 
 /** The bytes a block was read from, kept by a block `read` built (not enumerable: not part of its value). */
@@ -100,6 +104,7 @@ export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = W
  * Serialized bytes (with witness data), as `format` says (Bitcoin's by default).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): Uint8Array => {
   const w = new ByteWriter(1024)
@@ -114,6 +119,7 @@ export const toBytes = (b: Block, format: WireFormat.WireFormat = WireFormat.bit
  * `format` is the network's (Bitcoin's by default).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromBytes = (bytes: Uint8Array, format: WireFormat.WireFormat = WireFormat.bitcoin): Block => {
   const r = new ByteReader(bytes)
@@ -127,6 +133,7 @@ export const fromBytes = (bytes: Uint8Array, format: WireFormat.WireFormat = Wir
  * an odd level as Bitcoin does. The root of an empty list is all zeros.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merkleRoot = (hashes: ReadonlyArray<Uint8Array>): Uint8Array => {
   if (hashes.length === 0) return new Uint8Array(32)
@@ -148,6 +155,7 @@ export const merkleRoot = (hashes: ReadonlyArray<Uint8Array>): Uint8Array => {
  * The block hash (its header's hash).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hash = (b: Block): Uint8Array => BlockHeader.hash(b.header)
 
@@ -155,5 +163,6 @@ export const hash = (b: Block): Uint8Array => BlockHeader.hash(b.header)
  * The merkle root computed from the block's transactions (compare with `header.merkleRoot`).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const computeMerkleRoot = (b: Block): Uint8Array => merkleRoot(b.transactions.map(Transaction.txid))

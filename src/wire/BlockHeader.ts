@@ -39,6 +39,7 @@ const Base = Schema.Struct(baseFields)
  * (Arbitraries generate Bitcoin headers; each format has its own in tests.)
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const BlockHeader = Schema.Struct({
   ...baseFields,
@@ -46,13 +47,26 @@ export const BlockHeader = Schema.Struct({
   auxPow: Schema.optional(Bytes)
 }).annotations({ identifier: "BlockHeader", arbitrary: () => () => Arbitrary.make(Base) })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type BlockHeader = typeof BlockHeader.Type
 
-/** Serialized size of a Bitcoin header. @since 0.1.0 */
+/**
+ * Serialized size of a Bitcoin header.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SIZE = 80
 
-/** Serialized size of an LBRY header (with its claim-trie root). @since 0.1.0 */
+/**
+ * Serialized size of an LBRY header (with its claim-trie root).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const LBRY_SIZE = 112
 
 /** Reads Bitcoin's 80 bytes. @internal */
@@ -77,6 +91,7 @@ export const write = (w: ByteWriter, h: BlockHeader): void => {
  * (an AuxPoW proof is not part of them).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (h: BlockHeader): Uint8Array => {
   const w = new ByteWriter(h.claimTrieRoot === undefined ? SIZE : LBRY_SIZE)
@@ -89,6 +104,7 @@ export const toBytes = (h: BlockHeader): Uint8Array => {
  * (Other formats: `BlockHeaderFormat.fromBytes`.)
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromBytes = (bytes: Uint8Array): BlockHeader => {
   if (bytes.length !== SIZE) throw new Error(`block header must be 80 bytes, got ${bytes.length}`)
@@ -100,5 +116,6 @@ export const fromBytes = (bytes: Uint8Array): BlockHeader => {
  * SHA-256 of the identity bytes (`toBytes`), for every format.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hash = (h: BlockHeader): Uint8Array => sha256d(toBytes(h))

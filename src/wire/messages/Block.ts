@@ -10,10 +10,21 @@ import * as BlockHeader from "../BlockHeader.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import * as WireFormat from "../WireFormat.js"
 
-/** Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes). @since 0.1.0 */
+/**
+ * Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000
+ * bytes); other networks' caps are in their `ChainParams.format`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_BLOCK_PAYLOAD = WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
 
-/** The `block` message. @since 0.1.0 */
+/**
+ * The `block` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const BlockMessage = define({
   tag: "Block",
   command: "block",
@@ -23,5 +34,8 @@ export const BlockMessage = define({
   write: (w, m, ctx) => Block.write(w, m, ctx.format)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type BlockMessage = ReturnType<typeof BlockMessage.make>

@@ -16,9 +16,17 @@ import { UInt48, UInt64 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 import * as WireFormat from "../WireFormat.js"
 
-/** A prefilled transaction and its absolute index in the block. @since 0.1.0 */
+/**
+ * A prefilled transaction and its absolute index in the block.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const PrefilledTx = Schema.Struct({ index: Schema.Number, tx: Transaction.Transaction })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PrefilledTx = typeof PrefilledTx.Type
 
 const PrefilledList = Schema.Array(PrefilledTx).pipe(
@@ -35,7 +43,12 @@ const PrefilledList = Schema.Array(PrefilledTx).pipe(
   })
 )
 
-/** The `cmpctblock` message. @since 0.1.0 */
+/**
+ * The `cmpctblock` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const CmpctBlock = define({
   tag: "CmpctBlock",
   command: "cmpctblock",
@@ -76,5 +89,8 @@ export const CmpctBlock = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CmpctBlock = ReturnType<typeof CmpctBlock.make>
