@@ -173,7 +173,7 @@ export const make = (options: TestNetwork.Options): Effect.Effect<TestNetwork.Te
         return Scope.close(r.scope, Exit.void)
       })
 
-    const cutAcrossPartition = Effect.forEach(
+    const cutAcrossPartition = () => Effect.forEach(
       Array.from(running.values()),
       ({ node }) =>
         Effect.flatMap(node.peers, (peers) =>
@@ -216,7 +216,7 @@ export const make = (options: TestNetwork.Options): Effect.Effect<TestNetwork.Te
       partition: (groups) =>
         Effect.suspend(() => {
           groupOf = new Map(groups.flatMap((g, n) => g.map((i) => [i, n] as const)))
-          return Effect.suspend(() => cutAcrossPartition)
+          return cutAcrossPartition()
         }),
       heal: Effect.sync(() => {
         groupOf = undefined
