@@ -18,7 +18,7 @@ import type { PeerEvent } from "../../src/network/Connector.js"
 import * as InvVector from "../../src/wire/InvVector.js"
 import * as Message from "../../src/wire/Message.js"
 import * as Transport from "../../src/network/Transport.js"
-import { addressOf, advanceUntil, collectEvents, peerKeys, START, startNode, stop, type SimNode } from "./networkHelpers.js"
+import { addressOf, advanceUntil, collectEvents, peerKeys, START, startNode, stop, type SimNode } from "../support/network.js"
 
 const NODES = 24
 const TARGET = 4

@@ -20,7 +20,7 @@ import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
-import { concat } from "../wire/helpers.js"
+import { concat } from "./wire.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 export const params = ChainParams.regtest
