@@ -24,10 +24,11 @@ const toError = (hostname: string) => (cause: unknown): DnsResolver.DnsResolverE
  * succeeding if either family answers.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: { readonly method?: "lookup" | "resolve" | undefined } = {}
-): Effect.Effect<DnsResolver.DnsResolver.Service> =>
+): Effect.Effect<DnsResolver.DnsResolverShape> =>
   Effect.map(Effect.cached(Effect.tryPromise(() => import("node:dns/promises"))), (loadDns) => {
     const viaResolve = (d: typeof import("node:dns/promises"), hostname: string) => {
       const family = (f: (h: string) => Promise<Array<string>>) =>
@@ -57,6 +58,7 @@ export const make = (
  * The Node resolver as a layer.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: { readonly method?: "lookup" | "resolve" | undefined } = {}): Layer.Layer<DnsResolver.DnsResolver> =>
   Layer.effect(DnsResolver.DnsResolver, make(options))

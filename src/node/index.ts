@@ -5,6 +5,27 @@
  *
  * @since 0.1.0
  */
+
+/**
+ * The `DnsResolver` over `node:dns`.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as NodeDnsResolver from "./NodeDnsResolver.js"
+
+/**
+ * The network layer on Node.js: TCP, the system resolver, a file-backed book.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as NodeNetwork from "./NodeNetwork.js"
+
+/**
+ * The `Transport` over Node.js TCP.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
 export * as NodeTransport from "./NodeTransport.js"

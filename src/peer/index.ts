@@ -6,5 +6,7 @@
  */
 export * as DisconnectReason from "./DisconnectReason.js"
 export * as MemorySocket from "./MemorySocket.js"
+export * as MessageTransport from "./MessageTransport.js"
 export * as Peer from "./Peer.js"
 export * as PeerConfig from "./PeerConfig.js"
+export * as PeerError from "./PeerError.js"
