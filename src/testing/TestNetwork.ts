@@ -36,6 +36,7 @@ import * as internal from "../internal/testing/network.js"
 import type * as AddressBook from "../network/AddressBook.js"
 import type { Connector } from "../network/Connector.js"
 import type { Dispatcher } from "../network/Dispatcher.js"
+import type * as Network from "../network/Network.js"
 import type * as NetworkConfig from "../network/NetworkConfig.js"
 import type * as Transport from "../network/Transport.js"
 import type * as Peer from "../peer/Peer.js"
@@ -57,12 +58,13 @@ export class TestNetworkError extends Data.TaggedError("TestNetworkError")<{
 }
 
 /**
- * The services a node's program runs with.
+ * The services a node's program runs with: those of `Network.layer` and the
+ * node's address book.
  *
  * @since 0.1.0
  * @category models
  */
-export type Services = Connector | Dispatcher | AddressBook.AddressBook
+export type Services = Network.Services | AddressBook.AddressBook
 
 /**
  * One running node.
@@ -80,7 +82,7 @@ export interface TestNode {
   readonly key: string
   readonly connector: Connector["Type"]
   readonly dispatcher: Dispatcher["Type"]
-  readonly book: AddressBook.AddressBook.Service
+  readonly book: AddressBook.AddressBookShape
   readonly context: Context.Context<Services>
   /** Connected peers (handshake complete). */
   readonly peers: Effect.Effect<ReadonlyArray<Peer.Peer>>

@@ -17,6 +17,7 @@ import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../network/AddressBook.js"
 import { Connector } from "../../network/Connector.js"
 import { Dispatcher } from "../../network/Dispatcher.js"
+import * as DnsResolver from "../../network/DnsResolver.js"
 import * as Network from "../../network/Network.js"
 import type * as NetworkConfig from "../../network/NetworkConfig.js"
 import * as Transport from "../../network/Transport.js"
@@ -101,6 +102,7 @@ export const make = (options: TestNetwork.Options): Effect.Effect<TestNetwork.Te
       const base = Transport.makeMemory(hub, hostOf(self))
       return {
         listen: base.listen,
+        reachable: base.reachable,
         dial: (address) =>
           apart(self, indexOfHost.get(NetAddress.hostToString(address)))
             ? Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: NetAddress.toString(address) }))
@@ -130,7 +132,9 @@ export const make = (options: TestNetwork.Options): Effect.Effect<TestNetwork.Te
         const config = simulationConfig(i, configs.get(i))
         const layer = Network.layer(config).pipe(
           Layer.provideMerge(Layer.succeedContext(bookContext)),
-          Layer.provide(Layer.succeed(Transport.Transport, transportOf(i)))
+          Layer.provide(Layer.succeed(Transport.Transport, transportOf(i))),
+          // No DNS in a simulation: nodes learn each other from their seeds and gossip.
+          Layer.provide(DnsResolver.layerNoop)
         )
         const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.tapError(() => Scope.close(scope, Exit.void)))
         const connector = Context.get(context, Connector)
