@@ -79,8 +79,7 @@ const crawler = (targets: ReadonlyArray<NetAddress.NetAddressFields>) =>
           })
           const inbox = yield* starting.subscribe()
           const answers = yield* starting.subscribe("Addr", "AddrV2")
-          yield* starting.handshake
-          const peer = starting as Peer.Peer
+          const peer = yield* starting.connected
           yield* Effect.forkScoped(Effect.zipRight(Stream.runHead(answers), peer.disconnect("crawled")))
           yield* registry.run(peer, { inbox, address, manual: false })
           return peer

@@ -17,7 +17,8 @@ import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
-import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../peer/DisconnectReason.js"
+import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
+import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as NetAddress from "../../wire/NetAddress.js"
@@ -62,8 +63,8 @@ export const make = (
       Effect.gen(function*() {
         const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
         const inbox = yield* starting.subscribe()
-        yield* starting.handshake
-        return { inbox, peer: starting as Peer.Peer }
+        const peer = yield* starting.connected
+        return { inbox, peer }
       })
 
     /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
