@@ -24,6 +24,7 @@ const toError = (hostname: string) => (cause: unknown): DnsResolver.DnsResolverE
  * succeeding if either family answers.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: { readonly method?: "lookup" | "resolve" | undefined } = {}
@@ -57,6 +58,7 @@ export const make = (
  * The Node resolver as a layer.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: { readonly method?: "lookup" | "resolve" | undefined } = {}): Layer.Layer<DnsResolver.DnsResolver> =>
   Layer.effect(DnsResolver.DnsResolver, make(options))

@@ -26,6 +26,7 @@ import * as NodeTransport from "./NodeTransport.js"
  * Options of a complete Node.js network node.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NodeOptions extends Partial<NetworkConfig.NetworkConfigShape> {
   /** Where the address book is persisted; memory only when absent. */
@@ -41,6 +42,7 @@ export interface NodeOptions extends Partial<NetworkConfig.NetworkConfigShape> {
  * persisted at `addressBookPath` (or kept in memory).
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   options: NodeOptions = {}
@@ -63,6 +65,7 @@ export const layer = (
  * `overrides` fill in whatever the environment leaves out.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
   overrides: NodeOptions = {}

@@ -61,6 +61,7 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
  * TCP over Node. Only IPv4 and IPv6 addresses can be dialled.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): Transport.TransportShape => {
   const dialTimeout = Duration.decode(options.dialTimeout ?? Duration.seconds(10))
@@ -132,6 +133,7 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
  * TCP over Node.js as the `Transport` service.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): Layer.Layer<Transport.Transport> =>
   Layer.succeed(Transport.Transport, make(options))
