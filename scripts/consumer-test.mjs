@@ -14,7 +14,7 @@
  *   (d) an esbuild browser bundle of `./wire` + `./peer`, run in a `vm` context that has no
  *       `process`, `Buffer` or `require`;
  *   (e) every TypeScript code block of README.md, compiled against the packed package (compiled,
- *       not run: some need a live network).
+ *       not run: some need a live network); a block fenced "```ts fragment" is an excerpt, skipped.
  *
  * Installs prefer the local npm cache (`--prefer-offline`); the registry is used for what is
  * missing. Exits non-zero at the first failure; the temporary project is removed either way
@@ -236,7 +236,10 @@ globalThis.run = (expected) => scenario({ Effect, Either, Frame, Message, ChainP
 
   // (e) README's TypeScript blocks, each its own module, against the packed package.
   const readme = readFileSync(join(root, "README.md"), "utf8")
-  const blocks = [...readme.matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((m) => m[1])
+  // A block fenced ```ts fragment is an excerpt (no imports, free variables): shown, not compiled.
+  const fenced = [...readme.matchAll(/^```(?:ts|typescript)( fragment)?\n([\s\S]*?)^```/gm)]
+  const fragments = fenced.filter((m) => m[1] !== undefined).length
+  const blocks = fenced.filter((m) => m[1] === undefined).map((m) => m[2])
   const files = blocks.map((code, i) => {
     const file = `readme-${i + 1}.ts`
     writeFileSync(join(work, file), code.includes("import ") || code.includes("export ") ? code : `${code}\nexport {}\n`)
@@ -249,7 +252,7 @@ globalThis.run = (expected) => scenario({ Effect, Either, Frame, Message, ChainP
   step("(e) README TypeScript blocks compile", () => {
     if (files.length === 0) throw new Error("README.md has no ```ts blocks")
     sh(process.execPath, [tsc, "-p", "tsconfig.readme.json"], work)
-    return `${files.length} block(s)`
+    return `${files.length} block(s)${fragments > 0 ? `, ${fragments} fragment(s) not compiled` : ""}`
   })
 
   console.log(`\nconsumer test: ${results.length} checks green (entry points ${entryPoints.join(" ")})`)

@@ -9,8 +9,9 @@
  *   the value types they use.
  * - Peer (`effect-bitcoin-p2p/peer`): `Peer`, `PeerConfig`,
  *   `DisconnectReason`, `MemorySocket`.
- * - Network (`effect-bitcoin-p2p/network`): `Network`, `AddressBook`,
- *   `Connector`, `Dispatcher`, `Transport`, `DnsResolver`, `NetworkConfig`.
+ * - Network (`effect-bitcoin-p2p/network`): `Network`, `PeerRegistry`,
+ *   `AddressBook`, `Connector`, `Dispatcher`, `AddressRelay`, `DnsSeeder`,
+ *   `Transport`, `DnsResolver`, `NetworkConfig`.
  *
  * @since 0.1.0
  */

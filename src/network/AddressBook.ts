@@ -41,6 +41,7 @@ import * as service from "../internal/addressBook/service.js"
  * (an API call), or a manual connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Source = "dns" | "file" | "user" | "manual" | `peer:${string}`
 
@@ -48,6 +49,7 @@ export type Source = "dns" | "file" | "user" | "manual" | `peer:${string}`
  * An address with a network id (BIP-0155) and a port; what the book keys on.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AddressLike {
   readonly network: number
@@ -61,6 +63,7 @@ export interface AddressLike {
  * `NetAddress.TimedNetAddressFields` fits.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AddressInput extends AddressLike {
   readonly services?: bigint
@@ -71,6 +74,7 @@ export interface AddressInput extends AddressLike {
  * A snapshot of one address book entry.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Entry extends AddressLike {
   /** `NetAddress.toString(address)`: the book's key for this address. */
@@ -97,6 +101,7 @@ export interface Entry extends AddressLike {
  * A ban on a host (every port of it).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Ban {
   readonly network: number
@@ -114,6 +119,7 @@ export interface Ban {
  * unroutable without `allowLocal`, banned) or over the peer's rate limit.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AddSummary {
   readonly added: number
@@ -127,6 +133,7 @@ export interface AddSummary {
  * Filters for `select`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface SelectOptions {
   /** Keys (`Entry.key`) not to return, e.g. peers we are connected to. */
@@ -147,6 +154,7 @@ export interface SelectOptions {
  * Counters for monitoring.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Stats {
   readonly size: number
@@ -165,6 +173,7 @@ export interface Stats {
  * Table geometry. Core's defaults; smaller sizes suit tests and embedded use.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TableOptions {
   /** Default 1024. */
@@ -183,6 +192,7 @@ export interface TableOptions {
  * Options shared by every constructor.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /**
@@ -201,6 +211,7 @@ export interface Options {
  * Options of the persistent book.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PersistentOptions extends Options {
   /** The JSON file; its directory must exist. */
@@ -213,6 +224,7 @@ export interface PersistentOptions extends Options {
  * Why the book could not load or save, or a peers file could not be read.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class AddressBookError extends Data.TaggedError("AddressBookError")<{
   readonly reason: "LoadFailed" | "SaveFailed" | "PeersFileFailed"
@@ -226,60 +238,57 @@ export class AddressBookError extends Data.TaggedError("AddressBookError")<{
 }
 
 /**
+ * The address book's operations. Addresses are identified by
+ * `NetAddress.toString` (`host:port`); bans by host.
+ *
  * @since 0.1.0
+ * @category models
  */
-export declare namespace AddressBook {
+export interface AddressBookShape {
+  /** Adds addresses from a trusted or seeding source (no rate limit). */
+  readonly add: (addresses: Iterable<AddressInput>, source: Source) => Effect.Effect<AddSummary>
   /**
-   * The address book's operations. Addresses are identified by
-   * `NetAddress.toString` (`host:port`); bans by host.
-   *
-   * @since 0.1.0
+   * Adds gossip from a peer. A token bucket per peer limits how many are
+   * processed; the rest are dropped and counted. Gossiped times in the
+   * future or before 1973 become "5 days ago", others get a 2-hour penalty.
    */
-  export interface Service {
-    /** Adds addresses from a trusted or seeding source (no rate limit). */
-    readonly add: (addresses: Iterable<AddressInput>, source: Source) => Effect.Effect<AddSummary>
-    /**
-     * Adds gossip from a peer. A token bucket per peer limits how many are
-     * processed; the rest are dropped and counted. Gossiped times in the
-     * future or before 1973 become "5 days ago", others get a 2-hour penalty.
-     */
-    readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>) => Effect.Effect<AddSummary>
-    /** Drops the rate-limit state of a disconnected peer. */
-    readonly forgetPeer: (peerKey: string) => Effect.Effect<void>
-    readonly get: (address: AddressLike) => Effect.Effect<Option.Option<Entry>>
-    readonly remove: (address: AddressLike) => Effect.Effect<boolean>
-    /** We are about to connect: one more attempt. */
-    readonly markAttempt: (address: AddressLike) => Effect.Effect<void>
-    /** The address answered (the peer is alive): refresh `lastSeen`. */
-    readonly markConnected: (address: AddressLike) => Effect.Effect<void>
-    /** Handshake completed: reset failures, move to the tried table. */
-    readonly markGood: (address: AddressLike) => Effect.Effect<void>
-    /** The connection or handshake failed. */
-    readonly markFailed: (address: AddressLike) => Effect.Effect<void>
-    /** One address for an outbound connection, or `None` if nothing qualifies. */
-    readonly select: (options?: SelectOptions) => Effect.Effect<Option.Option<Entry>>
-    /** For `getaddr`: random, non-terrible, unbanned, at most `max` (default 1000) and 23% of the book. */
-    readonly sample: (max?: number) => Effect.Effect<ReadonlyArray<Entry>>
-    /** Every entry (for inspection; O(size)). */
-    readonly entries: Effect.Effect<ReadonlyArray<Entry>>
-    readonly ban: (host: Omit<AddressLike, "port">, duration: Duration.DurationInput, reason: string) => Effect.Effect<void>
-    readonly unban: (host: Omit<AddressLike, "port">) => Effect.Effect<void>
-    readonly isBanned: (host: Omit<AddressLike, "port">) => Effect.Effect<boolean>
-    /** Bans still in force. */
-    readonly bans: Effect.Effect<ReadonlyArray<Ban>>
-    readonly size: Effect.Effect<number>
-    readonly stats: Effect.Effect<Stats>
-    /** Writes the book now (a no-op for `layerMemory`). */
-    readonly save: Effect.Effect<void, AddressBookError>
-  }
+  readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>) => Effect.Effect<AddSummary>
+  /** Drops the rate-limit state of a disconnected peer. */
+  readonly forgetPeer: (peerKey: string) => Effect.Effect<void>
+  readonly get: (address: AddressLike) => Effect.Effect<Option.Option<Entry>>
+  readonly remove: (address: AddressLike) => Effect.Effect<boolean>
+  /** We are about to connect: one more attempt. */
+  readonly markAttempt: (address: AddressLike) => Effect.Effect<void>
+  /** The address answered (the peer is alive): refresh `lastSeen`. */
+  readonly markConnected: (address: AddressLike) => Effect.Effect<void>
+  /** Handshake completed: reset failures, move to the tried table. */
+  readonly markGood: (address: AddressLike) => Effect.Effect<void>
+  /** The connection or handshake failed. */
+  readonly markFailed: (address: AddressLike) => Effect.Effect<void>
+  /** One address for an outbound connection, or `None` if nothing qualifies. */
+  readonly select: (options?: SelectOptions) => Effect.Effect<Option.Option<Entry>>
+  /** For `getaddr`: random, non-terrible, unbanned, at most `max` (default 1000) and 23% of the book. */
+  readonly sample: (max?: number) => Effect.Effect<ReadonlyArray<Entry>>
+  /** Every entry (for inspection; O(size)). */
+  readonly entries: Effect.Effect<ReadonlyArray<Entry>>
+  readonly ban: (host: Omit<AddressLike, "port">, duration: Duration.DurationInput, reason: string) => Effect.Effect<void>
+  readonly unban: (host: Omit<AddressLike, "port">) => Effect.Effect<void>
+  readonly isBanned: (host: Omit<AddressLike, "port">) => Effect.Effect<boolean>
+  /** Bans still in force. */
+  readonly bans: Effect.Effect<ReadonlyArray<Ban>>
+  readonly size: Effect.Effect<number>
+  readonly stats: Effect.Effect<Stats>
+  /** Writes the book now (a no-op for `layerMemory`). */
+  readonly save: Effect.Effect<void, AddressBookError>
 }
 
 /**
  * The address book service.
  *
  * @since 0.1.0
+ * @category tags
  */
-export class AddressBook extends Context.Tag("effect-bitcoin-p2p/AddressBook")<AddressBook, AddressBook.Service>() {}
+export class AddressBook extends Context.Tag("effect-bitcoin-p2p/AddressBook")<AddressBook, AddressBookShape>() {}
 
 /**
  * The network group of an address: `ipv4:a.b` (/16), `ipv6:xxxx:xxxx` (/32;
@@ -290,6 +299,7 @@ export class AddressBook extends Context.Tag("effect-bitcoin-p2p/AddressBook")<A
  * otherwise. Addresses in one group are assumed to share an operator.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const netGroup: (address: AddressLike) => string = netGroupInternal.netGroup
 
@@ -299,6 +309,7 @@ export const netGroup: (address: AddressLike) => string = netGroupInternal.netGr
  * addresses are routable.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isRoutable: (address: AddressLike) => boolean = netGroupInternal.isRoutable
 
@@ -307,6 +318,7 @@ export const isRoutable: (address: AddressLike) => boolean = netGroupInternal.is
  * (I2P excepted), not `0.0.0.0`/`::`/broadcast.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isValid: (address: AddressLike) => boolean = netGroupInternal.isValid
 
@@ -314,14 +326,16 @@ export const isValid: (address: AddressLike) => boolean = netGroupInternal.isVal
  * Builds an in-memory book.
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const make: (options?: Options) => Effect.Effect<AddressBook.Service> = (options = {}) =>
+export const make: (options?: Options) => Effect.Effect<AddressBookShape> = (options = {}) =>
   Effect.map(service.make(options), (book) => book.service)
 
 /**
  * An in-memory book, for tests and short-lived tools.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerMemory = (options: Options = {}): Layer.Layer<AddressBook> => Layer.effect(AddressBook, make(options))
 
@@ -331,6 +345,7 @@ export const layerMemory = (options: Options = {}): Layer.Layer<AddressBook> => 
  * changed and when the layer's scope closes, atomically.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: PersistentOptions): Layer.Layer<AddressBook, AddressBookError, FileSystem.FileSystem> =>
   Layer.scoped(
@@ -344,6 +359,7 @@ export const layer = (options: PersistentOptions): Layer.Layer<AddressBook, Addr
  * source `file`. Malformed lines are skipped with a warning.
  *
  * @since 0.1.0
+ * @category seeding
  */
 export const loadPeersFile = (
   path: string,
@@ -363,6 +379,7 @@ export const loadPeersFile = (
  * and source `dns`.
  *
  * @since 0.1.0
+ * @category seeding
  */
 export const seedFromDns = (
   params: ChainParams.ChainParams,

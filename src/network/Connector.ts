@@ -1,70 +1,84 @@
 /**
- * The connector keeps the node connected: it holds `targetOutbound` peers
- * picked from the address book (at most one per network group, so that one
- * operator cannot surround us), replaces any that disconnect after a backoff,
- * keeps manual peers connected, accepts inbound peers up to a limit, and bans
- * the addresses of peers that misbehave.
+ * The connector decides which connections the node has: it keeps
+ * `targetOutbound` peers picked from the address book (at most one per
+ * network group, so that one operator cannot surround us, and only on
+ * networks the `Transport` can reach), replaces any that disconnect after a
+ * backoff, keeps manual peers connected, accepts inbound peers up to a
+ * limit, and bans the addresses of peers that misbehave.
+ *
+ * Every peer it starts goes to the `PeerRegistry`, which is where peers,
+ * events and messages are seen; a connector of your own (a crawler that
+ * never keeps peers, say) does the same and every other service keeps
+ * working.
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import type * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
-import type { DisconnectReason, PeerError } from "../peer/DisconnectReason.js"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as internal from "../internal/network/connector.js"
+import type { PeerError } from "../peer/DisconnectReason.js"
+import type { Peer } from "../peer/Peer.js"
 import type * as NetAddress from "../wire/NetAddress.js"
-import type { Direction, HandshakeInfo, Peer } from "../peer/Peer.js"
-import type { TransportError } from "./Transport.js"
+import { AddressBook } from "./AddressBook.js"
+import type * as NetworkConfig from "./NetworkConfig.js"
+import * as PeerRegistry from "./PeerRegistry.js"
+import { Transport, type TransportError } from "./Transport.js"
 
 /**
- * A peer's arrival or departure.
+ * A peer's arrival or departure (`PeerRegistry.PeerEvent`).
  *
  * @since 0.1.0
+ * @category models
  */
-export type PeerEvent = Data.TaggedEnum<{
-  Connected: { readonly peer: Peer; readonly info: HandshakeInfo; readonly manual: boolean }
-  Disconnected: {
-    readonly id: number
-    readonly remote: string
-    readonly direction: Direction
-    readonly reason: DisconnectReason
-    readonly banned: boolean
-  }
-}>
+export type PeerEvent = PeerRegistry.PeerEvent
 
 /**
  * Constructors and matchers for `PeerEvent`.
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const PeerEvent = Data.taggedEnum<PeerEvent>()
+export const PeerEvent = PeerRegistry.PeerEvent
 
 /**
- * The connector.
+ * The connector's operations. `peers`, `peer`, `events` and
+ * `subscribeEvents` are the registry's own (the registry owns them; a
+ * connector of your own passes them through from `PeerRegistry`).
  *
  * @since 0.1.0
+ * @category models
  */
-export interface ConnectorShape {
-  /** Connected peers (handshake complete). */
-  readonly peers: Effect.Effect<ReadonlyArray<Peer>>
-  /** One peer by id. */
-  readonly peer: (id: number) => Effect.Effect<Peer | undefined>
+export interface ConnectorShape extends Pick<PeerRegistry.PeerRegistryShape, "peers" | "peer" | "events" | "subscribeEvents"> {
   /** Connects once to `address` (no reconnect). The peer stays managed by the connector. */
   readonly connect: (address: NetAddress.NetAddressFields) => Effect.Effect<Peer, TransportError | PeerError>
   /** Adds a manual peer: connected now and reconnected whenever it drops. */
   readonly addManual: (address: NetAddress.NetAddressFields) => Effect.Effect<void>
   /** Where we accept inbound connections, if we do. */
   readonly listenAddress: NetAddress.NetAddressFields | undefined
-  /** Peer lifecycle events from now on, subscribed before the stream runs. */
-  readonly subscribeEvents: Effect.Effect<Stream.Stream<PeerEvent>, never, Scope.Scope>
-  /** Peer lifecycle events, subscribed when the stream starts. */
-  readonly events: Stream.Stream<PeerEvent>
 }
 
 /**
  * The connector service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class Connector extends Context.Tag("effect-bitcoin-p2p/Connector")<Connector, ConnectorShape>() {}
+
+/**
+ * The default connector: outbound slots, manual peers, the listener and the
+ * ban policy. Fails only if the listener cannot bind.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  config: Partial<NetworkConfig.NetworkConfigShape> = {}
+): Layer.Layer<Connector, TransportError, PeerRegistry.PeerRegistry | AddressBook | Transport> =>
+  Layer.scoped(
+    Connector,
+    Effect.gen(function*() {
+      return yield* internal.make(config, yield* PeerRegistry.PeerRegistry, yield* AddressBook, yield* Transport)
+    })
+  )

@@ -1,35 +1,39 @@
 /**
  * The dispatcher is the node's message bus: every message received from any
  * peer, tagged with the peer it came from, goes to the subscribers of its
- * type; and messages go out to one peer, to a subset, or to all. It also does
- * the protocol's network-wide duties: answering `getaddr` from the address
- * book and feeding `addr` / `addrv2` into it.
+ * type; and messages go out to one peer, to a subset, or to all. It sees
+ * peers through the `PeerRegistry` only, so it works under any connector.
+ * (The protocol's network-wide duties, `getaddr` and `addr`, are the
+ * `AddressRelay`'s.)
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
+import * as internal from "../internal/network/dispatcher.js"
 import type { PeerError } from "../peer/DisconnectReason.js"
+import type { Peer } from "../peer/Peer.js"
 import type * as Frame from "../wire/Frame.js"
 import type * as Message from "../wire/Message.js"
-import type { Peer } from "../peer/Peer.js"
+import type * as NetworkConfig from "./NetworkConfig.js"
+import * as PeerRegistry from "./PeerRegistry.js"
 
 /**
- * A message and the peer it came from.
+ * A message and the peer it came from (`PeerRegistry.Received`).
  *
  * @since 0.1.0
+ * @category models
  */
-export interface Received<M extends Message.NetworkMessage = Message.NetworkMessage> {
-  readonly peer: Peer
-  readonly message: M
-}
+export type Received<M extends Message.NetworkMessage = Message.NetworkMessage> = PeerRegistry.Received<M>
 
 /**
- * The dispatcher.
+ * The dispatcher's operations.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface DispatcherShape {
   /**
@@ -61,5 +65,18 @@ export interface DispatcherShape {
  * The dispatcher service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class Dispatcher extends Context.Tag("effect-bitcoin-p2p/Dispatcher")<Dispatcher, DispatcherShape>() {}
+
+/**
+ * The dispatcher over the registry's peers. Uses `subscriberBuffer` from the
+ * config; every subscription ends when the layer's scope closes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  config: Partial<Pick<NetworkConfig.NetworkConfigShape, "subscriberBuffer">> = {}
+): Layer.Layer<Dispatcher, never, PeerRegistry.PeerRegistry> =>
+  Layer.scoped(Dispatcher, Effect.flatMap(PeerRegistry.PeerRegistry, (registry) => internal.make(registry, config)))

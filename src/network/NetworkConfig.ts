@@ -14,6 +14,7 @@ import type { PeerConfigShape } from "../peer/PeerConfig.js"
  * Network layer configuration.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NetworkConfigShape {
   /** Settings for every peer (network parameters, user agent, timeouts, …). */
@@ -42,6 +43,12 @@ export interface NetworkConfigShape {
   readonly answerGetAddr: boolean
   /** Query DNS seeds when the book holds fewer addresses than this. Default 1,000 (Core seeds when it knows few). */
   readonly dnsSeedThreshold: number
+  /**
+   * How often the `DnsSeeder` checks whether the book needs seeds, after the
+   * check at start. Default every 5 minutes, so a book drained by failures
+   * refills without hammering the seeds.
+   */
+  readonly dnsSeedSchedule: Schedule.Schedule<unknown>
   /** Buffer of each network-wide subscriber before it is cut off. Default 16,384 messages. */
   readonly subscriberBuffer: number
   /**
@@ -57,6 +64,7 @@ export interface NetworkConfigShape {
  * Default retry: exponential from 1 s with jitter, capped at 5 minutes.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultRetrySchedule: Schedule.Schedule<unknown> = Schedule.exponential(Duration.seconds(1)).pipe(
   Schedule.jittered,
@@ -67,6 +75,7 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown> = Schedule.exponen
  * The defaults, documented on each field.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaults: NetworkConfigShape = {
   peer: {},
@@ -80,6 +89,7 @@ export const defaults: NetworkConfigShape = {
   sendGetAddr: true,
   answerGetAddr: true,
   dnsSeedThreshold: 1000,
+  dnsSeedSchedule: Schedule.spaced(Duration.minutes(5)),
   subscriberBuffer: 16_384,
   advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
 }
@@ -88,5 +98,6 @@ export const defaults: NetworkConfigShape = {
  * Fills a partial config from the defaults.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (partial: Partial<NetworkConfigShape> = {}): NetworkConfigShape => ({ ...defaults, ...partial })

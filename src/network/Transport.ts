@@ -25,6 +25,7 @@ import * as NetAddress from "../wire/NetAddress.js"
  * Why a dial or listen failed.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Data.TaggedError("TransportError")<{
   readonly reason: "Unreachable" | "Timeout" | "ListenFailed" | "Unsupported"
@@ -40,6 +41,7 @@ export class TransportError extends Data.TaggedError("TransportError")<{
  * An accepted connection and where it came from.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Incoming {
   readonly socket: Socket.Socket
@@ -50,8 +52,16 @@ export interface Incoming {
  * Opens and accepts connections.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TransportShape {
+  /**
+   * The BIP-0155 networks (`NetAddress.NetworkId`) this transport can dial:
+   * IPv4 and IPv6 for TCP, onion and I2P for a proxy that reaches them. The
+   * connector picks only addresses on these networks; a dial to another
+   * fails with `Unsupported`.
+   */
+  readonly reachable: ReadonlySet<number>
   /** Connects; the connection lives until the scope closes. */
   readonly dial: (address: NetAddress.NetAddressFields) => Effect.Effect<Socket.Socket, TransportError, Scope.Scope>
   /**
@@ -71,6 +81,7 @@ export interface TransportShape {
  * The transport service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class Transport extends Context.Tag("effect-bitcoin-p2p/Transport")<Transport, TransportShape>() {}
 
@@ -82,6 +93,7 @@ const addressOf = (host: string, port: number): NetAddress.NetAddressFields =>
  * them through `MemorySocket` pairs. One hub is one simulated internet.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface MemoryHub {
   readonly listeners: Map<string, Mailbox.Mailbox<Incoming>>
@@ -93,58 +105,84 @@ export interface MemoryHub {
  * A fresh, empty hub.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeHub = (): MemoryHub => ({ listeners: new Map(), unreachable: new Set() })
 
 let memoryEphemeralPort = 40000
 
 /**
- * A transport over a `MemoryHub`. `localHost` is the address this node's
- * outgoing connections appear to come from.
+ * Options of the in-memory transport.
  *
  * @since 0.1.0
+ * @category models
  */
-export const makeMemory = (hub: MemoryHub, localHost = "127.0.0.1"): TransportShape => ({
-  dial: (address) =>
-    Effect.gen(function*() {
-      const key = NetAddress.toString(address)
-      const listener = hub.listeners.get(key)
-      if (listener === undefined || hub.unreachable.has(key)) {
-        return yield* Effect.fail(new TransportError({ reason: "Unreachable", address: key }))
-      }
-      const [ours, theirs] = yield* MemorySocket.makePair()
-      const remote = addressOf(localHost, memoryEphemeralPort++)
-      const accepted = listener.unsafeOffer({ socket: theirs, remote })
-      if (!accepted) return yield* Effect.fail(new TransportError({ reason: "Unreachable", address: key }))
-      return ours
-    }),
-  listen: (host, port, handler) =>
-    Effect.gen(function*() {
-      const address = addressOf(host, port === 0 ? memoryEphemeralPort++ : port)
-      const key = NetAddress.toString(address)
-      if (hub.listeners.has(key)) return yield* Effect.fail(new TransportError({ reason: "ListenFailed", address: key }))
-      const mailbox = yield* Mailbox.make<Incoming>()
-      hub.listeners.set(key, mailbox)
-      yield* Effect.addFinalizer(() => Effect.sync(() => {
-        hub.listeners.delete(key)
-        mailbox.unsafeDone(Effect.void as never)
-      }))
-      // As over TCP, the connection ends with its handler: one refused without being run
-      // (a banned host, no inbound slot left) must not stay open until the dialer times out.
-      const close = (socket: Socket.Socket) =>
-        Effect.scoped(Effect.flatMap(socket.writer, (write) => Effect.ignore(write(new Socket.CloseEvent(1000)))))
-      yield* Mailbox.toStream(mailbox).pipe(
-        Stream.runForEach((incoming) => Effect.forkScoped(Effect.ensuring(Effect.scoped(handler(incoming)), close(incoming.socket)))),
-        Effect.forkScoped
-      )
-      return address
-    })
-})
+export interface MemoryOptions {
+  /** The networks it can dial. Default IPv4 and IPv6. */
+  readonly reachable?: ReadonlyArray<number> | undefined
+}
+
+/**
+ * A transport over a `MemoryHub`. `localHost` is the address this node's
+ * outgoing connections appear to come from; `reachable` the networks it can
+ * dial (default IPv4 and IPv6, as TCP).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory = (
+  hub: MemoryHub,
+  localHost = "127.0.0.1",
+  options: MemoryOptions = {}
+): TransportShape => {
+  const reachable: ReadonlySet<number> = new Set(options.reachable ?? [NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6])
+  return {
+    reachable,
+    dial: (address) =>
+      Effect.gen(function*() {
+        const key = NetAddress.toString(address)
+        if (!reachable.has(address.network)) {
+          return yield* Effect.fail(new TransportError({ reason: "Unsupported", address: key }))
+        }
+        const listener = hub.listeners.get(key)
+        if (listener === undefined || hub.unreachable.has(key)) {
+          return yield* Effect.fail(new TransportError({ reason: "Unreachable", address: key }))
+        }
+        const [ours, theirs] = yield* MemorySocket.makePair()
+        const remote = addressOf(localHost, memoryEphemeralPort++)
+        const accepted = listener.unsafeOffer({ socket: theirs, remote })
+        if (!accepted) return yield* Effect.fail(new TransportError({ reason: "Unreachable", address: key }))
+        return ours
+      }),
+    listen: (host, port, handler) =>
+      Effect.gen(function*() {
+        const address = addressOf(host, port === 0 ? memoryEphemeralPort++ : port)
+        const key = NetAddress.toString(address)
+        if (hub.listeners.has(key)) return yield* Effect.fail(new TransportError({ reason: "ListenFailed", address: key }))
+        const mailbox = yield* Mailbox.make<Incoming>()
+        hub.listeners.set(key, mailbox)
+        yield* Effect.addFinalizer(() => Effect.sync(() => {
+          hub.listeners.delete(key)
+          mailbox.unsafeDone(Effect.void as never)
+        }))
+        // As over TCP, the connection ends with its handler: one refused without being run
+        // (a banned host, no inbound slot left) must not stay open until the dialer times out.
+        const close = (socket: Socket.Socket) =>
+          Effect.scoped(Effect.flatMap(socket.writer, (write) => Effect.ignore(write(new Socket.CloseEvent(1000)))))
+        yield* Mailbox.toStream(mailbox).pipe(
+          Stream.runForEach((incoming) => Effect.forkScoped(Effect.ensuring(Effect.scoped(handler(incoming)), close(incoming.socket)))),
+          Effect.forkScoped
+        )
+        return address
+      })
+  }
+}
 
 /**
  * The in-memory transport as a layer.
  *
  * @since 0.1.0
+ * @category layers
  */
-export const layerMemory = (hub: MemoryHub, localHost?: string): Layer.Layer<Transport> =>
-  Layer.succeed(Transport, makeMemory(hub, localHost))
+export const layerMemory = (hub: MemoryHub, localHost?: string, options?: MemoryOptions): Layer.Layer<Transport> =>
+  Layer.succeed(Transport, makeMemory(hub, localHost, options))

@@ -28,7 +28,7 @@ const toError = (hostname: string) => (cause: unknown): DnsResolver.DnsResolverE
  */
 export const make = (
   options: { readonly method?: "lookup" | "resolve" | undefined } = {}
-): Effect.Effect<DnsResolver.DnsResolver.Service> =>
+): Effect.Effect<DnsResolver.DnsResolverShape> =>
   Effect.map(Effect.cached(Effect.tryPromise(() => import("node:dns/promises"))), (loadDns) => {
     const viaResolve = (d: typeof import("node:dns/promises"), hostname: string) => {
       const family = (f: (h: string) => Promise<Array<string>>) =>

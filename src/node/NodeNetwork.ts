@@ -1,7 +1,7 @@
 /**
- * A complete network node on Node.js: the network layer over TCP
- * (`NodeTransport`), the system resolver (`NodeDnsResolver`) for DNS seeds,
- * and an address book kept in memory or in a file.
+ * The network layer on Node.js: every service of `Network.layer` over TCP
+ * (`NodeTransport`), the system resolver (`NodeDnsResolver`) for the
+ * `DnsSeeder`, and an address book kept in memory or in a file.
  *
  * @since 0.1.0
  */
@@ -12,18 +12,16 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as AddressBook from "../network/AddressBook.js"
-import type * as Connector from "../network/Connector.js"
-import type * as Dispatcher from "../network/Dispatcher.js"
 import * as Network from "../network/Network.js"
 import * as NetworkConfig from "../network/NetworkConfig.js"
 import type * as Transport from "../network/Transport.js"
-import * as ChainParams from "../wire/ChainParams.js"
+import * as PeerConfig from "../peer/PeerConfig.js"
 import * as NetAddress from "../wire/NetAddress.js"
 import * as NodeDnsResolver from "./NodeDnsResolver.js"
 import * as NodeTransport from "./NodeTransport.js"
 
 /**
- * Options of a complete Node.js network node.
+ * Options of the network layer on Node.js.
  *
  * @since 0.1.0
  * @category models
@@ -38,19 +36,21 @@ export interface NodeOptions extends Partial<NetworkConfig.NetworkConfigShape> {
 }
 
 /**
- * A complete node on Node.js: TCP transport, DNS seeding, and an address book
- * persisted at `addressBookPath` (or kept in memory).
+ * The network layer on Node.js: TCP transport, DNS seeding through the
+ * system resolver, and an address book persisted at `addressBookPath` (or
+ * kept in memory). `replace` swaps any service, as in `Network.layer`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  options: NodeOptions = {}
-): Layer.Layer<Connector.Connector | Dispatcher.Dispatcher | AddressBook.AddressBook, Transport.TransportError | AddressBook.AddressBookError> => {
+  options: NodeOptions = {},
+  replace: Network.Replacements = {}
+): Layer.Layer<Network.Services | AddressBook.AddressBook, Transport.TransportError | AddressBook.AddressBookError> => {
   const book = options.addressBookPath === undefined
     ? AddressBook.layerMemory(options.addressBook ?? {})
     : AddressBook.layer({ ...options.addressBook, path: options.addressBookPath }).pipe(Layer.provide(NodeFileSystem.layer))
-  return Network.layer(options).pipe(
+  return Network.layer(options, replace).pipe(
     Layer.provideMerge(book),
     Layer.provide(NodeTransport.layer(options.dialTimeout === undefined ? {} : { dialTimeout: options.dialTimeout })),
     Layer.provide(NodeDnsResolver.layer())
@@ -58,11 +58,14 @@ export const layer = (
 }
 
 /**
- * `layer` configured from `Config` (environment by default):
- * `NETWORK` (mainnet | testnet3 | testnet4 | signet | regtest), `NETWORK_PEERS`
- * (outbound target), `NETWORK_CONNECT` (comma-separated host:port, connect-only),
- * `NETWORK_LISTEN` (host:port), `NETWORK_MAX_INBOUND`, `NETWORK_ADDRESS_BOOK` (path).
- * `overrides` fill in whatever the environment leaves out.
+ * `layer` configured from `Config` (environment by default). The peer
+ * settings come from `PeerConfig.layerConfig` (`PEER_NETWORK`: mainnet |
+ * testnet3 | testnet4 | signet | regtest, `PEER_USER_AGENT_NAME`,
+ * `PEER_PING_INTERVAL`, …), the network's from `NETWORK_PEERS` (outbound
+ * target), `NETWORK_CONNECT` (comma-separated host:port, connect-only),
+ * `NETWORK_LISTEN` (host:port), `NETWORK_MAX_INBOUND` and
+ * `NETWORK_ADDRESS_BOOK` (path). `overrides` fill in whatever the
+ * environment leaves out.
  *
  * @since 0.1.0
  * @category layers
@@ -70,15 +73,15 @@ export const layer = (
 export const layerConfig = (
   overrides: NodeOptions = {}
 ): Layer.Layer<
-  Connector.Connector | Dispatcher.Dispatcher | AddressBook.AddressBook,
+  Network.Services | AddressBook.AddressBook,
   Transport.TransportError | AddressBook.AddressBookError | ConfigError
 > =>
   Layer.unwrapEffect(
     Effect.gen(function*() {
-      const name = yield* Config.literal("mainnet", "testnet3", "testnet4", "signet", "regtest")("NETWORK").pipe(
-        Config.withDefault(overrides.peer?.params?.name ?? "mainnet")
-      )
-      const params = ChainParams.byName[name] ?? ChainParams.mainnet
+      // One source for the peer settings, the same names a lone `Peer` reads. The process-wide
+      // nonce registry is left out: each connector keeps its own (our nodes may dial each other).
+      const { nonceRegistry: _, ...peer } = yield* Effect.provide(PeerConfig.PeerConfig, PeerConfig.layerConfig(overrides.peer))
+      const params = peer.params
       const peers = yield* Config.integer("NETWORK_PEERS").pipe(Config.withDefault(overrides.targetOutbound ?? NetworkConfig.defaults.targetOutbound))
       const connect = yield* Config.array(Config.string(), "NETWORK_CONNECT").pipe(Config.withDefault([] as Array<string>))
       const listen = yield* Config.string("NETWORK_LISTEN").pipe(Config.option)
@@ -88,13 +91,14 @@ export const layerConfig = (
       const listenAddress = listen._tag === "Some" ? Network.parseAddress(listen.value, params.defaultPort) : undefined
       return layer({
         ...overrides,
-        peer: { ...overrides.peer, params },
+        peer,
         targetOutbound: peers,
         maxInbound,
         ...(manual.length > 0 ? { manualPeers: manual, connectOnly: true } : {}),
         ...(listenAddress !== undefined
           ? { listen: { host: NetAddress.hostToString(listenAddress), port: listenAddress.port } }
-          : {}),
+          : {})
+        ,
         ...(path._tag === "Some" ? { addressBookPath: path.value } : {})
       })
     })

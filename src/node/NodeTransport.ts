@@ -58,6 +58,14 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
 }
 
 /**
+ * What plain TCP can dial: IPv4 and IPv6 (onion, I2P and CJDNS need a proxy or a tunnel).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const reachable: ReadonlySet<number> = new Set([NetAddress.NetworkId.IPv4, NetAddress.NetworkId.IPv6])
+
+/**
  * TCP over Node. Only IPv4 and IPv6 addresses can be dialled.
  *
  * @since 0.1.0
@@ -69,9 +77,10 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
   const timed = Duration.isFinite(dialTimeout)
   const dialTimeoutMillis = Math.max(1, Math.min(2 ** 31 - 1, Math.ceil(Duration.toMillis(dialTimeout))))
   return {
+    reachable,
     dial: (address) => {
       const label = NetAddress.toString(address)
-      if (address.network !== NetAddress.NetworkId.IPv4 && address.network !== NetAddress.NetworkId.IPv6) {
+      if (!reachable.has(address.network)) {
         return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: label }))
       }
       // Connect eagerly (NodeSocket.makeNet would connect only when first read), so

@@ -7,22 +7,25 @@
  */
 
 /**
- * The `DnsResolver` service over `node:dns/promises`, loaded on first use.
+ * The `DnsResolver` over `node:dns`.
  *
  * @since 0.1.0
+ * @category modules
  */
 export * as NodeDnsResolver from "./NodeDnsResolver.js"
 
 /**
- * A complete network node on Node.js.
+ * The network layer on Node.js: TCP, the system resolver, a file-backed book.
  *
  * @since 0.1.0
+ * @category modules
  */
 export * as NodeNetwork from "./NodeNetwork.js"
 
 /**
- * The network layer's `Transport` over Node.js TCP.
+ * The `Transport` over Node.js TCP.
  *
  * @since 0.1.0
+ * @category modules
  */
 export * as NodeTransport from "./NodeTransport.js"

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import type { WireError } from "../wire/WireError.js"
+import type { ReceiveError } from "./MessageTransport.js"
 
 /**
  * Rules of the protocol a peer can break.
@@ -45,14 +45,20 @@ export type DisconnectReason = Data.TaggedEnum<{
   PingTimeout: { readonly nonce: bigint }
   /** The remote broke a protocol rule. */
   ProtocolViolation: { readonly rule: ViolationRule; readonly detail: string }
-  /** The remote sent bytes that do not decode. */
-  DecodeError: { readonly error: WireError }
+  /** The remote sent bytes that do not decode (a bad frame, or a failure of the transport's own protocol). */
+  DecodeError: { readonly error: ReceiveError }
   /** The remote is ourselves (its version nonce is one we sent). */
   SelfConnection: {}
   /** The remote's protocol version is below our minimum. */
   ObsoleteVersion: { readonly version: number; readonly minimum: number }
   /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
   QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
+  /**
+   * More than the read bound (1 MiB) arrived unread: the socket did not stop
+   * reading when the peer asked it to (a `Socket` that neither waits for its
+   * handler's effect nor offers a pausable stream).
+   */
+  ReadOverflow: { readonly unreadBytes: number; readonly limit: number }
   /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
   Defect: { readonly cause: unknown }
 }>
@@ -91,6 +97,8 @@ export const describe = (r: DisconnectReason): string => {
       return `decode error: ${r.error.message}`
     case "ObsoleteVersion":
       return `protocol version ${r.version} below ${r.minimum}`
+    case "ReadOverflow":
+      return `${r.unreadBytes} bytes unread, over ${r.limit}: the socket did not stop reading`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
     case "SocketError":
@@ -103,19 +111,10 @@ export const describe = (r: DisconnectReason): string => {
 }
 
 /**
- * The error of peer operations: the peer is gone (with why), a request timed
- * out, a message could not be encoded, or a subscriber fell behind.
+ * Kept here for code written before `PeerError` had its own module.
  *
  * @since 0.1.0
+ * @category errors
+ * @deprecated import it from `PeerError`
  */
-export class PeerError extends Data.TaggedError("PeerError")<{
-  readonly reason: "Disconnected" | "RequestTimeout" | "EncodeFailed" | "QueueFull" | "SubscriberLagged"
-  readonly disconnect?: DisconnectReason | undefined
-  readonly command?: string | undefined
-  readonly detail?: string | undefined
-}> {
-  override get message(): string {
-    const d = this.disconnect === undefined ? "" : ` (${describe(this.disconnect)})`
-    return `${this.reason}${this.command === undefined ? "" : ` ${this.command}`}${d}${this.detail === undefined ? "" : `: ${this.detail}`}`
-  }
-}
+export { PeerError } from "./PeerError.js"

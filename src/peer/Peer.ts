@@ -54,7 +54,9 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
-import type { DisconnectReason, PeerError } from "./DisconnectReason.js"
+import type { DisconnectReason } from "./DisconnectReason.js"
+import type * as MessageTransport from "./MessageTransport.js"
+import type { PeerError } from "./PeerError.js"
 import type * as Frame from "../wire/Frame.js"
 import * as internal from "../internal/peer/make.js"
 import type * as InvVector from "../wire/InvVector.js"
@@ -89,6 +91,10 @@ export interface HandshakeInfo {
   readonly timeOffset: number
   /** The remote's version nonce. */
   readonly nonce: bigint
+  /** The message transport of this connection (`"v1"`, `"v2"`; see `MessageTransport`). */
+  readonly transport: string
+  /** The transport's session id (v2), undefined for v1. */
+  readonly sessionId: Uint8Array | undefined
 }
 
 /**
@@ -132,6 +138,11 @@ export interface PeerStats {
   readonly minPingMillis: number | undefined
   /** Bytes waiting in the outbound queue. */
   readonly queuedBytes: number
+  /** Bytes received and not yet decoded: at most 1 MiB over any socket (see `ReadOverflow`). */
+  readonly unreadBytes: number
+  /** The message transport (`"v1"`, `"v2"`) and its session id, if it has one. */
+  readonly transport: string
+  readonly sessionId: Uint8Array | undefined
 }
 
 /**
@@ -145,6 +156,12 @@ export interface PeerOptions {
   readonly remote?: NetAddress.NetAddressFields | undefined
   /** Overrides of `PeerConfig.defaults`. */
   readonly config?: Partial<PeerConfigShape> | undefined
+  /**
+   * How this connection frames messages: `MessageTransport.v1` (the default)
+   * or another implementation of `MessageTransport` (BIP-0324 v2), made once
+   * for this peer.
+   */
+  readonly transport?: MessageTransport.Factory | undefined
 }
 
 /**
@@ -153,7 +170,7 @@ export interface PeerOptions {
  * @since 0.1.0
  */
 export interface Peer extends StartingPeer {
-  /** The remote's `version`, as negotiated. */
+  /** The remote's `version`, as negotiated (set: the handshake completed). */
   readonly info: HandshakeInfo
 }
 
@@ -168,8 +185,16 @@ export interface StartingPeer {
   readonly direction: Direction
   /** `host:port` of the remote. */
   readonly remote: string
+  /**
+   * A live view, not a snapshot: `undefined` while the handshake runs, set
+   * once (and never changed again) the moment it completes. The same object
+   * typed as `Peer` (from `make` or `connected`) has it set.
+   */
+  readonly info: HandshakeInfo | undefined
   /** Waits for the handshake; fails with the disconnect reason if it does not complete. */
   readonly handshake: Effect.Effect<HandshakeInfo, PeerError>
+  /** Waits for the handshake and returns this peer as a connected `Peer` (no cast needed). */
+  readonly connected: Effect.Effect<Peer, PeerError>
 
   /**
    * Queues a message without waiting for it to be written. Fails at once when

@@ -4,12 +4,6 @@
  *
  * @since 0.1.0
  */
-
-/**
- * Why a peer was disconnected, and the error its pending senders, requests and waiters receive.
- *
- * @since 0.1.0
- */
 export * as DisconnectReason from "./DisconnectReason.js"
 
 /**
@@ -18,6 +12,13 @@ export * as DisconnectReason from "./DisconnectReason.js"
  * @since 0.1.0
  */
 export * as MemorySocket from "./MemorySocket.js"
+
+/**
+ * The seam between bytes and messages.
+ *
+ * @since 0.1.0
+ */
+export * as MessageTransport from "./MessageTransport.js"
 
 /**
  * A peer.
@@ -32,3 +33,17 @@ export * as Peer from "./Peer.js"
  * @since 0.1.0
  */
 export * as PeerConfig from "./PeerConfig.js"
+
+/**
+ * The error of a peer's operations.
+ *
+ * @since 0.1.0
+ */
+export * as PeerError from "./PeerError.js"
+
+/**
+ * BIP324 v2 encrypted transport, as a sans-I/O session.
+ *
+ * @since 0.1.0
+ */
+export * as V2Transport from "./V2Transport.js"

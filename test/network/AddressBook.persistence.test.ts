@@ -19,7 +19,7 @@ const OTHER_KEY = new Uint8Array(32).fill(0xee)
 /** Runs `f` against a persistent book at `path`, then closes it (which saves). */
 const session = <A, E>(
   path: string,
-  f: (book: AddressBook.AddressBook.Service) => Effect.Effect<A, E>,
+  f: (book: AddressBook.AddressBookShape) => Effect.Effect<A, E>,
   extra: Partial<AddressBook.PersistentOptions> = {}
 ) => Effect.flatMap(AddressBook.AddressBook, f).pipe(Effect.provide(AddressBook.layer({ ...options(), path, ...extra })))
 

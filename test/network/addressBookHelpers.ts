@@ -44,6 +44,6 @@ export const fixed = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "address-boo
 
 /** Runs `self` with a fresh in-memory book. */
 export const withBook = <A, E, R>(
-  f: (book: AddressBook.AddressBook.Service) => Effect.Effect<A, E, R>,
+  f: (book: AddressBook.AddressBookShape) => Effect.Effect<A, E, R>,
   extra: AddressBook.Options = {}
 ): Effect.Effect<A, E, R> => fixed(Effect.flatMap(AddressBook.make(options(extra)), f))

@@ -21,6 +21,7 @@ import * as AddressBook from "../../src/network/AddressBook.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import { Dispatcher } from "../../src/network/Dispatcher.js"
+import * as DnsResolver from "../../src/network/DnsResolver.js"
 import * as MemorySocket from "../../src/peer/MemorySocket.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Network from "../../src/network/Network.js"
@@ -53,8 +54,8 @@ export interface SimNode {
   readonly scope: Scope.CloseableScope
   readonly connector: Connector["Type"]
   readonly dispatcher: Dispatcher["Type"]
-  readonly book: AddressBook.AddressBook.Service
-  readonly context: Context.Context<Connector | Dispatcher | AddressBook.AddressBook>
+  readonly book: AddressBook.AddressBookShape
+  readonly context: Context.Context<Network.Services | AddressBook.AddressBook>
 }
 
 /**
@@ -95,6 +96,12 @@ export const startNode = <E = never>(
     readonly host?: string
     /** Listen port instead of `PORT`. */
     readonly port?: number
+    /** Services replacing the defaults. */
+    readonly replace?: Network.Replacements
+    /** The networks this node's transport reaches (default IPv4 and IPv6). */
+    readonly reachable?: ReadonlyArray<number>
+    /** The seeder's resolver (default: `DnsResolver.layerNoop`, which knows no name). */
+    readonly dns?: Layer.Layer<DnsResolver.DnsResolver>
   } = {}
 ): Effect.Effect<SimNode, Transport.TransportError | E, Scope.Scope> =>
   Effect.gen(function*() {
@@ -110,9 +117,10 @@ export const startNode = <E = never>(
     }
     const host = options.host ?? hostOf(i)
     const config = simConfig(i, { listen: { host, port: options.port ?? PORT }, ...options.config })
-    const network = Network.layer(config).pipe(
+    const network = Network.layer(config, options.replace).pipe(
       Layer.provideMerge(Layer.succeedContext(bookContext)),
-      Layer.provide(Transport.layerMemory(hub, host))
+      Layer.provide(Transport.layerMemory(hub, host, { reachable: options.reachable })),
+      Layer.provide(options.dns ?? DnsResolver.layerNoop)
     )
     const context = yield* Layer.buildWithScope(network, scope)
     const listening = Context.get(context, Connector).listenAddress

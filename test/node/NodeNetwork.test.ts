@@ -31,7 +31,7 @@ interface TcpNode {
   readonly key: string
   readonly connector: Connector["Type"]
   readonly dispatcher: Dispatcher["Type"]
-  readonly book: AddressBook.AddressBook.Service
+  readonly book: AddressBook.AddressBookShape
   readonly invs: Array<Received<Message.MessageOf<"Inv">>>
   readonly events: Array<PeerEvent>
 }

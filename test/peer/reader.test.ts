@@ -16,7 +16,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
 import { Reader } from "../../src/internal/peer/Reader.js"
 import * as Message from "../../src/wire/Message.js"
-import type { WireError } from "../../src/wire/WireError.js"
+import type { ReceiveError } from "../../src/peer/MessageTransport.js"
 
 const params = ChainParams.regtest
 const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -49,7 +49,7 @@ const makeReader = (options: {
       return options.onMessage?.(r.message) ?? true
     },
     () => {},
-    (error: WireError) => events.push(`error:${error.reason}`),
+    (error: ReceiveError) => events.push(`error:${error.reason}`),
     (cause) => events.push(`defect:${String(cause)}`),
     (effect) => runFork(effect, { immediate: false })
   )

@@ -17,6 +17,7 @@ import { type Outgoing, Writer } from "../../src/internal/peer/Writer.js"
 const frame = (n: number, fill: number): Outgoing => ({
   frame: new Uint8Array(n).fill(fill),
   command: `c${fill}`,
+  payloadSize: n,
   expects: 0,
   written: undefined
 })
@@ -46,7 +47,7 @@ const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
     socket,
     write,
     (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
-    (batch) => batches.push(batch.map((o) => o.command)),
+    (batch) => batches.push(batch.map((o) => o.command ?? "")),
     (cause) => errors.push(cause)
   )
   return { writer, writes, batches, errors }

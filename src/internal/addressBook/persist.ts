@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import type { AddressBook, AddressBookError, PersistentOptions } from "../../network/AddressBook.js"
+import type { AddressBookError, AddressBookShape, PersistentOptions } from "../../network/AddressBook.js"
 import * as File from "./file.js"
 import * as Service from "./service.js"
 
@@ -24,7 +24,7 @@ export const DEFAULT_SAVE_INTERVAL = Duration.minutes(15)
 export const make = (
   options: PersistentOptions,
   error: (reason: "LoadFailed" | "SaveFailed", cause: unknown) => AddressBookError
-): Effect.Effect<AddressBook.Service, AddressBookError, FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<AddressBookShape, AddressBookError, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const startedAt = yield* Clock.currentTimeMillis

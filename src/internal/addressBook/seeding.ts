@@ -8,7 +8,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
-import type { AddressBook, AddressInput, AddSummary } from "../../network/AddressBook.js"
+import type { AddressBookShape, AddressInput, AddSummary } from "../../network/AddressBook.js"
 import type * as ChainParams from "../../wire/ChainParams.js"
 import { DnsResolver } from "../../network/DnsResolver.js"
 import * as NetAddress from "../../wire/NetAddress.js"
@@ -42,7 +42,7 @@ export const parsePeersFile = (
 
 /** @internal */
 export const loadPeersFile = (
-  book: AddressBook.Service,
+  book: AddressBookShape,
   path: string,
   defaultPort: number | undefined
 ): Effect.Effect<AddSummary, PlatformError, FileSystem.FileSystem> =>
@@ -60,7 +60,7 @@ export const loadPeersFile = (
 
 /** @internal */
 export const seedFromDns = (
-  book: AddressBook.Service,
+  book: AddressBookShape,
   params: ChainParams.ChainParams,
   threshold: number
 ): Effect.Effect<AddSummary, never, DnsResolver> =>

@@ -38,7 +38,7 @@ const banKey = (h: Host): string => `${h.network}/${NetAddress.hostToString(h)}`
 
 /** The service plus what persistence needs. @internal */
 export interface Book {
-  readonly service: AddressBook.AddressBook.Service
+  readonly service: AddressBook.AddressBookShape
   readonly snapshot: Effect.Effect<BookFile>
   readonly version: Effect.Effect<number>
 }
@@ -158,7 +158,7 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
     const mark = (f: (key: string, now: number) => void) => (address: AddressBook.AddressLike) =>
       Effect.map(context, ({ now }) => f(NetAddress.toString(address), now))
 
-    const service: AddressBook.AddressBook.Service = {
+    const service: AddressBook.AddressBookShape = {
       add: (addresses, source) => insertAll(addresses, source, (time, now) => time ?? now),
       addFromPeer: (peerKey, addresses) =>
         Effect.gen(function*() {

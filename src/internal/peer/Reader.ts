@@ -1,14 +1,47 @@
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type * as Frame from "../../wire/Frame.js"
-import type { WireError } from "../../wire/WireError.js"
+import type { ReceiveError } from "../../peer/MessageTransport.js"
+
+/** Where received bytes become messages: the connection's `MessageTransport`. */
+export interface Decoder {
+  /** Appends the messages `chunk` completes to `out`; returns the error that ends the stream. */
+  readonly push: (chunk: Uint8Array, out: Array<Frame.Received>) => ReceiveError | undefined
+}
 
 /** Bytes decoded in one turn of the event loop before the reader lets other work run. */
 const READ_SLICE = 256 * 1024
 
-/** Received bytes waiting for the decoder before the socket is asked to stop reading. */
-const MAX_UNREAD_BYTES = 1024 * 1024
+/**
+ * The most received bytes a peer holds unread (waiting for the decoder). A
+ * socket that cannot be made to stop reading past it ends the peer
+ * (`ReadOverflow`) rather than let a remote fill our memory.
+ */
+export const MAX_UNREAD_BYTES = 1024 * 1024
+
+/**
+ * Unread bytes at which the socket is asked to stop reading, below the bound
+ * by more than a socket delivers between being asked and stopping (Node: one
+ * 64 KiB chunk).
+ */
+const PAUSE_AT = MAX_UNREAD_BYTES - 256 * 1024
+
+/** Unread bytes at which a paused socket reads again. */
+const RESUME_AT = PAUSE_AT / 2
+
+/**
+ * A readable stream that can stop reading. `@effect/platform-node`'s sockets
+ * (`NodeSocket.makeNet`, `fromDuplex`, the sockets of `NodeSocketServer`) run
+ * a handler's effect with the Node stream in its context under this key
+ * (their `NetSocket` tag), but do not wait for the effect before reading on.
+ * Looking it up by key keeps the peer free of any Node import; any other
+ * socket can offer the same service to get the same backpressure.
+ */
+const PausableStream = Context.GenericTag<{ readonly pause: () => unknown; readonly resume: () => unknown }>(
+  "@effect/platform-node/NodeSocket/NetSocket"
+)
 
 /**
  * The inbound side of a peer, with no fiber of its own: bytes are decoded and
@@ -24,10 +57,10 @@ const MAX_UNREAD_BYTES = 1024 * 1024
  *   fills their buffers (a burst cuts off only the slow ones).
  *
  * While the reader waits for its turn, later chunks queue behind it in
- * order. Past `MAX_UNREAD_BYTES` queued, the handler returns an effect that
- * waits for room: a socket that awaits its handler (`MemorySocket`,
- * `Transport.makeTcp`, which pauses the connection) stops reading, and TCP
- * pushes back on the remote.
+ * order. Near `MAX_UNREAD_BYTES` queued, the handler returns an effect that
+ * waits for room (see `askForRoom`): the socket stops reading, and TCP
+ * pushes back on the remote. A socket that reads on regardless past
+ * `MAX_UNREAD_BYTES` ends the peer: the bound holds over every socket.
  *
  * @internal
  */
@@ -35,7 +68,7 @@ export class Reader {
   private readonly decoded: Array<Frame.Received> = []
   /** Frames decoded but not yet handled (a message budget ran out part way through a chunk). */
   private pending: Array<Frame.Received> = []
-  private pendingError: WireError | undefined
+  private pendingError: ReceiveError | undefined
   /** Chunks that arrived while the reader waited for its turn. */
   private backlog: Array<Uint8Array> = []
   private backlogHead = 0
@@ -46,23 +79,32 @@ export class Reader {
   private messagesMarker = false
   private drainer: Fiber.RuntimeFiber<void, never> | undefined
   private room: Effect.Latch | undefined
+  /** Waits for room, stopping the socket meanwhile if it can be stopped. */
+  private waitForRoom: Effect.Effect<void> | undefined
   private ended: (() => void) | undefined
   private stopped = false
 
   constructor(
-    private readonly decoder: Frame.FrameDecoder,
+    private readonly decoder: Decoder,
     private readonly messageSlice: number,
     private readonly now: () => number,
     /** Handles one message (protocol duties, publishing); `false` when the peer has ended. */
     private readonly onMessage: (r: Frame.Received, now: number) => boolean,
     /** A handled batch took `millis` of our own time (not to be blamed on the remote). */
     private readonly onBusy: (millis: number) => void,
-    private readonly onError: (error: WireError) => void,
+    private readonly onError: (error: ReceiveError) => void,
     /** Handling threw (a bug on our side, or in a user's `request` matcher): the reader has stopped. */
     private readonly onDefect: (cause: unknown) => void,
     /** Starts an effect in a fiber of its own, on the next microtask. */
-    private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>
+    private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>,
+    /** More than `MAX_UNREAD_BYTES` arrived unread: the socket did not stop reading when asked; the reader has stopped. */
+    private readonly onOverflow: (unreadBytes: number) => void = () => {}
   ) {}
+
+  /** Bytes received and waiting for the decoder. */
+  get unreadBytes(): number {
+    return this.backlogBytes
+  }
 
   /** The socket's data handler. */
   readonly onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
@@ -70,10 +112,14 @@ export class Reader {
     if (this.drainer !== undefined) {
       this.backlog.push(chunk)
       this.backlogBytes += chunk.length
-      if (this.backlogBytes < MAX_UNREAD_BYTES) return
-      this.room ??= Effect.unsafeMakeLatch(false)
-      this.room.unsafeClose()
-      return this.room.await
+      if (this.backlogBytes < PAUSE_AT) return
+      if (this.backlogBytes > MAX_UNREAD_BYTES) {
+        const unread = this.backlogBytes
+        this.stop()
+        this.onOverflow(unread)
+        return
+      }
+      return this.askForRoom()
     }
     // This runs in the socket's callback (for Node, an event listener): an exception must not
     // escape into it, where it would be uncaught.
@@ -83,6 +129,26 @@ export class Reader {
       return this.defect(cause)
     }
     if (this.needsTurn()) this.startDrain()
+  }
+
+  /**
+   * The effect the socket's handler returns while the backlog is too large. A
+   * socket that waits for it (`MemorySocket`, `NodeTransport`'s) stops reading
+   * meanwhile; one that runs it with a pausable stream in context
+   * (`NodeSocket`) has that stream paused until there is room again.
+   */
+  private askForRoom(): Effect.Effect<void> {
+    if (this.room === undefined) {
+      const room = Effect.unsafeMakeLatch(false)
+      this.room = room
+      this.waitForRoom = Effect.flatMap(Effect.serviceOption(PausableStream), (stream) => {
+        if (stream._tag === "None") return room.await
+        stream.value.pause()
+        return Effect.ensuring(room.await, Effect.sync(() => stream.value.resume()))
+      })
+    }
+    this.room.unsafeClose()
+    return this.waitForRoom!
   }
 
   private defect(cause: unknown): void {
@@ -140,7 +206,7 @@ export class Reader {
     if (!this.stopped) this.onBusy(this.now() - start)
   }
 
-  private fail(error: WireError): void {
+  private fail(error: ReceiveError): void {
     if (this.stopped) return
     this.stop()
     this.onError(error)
@@ -218,7 +284,7 @@ export class Reader {
         this.backlogHead = 0
       }
       this.backlogBytes -= chunk.length
-      if (this.backlogBytes <= MAX_UNREAD_BYTES / 2) this.room?.unsafeOpen()
+      if (this.backlogBytes <= RESUME_AT) this.room?.unsafeOpen()
       this.decode(chunk)
     }
   }

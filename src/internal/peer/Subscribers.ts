@@ -1,6 +1,6 @@
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
-import { PeerError } from "../../peer/DisconnectReason.js"
+import { PeerError } from "../../peer/PeerError.js"
 
 interface Subscriber<A> {
   readonly tags: ReadonlySet<string> | undefined

@@ -5,14 +5,17 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import type { PeerError } from "../../peer/DisconnectReason.js"
+import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
 import type { Deadline } from "./StallTable.js"
 
 /** One encoded message waiting to be written. */
 export interface Outgoing {
   readonly frame: Uint8Array
-  readonly command: string
+  /** Undefined for bytes of the transport's own protocol (not a message). */
+  readonly command: string | undefined
+  /** The message's payload size, for the per-command counters. */
+  readonly payloadSize: number
   /** Replies the remote owes (getdata: one per item); 0 when none. */
   readonly expects: number
   /** Told once the frame was handed to the socket (no argument), or why it never will be. */

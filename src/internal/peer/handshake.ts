@@ -55,7 +55,8 @@ export const negotiate = (
   config: PeerConfig.PeerConfigShape,
   v: Message.MessageOf<"Version">,
   nowMillis: number,
-  isOurNonce: (nonce: bigint) => boolean
+  isOurNonce: (nonce: bigint) => boolean,
+  transport: { readonly name: string; readonly sessionId: Uint8Array | undefined }
 ): HandshakeInfo | DisconnectReason => {
   if (isOurNonce(v.nonce)) return DisconnectReason.SelfConnection()
   if (v.version < config.minProtocolVersion) {
@@ -69,7 +70,9 @@ export const negotiate = (
     startHeight: v.startHeight,
     relay: v.relay,
     timeOffset: Number(v.timestamp) - Math.floor(nowMillis / 1000),
-    nonce: v.nonce
+    nonce: v.nonce,
+    transport: transport.name,
+    sessionId: transport.sessionId
   }
 }
 

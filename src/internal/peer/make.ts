@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -16,7 +17,8 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { DisconnectReason, PeerError, type ViolationRule } from "../../peer/DisconnectReason.js"
+import { DisconnectReason, type ViolationRule } from "../../peer/DisconnectReason.js"
+import { PeerError } from "../../peer/PeerError.js"
 import * as Frame from "../../wire/Frame.js"
 import * as Hash from "../../wire/Hash.js"
 import * as InvVector from "../../wire/InvVector.js"
@@ -24,13 +26,14 @@ import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
 import type { CommandCounters, HandshakeInfo, Peer, PeerOptions, PeerStats, StartingPeer } from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
+import * as MessageTransport from "../../peer/MessageTransport.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import { Subscribers } from "./Subscribers.js"
 import { Alarm } from "./Alarm.js"
 import * as handshakeRules from "./handshake.js"
 import { answersGetData } from "./replies.js"
 import { BoundedSet, inventoryKey } from "./BoundedSet.js"
-import { Reader } from "./Reader.js"
+import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { StallTable } from "./StallTable.js"
 import { type Outgoing, type StallHandle, Writer } from "./Writer.js"
 
@@ -107,7 +110,7 @@ const randomU64 = Effect.zipWith(
 )
 
 export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<Peer, PeerError, Scope.Scope> =>
-  Effect.flatMap(start(socket, options), (peer) => Effect.as(peer.handshake, peer as Peer))
+  Effect.flatMap(start(socket, options), (peer) => peer.connected)
 
 export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -169,6 +172,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
 
     const codecVersion = () => (negotiatedVersion === 0 ? config.protocolVersion : negotiatedVersion)
+    const transport = (options.transport ?? MessageTransport.v1)({ params, direction, version: codecVersion })
+    /** Messages queued while the transport's own handshake runs (none for v1): sent, in order, once it is ready. */
+    let held: Array<{ readonly sendable: Frame.Sendable; readonly written: ((error?: PeerError) => void) | undefined; readonly stall: StallHandle | undefined }> = []
     const disconnectedError = (r: DisconnectReason) => new PeerError({ reason: "Disconnected", disconnect: r })
 
     /** The object returned to the user, once made. */
@@ -198,11 +204,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       stall?: StallHandle
     ): PeerError | undefined => {
       if (reason !== undefined) return disconnectedError(reason)
+      if (!transport.ready) {
+        held.push({ sendable, written, stall })
+        return undefined
+      }
       const prepared = Frame.isPrepared(sendable)
       const message = prepared ? sendable.message : sendable
-      const encoded = prepared
-        ? sendable.frame(params.magic, codecVersion())
-        : Frame.encodeEither(params.magic, message, { version: codecVersion() })
+      const encoded = prepared ? transport.encodePrepared(sendable, codecVersion()) : transport.encode(message, codecVersion())
       if (Either.isLeft(encoded)) {
         return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
       }
@@ -216,8 +224,28 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queuedBytes} bytes queued` })
       }
       const expects = message._tag === "GetData" ? message.inventory.length : 1
-      writer.push({ frame, command: Message.commandOf(message), expects, written, stall })
+      writer.push({ frame, command: Message.commandOf(message), payloadSize: transport.payloadSize(frame), expects, written, stall })
       return undefined
+    }
+
+    /** Bytes of the transport's own protocol (its handshake): written in order with the frames, counted as no command. */
+    const writeTransportBytes = (bytes: Uint8Array): void => {
+      if (reason === undefined) writer.push({ frame: bytes, command: undefined, payloadSize: 0, expects: 0, written: undefined })
+    }
+
+    /** The transport became ready: what waited for it goes out now, in order. */
+    const releaseHeld = (): void => {
+      const waiting = held
+      held = []
+      for (const h of waiting) {
+        const error = enqueue(h.sendable, h.written, h.stall)
+        if (error !== undefined) {
+          if (h.written !== undefined) h.written(error)
+          else if (reason === undefined) {
+            disconnectNow(DisconnectReason.LocalRequest({ detail: `could not send ${Message.commandOf(Frame.messageOf(h.sendable))}: ${error.message}` }))
+          }
+        }
+      }
     }
 
     const send = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
@@ -239,7 +267,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       bytesSent += size
       lastSend = t
       for (const o of batch) {
-        bump(sent, o.command, o.frame.length - Frame.HEADER_SIZE)
+        if (o.command === undefined) continue
+        bump(sent, o.command, o.payloadSize)
         if (o.stall === undefined) stalls.expect(o.command, t, o.expects)
         else if (!o.stall.withdrawn) o.stall.deadline = stalls.expect(o.command, t, o.expects)
         o.written?.()
@@ -261,7 +290,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const onVersion = (v: Message.MessageOf<"Version">): void => {
       if (versionReceived) return violation("DuplicateVersion", "second version message")
       versionReceived = true
-      const accepted = handshakeRules.negotiate(config, v, now(), (nonce) => recentNonces.has(nonce))
+      const accepted = handshakeRules.negotiate(config, v, now(), (nonce) => recentNonces.has(nonce), transport)
       if (handshakeRules.isRefusal(accepted)) return disconnectNow(accepted)
       handshake = accepted
       negotiatedVersion = accepted.negotiatedVersion
@@ -376,7 +405,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     }
 
     const reader = new Reader(
-      new Frame.FrameDecoder({ params, version: codecVersion }),
+      {
+        push: (chunk, out) => {
+          const error = transport.receive(chunk, out, writeTransportBytes)
+          if (held.length > 0 && transport.ready) releaseHeld()
+          return error
+        }
+      },
       // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
       Math.max(1, Math.floor(config.subscriberBuffer / 2)),
       now,
@@ -384,7 +419,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       (millis) => stalls.extend(millis),
       (error) => disconnectNow(DisconnectReason.DecodeError({ error })),
       (cause) => disconnectNow(DisconnectReason.Defect({ cause })),
-      fork
+      fork,
+      (unreadBytes) => disconnectNow(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES }))
     )
     const readSocket = socket.run(reader.onChunk, {
       onOpen: Effect.sync(() => {
@@ -398,13 +434,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         // The remote closed: once what it sent before is handled.
         onSuccess: () => reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed())),
         onFailure: (cause) => {
-          const error = causeFailures(cause)[0]
-          if (error === undefined) {
+          const error = Chunk.head(Cause.failures(cause))
+          if (Option.isNone(error)) {
             // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
             if (!Cause.isInterruptedOnly(cause)) disconnectNow(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
-          } else if (error.reason === "Close" || isConnectionReset(error)) {
+          } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
             reader.whenDrained(() => disconnectNow(DisconnectReason.RemoteClosed()))
-          } else disconnectNow(DisconnectReason.SocketError({ cause: error }))
+          } else disconnectNow(DisconnectReason.SocketError({ cause: error.value }))
         }
       })
     )
@@ -551,6 +587,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       if (socketOpen && readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
       if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
       for (const o of yield* writer.stop) o.written?.(error())
+      for (const h of held) h.written?.(error())
+      held = []
       for (const w of waiters) w.resume(Exit.fail(error()))
       waiters.clear()
       if (pendingPing !== undefined) for (const resume of pendingPing.waiting) resume(Exit.fail(error()))
@@ -583,6 +621,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     // Our version is queued first: the read fiber may find the remote's version and verack
     // already waiting and answer them at once, and nothing may go out before our version.
+    const initial = transport.initial()
+    if (initial !== undefined) writeTransportBytes(initial)
     if (direction === "outbound") sendOrDisconnect(ourVersion)
     // A root fiber, like the others: a fiber forked from this one would keep this one alive.
     readFiber = runFork(readSocket)
@@ -730,17 +770,22 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       received: counters(received),
       lastPingMillis,
       minPingMillis,
-      queuedBytes: writer.queuedBytes
+      queuedBytes: writer.queuedBytes,
+      unreadBytes: reader.unreadBytes,
+      transport: transport.name,
+      sessionId: transport.sessionId
     }))
 
-    // `info` is a plain property, set when the handshake completes (a getter would make every
-    // peer object a slow dictionary-mode one, ~1.4 KiB each).
+    // `info` is a plain property, set once when the handshake completes: the documented live view of
+    // `StartingPeer.info` (a getter would make every peer object a slow dictionary-mode one, ~1.4 KiB each).
     const peer: StartingPeer & { info: HandshakeInfo | undefined } = {
       id,
       direction,
       remote,
       info: verackReceived ? handshake : undefined,
       handshake: Deferred.await(handshakeDone),
+      // Once the handshake completed, `info` is set: this object is a `Peer` (the one place that says so).
+      connected: Effect.map(Deferred.await(handshakeDone), () => peer as Peer),
       send,
       sendAndAwait,
       subscribe,
@@ -775,18 +820,5 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
  * its buffer (what a peer's own `disconnect` does when data is in flight), or
  * aborted. That is the remote closing the connection, like an orderly FIN.
  */
-const isConnectionReset = (error: any): boolean => error.reason === "Read" && error.cause?.code === "ECONNRESET"
-
-/** The typed failures inside a cause (wire or socket errors). */
-const causeFailures = (cause: import("effect/Cause").Cause<unknown>): Array<any> => {
-  const out: Array<any> = []
-  const walk = (c: any): void => {
-    if (c._tag === "Fail") out.push(c.error)
-    else if (c._tag === "Sequential" || c._tag === "Parallel") {
-      walk(c.left)
-      walk(c.right)
-    }
-  }
-  walk(cause)
-  return out
-}
+const isConnectionReset = (error: Socket.SocketError): boolean =>
+  error.reason === "Read" && (error.cause as { readonly code?: unknown } | undefined)?.code === "ECONNRESET"

@@ -1,0 +1,27 @@
+import * as Frame from "../../wire/Frame.js"
+import type { MessageTransport, TransportContext } from "../../peer/MessageTransport.js"
+
+/**
+ * v1 framing as a `MessageTransport`: the frame decoder for what arrives,
+ * `Frame.encodeEither` (or the prepared frame, shared as it is) for what
+ * leaves. Nothing of its own to write, ready from the start.
+ *
+ * @internal
+ */
+export const v1 = (context: TransportContext): MessageTransport => {
+  const { magic } = context.params
+  const decoder = new Frame.FrameDecoder({ params: context.params, version: context.version })
+  return {
+    name: "v1",
+    sessionId: undefined,
+    ready: true,
+    get bufferedBytes() {
+      return decoder.bufferedBytes
+    },
+    initial: () => undefined,
+    receive: (chunk, out) => decoder.push(chunk, out),
+    encode: (message, version) => Frame.encodeEither(magic, message, { version }),
+    encodePrepared: (prepared, version) => prepared.frame(magic, version),
+    payloadSize: (bytes) => bytes.length - Frame.HEADER_SIZE
+  }
+}

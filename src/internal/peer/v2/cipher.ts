@@ -1,0 +1,125 @@
+/**
+ * The two ChaCha20 primitives BIP324 is built from, behind one interface:
+ * the raw ChaCha20 keystream (RFC 8439 §2.4, for the length cipher and for
+ * rekeying) and the ChaCha20-Poly1305 AEAD (RFC 8439 §2.8, for contents).
+ *
+ * Two suites implement it: Node's OpenSSL ciphers (`chacha20`,
+ * `chacha20-poly1305`) reached through `process.getBuiltinModule`, and
+ * `@noble/ciphers`, which runs anywhere. `defaultSuite` is the native one
+ * when the runtime has it, as `wire/Hash.ts` does for SHA-256.
+ *
+ * @internal
+ */
+import { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js"
+import { allocUnsafe } from "./bytes.js"
+import { nodeCrypto, type NodeCrypto } from "./nodeCrypto.js"
+
+/** Bytes the AEAD adds to every plaintext (the Poly1305 tag). @internal */
+export const TAG_SIZE = 16
+
+/** @internal */
+export interface ChaChaSuite {
+  readonly name: string
+  /**
+   * `length` bytes of the ChaCha20 keystream for `key` and the 12-byte
+   * `nonce`, starting at block `counter`.
+   */
+  readonly keystream: (key: Uint8Array, nonce: Uint8Array, counter: number, length: number) => Uint8Array
+  /**
+   * Encrypts the plaintext `head || body` (two parts, so a large payload is
+   * never copied into a plaintext buffer first) and returns `room` bytes
+   * left for the caller to fill, then the ciphertext, then the tag.
+   */
+  readonly seal: (
+    key: Uint8Array,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    head: Uint8Array,
+    body: Uint8Array,
+    room: number
+  ) => Uint8Array
+  /** Decrypts ciphertext-then-tag; `undefined` when the tag does not authenticate. */
+  readonly open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | undefined
+}
+
+/** `@noble/ciphers`: portable. @internal */
+export const nobleSuite: ChaChaSuite = {
+  name: "noble",
+  keystream: (key, nonce, counter, length) => chacha20(key, nonce, new Uint8Array(length), undefined, counter),
+  seal: (key, nonce, aad, head, body, room) => {
+    const size = head.length + body.length
+    const plaintext = allocUnsafe(size)
+    plaintext.set(head)
+    plaintext.set(body, head.length)
+    const out = allocUnsafe(room + size + TAG_SIZE)
+    chacha20poly1305(key, nonce, aad).encrypt(plaintext, out.subarray(room))
+    return out
+  },
+  open: (key, nonce, aad, sealed) => {
+    try {
+      return chacha20poly1305(key, nonce, aad).decrypt(sealed)
+    } catch {
+      return undefined
+    }
+  }
+}
+
+// The keystream is drawn at most 704 bytes at a time (one FSChaCha20 rekey interval):
+// OpenSSL's `chacha20` XORs, so it is fed this many zeros.
+const ZEROS = new Uint8Array(1024)
+
+const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
+  // OpenSSL's chacha20 IV is the 32-bit little-endian block counter followed by the 96-bit nonce.
+  const iv = new Uint8Array(16)
+  const options = { authTagLength: TAG_SIZE }
+  return {
+    name: "node:crypto",
+    keystream: (key, nonce, counter, length) => {
+      iv[0] = counter
+      iv[1] = counter >>> 8
+      iv[2] = counter >>> 16
+      iv[3] = counter >>> 24
+      iv.set(nonce, 4)
+      const zeros = length <= ZEROS.length ? ZEROS.subarray(0, length) : new Uint8Array(length)
+      return crypto.createCipheriv("chacha20", key, iv).update(zeros)
+    },
+    seal: (key, nonce, aad, head, body, room) => {
+      const size = head.length + body.length
+      const out = allocUnsafe(room + size + TAG_SIZE)
+      const c = crypto.createCipheriv("chacha20-poly1305", key, nonce, options)
+      if (aad.length > 0) c.setAAD(aad, { plaintextLength: size })
+      // A stream cipher: the two parts encrypt as their concatenation would.
+      out.set(c.update(head), room)
+      out.set(c.update(body), room + head.length)
+      c.final()
+      out.set(c.getAuthTag(), room + size)
+      return out
+    },
+    open: (key, nonce, aad, sealed) => {
+      const size = sealed.length - TAG_SIZE
+      if (size < 0) return undefined
+      const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce, options)
+      d.setAuthTag(sealed.subarray(size))
+      if (aad.length > 0) d.setAAD(aad, { plaintextLength: size })
+      const plaintext = d.update(sealed.subarray(0, size))
+      try {
+        d.final()
+      } catch {
+        return undefined
+      }
+      return plaintext
+    }
+  }
+}
+
+const hasNativeCiphers = (crypto: NodeCrypto | undefined): crypto is NodeCrypto => {
+  if (crypto === undefined) return false
+  const ciphers = crypto.getCiphers()
+  return ciphers.includes("chacha20") && ciphers.includes("chacha20-poly1305")
+}
+
+/** Node's OpenSSL ChaCha20 and ChaCha20-Poly1305, when the runtime has both. @internal */
+export const nativeSuite: ChaChaSuite | undefined = hasNativeCiphers(nodeCrypto) ? makeNativeSuite(nodeCrypto) : undefined
+
+/** The suite in use: native when available, noble otherwise. @internal */
+export const defaultSuite: ChaChaSuite = nativeSuite ?? nobleSuite

@@ -1,0 +1,471 @@
+/**
+ * The BIP324 v2 transport as a sans-I/O state machine: bytes in, messages
+ * and bytes to write out. No socket, no clock, no fiber: the caller feeds
+ * what the socket read (`receive`), writes what comes back, and frames
+ * outgoing messages with `send`.
+ *
+ * Receive states, in order:
+ * - `prefix` (responder only): the first 16 bytes are compared with a v1
+ *   `version` header (magic + "version\0\0\0\0\0"); a full match hands the
+ *   connection over to v1 with every byte received, a mismatch starts v2 and
+ *   only then is our key sent (a v1 peer never sees it).
+ * - `key`: the remote's 64-byte ElligatorSwift key; then ECDH, keys, and we
+ *   send our garbage terminator, decoys, the version packet and anything
+ *   queued by `send` meanwhile.
+ * - `garbage`: up to 4095 bytes of garbage then the remote's 16-byte
+ *   terminator, looked for in a fixed 4111-byte buffer: never more.
+ * - `version`: decoys, then the version packet (contents ignored); the first
+ *   of them is authenticated together with the garbage (AAD).
+ * - `app`: packets carry messages; decoys are dropped.
+ *
+ * Every length a remote announces is checked against the network's cap
+ * before anything is allocated for it; a packet that spans reads is copied
+ * into one buffer of its checked size; memory per session is bounded by the
+ * largest packet plus 4 KiB.
+ *
+ * @internal
+ */
+import { randomBytes } from "@noble/hashes/utils.js"
+import { allocUnsafe } from "./bytes.js"
+import { type ChaChaSuite, defaultSuite, TAG_SIZE } from "./cipher.js"
+import { type Ecdh, defaultEcdh, ELLSWIFT_SIZE, type EllSwiftKeyPair, generateKeyPair, sharedSecret } from "./ellswift.js"
+import { V2TransportError } from "./error.js"
+import { LENGTH_FIELD_SIZE } from "./fschacha.js"
+import { defaultHkdf, deriveKeys, type Hkdf } from "./hkdf.js"
+import { commandOfShortId, LONG_COMMAND_SIZE, shortIdOf } from "./messageIds.js"
+import { HEADER_SIZE, IGNORE_BIT, PacketCipher } from "./packetCipher.js"
+
+/** Most garbage either side may send. @internal */
+export const MAX_GARBAGE = 4095
+
+/** Size of a garbage terminator. @internal */
+export const TERMINATOR_SIZE = 16
+
+/** Bytes of a v1 `version` header that identify a v1 peer: magic + command. @internal */
+export const V1_PREFIX_SIZE = 16
+
+/** Core's rule: a v1 peer disconnects once it has a full (bad) 24-byte header from us. @internal */
+export const V1_HEADER_SIZE = 24
+
+const VERSION_COMMAND = new TextEncoder().encode("version\0\0\0\0\0")
+
+const EMPTY = new Uint8Array(0)
+
+/** Options of a session. @internal */
+export interface SessionOptions {
+  /** Whether we opened the connection. */
+  readonly initiating: boolean
+  /** The network's magic: keys differ per network; a v1 header is recognised by it. */
+  readonly magic: Uint8Array
+  /** Largest message payload accepted (`ChainParams.maxMessageSize`). */
+  readonly maxMessageSize: number
+  /** Our ephemeral key; a fresh one by default. */
+  readonly keyPair?: EllSwiftKeyPair | undefined
+  /** The garbage we send after our key; 0–4095 random bytes by default. */
+  readonly garbage?: Uint8Array | undefined
+  /** Contents sizes of decoy packets to send before the version packet. */
+  readonly decoys?: ReadonlyArray<number> | undefined
+  readonly suite?: ChaChaSuite | undefined
+  readonly ecdh?: Ecdh | undefined
+  readonly hkdf?: Hkdf | undefined
+}
+
+/** A message as carried by a packet: its command and raw payload. @internal */
+export interface RawMessage {
+  readonly command: string
+  readonly payload: Uint8Array
+}
+
+/** What one `receive` produced. @internal */
+export interface ReceiveResult {
+  /** Messages decoded from complete packets, in order. */
+  readonly messages: ReadonlyArray<RawMessage>
+  /** Bytes to write to the remote now (empty when none). */
+  readonly bytesToWrite: Uint8Array
+  /** Set when the session failed: disconnect with it. Messages before the failure are still delivered. */
+  readonly error?: V2TransportError | undefined
+  /**
+   * Set (responder only) when the remote is a v1 peer: every byte received
+   * so far, to feed to a v1 frame decoder. The session takes no more bytes.
+   */
+  readonly v1?: Uint8Array | undefined
+}
+
+type State = "prefix" | "key" | "garbage" | "version" | "app" | "v1" | "failed"
+
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 0) return EMPTY
+  if (parts.length === 1) return parts[0]!
+  let size = 0
+  for (const p of parts) size += p.length
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+const isPrintable = (c: number): boolean => c >= 0x20 && c <= 0x7e
+
+/** @internal */
+export class Session {
+  readonly initiating: boolean
+  /** What to write as soon as the connection opens: our key and garbage (initiator), nothing (responder). */
+  readonly initialBytes: Uint8Array
+
+  private state: State
+  private readonly magic: Uint8Array
+  private readonly maxContents: number
+  private readonly keyPair: EllSwiftKeyPair
+  private readonly garbage: Uint8Array
+  private readonly decoys: ReadonlyArray<number>
+  private readonly suite: ChaChaSuite
+  private readonly ecdh: Ecdh
+  private readonly hkdf: Hkdf
+
+  private received = 0
+  private failure: V2TransportError | undefined
+  // prefix and key
+  private readonly theirKey = new Uint8Array(ELLSWIFT_SIZE)
+  private keyFill = 0
+  // garbage
+  private garbageBuf: Uint8Array | undefined
+  private garbageFill = 0
+  private receivedGarbage: Uint8Array = EMPTY
+  private recvTerminator: Uint8Array = EMPTY
+  // packets
+  private cipher: PacketCipher | undefined
+  private readonly lengthBuf = new Uint8Array(LENGTH_FIELD_SIZE)
+  private lengthFill = 0
+  private contentsSize = -1
+  private packetBuf: Uint8Array | undefined
+  private packetFill = 0
+  // sending before the keys exist
+  private queued: Array<RawMessage> = []
+  private _sessionId: Uint8Array | undefined
+
+  constructor(options: SessionOptions) {
+    this.initiating = options.initiating
+    this.magic = options.magic
+    this.maxContents = 1 + LONG_COMMAND_SIZE + options.maxMessageSize
+    this.keyPair = options.keyPair ?? generateKeyPair()
+    this.garbage = options.garbage ?? randomBytes(randomGarbageLength())
+    if (this.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
+    this.decoys = options.decoys ?? []
+    this.suite = options.suite ?? defaultSuite
+    this.ecdh = options.ecdh ?? defaultEcdh
+    this.hkdf = options.hkdf ?? defaultHkdf
+    this.state = this.initiating ? "key" : "prefix"
+    this.initialBytes = this.initiating ? concat([this.keyPair.ellswift, this.garbage]) : EMPTY
+  }
+
+  /** The session id (32 bytes), once the keys are derived: compare it out of band to rule out a man in the middle. */
+  get sessionId(): Uint8Array | undefined {
+    return this._sessionId
+  }
+
+  /** True once the remote's version packet arrived: the v2 handshake is complete. */
+  get ready(): boolean {
+    return this.state === "app"
+  }
+
+  /** Bytes received and held, not yet part of a message: key, garbage, or a packet in progress. */
+  get bufferedBytes(): number {
+    return (this.state === "prefix" || this.state === "key" ? this.keyFill : 0) + this.garbageFill * (this.state === "garbage" ? 1 : 0) +
+      this.lengthFill + this.packetFill
+  }
+
+  /** True once the keys exist and `send` returns bytes at once (before that it queues). */
+  get canSend(): boolean {
+    return this.cipher !== undefined
+  }
+
+  /**
+   * Core's rule for retrying an outbound connection over v1: we initiated,
+   * we are still waiting for the remote's key, nothing at all was received,
+   * and `bytesSent` (what the socket took of `initialBytes`) is at least a
+   * v1 header, so a v1 peer has had enough to reject us.
+   */
+  shouldReconnectV1(bytesSent: number): boolean {
+    return this.initiating && this.state === "key" && this.received === 0 && bytesSent >= V1_HEADER_SIZE
+  }
+
+  /**
+   * Frames a message. Before the keys exist the message is queued and comes
+   * out, in order, in the `bytesToWrite` of the `receive` that derives them;
+   * then the result is empty.
+   */
+  send(command: string, payload: Uint8Array): Uint8Array {
+    if (this.cipher === undefined) {
+      this.queued.push({ command, payload })
+      return EMPTY
+    }
+    return this.encode(this.cipher, command, payload)
+  }
+
+  /** A decoy packet of `size` zero bytes, which the remote discards. Needs the keys. */
+  decoy(size: number): Uint8Array {
+    if (this.cipher === undefined) throw new Error("v2 decoy before the keys exist")
+    return this.cipher.encrypt(new Uint8Array(size), EMPTY, true)
+  }
+
+  /**
+   * The remote closed the connection: a failure when it stopped inside its
+   * key, garbage or a packet; `undefined` otherwise (including an initiator
+   * that received nothing: see `shouldReconnectV1`).
+   */
+  end(): V2TransportError | undefined {
+    if (this.state === "failed") return this.failure
+    if (this.state === "v1" || this.received === 0) return undefined
+    if (this.state === "prefix" || this.state === "key") {
+      return this.fail("TruncatedKey", `${this.keyFill} of ${ELLSWIFT_SIZE} bytes`)
+    }
+    if (this.state === "garbage" || this.lengthFill > 0 || this.contentsSize >= 0) {
+      return this.fail("TruncatedPacket", `in ${this.state}`)
+    }
+    return undefined
+  }
+
+  /** Takes the next bytes read from the socket. */
+  receive(chunk: Uint8Array): ReceiveResult {
+    const messages: Array<RawMessage> = []
+    const out: Array<Uint8Array> = []
+    if (this.state === "failed" || this.state === "v1") {
+      return { messages, bytesToWrite: EMPTY, error: this.failure ?? new V2TransportError({ reason: "Closed" }) }
+    }
+    this.received += chunk.length
+    let at = 0
+    while (at < chunk.length) {
+      switch (this.state) {
+        case "prefix": {
+          // Always at the start of a chunk: the bytes before it are the first `earlier` of theirKey.
+          const earlier = this.keyFill
+          at = this.readPrefix(chunk, at, out)
+          if ((this.state as State) === "v1") {
+            return { messages, bytesToWrite: EMPTY, v1: concat([this.theirKey.slice(0, earlier), chunk]) }
+          }
+          break
+        }
+        case "key":
+          at = this.readKey(chunk, at, out)
+          break
+        case "garbage":
+          at = this.readGarbage(chunk, at)
+          break
+        default:
+          at = this.readPacket(chunk, at, messages)
+      }
+      if ((this.state as State) === "failed") return { messages, bytesToWrite: concat(out), error: this.failure }
+    }
+    return { messages, bytesToWrite: concat(out) }
+  }
+
+  private fail(reason: V2TransportError["reason"], detail?: string): V2TransportError {
+    this.state = "failed"
+    this.failure = new V2TransportError({ reason, detail })
+    this.garbageBuf = undefined
+    this.packetBuf = undefined
+    this.queued = []
+    return this.failure
+  }
+
+  private readPrefix(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    // theirKey doubles as the prefix buffer: on a mismatch these bytes are the start of the key.
+    while (at < chunk.length && this.keyFill < V1_PREFIX_SIZE) {
+      const b = chunk[at++]!
+      this.theirKey[this.keyFill] = b
+      const expected = this.keyFill < 4 ? this.magic[this.keyFill] : VERSION_COMMAND[this.keyFill - 4]
+      this.keyFill++
+      if (b !== expected) {
+        this.state = "key"
+        out.push(this.keyPair.ellswift, this.garbage)
+        return at
+      }
+    }
+    if (this.keyFill === V1_PREFIX_SIZE) this.state = "v1"
+    return at
+  }
+
+  private readKey(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    const take = Math.min(ELLSWIFT_SIZE - this.keyFill, chunk.length - at)
+    this.theirKey.set(chunk.subarray(at, at + take), this.keyFill)
+    this.keyFill += take
+    at += take
+    if (this.keyFill < ELLSWIFT_SIZE) return at
+    if (!this.initiating && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)) {
+      this.fail("V1WrongNetwork", "a v1 version header with another network's magic")
+      return at
+    }
+    const secret = sharedSecret(this.keyPair.privateKey, this.theirKey, this.keyPair.ellswift, this.initiating, this.ecdh)
+    const keys = deriveKeys(secret, this.magic, this.hkdf)
+    secret.fill(0)
+    this._sessionId = keys.sessionId
+    const cipher = new PacketCipher(keys, this.initiating, this.suite)
+    // The ciphers hold copies; wipe the initial keys (forward secrecy, as the BIP's memory_cleanse).
+    for (const k of [keys.initiatorL, keys.initiatorP, keys.responderL, keys.responderP]) k.fill(0)
+    this.cipher = cipher
+    this.recvTerminator = this.initiating ? keys.responderTerminator : keys.initiatorTerminator
+    out.push(this.initiating ? keys.initiatorTerminator : keys.responderTerminator)
+    // The first packet after the terminator authenticates the garbage we sent.
+    let aad = this.garbage
+    for (const size of this.decoys) {
+      out.push(cipher.encrypt(new Uint8Array(size), aad, true))
+      aad = EMPTY
+    }
+    out.push(cipher.encrypt(EMPTY, aad))
+    for (const m of this.queued) out.push(this.encode(cipher, m.command, m.payload))
+    this.queued = []
+    this.state = "garbage"
+    this.garbageBuf = new Uint8Array(MAX_GARBAGE + TERMINATOR_SIZE)
+    return at
+  }
+
+  private readGarbage(chunk: Uint8Array, at: number): number {
+    const buf = this.garbageBuf!
+    const before = this.garbageFill
+    const take = Math.min(buf.length - before, chunk.length - at)
+    buf.set(chunk.subarray(at, at + take), before)
+    const after = before + take
+    const t = this.recvTerminator
+    for (let end = Math.max(TERMINATOR_SIZE, before + 1); end <= after; end++) {
+      if (endsWith(buf, end, t)) {
+        this.receivedGarbage = buf.slice(0, end - TERMINATOR_SIZE)
+        this.garbageBuf = undefined
+        this.state = "version"
+        return at + (end - before)
+      }
+    }
+    this.garbageFill = after
+    if (after === buf.length) this.fail("NoGarbageTerminator", `none in ${buf.length} bytes`)
+    return at + take
+  }
+
+  private readPacket(chunk: Uint8Array, at: number, messages: Array<RawMessage>): number {
+    const cipher = this.cipher!
+    if (this.contentsSize < 0) {
+      while (this.lengthFill < LENGTH_FIELD_SIZE && at < chunk.length) this.lengthBuf[this.lengthFill++] = chunk[at++]!
+      if (this.lengthFill < LENGTH_FIELD_SIZE) return at
+      this.lengthFill = 0
+      const size = cipher.decryptLength(this.lengthBuf, 0)
+      if (size > this.maxContents) {
+        this.fail("OversizedPacket", `${size} bytes of contents, cap ${this.maxContents}`)
+        return at
+      }
+      this.contentsSize = size
+    }
+    const sealedSize = HEADER_SIZE + this.contentsSize + TAG_SIZE
+    let sealed: Uint8Array
+    if (this.packetBuf === undefined && chunk.length - at >= sealedSize) {
+      // The whole packet is in this chunk: decrypt from a view, no copy.
+      sealed = chunk.subarray(at, at + sealedSize)
+      at += sealedSize
+    } else {
+      // Filled completely before it is read: no need to zero it (see bytes.ts).
+      const buf = (this.packetBuf ??= allocUnsafe(sealedSize))
+      const take = Math.min(sealedSize - this.packetFill, chunk.length - at)
+      buf.set(chunk.subarray(at, at + take), this.packetFill)
+      this.packetFill += take
+      at += take
+      if (this.packetFill < sealedSize) return at
+      sealed = buf
+      this.packetBuf = undefined
+      this.packetFill = 0
+    }
+    this.contentsSize = -1
+    const aad = this.state === "version" ? this.receivedGarbage : EMPTY
+    const plaintext = cipher.decrypt(sealed, aad)
+    if (plaintext === undefined) {
+      this.fail("BadTag", this.state === "version" ? "first packet (garbage authentication)" : undefined)
+      return at
+    }
+    if (this.state === "version") this.receivedGarbage = EMPTY
+    if ((plaintext[0]! & IGNORE_BIT) !== 0) return at
+    if (this.state === "version") {
+      // The version packet: its contents are reserved for future versions and ignored.
+      this.state = "app"
+      return at
+    }
+    const message = this.parseContents(plaintext.subarray(HEADER_SIZE))
+    if (message !== undefined) messages.push(message)
+    return at
+  }
+
+  private parseContents(contents: Uint8Array): RawMessage | undefined {
+    if (contents.length === 0) {
+      this.fail("BadMessageType", "empty contents")
+      return undefined
+    }
+    const id = contents[0]!
+    if (id !== 0) {
+      const command = commandOfShortId(id)
+      if (command === undefined) {
+        this.fail("UnknownMessageId", `id ${id}`)
+        return undefined
+      }
+      return { command, payload: contents.subarray(1) }
+    }
+    if (contents.length < 1 + LONG_COMMAND_SIZE) {
+      this.fail("BadMessageType", "long-form command cut short")
+      return undefined
+    }
+    let command = ""
+    let i = 1
+    for (; i <= LONG_COMMAND_SIZE && contents[i] !== 0; i++) {
+      const c = contents[i]!
+      if (!isPrintable(c)) {
+        this.fail("BadMessageType", `byte ${c} in command`)
+        return undefined
+      }
+      command += String.fromCharCode(c)
+    }
+    for (; i <= LONG_COMMAND_SIZE; i++) {
+      if (contents[i] !== 0) {
+        this.fail("BadMessageType", "command not NUL-padded")
+        return undefined
+      }
+    }
+    if (command.length === 0) {
+      this.fail("BadMessageType", "empty command")
+      return undefined
+    }
+    return { command, payload: contents.subarray(1 + LONG_COMMAND_SIZE) }
+  }
+
+  private encode(cipher: PacketCipher, command: string, payload: Uint8Array): Uint8Array {
+    const id = shortIdOf(command)
+    const typeSize = id === undefined ? 1 + LONG_COMMAND_SIZE : 1
+    const size = typeSize + payload.length
+    if (size > this.maxContents) throw new RangeError(`v2 message too large: ${command} of ${payload.length} bytes`)
+    const type = new Uint8Array(typeSize)
+    if (id !== undefined) {
+      type[0] = id
+    } else {
+      if (command.length === 0 || command.length > LONG_COMMAND_SIZE) throw new RangeError(`bad command: ${command}`)
+      for (let i = 0; i < command.length; i++) {
+        const c = command.charCodeAt(i)
+        if (!isPrintable(c)) throw new RangeError(`bad command: ${command}`)
+        type[1 + i] = c
+      }
+    }
+    return cipher.encryptParts(type, payload)
+  }
+}
+
+const randomGarbageLength = (): number => {
+  const r = randomBytes(2)
+  return (r[0]! | (r[1]! << 8)) % (MAX_GARBAGE + 1)
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const endsWith = (buf: Uint8Array, end: number, t: Uint8Array): boolean => {
+  const start = end - t.length
+  for (let i = 0; i < t.length; i++) if (buf[start + i] !== t[i]) return false
+  return true
+}

@@ -1,0 +1,119 @@
+/**
+ * The v2 session as a peer's `MessageTransport`: what the peer engine needs
+ * on top of the sans-I/O session, namely `Message` decoding with the
+ * per-command caps at the negotiated version, typed errors in the peer's
+ * terms, and (inbound) the switch to v1 framing when the remote turns out to
+ * be a v1 node, so one listener serves both.
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as Frame from "../../../wire/Frame.js"
+import * as Message from "../../../wire/Message.js"
+import { WireError } from "../../../wire/WireError.js"
+import { MessageTransportError, type MessageTransport, type TransportContext } from "../../../peer/MessageTransport.js"
+import { v1 } from "../v1Transport.js"
+import type { V2TransportError } from "./error.js"
+import { Session, type SessionOptions } from "./session.js"
+
+/** Options of the v2 transport besides the connection's context. @internal */
+export type V2Options = Omit<SessionOptions, "initiating" | "magic" | "maxMessageSize"> & {
+  /** Inbound: serve a remote that speaks v1 over v1 instead of failing (default true). */
+  readonly acceptV1?: boolean | undefined
+}
+
+const errorReason = (e: V2TransportError): MessageTransportError["reason"] => {
+  switch (e.reason) {
+    case "NoGarbageTerminator":
+    case "TruncatedKey":
+    case "V1WrongNetwork":
+      return "Handshake"
+    case "BadTag":
+      return "Decrypt"
+    case "OversizedPacket":
+      return "TooLarge"
+    default:
+      return "Other"
+  }
+}
+
+const toTransportError = (e: V2TransportError): MessageTransportError =>
+  new MessageTransportError({ reason: errorReason(e), transport: "v2", detail: e.message, cause: e })
+
+/** @internal */
+export const v2 = (options: V2Options = {}) => (context: TransportContext): MessageTransport => {
+  const session = new Session({
+    ...options,
+    initiating: context.direction === "outbound",
+    magic: context.params.magic,
+    maxMessageSize: context.params.maxMessageSize
+  })
+  const acceptV1 = options.acceptV1 ?? true
+  // Payload sizes of what we encoded, for the peer's per-command counters (a ciphertext does not tell).
+  const sizes = new WeakMap<Uint8Array, number>()
+  let fallback: MessageTransport | undefined
+
+  const deliver = (raws: ReadonlyArray<{ command: string; payload: Uint8Array }>, out: Array<Frame.Received>) => {
+    const version = context.version()
+    for (const { command, payload } of raws) {
+      const cap = Message.maxPayload(command, version)
+      if (cap !== undefined && payload.length > cap) {
+        return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: payload.length })
+      }
+      const decoded = Message.decodePayloadEither(command, payload, { version })
+      if (Either.isLeft(decoded)) return decoded.left
+      out.push({ command, payloadSize: payload.length, message: decoded.right })
+    }
+    return undefined
+  }
+
+  const sent = (payload: Uint8Array, command: string): Uint8Array => {
+    const bytes = session.send(command, payload)
+    sizes.set(bytes, payload.length)
+    return bytes
+  }
+
+  const transport: MessageTransport = {
+    get name() {
+      return fallback?.name ?? "v2"
+    },
+    get sessionId() {
+      return fallback === undefined ? session.sessionId : undefined
+    },
+    // Our messages may flow once the keys exist (as Core, without waiting for the remote's version packet).
+    get ready() {
+      return fallback?.ready ?? session.canSend
+    },
+    get bufferedBytes() {
+      return fallback?.bufferedBytes ?? session.bufferedBytes
+    },
+    initial: () => (session.initialBytes.length > 0 ? session.initialBytes : undefined),
+    receive: (chunk, out, write) => {
+      if (fallback !== undefined) return fallback.receive(chunk, out, write)
+      const r = session.receive(chunk)
+      if (r.v1 !== undefined) {
+        if (!acceptV1) return new MessageTransportError({ reason: "Handshake", transport: "v2", detail: "the remote speaks v1" })
+        fallback = v1(context)
+        return fallback.receive(r.v1, out, write)
+      }
+      if (r.bytesToWrite.length > 0) write(r.bytesToWrite)
+      const failed = deliver(r.messages, out)
+      if (failed !== undefined) return failed
+      return r.error === undefined ? undefined : toTransportError(r.error)
+    },
+    encode: (message, version) => {
+      if (fallback !== undefined) return fallback.encode(message, version)
+      return Either.map(Message.encodePayloadEither(message, { version }), (payload) => sent(payload, Message.commandOf(message)))
+    },
+    encodePrepared: (prepared, version) => {
+      if (fallback !== undefined) return fallback.encodePrepared(prepared, version)
+      // The prepared v1 frame holds the payload after its header: re-wrapped, not re-encoded.
+      return Either.map(
+        prepared.frame(context.params.magic, version),
+        (frame) => sent(frame.subarray(Frame.HEADER_SIZE), Message.commandOf(prepared.message))
+      )
+    },
+    payloadSize: (bytes) => fallback?.payloadSize(bytes) ?? sizes.get(bytes) ?? 0
+  }
+  return transport
+}

@@ -1,0 +1,227 @@
+/**
+ * v2 ↔ v2 in memory: the handshake completes both ways round, both sides
+ * agree on the session id, real `Message` values (every definition, from
+ * their schemas' arbitraries) arrive intact and in order in both directions
+ * across 3 × 224 packets (so every cipher rekeys three times), decoys are
+ * dropped, long-form commands work, any chunking of the byte stream gives
+ * the same result, and v1 is told from v2 the way Core does.
+ */
+import { isDeepStrictEqual } from "node:util"
+import { describe, expect, it } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import type * as Schema from "effect/Schema"
+import * as ChainParams from "../../../src/wire/ChainParams.js"
+import * as Frame from "../../../src/wire/Frame.js"
+import { bytesToHex } from "../../../src/wire/Hash.js"
+import * as Message from "../../../src/wire/Message.js"
+import * as V2Transport from "../../../src/peer/V2Transport.js"
+import { nativeSuite, nobleSuite } from "../../../src/internal/peer/v2/cipher.js"
+import { REKEY_INTERVAL } from "../../../src/internal/peer/v2/fschacha.js"
+import { concat, connectedPair, makePair, params } from "./helpers.js"
+
+/** `n` real messages cycling through every definition, drawn from their schemas. */
+const sampleMessages = (n: number, seed: number): Array<Message.NetworkMessage> => {
+  const perDef = Math.ceil(n / Message.definitions.length)
+  const samples = Message.definitions.map((def, i) =>
+    FastCheck.sample(Arbitrary.make(def.schema as Schema.Schema<Message.NetworkMessage>), { numRuns: perDef, seed: seed + i })
+  )
+  const out: Array<Message.NetworkMessage> = []
+  for (let k = 0; out.length < n; k++) out.push(samples[k % samples.length]![Math.floor(k / samples.length)]!)
+  return out
+}
+
+const send = (session: V2Transport.V2Session, m: Message.NetworkMessage): Uint8Array =>
+  Effect.runSync(V2Transport.sendMessage(session, m))
+
+const decodeAll = (raws: ReadonlyArray<V2Transport.RawMessage>): Array<Message.NetworkMessage> =>
+  raws.map((raw) => Effect.runSync(V2Transport.decodeMessage(raw)))
+
+const expectSameMessages = (actual: ReadonlyArray<Message.NetworkMessage>, expected: ReadonlyArray<Message.NetworkMessage>) => {
+  expect(actual.length).toBe(expected.length)
+  for (let i = 0; i < expected.length; i++) {
+    if (!isDeepStrictEqual(actual[i], expected[i])) expect(actual[i], `message ${i}`).toEqual(expected[i])
+  }
+}
+
+describe("handshake", () => {
+  it("completes, both sides hold the same 32-byte session id, and only the initiator writes first", () => {
+    const pair = makePair()
+    expect(pair.initiator.initialBytes.length).toBeGreaterThanOrEqual(64)
+    expect(pair.initiator.initialBytes.length).toBeLessThanOrEqual(64 + 4095)
+    expect(pair.initiator.sessionId).toBeUndefined()
+    pair.pump()
+    expect(pair.initiator.ready && pair.responder.ready).toBe(true)
+    expect(pair.initiator.sessionId!.length).toBe(32)
+    expect(bytesToHex(pair.initiator.sessionId!)).toBe(bytesToHex(pair.responder.sessionId!))
+    expect(V2Transport.sessionIdHex(pair.responder)).toBe(bytesToHex(pair.responder.sessionId!))
+    // A fresh pair has a fresh session id.
+    expect(bytesToHex(connectedPair().initiator.sessionId!)).not.toBe(bytesToHex(pair.initiator.sessionId!))
+  })
+
+  it("works with no garbage and with the most garbage, and with decoys before the version packet on both sides", () => {
+    for (const size of [0, 4095]) {
+      const pair = connectedPair(
+        { garbage: new Uint8Array(size).fill(7), decoys: [0, 10, 1000] },
+        { garbage: new Uint8Array(size).fill(9), decoys: [5] }
+      )
+      expect(pair.initiator.ready && pair.responder.ready).toBe(true)
+      expect(pair.atInitiator.length + pair.atResponder.length).toBe(0)
+    }
+  })
+
+  it("queues messages sent before the keys exist and writes them, in order, once they do", () => {
+    const pair = makePair()
+    const version = sampleMessages(Message.definitions.length, 1).find((m) => m._tag === "Version")!
+    expect(pair.initiator.canSend).toBe(false)
+    expect(send(pair.initiator, version).length).toBe(0)
+    expect(send(pair.initiator, { _tag: "Verack" } as Message.NetworkMessage).length).toBe(0)
+    pair.pump()
+    expect(pair.initiator.canSend).toBe(true)
+    expectSameMessages(decodeAll(pair.atResponder), [version, { _tag: "Verack" } as Message.NetworkMessage])
+  })
+})
+
+describe.each([
+  ["noble", nobleSuite],
+  ["node:crypto", nativeSuite!]
+])("messages both ways, through three rekeyings (%s)", (_, suite) => {
+  it("3 × 224 + 5 real messages each way arrive intact and in order", () => {
+    const pair = connectedPair({ suite }, { suite })
+    const count = 3 * REKEY_INTERVAL + 5
+    const fromInitiator = sampleMessages(count, 100)
+    const fromResponder = sampleMessages(count, 200)
+    // Interleaved, in batches, as a real connection would see them.
+    for (let i = 0; i < count; i += 37) {
+      for (const m of fromInitiator.slice(i, i + 37)) pair.toResponder.push(send(pair.initiator, m))
+      for (const m of fromResponder.slice(i, i + 37)) pair.toInitiator.push(send(pair.responder, m))
+      pair.pump()
+    }
+    expectSameMessages(decodeAll(pair.atResponder), fromInitiator)
+    expectSameMessages(decodeAll(pair.atInitiator), fromResponder)
+  })
+})
+
+describe("framing", () => {
+  it("uses the one-byte id for ids the BIP assigns and the 13-byte form otherwise", () => {
+    const pair = connectedPair()
+    const payload = new Uint8Array(8).fill(1)
+    // 3 (length) + 1 (header) + 1 (id) + 8 + 16 (tag)
+    const ping = pair.initiator.send("ping", payload)
+    expect(ping.length).toBe(3 + 1 + 1 + 8 + 16)
+    // "version" has no short id: 0x00 + 12 bytes.
+    const long = pair.initiator.send("version", payload)
+    expect(long.length).toBe(3 + 1 + 13 + 8 + 16)
+    pair.toResponder.push(ping, long, pair.initiator.send("feature", payload), pair.initiator.send("mycommand", new Uint8Array(0)))
+    pair.pump()
+    expect(pair.atResponder.map((m) => m.command)).toEqual(["ping", "version", "feature", "mycommand"])
+    expect(bytesToHex(pair.atResponder[1]!.payload)).toBe(bytesToHex(payload))
+    expect(pair.atResponder[3]!.payload.length).toBe(0)
+  })
+
+  it("drops decoys sent between messages", () => {
+    const pair = connectedPair()
+    for (let i = 0; i < 10; i++) {
+      pair.toResponder.push(pair.initiator.decoy(i * 100), pair.initiator.send("ping", new Uint8Array(8).fill(i)))
+    }
+    pair.pump()
+    expect(pair.atResponder.map((m) => m.payload[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  it("property: any chunking of the stream gives the same messages", () => {
+    const messages = sampleMessages(60, 7)
+    FastCheck.assert(
+      FastCheck.property(FastCheck.array(FastCheck.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 30 }), (sizes) => {
+        const split = (bytes: Uint8Array): Array<Uint8Array> => {
+          const out: Array<Uint8Array> = []
+          for (let at = 0, k = 0; at < bytes.length; k++) {
+            const n = sizes[k % sizes.length]!
+            out.push(bytes.subarray(at, at + n))
+            at += n
+          }
+          return out
+        }
+        const pair = makePair({ decoys: [3] }, { decoys: [50, 0] })
+        for (const m of messages) send(pair.initiator, m)
+        pair.pump(split)
+        expect(pair.responder.ready).toBe(true)
+        expectSameMessages(decodeAll(pair.atResponder), messages)
+      }),
+      { numRuns: 40 }
+    )
+  })
+})
+
+describe("v1 or v2", () => {
+  const versionFrame = (magic: Uint8Array) => {
+    const version = sampleMessages(Message.definitions.length, 3).find((m) => m._tag === "Version")!
+    return Frame.encode(magic, version)
+  }
+
+  it("a responder hands a v1 peer over with every byte received, having written nothing", () => {
+    const frame = versionFrame(params.magic)
+    for (const splitAt of [1, 5, 15, 16, 17, frame.length]) {
+      const responder = V2Transport.make({ initiating: false, params })
+      const first = responder.receive(frame.subarray(0, splitAt))
+      let result = first
+      if (splitAt < 16) {
+        expect(first.v1).toBeUndefined()
+        expect(first.bytesToWrite.length).toBe(0)
+        result = responder.receive(frame.subarray(splitAt))
+      }
+      expect(result.v1, `split at ${splitAt}`).toBeDefined()
+      // Everything delivered so far: the whole frame when it came in two pieces, the first piece otherwise.
+      expect(bytesToHex(result.v1!)).toBe(bytesToHex(splitAt < 16 ? frame : frame.subarray(0, splitAt)))
+      expect(result.bytesToWrite.length).toBe(0)
+      expect(responder.receive(new Uint8Array(1)).error?.reason).toBe("Closed")
+    }
+  })
+
+  it("a responder answers with its key at the first byte that is not a v1 prefix", () => {
+    const responder = V2Transport.make({ initiating: false, params, garbage: new Uint8Array(0) })
+    // The magic, then a byte that "version" does not start with.
+    expect(responder.receive(params.magic).bytesToWrite.length).toBe(0)
+    expect(responder.receive(Uint8Array.of(0x41)).bytesToWrite.length).toBe(64)
+  })
+
+  it("a responder refuses a v1 version header from another network (V1WrongNetwork)", () => {
+    const responder = V2Transport.make({ initiating: false, params })
+    const r = responder.receive(versionFrame(ChainParams.testnet3.magic))
+    expect(r.error?.reason).toBe("V1WrongNetwork")
+  })
+
+  it("an initiator may retry over v1 only under Core's rule", () => {
+    const initiator = V2Transport.make({ initiating: true, params })
+    expect(initiator.shouldReconnectV1(24)).toBe(true)
+    expect(initiator.shouldReconnectV1(23)).toBe(false)
+    initiator.receive(new Uint8Array(1))
+    expect(initiator.shouldReconnectV1(initiator.initialBytes.length)).toBe(false)
+    const responder = V2Transport.make({ initiating: false, params })
+    expect(responder.shouldReconnectV1(100)).toBe(false)
+    const done = connectedPair()
+    expect(done.initiator.shouldReconnectV1(done.initiator.initialBytes.length)).toBe(false)
+  })
+
+  it("a remote that closes without sending anything is no failure (the caller may retry over v1)", () => {
+    expect(V2Transport.make({ initiating: true, params }).end()).toBeUndefined()
+    expect(connectedPair().responder.end()).toBeUndefined()
+  })
+
+  it("keys are bound to the network: sessions of two networks never complete", () => {
+    const pair = makePair({}, { params: ChainParams.testnet3 })
+    let failed: unknown
+    try {
+      pair.pump()
+    } catch (e) {
+      failed = e
+    }
+    // Each side waits for a terminator it never sees; neither becomes ready.
+    expect(failed).toBeUndefined()
+    expect(pair.initiator.ready || pair.responder.ready).toBe(false)
+  })
+})
+
+describe("concat helper", () => {
+  it("joins bytes", () => expect(bytesToHex(concat([Uint8Array.of(1), Uint8Array.of(2)]))).toBe("0102"))
+})
