@@ -50,6 +50,7 @@ const watchReads = (socket: Socket.Socket, onRead: () => void): Socket.Socket =>
 export const make = (observer: Observer, options: { readonly dialTimeout?: number } = {}): Transport.TransportShape => {
   const tcp = NodeTransport.make(options)
   return {
+    reachable: tcp.reachable,
     dial: (address) => {
       const peer = NetAddress.toString(address)
       return tcp.dial(address).pipe(
