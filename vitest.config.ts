@@ -11,7 +11,8 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // bcoin's start-up in beforeAll: seconds on an idle machine, a minute or more on a loaded one.
+    hookTimeout: 180_000,
     env: { NODE_BACKEND: "js" },
     projects: [
       { extends: true, test: { name: "pure", include: pure, isolate: false } },
