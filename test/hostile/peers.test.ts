@@ -353,7 +353,7 @@ describe("over loopback TCP: flood", () => {
         expect(yield* friend.disconnectReason).toBeUndefined()
         expect(yield* friendThere.disconnectReason).toBeUndefined()
       }),
-    30_000
+    180_000
   )
 })
 
