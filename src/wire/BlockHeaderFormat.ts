@@ -26,6 +26,7 @@ import * as Transaction from "./Transaction.js"
  * How many bytes a header takes: always the same, or at least `min`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type SizeRule =
   | { readonly _tag: "Fixed"; readonly bytes: number }
@@ -35,6 +36,7 @@ export type SizeRule =
  * A block header serialization.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface BlockHeaderFormat {
   readonly name: string
@@ -50,7 +52,12 @@ const noExtensions = (format: string, h: BlockHeader.BlockHeader): void => {
   if (h.auxPow !== undefined) throw new Error(`a ${format} header has no AuxPoW`)
 }
 
-/** Bitcoin's 80-byte header. @since 0.1.0 */
+/**
+ * Bitcoin's 80-byte header.
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const bitcoin: BlockHeaderFormat = {
   name: "bitcoin",
   size: { _tag: "Fixed", bytes: BlockHeader.SIZE },
@@ -61,7 +68,12 @@ export const bitcoin: BlockHeaderFormat = {
   }
 }
 
-/** LBRY's 112-byte header (lbrycrd `CBlockHeader`: version, prev, merkle root, claim-trie root, time, bits, nonce). @since 0.1.0 */
+/**
+ * LBRY's 112-byte header (lbrycrd `CBlockHeader`: version, prev, merkle root, claim-trie root, time, bits, nonce).
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const lbry: BlockHeaderFormat = {
   name: "lbry",
   size: { _tag: "Fixed", bytes: BlockHeader.LBRY_SIZE },
@@ -81,7 +93,12 @@ export const lbry: BlockHeaderFormat = {
   }
 }
 
-/** Version bit that announces an AuxPoW proof after the header (Dogecoin `VERSION_AUXPOW`). @since 0.1.0 */
+/**
+ * Version bit that announces an AuxPoW proof after the header (Dogecoin `VERSION_AUXPOW`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const AUXPOW_VERSION_BIT = 1 << 8
 
 /** Most hashes in either merkle branch of a proof: deeper than any real tree (Dogecoin refuses chain branches over 30). */
@@ -107,7 +124,12 @@ const readAuxPow = (r: ByteReader): Uint8Array => {
   return r.bytes.subarray(start, r.offset)
 }
 
-/** Dogecoin's header: 80 bytes, then an AuxPoW proof when version bit 8 is set. @since 0.1.0 */
+/**
+ * Dogecoin's header: 80 bytes, then an AuxPoW proof when version bit 8 is set.
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const auxPow: BlockHeaderFormat = {
   name: "auxpow",
   size: { _tag: "Variable", min: BlockHeader.SIZE },
@@ -132,6 +154,7 @@ export const auxPow: BlockHeaderFormat = {
  * input or trailing bytes.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const fromBytes = (format: BlockHeaderFormat, bytes: Uint8Array): BlockHeader.BlockHeader => {
   const r = new ByteReader(bytes)
@@ -144,6 +167,7 @@ export const fromBytes = (format: BlockHeaderFormat, bytes: Uint8Array): BlockHe
  * The header as `format` serializes it (with its AuxPoW proof, if any).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (format: BlockHeaderFormat, h: BlockHeader.BlockHeader): Uint8Array => {
   const w = new ByteWriter(BlockHeader.LBRY_SIZE + (h.auxPow?.length ?? 0))

@@ -89,6 +89,7 @@ export const make = (
  * requires or announces NODE_WITNESS and never sends `wtxidrelay`.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hasSegwit = (params: Pick<ChainParams, "format">): boolean => WireFormat.hasSegwit(params.format)
 
@@ -238,7 +239,12 @@ const bch = {
   minProtocolVersion: ProtocolVersion.SENDHEADERS
 } as const
 
-/** Bitcoin Cash mainnet (BCHN `CMainParams`: netMagic e3e1f3e8, port 8333, Bitcoin's genesis). @since 0.1.0 */
+/**
+ * Bitcoin Cash mainnet (BCHN `CMainParams`: netMagic e3e1f3e8, port 8333, Bitcoin's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const bchMainnet: ChainParams = make({
   ...bch,
   name: "bch-mainnet",
@@ -256,7 +262,12 @@ export const bchMainnet: ChainParams = make({
   genesisHash: fromHex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
 })
 
-/** Bitcoin Cash testnet4 (BCHN `CTestNet4Params`: netMagic e2b7daaf, port 28333). @since 0.1.0 */
+/**
+ * Bitcoin Cash testnet4 (BCHN `CTestNet4Params`: netMagic e2b7daaf, port 28333).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const bchTestnet4: ChainParams = make({
   ...bch,
   name: "bch-testnet4",
@@ -272,6 +283,7 @@ export const bchTestnet4: ChainParams = make({
  * port 48333.
  *
  * @since 0.1.0
+ * @category presets
  */
 export const bchChipnet: ChainParams = make({
   ...bch,
@@ -282,7 +294,12 @@ export const bchChipnet: ChainParams = make({
   genesisHash: fromHex("000000001dd410c49a788668ce26751718cc797474d3152a5fc073dd44fd9f7b")
 })
 
-/** Bitcoin Cash regtest (BCHN `CRegTestParams`: netMagic dab5bffa, port 18444, Bitcoin regtest's genesis). @since 0.1.0 */
+/**
+ * Bitcoin Cash regtest (BCHN `CRegTestParams`: netMagic dab5bffa, port 18444, Bitcoin regtest's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const bchRegtest: ChainParams = make({
   ...bch,
   name: "bch-regtest",
@@ -298,6 +315,7 @@ export const bchRegtest: ChainParams = make({
  * MWEB data (LIP-0006) except the HogEx marker byte.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const LTC_FORMAT: WireFormat.WireFormat = {
   header: BlockHeaderFormat.bitcoin,
@@ -305,7 +323,12 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
   maxBlockPayload: WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
 }
 
-/** Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333). @since 0.1.0 */
+/**
+ * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const ltcMainnet: ChainParams = make({
   format: LTC_FORMAT,
   name: "ltc-mainnet",
@@ -321,7 +344,12 @@ export const ltcMainnet: ChainParams = make({
   genesisHash: fromHex("12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2")
 })
 
-/** Litecoin testnet4 (LTC `CTestNetParams`: pchMessageStart fdd2c8f1, port 19335). @since 0.1.0 */
+/**
+ * Litecoin testnet4 (LTC `CTestNetParams`: pchMessageStart fdd2c8f1, port 19335).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const ltcTestnet4: ChainParams = make({
   format: LTC_FORMAT,
   name: "ltc-testnet4",
@@ -331,7 +359,12 @@ export const ltcTestnet4: ChainParams = make({
   genesisHash: fromHex("4966625a4b2851d9fdee139e56211a0d88575f59ed816ff5e6a63deb4e3e29a0")
 })
 
-/** Litecoin regtest (LTC `CRegTestParams`: pchMessageStart fabfb5da, port 19444). @since 0.1.0 */
+/**
+ * Litecoin regtest (LTC `CRegTestParams`: pchMessageStart fabfb5da, port 19444).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const ltcRegtest: ChainParams = make({
   format: LTC_FORMAT,
   name: "ltc-regtest",
@@ -346,6 +379,7 @@ export const ltcRegtest: ChainParams = make({
  * frames as Bitcoin Core 0.14, on which Dogecoin 1.14 is based.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const DOGE_FORMAT: WireFormat.WireFormat = {
   header: BlockHeaderFormat.auxPow,
@@ -356,7 +390,12 @@ export const DOGE_FORMAT: WireFormat.WireFormat = {
 /** Dogecoin Core 1.14 speaks 70015 (its `PROTOCOL_VERSION`); 70016 would let Bitcoin-only features be assumed. */
 const doge = { format: DOGE_FORMAT, protocolVersion: 70015 } as const
 
-/** Dogecoin mainnet (DOGE `CMainParams`: pchMessageStart c0c0c0c0, port 22556). @since 0.1.0 */
+/**
+ * Dogecoin mainnet (DOGE `CMainParams`: pchMessageStart c0c0c0c0, port 22556).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const dogeMainnet: ChainParams = make({
   ...doge,
   name: "doge-mainnet",
@@ -366,7 +405,12 @@ export const dogeMainnet: ChainParams = make({
   genesisHash: fromHex("1a91e3dace36e2be3bf030a65679fe821aa1d6ef92e7c9902eb318182c355691")
 })
 
-/** Dogecoin testnet (DOGE `CTestNetParams`: pchMessageStart fcc1b7dc, port 44556). @since 0.1.0 */
+/**
+ * Dogecoin testnet (DOGE `CTestNetParams`: pchMessageStart fcc1b7dc, port 44556).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const dogeTestnet: ChainParams = make({
   ...doge,
   name: "doge-testnet",
@@ -376,7 +420,12 @@ export const dogeTestnet: ChainParams = make({
   genesisHash: fromHex("bb0a78264637406b6360aad926284d544d7049f45189db5664f3c4d07350559e")
 })
 
-/** Dogecoin regtest (DOGE `CRegTestParams`: pchMessageStart fabfb5da, port 18444). @since 0.1.0 */
+/**
+ * Dogecoin regtest (DOGE `CRegTestParams`: pchMessageStart fabfb5da, port 18444).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const dogeRegtest: ChainParams = make({
   ...doge,
   name: "doge-regtest",
@@ -390,6 +439,7 @@ export const dogeRegtest: ChainParams = make({
  * segwit transactions, blocks up to 8 MB (LBRY `MAX_BLOCK_SERIALIZED_SIZE`).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const LBRY_FORMAT: WireFormat.WireFormat = {
   header: BlockHeaderFormat.lbry,
@@ -400,7 +450,12 @@ export const LBRY_FORMAT: WireFormat.WireFormat = {
 /** lbrycrd is Bitcoin Core 0.17 with 8 MB blocks: 70015, and a frame that holds the largest block. */
 const lbry = { format: LBRY_FORMAT, maxMessageSize: 8_000_000, protocolVersion: 70015 } as const
 
-/** LBRY mainnet (LBRY `CMainParams`: pchMessageStart fae4aaf1, port 9246). @since 0.1.0 */
+/**
+ * LBRY mainnet (LBRY `CMainParams`: pchMessageStart fae4aaf1, port 9246).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const lbryMainnet: ChainParams = make({
   ...lbry,
   name: "lbry-mainnet",
@@ -410,7 +465,12 @@ export const lbryMainnet: ChainParams = make({
   genesisHash: fromHex("9c89283ba0f3227f6c03b70216b9f665f0118d5e0fa729cedf4fb34d6a34f463")
 })
 
-/** LBRY testnet (LBRY `CTestNetParams`: pchMessageStart fae4aae1, port 19246, mainnet's genesis). @since 0.1.0 */
+/**
+ * LBRY testnet (LBRY `CTestNetParams`: pchMessageStart fae4aae1, port 19246, mainnet's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const lbryTestnet: ChainParams = make({
   ...lbry,
   name: "lbry-testnet",
@@ -420,7 +480,12 @@ export const lbryTestnet: ChainParams = make({
   genesisHash: fromHex("9c89283ba0f3227f6c03b70216b9f665f0118d5e0fa729cedf4fb34d6a34f463")
 })
 
-/** LBRY regtest (LBRY `CRegTestParams`: pchMessageStart fae4aad1, port 29246). @since 0.1.0 */
+/**
+ * LBRY regtest (LBRY `CRegTestParams`: pchMessageStart fae4aad1, port 29246).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
 export const lbryRegtest: ChainParams = make({
   ...lbry,
   name: "lbry-regtest",
@@ -435,6 +500,7 @@ export const lbryRegtest: ChainParams = make({
  * `lbry-regtest`).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const byName: Readonly<Record<string, ChainParams>> = {
   mainnet,

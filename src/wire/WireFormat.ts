@@ -14,6 +14,7 @@ import type * as Transaction from "./Transaction.js"
  * A network's wire format.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface WireFormat {
   /** Block header serialization (80 bytes, 112, or with AuxPoW). */
@@ -24,10 +25,20 @@ export interface WireFormat {
   readonly maxBlockPayload: number
 }
 
-/** Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes). @since 0.1.0 */
+/**
+ * Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const BITCOIN_MAX_BLOCK_PAYLOAD = 4_000_000
 
-/** Bitcoin's format: 80-byte headers, segwit transactions, 4 MB blocks. @since 0.1.0 */
+/**
+ * Bitcoin's format: 80-byte headers, segwit transactions, 4 MB blocks.
+ *
+ * @since 0.1.0
+ * @category formats
+ */
 export const bitcoin: WireFormat = {
   header: BlockHeaderFormat.bitcoin,
   transactions: "segwit",
@@ -39,5 +50,6 @@ export const bitcoin: WireFormat = {
  * NODE_WITNESS and never sends `wtxidrelay`.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hasSegwit = (format: WireFormat): boolean => format.transactions !== "legacy"

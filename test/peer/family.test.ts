@@ -10,7 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
-import { versionMessage, withRaw } from "./helpers.js"
+import { versionMessage, withRaw } from "../support/peer.js"
 
 /** Plays the remote of an outbound handshake; returns our version and what we sent before our verack. */
 const handshake = (params: ChainParams.ChainParams) =>

@@ -17,7 +17,7 @@ import * as Hash from "../../src/wire/Hash.js"
 import * as Magic from "../../src/wire/Magic.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes, displayHash, toHex } from "./helpers.js"
+import { bytes, displayHash, toHex } from "../support/wire.js"
 import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1 } from "./vectors/family.js"
 
 describe("family presets (each chain's chainparams.cpp)", () => {

@@ -18,7 +18,7 @@ import * as Message from "../../src/wire/Message.js"
 import * as Transaction from "../../src/wire/Transaction.js"
 import * as WireFormat from "../../src/wire/WireFormat.js"
 import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1 } from "./vectors/family.js"
-import { bytes, concat, toHex } from "./helpers.js"
+import { bytes, concat, toHex } from "../support/wire.js"
 
 const NUM_RUNS = 100
 

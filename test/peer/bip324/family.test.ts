@@ -13,7 +13,7 @@ import * as V2Transport from "../../../src/peer/V2Transport.js"
 import * as BlockHeader from "../../../src/wire/BlockHeader.js"
 import * as ChainParams from "../../../src/wire/ChainParams.js"
 import * as Message from "../../../src/wire/Message.js"
-import { config, memoryTransport } from "../helpers.js"
+import { config, memoryTransport } from "../../support/peer.js"
 
 const lbryHeader: BlockHeader.BlockHeader = {
   version: 536870912,
