@@ -21,8 +21,26 @@ export interface NetworkConfigShape {
   readonly peer: Partial<PeerConfigShape>
   /** Outbound peers to keep from the address book. Default 8, as Bitcoin Core's full-relay slots. */
   readonly targetOutbound: number
-  /** Most inbound peers accepted. Default 64. */
+  /**
+   * Most inbound connections (handshaking or connected). When all are taken a
+   * newcomer gets a slot by evicting a peer chosen as Bitcoin Core's
+   * `SelectNodeToEvict` does, or is refused when every peer is protected.
+   * Default 64.
+   */
   readonly maxInbound: number
+  /**
+   * Most inbound connections from one network group (every loopback and
+   * local-proxy peer is in one group). A newcomer whose group is full evicts
+   * that group's least useful peer, so one host cannot hold the group's slots
+   * against a newcomer either. Default 16, a quarter of `maxInbound`.
+   */
+  readonly maxInboundPerGroup: number
+  /**
+   * Handshake deadline for inbound connections, shorter than the outbound one
+   * (`peer.handshakeTimeout`): a connection that never handshakes holds a slot
+   * for at most this long. Default 10 seconds.
+   */
+  readonly inboundHandshakeTimeout: Duration.Duration
   /** Where to accept inbound connections; none by default (a client need not listen). */
   readonly listen: { readonly host: string; readonly port: number } | undefined
   /** Peers that are always (re)connected, beside the outbound slots. */
@@ -37,6 +55,19 @@ export interface NetworkConfigShape {
   readonly retrySchedule: Schedule.Schedule<unknown>
   /** How long a misbehaving peer's address is banned. Default 24 hours, as Bitcoin Core. */
   readonly banDuration: Duration.Duration
+  /**
+   * Ban local (loopback) peers that misbehave. Default false: as Bitcoin Core,
+   * they are disconnected but never banned, because a Tor hidden service's or
+   * any local proxy's inbound peers all arrive from 127.0.0.1 and one of them
+   * must not lock out the rest.
+   */
+  readonly banLocal: boolean
+  /**
+   * Addresses and CIDR ranges (`"203.0.113.7"`, `"10.0.0.0/8"`, `"2001:db8::/32"`)
+   * whose peers are disconnected for misbehaviour but never banned, as Bitcoin
+   * Core's `-whitelist=noban@…`. Default none. An entry that does not parse is a defect.
+   */
+  readonly noBan: ReadonlyArray<string>
   /** Ask new outbound peers for addresses (`getaddr`). Default true. */
   readonly sendGetAddr: boolean
   /** Answer `getaddr` from the address book. Default true. */
@@ -81,11 +112,15 @@ export const defaults: NetworkConfigShape = {
   peer: {},
   targetOutbound: 8,
   maxInbound: 64,
+  maxInboundPerGroup: 16,
+  inboundHandshakeTimeout: Duration.seconds(10),
   listen: undefined,
   manualPeers: [],
   connectOnly: false,
   retrySchedule: defaultRetrySchedule,
   banDuration: Duration.hours(24),
+  banLocal: false,
+  noBan: [],
   sendGetAddr: true,
   answerGetAddr: true,
   dnsSeedThreshold: 1000,
