@@ -66,6 +66,9 @@ export interface SimNode {
  */
 export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkConfigShape> = {}): Partial<NetworkConfig.NetworkConfigShape> => ({
   targetOutbound: 4,
+  // Every simulated host is on loopback, which is one inbound group: the swarm stands in for
+  // distinct hosts, so the per-group cap is lifted to the inbound limit.
+  maxInboundPerGroup: 64,
   retrySchedule: Schedule.spaced(Duration.millis(500)),
   // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
   advertiseSchedule: Schedule.spaced(Duration.minutes(1)),

@@ -183,7 +183,7 @@ export const make = (
         : Deferred.succeed(slot.evicted, undefined)
     }
 
-    const candidates = Effect.forEach(inbound.values(), (slot) =>
+    const candidates = Effect.suspend(() => Effect.forEach(Array.from(inbound.values()), (slot) =>
       Effect.map(slot.peer === undefined ? Effect.succeed(undefined) : slot.peer.stats, (stats): Candidate => ({
         id: slot.id,
         group: slot.group,
@@ -191,7 +191,7 @@ export const make = (
         minPingMillis: stats?.minPingMillis,
         lastBlockAt: slot.lastBlockAt,
         lastTxAt: slot.lastTxAt
-      })))
+      }))))
 
     /**
      * Takes a slot for a newcomer in `group`, evicting a peer if the group or
