@@ -135,3 +135,66 @@ describe("Connector: inbound handshake deadline", () => {
       expect(yield* isClosed(raw)).toBe(true)
     })))
 })
+
+/** Garbage where a frame should be: no network magic (a `DecodeError`, misbehaviour). */
+const GARBAGE = new Uint8Array(64).fill(0x42)
+
+/** Connects from `host`, handshakes, sends garbage; returns the `Disconnected` event. */
+const misbehaveFrom = (hub: Transport.MemoryHub, node: Node, events: Array<PeerEvent>, host: string) =>
+  Effect.gen(function*() {
+    const before = disconnects(events).length
+    const raw = yield* joinFrom(hub, node, host)
+    yield* raw.sendBytes(GARBAGE)
+    yield* advanceUntil(`${host} disconnected`, Effect.sync(() => disconnects(events).length === before + 1))
+    return disconnects(events)[before]!
+  })
+
+describe("Connector: ban policy", () => {
+  it.scoped("a misbehaving local peer is disconnected, never banned: the next local client is served", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
+      const events = yield* collectEvents(node)
+      const gone = yield* misbehaveFrom(hub, node, events, "127.0.0.1")
+      expect(gone).toMatchObject({ remote: "127.0.0.1:40000", banned: false, reason: { _tag: "DecodeError" } })
+      expect(yield* node.book.isBanned(from("127.0.0.1"))).toBe(false)
+      expect(yield* node.book.bans).toEqual([])
+      const next = yield* joinFrom(hub, node, "127.0.0.1", 40001)
+      yield* advanceUntil("next local client connected", Effect.sync(() => connects(events).length === 2))
+      expect(yield* isClosed(next)).toBe(false)
+    })))
+
+  it.scoped("a remote peer is banned with its reason; a noBan range is exempt; unban lets the host back in", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, noBan: ["10.1.0.0/16", "2001:db8::1"] } })
+      const events = yield* collectEvents(node)
+
+      const exempt = yield* misbehaveFrom(hub, node, events, "10.1.2.3")
+      expect(exempt).toMatchObject({ banned: false, reason: { _tag: "DecodeError" } })
+      expect(yield* node.book.isBanned(from("10.1.2.3"))).toBe(false)
+
+      // Just outside the range: banned, with the reason recorded.
+      const banned = yield* misbehaveFrom(hub, node, events, "10.2.0.1")
+      expect(banned).toMatchObject({ banned: true, reason: { _tag: "DecodeError" } })
+      const bans = yield* node.book.bans
+      expect(bans.map((b) => NetAddress.hostToString(b))).toEqual(["10.2.0.1"])
+      expect(bans[0]!.reason).toMatch(/^decode error/)
+      const refused = yield* makeRaw(yield* dialRaw(hub, node.key, from("10.2.0.1", 40001)))
+      yield* TestClock.adjust("1 second")
+      expect(yield* isClosed(refused)).toBe(true)
+
+      yield* node.book.unban(from("10.2.0.1"))
+      yield* joinFrom(hub, node, "10.2.0.1", 40002)
+      yield* advanceUntil("unbanned host served", Effect.map(node.connector.peers, (ps) => ps.some((p) => p.remote === "10.2.0.1:40002")))
+    })))
+
+  it.scoped("banLocal restores bans for local peers", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, banLocal: true } })
+      const events = yield* collectEvents(node)
+      expect(yield* misbehaveFrom(hub, node, events, "127.0.0.1")).toMatchObject({ banned: true })
+      expect(yield* node.book.isBanned(from("127.0.0.1"))).toBe(true)
+    })))
+})
