@@ -89,6 +89,20 @@ export interface NetworkConfigShape {
    * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
    */
   readonly advertiseSchedule: Schedule.Schedule<unknown>
+  /**
+   * How often addresses relayed to a peer are sent (they wait in a queue of at
+   * most 1,000 per peer in between). Default about every 30 seconds
+   * (jittered), as Bitcoin Core's AVG_ADDRESS_BROADCAST_INTERVAL: a flood
+   * from one peer reaches others in few messages, and the timing of a relay
+   * does not tell who sent it first.
+   */
+  readonly addrTrickleSchedule: Schedule.Schedule<unknown>
+  /**
+   * Relay unroutable addresses (loopback, private ranges) too. Default false:
+   * as Bitcoin Core's RelayAddress, only routable addresses are relayed. For
+   * test networks on one machine, whose book also takes local addresses.
+   */
+  readonly relayUnroutable: boolean
 }
 
 /**
@@ -126,7 +140,9 @@ export const defaults: NetworkConfigShape = {
   dnsSeedThreshold: 1000,
   dnsSeedSchedule: Schedule.spaced(Duration.minutes(5)),
   subscriberBuffer: 16_384,
-  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
+  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered),
+  addrTrickleSchedule: Schedule.spaced(Duration.seconds(30)).pipe(Schedule.jittered),
+  relayUnroutable: false
 }
 
 /**

@@ -69,6 +69,8 @@ export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkCon
   // Every simulated host is on loopback, which is one inbound group: the swarm stands in for
   // distinct hosts, so the per-group cap is lifted to the inbound limit.
   maxInboundPerGroup: 64,
+  // The swarm's addresses are loopback ones: relay them as if routable.
+  relayUnroutable: true,
   retrySchedule: Schedule.spaced(Duration.millis(500)),
   // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
   advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
