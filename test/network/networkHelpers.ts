@@ -71,6 +71,8 @@ export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkCon
   maxInboundPerGroup: 64,
   // The swarm's addresses are loopback ones: relay them as if routable.
   relayUnroutable: true,
+  // Relays every 2 simulated seconds, unjittered, so that a swarm converges within the tests' budgets.
+  addrTrickleSchedule: Schedule.spaced(Duration.seconds(2)),
   retrySchedule: Schedule.spaced(Duration.millis(500)),
   // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
   advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
