@@ -103,6 +103,15 @@ export interface NetworkConfigShape {
    * test networks on one machine, whose book also takes local addresses.
    */
   readonly relayUnroutable: boolean
+  /**
+   * How long one `getaddr` answer is reused for every peer asking over the
+   * same network, before a new sample is drawn; it lives this long plus up to
+   * 2/7 of it more, at random. Default 21 hours, hence 21–27 h as Bitcoin
+   * Core's CachedAddrResponse: a 24-byte request cannot make us sample the
+   * book (about 30 KB of answer) again and again, and repeated requests
+   * cannot map the book.
+   */
+  readonly getAddrCacheLifetime: Duration.Duration
 }
 
 /**
@@ -142,7 +151,8 @@ export const defaults: NetworkConfigShape = {
   subscriberBuffer: 16_384,
   advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered),
   addrTrickleSchedule: Schedule.spaced(Duration.seconds(30)).pipe(Schedule.jittered),
-  relayUnroutable: false
+  relayUnroutable: false,
+  getAddrCacheLifetime: Duration.hours(21)
 }
 
 /**

@@ -73,6 +73,8 @@ export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkCon
   relayUnroutable: true,
   // Relays every 2 simulated seconds, unjittered, so that a swarm converges within the tests' budgets.
   addrTrickleSchedule: Schedule.spaced(Duration.seconds(2)),
+  // A swarm bootstraps in simulated seconds: a day-long getaddr cache would freeze the first, near-empty answers.
+  getAddrCacheLifetime: Duration.seconds(1),
   retrySchedule: Schedule.spaced(Duration.millis(500)),
   // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
   advertiseSchedule: Schedule.spaced(Duration.minutes(1)),

@@ -5,6 +5,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
@@ -30,9 +31,6 @@ const GETADDR_MAX = 1000
 
 /** Most addresses queued for one peer's next trickle (Bitcoin Core: MAX_ADDR_TO_SEND); a random one is replaced past it. */
 const TRICKLE_MAX = 1000
-/** The cached `getaddr` answer lives 21 h plus up to 6 h (Bitcoin Core's CachedAddrResponse). */
-const GETADDR_CACHE_MIN_MILLIS = 21 * 3600_000
-const GETADDR_CACHE_JITTER_MILLIS = 6 * 3600_000
 
 /**
  * The book's key for a peer's gossip: its host, without the port, so that
@@ -112,7 +110,9 @@ export const make = (
         if (cached !== undefined && cached.expiresAt > now) return cached.addresses
         const sample = yield* book.sample(GETADDR_MAX)
         const addresses = sample.map((e) => ({ network: e.network, address: e.address, port: e.port, services: e.services, time: e.lastSeen }))
-        const expiresAt = now + GETADDR_CACHE_MIN_MILLIS + (yield* Random.nextIntBetween(0, GETADDR_CACHE_JITTER_MILLIS))
+        // Core: 21 h plus up to 6 h; here the configured lifetime plus up to 2/7 of it.
+        const lifetime = Duration.toMillis(config.getAddrCacheLifetime)
+        const expiresAt = now + lifetime + (yield* Random.nextIntBetween(0, Math.floor(lifetime * 2 / 7) + 1))
         getAddrCache.set(network, { addresses, expiresAt })
         return addresses
       })
