@@ -20,8 +20,8 @@ import * as Transport from "../../src/network/Transport.js"
 import type * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, rawHandshake } from "../peer/helpers.js"
-import { collectEvents, dialRaw, KEY, type SimNode, START, startNode } from "../network/networkHelpers.js"
+import { makeRaw, rawHandshake } from "../support/peer.js"
+import { collectEvents, dialRaw, KEY, type SimNode, START, startNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 const sim = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "hostile-gossip") =>

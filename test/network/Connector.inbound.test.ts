@@ -15,8 +15,8 @@ import * as Transport from "../../src/network/Transport.js"
 import type { PeerEvent } from "../../src/network/Connector.js"
 import { EVICTED } from "../../src/internal/network/connector.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, rawHandshake, type Raw, tx } from "../peer/helpers.js"
-import { advanceUntil, collectEvents, dialRaw, START, startNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake, type Raw, tx } from "../support/peer.js"
+import { advanceUntil, collectEvents, dialRaw, START, startNode } from "../support/network.js"
 
 const sim = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "inbound") =>
   Effect.zipRight(TestClock.setTime(START), self).pipe(Effect.withRandom(Random.make(seed)))
