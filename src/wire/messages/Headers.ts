@@ -8,6 +8,7 @@ import * as BlockHeader from "../BlockHeader.js"
 import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
+import type { ByteReader } from "../../internal/wire/ByteReader.js"
 
 /**
  * Most headers in one message.
@@ -18,20 +19,28 @@ import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
 export const MAX_HEADERS = 2000
 
 /** Each header is followed by a transaction count, which must be zero. */
+const readEntry = (r: ByteReader): BlockHeader.BlockHeader => {
+  const header = BlockHeader.read(r)
+  const txs = r.compactSize()
+  if (txs !== 0) throw new DecodeFailure("InvalidValue", `header has transaction count ${txs}, must be 0`)
+  return header
+}
+
 const headerList = list({
   what: "headers",
   item: BlockHeader.BlockHeader,
   max: MAX_HEADERS,
   minItemSize: BlockHeader.SIZE + 1,
-  read: (r) => {
-    const header = BlockHeader.read(r)
-    const txs = r.compactSize()
-    if (txs !== 0) throw new DecodeFailure("InvalidValue", `header has transaction count ${txs}, must be 0`)
-    return header
+  readItems: (r, n) => {
+    const headers = new Array<BlockHeader.BlockHeader>(n)
+    for (let i = 0; i < n; i++) headers[i] = readEntry(r)
+    return headers
   },
-  write: (w, h) => {
-    BlockHeader.write(w, h)
-    w.u8(0)
+  writeItems: (w, headers) => {
+    for (let i = 0; i < headers.length; i++) {
+      BlockHeader.write(w, headers[i]!)
+      w.u8(0)
+    }
   }
 })
 
