@@ -58,6 +58,14 @@ export interface NetworkConfigShape {
    * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
    */
   readonly advertiseSchedule: Schedule.Schedule<unknown>
+  /**
+   * Our addresses as others reach us, advertised beside the listen address
+   * (Core's `-externalip`): e.g. our onion service, `NetAddress.fromHost("….onion", 8333)`,
+   * whose Tor configuration forwards to `listen`. An onion (or I2P) address
+   * goes only to peers that asked for `addrv2`: `addr` cannot carry it.
+   * Default none.
+   */
+  readonly externalAddresses: ReadonlyArray<NetAddress.NetAddressFields>
 }
 
 /**
@@ -91,7 +99,8 @@ export const defaults: NetworkConfigShape = {
   dnsSeedThreshold: 1000,
   dnsSeedSchedule: Schedule.spaced(Duration.minutes(5)),
   subscriberBuffer: 16_384,
-  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
+  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered),
+  externalAddresses: []
 }
 
 /**
