@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/**/*.test.ts", "scratchpad/**/*.test.ts"],
     // Two cores on CI: keep the pool small so loopback and bcoin tests are not starved.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -13,7 +13,7 @@ import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
 import * as os from "node:os"
 import * as Peer from "../../src/peer/Peer.js"
-import { handles, HOST, loopback, mb, memory, peerConfig } from "./tcpKit.js"
+import { handles, HOST, loopback, mb, memory, peerConfig } from "../support/tcp.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 const CYCLES = 2000

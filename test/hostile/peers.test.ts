@@ -43,8 +43,8 @@ import {
   rawServer,
   reasonWithin,
   versionMessage
-} from "./tcpKit.js"
-import { concat } from "../wire/helpers.js"
+} from "../support/tcp.js"
+import { concat } from "../support/wire.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../src/network/AddressBook.js"
-import { options, spread, START, START_S, v4, withBook } from "./addressBookHelpers.js"
+import { options, spread, START, START_S, v4, withBook } from "../support/addressBook.js"
 
 describe("AddressBook.addFromPeer rate limit", () => {
   it.effect("processes a burst of 1000, then 0.1 address per second; excess is dropped and counted", () =>

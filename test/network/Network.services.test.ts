@@ -24,8 +24,8 @@ import * as Peer from "../../src/peer/Peer.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, rawHandshake } from "../peer/helpers.js"
-import { addressOf, advanceUntil, collectEvents, dialRaw, keyOf, peerKeys, PORT, START, startNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake } from "../support/peer.js"
+import { addressOf, advanceUntil, collectEvents, dialRaw, keyOf, peerKeys, PORT, START, startNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Message from "../../src/wire/Message.js"
-import { connectRaw, txInv } from "./helpers.js"
+import { connectRaw, txInv } from "../support/peer.js"
 
 describe("peer send and the wire limits", () => {
   it.scoped("an over-cap message fails with EncodeFailed, nothing is written, and the peer stays connected", () =>

@@ -22,7 +22,7 @@ import { MAX_FILTER_SIZE, MAX_HASH_FUNCS } from "../../src/wire/messages/FilterL
 import { MAX_HEADERS } from "../../src/wire/messages/Headers.js"
 import { MAX_REASON } from "../../src/wire/messages/Reject.js"
 import { MAX_USER_AGENT } from "../../src/wire/messages/Version.js"
-import { decodeOk } from "./helpers.js"
+import { decodeOk } from "../support/wire.js"
 
 const hash = (i: number): Uint8Array => {
   const h = new Uint8Array(32)

@@ -20,7 +20,7 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Message from "../../src/wire/Message.js"
-import { bytes, decodeOk } from "./helpers.js"
+import { bytes, decodeOk } from "../support/wire.js"
 
 const NUM_RUNS = 150
 
