@@ -15,8 +15,8 @@ import * as TestClock from "effect/TestClock"
 import * as Transport from "../../src/network/Transport.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, type Raw, versionMessage } from "../peer/helpers.js"
-import { addressOf, dialRaw, listenRaw, PORT, START, startNode } from "./networkHelpers.js"
+import { makeRaw, type Raw, versionMessage } from "../support/peer.js"
+import { addressOf, dialRaw, listenRaw, PORT, START, startNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 const { IPv4, IPv6, TorV3 } = NetAddress.NetworkId
