@@ -11,6 +11,8 @@ import { Dispatcher } from "../../src/network/Dispatcher.js"
 import { DnsResolver } from "../../src/network/DnsResolver.js"
 import * as Network from "../../src/network/Network.js"
 import * as NodeDnsResolver from "../../src/node/NodeDnsResolver.js"
+import * as ReachableNetworks from "../../src/node/ReachableNetworks.js"
+import * as DnsSeeder from "../../src/network/DnsSeeder.js"
 import { describe as describeReason } from "../../src/peer/DisconnectReason.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
@@ -108,9 +110,22 @@ export const run = (args: Args) =>
         return Effect.zipRight(out.emit("kill", { node: name }, `stopping     ${name} (watch it being replaced)`), victim.stop)
       }
     }
+    const proxied = Option.isSome(args.proxy) || Option.isSome(args.onion) || args.onlynet.length > 0
+    const reachable = proxied
+      ? ReachableNetworks.make({
+        proxy: Option.getOrUndefined(args.proxy),
+        onion: Option.getOrUndefined(args.onion),
+        onlynet: args.onlynet.length > 0 ? args.onlynet : undefined
+      })
+      : undefined
+    // Under a proxy a hostname must not be looked up here (a DNS leak); onion names are addresses.
+    if (Option.isSome(args.proxy)) {
+      const named = args.connect.find((e) => NetAddress.fromHost(e.host.replace(/\.$/, ""), 1) === undefined)
+      if (named !== undefined) return yield* Effect.fail(`--connect ${named.host}: a hostname would be resolved locally, not through --proxy; give an address or an onion`)
+    }
     const manual = yield* Effect.forEach(args.connect, (e) => resolveEndpoint(out, e, params.defaultPort))
 
-    const network = Network.layer({
+    const config = {
       peer: {
         params,
         userAgentName: "effect-bitcoin-p2p-example",
@@ -121,9 +136,12 @@ export const run = (args: Args) =>
       connectOnly: manual.length > 0,
       ...Option.match(args.listen, { onNone: () => ({}), onSome: (l) => ({ listen: { host: l.host, port: l.port ?? 0 } }) }),
       ...(embedded ? { retrySchedule: Schedule.spaced(Duration.millis(300)) } : {})
-    }).pipe(
+    }
+    // Under --proxy the seeds are asked through it (Core's -proxy), never looked up here.
+    const dialName = reachable?.dialName
+    const network = Network.layer(config, dialName === undefined ? {} : { seeder: DnsSeeder.layerThroughProxy(config, dialName) }).pipe(
       Layer.provideMerge(AddressBook.layerMemory(embedded ? { allowLocal: true } : {})),
-      Layer.provide(ObservedTransport.layer(observer)),
+      Layer.provide(ObservedTransport.layer(observer, reachable)),
       Layer.provide(NodeDnsResolver.layer())
     )
 

@@ -112,6 +112,14 @@ export interface NetworkConfigShape {
    * cannot map the book.
    */
   readonly getAddrCacheLifetime: Duration.Duration
+  /**
+   * Our addresses as others reach us, advertised beside the listen address
+   * (Core's `-externalip`): e.g. our onion service, `NetAddress.fromHost("….onion", 8333)`,
+   * whose Tor configuration forwards to `listen`. An onion (or I2P) address
+   * goes only to peers that asked for `addrv2`: `addr` cannot carry it.
+   * Default none.
+   */
+  readonly externalAddresses: ReadonlyArray<NetAddress.NetAddressFields>
 }
 
 /**
@@ -152,7 +160,8 @@ export const defaults: NetworkConfigShape = {
   advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered),
   addrTrickleSchedule: Schedule.spaced(Duration.seconds(30)).pipe(Schedule.jittered),
   relayUnroutable: false,
-  getAddrCacheLifetime: Duration.hours(21)
+  getAddrCacheLifetime: Duration.hours(21),
+  externalAddresses: []
 }
 
 /**

@@ -31,3 +31,11 @@ export * as NodeNetwork from "./NodeNetwork.js"
  */
 export * as NodeTransport from "./NodeTransport.js"
 export * as Socks5Transport from "./Socks5Transport.js"
+
+/**
+ * Reachable networks and their dialers, as Core's `-proxy`, `-onion` and `-onlynet`.
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as ReachableNetworks from "./ReachableNetworks.js"

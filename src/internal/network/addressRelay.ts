@@ -24,7 +24,10 @@ import * as NetAddress from "../../wire/NetAddress.js"
 const RELAY_MAX_ADDRESSES = 10
 /** Only addresses seen in the last 10 minutes are relayed (Bitcoin Core). */
 const RELAY_MAX_AGE_SECONDS = 600
-/** Each relayed announcement goes to this many other peers (Bitcoin Core: 2 for reachable networks). */
+/**
+ * Each relayed announcement goes to this many other peers: 2 for a network we
+ * reach, 1 or 2 at random for one we cannot (Bitcoin Core's RelayAddress).
+ */
 const RELAY_FANOUT = 2
 /** Most addresses in a `getaddr` answer (Bitcoin Core: MAX_ADDR_TO_SEND). */
 const GETADDR_MAX = 1000
@@ -39,14 +42,24 @@ const TRICKLE_MAX = 1000
  */
 const peerKey = (p: Peer.Peer) => p.remote.slice(0, p.remote.lastIndexOf(":"))
 
+/** Addresses `addr` (v1) can carry: IPv4 and IPv6. Others go only to peers that asked for `addrv2` (Core's IsAddrCompatible). */
+const carriedBy = (wantsV2: boolean) => (a: NetAddress.NetAddressFields) =>
+  wantsV2 || a.network === NetAddress.NetworkId.IPv4 || a.network === NetAddress.NetworkId.IPv6
+
+/** The addresses `peer` can be sent. */
+const compatible = <A extends NetAddress.NetAddressFields>(peer: Peer.Peer, addresses: ReadonlyArray<A>) =>
+  Effect.map(peer.stats, (s) => addresses.filter(carriedBy(s.remoteWantsAddrV2)))
+
 /** @internal */
 export const make = (
   registry: PeerRegistryShape,
   book: AddressBookShape,
-  partial: Partial<NetworkConfig.NetworkConfigShape>
+  partial: Partial<NetworkConfig.NetworkConfigShape>,
+  reachable: ReadonlySet<number> | undefined
 ): Effect.Effect<AddressRelayShape, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config = NetworkConfig.make(partial)
+    const isReachable = (a: NetAddress.NetAddressFields) => reachable === undefined || reachable.has(a.network)
     const services = PeerConfig.make(config.peer).services
     const answered = new Set<number>()
     /** The network each connected peer came over, for the per-network `getaddr` cache. */
@@ -59,12 +72,15 @@ export const make = (
 
     const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
 
-    /** Our listen address stamped now, if we listen. */
+    /** Our addresses stamped now: where we listen, and the configured external ones (an onion service). */
     const self = Effect.gen(function*() {
       const listen = yield* registry.listenAddress
-      if (Option.isNone(listen)) return undefined
-      return { ...listen.value, services, time: yield* nowSeconds }
+      const time = yield* nowSeconds
+      const own = Option.isSome(listen) ? [listen.value, ...config.externalAddresses] : config.externalAddresses
+      return own.map((a) => ({ ...a, services, time }))
     })
+    const ownKeys = Effect.map(registry.listenAddress, (listen) =>
+      new Set([...Option.toArray(listen), ...config.externalAddresses].map(NetAddress.toString)))
 
     /**
      * Queues routable, fresh addresses (those the sender's rate limit let
@@ -77,16 +93,23 @@ export const make = (
         const now = yield* nowSeconds
         const fresh = addresses.filter((a) => Math.abs(now - a.time) <= RELAY_MAX_AGE_SECONDS && (config.relayUnroutable || isRoutable(a)))
         if (fresh.length === 0) return
+        // Per address, as Core: to peers that can carry it (addrv2 for onion, I2P, CJDNS), and to
+        // fewer peers (1 or 2) for a network we cannot reach; queued for each peer's next trickle.
         const others = (yield* registry.peers).filter((p) => p.id !== from.id && pending.has(p.id))
-        const chosen = Chunk.toReadonlyArray(yield* Random.shuffle(others)).slice(0, RELAY_FANOUT)
-        if (chosen.length > 0) stats.announcementsRelayed++
-        for (const p of chosen) {
-          const queue = pending.get(p.id)!
-          for (const a of fresh) {
-            if (queue.length < TRICKLE_MAX) queue.push(a)
-            else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = a
+        const shuffled = Chunk.toReadonlyArray(yield* Random.shuffle(others))
+        const wantsV2 = yield* Effect.forEach(shuffled, (p) => Effect.map(p.stats, (s) => s.remoteWantsAddrV2))
+        let relayed = false
+        for (const address of fresh) {
+          const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
+          const able = shuffled.filter((_, i) => carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
+          for (const p of able) {
+            const queue = pending.get(p.id)!
+            if (queue.length < TRICKLE_MAX) queue.push(address)
+            else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address
+            relayed = true
           }
         }
+        if (relayed) stats.announcementsRelayed++
       })
 
     /** Sends a peer's queued relays on `addrTrickleSchedule`, for as long as it is connected. */
@@ -127,11 +150,11 @@ export const make = (
         const driver = yield* Schedule.driver(config.advertiseSchedule)
         for (;;) {
           yield* driver.next(undefined)
-          const address = yield* self
-          if (address === undefined) return
+          const addresses = yield* compatible(peer, yield* self)
+          if (addresses.length === 0) continue
           const wantsV2 = (yield* peer.stats).remoteWantsAddrV2
           stats.selfAdvertisements++
-          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses: [address] }) : Message.Addr.make({ addresses: [address] })))
+          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses }) : Message.Addr.make({ addresses })))
         }
       }).pipe(Effect.ignore)
 
@@ -148,13 +171,15 @@ export const make = (
         yield* Effect.forkScoped(trickle(peer))
         if (peer.direction !== "outbound") return
         // Tell an outbound peer where we listen, so the network can find us.
-        const address = yield* self
-        if (address !== undefined) {
+        // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
+        const own = yield* self
+        const addresses = yield* compatible(peer, own)
+        if (addresses.length > 0) {
           stats.selfAdvertisements++
-          yield* Effect.ignore(peer.pushAddresses([address]))
+          yield* Effect.ignore(peer.pushAddresses(addresses))
         }
         if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
-        if (address !== undefined) yield* Effect.forkScoped(readvertise(peer))
+        if (own.length > 0) yield* Effect.forkScoped(readvertise(peer))
       })
 
     const onMessage = ({ message, peer }: Received): Effect.Effect<void> => {
@@ -165,19 +190,27 @@ export const make = (
           if (!config.answerGetAddr || peer.direction !== "inbound" || answered.has(peer.id)) return Effect.void
           answered.add(peer.id)
           stats.getAddrAnswered++
-          return Effect.flatMap(getAddrAnswer(networkOf.get(peer.id) ?? NetAddress.NetworkId.IPv4), (answer) => Effect.ignore(peer.pushAddresses(answer)))
+          // As Core, no network filter (the book holds only reachable networks); only what the asker can decode.
+          return Effect.flatMap(getAddrAnswer(networkOf.get(peer.id) ?? NetAddress.NetworkId.IPv4), (answer) =>
+            Effect.flatMap(compatible(peer, answer), (addresses) => Effect.ignore(peer.pushAddresses(addresses))))
         case "Addr":
         case "AddrV2":
           return Effect.gen(function*() {
-            const listen = yield* registry.listenAddress
-            const own = Option.isSome(listen) ? NetAddress.toString(listen.value) : undefined
-            const addresses = own === undefined ? message.addresses : message.addresses.filter((a) => NetAddress.toString(a) !== own)
+            const own = yield* ownKeys
+            const offered = message.addresses.filter((a) => !own.has(NetAddress.toString(a)))
+            // As Core: addresses of networks we cannot reach are relayed but not stored ("Do not
+            // store addresses outside our network", net_processing.cpp), so we never pick them.
+            const addresses = offered.filter(isReachable)
             const summary = yield* book.addFromPeer(peerKey(peer), addresses)
             // As Bitcoin Core: small, fresh announcements (self-advertisements) are relayed
             // to two other peers, which is how a new listener becomes known network-wide;
             // only what the sender's rate limit let into the book.
+            // Unreachable ones are not booked, so the book's limiter never sees them: they are relayed
+            // only from a message the limiter let through whole.
             if (message.addresses.length <= RELAY_MAX_ADDRESSES) {
-              yield* relay(peer, addresses.slice(0, addresses.length - summary.rateLimited))
+              const allowed = addresses.slice(0, addresses.length - summary.rateLimited)
+              const unreachable = summary.rateLimited === 0 ? offered.filter((a) => !isReachable(a)) : []
+              yield* relay(peer, [...allowed, ...unreachable])
             }
           })
         default:
