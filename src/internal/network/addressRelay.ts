@@ -69,9 +69,10 @@ export const make = (
       })
 
     /**
-     * Announces our address again on `advertiseSchedule`, past the peer's
-     * known-address filter (which would skip a repeat): relays of the first
-     * announcement die out, and a fresh timestamp keeps it spreading.
+     * Announces our address again on `advertiseSchedule`, resetting the peer's
+     * known-address filter first (as Bitcoin Core does): relays die out where
+     * both chosen peers already had an address, and without the reset no
+     * address, ours included, could ever cross this link again.
      */
     const readvertise = (peer: Peer.Peer) =>
       Effect.gen(function*() {
@@ -80,9 +81,8 @@ export const make = (
           yield* driver.next(undefined)
           const address = yield* self
           if (address === undefined) return
-          const wantsV2 = (yield* peer.stats).remoteWantsAddrV2
           stats.selfAdvertisements++
-          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses: [address] }) : Message.Addr.make({ addresses: [address] })))
+          yield* Effect.ignore(peer.advertiseAddress(address))
         }
       }).pipe(Effect.ignore)
 

@@ -295,6 +295,13 @@ export class PeerCore<R> {
     return this.relay.freshAddresses(addresses, this.remoteWantsAddrV2)
   }
 
+  /** Sends our own address, after forgetting which addresses the remote knows (see `Relay.forgetKnownAddresses`). */
+  advertiseAddress(address: NetAddress.TimedNetAddressFields): PeerError | undefined {
+    if (this.reason !== undefined) return this.disconnected()
+    this.relay.forgetKnownAddresses()
+    return this.sendAddresses([address])
+  }
+
   /** Sends addresses (chosen from `freshAddresses`), as `addrv2` if the remote asked for it. */
   sendAddresses(addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>): PeerError | undefined {
     if (addresses.length === 0) return undefined
