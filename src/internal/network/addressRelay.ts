@@ -89,14 +89,17 @@ export const make = (
     const onConnected = ({ peer }: PeerEntry) =>
       Effect.gen(function*() {
         yield* Effect.addFinalizer(() => Effect.zipRight(Effect.sync(() => answered.delete(peer.id)), book.forgetPeer(peerKey(peer))))
-        if (peer.direction !== "outbound") return
-        // Tell an outbound peer where we listen, so the network can find us.
         const address = yield* self
-        if (address !== undefined) {
-          stats.selfAdvertisements++
-          yield* Effect.ignore(peer.pushAddresses([address]))
+        if (peer.direction === "outbound") {
+          // Tell an outbound peer where we listen at once, so the network can find us.
+          if (address !== undefined) {
+            stats.selfAdvertisements++
+            yield* Effect.ignore(peer.pushAddresses([address]))
+          }
+          if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
         }
-        if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
+        // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
+        // too, so every link's filter is reset from both ends.
         if (address !== undefined) yield* Effect.forkScoped(readvertise(peer))
       })
 
