@@ -372,9 +372,10 @@ export const flooderThread = (options: { readonly port: number; readonly ms: num
           if (m.type === "error") return yield* Effect.die(m.error)
         }
       }).pipe(Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error(`flooder: no ${type}`) }), Effect.orDie)
-    yield* expect("ready", "5 seconds")
+    // Generous: starting a worker and handshaking takes seconds on a loaded 2-core machine.
+    yield* expect("ready", "60 seconds")
     return {
-      go: Effect.zipRight(Effect.sync(() => worker.postMessage("go")), expect("sent", Duration.sum(Duration.decode(options.ms), "5 seconds"))) as Effect.Effect<FloodReport>,
-      pongs: Effect.map(expect("pongs", "20 seconds"), (m) => m.pongs as number)
+      go: Effect.zipRight(Effect.sync(() => worker.postMessage("go")), expect("sent", Duration.sum(Duration.decode(options.ms), "60 seconds"))) as Effect.Effect<FloodReport>,
+      pongs: Effect.map(expect("pongs", "60 seconds"), (m) => m.pongs as number)
     }
   })
