@@ -13,10 +13,11 @@
  * link's known-address filter, so a relay that once died out can go again.
  *
  * Opt-in (`SWARM_100=1`; `SWARM_NODES=n` runs another size): every `TestClock`
- * wake-up waits for all of the swarm's thousands of fibers to settle, so the
- * run costs minutes of real time on a loaded machine. Set `SIM_REPORT=1` to
- * print the simulated and real times and the worker's CPU time (what the run
- * would take on an idle core).
+ * wake-up waits for all of the swarm's thousands of fibers to settle. On
+ * 2026-12-06 (load ~24 on 2 cores) 100 nodes reached every outbound target in
+ * 1 s and full knowledge in 121 s simulated, 693 s real, 72 s of CPU: about
+ * what it would take on an idle core, over the ~60 s a CI test may take. Set
+ * `SIM_REPORT=1` to print the simulated and real times and the CPU time.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
