@@ -21,8 +21,26 @@ export interface NetworkConfigShape {
   readonly peer: Partial<PeerConfigShape>
   /** Outbound peers to keep from the address book. Default 8, as Bitcoin Core's full-relay slots. */
   readonly targetOutbound: number
-  /** Most inbound peers accepted. Default 64. */
+  /**
+   * Most inbound connections (handshaking or connected). When all are taken a
+   * newcomer gets a slot by evicting a peer chosen as Bitcoin Core's
+   * `SelectNodeToEvict` does, or is refused when every peer is protected.
+   * Default 64.
+   */
   readonly maxInbound: number
+  /**
+   * Most inbound connections from one network group (every loopback and
+   * local-proxy peer is in one group). A newcomer whose group is full evicts
+   * that group's least useful peer, so one host cannot hold the group's slots
+   * against a newcomer either. Default 16, a quarter of `maxInbound`.
+   */
+  readonly maxInboundPerGroup: number
+  /**
+   * Handshake deadline for inbound connections, shorter than the outbound one
+   * (`peer.handshakeTimeout`): a connection that never handshakes holds a slot
+   * for at most this long. Default 10 seconds.
+   */
+  readonly inboundHandshakeTimeout: Duration.Duration
   /** Where to accept inbound connections; none by default (a client need not listen). */
   readonly listen: { readonly host: string; readonly port: number } | undefined
   /** Peers that are always (re)connected, beside the outbound slots. */
@@ -37,6 +55,19 @@ export interface NetworkConfigShape {
   readonly retrySchedule: Schedule.Schedule<unknown>
   /** How long a misbehaving peer's address is banned. Default 24 hours, as Bitcoin Core. */
   readonly banDuration: Duration.Duration
+  /**
+   * Ban local (loopback) peers that misbehave. Default false: as Bitcoin Core,
+   * they are disconnected but never banned, because a Tor hidden service's or
+   * any local proxy's inbound peers all arrive from 127.0.0.1 and one of them
+   * must not lock out the rest.
+   */
+  readonly banLocal: boolean
+  /**
+   * Addresses and CIDR ranges (`"203.0.113.7"`, `"10.0.0.0/8"`, `"2001:db8::/32"`)
+   * whose peers are disconnected for misbehaviour but never banned, as Bitcoin
+   * Core's `-whitelist=noban@…`. Default none. An entry that does not parse is a defect.
+   */
+  readonly noBan: ReadonlyArray<string>
   /** Ask new outbound peers for addresses (`getaddr`). Default true. */
   readonly sendGetAddr: boolean
   /** Answer `getaddr` from the address book. Default true. */
@@ -58,6 +89,29 @@ export interface NetworkConfigShape {
    * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
    */
   readonly advertiseSchedule: Schedule.Schedule<unknown>
+  /**
+   * How often addresses relayed to a peer are sent (they wait in a queue of at
+   * most 1,000 per peer in between). Default about every 30 seconds
+   * (jittered), as Bitcoin Core's AVG_ADDRESS_BROADCAST_INTERVAL: a flood
+   * from one peer reaches others in few messages, and the timing of a relay
+   * does not tell who sent it first.
+   */
+  readonly addrTrickleSchedule: Schedule.Schedule<unknown>
+  /**
+   * Relay unroutable addresses (loopback, private ranges) too. Default false:
+   * as Bitcoin Core's RelayAddress, only routable addresses are relayed. For
+   * test networks on one machine, whose book also takes local addresses.
+   */
+  readonly relayUnroutable: boolean
+  /**
+   * How long one `getaddr` answer is reused for every peer asking over the
+   * same network, before a new sample is drawn; it lives this long plus up to
+   * 2/7 of it more, at random. Default 21 hours, hence 21–27 h as Bitcoin
+   * Core's CachedAddrResponse: a 24-byte request cannot make us sample the
+   * book (about 30 KB of answer) again and again, and repeated requests
+   * cannot map the book.
+   */
+  readonly getAddrCacheLifetime: Duration.Duration
 }
 
 /**
@@ -81,17 +135,24 @@ export const defaults: NetworkConfigShape = {
   peer: {},
   targetOutbound: 8,
   maxInbound: 64,
+  maxInboundPerGroup: 16,
+  inboundHandshakeTimeout: Duration.seconds(10),
   listen: undefined,
   manualPeers: [],
   connectOnly: false,
   retrySchedule: defaultRetrySchedule,
   banDuration: Duration.hours(24),
+  banLocal: false,
+  noBan: [],
   sendGetAddr: true,
   answerGetAddr: true,
   dnsSeedThreshold: 1000,
   dnsSeedSchedule: Schedule.spaced(Duration.minutes(5)),
   subscriberBuffer: 16_384,
-  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered)
+  advertiseSchedule: Schedule.spaced(Duration.hours(24)).pipe(Schedule.jittered),
+  addrTrickleSchedule: Schedule.spaced(Duration.seconds(30)).pipe(Schedule.jittered),
+  relayUnroutable: false,
+  getAddrCacheLifetime: Duration.hours(21)
 }
 
 /**

@@ -429,6 +429,8 @@ describe("over loopback TCP: garbage and protocol violations", () => {
               listen: { host: HOST, port: 0 },
               targetOutbound: 0,
               sendGetAddr: false,
+              // The offender is on loopback: local peers are exempt from bans unless `banLocal`.
+              banLocal: true,
               addressBook: { allowLocal: true }
             }),
             scope

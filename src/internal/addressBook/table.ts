@@ -67,7 +67,8 @@ export type InsertOutcome = "added" | "updated" | "collided"
  */
 export const sourceGroupOf = (source: Source, addressGroup: string): string => {
   if (source.startsWith("peer:")) {
-    const peer = parseHostPort(source.slice(5))
+    // A peer key is a host (gossip is limited per host), or host:port in books saved before.
+    const peer = parseHostPort(source.slice(5), 1)
     return peer !== undefined && isValid(peer) ? netGroup(peer) : source
   }
   return source === "dns" || source === "file" ? source : addressGroup

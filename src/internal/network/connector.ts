@@ -5,6 +5,7 @@
  * @internal
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -22,6 +23,25 @@ import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as NetAddress from "../../wire/NetAddress.js"
+import { isLocal } from "../addressBook/netGroup.js"
+import { type Candidate, inboundGroup, leastUsefulOf, selectToEvict } from "./eviction.js"
+import { contains, parseRange } from "./permissions.js"
+
+/** An inbound connection holding a slot, from accept until it ends. */
+interface InboundSlot {
+  readonly id: number
+  readonly group: string
+  readonly connectedAt: number
+  /** Set once the handshake completed. */
+  peer: Peer.Peer | undefined
+  lastBlockAt: number
+  lastTxAt: number
+  /** Completed to end a connection evicted before its handshake completed. */
+  readonly evicted: Deferred.Deferred<void>
+}
+
+/** The detail of an evicted peer's `LocalRequest`. */
+export const EVICTED = "evicted for an inbound newcomer"
 
 /** @internal */
 export const make = (
@@ -38,8 +58,28 @@ export const make = (
     const inUse = new Set<string>()
     /** Network groups of automatic outbound peers: at most one each. */
     const outboundGroups = new Map<string, number>()
-    let inboundCount = 0
     const fibers = yield* FiberSet.make()
+    const noBan = config.noBan.map((text) => {
+      const range = parseRange(text)
+      if (range === undefined) throw new Error(`noBan: not an address or CIDR range: ${text}`)
+      return range
+    })
+    /** As Bitcoin Core: local and no-ban peers are disconnected for misbehaviour, never banned. */
+    const mayBan = (address: NetAddress.NetAddressFields) =>
+      (config.banLocal || !isLocal(address)) && !noBan.some((r) => contains(r, address))
+    const inboundConfig = { ...peerConfig, handshakeTimeout: config.inboundHandshakeTimeout }
+
+    /** Every inbound connection holding a slot, by a local id; and those with a peer, by peer id. */
+    const inbound = new Map<number, InboundSlot>()
+    const inboundByPeer = new Map<number, InboundSlot>()
+    let nextSlotId = 0
+    // Keyed per node, as Core's keyed netgroup hash: an attacker cannot pick a group that is always protected.
+    const groupSalt = yield* Effect.map(Effect.randomWith((r) => r.nextIntBetween(0, 0x7fffffff)), (n) => n.toString(36))
+    const groupRank = (group: string) => {
+      let h = 2166136261
+      for (const ch of groupSalt + group) h = Math.imul(h ^ ch.charCodeAt(0), 16777619)
+      return h >>> 0
+    }
 
     /** Hands a connected peer to the registry; bans it if it misbehaved. */
     const runPeer = (
@@ -53,7 +93,7 @@ export const make = (
         address,
         manual,
         onDisconnected: (reason) => {
-          const banned = isMisbehaviour(reason)
+          const banned = isMisbehaviour(reason) && mayBan(address)
           return banned ? Effect.as(book.ban(address, config.banDuration, describe(reason)), true) : Effect.succeed(false)
         }
       })
@@ -61,7 +101,8 @@ export const make = (
     /** Starts a peer, subscribing before its handshake so that no message after verack is missed. */
     const startPeer = (socket: Socket.Socket, direction: Peer.Direction, remote: NetAddress.NetAddressFields) =>
       Effect.gen(function*() {
-        const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
+        const config = direction === "inbound" ? inboundConfig : peerConfig
+        const starting = yield* Peer.start(socket, { direction, remote, config })
         const inbox = yield* starting.subscribe()
         const peer = yield* starting.connected
         return { inbox, peer }
@@ -133,17 +174,92 @@ export const make = (
         }
       })
 
+    /** Ends an evicted connection: a peer by `disconnect` (its `Disconnected` says why), a handshake by interruption. */
+    const evict = (slot: InboundSlot) => {
+      inbound.delete(slot.id)
+      const peer = slot.peer
+      return peer !== undefined
+        ? Effect.asVoid(FiberSet.run(fibers, peer.disconnect(EVICTED)))
+        : Deferred.succeed(slot.evicted, undefined)
+    }
+
+    const candidates = Effect.suspend(() => Effect.forEach(Array.from(inbound.values()), (slot) =>
+      Effect.map(slot.peer === undefined ? Effect.succeed(undefined) : slot.peer.stats, (stats): Candidate => ({
+        id: slot.id,
+        group: slot.group,
+        connectedAt: slot.connectedAt,
+        minPingMillis: stats?.minPingMillis,
+        lastBlockAt: slot.lastBlockAt,
+        lastTxAt: slot.lastTxAt
+      }))))
+
+    /**
+     * Takes a slot for a newcomer in `group`, evicting a peer if the group or
+     * all slots are full; undefined when every peer is protected (refused).
+     * Nothing effectful runs between the decision and taking the slot.
+     */
+    const takeSlot = (group: string, list: ReadonlyArray<Candidate>) =>
+      Effect.gen(function*() {
+        const live = list.filter((c) => inbound.has(c.id))
+        const sameGroup = live.filter((c) => c.group === group)
+        let victim: Candidate | undefined
+        if (sameGroup.length >= config.maxInboundPerGroup) victim = leastUsefulOf(sameGroup)
+        else if (inbound.size >= config.maxInbound) {
+          victim = selectToEvict(live, groupRank)
+          if (victim === undefined) return undefined
+        }
+        if (victim !== undefined) {
+          const slot = inbound.get(victim.id)
+          if (slot !== undefined) yield* evict(slot)
+        }
+        if (inbound.size >= config.maxInbound) return undefined
+        const slot: InboundSlot = {
+          id: nextSlotId++,
+          group,
+          connectedAt: yield* Clock.currentTimeMillis,
+          peer: undefined,
+          lastBlockAt: 0,
+          lastTxAt: 0,
+          evicted: yield* Deferred.make<void>()
+        }
+        inbound.set(slot.id, slot)
+        return slot
+      })
+
     const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
       Effect.gen(function*() {
         // Refused connections are closed by the transport when this handler returns.
-        // The ban check first: nothing may run between the count check and the increment.
-        if ((yield* book.isBanned(remote)) || inboundCount >= config.maxInbound) return
-        inboundCount++
+        if (yield* book.isBanned(remote)) return
+        const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
+        const slot = yield* Effect.flatMap(candidates, (list) => takeSlot(group, list))
+        if (slot === undefined) return
         yield* Effect.gen(function*() {
           const { inbox, peer } = yield* startPeer(socket, "inbound", remote)
+          slot.peer = peer
+          inboundByPeer.set(peer.id, slot)
           yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
-        }).pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => inboundCount--)))
+        }).pipe(
+          Effect.raceFirst(Deferred.await(slot.evicted)),
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => {
+            inbound.delete(slot.id)
+            if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
+          }))
+        )
       })
+
+    // What eviction protects: peers that recently gave us blocks and transactions.
+    yield* registry.addHandler({
+      onMessage: ({ message, peer }) => {
+        if (message._tag !== "Block" && message._tag !== "Tx") return Effect.void
+        const slot = inboundByPeer.get(peer.id)
+        if (slot === undefined) return Effect.void
+        return Effect.map(Clock.currentTimeMillis, (now) => {
+          if (message._tag === "Block") slot.lastBlockAt = now
+          else slot.lastTxAt = now
+        })
+      }
+    })
 
     const listenAddress = config.listen === undefined
       ? undefined
