@@ -260,6 +260,12 @@ export interface StartingPeer {
   readonly queueInventory: (inventory: ReadonlyArray<InvVector.InvVector>) => Effect.Effect<void, PeerError>
   /** Sends up to 1,000 of `addresses` (randomised, known ones skipped) as `addrv2` if the remote asked for it, else `addr`. */
   readonly pushAddresses: (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) => Effect.Effect<number, PeerError>
+  /**
+   * Sends our own addresses (where we listen, an onion service), first forgetting which addresses the
+   * remote knows, as Bitcoin Core does on each periodic self-advertisement:
+   * addresses whose relay once died out on this link can cross it again.
+   */
+  readonly advertiseAddresses: (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) => Effect.Effect<void, PeerError>
   /** `getblocks` from a locator; a request identical to the previous one is not sent again. */
   readonly pushGetBlocks: (locator: ReadonlyArray<Uint8Array>, stopHash?: Uint8Array) => Effect.Effect<void, PeerError>
   /** `getheaders` from a locator; a request identical to the previous one is not sent again. */

@@ -141,9 +141,10 @@ export const make = (
       })
 
     /**
-     * Announces our address again on `advertiseSchedule`, past the peer's
-     * known-address filter (which would skip a repeat): relays of the first
-     * announcement die out, and a fresh timestamp keeps it spreading.
+     * Announces our address again on `advertiseSchedule`, resetting the peer's
+     * known-address filter first (as Bitcoin Core does): relays die out where
+     * both chosen peers already had an address, and without the reset no
+     * address, ours included, could ever cross this link again.
      */
     const readvertise = (peer: Peer.Peer) =>
       Effect.gen(function*() {
@@ -152,9 +153,8 @@ export const make = (
           yield* driver.next(undefined)
           const addresses = yield* compatible(peer, yield* self)
           if (addresses.length === 0) continue
-          const wantsV2 = (yield* peer.stats).remoteWantsAddrV2
           stats.selfAdvertisements++
-          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses }) : Message.Addr.make({ addresses })))
+          yield* Effect.ignore(peer.advertiseAddresses(addresses))
         }
       }).pipe(Effect.ignore)
 
@@ -169,16 +169,19 @@ export const make = (
           networkOf.delete(peer.id)
         }))
         yield* Effect.forkScoped(trickle(peer))
-        if (peer.direction !== "outbound") return
-        // Tell an outbound peer where we listen, so the network can find us.
         // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
         const own = yield* self
-        const addresses = yield* compatible(peer, own)
-        if (addresses.length > 0) {
-          stats.selfAdvertisements++
-          yield* Effect.ignore(peer.pushAddresses(addresses))
+        if (peer.direction === "outbound") {
+          // Tell an outbound peer where we listen at once, so the network can find us.
+          const addresses = yield* compatible(peer, own)
+          if (addresses.length > 0) {
+            stats.selfAdvertisements++
+            yield* Effect.ignore(peer.pushAddresses(addresses))
+          }
+          if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
         }
-        if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
+        // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
+        // too, so every link's filter is reset from both ends.
         if (own.length > 0) yield* Effect.forkScoped(readvertise(peer))
       })
 

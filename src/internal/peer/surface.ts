@@ -121,6 +121,12 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       return chosen.length
     })
 
+  const advertiseAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
+    Effect.suspend(() => {
+      const error = core.advertiseAddresses(addresses)
+      return error === undefined ? Effect.void : Effect.fail(error)
+    })
+
   /** `getblocks` or `getheaders` from a locator, skipping a request identical to the previous one of its kind. */
   const locatorPusher = (def: typeof Message.GetBlocks | typeof Message.GetHeaders) => {
     let last: string | undefined
@@ -178,6 +184,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
         return error === undefined ? Effect.void : Effect.fail(error)
       }),
     pushAddresses,
+    advertiseAddresses,
     pushGetBlocks: locatorPusher(Message.GetBlocks),
     pushGetHeaders: locatorPusher(Message.GetHeaders),
     pushReject: (command, code, why, hash) =>

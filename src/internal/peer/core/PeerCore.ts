@@ -311,6 +311,13 @@ export class PeerCore<R> {
     return this.relay.freshAddresses(addresses, this.remoteWantsAddrV2)
   }
 
+  /** Sends our own addresses, after forgetting which addresses the remote knows (see `Relay.forgetKnownAddresses`). */
+  advertiseAddresses(addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>): PeerError | undefined {
+    if (this.reason !== undefined) return this.disconnected()
+    this.relay.forgetKnownAddresses()
+    return this.sendAddresses(addresses)
+  }
+
   /** Sends addresses (chosen from `freshAddresses`), as `addrv2` if the remote asked for it. */
   sendAddresses(addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>): PeerError | undefined {
     if (addresses.length === 0) return undefined
