@@ -120,11 +120,13 @@ export const describe = (r: DisconnectReason): string => {
   }
 }
 
-/**
- * Kept here for code written before `PeerError` had its own module.
- *
- * @since 0.1.0
- * @category errors
- * @deprecated import it from `PeerError`
- */
-export { PeerError } from "./PeerError.js"
+export {
+  /**
+   * Kept here for code written before `PeerError` had its own module.
+   *
+   * @since 0.1.0
+   * @category errors
+   * @deprecated import it from `PeerError`
+   */
+  PeerError
+} from "./PeerError.js"
