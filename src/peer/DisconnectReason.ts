@@ -33,8 +33,12 @@ export type DisconnectReason = Data.TaggedEnum<{
   LocalRequest: { readonly detail: string }
   /** The scope that owned the peer closed (shutdown). */
   Shutdown: {}
-  /** The remote closed the connection. */
-  RemoteClosed: {}
+  /**
+   * The remote closed the connection. Before the handshake completed it says
+   * how far it got (`detail`): a remote that hangs up on our `version` is most
+   * often on another network (magic), banning us, or refusing our version.
+   */
+  RemoteClosed: { readonly detail?: string | undefined }
   /** The transport failed. */
   SocketError: { readonly cause: unknown }
   /**
@@ -82,6 +86,14 @@ export type DisconnectReason = Data.TaggedEnum<{
 export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
 
 /**
+ * `RemoteClosed` with what we know of why: the connection ended before the
+ * handshake completed.
+ *
+ * @since 0.1.0
+ */
+export const remoteClosedDuringHandshake = (detail: string): DisconnectReason => DisconnectReason.RemoteClosed({ detail })
+
+/**
  * True for reasons that are the remote's fault by protocol (ban candidates).
  *
  * @since 0.1.0
@@ -120,6 +132,8 @@ export const describe = (r: DisconnectReason): string => {
       return `socket error: ${String(r.cause)}`
     case "Defect":
       return `defect: ${String(r.cause)}`
+    case "RemoteClosed":
+      return r.detail === undefined ? "remote closed" : `remote closed: ${r.detail}`
     default:
       return r._tag
   }

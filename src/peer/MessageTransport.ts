@@ -120,8 +120,8 @@ export interface MessageTransport {
  * @category models
  */
 export interface TransportContext {
-  /** The network's magic and frame cap. */
-  readonly params: Pick<ChainParams, "magic" | "maxMessageSize">
+  /** The network's magic, frame cap and wire format (header and transaction serialization). */
+  readonly params: Pick<ChainParams, "magic" | "maxMessageSize" | "format">
   /** Which side opened the connection (v2: the initiator sends its key first). */
   readonly direction: "outbound" | "inbound"
   /** The protocol version in force, read before each message is decoded. */

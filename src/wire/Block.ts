@@ -10,6 +10,7 @@ import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
 import { sha256d } from "./Hash.js"
 import * as Transaction from "./Transaction.js"
+import * as WireFormat from "./WireFormat.js"
 
 /**
  * A full block.
@@ -33,6 +34,7 @@ const Source: unique symbol = Symbol.for("effect-bitcoin-p2p/Block/Source")
 
 interface SourceBytes {
   readonly count: number
+  readonly serialization: Transaction.Serialization
   /** The serialized transactions, as received (a view, no copy). */
   readonly transactions: Uint8Array
   /** Whether `transactions` has been read (and handed out) yet. */
@@ -53,14 +55,17 @@ interface SourceBytes {
  * block that is relayed without being looked into is re-encoded by copying
  * its bytes.
  *
+ * Header and transactions are read as `format` says (Bitcoin's by default).
+ *
  * @internal
  */
-export const read = (r: ByteReader): Block => {
-  const header = BlockHeader.read(r)
+export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.bitcoin): Block => {
+  const header = format.header.read(r)
+  const serialization = format.transactions
   const n = r.count(Number.MAX_SAFE_INTEGER, Transaction.MIN_SIZE, "transactions")
   const start = r.offset
-  for (let i = 0; i < n; i++) Transaction.read(r)
-  const source: SourceBytes = { count: n, transactions: r.bytes.subarray(start, r.offset), built: false }
+  for (let i = 0; i < n; i++) Transaction.read(r, serialization)
+  const source: SourceBytes = { count: n, serialization, transactions: r.bytes.subarray(start, r.offset), built: false }
   let transactions: ReadonlyArray<Transaction.Transaction> | undefined
   const block = { header } as { header: BlockHeader.BlockHeader; transactions: ReadonlyArray<Transaction.Transaction> }
   Object.defineProperty(block, "transactions", {
@@ -69,7 +74,7 @@ export const read = (r: ByteReader): Block => {
       if (transactions === undefined) {
         const tr = new ByteReader(source.transactions)
         const txs = new Array<Transaction.Transaction>(source.count)
-        for (let i = 0; i < source.count; i++) txs[i] = Transaction.read(tr)
+        for (let i = 0; i < source.count; i++) txs[i] = Transaction.read(tr, source.serialization)
         transactions = txs
         source.built = true
       }
@@ -81,8 +86,8 @@ export const read = (r: ByteReader): Block => {
 }
 
 /** @internal */
-export const write = (w: ByteWriter, b: Block): void => {
-  BlockHeader.write(w, b.header)
+export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): void => {
+  format.header.write(w, b.header)
   const source = (b as { readonly [Source]?: SourceBytes })[Source]
   // Never looked into, so unchanged: its bytes as received are its serialization
   // (reading accepts only canonical encodings).
@@ -96,14 +101,14 @@ export const write = (w: ByteWriter, b: Block): void => {
 }
 
 /**
- * Serialized bytes (with witness data).
+ * Serialized bytes (with witness data), as `format` says (Bitcoin's by default).
  *
  * @since 0.1.0
  * @category encoding
  */
-export const toBytes = (b: Block): Uint8Array => {
+export const toBytes = (b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): Uint8Array => {
   const w = new ByteWriter(1024)
-  write(w, b)
+  write(w, b, format)
   return w.finish()
 }
 
@@ -111,13 +116,14 @@ export const toBytes = (b: Block): Uint8Array => {
  * Decodes a whole serialized block; throws on malformed input or trailing bytes.
  * The block keeps a view of `bytes` (its transactions are built from them when
  * first read, and scripts and hashes are views too): do not change `bytes` afterwards.
+ * `format` is the network's (Bitcoin's by default).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromBytes = (bytes: Uint8Array): Block => {
+export const fromBytes = (bytes: Uint8Array, format: WireFormat.WireFormat = WireFormat.bitcoin): Block => {
   const r = new ByteReader(bytes)
-  const b = read(r)
+  const b = read(r, format)
   r.done()
   return b
 }

@@ -1,14 +1,25 @@
 /**
  * Chain parameters: what tells one Bitcoin-family network from another at the
  * P2P layer. A fork that keeps Bitcoin's wire format needs only a new value of
- * this type (`make`), no new code.
+ * this type (`make`), no new code; one that changes headers or transactions
+ * sets `format` (see `WireFormat`).
+ *
+ * Presets: Bitcoin (mainnet, testnet3, testnet4, signet, regtest) and the
+ * family: Bitcoin Cash (`bchMainnet`, `bchTestnet4`, `bchChipnet`,
+ * `bchRegtest`), Litecoin (`ltcMainnet`, `ltcTestnet4`, `ltcRegtest`),
+ * Dogecoin (`dogeMainnet`, `dogeTestnet`, `dogeRegtest`) and LBRY
+ * (`lbryMainnet`, `lbryTestnet`, `lbryRegtest`). Every value of a family
+ * preset is taken from that chain's own source, cited next to it.
  *
  * @since 0.1.0
  */
+import * as BlockHeaderFormat from "./BlockHeaderFormat.js"
 import { bytesFromHex, fromHex, sha256d } from "./Hash.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
 import * as Magic from "./Magic.js"
 import * as ProtocolVersion from "./ProtocolVersion.js"
+import * as ServiceFlags from "./ServiceFlags.js"
+import * as WireFormat from "./WireFormat.js"
 
 /**
  * Parameters of one network.
@@ -33,6 +44,13 @@ export interface ChainParams {
   readonly protocolVersion: number
   /** The oldest protocol version we accept from a peer. */
   readonly minProtocolVersion: number
+  /** How headers and transactions are serialized, and the largest block. Default: Bitcoin's. */
+  readonly format: WireFormat.WireFormat
+  /**
+   * The services a full node of this network offers (assumed for addresses
+   * from DNS seeds). NODE_WITNESS only where there is segwit.
+   */
+  readonly fullNodeServices: ServiceFlags.ServiceFlags
 }
 
 /**
@@ -51,13 +69,29 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 4_000_000
  */
 export const make = (
   params: Pick<ChainParams, "name" | "magic" | "defaultPort" | "genesisHash"> & Partial<ChainParams>
-): ChainParams => ({
-  dnsSeeds: [],
-  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
-  protocolVersion: ProtocolVersion.CURRENT,
-  minProtocolVersion: ProtocolVersion.MIN_DEFAULT,
-  ...params
-})
+): ChainParams => {
+  const format = params.format ?? WireFormat.bitcoin
+  return {
+    dnsSeeds: [],
+    maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
+    protocolVersion: ProtocolVersion.CURRENT,
+    minProtocolVersion: ProtocolVersion.MIN_DEFAULT,
+    fullNodeServices: WireFormat.hasSegwit(format)
+      ? ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_WITNESS
+      : ServiceFlags.NODE_NETWORK,
+    ...params,
+    format
+  }
+}
+
+/**
+ * Whether the network has segregated witness. Without it a peer never
+ * requires or announces NODE_WITNESS and never sends `wtxidrelay`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const hasSegwit = (params: Pick<ChainParams, "format">): boolean => WireFormat.hasSegwit(params.format)
 
 /**
  * Bitcoin mainnet.
@@ -170,10 +204,321 @@ export const regtest: ChainParams = make({
   genesisHash: fromHex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")
 })
 
+// ---------------------------------------------------------------------------
+// The Bitcoin family. Sources (each value below is cited where it is set):
+//   BCHN  Bitcoin Cash Node src/chainparams.cpp (bitcoin-cash-node/bitcoin-cash-node f426b038)
+//   LTC   Litecoin Core src/chainparams.cpp (litecoin-project/litecoin 17f16cef, 0.21 with MWEB)
+//   DOGE  Dogecoin Core 1.14 src/chainparams.cpp (dogecoin/dogecoin d0902798)
+//   LBRY  lbrycrd src/chainparams.cpp (lbryio/lbrycrd 02f700b9), src/consensus/consensus.h (68a88648)
+// ---------------------------------------------------------------------------
+
 /**
- * The built-in networks by name.
+ * Bitcoin Cash's format: 80-byte headers, no segwit (a witness marker is an
+ * error), blocks up to 32 MB (BCHN `DEFAULT_CONSENSUS_BLOCK_SIZE`; mainnet's
+ * adaptive limit, ABLA, may raise it: pass a larger `format` then).
  *
  * @since 0.1.0
  * @category utils
  */
-export const byName: Readonly<Record<string, ChainParams>> = { mainnet, testnet3, testnet4, signet, regtest }
+export const BCH_FORMAT: WireFormat.WireFormat = {
+  header: BlockHeaderFormat.bitcoin,
+  transactions: "legacy",
+  maxBlockPayload: 32_000_000
+}
+
+/**
+ * Bitcoin Cash preset defaults: the frame holds a 32 MB block; we speak
+ * 70015 (bcash's `PROTOCOL_VERSION`; a 70016 would let Bitcoin-only features
+ * be assumed) and accept 70012 and up, which every current BCH node clears
+ * (BCHN 70016, Bitcoin Unlimited 80003, BCHD 70013, Knuth and bcash 70015).
+ */
+const bch = {
+  format: BCH_FORMAT,
+  maxMessageSize: 32_000_000,
+  protocolVersion: 70015,
+  minProtocolVersion: ProtocolVersion.SENDHEADERS
+} as const
+
+/**
+ * Bitcoin Cash mainnet (BCHN `CMainParams`: netMagic e3e1f3e8, port 8333, Bitcoin's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const bchMainnet: ChainParams = make({
+  ...bch,
+  name: "bch-mainnet",
+  magic: Magic.fromHex("e3e1f3e8"),
+  defaultPort: 8333,
+  dnsSeeds: [
+    "seed.flowee.cash",
+    "seed-bch.bitcoinforks.org",
+    "btccash-seeder.bitcoinunlimited.info",
+    "seed.bchd.cash",
+    "seed.bch.loping.net",
+    "bchseed.c3-soft.com",
+    "bch.bitjson.com"
+  ],
+  genesisHash: fromHex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
+})
+
+/**
+ * Bitcoin Cash testnet4 (BCHN `CTestNet4Params`: netMagic e2b7daaf, port 28333).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const bchTestnet4: ChainParams = make({
+  ...bch,
+  name: "bch-testnet4",
+  magic: Magic.fromHex("e2b7daaf"),
+  defaultPort: 28333,
+  dnsSeeds: ["testnet4-seed-bch.toom.im", "seed.tbch4.loping.net", "testnet4-seed.flowee.cash", "testnet4.bitjson.com"],
+  genesisHash: fromHex("000000001dd410c49a788668ce26751718cc797474d3152a5fc073dd44fd9f7b")
+})
+
+/**
+ * Bitcoin Cash chipnet (BCHN `CChipNetParams`): a fork of testnet4 that
+ * activates upgrades six months early. Same magic and genesis as testnet4,
+ * port 48333.
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const bchChipnet: ChainParams = make({
+  ...bch,
+  name: "bch-chipnet",
+  magic: Magic.fromHex("e2b7daaf"),
+  defaultPort: 48333,
+  dnsSeeds: ["chipnet.bitjson.com"],
+  genesisHash: fromHex("000000001dd410c49a788668ce26751718cc797474d3152a5fc073dd44fd9f7b")
+})
+
+/**
+ * Bitcoin Cash regtest (BCHN `CRegTestParams`: netMagic dab5bffa, port 18444, Bitcoin regtest's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const bchRegtest: ChainParams = make({
+  ...bch,
+  name: "bch-regtest",
+  magic: Magic.fromHex("dab5bffa"),
+  defaultPort: 18444,
+  genesisHash: fromHex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")
+})
+
+/**
+ * Litecoin's format: 80-byte headers, segwit transactions with the MWEB flag
+ * (its data kept as opaque bytes), 4 MB blocks. We never advertise NODE_MWEB
+ * nor ask for MWEB inventory, so peers send blocks and transactions without
+ * MWEB data (LIP-0006) except the HogEx marker byte.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const LTC_FORMAT: WireFormat.WireFormat = {
+  header: BlockHeaderFormat.bitcoin,
+  transactions: "mweb",
+  maxBlockPayload: WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
+}
+
+/**
+ * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const ltcMainnet: ChainParams = make({
+  format: LTC_FORMAT,
+  name: "ltc-mainnet",
+  magic: Magic.fromHex("fbc0b6db"),
+  defaultPort: 9333,
+  dnsSeeds: [
+    "seed-a.litecoin.loshan.co.uk",
+    "dnsseed.thrasher.io",
+    "dnsseed.litecointools.com",
+    "dnsseed.litecoinpool.org",
+    "dnsseed.koin-project.com"
+  ],
+  genesisHash: fromHex("12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2")
+})
+
+/**
+ * Litecoin testnet4 (LTC `CTestNetParams`: pchMessageStart fdd2c8f1, port 19335).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const ltcTestnet4: ChainParams = make({
+  format: LTC_FORMAT,
+  name: "ltc-testnet4",
+  magic: Magic.fromHex("fdd2c8f1"),
+  defaultPort: 19335,
+  dnsSeeds: ["testnet-seed.litecointools.com", "seed-b.litecoin.loshan.co.uk", "dnsseed-testnet.thrasher.io"],
+  genesisHash: fromHex("4966625a4b2851d9fdee139e56211a0d88575f59ed816ff5e6a63deb4e3e29a0")
+})
+
+/**
+ * Litecoin regtest (LTC `CRegTestParams`: pchMessageStart fabfb5da, port 19444).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const ltcRegtest: ChainParams = make({
+  format: LTC_FORMAT,
+  name: "ltc-regtest",
+  magic: Magic.fromHex("fabfb5da"),
+  defaultPort: 19444,
+  genesisHash: fromHex("530827f38f93b43ed12af0b3ad25a288dc02ed74d6d7857862df51fc56c416f9")
+})
+
+/**
+ * Dogecoin's format: headers with AuxPoW (merge-mined since block 371,337),
+ * no segwit (DOGE: the segwit deployment's timeout is 0, disabled), 4 MB
+ * frames as Bitcoin Core 0.14, on which Dogecoin 1.14 is based.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DOGE_FORMAT: WireFormat.WireFormat = {
+  header: BlockHeaderFormat.auxPow,
+  transactions: "legacy",
+  maxBlockPayload: WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
+}
+
+/** Dogecoin Core 1.14 speaks 70015 (its `PROTOCOL_VERSION`); 70016 would let Bitcoin-only features be assumed. */
+const doge = { format: DOGE_FORMAT, protocolVersion: 70015 } as const
+
+/**
+ * Dogecoin mainnet (DOGE `CMainParams`: pchMessageStart c0c0c0c0, port 22556).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const dogeMainnet: ChainParams = make({
+  ...doge,
+  name: "doge-mainnet",
+  magic: Magic.fromHex("c0c0c0c0"),
+  defaultPort: 22556,
+  dnsSeeds: ["seed.multidoge.org", "seed2.multidoge.org"],
+  genesisHash: fromHex("1a91e3dace36e2be3bf030a65679fe821aa1d6ef92e7c9902eb318182c355691")
+})
+
+/**
+ * Dogecoin testnet (DOGE `CTestNetParams`: pchMessageStart fcc1b7dc, port 44556).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const dogeTestnet: ChainParams = make({
+  ...doge,
+  name: "doge-testnet",
+  magic: Magic.fromHex("fcc1b7dc"),
+  defaultPort: 44556,
+  dnsSeeds: ["testseed.jrn.me.uk"],
+  genesisHash: fromHex("bb0a78264637406b6360aad926284d544d7049f45189db5664f3c4d07350559e")
+})
+
+/**
+ * Dogecoin regtest (DOGE `CRegTestParams`: pchMessageStart fabfb5da, port 18444).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const dogeRegtest: ChainParams = make({
+  ...doge,
+  name: "doge-regtest",
+  magic: Magic.fromHex("fabfb5da"),
+  defaultPort: 18444,
+  genesisHash: fromHex("3d2160a3b5dc4a9d62e7e66a295f70313ac808440ef7400d6c0772171ce973a5")
+})
+
+/**
+ * LBRY's format: 112-byte headers (a claim-trie root after the merkle root),
+ * segwit transactions, blocks up to 8 MB (LBRY `MAX_BLOCK_SERIALIZED_SIZE`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const LBRY_FORMAT: WireFormat.WireFormat = {
+  header: BlockHeaderFormat.lbry,
+  transactions: "segwit",
+  maxBlockPayload: 8_000_000
+}
+
+/** lbrycrd is Bitcoin Core 0.17 with 8 MB blocks: 70015, and a frame that holds the largest block. */
+const lbry = { format: LBRY_FORMAT, maxMessageSize: 8_000_000, protocolVersion: 70015 } as const
+
+/**
+ * LBRY mainnet (LBRY `CMainParams`: pchMessageStart fae4aaf1, port 9246).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const lbryMainnet: ChainParams = make({
+  ...lbry,
+  name: "lbry-mainnet",
+  magic: Magic.fromHex("fae4aaf1"),
+  defaultPort: 9246,
+  dnsSeeds: ["dnsseed1.lbry.io", "dnsseed2.lbry.io", "dnsseed3.lbry.io", "dnsseed.emzy.de"],
+  genesisHash: fromHex("9c89283ba0f3227f6c03b70216b9f665f0118d5e0fa729cedf4fb34d6a34f463")
+})
+
+/**
+ * LBRY testnet (LBRY `CTestNetParams`: pchMessageStart fae4aae1, port 19246, mainnet's genesis).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const lbryTestnet: ChainParams = make({
+  ...lbry,
+  name: "lbry-testnet",
+  magic: Magic.fromHex("fae4aae1"),
+  defaultPort: 19246,
+  dnsSeeds: ["testdnsseed1.lbry.io", "testdnsseed2.lbry.io"],
+  genesisHash: fromHex("9c89283ba0f3227f6c03b70216b9f665f0118d5e0fa729cedf4fb34d6a34f463")
+})
+
+/**
+ * LBRY regtest (LBRY `CRegTestParams`: pchMessageStart fae4aad1, port 29246).
+ *
+ * @since 0.1.0
+ * @category presets
+ */
+export const lbryRegtest: ChainParams = make({
+  ...lbry,
+  name: "lbry-regtest",
+  magic: Magic.fromHex("fae4aad1"),
+  defaultPort: 29246,
+  genesisHash: fromHex("6e3fcf1299d4ec5d79c3a4c91d624a4acf9e2e173d95a1a0504f677669687556")
+})
+
+/**
+ * The built-in networks by name: Bitcoin's (`mainnet`, `testnet3`,
+ * `testnet4`, `signet`, `regtest`) and the family's (`bch-mainnet`, …,
+ * `lbry-regtest`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const byName: Readonly<Record<string, ChainParams>> = {
+  mainnet,
+  testnet3,
+  testnet4,
+  signet,
+  regtest,
+  "bch-mainnet": bchMainnet,
+  "bch-testnet4": bchTestnet4,
+  "bch-chipnet": bchChipnet,
+  "bch-regtest": bchRegtest,
+  "ltc-mainnet": ltcMainnet,
+  "ltc-testnet4": ltcTestnet4,
+  "ltc-regtest": ltcRegtest,
+  "doge-mainnet": dogeMainnet,
+  "doge-testnet": dogeTestnet,
+  "doge-regtest": dogeRegtest,
+  "lbry-mainnet": lbryMainnet,
+  "lbry-testnet": lbryTestnet,
+  "lbry-regtest": lbryRegtest
+}

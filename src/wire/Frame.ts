@@ -25,6 +25,7 @@ import { byTag } from "../internal/wire/definitions.js"
 import { encodeAfter } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
+import type { WireFormat } from "./WireFormat.js"
 
 /**
  * Size of the frame header.
@@ -60,8 +61,8 @@ export interface Received {
  * @category models
  */
 export interface DecoderOptions {
-  /** The network's magic and frame cap. */
-  readonly params: Pick<ChainParams, "magic" | "maxMessageSize">
+  /** The network's magic and frame cap, and its wire format (Bitcoin's when absent). */
+  readonly params: Pick<ChainParams, "magic" | "maxMessageSize"> & { readonly format?: WireFormat | undefined }
   /**
    * The protocol version in force, read before each message: it gates fields
    * and per-command caps and changes once the handshake completes.
@@ -172,8 +173,11 @@ const PreparedTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/Prepa
 export interface Prepared {
   readonly [PreparedTypeId]: typeof PreparedTypeId
   readonly message: Message.NetworkMessage
-  /** The frame for `magic` at protocol `version` (encoded on first use, then kept). */
-  readonly frame: (magic: Uint8Array, version: number) => Either.Either<Uint8Array, WireError>
+  /**
+   * The frame for `magic` at protocol `version` in wire `format` (Bitcoin's
+   * when absent; encoded on first use, then kept).
+   */
+  readonly frame: (magic: Uint8Array, version: number, format?: WireFormat) => Either.Either<Uint8Array, WireError>
 }
 
 /**
@@ -192,14 +196,21 @@ export type Sendable = Message.NetworkMessage | Prepared
  */
 export const prepare = (message: Message.NetworkMessage): Prepared => {
   // Usually one entry: every peer of a network speaks the same version.
-  const frames: Array<{ readonly magic: Uint8Array; readonly version: number; readonly frame: Either.Either<Uint8Array, WireError> }> = []
+  const frames: Array<{
+    readonly magic: Uint8Array
+    readonly version: number
+    readonly format: WireFormat | undefined
+    readonly frame: Either.Either<Uint8Array, WireError>
+  }> = []
   return {
     [PreparedTypeId]: PreparedTypeId,
     message,
-    frame: (magic, version) => {
-      for (const f of frames) if (f.version === version && sameBytes(f.magic, magic)) return f.frame
-      const frame = encodeEither(magic, message, { version })
-      frames.push({ magic, version, frame })
+    frame: (magic, version, format) => {
+      for (const f of frames) {
+        if (f.version === version && f.format === format && sameBytes(f.magic, magic)) return f.frame
+      }
+      const frame = encodeEither(magic, message, { version, format })
+      frames.push({ magic, version, format, frame })
       return frame
     }
   }
@@ -232,6 +243,7 @@ export const messageOf = (s: Sendable): Message.NetworkMessage => (isPrepared(s)
 export class FrameDecoder {
   private readonly magic: Uint8Array
   private readonly maxMessageSize: number
+  private readonly format: WireFormat | undefined
   private readonly version: () => number
   private chunks: Array<Uint8Array> = []
   private head = 0
@@ -248,6 +260,7 @@ export class FrameDecoder {
   constructor(options: DecoderOptions) {
     this.magic = options.params.magic
     this.maxMessageSize = options.params.maxMessageSize
+    this.format = options.params.format
     this.version = options.version ?? (() => Message.defaultContext.version)
   }
 
@@ -283,7 +296,7 @@ export class FrameDecoder {
       if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
         return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
       }
-      const decoded = Message.decodePayloadEither(command, payload, { version: this.version() })
+      const decoded = Message.decodePayloadEither(command, payload, { version: this.version(), format: this.format })
       if (Either.isLeft(decoded)) return this.fail(decoded.left)
       out.push({ command, payloadSize: payload.length, message: decoded.right })
     }
@@ -359,7 +372,7 @@ export class FrameDecoder {
     }
     const command = parseCommand(h, o + 4)
     if (command === undefined) return new WireError({ reason: "BadCommand", actual: hex(h.subarray(o + 4, o + 4 + COMMAND_SIZE)) })
-    const cap = Message.maxPayload(command, this.version())
+    const cap = Message.maxPayload(command, this.version(), this.format)
     if (cap !== undefined && length > cap) {
       return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: length })
     }

@@ -53,16 +53,20 @@ import { Version } from "./messages/Version.js"
 import { WtxidRelay } from "./messages/WtxidRelay.js"
 import * as ProtocolVersion from "./ProtocolVersion.js"
 import type { WireError } from "./WireError.js"
+import type { WireFormat } from "./WireFormat.js"
 
 /**
  * What a codec may depend on besides the bytes: the protocol version in force
- * on the connection (some fields exist only from a given version on).
+ * on the connection (some fields exist only from a given version on), and the
+ * network's wire format (header and transaction serialization, block payload
+ * cap; Bitcoin's when absent).
  *
  * @since 0.1.0
  * @category models
  */
 export interface CodecContext {
   readonly version: number
+  readonly format?: WireFormat | undefined
 }
 
 /**
@@ -79,8 +83,12 @@ export interface MessageDef<Tag extends string, A extends { readonly _tag: Tag }
   readonly command: string
   /** The decoded message; it accepts exactly what the codec decodes and re-encodes. */
   readonly schema: Schema.Schema<A>
-  /** Largest payload this message may have at `version`; checked before a payload is read and after one is written. */
-  readonly maxPayload: (version: number) => number
+  /**
+   * Largest payload this message may have at `version` on a network of
+   * `format` (Bitcoin's when absent); checked before a payload is read and
+   * after one is written.
+   */
+  readonly maxPayload: (version: number, format?: WireFormat) => number
   /** Builds the message value (no validation; use `schema` to validate untrusted input). */
   readonly make: (fields: Omit<A, "_tag">) => A
 }
@@ -175,14 +183,15 @@ export const commandOf = (m: NetworkMessage): string =>
 export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.def.command
 
 /**
- * The payload cap for a command at a protocol version; `undefined` for unknown
- * commands, which only the frame cap bounds.
+ * The payload cap for a command at a protocol version, on a network of
+ * `format` (Bitcoin's when absent); `undefined` for unknown commands, which
+ * only the frame cap bounds.
  *
  * @since 0.1.0
  * @category utils
  */
-export const maxPayload = (command: string, version: number): number | undefined =>
-  byCommand.get(command)?.def.maxPayload(version)
+export const maxPayload = (command: string, version: number, format?: WireFormat): number | undefined =>
+  byCommand.get(command)?.def.maxPayload(version, format)
 
 /**
  * Default codec context: the current protocol version.

@@ -6,8 +6,14 @@
  * witness section whose stacks are all empty is rejected ("superfluous
  * witness record"). Script and witness bytes are views into the payload.
  *
+ * Serialization differs by family (`Serialization`, set per network in
+ * `ChainParams.format`): Bitcoin Cash and Dogecoin have no segwit, so a
+ * marker there is an error; Litecoin adds an MWEB flag bit (8) whose data is
+ * kept as opaque bytes (`mweb`) and written back unchanged.
+ *
  * @since 0.1.0
  */
+import * as Arbitrary from "effect/Arbitrary"
 import * as Schema from "effect/Schema"
 import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
@@ -59,24 +65,50 @@ export const TxOut = Schema.Struct({ value: Int64, script: Bytes }).annotations(
  */
 export type TxOut = typeof TxOut.Type
 
-/**
- * A transaction. At least one input: a transaction without inputs cannot be
- * told apart from the segwit marker on the wire.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Transaction = Schema.Struct({
+const baseFields = {
   version: Int32,
   inputs: Schema.Array(TxIn).pipe(Schema.minItems(1)),
   outputs: Schema.Array(TxOut),
   lockTime: UInt32
-}).annotations({ identifier: "Transaction" })
+}
+
+/**
+ * A transaction. At least one input: a transaction without inputs cannot be
+ * told apart from the segwit marker on the wire. `mweb` is Litecoin's MWEB
+ * data (LIP-0003) as received, from its first byte (0 for the HogEx marker),
+ * present only when the MWEB flag was set. (Arbitraries leave it out.)
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Transaction = Schema.Struct({ ...baseFields, mweb: Schema.optional(Bytes) }).annotations({
+  identifier: "Transaction",
+  arbitrary: () => () => Arbitrary.make(Schema.Struct(baseFields))
+})
 /**
  * @since 0.1.0
  * @category models
  */
 export type Transaction = typeof Transaction.Type
+
+/**
+ * How a network serializes transactions:
+ * - `"segwit"`: BIP-0144 marker, flag and witnesses (Bitcoin, LBRY).
+ * - `"legacy"`: no segwit; a marker is an error (Bitcoin Cash, Dogecoin).
+ * - `"mweb"`: segwit plus Litecoin's MWEB flag (8); MWEB data kept as opaque bytes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Serialization = "segwit" | "legacy" | "mweb"
+
+/**
+ * MWEB flag bit (Litecoin `primitives/transaction.h`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MWEB_FLAG = 8
 
 /**
  * Smallest possible serialized transaction, used to bound list lengths.
@@ -110,8 +142,15 @@ const readOutputs = (r: ByteReader): Array<TxOut> => {
   return outputs
 }
 
-/** @internal */
-export const read = (r: ByteReader): Transaction => {
+/**
+ * Reads one transaction. With `"mweb"`, a transaction whose MWEB data is not
+ * the HogEx marker takes every byte up to the last 4 (its lock time) as that
+ * data: MWEB transactions are only ever sent alone, in `tx`, and only to
+ * peers that asked for them (LIP-0006), which this library never does.
+ *
+ * @internal
+ */
+export const read = (r: ByteReader, serialization: Serialization = "segwit"): Transaction => {
   const version = r.i32le()
   let inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
   let outputs: Array<TxOut>
@@ -119,6 +158,9 @@ export const read = (r: ByteReader): Transaction => {
   if (inputs.length === 0) {
     flags = r.u8()
     if (flags !== 0) {
+      if (serialization === "legacy") {
+        throw new DecodeFailure("InvalidValue", `witness marker (flags ${flags}) on a network without segwit`)
+      }
       inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
       outputs = readOutputs(r)
     } else {
@@ -143,9 +185,17 @@ export const read = (r: ByteReader): Transaction => {
     }
     if (!any) throw new DecodeFailure("InvalidValue", "superfluous witness record")
   }
+  let mweb: Uint8Array | undefined
+  if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
+    flags ^= MWEB_FLAG
+    const start = r.offset
+    // OptionalPtr: 0 = none (the HogEx marker), else the MWEB transaction itself.
+    if (r.u8() !== 0) r.bytesView(r.remaining - 4, "MWEB transaction")
+    mweb = r.bytes.subarray(start, r.offset)
+  }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
   const lockTime = r.u32le()
-  return { version, inputs, outputs, lockTime }
+  return mweb === undefined ? { version, inputs, outputs, lockTime } : { version, inputs, outputs, lockTime, mweb }
 }
 
 /**
@@ -159,8 +209,9 @@ export const hasWitness = (tx: Transaction): boolean => tx.inputs.some((i) => i.
 /** @internal */
 export const write = (w: ByteWriter, tx: Transaction, withWitness = true): void => {
   const segwit = withWitness && hasWitness(tx)
+  const mweb = withWitness ? tx.mweb : undefined
   w.i32le(tx.version)
-  if (segwit) w.u8(0).u8(1)
+  if (segwit || mweb !== undefined) w.u8(0).u8((segwit ? 1 : 0) | (mweb !== undefined ? MWEB_FLAG : 0))
   w.compactSize(tx.inputs.length)
   for (const i of tx.inputs) w.bytes(i.prevout.hash).u32le(i.prevout.index).varBytes(i.script).u32le(i.sequence)
   w.compactSize(tx.outputs.length)
@@ -171,6 +222,7 @@ export const write = (w: ByteWriter, tx: Transaction, withWitness = true): void 
       for (const item of i.witness) w.varBytes(item)
     }
   }
+  if (mweb !== undefined) w.bytes(mweb)
   w.u32le(tx.lockTime)
 }
 
@@ -187,14 +239,15 @@ export const toBytes = (tx: Transaction, withWitness = true): Uint8Array => {
 }
 
 /**
- * Decodes a whole serialized transaction; throws on malformed input or trailing bytes.
+ * Decodes a whole serialized transaction (`serialization` as the network's,
+ * default `"segwit"`); throws on malformed input or trailing bytes.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromBytes = (bytes: Uint8Array): Transaction => {
+export const fromBytes = (bytes: Uint8Array, serialization: Serialization = "segwit"): Transaction => {
   const r = new ByteReader(bytes)
-  const tx = read(r)
+  const tx = read(r, serialization)
   r.done()
   return tx
 }

@@ -16,12 +16,20 @@
 export * as Block from "./Block.js"
 
 /**
- * The 80-byte block header and its hash (double SHA-256 of the header, displayed byte-reversed).
+ * The block header (80 bytes; 112 with LBRY's claim-trie root; AuxPoW kept as bytes) and its hash (double SHA-256 of its identity bytes, displayed byte-reversed).
  *
  * @since 0.1.0
  * @category modules
  */
 export * as BlockHeader from "./BlockHeader.js"
+
+/**
+ * How a network serializes block headers: Bitcoin's 80 bytes, LBRY's 112, Dogecoin's AuxPoW.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as BlockHeaderFormat from "./BlockHeaderFormat.js"
 
 /**
  * Chain parameters.
@@ -118,3 +126,11 @@ export * as Transaction from "./Transaction.js"
  * @category modules
  */
 export * as WireError from "./WireError.js"
+
+/**
+ * A network's wire format: its header format, transaction serialization (segwit, legacy, MWEB) and block payload cap.
+ *
+ * @since 0.1.0
+ * @category modules
+ */
+export * as WireFormat from "./WireFormat.js"

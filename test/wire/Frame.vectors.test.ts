@@ -41,8 +41,23 @@ describe("frame vectors", () => {
       testnet3: "0b110907",
       testnet4: "1c163f28",
       signet: "0a03cf40",
-      regtest: "fabfb5da"
+      regtest: "fabfb5da",
+      // The family (see ChainParams.family.test.ts for the sources).
+      "bch-mainnet": "e3e1f3e8",
+      "bch-testnet4": "e2b7daaf",
+      "bch-chipnet": "e2b7daaf",
+      "bch-regtest": "dab5bffa",
+      "ltc-mainnet": "fbc0b6db",
+      "ltc-testnet4": "fdd2c8f1",
+      "ltc-regtest": "fabfb5da",
+      "doge-mainnet": "c0c0c0c0",
+      "doge-testnet": "fcc1b7dc",
+      "doge-regtest": "fabfb5da",
+      "lbry-mainnet": "fae4aaf1",
+      "lbry-testnet": "fae4aae1",
+      "lbry-regtest": "fae4aad1"
     }
+    expect(Object.keys(ChainParams.byName).sort()).toEqual(Object.keys(expected).sort())
     for (const [name, params] of Object.entries(ChainParams.byName)) {
       const frame = Frame.encode(params.magic, verack)
       expect(toHex(frame)).toBe(expected[name] + VERACK_FRAME_HEX.slice(8))

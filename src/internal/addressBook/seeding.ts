@@ -12,13 +12,9 @@ import type { AddressBookShape, AddressInput, AddSummary } from "../../network/A
 import type * as ChainParams from "../../wire/ChainParams.js"
 import { DnsResolver } from "../../network/DnsResolver.js"
 import * as NetAddress from "../../wire/NetAddress.js"
-import * as ServiceFlags from "../../wire/ServiceFlags.js"
 import { parseHostPort } from "./netGroup.js"
 
 const DAY = 86_400
-
-/** What a DNS seed promises about the nodes it returns (Core's `SeedsServiceFlags`). @internal */
-export const SEED_SERVICES = ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_WITNESS
 
 const empty: AddSummary = { added: 0, updated: 0, collided: 0, ignored: 0, rateLimited: 0 }
 
@@ -80,7 +76,8 @@ export const seedFromDns = (
     const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const addresses: Array<AddressInput> = []
     for (const host of answers.flat()) {
-      const a = NetAddress.fromHost(host, params.defaultPort, SEED_SERVICES)
+      // What a full node of this network offers: NODE_WITNESS only where there is segwit.
+      const a = NetAddress.fromHost(host, params.defaultPort, params.fullNodeServices)
       // Core dates seed results 3 to 7 days back, so gossip about live nodes outranks them.
       if (a !== undefined) addresses.push({ ...a, time: now - (yield* Random.nextIntBetween(3 * DAY, 7 * DAY)) })
     }

@@ -6,6 +6,8 @@
  * @internal
  */
 import { DisconnectReason, type ViolationRule } from "../../peer/DisconnectReason.js"
+import * as ChainParams from "../../wire/ChainParams.js"
+import * as ServiceFlags from "../../wire/ServiceFlags.js"
 import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
 import type { HandshakeInfo } from "../../peer/Peer.js"
@@ -23,6 +25,19 @@ const isLegacyEncodable = (a: NetAddress.NetAddressFields): boolean =>
   (a.network === NetAddress.NetworkId.IPv4 && a.address.length === 4) ||
   ((a.network === NetAddress.NetworkId.IPv6 || a.network === NetAddress.NetworkId.CJDNS) && a.address.length === 16)
 
+/**
+ * The family rules of the handshake, in one place: on a network without
+ * segwit (Bitcoin Cash, Dogecoin) NODE_WITNESS is never announced (it is
+ * cleared from the services we advertise) and `wtxidrelay` is never sent.
+ *
+ * @internal
+ */
+export const advertisedServices = (config: PeerConfig.PeerConfigShape): bigint =>
+  ChainParams.hasSegwit(config.params) ? config.services : config.services & ~ServiceFlags.NODE_WITNESS
+
+const mayAnnounceWtxidRelay = (config: PeerConfig.PeerConfigShape, negotiated: number): boolean =>
+  config.announceWtxidRelay && ProtocolVersion.hasWtxidRelay(negotiated) && ChainParams.hasSegwit(config.params)
+
 /** Our `version` for a connection to `remote`. @internal */
 export const ourVersion = (
   config: PeerConfig.PeerConfigShape,
@@ -33,12 +48,12 @@ export const ourVersion = (
 ): Message.MessageOf<"Version"> =>
   Message.Version.make({
     version: config.protocolVersion,
-    services: config.services,
+    services: advertisedServices(config),
     timestamp: BigInt(Math.floor(nowMillis / 1000)),
     // A Tor, I2P or unknown-network remote cannot be written in `version`: send the
     // unspecified address, as Bitcoin Core does.
     addrRecv: isLegacyEncodable(remote) ? remote : ZERO_ADDRESS,
-    addrFrom: { ...ZERO_ADDRESS, services: config.services },
+    addrFrom: { ...ZERO_ADDRESS, services: advertisedServices(config) },
     nonce,
     userAgent: PeerConfig.userAgent(config),
     startHeight,
@@ -82,7 +97,7 @@ export const isRefusal = (r: HandshakeInfo | DisconnectReason): r is DisconnectR
 /** What we send once we have the remote's version: BIP-0339 and BIP-0155 go before our verack. @internal */
 export const afterVersion = (config: PeerConfig.PeerConfigShape, negotiated: number): Array<Message.NetworkMessage> => {
   const out: Array<Message.NetworkMessage> = []
-  if (config.announceWtxidRelay && ProtocolVersion.hasWtxidRelay(negotiated)) out.push(Message.WtxidRelay.make({}))
+  if (mayAnnounceWtxidRelay(config, negotiated)) out.push(Message.WtxidRelay.make({}))
   if (config.announceSendAddrV2) out.push(Message.SendAddrV2.make({}))
   out.push(Message.Verack.make({}))
   return out

@@ -9,7 +9,8 @@ import type { MessageTransport, TransportContext } from "../../peer/MessageTrans
  * @internal
  */
 export const v1 = (context: TransportContext): MessageTransport => {
-  const { magic } = context.params
+  // The network's wire format (header and transaction serialization) goes into every codec call.
+  const { format, magic } = context.params
   const decoder = new Frame.FrameDecoder({ params: context.params, version: context.version })
   return {
     name: "v1",
@@ -20,8 +21,8 @@ export const v1 = (context: TransportContext): MessageTransport => {
     },
     initial: () => undefined,
     receive: (chunk, out) => decoder.push(chunk, out),
-    encode: (message, version) => Frame.encodeEither(magic, message, { version }),
-    encodePrepared: (prepared, version) => prepared.frame(magic, version),
+    encode: (message, version) => Frame.encodeEither(magic, message, { version, format }),
+    encodePrepared: (prepared, version) => prepared.frame(magic, version, format),
     payloadSize: (bytes) => bytes.length - Frame.HEADER_SIZE
   }
 }

@@ -1,5 +1,6 @@
 import * as Schema from "effect/Schema"
 import type { CodecContext, MessageDef } from "../../wire/Message.js"
+import type { WireFormat } from "../../wire/WireFormat.js"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 
@@ -29,7 +30,7 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
   readonly tag: Tag
   readonly command: string
   readonly fields: Fields
-  readonly maxPayload: (version: number) => number
+  readonly maxPayload: (version: number, format?: WireFormat) => number
   readonly read: (r: ByteReader, ctx: CodecContext) => Schema.Struct.Type<Fields>
   readonly write: (w: ByteWriter, m: Schema.Struct.Type<Fields>, ctx: CodecContext) => void
   readonly annotations?: Schema.Annotations.Schema<any>

@@ -59,7 +59,7 @@ export const encodeAfter = (
     e.codec.write(w, m, ctx)
     // The cap the decoder checks first: never emit a payload our own decoder (or a strict peer) refuses.
     const size = w.offset - room
-    const max = def.maxPayload(ctx.version)
+    const max = def.maxPayload(ctx.version, ctx.format)
     if (size > max) {
       return Either.left(
         new WireError({ reason: "EncodeFailed", command: def.command, expected: max, actual: size, detail: "payload above the command's cap" })

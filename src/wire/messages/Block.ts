@@ -1,20 +1,23 @@
 /**
  * `block`: a full block with its transactions (witness serialization when
- * any transaction has a witness). Capped by the chain's maximum message size.
+ * any transaction has a witness). Header and transactions as the network's
+ * wire format says; capped by its largest block.
  *
  * @since 0.1.0
  */
 import * as Block from "../Block.js"
 import * as BlockHeader from "../BlockHeader.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as WireFormat from "../WireFormat.js"
 
 /**
- * Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes).
+ * Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000
+ * bytes); other networks' caps are in their `ChainParams.format`.
  *
  * @since 0.1.0
  * @category constants
  */
-export const MAX_BLOCK_PAYLOAD = 4_000_000
+export const MAX_BLOCK_PAYLOAD = WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
 
 /**
  * The `block` message.
@@ -26,9 +29,9 @@ export const BlockMessage = define({
   tag: "Block",
   command: "block",
   fields: { header: BlockHeader.BlockHeader, transactions: Block.Block.fields.transactions },
-  maxPayload: () => MAX_BLOCK_PAYLOAD,
-  read: (r) => Block.read(r),
-  write: (w, m) => Block.write(w, m)
+  maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
+  read: (r, ctx) => Block.read(r, ctx.format),
+  write: (w, m, ctx) => Block.write(w, m, ctx.format)
 })
 
 /**

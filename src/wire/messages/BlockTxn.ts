@@ -19,12 +19,13 @@ export const BlockTxn = define({
   tag: "BlockTxn",
   command: "blocktxn",
   fields: { blockHash: Hash32, transactions: Schema.Array(Transaction.Transaction) },
-  maxPayload: () => MAX_BLOCK_PAYLOAD,
-  read: (r) => {
+  maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
+  read: (r, ctx) => {
+    const serialization = ctx.format?.transactions
     const blockHash = r.hash()
     const n = r.count(Number.MAX_SAFE_INTEGER, Transaction.MIN_SIZE, "transactions")
     const transactions = new Array<Transaction.Transaction>(n)
-    for (let i = 0; i < n; i++) transactions[i] = Transaction.read(r)
+    for (let i = 0; i < n; i++) transactions[i] = Transaction.read(r, serialization)
     return { blockHash, transactions }
   },
   write: (w, m) => {

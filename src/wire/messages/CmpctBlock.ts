@@ -14,6 +14,7 @@ import { define } from "../../internal/wire/MessageDef.js"
 import * as Transaction from "../Transaction.js"
 import { UInt48, UInt64 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
+import * as WireFormat from "../WireFormat.js"
 
 /**
  * A prefilled transaction and its absolute index in the block.
@@ -57,9 +58,10 @@ export const CmpctBlock = define({
     shortIds: Schema.Array(UInt48),
     prefilled: PrefilledList
   },
-  maxPayload: () => MAX_BLOCK_PAYLOAD,
-  read: (r) => {
-    const header = BlockHeader.read(r)
+  maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
+  read: (r, ctx) => {
+    const format = ctx.format ?? WireFormat.bitcoin
+    const header = format.header.read(r)
     const nonce = r.u64le()
     const nShort = r.count(Number.MAX_SAFE_INTEGER, 6, "short ids")
     const shortIds = new Array<number>(nShort)
@@ -69,12 +71,12 @@ export const CmpctBlock = define({
     let previous = -1
     for (let i = 0; i < nPre; i++) {
       previous = Indexes.readNext(r, previous)
-      prefilled[i] = { index: previous, tx: Transaction.read(r) }
+      prefilled[i] = { index: previous, tx: Transaction.read(r, format.transactions) }
     }
     return { header, nonce, shortIds, prefilled }
   },
-  write: (w, m) => {
-    BlockHeader.write(w, m.header)
+  write: (w, m, ctx) => {
+    ;(ctx.format ?? WireFormat.bitcoin).header.write(w, m.header)
     w.u64le(m.nonce).compactSize(m.shortIds.length)
     for (const id of m.shortIds) w.u48le(id)
     w.compactSize(m.prefilled.length)

@@ -9,6 +9,7 @@ import { define } from "../../internal/wire/MessageDef.js"
 import { readHashes, writeHashes } from "../../internal/wire/sharedShapes.js"
 import { Bytes, Hash32, UInt32 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
+import * as WireFormat from "../WireFormat.js"
 import * as Schema from "effect/Schema"
 
 /**
@@ -21,15 +22,15 @@ export const MerkleBlock = define({
   tag: "MerkleBlock",
   command: "merkleblock",
   fields: { header: BlockHeader.BlockHeader, totalTransactions: UInt32, hashes: Schema.Array(Hash32), flags: Bytes },
-  maxPayload: () => MAX_BLOCK_PAYLOAD,
-  read: (r) => {
-    const header = BlockHeader.read(r)
+  maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
+  read: (r, ctx) => {
+    const header = (ctx.format ?? WireFormat.bitcoin).header.read(r)
     const totalTransactions = r.u32le()
     const hashes = readHashes(r, Number.MAX_SAFE_INTEGER, "hashes")
     return { header, totalTransactions, hashes, flags: r.varBytes(r.remaining, "flags") }
   },
-  write: (w, m) => {
-    BlockHeader.write(w, m.header)
+  write: (w, m, ctx) => {
+    ;(ctx.format ?? WireFormat.bitcoin).header.write(w, m.header)
     writeHashes(w.u32le(m.totalTransactions), m.hashes)
     w.varBytes(m.flags)
   }

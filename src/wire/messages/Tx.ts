@@ -1,6 +1,6 @@
 /**
  * `tx`: one transaction, with BIP-0144 witness serialization when it has
- * witness data.
+ * witness data (as the network's transaction serialization allows).
  *
  * @since 0.1.0
  */
@@ -18,8 +18,8 @@ export const Tx = define({
   tag: "Tx",
   command: "tx",
   fields: { tx: Transaction.Transaction },
-  maxPayload: () => MAX_BLOCK_PAYLOAD,
-  read: (r) => ({ tx: Transaction.read(r) }),
+  maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
+  read: (r, ctx) => ({ tx: Transaction.read(r, ctx.format?.transactions) }),
   write: (w, m) => Transaction.write(w, m.tx)
 })
 

@@ -1,10 +1,11 @@
 import * as Duration from "effect/Duration"
-import { DisconnectReason, type ViolationRule } from "../../../peer/DisconnectReason.js"
+import { DisconnectReason, remoteClosedDuringHandshake, type ViolationRule } from "../../../peer/DisconnectReason.js"
 import type { Direction, HandshakeInfo } from "../../../peer/Peer.js"
 import type { PeerConfigShape } from "../../../peer/PeerConfig.js"
 import { PeerError } from "../../../peer/PeerError.js"
 import type * as Frame from "../../../wire/Frame.js"
 import type * as InvVector from "../../../wire/InvVector.js"
+import * as Magic from "../../../wire/Magic.js"
 import * as Message from "../../../wire/Message.js"
 import type * as NetAddress from "../../../wire/NetAddress.js"
 import * as ProtocolVersion from "../../../wire/ProtocolVersion.js"
@@ -187,9 +188,24 @@ export class PeerCore<R> {
     this.stalls.extend(millis)
   }
 
-  /** The remote closed the connection (once what it sent before was handled). */
+  /**
+   * The remote closed the connection (once what it sent before was handled).
+   * Before the handshake completed, say how far it got: a node on another
+   * network (wrong magic), one that bans us, or one that refuses our version
+   * usually closes without a word.
+   */
   remoteClosed(): void {
-    this.end(DisconnectReason.RemoteClosed())
+    if (this.verackReceived) {
+      this.end(DisconnectReason.RemoteClosed({}))
+      return
+    }
+    const params = this.options.config.params
+    this.end(remoteClosedDuringHandshake(
+      this.versionReceived
+        ? "after its version, before its verack: it refused our version or our network's features"
+        : `before sending its version: is it on ${params.name} (magic ${Magic.toHex(params.magic)})? ` +
+          "A node of another network, or one that banned us, hangs up like this"
+    ))
   }
 
   // --- events: a frame was written ---

@@ -1,7 +1,8 @@
 /**
  * The v2 session as a peer's `MessageTransport`: what the peer engine needs
  * on top of the sans-I/O session, namely `Message` decoding with the
- * per-command caps at the negotiated version, typed errors in the peer's
+ * per-command caps at the negotiated version on the network's wire format
+ * (header and transaction serialization, block cap), typed errors in the peer's
  * terms, and (inbound) the switch to v1 framing when the remote turns out to
  * be a v1 node, so one listener serves both.
  *
@@ -48,6 +49,8 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
     magic: context.params.magic,
     maxMessageSize: context.params.maxMessageSize
   })
+  // The network's wire format goes into every codec call and payload cap, as in v1.
+  const format = context.params.format
   const acceptV1 = options.acceptV1 ?? true
   // Payload sizes of what we encoded, for the peer's per-command counters (a ciphertext does not tell).
   const sizes = new WeakMap<Uint8Array, number>()
@@ -56,11 +59,11 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
   const deliver = (raws: ReadonlyArray<{ command: string; payload: Uint8Array }>, out: Array<Frame.Received>) => {
     const version = context.version()
     for (const { command, payload } of raws) {
-      const cap = Message.maxPayload(command, version)
+      const cap = Message.maxPayload(command, version, format)
       if (cap !== undefined && payload.length > cap) {
         return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: payload.length })
       }
-      const decoded = Message.decodePayloadEither(command, payload, { version })
+      const decoded = Message.decodePayloadEither(command, payload, { version, format })
       if (Either.isLeft(decoded)) return decoded.left
       out.push({ command, payloadSize: payload.length, message: decoded.right })
     }
@@ -103,13 +106,13 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
     },
     encode: (message, version) => {
       if (fallback !== undefined) return fallback.encode(message, version)
-      return Either.map(Message.encodePayloadEither(message, { version }), (payload) => sent(payload, Message.commandOf(message)))
+      return Either.map(Message.encodePayloadEither(message, { version, format }), (payload) => sent(payload, Message.commandOf(message)))
     },
     encodePrepared: (prepared, version) => {
       if (fallback !== undefined) return fallback.encodePrepared(prepared, version)
       // The prepared v1 frame holds the payload after its header: re-wrapped, not re-encoded.
       return Either.map(
-        prepared.frame(context.params.magic, version),
+        prepared.frame(context.params.magic, version, format),
         (frame) => sent(frame.subarray(Frame.HEADER_SIZE), Message.commandOf(prepared.message))
       )
     },
