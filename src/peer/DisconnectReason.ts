@@ -90,6 +90,7 @@ export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
  * handshake completed.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const remoteClosedDuringHandshake = (detail: string): DisconnectReason => DisconnectReason.RemoteClosed({ detail })
 
