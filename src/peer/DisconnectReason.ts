@@ -12,6 +12,7 @@ import type { ReceiveError } from "./MessageTransport.js"
  * Rules of the protocol a peer can break.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ViolationRule =
   | "DuplicateVersion"
@@ -25,6 +26,7 @@ export type ViolationRule =
  * The reason a peer ended.
  *
  * @since 0.1.0
+ * @category models
  */
 export type DisconnectReason = Data.TaggedEnum<{
   /** We asked for it (`peer.disconnect`). */
@@ -79,6 +81,7 @@ export type DisconnectReason = Data.TaggedEnum<{
  * Constructors and matchers for `DisconnectReason`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
 
@@ -87,6 +90,7 @@ export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
  * handshake completed.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const remoteClosedDuringHandshake = (detail: string): DisconnectReason => DisconnectReason.RemoteClosed({ detail })
 
@@ -94,6 +98,7 @@ export const remoteClosedDuringHandshake = (detail: string): DisconnectReason =>
  * True for reasons that are the remote's fault by protocol (ban candidates).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isMisbehaviour = (r: DisconnectReason): boolean =>
   r._tag === "ProtocolViolation" || r._tag === "DecodeError"
@@ -102,6 +107,7 @@ export const isMisbehaviour = (r: DisconnectReason): boolean =>
  * A one-line description, for logs.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const describe = (r: DisconnectReason): string => {
   switch (r._tag) {
@@ -134,11 +140,13 @@ export const describe = (r: DisconnectReason): string => {
   }
 }
 
-/**
- * Kept here for code written before `PeerError` had its own module.
- *
- * @since 0.1.0
- * @category errors
- * @deprecated import it from `PeerError`
- */
-export { PeerError } from "./PeerError.js"
+export {
+  /**
+   * Kept here for code written before `PeerError` had its own module.
+   *
+   * @since 0.1.0
+   * @category errors
+   * @deprecated import it from `PeerError`
+   */
+  PeerError
+} from "./PeerError.js"

@@ -74,6 +74,7 @@ import type { ServiceFlags } from "../wire/ServiceFlags.js"
  * Which side opened the connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Direction = "outbound" | "inbound"
 
@@ -81,6 +82,7 @@ export type Direction = "outbound" | "inbound"
  * What the remote told us in its `version`, and what we negotiated.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface HandshakeInfo {
   /** The remote's protocol version. */
@@ -106,6 +108,7 @@ export interface HandshakeInfo {
  * Counters per command.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface CommandCounters {
   readonly messages: number
@@ -116,6 +119,7 @@ export interface CommandCounters {
  * A snapshot of a peer's state and counters.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerStats {
   readonly id: number
@@ -154,6 +158,7 @@ export interface PeerStats {
  * How to create a peer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerOptions {
   readonly direction: Direction
@@ -173,6 +178,7 @@ export interface PeerOptions {
  * A connected peer (its handshake completed).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Peer extends StartingPeer {
   /** The remote's `version`, as negotiated (set: the handshake completed). */
@@ -183,6 +189,7 @@ export interface Peer extends StartingPeer {
  * A peer whose handshake may still be running (from `start`).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StartingPeer {
   /** Process-unique id. */
@@ -292,6 +299,7 @@ export interface StartingPeer {
  * when the handshake does not complete. Closing the scope disconnects it.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<Peer, PeerError, Scope.Scope> =
   internal.make
@@ -302,6 +310,7 @@ export const make: (socket: Socket.Socket, options: PeerOptions) => Effect.Effec
  * (the network layer does this, so no message after verack is missed).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const start: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<StartingPeer, never, Scope.Scope> =
   internal.start

@@ -21,6 +21,7 @@ import * as ServiceFlags from "../wire/ServiceFlags.js"
  * Keyed by the command sent; each entry lists the commands that answer it.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StallRule {
   readonly replies: ReadonlyArray<string>
@@ -31,6 +32,7 @@ export interface StallRule {
  * What to do when the outbound queue would exceed its byte bound.
  *
  * @since 0.1.0
+ * @category models
  */
 export type QueueOverflowPolicy =
   /** Disconnect the peer (its queued senders learn why). The default: a peer that does not read is useless. */
@@ -42,6 +44,7 @@ export type QueueOverflowPolicy =
  * Peer configuration.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerConfigShape {
   /** Network parameters: magic, frame cap, protocol versions. Default: mainnet. */
@@ -107,6 +110,7 @@ export interface PeerConfigShape {
  * Recent `version` nonces of one node (bounded: the last 1,000).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NonceRegistry {
   readonly add: (nonce: bigint) => void
@@ -118,6 +122,7 @@ export interface NonceRegistry {
  * A fresh nonce registry, for a node of its own.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeNonceRegistry = (capacity = 1000): NonceRegistry => {
   const set = new BoundedSet<bigint>(capacity)
@@ -128,6 +133,7 @@ export const makeNonceRegistry = (capacity = 1000): NonceRegistry => {
  * The process-wide registry used by default.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const processNonceRegistry: NonceRegistry = makeNonceRegistry()
 
@@ -139,6 +145,7 @@ const BASE_STALL = Duration.seconds(30)
  * it means reading the index), `getdata` in 30 s per request.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultStallRules: Readonly<Record<string, StallRule>> = {
   getblocks: { replies: ["inv"], timeout: BASE_STALL },
@@ -155,6 +162,7 @@ export const defaultStallRules: Readonly<Record<string, StallRule>> = {
  * The defaults, documented on each field of `PeerConfigShape`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaults: PeerConfigShape = {
   params: ChainParams.mainnet,
@@ -191,6 +199,7 @@ export const defaults: PeerConfigShape = {
  * protocol versions default to that network's.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (partial: Partial<PeerConfigShape> = {}): PeerConfigShape => {
   const params = partial.params ?? defaults.params
@@ -206,6 +215,7 @@ export const make = (partial: Partial<PeerConfigShape> = {}): PeerConfigShape =>
  * The user agent string in BIP-0014 form: `/name:version(comment; comment)/`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const userAgent = (c: Pick<PeerConfigShape, "userAgentName" | "userAgentVersion" | "userAgentComments">): string =>
   `/${c.userAgentName}:${c.userAgentVersion}${c.userAgentComments.length > 0 ? `(${c.userAgentComments.join("; ")})` : ""}/`
@@ -214,6 +224,7 @@ export const userAgent = (c: Pick<PeerConfigShape, "userAgentName" | "userAgentV
  * The peer configuration as a service, for applications that set it once.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class PeerConfig extends Context.Tag("effect-bitcoin-p2p/PeerConfig")<PeerConfig, PeerConfigShape>() {}
 
@@ -221,6 +232,7 @@ export class PeerConfig extends Context.Tag("effect-bitcoin-p2p/PeerConfig")<Pee
  * A layer with the given overrides.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerConfig> =>
   Layer.succeed(PeerConfig, make(partial))
@@ -231,6 +243,7 @@ export const layer = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerC
  * `PEER_HANDSHAKE_TIMEOUT`, `PEER_MAX_QUEUED_BYTES`; the rest take `partial` or defaults.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerConfig, import("effect/ConfigError").ConfigError> =>
   Layer.effect(
