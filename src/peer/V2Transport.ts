@@ -116,6 +116,8 @@ export interface V2Session {
   readonly sessionId: Uint8Array | undefined
   /** True once the remote's version packet arrived. */
   readonly ready: boolean
+  /** Authentic packets with an unknown one-byte message id, dropped without failing (as Bitcoin Core). */
+  readonly droppedMessages: number
   /** True once `send` frames at once (before that it queues). */
   readonly canSend: boolean
   /** Takes bytes read from the socket. */

@@ -773,7 +773,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       queuedBytes: writer.queuedBytes,
       unreadBytes: reader.unreadBytes,
       transport: transport.name,
-      sessionId: transport.sessionId
+      sessionId: transport.sessionId,
+      droppedMessages: transport.droppedMessages ?? 0
     }))
 
     // `info` is a plain property, set once when the handshake completes: the documented live view of

@@ -24,8 +24,6 @@ export type V2TransportErrorReason =
   | "TruncatedKey"
   /** The connection ended inside the garbage or a packet. */
   | "TruncatedPacket"
-  /** A packet used a one-byte message type id that no BIP assigns. */
-  | "UnknownMessageId"
   /** A packet's message type is malformed: empty contents, or a 12-byte command that is not NUL-padded printable ASCII. */
   | "BadMessageType"
   /** As responder: the key bytes look like a v1 `version` header with another network's magic. */

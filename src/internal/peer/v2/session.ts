@@ -145,6 +145,7 @@ export class Session {
   // sending before the keys exist
   private queued: Array<RawMessage> = []
   private _sessionId: Uint8Array | undefined
+  private _droppedMessages = 0
 
   constructor(options: SessionOptions) {
     this.initiating = options.initiating
@@ -164,6 +165,16 @@ export class Session {
   /** The session id (32 bytes), once the keys are derived: compare it out of band to rule out a man in the middle. */
   get sessionId(): Uint8Array | undefined {
     return this._sessionId
+  }
+
+  /**
+   * Authentic packets whose one-byte message id we do not know: dropped
+   * without failing, as Bitcoin Core does (its V2Transport marks the message
+   * rejected and net.cpp drops it and keeps the peer), so that ids assigned
+   * later by BIPs do not disconnect us from newer nodes.
+   */
+  get droppedMessages(): number {
+    return this._droppedMessages
   }
 
   /** True once the remote's version packet arrived: the v2 handshake is complete. */
@@ -401,7 +412,7 @@ export class Session {
     if (id !== 0) {
       const command = commandOfShortId(id)
       if (command === undefined) {
-        this.fail("UnknownMessageId", `id ${id}`)
+        this._droppedMessages++
         return undefined
       }
       return { command, payload: contents.subarray(1) }
