@@ -60,7 +60,8 @@ import * as internal from "../internal/peer/v1Transport.js"
  * @category errors
  */
 export class MessageTransportError extends Data.TaggedError("MessageTransportError")<{
-  readonly reason: "Handshake" | "Decrypt" | "TooLarge" | "Other"
+  /** `Refused`: our own admission control turned the handshake down (not the remote's fault). */
+  readonly reason: "Handshake" | "Decrypt" | "TooLarge" | "Refused" | "Other"
   /** The transport's name (`"v2"`). */
   readonly transport: string
   readonly detail?: string | undefined

@@ -65,6 +65,12 @@ export interface SessionOptions {
   readonly garbage?: Uint8Array | undefined
   /** Contents sizes of decoy packets to send before the version packet. */
   readonly decoys?: ReadonlyArray<number> | undefined
+  /**
+   * Responder: asked once, when the remote's first bytes rule out v1 and
+   * before our key is sent or any ECDH is done; false refuses the handshake
+   * (`HandshakeRefused`). For admission control. Admits by default.
+   */
+  readonly admit?: (() => boolean) | undefined
   readonly suite?: ChaChaSuite | undefined
   readonly ecdh?: Ecdh | undefined
   readonly hkdf?: Hkdf | undefined
@@ -121,6 +127,7 @@ export class Session {
   private readonly keyPair: EllSwiftKeyPair
   private readonly garbage: Uint8Array
   private readonly decoys: ReadonlyArray<number>
+  private readonly admit: (() => boolean) | undefined
   private readonly suite: ChaChaSuite
   private readonly ecdh: Ecdh
   private readonly hkdf: Hkdf
@@ -155,6 +162,7 @@ export class Session {
     this.garbage = options.garbage ?? randomBytes(randomGarbageLength())
     if (this.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
     this.decoys = options.decoys ?? []
+    this.admit = options.admit
     this.suite = options.suite ?? defaultSuite
     this.ecdh = options.ecdh ?? defaultEcdh
     this.hkdf = options.hkdf ?? defaultHkdf
@@ -290,6 +298,10 @@ export class Session {
       const expected = this.keyFill < 4 ? this.magic[this.keyFill] : VERSION_COMMAND[this.keyFill - 4]
       this.keyFill++
       if (b !== expected) {
+        if (this.admit !== undefined && !this.admit()) {
+          this.fail("HandshakeRefused", "inbound v2 handshakes over their limits")
+          return at
+        }
         this.state = "key"
         out.push(this.keyPair.ellswift, this.garbage)
         return at

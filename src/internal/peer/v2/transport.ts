@@ -28,6 +28,8 @@ const errorReason = (e: V2TransportError): MessageTransportError["reason"] => {
     case "TruncatedKey":
     case "V1WrongNetwork":
       return "Handshake"
+    case "HandshakeRefused":
+      return "Refused"
     case "BadTag":
       return "Decrypt"
     case "OversizedPacket":
