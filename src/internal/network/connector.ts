@@ -145,19 +145,27 @@ export const make = (
       })
 
     /** Whether an outbound connection tries v2 first (`TransportMode`). */
-    const outboundTransport = (address: NetAddress.NetAddressFields, manual: boolean): MessageTransport.Factory => {
+    const outboundTransport = (address: NetAddress.NetAddressFields, requested: boolean): MessageTransport.Factory => {
       switch (config.transportMode) {
         case "v1":
           return MessageTransport.v1
         case "v2":
           return v2Outbound
         case "auto":
-          return manual || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
+          return requested || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
       }
     }
 
-    /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
-    const outbound = (address: NetAddress.NetAddressFields, manual: boolean, onConnected?: (p: Peer.Peer) => Effect.Effect<void>) => {
+    /**
+     * Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up.
+     * `requested`: the user asked for this address (manual peer, `connect`): v2 first in auto mode.
+     */
+    const outbound = (
+      address: NetAddress.NetAddressFields,
+      manual: boolean,
+      onConnected?: (p: Peer.Peer) => Effect.Effect<void>,
+      requested = manual
+    ) => {
       const attempt = (messageTransport: MessageTransport.Factory) =>
         Effect.gen(function*() {
           yield* book.markAttempt(address)
@@ -167,7 +175,7 @@ export const make = (
           if (onConnected) yield* onConnected(peer)
           return yield* runPeer(peer, inbox, address, manual)
         }).pipe(Effect.scoped)
-      const first = outboundTransport(address, manual)
+      const first = outboundTransport(address, requested)
       return attempt(first).pipe(
         Effect.catchTag("RetryOverV1", (retry) =>
           config.transportMode === "auto"
@@ -297,7 +305,7 @@ export const make = (
           const ready = yield* Deferred.make<Peer.Peer, TransportError | PeerError>()
           yield* FiberSet.run(
             fibers,
-            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p))).pipe(
+            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p), true)).pipe(
               Effect.tapError((e) => Deferred.fail(ready, e)),
               // Only the connector's shutdown interrupts these fibers: the caller must not wait forever.
               Effect.onInterrupt(() =>
