@@ -325,7 +325,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       // what the remote sent after that is neither counted, answered nor published.
       if (reason !== undefined) return false
       const m = r.message
-      bytesReceived += r.payloadSize + Frame.HEADER_SIZE
       lastReceive = t
       bump(received, r.command, r.payloadSize)
       const early = handshakeRules.outOfOrder(m, r.command, versionReceived, verackReceived)
@@ -407,6 +406,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const reader = new Reader(
       {
         push: (chunk, out) => {
+          // Bytes as the socket delivered them: headers, a v2 handshake, tags and all.
+          bytesReceived += chunk.length
           const error = transport.receive(chunk, out, writeTransportBytes)
           if (held.length > 0 && transport.ready) releaseHeld()
           return error
