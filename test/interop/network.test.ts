@@ -30,6 +30,8 @@ import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
@@ -148,6 +150,9 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       addressBook: { allowLocal: true },
       dialTimeout: Duration.seconds(2)
     })
+    // bcoin drops a connection whose first bytes have a wrong magic: our 64-byte v2 key.
+    const v1Fallbacks: Array<string> = []
+    const v2Attempts = () => v1Fallbacks.length
     return Effect.gen(function*() {
       const connector = yield* Connector
       const dispatcher = yield* Dispatcher
@@ -168,6 +173,14 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       expect(connected.info.userAgent).toBe(btc.node.pool.options.agent)
       expect(connected.info.startHeight).toBe(BLOCKS)
       expect(connected.info.negotiatedVersion).toBe(70015)
+      // transportMode "auto" (the default): v2 was tried first with bcoin as a manual peer; bcoin
+      // (v1 only) hung up on our key without a byte, so BIP-0324's rule sent us back over v1.
+      expect(connected.info.transport).toBe("v1")
+      expect(connected.info.sessionId).toBeUndefined()
+      expect(v2Attempts()).toBeGreaterThanOrEqual(1)
+      // ... and the headers bcoin has, over that v1 connection.
+      const headers = yield* connected.peer.getHeaders([params.genesisHash])
+      expect(headers.headers.length).toBe(BLOCKS)
       expect((yield* connector.peers).map((p) => p.id)).toEqual([connected.peer.id])
       const theirs = yield* bcoinPeer(tag)
       expect(theirs.outbound).toBe(false)
@@ -214,7 +227,15 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       expect(Duration.toMillis(yield* again.peer.ping)).toBeLessThan(2000)
       expect((yield* connector.peers).map((p) => p.id)).toEqual([again.peer.id])
       expect(yield* book.isBanned(bcoinAddress)).toBe(false)
-    }).pipe(Effect.provide(layer), Effect.scoped)
+    }).pipe(
+      Effect.provide(layer),
+      Effect.scoped,
+      Logger.withMinimumLogLevel(LogLevel.Debug),
+      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => {
+        const text = String(Array.isArray(message) ? message.join(" ") : message)
+        if (text.includes("met a v1 node: retrying over v1")) v1Fallbacks.push(text)
+      })))
+    )
   }, { timeout: 45_000 })
 
   it.live("inbound: bcoin dials our listener; its getaddr is answered from our address book", () => {
@@ -278,6 +299,28 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       expect(theirs.loader).toBe(true)
       expect(Object.keys(stats.received).sort()).toEqual(["getaddr", "pong", "sendcmpct", "verack", "version"])
       expect(yield* connected.peer.disconnectReason).toBeUndefined()
+      expect(connected.info.transport).toBe("v1")
+
+      // The same listener, the same port: one of our v2-only nodes dials in and gets v2.
+      const client = NodeNetwork.layer({
+        peer: { params, services: OUR_SERVICES },
+        transportMode: "v2",
+        manualPeers: [listen],
+        connectOnly: true,
+        addressBook: { allowLocal: true }
+      })
+      const v2 = yield* nextEvent(eventQueue, "Connected").pipe(
+        Effect.zipLeft(Effect.flatMap(Connector, (c) => c.subscribeEvents), { concurrent: true }),
+        Effect.provide(client)
+      )
+      if (v2._tag !== "Connected") throw new Error(`expected Connected, got ${v2._tag}`)
+      expect(v2.peer.direction).toBe("inbound")
+      expect(v2.info.transport).toBe("v2")
+      expect(v2.info.sessionId).toHaveLength(32)
+      expect(Duration.toMillis(yield* v2.peer.ping)).toBeLessThan(2000)
+      // bcoin's v1 connection is untouched.
+      expect(Duration.toMillis(yield* connected.peer.ping)).toBeLessThan(2000)
+      expect((yield* connector.peers).length).toBe(2)
     }).pipe(Effect.provide(layer), Effect.scoped)
   })
 

@@ -28,6 +28,8 @@ export type V2TransportErrorReason =
   | "BadMessageType"
   /** As responder: the key bytes look like a v1 `version` header with another network's magic. */
   | "V1WrongNetwork"
+  /** As initiator: the remote answered our key with a v1 `version` header (a v1 node that speaks first). */
+  | "V1Remote"
   /** As responder: admission control refused the handshake (too many at once or too fast). */
   | "HandshakeRefused"
   /** Bytes arrived after the session had already failed or handed over to v1. */

@@ -153,6 +153,8 @@ export class Session {
   private queued: Array<RawMessage> = []
   private _sessionId: Uint8Array | undefined
   private _droppedMessages = 0
+  /** Initiator: the remote's first bytes were a v1 `version` header (a v1 node that talks first, as bcoin). */
+  private v1Remote = false
 
   constructor(options: SessionOptions) {
     this.initiating = options.initiating
@@ -208,7 +210,11 @@ export class Session {
    * v1 header, so a v1 peer has had enough to reject us.
    */
   shouldReconnectV1(bytesSent: number): boolean {
-    return this.initiating && this.state === "key" && this.received === 0 && bytesSent >= V1_HEADER_SIZE
+    if (!this.initiating) return false
+    // Beyond Core's rule: a v1 node that sends its `version` without waiting for ours (bcoin does)
+    // answers our key with a v1 header; a v2 key starts with those 16 bytes with probability 2^-128.
+    if (this.v1Remote) return true
+    return this.state === "key" && this.received === 0 && bytesSent >= V1_HEADER_SIZE
   }
 
   /**
@@ -312,10 +318,16 @@ export class Session {
   }
 
   private readKey(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    const before = this.keyFill
     const take = Math.min(ELLSWIFT_SIZE - this.keyFill, chunk.length - at)
     this.theirKey.set(chunk.subarray(at, at + take), this.keyFill)
     this.keyFill += take
     at += take
+    if (this.initiating && before < V1_PREFIX_SIZE && this.keyFill >= V1_PREFIX_SIZE && this.isV1VersionHeader()) {
+      this.v1Remote = true
+      this.fail("V1Remote", "the remote answered with a v1 version header")
+      return at
+    }
     if (this.keyFill < ELLSWIFT_SIZE) return at
     if (!this.initiating && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)) {
       this.fail("V1WrongNetwork", "a v1 version header with another network's magic")
@@ -343,6 +355,10 @@ export class Session {
     this.state = "garbage"
     this.garbageBuf = new Uint8Array(MAX_GARBAGE + TERMINATOR_SIZE)
     return at
+  }
+
+  private isV1VersionHeader(): boolean {
+    return sameBytes(this.theirKey.subarray(0, 4), this.magic) && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)
   }
 
   private readGarbage(chunk: Uint8Array, at: number): number {

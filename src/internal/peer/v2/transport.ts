@@ -27,6 +27,7 @@ const errorReason = (e: V2TransportError): MessageTransportError["reason"] => {
     case "NoGarbageTerminator":
     case "TruncatedKey":
     case "V1WrongNetwork":
+    case "V1Remote":
       return "Handshake"
     case "HandshakeRefused":
       return "Refused"
