@@ -25,8 +25,9 @@ const ignoreError = (): void => {}
 /**
  * Backpressure for a Node socket: while an effect returned by the `run`
  * handler is pending, the connection is paused (no more reads, so TCP pushes
- * back on the sender). `NodeSocket` alone runs such effects concurrently and
- * keeps reading, which lets a fast sender fill our memory.
+ * back on the sender), at once, in the data callback. (`NodeSocket` alone
+ * runs such effects concurrently and keeps reading; a peer then pauses the
+ * stream itself from its effect, so the read bound holds either way.)
  *
  * Also offers `DirectWrite`, so a peer writes without a fiber per write. A
  * write to a connection that has ended fails through its callback; the
@@ -56,6 +57,19 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
   }
   return direct
 }
+
+/**
+ * Adapts a connected `node:net` socket: reads pause while the peer is busy
+ * (see the module doc), and a peer writes to it directly. For connections
+ * opened by other means than `make`'s dial (a proxy tunnel: `Socks5Transport`).
+ * Data already buffered in `conn` (`conn.unshift`) is delivered first. The
+ * caller owns `conn` and destroys it when done.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromNetSocket = (conn: Net.Socket): Effect.Effect<Socket.Socket> =>
+  Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn))
 
 /**
  * What plain TCP can dial: IPv4 and IPv6 (onion, I2P and CJDNS need a proxy or a tunnel).
@@ -110,7 +124,7 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
       const open = Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(connect), (conn) => Effect.addFinalizer(() => Effect.sync(() => conn.destroy())))
       )
-      return Effect.flatMap(open, (conn) => Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn)))
+      return Effect.flatMap(open, fromNetSocket)
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {

@@ -35,6 +35,14 @@ export type DisconnectReason = Data.TaggedEnum<{
   RemoteClosed: {}
   /** The transport failed. */
   SocketError: { readonly cause: unknown }
+  /**
+   * The remote reset the connection while we were writing to it (`ECONNRESET`,
+   * `EPIPE`): it went away abruptly. Not our transport failing, and not
+   * misbehaviour. (A reset while reading, with what it sent handled, is
+   * `RemoteClosed`: that is how a peer that disconnects with data in flight
+   * closes.)
+   */
+  RemoteReset: { readonly code: string }
   /** version/verack did not complete in time. */
   HandshakeTimeout: {}
   /** Nothing was received for the idle timeout. */
@@ -101,6 +109,8 @@ export const describe = (r: DisconnectReason): string => {
       return `${r.unreadBytes} bytes unread, over ${r.limit}: the socket did not stop reading`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
+    case "RemoteReset":
+      return `connection reset by the remote (${r.code})`
     case "SocketError":
       return `socket error: ${String(r.cause)}`
     case "Defect":

@@ -14,7 +14,12 @@
  *   callback, and each message is dispatched at once (protocol duties first:
  *   pong, handshake rules, stall bookkeeping; then request waiters and
  *   subscribers). At most 256 KiB is decoded per turn of the event loop, so
- *   one flooding remote cannot starve the others;
+ *   one flooding remote cannot starve the others, and at most 1 MiB is held
+ *   unread, over any socket (past it the socket is paused, or the peer ends
+ *   with `ReadOverflow` if it cannot be);
+ * - bytes become messages, and messages bytes, through the connection's
+ *   `MessageTransport` (v1 framing unless `PeerOptions.transport` says
+ *   otherwise);
  * - queued frames are written on the next microtask, what is waiting
  *   coalesced into one socket write;
  * - one alarm fiber keeps every timer: the ping schedule and pong timeout,

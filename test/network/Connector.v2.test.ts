@@ -16,8 +16,8 @@ import * as Socket from "@effect/platform/Socket"
 import * as Transport from "../../src/network/Transport.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, rawHandshake } from "../peer/helpers.js"
-import { addressOf, advanceUntil, dialRaw, keyOf, listenRaw, PORT, START, startNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake } from "../support/peer.js"
+import { addressOf, advanceUntil, dialRaw, keyOf, listenRaw, PORT, START, startNode } from "../support/network.js"
 
 const sim = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "connector-v2") =>
   Effect.zipRight(TestClock.setTime(START), self).pipe(Effect.withRandom(Random.make(seed)))

@@ -36,7 +36,7 @@ import {
   txInv,
   v1Framing,
   versionMessage
-} from "./helpers.js"
+} from "../support/peer.js"
 
 export const conformance = (transport: Transport) => {
   const framing = transport.framing ?? v1Framing

@@ -51,7 +51,8 @@ const makeReader = (options: {
     () => {},
     (error: ReceiveError) => events.push(`error:${error.reason}`),
     (cause) => events.push(`defect:${String(cause)}`),
-    (effect) => runFork(effect, { immediate: false })
+    (effect) => runFork(effect, { immediate: false }),
+    (unread) => events.push(`overflow:${unread}`)
   )
   return { reader, seen, events }
 }
@@ -130,14 +131,37 @@ describe("Reader", () => {
     expect(drainedAt).toBe(frames)
   })
 
-  it("past 1 MiB waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
-    const { reader, seen } = makeReader()
+  it("near 1 MiB waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
+    const { reader, seen, events } = makeReader()
     const { chunks, frames } = pingChunks(24)
-    const results = chunks.map((c) => reader.onChunk(c))
-    const waits = results.filter((r) => r !== undefined)
-    expect(waits.length).toBeGreaterThan(0)
-    await Effect.runPromise(waits[0] as Effect.Effect<void>)
-    for (let i = 0; i < 100 && seen.length < frames; i++) await macrotask()
+    // A socket that honours the request: it stops delivering until the effect completes.
+    let i = 0
+    let wait: Effect.Effect<void> | void = undefined
+    while (i < chunks.length && wait === undefined) wait = reader.onChunk(chunks[i++]!)
+    expect(wait).toBeDefined()
+    expect(reader.unreadBytes).toBeLessThanOrEqual(1024 * 1024)
+    await Effect.runPromise(wait as Effect.Effect<void>)
+    expect(reader.unreadBytes).toBeLessThanOrEqual(512 * 1024)
+    while (i < chunks.length) {
+      const w = reader.onChunk(chunks[i++]!)
+      if (w !== undefined) await Effect.runPromise(w)
+    }
+    for (let t = 0; t < 100 && seen.length < frames; t++) await macrotask()
     expect(seen.length).toBe(frames)
+    expect(events).toEqual([])
+  })
+
+  it("a socket that reads on past 1 MiB regardless ends the reader with an overflow, holding no more than that", async () => {
+    const { reader, seen, events } = makeReader()
+    const { chunks, frames } = pingChunks(24) // 24 x 64 KiB, all at once, every request to wait ignored
+    for (const c of chunks) reader.onChunk(c)
+    expect(events).toHaveLength(1)
+    const unread = Number(events[0]!.split(":")[1])
+    expect(unread).toBeGreaterThan(1024 * 1024)
+    expect(unread).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024)
+    for (let t = 0; t < 10; t++) await macrotask()
+    // Stopped: what was unread is dropped, nothing more is handled.
+    expect(reader.unreadBytes).toBe(0)
+    expect(seen.length).toBeLessThan(frames)
   })
 })

@@ -18,8 +18,9 @@ import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
-import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../peer/DisconnectReason.js"
+import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
 import * as MessageTransport from "../../peer/MessageTransport.js"
+import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as V2Transport from "../../peer/V2Transport.js"
@@ -133,7 +134,7 @@ export const make = (
           transport: (context) => (made = messageTransport(context))
         })
         const inbox = yield* starting.subscribe()
-        yield* starting.handshake.pipe(
+        const peer = yield* starting.connected.pipe(
           Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
             Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
               // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
@@ -141,7 +142,7 @@ export const make = (
               error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true ? Effect.fail(new RetryOverV1({ cause: error })) : Effect.fail(error))
           )
         )
-        return { inbox, peer: starting as Peer.Peer }
+        return { inbox, peer }
       })
 
     /** Whether an outbound connection tries v2 first (`TransportMode`). */

@@ -171,6 +171,7 @@ export class Reader {
     this.stopped = true
     this.backlog = []
     this.backlogHead = 0
+    this.backlogBytes = 0
     this.pending = []
     this.room?.unsafeOpen()
     this.drainer?.unsafeInterruptAsFork(FiberId.none)

@@ -7,7 +7,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
-import type { Deadline } from "./StallTable.js"
+import type { StallHandle } from "./core/Requests.js"
 
 /** One encoded message waiting to be written. */
 export interface Outgoing {
@@ -24,12 +24,7 @@ export interface Outgoing {
   readonly stall?: StallHandle | undefined
 }
 
-/** A request's stall deadline, set when its frame is written. */
-export interface StallHandle {
-  /** The request ended without its reply; set no deadline when the frame is written. */
-  withdrawn: boolean
-  deadline: Deadline | undefined
-}
+export type { StallHandle } from "./core/Requests.js"
 
 /** Where the writer's bytes go: one write at a time, `done` when the socket took them. */
 interface Sink {

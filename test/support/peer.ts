@@ -27,10 +27,10 @@ import * as MessageTransport from "../../src/peer/MessageTransport.js"
 import * as V2Transport from "../../src/peer/V2Transport.js"
 import { shortIdOf } from "../../src/internal/peer/v2/messageIds.js"
 import * as Message from "../../src/wire/Message.js"
-import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import type { WireError } from "../../src/wire/WireError.js"
+import * as TestPeer from "../../src/testing/TestPeer.js"
 
 export const params = ChainParams.regtest
 
@@ -169,24 +169,11 @@ export interface Raw {
   readonly nonce: bigint
 }
 
-const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
-
 let rawNonce = 0x5241_5700_0000_0000n
 
-/** A `version` as a remote would send it. */
+/** A `version` as a remote would send it: the public kit's (`TestPeer.versionMessage`) with this remote's user agent. */
 export const versionMessage = (fields: Partial<Message.MessageOf<"Version">> = {}): Message.MessageOf<"Version"> =>
-  Message.Version.make({
-    version: 70016,
-    services: 0n,
-    timestamp: 0n,
-    addrRecv: ZERO_ADDRESS,
-    addrFrom: ZERO_ADDRESS,
-    nonce: rawNonce++,
-    userAgent: "/raw:0.0.1/",
-    startHeight: 0,
-    relay: true,
-    ...fields
-  })
+  TestPeer.versionMessage({ userAgent: "/raw:0.0.1/", nonce: rawNonce++, ...fields })
 
 export const makeRaw = (socket: Socket.Socket): Effect.Effect<Raw, never, Scope.Scope> =>
   Effect.gen(function*() {

@@ -1,0 +1,78 @@
+import * as InvVector from "../../../wire/InvVector.js"
+import * as NetAddress from "../../../wire/NetAddress.js"
+import { BoundedSet, inventoryKey } from "../BoundedSet.js"
+
+/**
+ * What we relay to the remote, and what it already has: inventory waits for
+ * the next trickle (transactions; blocks go at once), and inventory or
+ * addresses the remote announced or we sent it are not sent again. Both
+ * filters are bounded (oldest forgotten first).
+ *
+ * @internal
+ */
+export class Relay {
+  private readonly knownInventory: BoundedSet<string>
+  private readonly knownAddresses: BoundedSet<string>
+  private pending: Array<InvVector.InvVector> = []
+
+  constructor(knownSize: number, private readonly maxInvPerBatch: number) {
+    this.knownInventory = new BoundedSet(knownSize)
+    this.knownAddresses = new BoundedSet(knownSize)
+  }
+
+  /** The remote announced this inventory: it has it. */
+  remoteHasInventory(inventory: ReadonlyArray<InvVector.InvVector>): void {
+    for (const v of inventory) this.knownInventory.add(inventoryKey(v.type, v.hash))
+  }
+
+  /** The remote announced these addresses: it knows them. */
+  remoteKnowsAddresses(addresses: ReadonlyArray<NetAddress.NetAddressFields>): void {
+    for (const a of addresses) this.knownAddresses.add(NetAddress.toString(a))
+  }
+
+  /**
+   * Queues inventory for the trickle; returns the blocks to announce now
+   * (their propagation delay matters, and they are few), known ones skipped.
+   */
+  queue(inventory: ReadonlyArray<InvVector.InvVector>): Array<InvVector.InvVector> {
+    const now: Array<InvVector.InvVector> = []
+    for (const v of inventory) {
+      if ((v.type & ~InvVector.WITNESS_FLAG) === InvVector.InvType.Block) {
+        if (this.markInventory(v)) now.push(v)
+      } else this.pending.push(v)
+    }
+    return now
+  }
+
+  /** The trickle: what is queued and new to the remote, in batches of at most `maxInvPerBatch`. */
+  flush(): Array<Array<InvVector.InvVector>> {
+    const batch = this.pending
+    this.pending = []
+    const fresh: Array<InvVector.InvVector> = []
+    for (const v of batch) if (this.markInventory(v)) fresh.push(v)
+    const out: Array<Array<InvVector.InvVector>> = []
+    for (let i = 0; i < fresh.length; i += this.maxInvPerBatch) out.push(fresh.slice(i, i + this.maxInvPerBatch))
+    return out
+  }
+
+  /** Addresses worth sending: not known to the remote, and of a network it can take. */
+  freshAddresses<A extends NetAddress.NetAddressFields>(addresses: ReadonlyArray<A>, remoteWantsAddrV2: boolean): Array<A> {
+    return addresses.filter((a) => {
+      if (!remoteWantsAddrV2 && a.network !== NetAddress.NetworkId.IPv4 && a.network !== NetAddress.NetworkId.IPv6) return false
+      return !this.knownAddresses.has(NetAddress.toString(a))
+    })
+  }
+
+  /** These addresses are being sent: the remote will know them. */
+  sendingAddresses(addresses: ReadonlyArray<NetAddress.NetAddressFields>): void {
+    for (const a of addresses) this.knownAddresses.add(NetAddress.toString(a))
+  }
+
+  /** True (and remembered) if the remote did not know `v`. */
+  private markInventory(v: InvVector.InvVector): boolean {
+    const key = inventoryKey(v.type, v.hash)
+    if (this.knownInventory.has(key)) return false
+    this.knownInventory.add(key)
+    return true
+  }
+}

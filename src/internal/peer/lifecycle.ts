@@ -1,0 +1,79 @@
+import type * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import type * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import { DisconnectReason } from "../../peer/DisconnectReason.js"
+import type { PeerCore } from "./core/PeerCore.js"
+import type { Reader } from "./Reader.js"
+
+/**
+ * The socket's read loop: chunks go to the reader; how the loop ends becomes
+ * an event for the core. The remote closing (an orderly end, a close, a
+ * reset while reading) counts once what it sent before was handled; any
+ * other socket failure is a `SocketError`; interruption is the cleanup's.
+ *
+ * @internal
+ */
+export const readLoop = (
+  socket: Socket.Socket,
+  reader: Reader,
+  core: Pick<PeerCore<never>, "remoteClosed" | "end">,
+  setOpen: (open: boolean) => void
+): Effect.Effect<void> =>
+  socket.run(reader.onChunk, { onOpen: Effect.sync(() => setOpen(true)) }).pipe(
+    Effect.ensuring(Effect.sync(() => setOpen(false))),
+    Effect.matchCause({
+      onSuccess: () => reader.whenDrained(() => core.remoteClosed()),
+      onFailure: (cause) => {
+        const error = Chunk.head(Cause.failures(cause))
+        if (Option.isNone(error)) {
+          // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
+          if (!Cause.isInterruptedOnly(cause)) core.end(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
+        } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
+          reader.whenDrained(() => core.remoteClosed())
+        } else core.end(DisconnectReason.SocketError({ cause: error.value }))
+      }
+    })
+  )
+
+/**
+ * Steps `schedule` for the core, as a loop over `Schedule.driver` would (the
+ * next recurrence starts then; done: none). Runs in the peer's runtime, so a
+ * jittered schedule draws from its `Random` (a `TestRandom` in tests).
+ *
+ * @internal
+ */
+export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Schedule<unknown>) => {
+  let state = schedule.initial
+  return (t: number): number | undefined => {
+    const [next, , decision] = Runtime.runSync(runtime)(schedule.step(t, undefined, state))
+    state = next
+    return ScheduleDecision.isDone(decision) ? undefined : ScheduleIntervals.start(decision.intervals)
+  }
+}
+
+/**
+ * Why a failed write ends the peer: the remote resetting the connection
+ * (`RemoteReset`), or our transport failing (`SocketError`).
+ *
+ * @internal
+ */
+export const writeFailure = (error: Socket.SocketError): DisconnectReason => {
+  const code = (error.cause as { readonly code?: unknown } | undefined)?.code
+  return error.reason === "Write" && (code === "ECONNRESET" || code === "EPIPE")
+    ? DisconnectReason.RemoteReset({ code })
+    : DisconnectReason.SocketError({ cause: error })
+}
+
+/**
+ * A TCP reset while reading: the remote closed with our bytes still unread in
+ * its buffer (what a peer's own `disconnect` does when data is in flight), or
+ * aborted. That is the remote closing the connection, like an orderly FIN.
+ */
+const isConnectionReset = (error: Socket.SocketError): boolean =>
+  error.reason === "Read" && (error.cause as { readonly code?: unknown } | undefined)?.code === "ECONNRESET"

@@ -1,0 +1,200 @@
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Mailbox from "effect/Mailbox"
+import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
+import { DisconnectReason } from "../../peer/DisconnectReason.js"
+import type { HandshakeInfo, Peer, PeerStats, StartingPeer } from "../../peer/Peer.js"
+import type { PeerConfigShape } from "../../peer/PeerConfig.js"
+import type { PeerError } from "../../peer/PeerError.js"
+import type * as Frame from "../../wire/Frame.js"
+import * as Hash from "../../wire/Hash.js"
+import type * as InvVector from "../../wire/InvVector.js"
+import * as Message from "../../wire/Message.js"
+import type * as NetAddress from "../../wire/NetAddress.js"
+import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
+import type { PeerCore } from "./core/PeerCore.js"
+import type { Request, StallHandle } from "./core/Requests.js"
+import { disconnectedError, type Outbound } from "./Outbound.js"
+import { answersGetData } from "./replies.js"
+import type { Subscribers } from "./Subscribers.js"
+
+/** How the engine resumes a fiber waiting for a request's reply. */
+export type Resume = (exit: Exit.Exit<unknown, PeerError>) => void
+
+/** What the public peer object is built on: the core, and the engine's parts. @internal */
+export interface Parts {
+  readonly id: number
+  readonly remote: string
+  readonly config: PeerConfigShape
+  readonly core: PeerCore<Resume>
+  readonly outbound: Outbound
+  readonly subscribers: Subscribers<Message.NetworkMessage>
+  readonly handshakeDone: Deferred.Deferred<HandshakeInfo, PeerError>
+  readonly closed: Deferred.Deferred<DisconnectReason>
+  /** Fibers waiting for the outstanding ping's pong. */
+  readonly pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void>
+  readonly now: () => number
+  readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
+}
+
+/**
+ * The peer object users hold: each operation turns into an event for the
+ * core (or a subscription), and waits, where it must, through an
+ * `Effect.async` callback the engine resumes. Requests, pings and
+ * `sendAndAwait` complete that way rather than through a `Deferred` each:
+ * making a `Deferred` copies the Effect prototype into the new object, which
+ * cost more than the rest of a small request.
+ *
+ * `info` is a plain property, set once when the handshake completes (the
+ * documented live view of `StartingPeer.info`): a getter would make every
+ * peer object a slow dictionary-mode one, ~1.4 KiB each.
+ *
+ * @internal
+ */
+export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | undefined } => {
+  const { config, core, outbound, subscribers, now } = parts
+
+  const send = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
+    Effect.suspend(() => {
+      const error = outbound.enqueue(message, undefined)
+      return error === undefined ? Effect.void : Effect.fail(error)
+    })
+
+  const sendAndAwait = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
+    Effect.async<void, PeerError>((resume) => {
+      const error = outbound.enqueue(message, (e) => resume(e === undefined ? Effect.void : Effect.fail(e)))
+      if (error !== undefined) resume(Effect.fail(error))
+    })
+
+  const register = (tags: ReadonlyArray<string>) =>
+    Effect.acquireRelease(
+      Effect.gen(function*() {
+        const mailbox = yield* Mailbox.make<Message.NetworkMessage, PeerError>({ capacity: config.subscriberBuffer, strategy: "dropping" })
+        if (core.reason !== undefined) {
+          mailbox.unsafeDone(Exit.void)
+          return { mailbox, remove: () => {} }
+        }
+        const remove = subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox)
+        return { mailbox, remove }
+      }),
+      ({ remove }) => Effect.sync(remove)
+    ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
+
+  const request = <A>(
+    message: Message.NetworkMessage,
+    match: (m: Message.NetworkMessage) => A | undefined,
+    opts?: { readonly timeout?: Duration.DurationInput }
+  ): Effect.Effect<A, PeerError> =>
+    Effect.async<A, PeerError>((resume) => {
+      const command = Message.commandOf(message)
+      const timeoutMillis = Duration.toMillis(Duration.decode(opts?.timeout ?? config.stallRules[command]?.timeout ?? config.requestTimeout))
+      const stall: StallHandle = { withdrawn: false, deadline: undefined }
+      const r: Request<Resume> = { match, handle: resume as Resume, command, timeoutMillis, due: now() + timeoutMillis, stall }
+      const error = core.request(r, message)
+      if (error !== undefined) return resume(Effect.fail(error))
+      // Interrupted while waiting.
+      return Effect.sync(() => core.cancel(r))
+    })
+
+  const awaitPong = Effect.async<number, PeerError>((resume) => {
+    parts.pingWaiters.push(resume)
+    // Interrupted: stop waiting (the ping itself stays out; its pong still counts).
+    return Effect.sync(() => {
+      const i = parts.pingWaiters.indexOf(resume)
+      if (i >= 0) parts.pingWaiters.splice(i, 1)
+    })
+  })
+  const ping = Effect.suspend(() => {
+    const error = core.pingNow(now())
+    return error === undefined ? Effect.map(awaitPong, Duration.millis) : Effect.fail(error)
+  })
+
+  const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
+    Effect.gen(function*() {
+      const chosen = (yield* Random.shuffle(core.freshAddresses(addresses))).pipe(Chunk.take(1000), Chunk.toReadonlyArray)
+      const error = core.sendAddresses(chosen)
+      if (error !== undefined) return yield* Effect.fail(error)
+      return chosen.length
+    })
+
+  /** `getblocks` or `getheaders` from a locator, skipping a request identical to the previous one of its kind. */
+  const locatorPusher = (def: typeof Message.GetBlocks | typeof Message.GetHeaders) => {
+    let last: string | undefined
+    return (locator: ReadonlyArray<Uint8Array>, stopHash: Uint8Array = Hash.ZERO) =>
+      Effect.suspend(() => {
+        const key = `${locator[0] === undefined ? "" : Hash.bytesToHex(locator[0])}/${Hash.bytesToHex(stopHash)}`
+        if (key === last) return Effect.void
+        last = key
+        return send(def.make({ version: config.protocolVersion, locator, stopHash }))
+      })
+  }
+
+  const stats = Effect.sync((): PeerStats => ({
+    id: parts.id,
+    remote: parts.remote,
+    direction: core.options.direction,
+    handshake: core.handshake,
+    lastBlock: core.lastBlock,
+    remoteWantsHeaders: core.remoteWantsHeaders,
+    remoteWantsAddrV2: core.remoteWantsAddrV2,
+    remoteWantsWtxid: core.remoteWantsWtxid,
+    remoteFeeFilter: core.remoteFeeFilter,
+    connectedAt: core.options.connectedAt,
+    lastSend: core.counters.lastSend,
+    lastReceive: core.counters.lastReceive,
+    bytesSent: core.counters.bytesSent,
+    bytesReceived: core.counters.bytesReceived,
+    sent: core.counters.sentByCommand(),
+    received: core.counters.receivedByCommand(),
+    lastPingMillis: core.ping.lastMillis,
+    minPingMillis: core.ping.minMillis,
+    ...parts.stats()
+  }))
+
+  const peer: StartingPeer & { info: HandshakeInfo | undefined } = {
+    id: parts.id,
+    direction: core.options.direction,
+    remote: parts.remote,
+    info: undefined,
+    handshake: Deferred.await(parts.handshakeDone),
+    // Once the handshake completed, `info` is set: this object is a `Peer` (the one place that says so).
+    connected: Effect.map(Deferred.await(parts.handshakeDone), () => peer as Peer),
+    send,
+    sendAndAwait,
+    subscribe: ((...tags: Array<string>) => register(tags)) as Peer["subscribe"],
+    messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as Peer["messages"],
+    request,
+    getHeaders: (locator, stopHash = Hash.ZERO) =>
+      request(Message.GetHeaders.make({ version: config.protocolVersion, locator, stopHash }), (m) => (m._tag === "Headers" ? m : undefined)),
+    getData: (inv: InvVector.InvVector) => request(Message.GetData.make({ inventory: [inv] }), answersGetData(inv)),
+    ping,
+    queueInventory: (inventory) =>
+      Effect.suspend(() => {
+        const error = core.queueInventory(inventory)
+        return error === undefined ? Effect.void : Effect.fail(error)
+      }),
+    pushAddresses,
+    pushGetBlocks: locatorPusher(Message.GetBlocks),
+    pushGetHeaders: locatorPusher(Message.GetHeaders),
+    pushReject: (command, code, why, hash) =>
+      core.negotiatedVersion < ProtocolVersion.REJECT
+        ? Effect.void
+        : send(Message.Reject.make(hash === undefined ? { message: command, code, reason: why } : { message: command, code, reason: why, hash })),
+    updateLastBlock: (height) => Effect.sync(() => core.updateLastBlock(height)),
+    stats,
+    disconnect: (detail = "requested") =>
+      Effect.suspend(() => {
+        core.end(DisconnectReason.LocalRequest({ detail }))
+        return Effect.asVoid(Deferred.await(parts.closed))
+      }),
+    awaitDisconnect: Deferred.await(parts.closed),
+    disconnectReason: Effect.sync(() => core.reason)
+  }
+  return peer
+}
+
+export { disconnectedError }
