@@ -19,6 +19,7 @@ import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as CliOptions from "./options.js"
+import * as Hash from "../../src/wire/Hash.js"
 import * as ObservedTransport from "./observedTransport.js"
 import * as Output from "./output.js"
 import { startEmbeddedNetwork } from "../embedded.js"
@@ -77,8 +78,10 @@ export const run = (args: Args) =>
             direction: e.peer.direction,
             userAgent: e.info.userAgent,
             version: e.info.negotiatedVersion,
-            startHeight: e.info.startHeight
-          }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight}`)),
+            startHeight: e.info.startHeight,
+            transport: e.info.transport,
+            ...(e.info.sessionId === undefined ? {} : { sessionId: Hash.bytesToHex(e.info.sessionId) })
+          }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight} ${e.info.transport}${e.info.sessionId === undefined ? "" : ` session ${Hash.bytesToHex(e.info.sessionId)}`}`)),
           // `mempool` only to peers that serve it: Bitcoin Core (without NODE_BLOOM) and bcoin (without
           // BIP-0037, its default) disconnect a peer that sends it.
           Effect.zipRight(
@@ -132,6 +135,7 @@ export const run = (args: Args) =>
         ...(embedded ? { pingSchedule: Schedule.spaced(Duration.seconds(2)) } : {})
       },
       targetOutbound: args.peers,
+      transportMode: args.transport,
       manualPeers: manual,
       connectOnly: manual.length > 0,
       ...Option.match(args.listen, { onNone: () => ({}), onSome: (l) => ({ listen: { host: l.host, port: l.port ?? 0 } }) }),

@@ -106,6 +106,11 @@ export const json = Options.boolean("json").pipe(
   Options.withDescription("One JSON object per line (events, and errors) instead of text.")
 )
 
+export const transport = Options.choice("transport", ["v1", "v2", "auto"] as const).pipe(
+  Options.withDescription("Message transport (BIP-0324): v1 (plain), v2 (encrypted only) or auto (v2 to --connect peers and to addresses that advertise it, falling back to v1; both served inbound)."),
+  Options.withDefault("auto" as const)
+)
+
 /** Every option of the program. */
 const socksPort = (option: string, description: string) =>
   Options.text(option).pipe(
@@ -140,4 +145,4 @@ export const onlynet = Options.text("onlynet").pipe(
   )
 )
 
-export const options = { network, connect, peers, listen, duration, json, proxy, onion, onlynet }
+export const options = { network, connect, peers, listen, duration, json, transport, proxy, onion, onlynet }

@@ -11,6 +11,40 @@ import type * as NetAddress from "../wire/NetAddress.js"
 import type { PeerConfigShape } from "../peer/PeerConfig.js"
 
 /**
+ * Which message transport the node speaks (BIP-0324):
+ *
+ * - `"auto"` (the default, as Bitcoin Core's `-v2transport=1` since 27.0):
+ *   we advertise `NODE_P2P_V2`; outbound connections try v2 to manual peers
+ *   (`manualPeers`, `addManual`, `connect`) and to addresses that advertise
+ *   `NODE_P2P_V2`, v1 to the rest; a v2 attempt that meets a v1 node is
+ *   retried once over v1 under BIP-0324's rule and the address loses
+ *   `NODE_P2P_V2` in the book; the listener serves v1 and v2 alike.
+ * - `"v2"`: v2 only, both ways; no fallback, a v1 remote is refused.
+ * - `"v1"`: v1 only, as before BIP-0324; `NODE_P2P_V2` is not advertised.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TransportMode = "v1" | "v2" | "auto"
+
+/**
+ * Admission control of inbound handshakes while v2 is enabled (each v2
+ * handshake costs an ECDH before the remote proved anything), after btcd.
+ * Over the limits, an accepted connection is closed at once.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface HandshakeLimits {
+  /** Handshakes started per second, overall (a full bucket holds one second's worth). */
+  readonly perSecond: number
+  /** Handshakes started per second from one /24 (IPv4) or /64 (IPv6). */
+  readonly perSubnetPerSecond: number
+  /** Handshakes running at once. */
+  readonly concurrent: number
+}
+
+/**
  * Network layer configuration.
  *
  * @since 0.1.0
@@ -120,6 +154,15 @@ export interface NetworkConfigShape {
    * Default none.
    */
   readonly externalAddresses: ReadonlyArray<NetAddress.NetAddressFields>
+  /** v1, v2 or both (see `TransportMode`). Default `"auto"`, as Bitcoin Core. */
+  readonly transportMode: TransportMode
+  /**
+   * Limits on inbound handshakes when `transportMode` is not `"v1"`. Default
+   * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. Every
+   * inbound connection counts until its version handshake ends, v1 ones too:
+   * which one a remote speaks is known only from its first bytes.
+   */
+  readonly handshakeLimits: HandshakeLimits
 }
 
 /**
@@ -161,7 +204,9 @@ export const defaults: NetworkConfigShape = {
   addrTrickleSchedule: Schedule.spaced(Duration.seconds(30)).pipe(Schedule.jittered),
   relayUnroutable: false,
   getAddrCacheLifetime: Duration.hours(21),
-  externalAddresses: []
+  externalAddresses: [],
+  transportMode: "auto",
+  handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }
 }
 
 /**

@@ -152,6 +152,8 @@ export interface PeerStats {
   /** The message transport (`"v1"`, `"v2"`) and its session id, if it has one. */
   readonly transport: string
   readonly sessionId: Uint8Array | undefined
+  /** Messages the transport dropped without disconnecting (v2: an unknown short message id, as Bitcoin Core). */
+  readonly droppedMessages: number
 }
 
 /**

@@ -262,6 +262,14 @@ export class AddressTable {
     this.version++
   }
 
+  /** Clears service bits of a known address (a v2 attempt that met a v1 node clears NODE_P2P_V2). */
+  clearServices(key: string, services: bigint): void {
+    const r = this.records.get(key)
+    if (r === undefined) return
+    r.services &= ~services
+    this.version++
+  }
+
   failed(key: string): void {
     const r = this.records.get(key)
     if (r === undefined) return

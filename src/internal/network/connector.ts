@@ -6,6 +6,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,9 +20,11 @@ import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
 import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
+import * as MessageTransport from "../../peer/MessageTransport.js"
 import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
+import * as V2Transport from "../../peer/V2Transport.js"
 import * as NetAddress from "../../wire/NetAddress.js"
 import { isLocal } from "../addressBook/netGroup.js"
 import { type Candidate, inboundGroup, leastUsefulOf, selectToEvict } from "./eviction.js"
@@ -43,6 +46,55 @@ interface InboundSlot {
 /** The detail of an evicted peer's `LocalRequest`. */
 export const EVICTED = "evicted for an inbound newcomer"
 
+import * as ServiceFlags from "../../wire/ServiceFlags.js"
+import { HandshakeGuard, subnetOf } from "./handshakeGuard.js"
+
+/** A v2 attempt met a v1 node by BIP-0324's rule: dial again over v1. */
+class RetryOverV1 extends Data.TaggedError("RetryOverV1")<{ readonly cause: PeerError }> {}
+
+/**
+ * Calls `release` once, as soon as the transport's own handshake is over
+ * (v2 keys exchanged, or the remote found to speak v1): the costly part an
+ * inbound handshake slot guards.
+ */
+const releasingWhenReady = (factory: MessageTransport.Factory, release: () => void): MessageTransport.Factory => (context) => {
+  const inner = factory(context)
+  let held = true
+  const check = () => {
+    if (held && (inner.ready || inner.name !== "v2")) {
+      held = false
+      release()
+    }
+  }
+  return {
+    get name() {
+      return inner.name
+    },
+    get sessionId() {
+      return inner.sessionId
+    },
+    get ready() {
+      return inner.ready
+    },
+    get bufferedBytes() {
+      return inner.bufferedBytes
+    },
+    get droppedMessages() {
+      return inner.droppedMessages
+    },
+    initial: inner.initial,
+    receive: (chunk, out, write) => {
+      const error = inner.receive(chunk, out, write)
+      check()
+      return error
+    },
+    encode: inner.encode,
+    encodePrepared: inner.encodePrepared,
+    payloadSize: inner.payloadSize,
+    shouldReconnectV1: inner.shouldReconnectV1
+  }
+}
+
 /** @internal */
 export const make = (
   partial: Partial<NetworkConfig.NetworkConfigShape>,
@@ -53,7 +105,16 @@ export const make = (
   Effect.gen(function*() {
     const config = NetworkConfig.make(partial)
     // One nonce registry per connector: our own nodes in one process may connect to each other.
-    const peerConfig = PeerConfig.make({ nonceRegistry: PeerConfig.makeNonceRegistry(), ...config.peer })
+    const v2Enabled = config.transportMode !== "v1"
+    const peerConfig = PeerConfig.make({
+      nonceRegistry: PeerConfig.makeNonceRegistry(),
+      ...config.peer,
+      // BIP-0324: advertise that we speak v2 whenever we accept it.
+      services: (config.peer.services ?? ServiceFlags.NONE) | (v2Enabled ? ServiceFlags.NODE_P2P_V2 : 0n)
+    })
+    const v2Outbound = V2Transport.messageTransport()
+    const inboundTransport = MessageTransport.v1
+    const guard = new HandshakeGuard(config.handshakeLimits)
     /** host:port of every address we are connected or connecting to (outbound and inbound). */
     const inUse = new Set<string>()
     /** Network groups of automatic outbound peers: at most one each. */
@@ -99,28 +160,82 @@ export const make = (
       })
 
     /** Starts a peer, subscribing before its handshake so that no message after verack is missed. */
-    const startPeer = (socket: Socket.Socket, direction: Peer.Direction, remote: NetAddress.NetAddressFields) =>
+    const startPeer = (
+      socket: Socket.Socket,
+      direction: Peer.Direction,
+      remote: NetAddress.NetAddressFields,
+      messageTransport: MessageTransport.Factory
+    ) =>
       Effect.gen(function*() {
         const config = direction === "inbound" ? inboundConfig : peerConfig
-        const starting = yield* Peer.start(socket, { direction, remote, config })
+        let made: MessageTransport.MessageTransport | undefined
+        const starting = yield* Peer.start(socket, {
+          direction,
+          remote,
+          config,
+          transport: (context) => (made = messageTransport(context))
+        })
         const inbox = yield* starting.subscribe()
-        const peer = yield* starting.connected
+        const peer = yield* starting.connected.pipe(
+          Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
+            Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
+              // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
+              // node has had a whole (bad) header from us: it is a v1 node that hung up.
+              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true ? Effect.fail(new RetryOverV1({ cause: error })) : Effect.fail(error))
+          )
+        )
         return { inbox, peer }
       })
 
-    /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
-    const outbound = (address: NetAddress.NetAddressFields, manual: boolean, onConnected?: (p: Peer.Peer) => Effect.Effect<void>) =>
-      Effect.gen(function*() {
-        yield* book.markAttempt(address)
-        const socket = yield* transport.dial(address)
-        const { inbox, peer } = yield* startPeer(socket, "outbound", address)
-        yield* book.markGood(address)
-        if (onConnected) yield* onConnected(peer)
-        return yield* runPeer(peer, inbox, address, manual)
-      }).pipe(
-        Effect.tapError(() => book.markFailed(address)),
-        Effect.scoped
+    /** Whether an outbound connection tries v2 first (`TransportMode`). */
+    const outboundTransport = (address: NetAddress.NetAddressFields, requested: boolean): MessageTransport.Factory => {
+      switch (config.transportMode) {
+        case "v1":
+          return MessageTransport.v1
+        case "v2":
+          return v2Outbound
+        case "auto":
+          return requested || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
+      }
+    }
+
+    /**
+     * Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up.
+     * `requested`: the user asked for this address (manual peer, `connect`): v2 first in auto mode.
+     */
+    const outbound = (
+      address: NetAddress.NetAddressFields,
+      manual: boolean,
+      onConnected?: (p: Peer.Peer) => Effect.Effect<void>,
+      requested = manual
+    ) => {
+      const attempt = (messageTransport: MessageTransport.Factory) =>
+        Effect.gen(function*() {
+          yield* book.markAttempt(address)
+          const socket = yield* transport.dial(address)
+          const { inbox, peer } = yield* startPeer(socket, "outbound", address, messageTransport)
+          yield* book.markGood(address)
+          if (onConnected) yield* onConnected(peer)
+          return yield* runPeer(peer, inbox, address, manual)
+        }).pipe(Effect.scoped)
+      const first = outboundTransport(address, requested)
+      return attempt(first).pipe(
+        Effect.catchTag("RetryOverV1", (retry) =>
+          config.transportMode === "auto"
+            ? Effect.zipRight(
+              // As Bitcoin Core: the address does not speak v2 after all; the next connection goes straight to v1.
+              Effect.zipRight(
+                book.clearServices(address, ServiceFlags.NODE_P2P_V2),
+                Effect.logDebug(`v2 to ${NetAddress.toString(address)} met a v1 node: retrying over v1`)
+              ),
+              attempt(MessageTransport.v1)
+            )
+            : Effect.fail(retry.cause)),
+        // Still typed as a possible RetryOverV1 by the second attempt: it is a failure like any other there.
+        Effect.catchTag("RetryOverV1", (retry) => Effect.fail(retry.cause)),
+        Effect.tapError(() => book.markFailed(address))
       )
+    }
 
     const withAddressInUse = <A, E, R>(address: NetAddress.NetAddressFields, group: string | undefined, self: Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(
@@ -233,8 +348,30 @@ export const make = (
         const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
         const slot = yield* Effect.flatMap(candidates, (list) => takeSlot(group, list))
         if (slot === undefined) return
+        let messageTransport = inboundTransport
+        let release = () => {}
+        if (v2Enabled) {
+          // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
+          const clock = yield* Effect.clock
+          const subnet = subnetOf(remote)
+          let held = false
+          release = () => {
+            if (held) {
+              held = false
+              guard.release()
+            }
+          }
+          const admit = () => {
+            held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
+            return held
+          }
+          messageTransport = releasingWhenReady(
+            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
+            release
+          )
+        }
         yield* Effect.gen(function*() {
-          const { inbox, peer } = yield* startPeer(socket, "inbound", remote)
+          const { inbox, peer } = yield* Effect.ensuring(startPeer(socket, "inbound", remote, messageTransport), Effect.sync(release))
           slot.peer = peer
           inboundByPeer.set(peer.id, slot)
           yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
@@ -286,7 +423,7 @@ export const make = (
           const ready = yield* Deferred.make<Peer.Peer, TransportError | PeerError>()
           yield* FiberSet.run(
             fibers,
-            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p))).pipe(
+            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p), true)).pipe(
               Effect.tapError((e) => Deferred.fail(ready, e)),
               // Only the connector's shutdown interrupts these fibers: the caller must not wait forever.
               Effect.onInterrupt(() =>

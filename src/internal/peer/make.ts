@@ -146,6 +146,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const reader = new Reader(
       {
         push: (chunk, out) => {
+          core.counters.onRead(chunk.length)
           const error = transport.receive(chunk, out, outbound.writeTransportBytes)
           outbound.releaseIfReady()
           return error
@@ -232,7 +233,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       closed,
       pingWaiters,
       now,
-      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId })
+      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
     })
     if (core.verackReceived) peer.info = core.handshake
     return peer

@@ -38,7 +38,7 @@ export interface Parts {
   /** Fibers waiting for the outstanding ping's pong. */
   readonly pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void>
   readonly now: () => number
-  readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId">
+  readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
 }
 
 /**
