@@ -84,7 +84,11 @@ const onEvent = (e: PeerEvent) =>
       .pipe(Effect.zipRight(
         ServiceFlags.has(e.info.services, ServiceFlags.NODE_BLOOM) ? Effect.ignore(e.peer.send(Message.Mempool.make({}))) : Effect.void
       ))
-    : emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`)
+    : e._tag === "Disconnected"
+    ? emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`)
+    : e._tag === "HandshakeFailed"
+    ? emit("handshake-failed", { peer: e.remote, direction: e.direction, reason: describeReason(e.reason) }, `handshake failed ${e.remote} (${describeReason(e.reason)})`)
+    : emit("refused", { peer: e.remote, reason: e.reason }, `refused      ${e.remote} (${e.reason})`)
 
 const program = (killOne: ((connected: ReadonlyArray<string>) => Effect.Effect<void>) | undefined) =>
   Effect.gen(function*() {

@@ -67,6 +67,14 @@ export type DisconnectReason = Data.TaggedEnum<{
    * handler's effect nor offers a pausable stream).
    */
   ReadOverflow: { readonly unreadBytes: number; readonly limit: number }
+  /**
+   * Before its handshake completed, the remote made us hold more bytes
+   * (messages delivered before `verack`, a partial frame, unread bytes) than
+   * the per-peer pre-handshake bound (`scope: "peer"`), or all peers together
+   * held more than the shared one (`scope: "all"`; `heldBytes` is then the
+   * total). An honest peer sends well under 1 KiB before `verack`.
+   */
+  PreHandshakeOverflow: { readonly heldBytes: number; readonly limit: number; readonly scope: "peer" | "all" }
   /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
   Defect: { readonly cause: unknown }
 }>
@@ -107,6 +115,10 @@ export const describe = (r: DisconnectReason): string => {
       return `protocol version ${r.version} below ${r.minimum}`
     case "ReadOverflow":
       return `${r.unreadBytes} bytes unread, over ${r.limit}: the socket did not stop reading`
+    case "PreHandshakeOverflow":
+      return r.scope === "peer"
+        ? `${r.heldBytes} bytes held before the handshake, over ${r.limit}`
+        : `all peers held ${r.heldBytes} bytes before their handshakes, over ${r.limit}`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
     case "RemoteReset":

@@ -9,18 +9,31 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as AddressBook from "../../network/AddressBook.js"
 import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
-import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
+import { PeerEvent, type PeerRegistryShape, type RefusalReason, type RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
 import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../peer/DisconnectReason.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as NetAddress from "../../wire/NetAddress.js"
+
+/** @internal */
+export const inboundRefused = Metric.counter("bitcoin_p2p_inbound_refused_total", {
+  description: "Inbound connections closed before a peer started on them, by reason (Banned, NoSlot, …)",
+  incremental: true
+})
+
+/** @internal */
+export const handshakeFailed = Metric.counter("bitcoin_p2p_handshake_failed_total", {
+  description: "Connections whose version/verack handshake failed, by direction and DisconnectReason tag",
+  incremental: true
+})
 
 /** @internal */
 export const make = (
@@ -32,7 +45,13 @@ export const make = (
   Effect.gen(function*() {
     const config = NetworkConfig.make(partial)
     // One nonce registry per connector: our own nodes in one process may connect to each other.
-    const peerConfig = PeerConfig.make({ nonceRegistry: PeerConfig.makeNonceRegistry(), ...config.peer })
+    // One pre-handshake byte budget for all its peers: many connections that never complete a
+    // handshake cannot hold more between them.
+    const peerConfig = PeerConfig.make({
+      nonceRegistry: PeerConfig.makeNonceRegistry(),
+      preHandshakeBudget: PeerConfig.makeByteBudget(),
+      ...config.peer
+    })
     /** host:port of every address we are connected or connecting to (outbound and inbound). */
     const inUse = new Set<string>()
     /** Network groups of automatic outbound peers: at most one each. */
@@ -62,9 +81,21 @@ export const make = (
       Effect.gen(function*() {
         const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
         const inbox = yield* starting.subscribe()
-        yield* starting.handshake
+        yield* Effect.tapError(starting.handshake, () =>
+          Effect.flatMap(starting.awaitDisconnect, (reason) =>
+            Effect.zipRight(
+              Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
+              registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
+            )))
         return { inbox, peer: starting as Peer.Peer }
       })
+
+    /** An inbound connection closed before a peer starts on it: counted and reported. */
+    const refuse = (remote: NetAddress.NetAddressFields, reason: RefusalReason) =>
+      Effect.zipRight(
+        Metric.increment(Metric.tagged(inboundRefused, "reason", reason)),
+        registry.report(PeerEvent.InboundRefused({ remote: NetAddress.toString(remote), reason }))
+      )
 
     /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
     const outbound = (address: NetAddress.NetAddressFields, manual: boolean, onConnected?: (p: Peer.Peer) => Effect.Effect<void>) =>
@@ -136,7 +167,8 @@ export const make = (
       Effect.gen(function*() {
         // Refused connections are closed by the transport when this handler returns.
         // The ban check first: nothing may run between the count check and the increment.
-        if ((yield* book.isBanned(remote)) || inboundCount >= config.maxInbound) return
+        const banned = yield* book.isBanned(remote)
+        if (banned || inboundCount >= config.maxInbound) return yield* refuse(remote, banned ? "Banned" : "NoSlot")
         inboundCount++
         yield* Effect.gen(function*() {
           const { inbox, peer } = yield* startPeer(socket, "inbound", remote)

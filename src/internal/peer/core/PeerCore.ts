@@ -3,7 +3,7 @@ import { DisconnectReason, type ViolationRule } from "../../../peer/DisconnectRe
 import type { Direction, HandshakeInfo } from "../../../peer/Peer.js"
 import type { PeerConfigShape } from "../../../peer/PeerConfig.js"
 import { PeerError } from "../../../peer/PeerError.js"
-import type * as Frame from "../../../wire/Frame.js"
+import * as Frame from "../../../wire/Frame.js"
 import type * as InvVector from "../../../wire/InvVector.js"
 import * as Message from "../../../wire/Message.js"
 import type * as NetAddress from "../../../wire/NetAddress.js"
@@ -178,7 +178,7 @@ export class PeerCore<R> {
     if (this.reason !== undefined) return false
     this.stalls.received(r.command, m._tag === "NotFound" ? m.inventory.length : 1)
     if (this.requests.size > 0) this.matchRequests(m)
-    this.actions.deliver(m)
+    this.actions.deliver(m, r.payloadSize + Frame.HEADER_SIZE)
     return this.reason === undefined
   }
 
