@@ -55,7 +55,12 @@ export interface PeerConfigShape {
   readonly services: ServiceFlags.ServiceFlags
   /** Highest protocol version we speak. Default: `params.protocolVersion` (70016). */
   readonly protocolVersion: number
-  /** Lowest protocol version we accept. Default: `params.minProtocolVersion` (70012, `sendheaders`). */
+  /**
+   * Lowest protocol version we accept. Default: `params.minProtocolVersion`
+   * (31800, as Bitcoin Core's `MIN_PEER_PROTO_VERSION`; every feature is
+   * gated by the negotiated version). Raise it (70012 for `sendheaders`,
+   * say) to refuse older clients.
+   */
   readonly minProtocolVersion: number
   /** Height we announce in `version`; called at handshake time. Default 0. */
   readonly startHeight: Effect.Effect<number>

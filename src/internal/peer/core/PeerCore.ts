@@ -237,7 +237,11 @@ export class PeerCore<R> {
       if (pinging.stepDue) pinging.advance(now)
       if (pinging.isDue(now)) {
         pinging.next = undefined
-        if (this.ping.pending !== undefined) this.ping.scheduledOut = true
+        if (!ProtocolVersion.hasPong(this.negotiatedVersion)) {
+          // Before BIP-0031 a ping has no nonce and no answer: it only keeps the connection alive.
+          this.sendOrDisconnect(Message.Ping.make({ nonce: 0n }))
+          pinging.stepDue = true
+        } else if (this.ping.pending !== undefined) this.ping.scheduledOut = true
         else if (this.startPing(now) === undefined) this.ping.scheduledOut = true
         else pinging.stepDue = true
       }
@@ -261,6 +265,9 @@ export class PeerCore<R> {
   pingNow(now: number): PeerError | undefined {
     if (this.ping.pending !== undefined) return undefined
     if (this.reason !== undefined) return this.disconnected()
+    if (this.verackReceived && !ProtocolVersion.hasPong(this.negotiatedVersion)) {
+      return new PeerError({ reason: "Unsupported", command: "ping", detail: `protocol ${this.negotiatedVersion} predates BIP-0031 pong` })
+    }
     return this.startPing(now)
   }
 
