@@ -23,7 +23,13 @@
  *   unless it must wait for a turn.
  * - `MessageTransport` owns framing (v1, or v2's encryption and handshake).
  * - `Outbound` + `Writer` own what waits to be written (the queue bound).
- * - `Alarm` owns the one timer fiber; `Subscribers` the subscribers' mailboxes.
+ * - `Alarm` owns the one timer fiber; `Subscribers` the subscribers' mailboxes
+ *   (bounded in messages and bytes).
+ * - `PreHandshake` counts what the peer holds until `verack` (messages
+ *   delivered, the transport's partial frame, unread bytes) against its own
+ *   bound and the node's shared budget, checked after each chunk and each
+ *   delivery; the bytes go back to the budget when the handshake completes
+ *   or the peer ends.
  * - This file wires them, and owns the end: the first `DisconnectReason` (the
  *   core's `end`) forks the cleanup, which stops the reader and the alarm,
  *   closes the socket, fails everything still waiting and ends every
