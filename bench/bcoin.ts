@@ -1,14 +1,42 @@
 /**
- * The reference implementation: bcoin 1.0.2 (a dev dependency, CommonJS,
- * untyped). Only the few entry points the benchmark calls are typed here.
+ * The reference implementation: bcoin 1.0.2 (CommonJS, untyped). Only the
+ * few entry points the benchmark calls are typed here.
  *
  * bcoin hashes through `bcrypto`, which picks a backend at load time: its
  * native addon if built, else Node's OpenSSL binding (`node:crypto`), or
- * pure JS when `NODE_BACKEND=js`. We use whichever loads and report it.
+ * pure JS when `NODE_BACKEND=js`. bcoin with the native addon is bcoin at
+ * its fastest, the reference we measure against: it is loaded from the
+ * install `bench/setup-bcoin-native.sh` makes (`BCOIN_NATIVE_DIR`, default
+ * /tmp/perfanchors) when its addon loads. Otherwise the dev dependency is
+ * used (node:crypto hashing, which flatters us) and the report says so.
  */
+import * as fs from "node:fs"
 import { createRequire } from "node:module"
+import * as path from "node:path"
 
-const require = createRequire(import.meta.url)
+/** Where `bench/setup-bcoin-native.sh` installs bcoin with the native addon. */
+export const nativeDir = process.env["BCOIN_NATIVE_DIR"] ?? "/tmp/perfanchors"
+
+/** A require rooted at the native install when its addon loads, else at this project. */
+const pickRequire = (): { readonly require: NodeJS.Require; readonly native: boolean; readonly why?: string } => {
+  const manifest = path.join(nativeDir, "package.json")
+  if (!fs.existsSync(manifest)) {
+    return { require: createRequire(import.meta.url), native: false, why: `no install in ${nativeDir} (run bash bench/setup-bcoin-native.sh)` }
+  }
+  const nativeRequire = createRequire(manifest)
+  try {
+    nativeRequire("bcrypto/lib/native/hash256")
+    return { require: nativeRequire, native: true }
+  } catch (e) {
+    return { require: createRequire(import.meta.url), native: false, why: `the native addon in ${nativeDir} did not load: ${String(e).split("\n")[0]}` }
+  }
+}
+
+const picked = pickRequire()
+const require = picked.require
+
+/** Whether the reference is bcoin with its native hashing addon, and if not, why. */
+export const nativeStatus: { readonly native: boolean; readonly why?: string | undefined } = { native: picked.native, why: picked.why }
 
 /** A parsed bcoin object that can serialize itself. */
 export interface BcoinSerializable {
@@ -73,7 +101,7 @@ export const load = (): Bcoin | { readonly error: string } => {
       parser: () => new bcoin.net.Parser("main"),
       frame: (cmd, payload) => framer.packet(cmd, payload),
       hash256: (data) => hash256.digest(data),
-      backend: detectBackend()
+      backend: detectBackend() + (picked.native ? ` (from ${nativeDir})` : ` (bcoin-native unavailable: ${picked.why})`)
     }
   } catch (e) {
     return { error: String(e) }

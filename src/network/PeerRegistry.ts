@@ -21,7 +21,8 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import * as internal from "../internal/network/registry.js"
-import type { DisconnectReason, PeerError } from "../peer/DisconnectReason.js"
+import type { DisconnectReason } from "../peer/DisconnectReason.js"
+import type { PeerError } from "../peer/PeerError.js"
 import type { Direction, HandshakeInfo, Peer } from "../peer/Peer.js"
 import type * as Message from "../wire/Message.js"
 import type * as NetAddress from "../wire/NetAddress.js"
@@ -156,7 +157,8 @@ export interface PeerRegistryShape {
   /**
    * Holds a peer whose handshake completed until it disconnects: registers
    * it, runs the handlers' `onConnected`, publishes `Connected`, feeds every
-   * message to the handlers, then unregisters it, asks `onDisconnected` and
+   * message to the handlers (those it sent before it ended too), then
+   * unregisters it, closes its handlers' scope, asks `onDisconnected` and
    * publishes `Disconnected`. Returns why the peer ended.
    */
   readonly run: (peer: Peer, options: RunOptions) => Effect.Effect<DisconnectReason>

@@ -59,6 +59,19 @@ const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & Direc
 }
 
 /**
+ * Adapts a connected `node:net` socket: reads pause while the peer is busy
+ * (see the module doc), and a peer writes to it directly. For connections
+ * opened by other means than `make`'s dial (a proxy tunnel: `Socks5Transport`).
+ * Data already buffered in `conn` (`conn.unshift`) is delivered first. The
+ * caller owns `conn` and destroys it when done.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromNetSocket = (conn: Net.Socket): Effect.Effect<Socket.Socket> =>
+  Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn))
+
+/**
  * What plain TCP can dial: IPv4 and IPv6 (onion, I2P and CJDNS need a proxy or a tunnel).
  *
  * @since 0.1.0
@@ -111,7 +124,7 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
       const open = Effect.uninterruptibleMask((restore) =>
         Effect.tap(restore(connect), (conn) => Effect.addFinalizer(() => Effect.sync(() => conn.destroy())))
       )
-      return Effect.flatMap(open, (conn) => Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn)))
+      return Effect.flatMap(open, fromNetSocket)
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {

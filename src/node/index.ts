@@ -1,5 +1,6 @@
 /**
- * Everything that needs Node.js: TCP (`NodeTransport`), the system resolver
+ * Everything that needs Node.js: TCP (`NodeTransport`), TCP through a SOCKS5
+ * proxy or Tor (`Socks5Transport`), the system resolver
  * (`NodeDnsResolver`), and a complete node with a file-backed address book
  * (`NodeNetwork.layer`, `NodeNetwork.layerConfig`).
  *
@@ -29,3 +30,4 @@ export * as NodeNetwork from "./NodeNetwork.js"
  * @category modules
  */
 export * as NodeTransport from "./NodeTransport.js"
+export * as Socks5Transport from "./Socks5Transport.js"

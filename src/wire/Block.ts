@@ -15,13 +15,17 @@ import * as Transaction from "./Transaction.js"
  * A full block.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Block = Schema.Struct({
   header: BlockHeader.BlockHeader,
   transactions: Schema.Array(Transaction.Transaction)
 }).annotations({ identifier: "Block" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Block = typeof Block.Type
 
 /** The bytes a block was read from, kept by a block `read` built (not enumerable: not part of its value). */
@@ -95,6 +99,7 @@ export const write = (w: ByteWriter, b: Block): void => {
  * Serialized bytes (with witness data).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (b: Block): Uint8Array => {
   const w = new ByteWriter(1024)
@@ -108,6 +113,7 @@ export const toBytes = (b: Block): Uint8Array => {
  * first read, and scripts and hashes are views too): do not change `bytes` afterwards.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromBytes = (bytes: Uint8Array): Block => {
   const r = new ByteReader(bytes)
@@ -121,6 +127,7 @@ export const fromBytes = (bytes: Uint8Array): Block => {
  * an odd level as Bitcoin does. The root of an empty list is all zeros.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merkleRoot = (hashes: ReadonlyArray<Uint8Array>): Uint8Array => {
   if (hashes.length === 0) return new Uint8Array(32)
@@ -142,6 +149,7 @@ export const merkleRoot = (hashes: ReadonlyArray<Uint8Array>): Uint8Array => {
  * The block hash (its header's hash).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hash = (b: Block): Uint8Array => BlockHeader.hash(b.header)
 
@@ -149,5 +157,6 @@ export const hash = (b: Block): Uint8Array => BlockHeader.hash(b.header)
  * The merkle root computed from the block's transactions (compare with `header.merkleRoot`).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const computeMerkleRoot = (b: Block): Uint8Array => merkleRoot(b.transactions.map(Transaction.txid))

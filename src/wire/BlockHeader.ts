@@ -14,6 +14,7 @@ import { Hash32, Int32, UInt32 } from "./Fields.js"
  * A block header.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const BlockHeader = Schema.Struct({
   version: Int32,
@@ -24,10 +25,18 @@ export const BlockHeader = Schema.Struct({
   nonce: UInt32
 }).annotations({ identifier: "BlockHeader" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type BlockHeader = typeof BlockHeader.Type
 
-/** Serialized size of a header. @since 0.1.0 */
+/**
+ * Serialized size of a header.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SIZE = 80
 
 /** @internal */
@@ -49,6 +58,7 @@ export const write = (w: ByteWriter, h: BlockHeader): void => {
  * The header's 80 bytes.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (h: BlockHeader): Uint8Array => {
   const w = new ByteWriter(80)
@@ -60,6 +70,7 @@ export const toBytes = (h: BlockHeader): Uint8Array => {
  * Decodes exactly 80 bytes into a header. Throws on any other length.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromBytes = (bytes: Uint8Array): BlockHeader => {
   if (bytes.length !== SIZE) throw new Error(`block header must be 80 bytes, got ${bytes.length}`)
@@ -70,5 +81,6 @@ export const fromBytes = (bytes: Uint8Array): BlockHeader => {
  * The block hash (internal byte order; `Hash.toHex` for display).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hash = (h: BlockHeader): Uint8Array => sha256d(toBytes(h))

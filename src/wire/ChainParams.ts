@@ -14,6 +14,7 @@ import * as ProtocolVersion from "./ProtocolVersion.js"
  * Parameters of one network.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ChainParams {
   /** Short name (`"mainnet"`, `"regtest"`, …). */
@@ -34,13 +35,19 @@ export interface ChainParams {
   readonly minProtocolVersion: number
 }
 
-/** Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH: a 4,000,000-weight block fits. @since 0.1.0 */
+/**
+ * Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH: a 4,000,000-weight block fits.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const DEFAULT_MAX_MESSAGE_SIZE = 4_000_000
 
 /**
  * Parameters for a custom network; unspecified fields take Bitcoin's values.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   params: Pick<ChainParams, "name" | "magic" | "defaultPort" | "genesisHash"> & Partial<ChainParams>
@@ -52,7 +59,12 @@ export const make = (
   ...params
 })
 
-/** Bitcoin mainnet. @since 0.1.0 */
+/**
+ * Bitcoin mainnet.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const mainnet: ChainParams = make({
   name: "mainnet",
   magic: Magic.fromHex("f9beb4d9"),
@@ -69,7 +81,12 @@ export const mainnet: ChainParams = make({
   genesisHash: fromHex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
 })
 
-/** Bitcoin testnet3. @since 0.1.0 */
+/**
+ * Bitcoin testnet3.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const testnet3: ChainParams = make({
   name: "testnet3",
   magic: Magic.fromHex("0b110907"),
@@ -83,7 +100,12 @@ export const testnet3: ChainParams = make({
   genesisHash: fromHex("000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943")
 })
 
-/** Bitcoin testnet4 (BIP-0094). @since 0.1.0 */
+/**
+ * Bitcoin testnet4 (BIP-0094).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const testnet4: ChainParams = make({
   name: "testnet4",
   magic: Magic.fromHex("1c163f28"),
@@ -97,6 +119,7 @@ export const testnet4: ChainParams = make({
  * have their own challenge, and their magic is derived from it (BIP-0325).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const DEFAULT_SIGNET_CHALLENGE =
   "512103ad5e0edad18cb1f0fc0d28a3d4f1f3e445640337489abb10404f2d1e086be430210359ef5021964fe22d6f8e05b2463c9540ce96883fe3b278760f048f5189f2e6c452ae"
@@ -106,6 +129,7 @@ export const DEFAULT_SIGNET_CHALLENGE =
  * bytes of the double SHA-256 of the challenge as a var bytes (BIP-0325).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const signetMagic = (challengeHex: string): Magic.Magic =>
   sha256d(new ByteWriter(128).varBytes(bytesFromHex(challengeHex)).finish()).slice(0, 4)
@@ -114,11 +138,17 @@ export const signetMagic = (challengeHex: string): Magic.Magic =>
  * Parameters of a custom signet (no seeds; pass `dnsSeeds` if it has any).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const customSignet = (challengeHex: string, overrides: Partial<ChainParams> = {}): ChainParams =>
   make({ ...signet, dnsSeeds: [], name: "signet-custom", ...overrides, magic: signetMagic(challengeHex) })
 
-/** The default signet (BIP-0325). @since 0.1.0 */
+/**
+ * The default signet (BIP-0325).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const signet: ChainParams = make({
   name: "signet",
   magic: Magic.fromHex("0a03cf40"),
@@ -127,7 +157,12 @@ export const signet: ChainParams = make({
   genesisHash: fromHex("00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6")
 })
 
-/** Regression test network: local, no seeds. @since 0.1.0 */
+/**
+ * Regression test network: local, no seeds.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const regtest: ChainParams = make({
   name: "regtest",
   magic: Magic.fromHex("fabfb5da"),
@@ -139,5 +174,6 @@ export const regtest: ChainParams = make({
  * The built-in networks by name.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const byName: Readonly<Record<string, ChainParams>> = { mainnet, testnet3, testnet4, signet, regtest }

@@ -21,18 +21,31 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
 import { equals as sameBytes, sha256d } from "./Hash.js"
+import { byTag } from "../internal/wire/definitions.js"
+import { encodeAfter } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 
-/** Size of the frame header. @since 0.1.0 */
+/**
+ * Size of the frame header.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const HEADER_SIZE = 24
-/** Width of the command field. @since 0.1.0 */
+/**
+ * Width of the command field.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const COMMAND_SIZE = 12
 
 /**
  * A decoded frame: the message, its command and its payload size in bytes.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Received {
   readonly command: string
@@ -44,6 +57,7 @@ export interface Received {
  * Options of a frame decoder.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface DecoderOptions {
   /** The network's magic and frame cap. */
@@ -87,6 +101,7 @@ const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: string): voi
  * Frames a raw payload under a command.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Array): Uint8Array => {
   const headerSize = magic.length + COMMAND_SIZE + 8
@@ -101,6 +116,7 @@ export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Arra
  * value cannot be represented on the wire.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodeEither = (
   magic: Uint8Array,
@@ -115,7 +131,7 @@ export const encodeEither = (
     frame.set(message.payload, headerSize)
   } else {
     // Written straight after room for the header, in one buffer: no separate payload to copy.
-    const encoded = Message.encodeAfter(message, ctx, headerSize)
+    const encoded = encodeAfter(byTag.get(message._tag)!, message, ctx, headerSize)
     if (Either.isLeft(encoded)) return encoded
     frame = encoded.right
   }
@@ -132,6 +148,7 @@ export const encodeEither = (
  * Convenient for tests and fixtures; use `encodeEither` for untrusted values.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encode = (
   magic: Uint8Array,
@@ -150,6 +167,7 @@ const PreparedTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/Prepa
  * Frames are shared, never copied or changed.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Prepared {
   readonly [PreparedTypeId]: typeof PreparedTypeId
@@ -162,6 +180,7 @@ export interface Prepared {
  * A message or a prepared one: what a peer can send.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Sendable = Message.NetworkMessage | Prepared
 
@@ -169,6 +188,7 @@ export type Sendable = Message.NetworkMessage | Prepared
  * Prepares `message` for sending many times (see `Prepared`).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const prepare = (message: Message.NetworkMessage): Prepared => {
   // Usually one entry: every peer of a network speaks the same version.
@@ -189,6 +209,7 @@ export const prepare = (message: Message.NetworkMessage): Prepared => {
  * Whether `u` is a `Prepared` message.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isPrepared = (u: unknown): u is Prepared => typeof u === "object" && u !== null && PreparedTypeId in u
 
@@ -196,6 +217,7 @@ export const isPrepared = (u: unknown): u is Prepared => typeof u === "object" &
  * The message a `Sendable` carries.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const messageOf = (s: Sendable): Message.NetworkMessage => (isPrepared(s) ? s.message : s)
 
@@ -205,6 +227,7 @@ export const messageOf = (s: Sendable): Message.NetworkMessage => (isPrepared(s)
  * resynchronised once a frame is wrong.
  *
  * @since 0.1.0
+ * @category models
  */
 export class FrameDecoder {
   private readonly magic: Uint8Array
@@ -429,6 +452,7 @@ const parseCommand = (b: Uint8Array, o: number): string | undefined => {
  * Decodes a whole buffer that holds exactly one frame.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodeOne = (
   bytes: Uint8Array,
@@ -455,6 +479,7 @@ export const decodeOne = (
  * after emitting every message before it.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodeStream = (options: DecoderOptions) =>
 <E, R>(self: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Received, E | WireError, R> =>

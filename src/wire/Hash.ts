@@ -27,6 +27,7 @@ import * as Sha256 from "../internal/wire/Sha256.js"
  * A double SHA-256 implementation.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Hasher {
   readonly name: string
@@ -38,6 +39,7 @@ export interface Hasher {
  * The portable implementation (`@noble/hashes`).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const nobleHasher: Hasher = {
   name: "noble",
@@ -78,6 +80,7 @@ const nodeCrypto = loadNodeCrypto()
  * The native implementation, when the runtime has one.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const nativeHasher: Hasher | undefined = nodeCrypto === undefined ? undefined : makeNativeHasher(nodeCrypto)
 
@@ -85,6 +88,7 @@ export const nativeHasher: Hasher | undefined = nodeCrypto === undefined ? undef
  * The implementation in use: native when available, noble otherwise.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const defaultHasher: Hasher = nativeHasher ?? nobleHasher
 
@@ -102,6 +106,7 @@ const defaultSha256d = defaultHasher.sha256d
  * Double SHA-256: the JS path for small inputs, the default hasher otherwise.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const sha256d = (data: Uint8Array): Uint8Array =>
   data.length < SMALL_INPUT ? Sha256.sha256d(data) : defaultSha256d(data)
@@ -110,6 +115,7 @@ export const sha256d = (data: Uint8Array): Uint8Array =>
  * The 4-byte frame checksum: the first four bytes of `sha256d(payload)`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const checksum = (payload: Uint8Array): Uint8Array => sha256d(payload).subarray(0, 4)
 
@@ -119,6 +125,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
  * Display form of a hash: byte-reversed hex, as Bitcoin prints block hashes and txids.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toHex = (hash: Uint8Array): string => {
   let s = ""
@@ -130,6 +137,7 @@ export const toHex = (hash: Uint8Array): string => {
  * Parses the display form (byte-reversed hex) back into internal byte order.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromHex = (hex: string): Uint8Array => {
   const raw = bytesFromHex(hex)
@@ -140,6 +148,7 @@ export const fromHex = (hex: string): Uint8Array => {
  * Plain hex (no reversal) to bytes. Throws on odd length or non-hex characters.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const bytesFromHex = (hex: string): Uint8Array => {
   const clean = hex.replace(/\s+/g, "")
@@ -153,6 +162,7 @@ export const bytesFromHex = (hex: string): Uint8Array => {
  * Bytes to plain hex (no reversal).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const bytesToHex = (bytes: Uint8Array): string => {
   let s = ""
@@ -164,6 +174,7 @@ export const bytesToHex = (bytes: Uint8Array): string => {
  * Byte-wise equality of two hashes (or any byte arrays).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const equals = (a: Uint8Array, b: Uint8Array): boolean => {
   if (a.length !== b.length) return false
@@ -175,5 +186,6 @@ export const equals = (a: Uint8Array, b: Uint8Array): boolean => {
  * The all-zero hash (used as "no stop hash" in getblocks / getheaders).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const ZERO: Uint8Array = new Uint8Array(32)

@@ -6,17 +6,21 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import type { ByteReader } from "../internal/wire/ByteReader.js"
-import type { ByteWriter } from "../internal/wire/ByteWriter.js"
 import { Hash32, UInt32 } from "./Fields.js"
 
-/** The witness flag OR-ed into tx and block types (BIP-0144). @since 0.1.0 */
+/**
+ * The witness flag OR-ed into tx and block types (BIP-0144).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const WITNESS_FLAG = 1 << 30
 
 /**
  * Known inventory types.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const InvType = {
   Error: 0,
@@ -35,32 +39,31 @@ export const InvType = {
  * An inventory vector. `hash` is a view into the received payload.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const InvVector = Schema.Struct({ type: UInt32, hash: Hash32 }).annotations({ identifier: "InvVector" })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type InvVector = typeof InvVector.Type
 
-/** Serialized size of one vector. @since 0.1.0 */
+/**
+ * Serialized size of one vector.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const SIZE = 36
 
 /**
  * A name for an inventory type (`"Tx"`, `"WitnessBlock"`, …) or `unknown(<n>)`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const typeName = (type: number): string => {
   for (const [name, value] of Object.entries(InvType)) if (value === type) return name
   return `unknown(${type})`
-}
-
-/** @internal */
-export const read = (r: ByteReader): InvVector => {
-  const type = r.u32le()
-  return { type, hash: r.hash() }
-}
-
-/** @internal */
-export const write = (w: ByteWriter, v: InvVector): void => {
-  w.u32le(v.type).bytes(v.hash)
 }

@@ -13,16 +13,23 @@ import { FixedBytes } from "./Fields.js"
  * Network magic: exactly 4 bytes in wire order.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Magic = Uint8Array
 
-/** Schema for a magic value. @since 0.1.0 */
+/**
+ * Schema for a magic value.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const Magic: Schema.Schema<Uint8Array> = FixedBytes(4, "Magic")
 
 /**
  * Magic from its wire-order hex (e.g. `"f9beb4d9"`).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromHex = (hex: string): Magic => {
   const b = bytesFromHex(hex)
@@ -34,5 +41,6 @@ export const fromHex = (hex: string): Magic => {
  * Wire-order hex of a magic value.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toHex = (magic: Magic): string => bytesToHex(magic)

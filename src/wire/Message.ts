@@ -14,10 +14,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ByteReader } from "../internal/wire/ByteReader.js"
-import { ByteWriter } from "../internal/wire/ByteWriter.js"
-import { DecodeFailure } from "../internal/wire/DecodeFailure.js"
-import type { CodecContext, MessageDef } from "../internal/wire/MessageDef.js"
+import * as internal from "../internal/wire/definitions.js"
+import { decodeWith, encodeAfter } from "../internal/wire/messageCodec.js"
 import { Addr } from "./messages/Addr.js"
 import { AddrV2 } from "./messages/AddrV2.js"
 import { BlockMessage } from "./messages/Block.js"
@@ -54,31 +52,60 @@ import { Verack } from "./messages/Verack.js"
 import { Version } from "./messages/Version.js"
 import { WtxidRelay } from "./messages/WtxidRelay.js"
 import * as ProtocolVersion from "./ProtocolVersion.js"
-import { WireError } from "./WireError.js"
+import type { WireError } from "./WireError.js"
 
-export type { CodecContext, MessageDef }
+/**
+ * What a codec may depend on besides the bytes: the protocol version in force
+ * on the connection (some fields exist only from a given version on).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CodecContext {
+  readonly version: number
+}
+
+/**
+ * One protocol message: its tag, its command, its decoded shape as a Schema,
+ * its payload cap at a protocol version, and a constructor. The byte codec
+ * behind it is reached through `decodePayload` / `encodePayload`,
+ * `payloadSchema` and `Frame`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MessageDef<Tag extends string, A extends { readonly _tag: Tag }> {
+  readonly _tag: Tag
+  readonly command: string
+  /** The decoded message; it accepts exactly what the codec decodes and re-encodes. */
+  readonly schema: Schema.Schema<A>
+  /** Largest payload this message may have at `version`; checked before a payload is read and after one is written. */
+  readonly maxPayload: (version: number) => number
+  /** Builds the message value (no validation; use `schema` to validate untrusted input). */
+  readonly make: (fields: Omit<A, "_tag">) => A
+}
 
 /**
  * A message whose command this library does not know: kept, never fatal.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Unknown = Schema.TaggedStruct("Unknown", { command: Schema.String, payload: Schema.Uint8ArrayFromSelf })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Unknown = typeof Unknown.Type
 
 /**
  * Every known message definition, in one list.
  *
  * @since 0.1.0
+ * @category utils
  */
-export const definitions = [
-  Version, Verack, Ping, Pong, GetAddr, Addr, AddrV2, SendAddrV2, Inv, GetData, NotFound, GetBlocks, GetHeaders,
-  Headers, BlockMessage, Tx, Mempool, Reject, SendHeaders, FeeFilter, SendCmpct, CmpctBlock, GetBlockTxn, BlockTxn,
-  WtxidRelay, FilterLoad, FilterAdd, FilterClear, MerkleBlock, GetCFilters, CFilter, GetCFHeaders, CFHeaders,
-  GetCFCheckpt, CFCheckpt
-] as const
+export const definitions = internal.definitions
 
 type Definitions = typeof definitions
 type Known = ReturnType<Definitions[number]["make"]>
@@ -87,6 +114,7 @@ type Known = ReturnType<Definitions[number]["make"]>
  * Any protocol message, discriminated by `_tag` (`"Version"`, `"Ping"`, …, `"Unknown"`).
  *
  * @since 0.1.0
+ * @category models
  */
 export type NetworkMessage = Known | Unknown
 
@@ -94,6 +122,7 @@ export type NetworkMessage = Known | Unknown
  * The tag of a message type.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Tag = NetworkMessage["_tag"]
 
@@ -101,6 +130,7 @@ export type Tag = NetworkMessage["_tag"]
  * The message type for a tag: `MessageOf<"Headers">` is the `headers` message.
  *
  * @since 0.1.0
+ * @category models
  */
 export type MessageOf<T extends Tag> = Extract<NetworkMessage, { readonly _tag: T }>
 
@@ -108,85 +138,82 @@ export type MessageOf<T extends Tag> = Extract<NetworkMessage, { readonly _tag: 
  * Schema of the whole union (decoded values), for validation and arbitraries.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const NetworkMessage: Schema.Schema<NetworkMessage> = Schema.Union(
   ...definitions.map((d) => d.schema as Schema.Schema<any>),
   Unknown
 ) as any
 
-const byCommand = new Map<string, MessageDef<string, any>>(definitions.map((d) => [d.command, d as any]))
-const byTag = new Map<string, MessageDef<string, any>>(definitions.map((d) => [d._tag, d as any]))
+const byCommand = internal.byCommand
+const byTag = internal.byTag
 
 /**
  * The definition for a command, if the command is known.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const definitionForCommand = (command: string): MessageDef<string, NetworkMessage> | undefined =>
-  byCommand.get(command)
+  byCommand.get(command)?.def
 
 /**
  * The command string of a message (`"version"`, …; an unknown message's own command).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const commandOf = (m: NetworkMessage): string =>
-  m._tag === "Unknown" ? m.command : byTag.get(m._tag)!.command
+  m._tag === "Unknown" ? m.command : byTag.get(m._tag)!.def.command
 
 /**
  * The command string for a tag.
  *
  * @since 0.1.0
+ * @category utils
  */
-export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.command
+export const commandForTag = (tag: Exclude<Tag, "Unknown">): string => byTag.get(tag)!.def.command
 
 /**
  * The payload cap for a command at a protocol version; `undefined` for unknown
  * commands, which only the frame cap bounds.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const maxPayload = (command: string, version: number): number | undefined =>
-  byCommand.get(command)?.maxPayload(version)
+  byCommand.get(command)?.def.maxPayload(version)
 
-/** Default codec context: the current protocol version. @since 0.1.0 */
+/**
+ * Default codec context: the current protocol version.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const defaultContext: CodecContext = { version: ProtocolVersion.CURRENT }
-
-/** @internal */
-export const toWireError = (command: string, e: unknown): WireError => {
-  if (e instanceof DecodeFailure) {
-    return new WireError({ reason: e.rule === "LengthTooLarge" ? "CountTooLarge" : e.rule, command, detail: e.detail })
-  }
-  return new WireError({ reason: "InvalidValue", command, detail: String(e) })
-}
 
 /**
  * Decodes a payload for `command` without throwing. Unknown commands give `Unknown`.
  * The decoded value holds views into `payload`.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodePayloadEither = (
   command: string,
   payload: Uint8Array,
   ctx: CodecContext = defaultContext
 ): Either.Either<NetworkMessage, WireError> => {
-  const def = byCommand.get(command)
-  if (def === undefined) return Either.right({ _tag: "Unknown", command, payload })
-  try {
-    const r = new ByteReader(payload)
-    const m = def.read(r, ctx)
-    r.done()
-    return Either.right(m)
-  } catch (e) {
-    return Either.left(toWireError(command, e))
-  }
+  const e = byCommand.get(command)
+  if (e === undefined) return Either.right({ _tag: "Unknown", command, payload })
+  return decodeWith(e, payload, ctx)
 }
 
 /**
  * Decodes a payload for `command` as an Effect.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const decodePayload = (
   command: string,
@@ -199,44 +226,21 @@ export const decodePayload = (
  * (e.g. a Tor address in a legacy `addr`).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodePayloadEither = (
   m: NetworkMessage,
   ctx: CodecContext = defaultContext
 ): Either.Either<Uint8Array, WireError> => {
   if (m._tag === "Unknown") return Either.right(m.payload)
-  return encodeAfter(m, ctx, 0)
-}
-
-/**
- * Encodes a known message's payload into a new, exactly sized array, after
- * `room` zero bytes left for the caller (the frame header). Writes into a
- * pooled scratch writer, so encoding allocates nothing but the result.
- *
- * @internal
- */
-export const encodeAfter = (
-  m: Exclude<NetworkMessage, Unknown>,
-  ctx: CodecContext,
-  room: number
-): Either.Either<Uint8Array, WireError> => {
-  const def = byTag.get(m._tag)!
-  const w = ByteWriter.acquire()
-  try {
-    w.zeros(room)
-    def.write(w, m, ctx)
-    return Either.right(w.copy())
-  } catch (e) {
-    return Either.left(new WireError({ reason: "EncodeFailed", command: def.command, detail: String(e instanceof Error ? e.message : e) }))
-  } finally {
-    ByteWriter.release(w)
-  }
+  return encodeAfter(byTag.get(m._tag)!, m, ctx, 0)
 }
 
 /**
  * Encodes a message's payload as an Effect.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const encodePayload = (m: NetworkMessage, ctx: CodecContext = defaultContext): Effect.Effect<Uint8Array, WireError> =>
   encodePayloadEither(m, ctx)
@@ -246,6 +250,7 @@ export const encodePayload = (m: NetworkMessage, ctx: CodecContext = defaultCont
  * `Schema.decode` / `Schema.encode` and anywhere else Schema composes.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const payloadSchema = <T extends string, A extends { readonly _tag: T }>(
   def: MessageDef<T, A>,

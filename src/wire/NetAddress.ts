@@ -12,9 +12,7 @@
  */
 import { sha3_256 } from "@noble/hashes/sha3.js"
 import * as Schema from "effect/Schema"
-import { DecodeFailure } from "../internal/wire/DecodeFailure.js"
-import type { ByteReader } from "../internal/wire/ByteReader.js"
-import type { ByteWriter } from "../internal/wire/ByteWriter.js"
+import { isMappedIPv4 } from "../internal/wire/netAddressCodec.js"
 import { bytesToHex } from "./Hash.js"
 import { ServiceFlags } from "./ServiceFlags.js"
 import { UInt16, UInt32, UInt8 } from "./Fields.js"
@@ -23,6 +21,7 @@ import { UInt16, UInt32, UInt8 } from "./Fields.js"
  * BIP-0155 network ids.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const NetworkId = {
   IPv4: 1,
@@ -33,10 +32,20 @@ export const NetworkId = {
   CJDNS: 6
 } as const
 
-/** Address length per known BIP-0155 network. @since 0.1.0 */
+/**
+ * Address length per known BIP-0155 network.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const addressLength: Readonly<Record<number, number>> = { 1: 4, 2: 16, 3: 10, 4: 32, 5: 32, 6: 16 }
 
-/** Longest address `addrv2` may carry (BIP-0155). @since 0.1.0 */
+/**
+ * Longest address `addrv2` may carry (BIP-0155).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_ADDRV2_ADDRESS = 512
 
 const networkAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly: boolean) =>
@@ -61,6 +70,7 @@ const timedAddressArbitrary = (fc: typeof import("effect/FastCheck"), legacyOnly
  * An address without a timestamp: services, BIP-0155 network id, address bytes, port.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NetAddressFields {
   readonly services: bigint
@@ -73,6 +83,7 @@ export interface NetAddressFields {
  * An address with the time it was last seen (seconds since the epoch), as in `addr` and `addrv2`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TimedNetAddressFields extends NetAddressFields {
   readonly time: number
@@ -83,6 +94,7 @@ export interface TimedNetAddressFields extends NetAddressFields {
  * produces only those.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LegacyNetAddress = Schema.Struct({
   services: ServiceFlags,
@@ -94,7 +106,12 @@ export const LegacyNetAddress = Schema.Struct({
   arbitrary: () => (fc) => addressArbitrary(fc, true)
 })
 
-/** Legacy address with a timestamp. @since 0.1.0 */
+/**
+ * Legacy address with a timestamp.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const LegacyTimedNetAddress = Schema.Struct({
   time: UInt32,
   services: ServiceFlags,
@@ -106,7 +123,12 @@ export const LegacyTimedNetAddress = Schema.Struct({
   arbitrary: () => (fc) => timedAddressArbitrary(fc, true)
 })
 
-/** An `addrv2` entry (any BIP-0155 network, unknown ids kept). @since 0.1.0 */
+/**
+ * An `addrv2` entry (any BIP-0155 network, unknown ids kept).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const AddrV2Entry = Schema.Struct({
   time: UInt32,
   services: ServiceFlags,
@@ -117,97 +139,6 @@ export const AddrV2Entry = Schema.Struct({
   identifier: "AddrV2Entry",
   arbitrary: () => (fc) => timedAddressArbitrary(fc, false)
 })
-
-const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
-const MAPPED_PREFIX_BYTES = Uint8Array.from(MAPPED_PREFIX)
-
-/** True when `b[at, at + 12)` is the IPv4-mapped prefix `::ffff:0:0/96`. */
-const isMappedAt = (b: Uint8Array, at: number): boolean => {
-  for (let i = 0; i < 12; i++) if (b[at + i] !== MAPPED_PREFIX[i]) return false
-  return true
-}
-
-const isMappedIPv4 = (ip16: Uint8Array): boolean => isMappedAt(ip16, 0)
-
-/**
- * The 16-byte legacy IP field as one view: its last 4 bytes when it is
- * IPv4-mapped (network IPv4), else all 16 (IPv6). The prefix is checked in
- * the input itself, so no view is made of bytes that are then dropped.
- *
- * @internal
- */
-export const readLegacyIp = (r: ByteReader): Uint8Array => {
-  if (r.remaining >= 16 && isMappedAt(r.bytes, r.offset)) {
-    r.offset += 12
-    return r.bytesView(4, "ip")
-  }
-  return r.bytesView(16, "ip")
-}
-
-/** The network of an address read by `readLegacyIp`. @internal */
-export const legacyNetwork = (address: Uint8Array): number => (address.length === 4 ? NetworkId.IPv4 : NetworkId.IPv6)
-
-/** @internal */
-export const readLegacy = (r: ByteReader): NetAddressFields => {
-  const services = r.u64le()
-  const address = readLegacyIp(r)
-  const port = r.u16be()
-  return { services, network: legacyNetwork(address), address, port }
-}
-
-/** @internal */
-export const writeLegacyIp = (w: ByteWriter, a: { readonly network: number; readonly address: Uint8Array }): void => {
-  if (a.network === NetworkId.IPv4 && a.address.length === 4) {
-    w.bytes(MAPPED_PREFIX_BYTES).bytes(a.address)
-  } else if ((a.network === NetworkId.IPv6 || a.network === NetworkId.CJDNS) && a.address.length === 16) {
-    w.bytes(a.address)
-  } else {
-    throw new DecodeFailure("InvalidValue", `network ${a.network} cannot be encoded in a legacy address`)
-  }
-}
-
-/** @internal */
-export const writeLegacy = (w: ByteWriter, a: NetAddressFields): void => {
-  w.u64le(a.services)
-  writeLegacyIp(w, a)
-  w.u16be(a.port)
-}
-
-/** @internal */
-export const readAddrV2 = (r: ByteReader): TimedNetAddressFields => {
-  const time = r.u32le()
-  const services = readServicesV2(r)
-  const network = r.u8()
-  const address = r.varBytes(MAX_ADDRV2_ADDRESS, "addrv2 address")
-  const expected = addressLength[network]
-  if (expected !== undefined && address.length !== expected) {
-    throw new DecodeFailure("InvalidValue", `addrv2 network ${network} needs ${expected} bytes, got ${address.length}`)
-  }
-  const port = r.u16be()
-  return { time, services, network, address, port }
-}
-
-/** @internal */
-export const writeAddrV2 = (w: ByteWriter, a: TimedNetAddressFields): void => {
-  w.u32le(a.time)
-  if (a.services > 0xffff_ffffn) w.u8(0xff).u64le(a.services)
-  else w.compactSize(Number(a.services))
-  w.u8(a.network).varBytes(a.address).u16be(a.port)
-}
-
-/**
- * BIP-0155 services: a CompactSize of the full 64 bits (Bitcoin Core reads it
- * without the 2^32 range check that list counts get), still canonical.
- */
-const readServicesV2 = (r: ByteReader): bigint => {
-  if (r.remaining > 0 && r.bytes[r.offset] === 0xff) {
-    r.offset++
-    const v = r.u64le()
-    if (v <= 0xffff_ffffn) throw new DecodeFailure("NonCanonicalCompactSize", `0xff prefix for ${v}`)
-    return v
-  }
-  return BigInt(r.compactSize())
-}
 
 // ---------------------------------------------------------------------------
 // Host strings
@@ -329,6 +260,7 @@ const parseIPv6 = (s: string): Uint8Array | undefined => {
  * `…​.b32.i2p`, a CJDNS IPv6, or `net<id>:<hex>` for networks we do not know.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const hostToString = (a: { readonly network: number; readonly address: Uint8Array }): string => {
   switch (a.network) {
@@ -361,6 +293,7 @@ export const hostToString = (a: { readonly network: number; readonly address: Ui
  * (`fc00::/8`) are reported as CJDNS. Returns `undefined` for anything else.
  *
  * @since 0.1.0
+ * @category decoding
  */
 export const parseHost = (host: string): { readonly network: number; readonly address: Uint8Array } | undefined => {
   const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host
@@ -393,6 +326,7 @@ export const parseHost = (host: string): { readonly network: number; readonly ad
  * `host:port`, with IPv6 hosts in brackets.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toString = (a: { readonly network: number; readonly address: Uint8Array; readonly port: number }): string => {
   const host = hostToString(a)
@@ -403,6 +337,7 @@ export const toString = (a: { readonly network: number; readonly address: Uint8A
  * Builds an address from a host string and port.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromHost = (host: string, port: number, services = 0n): NetAddressFields | undefined => {
   const parsed = parseHost(host)

@@ -12,25 +12,66 @@ import { UInt64 } from "./Fields.js"
  * A set of service bits (unsigned 64-bit).
  *
  * @since 0.1.0
+ * @category models
  */
 export type ServiceFlags = bigint
 
-/** Schema for service flags. @since 0.1.0 */
+/**
+ * Schema for service flags.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const ServiceFlags: Schema.Schema<bigint> = UInt64
 
-/** No services. @since 0.1.0 */
+/**
+ * No services.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NONE = 0n
-/** Serves the full block chain. @since 0.1.0 */
+/**
+ * Serves the full block chain.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_NETWORK = 1n << 0n
-/** Serves BIP-0037 bloom-filtered connections. @since 0.1.0 */
+/**
+ * Serves BIP-0037 bloom-filtered connections.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_BLOOM = 1n << 2n
-/** Serves witness data (BIP-0144). @since 0.1.0 */
+/**
+ * Serves witness data (BIP-0144).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_WITNESS = 1n << 3n
-/** Serves BIP-0157 compact block filters. @since 0.1.0 */
+/**
+ * Serves BIP-0157 compact block filters.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_COMPACT_FILTERS = 1n << 6n
-/** Serves the last 288 blocks only (BIP-0159). @since 0.1.0 */
+/**
+ * Serves the last 288 blocks only (BIP-0159).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_NETWORK_LIMITED = 1n << 10n
-/** Supports the BIP-0324 v2 encrypted transport. @since 0.1.0 */
+/**
+ * Supports the BIP-0324 v2 encrypted transport.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const NODE_P2P_V2 = 1n << 11n
 
 const KNOWN: ReadonlyArray<readonly [bigint, string]> = [
@@ -46,6 +87,7 @@ const KNOWN: ReadonlyArray<readonly [bigint, string]> = [
  * Combines flags into one set.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (...flags: ReadonlyArray<bigint>): ServiceFlags => flags.reduce((a, b) => a | b, 0n)
 
@@ -53,6 +95,7 @@ export const make = (...flags: ReadonlyArray<bigint>): ServiceFlags => flags.red
  * True when every bit of `flag` is set in `flags`.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const has = (flags: ServiceFlags, flag: ServiceFlags): boolean => (flags & flag) === flag
 
@@ -60,6 +103,7 @@ export const has = (flags: ServiceFlags, flag: ServiceFlags): boolean => (flags 
  * Names of the set bits; unknown bits appear as one hex value (e.g. `0x1000000`).
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toNames = (flags: ServiceFlags): ReadonlyArray<string> => {
   const names: Array<string> = []

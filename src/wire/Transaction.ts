@@ -15,24 +15,48 @@ import { DecodeFailure } from "../internal/wire/DecodeFailure.js"
 import { sha256d } from "./Hash.js"
 import { Bytes, Hash32, Int32, Int64, UInt32 } from "./Fields.js"
 
-/** A reference to an output of an earlier transaction. @since 0.1.0 */
+/**
+ * A reference to an output of an earlier transaction.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const OutPoint = Schema.Struct({ hash: Hash32, index: UInt32 }).annotations({ identifier: "OutPoint" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type OutPoint = typeof OutPoint.Type
 
-/** A transaction input with its witness stack (empty when none). @since 0.1.0 */
+/**
+ * A transaction input with its witness stack (empty when none).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TxIn = Schema.Struct({
   prevout: OutPoint,
   script: Bytes,
   sequence: UInt32,
   witness: Schema.Array(Bytes)
 }).annotations({ identifier: "TxIn" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type TxIn = typeof TxIn.Type
 
-/** A transaction output: value in satoshis and locking script. @since 0.1.0 */
+/**
+ * A transaction output: value in satoshis and locking script.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const TxOut = Schema.Struct({ value: Int64, script: Bytes }).annotations({ identifier: "TxOut" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type TxOut = typeof TxOut.Type
 
 /**
@@ -40,6 +64,7 @@ export type TxOut = typeof TxOut.Type
  * told apart from the segwit marker on the wire.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Transaction = Schema.Struct({
   version: Int32,
@@ -47,10 +72,18 @@ export const Transaction = Schema.Struct({
   outputs: Schema.Array(TxOut),
   lockTime: UInt32
 }).annotations({ identifier: "Transaction" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Transaction = typeof Transaction.Type
 
-/** Smallest possible serialized transaction, used to bound list lengths. @since 0.1.0 */
+/**
+ * Smallest possible serialized transaction, used to bound list lengths.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MIN_SIZE = 10
 
 const MIN_INPUT_SIZE = 41
@@ -119,6 +152,7 @@ export const read = (r: ByteReader): Transaction => {
  * True when any input carries a witness (the transaction serializes with BIP-0144 marker and flag).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const hasWitness = (tx: Transaction): boolean => tx.inputs.some((i) => i.witness.length > 0)
 
@@ -144,6 +178,7 @@ export const write = (w: ByteWriter, tx: Transaction, withWitness = true): void 
  * Serialized bytes; with witness data when `withWitness` (default) and the transaction has any.
  *
  * @since 0.1.0
+ * @category encoding
  */
 export const toBytes = (tx: Transaction, withWitness = true): Uint8Array => {
   const w = new ByteWriter(256)
@@ -155,6 +190,7 @@ export const toBytes = (tx: Transaction, withWitness = true): Uint8Array => {
  * Decodes a whole serialized transaction; throws on malformed input or trailing bytes.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromBytes = (bytes: Uint8Array): Transaction => {
   const r = new ByteReader(bytes)
@@ -167,6 +203,7 @@ export const fromBytes = (bytes: Uint8Array): Transaction => {
  * The txid: double SHA-256 of the serialization without witness data.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const txid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, false))
 
@@ -174,5 +211,6 @@ export const txid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, false))
  * The wtxid (BIP-0141): double SHA-256 of the full serialization. Equals the txid when there is no witness.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const wtxid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, true))

@@ -12,6 +12,7 @@ import * as Data from "effect/Data"
  * Why a frame or payload was refused, in the order the checks run.
  *
  * @since 0.1.0
+ * @category models
  */
 export type WireErrorReason =
   /** The header announces a payload above the network's frame cap. */
@@ -41,6 +42,7 @@ export type WireErrorReason =
  * A typed failure to decode (or encode) wire data.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class WireError extends Data.TaggedError("WireError")<{
   readonly reason: WireErrorReason

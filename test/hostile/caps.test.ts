@@ -23,8 +23,8 @@ import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
 import { WireError } from "../../src/wire/WireError.js"
-import { concat } from "../wire/helpers.js"
-import { assertWireError, buildCorpus, MAGIC, params, VERACK_FRAME } from "./fuzzKit.js"
+import { concat } from "../support/wire.js"
+import { assertWireError, buildCorpus, MAGIC, params, VERACK_FRAME } from "../support/fuzz.js"
 
 const gc: () => void = (() => {
   const g = (globalThis as { gc?: () => void }).gc

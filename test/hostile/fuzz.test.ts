@@ -35,8 +35,8 @@ import {
   params,
   payloadMutation,
   versionArb
-} from "./fuzzKit.js"
-import { concat } from "../wire/helpers.js"
+} from "../support/fuzz.js"
+import { concat } from "../support/wire.js"
 
 const SCALE = Math.max(0.01, Number(process.env["FUZZ_SCALE"] ?? 1))
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE))

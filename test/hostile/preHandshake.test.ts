@@ -24,7 +24,7 @@ import * as Connector from "../../src/network/Connector.js"
 import type { NetworkConfigShape } from "../../src/network/NetworkConfig.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 import * as Message from "../../src/wire/Message.js"
-import { header, HOST, loopback, MB, mb, memory, params, Raw, versionMessage } from "./tcpKit.js"
+import { header, HOST, loopback, MB, mb, memory, params, Raw, versionMessage } from "../support/tcp.js"
 
 /** A listening network layer on 127.0.0.1 with no outbound peers, and its events in a queue. */
 const listening = (overrides: Partial<NetworkConfigShape> = {}) =>
@@ -46,7 +46,7 @@ const listening = (overrides: Partial<NetworkConfigShape> = {}) =>
     const book = Context.get(context, AddressBook.AddressBook)
     // One queue per event kind: waiting for one kind leaves the others for later.
     const byTag = new Map<string, Queue.Queue<Connector.PeerEvent>>()
-    for (const tag of ["Connected", "Disconnected", "InboundRefused", "HandshakeFailed"]) byTag.set(tag, yield* Queue.unbounded())
+    for (const tag of ["Connected", "Disconnected", "InboundRefused", "HandshakeFailed"]) byTag.set(tag, yield* Queue.unbounded<Connector.PeerEvent>())
     yield* connector.subscribeEvents.pipe(
       Effect.flatMap(Stream.runForEach((e) => Queue.offer(byTag.get(e._tag)!, e))),
       Effect.forkIn(scope)

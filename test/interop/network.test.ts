@@ -65,13 +65,13 @@ let killExample = () => {}
 let example: Promise<ExampleRun>
 
 /**
- * `npx tsx scratchpad/main.ts --network regtest --connect <bcoin> --duration 5 --json`
+ * `node --import tsx scratchpad/main.ts --network regtest --connect <bcoin> --duration 5 --json`
  * as a child process of the project root, killed after `timeoutMs`.
  */
 const runExample = (port: number, timeoutMs: number): Promise<ExampleRun> =>
   new Promise((resolve, reject) => {
-    const args = ["tsx", "scratchpad/main.ts", "--network", "regtest", "--connect", `127.0.0.1:${port}`, "--duration", "5", "--json"]
-    const child = spawn("npx", args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_BACKEND: "js" } })
+    const args = ["--import", "tsx", "scratchpad/main.ts", "--network", "regtest", "--connect", `127.0.0.1:${port}`, "--duration", "5", "--json"]
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_BACKEND: "js" } })
     let stdout = ""
     let stderr = ""
     const kill = () => {
@@ -98,7 +98,8 @@ beforeAll(async () => {
   const bcoin = loadBcoin()
   const now = Math.floor(Date.now() / 1000)
   btc.node.pool.hosts.add(bcoin.net.NetAddress.fromOptions({ host: "203.0.113.7", port: 18444, services: 9, time: now - 60 }))
-  example = runExample(btc.port, 40_000)
+  // Generous: on a loaded 2-core machine, compiling and starting the program alone can take tens of seconds.
+  example = runExample(btc.port, 150_000)
   example.catch(() => {}) // awaited (and reported) by the tests
 })
 
@@ -172,10 +173,19 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       const theirs = yield* bcoinPeer(tag)
       expect(theirs.outbound).toBe(false)
 
-      // A few seconds connected: our pings (every 400 ms) answered, bcoin's ping answered.
-      yield* Effect.sleep(Duration.millis(1500))
+      // Connected for a while: our pings (every 400 ms) answered, bcoin's ping answered. Waited for
+      // as conditions (four pongs; bcoin's ping answered), not as a time: a busy machine is slower.
+      let latest = yield* connected.peer.stats
+      const refresh = Effect.map(connected.peer.stats, (s) => (latest = s))
+      const until = (what: string, check: () => boolean) =>
+        Effect.zipRight(refresh, Effect.suspend(() => (check() ? Effect.void : Effect.fail(what)))).pipe(
+          Effect.retry(Schedule.spaced(Duration.millis(20))),
+          Effect.timeoutFail({ duration: Duration.seconds(30), onTimeout: () => new Error(`${what}: not within 30 s`) })
+        )
+      yield* until("four of our pings answered", () => (latest.received.pong?.messages ?? 0) >= 4)
       theirs.sendPing()
-      yield* Effect.sleep(Duration.millis(1500))
+      yield* until("bcoin's ping answered", () => (latest.sent.pong?.messages ?? 0) >= 1)
+      yield* eventually("bcoin matched our pong", () => theirs.challenge === null && theirs.lastPong > 0)
       expect(theirs.challenge).toBeNull() // our pong matched bcoin's nonce
       expect(theirs.lastPong).toBeGreaterThan(0)
       const stats = yield* connected.peer.stats
@@ -211,11 +221,12 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       expect(again.manual).toBe(true)
       expect(again.peer.id).not.toBe(connected.peer.id)
       expect(again.info.startHeight).toBe(BLOCKS)
-      expect(Duration.toMillis(yield* again.peer.ping)).toBeLessThan(2000)
+      // Answered (a ping that is not fails with PingTimeout); how fast is the benchmark's business.
+      yield* again.peer.ping
       expect((yield* connector.peers).map((p) => p.id)).toEqual([again.peer.id])
       expect(yield* book.isBanned(bcoinAddress)).toBe(false)
     }).pipe(Effect.provide(layer), Effect.scoped)
-  }, { timeout: 45_000 })
+  }, { timeout: 180_000 })
 
   it.live("inbound: bcoin dials our listener; its getaddr is answered from our address book", () => {
     const layer = NodeNetwork.layer({
@@ -308,5 +319,5 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
       expect(events.filter((e) => e.event === "disconnected")).toEqual([])
       expect(events.some((e) => e.event === "status" && e.peers === 1)).toBe(true)
       expect(events.at(-1)?.event).toBe("done")
-    }), { timeout: 45_000 })
+    }), { timeout: 180_000 })
 })

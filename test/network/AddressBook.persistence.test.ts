@@ -12,7 +12,7 @@ import * as TestClock from "effect/TestClock"
 import * as TestServices from "effect/TestServices"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import { bytesToHex } from "../../src/wire/Hash.js"
-import { fixed, KEY, options, spread, START, v4 } from "./addressBookHelpers.js"
+import { fixed, KEY, options, spread, START, v4 } from "../support/addressBook.js"
 
 const OTHER_KEY = new Uint8Array(32).fill(0xee)
 

@@ -10,7 +10,7 @@ import * as AddressBook from "../../src/network/AddressBook.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as DnsResolver from "../../src/network/DnsResolver.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
-import { fixed, options, spread, START_S } from "./addressBookHelpers.js"
+import { fixed, options, spread, START_S } from "../support/addressBook.js"
 import * as NodeDnsResolver from "../../src/node/NodeDnsResolver.js"
 
 const params = ChainParams.make({

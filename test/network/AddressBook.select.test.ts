@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import type * as AddressBook from "../../src/network/AddressBook.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { spread, START_S, v4, withBook } from "./addressBookHelpers.js"
+import { spread, START_S, v4, withBook } from "../support/addressBook.js"
 
 const keyOf = (a: AddressBook.AddressLike) => NetAddress.toString(a)
 

@@ -4,7 +4,7 @@ import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import { type BookRecord, chance, isTerrible } from "../../src/internal/addressBook/policy.js"
 import { AddressTable, defaultTableConfig, sourceGroupOf } from "../../src/internal/addressBook/table.js"
-import { KEY, spread, START_S, v4, withBook } from "./addressBookHelpers.js"
+import { KEY, spread, START_S, v4, withBook } from "../support/addressBook.js"
 
 /** One new slot in total: every address competes for it. */
 const oneSlot = { tables: { newBuckets: 1, bucketSize: 1, newBucketsPerSourceGroup: 1 } }

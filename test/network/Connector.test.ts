@@ -19,7 +19,7 @@ import * as AddressBook from "../../src/network/AddressBook.js"
 import type { PeerEvent } from "../../src/network/Connector.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Transport from "../../src/network/Transport.js"
-import { makeRaw, rawHandshake, versionMessage } from "../peer/helpers.js"
+import { makeRaw, rawHandshake, versionMessage } from "../support/peer.js"
 import {
   addressOf,
   advanceUntil,
@@ -32,7 +32,7 @@ import {
   START,
   startNode,
   stop
-} from "./networkHelpers.js"
+} from "../support/network.js"
 
 /** Runs `self` from a realistic wall-clock start with a seeded `Random`. */
 const sim = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "connector") =>

@@ -18,8 +18,8 @@ import type * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Transport from "../../src/network/Transport.js"
-import { makeRaw, rawHandshake, type Raw } from "../peer/helpers.js"
-import { collectEvents, dialRaw, KEY, listenRaw, PORT, START, startNode, type SimNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake, type Raw } from "../support/peer.js"
+import { collectEvents, dialRaw, KEY, listenRaw, PORT, START, startNode, type SimNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 

@@ -24,8 +24,8 @@ import * as Peer from "../../src/peer/Peer.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { makeRaw, rawHandshake } from "../peer/helpers.js"
-import { addressOf, advanceUntil, collectEvents, dialRaw, keyOf, peerKeys, PORT, START, startNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake } from "../support/peer.js"
+import { addressOf, advanceUntil, collectEvents, dialRaw, keyOf, peerKeys, PORT, START, startNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 
@@ -79,8 +79,7 @@ const crawler = (targets: ReadonlyArray<NetAddress.NetAddressFields>) =>
           })
           const inbox = yield* starting.subscribe()
           const answers = yield* starting.subscribe("Addr", "AddrV2")
-          yield* starting.handshake
-          const peer = starting as Peer.Peer
+          const peer = yield* starting.connected
           yield* Effect.forkScoped(Effect.zipRight(Stream.runHead(answers), peer.disconnect("crawled")))
           yield* registry.run(peer, { inbox, address, manual: false })
           return peer

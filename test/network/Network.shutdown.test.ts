@@ -32,8 +32,8 @@ import * as InvVector from "../../src/wire/InvVector.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Transport from "../../src/network/Transport.js"
-import { makeRaw, rawHandshake } from "../peer/helpers.js"
-import { collectEvents, dialRaw, KEY, listenRaw, PORT, START, startNode } from "./networkHelpers.js"
+import { makeRaw, rawHandshake } from "../support/peer.js"
+import { collectEvents, dialRaw, KEY, listenRaw, PORT, START, startNode } from "../support/network.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 
 const addr = (host: string, port = PORT) => NetAddress.fromHost(host, port)!

@@ -1,6 +1,7 @@
 /**
  * A deterministic swarm: 24 nodes in one process over `Transport.layerMemory`
- * under the `TestClock` (no I/O: time moves only when the test says so).
+ * under the `TestClock` (no I/O: time moves only when the test says so),
+ * built with the public kit's `TestNetwork`.
  * Each node listens on a loopback host of its own and knows one seed, its
  * predecessor. Watched: outbound slots fill up, addresses spread beyond
  * direct neighbours, killed nodes are replaced, a broadcast reaches exactly
@@ -17,8 +18,8 @@ import * as TestClock from "effect/TestClock"
 import type { PeerEvent } from "../../src/network/Connector.js"
 import * as InvVector from "../../src/wire/InvVector.js"
 import * as Message from "../../src/wire/Message.js"
-import * as Transport from "../../src/network/Transport.js"
-import { addressOf, advanceUntil, collectEvents, peerKeys, START, startNode, stop, type SimNode } from "./networkHelpers.js"
+import * as TestNetwork from "../../src/testing/TestNetwork.js"
+import { collectEvents, START } from "../support/network.js"
 
 const NODES = 24
 const TARGET = 4
@@ -35,13 +36,12 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       const figures: Record<string, unknown> = {}
       const realStart = Date.now()
       yield* TestClock.setTime(START)
-      const hub = Transport.makeHub()
-      const nodes: Array<SimNode> = []
-      for (let i = 0; i < NODES; i++) {
-        nodes.push(yield* startNode(hub, i, { seeds: i === 0 ? [] : [addressOf(i - 1)] }))
-      }
-      const outbound = (n: SimNode) => peerKeys(n, "outbound")
-      const atTarget = (group: ReadonlyArray<SimNode>) =>
+      // Each node knows one seed, its predecessor (TestNetwork's default).
+      const net = yield* TestNetwork.make({ nodes: NODES })
+      const nodes = yield* net.nodes
+      const { advanceUntil } = net
+      const outbound = (n: TestNetwork.TestNode) => n.outbound
+      const atTarget = (group: ReadonlyArray<TestNetwork.TestNode>) =>
         Effect.map(Effect.forEach(group, outbound), (all) => all.every((keys) => keys.length === TARGET))
 
       // --- every node reaches its outbound target, learning addresses from one seed ---
@@ -95,7 +95,7 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       const affected = survivors.filter((n) => lost.get(n.index)!.length > 0)
       expect(affected.length).toBeGreaterThan(3)
       const killReal = Date.now()
-      for (const i of KILLED) yield* stop(nodes[i]!)
+      for (const i of KILLED) yield* net.kill(i)
       const healed = Effect.map(Effect.forEach(survivors, outbound), (all) =>
         all.every((keys) => keys.length === TARGET && keys.every((k) => !killedKeys.has(k))))
       figures.replacementSimMs = yield* advanceUntil("survivors back at target, on live nodes only", healed, { limit: "1 minute" })

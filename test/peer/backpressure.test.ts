@@ -17,7 +17,7 @@ import type { PeerError } from "../../src/peer/PeerError.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import type * as Peer from "../../src/peer/Peer.js"
-import { connectRaw, disconnectOf, params, payloadSize, polled, txInv } from "./helpers.js"
+import { connectRaw, disconnectOf, params, payloadSize, polled, txInv } from "../support/peer.js"
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i)
 const inv = (n: number) => Message.Inv.make({ inventory: [txInv(n)] })

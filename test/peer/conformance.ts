@@ -34,7 +34,7 @@ import {
   type Transport,
   txInv,
   versionMessage
-} from "./helpers.js"
+} from "../support/peer.js"
 
 export const conformance = (transport: Transport) =>
   describe(`peer over ${transport.name}`, () => {

@@ -13,7 +13,7 @@ import * as TestClock from "effect/TestClock"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
-import { rawHandshake, withRaw } from "./helpers.js"
+import { rawHandshake, withRaw } from "../support/peer.js"
 
 /** Commands a remote older than each feature must never get from us. */
 const NEWER_FEATURES = ["sendheaders", "feefilter", "wtxidrelay", "sendaddrv2", "sendcmpct", "reject"]

@@ -15,7 +15,7 @@ import * as Stream from "effect/Stream"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
-import { connectRaw, disconnectOf, makeFailure, params, rawHandshake, withRaw } from "./helpers.js"
+import { connectRaw, disconnectOf, makeFailure, params, rawHandshake, withRaw } from "../support/peer.js"
 
 const KiB = 1024
 /** An unknown message of `payload` bytes (any command is allowed before `version`, and kept). */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Message from "../../src/wire/Message.js"
-import { connectRaw, hashOf } from "./helpers.js"
+import { connectRaw, hashOf } from "../support/peer.js"
 
 describe("locator push helpers", () => {
   it.scoped("back-to-back identical getblocks / getheaders go out once each; a new tip or stop hash goes out", () =>

@@ -34,7 +34,7 @@ import {
   memory,
   nextPeer,
   peerConfig
-} from "../hostile/tcpKit.js"
+} from "../support/tcp.js"
 
 const READ_BOUND = 1024 * 1024
 

@@ -22,7 +22,7 @@ import {
   tx,
   txInv,
   withRaw
-} from "./helpers.js"
+} from "../support/peer.js"
 
 /** Moves the test clock to `millis` after its start (the peers here connect at 0). */
 const at = (millis: number) =>

@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import type * as Net from "node:net"
 import * as Peer from "../../src/peer/Peer.js"
 import { conformance } from "./conformance.js"
-import { config, makeRaw, memoryTransport, rawHandshake, tcpTransport } from "./helpers.js"
+import { config, makeRaw, memoryTransport, rawHandshake, tcpTransport } from "../support/peer.js"
 
 conformance(memoryTransport)
 conformance(tcpTransport)

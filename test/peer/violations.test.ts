@@ -24,8 +24,8 @@ import {
   txInv,
   versionMessage,
   withRaw
-} from "./helpers.js"
-import { concat } from "../wire/helpers.js"
+} from "../support/peer.js"
+import { concat } from "../support/wire.js"
 
 const verack = Message.Verack.make({})
 const ping = Message.Ping.make({ nonce: 1n })

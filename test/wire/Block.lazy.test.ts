@@ -10,7 +10,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as FastCheck from "effect/FastCheck"
 import * as Block from "../../src/wire/Block.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes, toHex } from "./helpers.js"
+import { bytes, toHex } from "../support/wire.js"
 import { BLOCK_ONE_HEX } from "./vectors/blocks.js"
 import { MULTI_WITNESS_TX_HEX } from "./vectors/fixtures.js"
 

@@ -4,7 +4,7 @@ import * as Block from "../../src/wire/Block.js"
 import * as BlockHeader from "../../src/wire/BlockHeader.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes } from "./helpers.js"
+import { bytes } from "../support/wire.js"
 import { BLOCK_ONE_HEX } from "./vectors/blocks.js"
 import { MULTI_WITNESS_TX_HEX } from "./vectors/fixtures.js"
 

@@ -5,7 +5,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Magic from "../../src/wire/Magic.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes, repeat } from "./helpers.js"
+import { bytes, repeat } from "../support/wire.js"
 
 /**
  * The genesis coinbase shared by mainnet, testnet3, signet and regtest

@@ -4,7 +4,7 @@ import * as Frame from "../../src/wire/Frame.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
 import type { WireError } from "../../src/wire/WireError.js"
-import { bytes, concat } from "./helpers.js"
+import { bytes, concat } from "../support/wire.js"
 import { VERACK_FRAME_HEX, VERSION_WIKI_FRAME_HEX } from "./vectors/frames.js"
 
 const MAINNET = "f9beb4d9"

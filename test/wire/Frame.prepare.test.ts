@@ -10,7 +10,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { toHex } from "./helpers.js"
+import { toHex } from "../support/wire.js"
 
 const addr = Message.Addr.make({
   addresses: [{ ...NetAddress.fromHost("203.0.113.7", 8333)!, services: 1n, time: 1_700_000_000 }]

@@ -4,7 +4,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Message from "../../src/wire/Message.js"
-import { bytes, toHex } from "./helpers.js"
+import { bytes, toHex } from "../support/wire.js"
 import { frameVectors, VERACK_FRAME_HEX } from "./vectors/frames.js"
 
 const mainnet = { params: ChainParams.mainnet }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import * as Hash from "../../src/wire/Hash.js"
-import { bytes, toHex } from "./helpers.js"
+import { bytes, toHex } from "../support/wire.js"
 
 describe("hash display order", () => {
   it("toHex reverses the bytes; fromHex undoes it", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Message from "../../src/wire/Message.js"
-import { bytes, decodeOk, encodeOk, expectReason, repeat, toHex } from "./helpers.js"
+import { bytes, decodeOk, encodeOk, expectReason, repeat, toHex } from "../support/wire.js"
 import { BLOCK_ONE_COINBASE_HEX, BLOCK_ONE_HEADER_HEX, MULTI_WITNESS_TX_FIELDS as W, MULTI_WITNESS_TX_HEX } from "./vectors/fixtures.js"
 import { MULTI_INV_HEX } from "./vectors/inventory.js"
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { bytes, toHex } from "./helpers.js"
+import { bytes, toHex } from "../support/wire.js"
 
 const { NetworkId } = NetAddress
 

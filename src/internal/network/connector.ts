@@ -18,7 +18,8 @@ import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import { PeerEvent, type PeerRegistryShape, type RefusalReason, type RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
-import { describe, DisconnectReason, isMisbehaviour, PeerError } from "../../peer/DisconnectReason.js"
+import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
+import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as NetAddress from "../../wire/NetAddress.js"
@@ -81,13 +82,13 @@ export const make = (
       Effect.gen(function*() {
         const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
         const inbox = yield* starting.subscribe()
-        yield* Effect.tapError(starting.handshake, () =>
+        const peer = yield* Effect.tapError(starting.connected, () =>
           Effect.flatMap(starting.awaitDisconnect, (reason) =>
             Effect.zipRight(
               Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
               registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
             )))
-        return { inbox, peer: starting as Peer.Peer }
+        return { inbox, peer }
       })
 
     /** An inbound connection closed before a peer starts on it: counted and reported. */

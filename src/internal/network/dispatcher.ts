@@ -11,7 +11,7 @@ import * as Stream from "effect/Stream"
 import type { DispatcherShape } from "../../network/Dispatcher.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerRegistryShape, Received } from "../../network/PeerRegistry.js"
-import { PeerError } from "../../peer/DisconnectReason.js"
+import { PeerError } from "../../peer/PeerError.js"
 import * as Frame from "../../wire/Frame.js"
 import { Subscribers } from "../peer/Subscribers.js"
 

@@ -1,6 +1,7 @@
 import { DecodeFailure } from "./DecodeFailure.js"
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false })
+const strictDecoder = new TextDecoder("utf-8", { fatal: true })
 
 /** DataViews over whole ArrayBuffers, shared by every reader of the same buffer (see `ByteReader.dataView`). */
 const dataViews = new WeakMap<ArrayBufferLike, DataView>()
@@ -189,7 +190,13 @@ export class ByteReader {
     return this.bytesView(n, what)
   }
 
-  /** CompactSize-prefixed string, decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * CompactSize-prefixed string, decoded as UTF-8. Invalid UTF-8 (the
+   * protocol does not promise it) is kept readable but cannot be kept
+   * exactly: each invalid sequence becomes `?`. Not U+FFFD, which takes 3
+   * bytes in UTF-8: a string at its byte cap must re-encode within the cap,
+   * or we could not send back what we accepted.
+   */
   varString(max: number, what = "var string"): string {
     const b = this.varBytes(max, what)
     if (b.length === 0) return ""
@@ -199,7 +206,11 @@ export class ByteReader {
       for (let i = 0; i < b.length; i++) if (b[i]! > 0x7f) { ascii = false; break }
       if (ascii) return String.fromCharCode.apply(null, b as unknown as Array<number>)
     }
-    return textDecoder.decode(b)
+    try {
+      return strictDecoder.decode(b)
+    } catch {
+      return textDecoder.decode(b).replace(/\uFFFD/g, "?")
+    }
   }
 
   /** Fails unless the whole payload was consumed. */

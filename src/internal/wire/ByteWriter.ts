@@ -1,3 +1,5 @@
+import { EncodeFailure } from "./EncodeFailure.js"
+
 const textEncoder = new TextEncoder()
 
 /**
@@ -163,12 +165,15 @@ export class ByteWriter {
     return this.u8(0xff).u64le(BigInt(n))
   }
 
-  varBytes(b: Uint8Array): this {
+  /** CompactSize-prefixed bytes; refuses more than `max` bytes (the cap the decoder applies). */
+  varBytes(b: Uint8Array, max = Number.MAX_SAFE_INTEGER, what = "var bytes"): this {
+    if (b.length > max) throw new EncodeFailure(`${what}: ${b.length} bytes, at most ${max} allowed`)
     return this.compactSize(b.length).bytes(b)
   }
 
-  varString(s: string): this {
-    return this.varBytes(textEncoder.encode(s))
+  /** CompactSize-prefixed UTF-8; refuses an encoding longer than `max` bytes (the cap the decoder applies). */
+  varString(s: string, max = Number.MAX_SAFE_INTEGER, what = "var string"): this {
+    return this.varBytes(textEncoder.encode(s), max, what)
   }
 
   /** A view of what was written so far. */

@@ -1,33 +1,27 @@
 import * as Schema from "effect/Schema"
+import type { CodecContext, MessageDef } from "../../wire/Message.js"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 
 /**
- * What a codec may depend on besides the bytes: the protocol version in force
- * on the connection (some fields exist only from a given version on).
+ * The byte codec of one message, kept out of the public `MessageDef`: the
+ * reader and writer it works on are implementation details.
  *
  * @internal
  */
-export interface CodecContext {
-  readonly version: number
-}
-
-/**
- * One protocol message: its command, its decoded shape as a Schema, its
- * per-version payload cap and its hand-written byte codec.
- *
- * @internal
- */
-export interface MessageDef<Tag extends string, A extends { readonly _tag: Tag }> {
-  readonly _tag: Tag
-  readonly command: string
-  readonly schema: Schema.Schema<A>
-  /** Largest payload this message may have at `version`; checked before the payload is read. */
-  readonly maxPayload: (version: number) => number
+export interface MessageCodec<A> {
   readonly read: (r: ByteReader, ctx: CodecContext) => A
   readonly write: (w: ByteWriter, m: A, ctx: CodecContext) => void
-  /** Builds the message value (no validation; use `schema` to validate untrusted input). */
-  readonly make: (fields: Omit<A, "_tag">) => A
+}
+
+/** The codec of every definition made by `define`, by tag. */
+const codecs = new Map<string, MessageCodec<any>>()
+
+/** The byte codec of a definition. @internal */
+export const codecOf = <A extends { readonly _tag: string }>(def: MessageDef<A["_tag"], A>): MessageCodec<A> => {
+  const codec = codecs.get(def._tag)
+  if (codec === undefined) throw new Error(`no codec for ${def._tag}`)
+  return codec
 }
 
 /** @internal */
@@ -43,17 +37,20 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
   const schema = Schema.TaggedStruct(def.tag, def.fields).annotations({ identifier: def.tag, ...def.annotations })
   const tag = def.tag
   const read = def.read
-  return {
-    _tag: tag,
-    command: def.command,
-    schema: schema as any,
-    maxPayload: def.maxPayload,
+  if (codecs.has(tag)) throw new Error(`message ${tag} defined twice`)
+  codecs.set(tag, {
     read: (r, ctx) => {
       const m = read(r, ctx) as any
       m._tag = tag
       return m
     },
-    write: def.write as any,
+    write: def.write as any
+  })
+  return {
+    _tag: tag,
+    command: def.command,
+    schema: schema as any,
+    maxPayload: def.maxPayload,
     make: (fields) => ({ _tag: tag, ...fields }) as any
   }
 }

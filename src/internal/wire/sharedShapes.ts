@@ -1,7 +1,8 @@
+import { list } from "./ListCodec.js"
 import { define } from "./MessageDef.js"
 import * as InvVector from "../../wire/InvVector.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
-import { Hash32, ListMax, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
+import { Hash32, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 
@@ -11,39 +12,58 @@ export const MAX_INV = 50_000
 /** Most locator hashes accepted (btcd's limit; Bitcoin Core sends at most ~101). @internal */
 export const MAX_LOCATOR_HASHES = 500
 
+/** A list of 32-byte hashes, at most `max`. @internal */
+export const hashList = (what: string, max: number) =>
+  list({ what, item: Hash32, max, minItemSize: 32, read: readHash, write: writeHash })
+
+const readHash = (r: ByteReader): Uint8Array => r.hash()
+const writeHash = (w: ByteWriter, h: Uint8Array): void => {
+  w.bytes(h)
+}
+
+/** The inventory list of `inv`, `getdata` and `notfound`. @internal */
+export const inventoryList = list({
+  what: "inventory",
+  item: InvVector.InvVector,
+  max: MAX_INV,
+  minItemSize: InvVector.SIZE,
+  read: (r) => {
+    const type = r.u32le()
+    return { type, hash: r.hash() }
+  },
+  write: (w, v) => {
+    w.u32le(v.type).bytes(v.hash)
+  }
+})
+
 /** `inv`, `getdata` and `notfound` share one layout: a list of inventory vectors. @internal */
 export const defineInventory = <Tag extends string>(tag: Tag, command: string) =>
   define({
     tag,
     command,
-    fields: { inventory: ListMax(InvVector.InvVector, MAX_INV) },
+    fields: { inventory: inventoryList.schema },
     maxPayload: () => 3 + MAX_INV * InvVector.SIZE,
-    read: (r) => {
-      const n = r.count(MAX_INV, InvVector.SIZE, "inventory")
-      const inventory = new Array<InvVector.InvVector>(n)
-      for (let i = 0; i < n; i++) inventory[i] = InvVector.read(r)
-      return { inventory }
-    },
-    write: (w, m) => {
-      w.compactSize(m.inventory.length)
-      for (const v of m.inventory) InvVector.write(w, v)
-    }
+    read: (r, ctx) => ({ inventory: inventoryList.read(r, ctx) }),
+    write: (w, m, ctx) => inventoryList.write(w, m.inventory, ctx)
   })
+
+/** The block locator of `getblocks` and `getheaders`. @internal */
+export const locatorList = hashList("locator", MAX_LOCATOR_HASHES)
 
 /** `getblocks` and `getheaders` share one layout: version, block locator, stop hash. @internal */
 export const defineLocator = <Tag extends string>(tag: Tag, command: string) =>
   define({
     tag,
     command,
-    fields: { version: UInt32, locator: ListMax(Hash32, MAX_LOCATOR_HASHES), stopHash: Hash32 },
+    fields: { version: UInt32, locator: locatorList.schema, stopHash: Hash32 },
     maxPayload: () => 4 + 3 + MAX_LOCATOR_HASHES * 32 + 32,
-    read: (r) => {
+    read: (r, ctx) => {
       const version = r.u32le()
-      const locator = readHashes(r, MAX_LOCATOR_HASHES, "locator")
+      const locator = locatorList.read(r, ctx)
       return { version, locator, stopHash: r.hash() }
     },
-    write: (w, m) => {
-      writeHashes(w.u32le(m.version), m.locator)
+    write: (w, m, ctx) => {
+      locatorList.write(w.u32le(m.version), m.locator, ctx)
       w.bytes(m.stopHash)
     }
   })

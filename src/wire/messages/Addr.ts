@@ -5,43 +5,60 @@
  *
  * @since 0.1.0
  */
+import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import * as ProtocolVersion from "../ProtocolVersion.js"
-import { ListMax } from "../Fields.js"
 
-/** Most addresses in one `addr` / `addrv2`. @since 0.1.0 */
+/**
+ * Most addresses in one `addr` / `addrv2`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_ADDRESSES = 1000
 
-/** The `addr` message. @since 0.1.0 */
-export const Addr = define({
-  tag: "Addr",
-  command: "addr",
-  fields: { addresses: ListMax(NetAddress.LegacyTimedNetAddress, MAX_ADDRESSES) },
-  maxPayload: (version) => 3 + MAX_ADDRESSES * (ProtocolVersion.hasAddrTime(version) ? 30 : 26),
-  read: (r, ctx) => {
-    const withTime = ProtocolVersion.hasAddrTime(ctx.version)
-    const n = r.count(MAX_ADDRESSES, withTime ? 30 : 26, "addresses")
-    const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
-    for (let i = 0; i < n; i++) {
-      // `NetAddress.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
-      const time = withTime ? r.u32le() : 0
-      const services = r.u64le()
-      const address = NetAddress.readLegacyIp(r)
-      const port = r.u16be()
-      addresses[i] = { time, services, network: NetAddress.legacyNetwork(address), address, port }
-    }
-    return { addresses }
+/**
+ * The address list. Entries are 30 bytes from protocol 31402 on and 26 before
+ * (no time); the smaller bounds the count against the bytes left.
+ */
+const addressList = list({
+  what: "addresses",
+  item: NetAddress.LegacyTimedNetAddress,
+  max: MAX_ADDRESSES,
+  minItemSize: 26,
+  read: (r, ctx): NetAddress.TimedNetAddressFields => {
+    // `AddressCodec.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
+    const time = ProtocolVersion.hasAddrTime(ctx.version) ? r.u32le() : 0
+    const services = r.u64le()
+    const address = AddressCodec.readLegacyIp(r)
+    const port = r.u16be()
+    return { time, services, network: AddressCodec.legacyNetwork(address), address, port }
   },
-  write: (w, m, ctx) => {
-    const withTime = ProtocolVersion.hasAddrTime(ctx.version)
-    w.compactSize(m.addresses.length)
-    for (const a of m.addresses) {
-      if (withTime) w.u32le(a.time)
-      NetAddress.writeLegacy(w, a)
-    }
+  write: (w, a, ctx) => {
+    if (ProtocolVersion.hasAddrTime(ctx.version)) w.u32le(a.time)
+    AddressCodec.writeLegacy(w, a)
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * The `addr` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
+export const Addr = define({
+  tag: "Addr",
+  command: "addr",
+  fields: { addresses: addressList.schema },
+  maxPayload: (version) => 3 + MAX_ADDRESSES * (ProtocolVersion.hasAddrTime(version) ? 30 : 26),
+  read: (r, ctx) => ({ addresses: addressList.read(r, ctx) }),
+  write: (w, m, ctx) => addressList.write(w, m.addresses, ctx)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Addr = ReturnType<typeof Addr.make>

@@ -5,9 +5,10 @@
  *
  * @since 0.1.0
  */
+import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
-import { ListMax } from "../Fields.js"
 import { MAX_ADDRESSES } from "./Addr.js"
 
 /** Smallest entry: time 4, services 1, network 1, length 1, port 2. */
@@ -15,23 +16,32 @@ const MIN_ENTRY = 9
 /** Largest entry: time 4, services 9, network 1, length 3, address 512, port 2. */
 const MAX_ENTRY = 4 + 9 + 1 + 3 + NetAddress.MAX_ADDRV2_ADDRESS + 2
 
-/** The `addrv2` message. @since 0.1.0 */
+const addressList = list({
+  what: "addresses",
+  item: NetAddress.AddrV2Entry,
+  max: MAX_ADDRESSES,
+  minItemSize: MIN_ENTRY,
+  read: AddressCodec.readAddrV2,
+  write: AddressCodec.writeAddrV2
+})
+
+/**
+ * The `addrv2` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const AddrV2 = define({
   tag: "AddrV2",
   command: "addrv2",
-  fields: { addresses: ListMax(NetAddress.AddrV2Entry, MAX_ADDRESSES) },
+  fields: { addresses: addressList.schema },
   maxPayload: () => 3 + MAX_ADDRESSES * MAX_ENTRY,
-  read: (r) => {
-    const n = r.count(MAX_ADDRESSES, MIN_ENTRY, "addresses")
-    const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
-    for (let i = 0; i < n; i++) addresses[i] = NetAddress.readAddrV2(r)
-    return { addresses }
-  },
-  write: (w, m) => {
-    w.compactSize(m.addresses.length)
-    for (const a of m.addresses) NetAddress.writeAddrV2(w, a)
-  }
+  read: (r, ctx) => ({ addresses: addressList.read(r, ctx) }),
+  write: (w, m, ctx) => addressList.write(w, m.addresses, ctx)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type AddrV2 = ReturnType<typeof AddrV2.make>

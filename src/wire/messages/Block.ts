@@ -8,10 +8,20 @@ import * as Block from "../Block.js"
 import * as BlockHeader from "../BlockHeader.js"
 import { define } from "../../internal/wire/MessageDef.js"
 
-/** Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes). @since 0.1.0 */
+/**
+ * Bitcoin's largest block (4,000,000 weight units serialize to at most 4,000,000 bytes).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_BLOCK_PAYLOAD = 4_000_000
 
-/** The `block` message. @since 0.1.0 */
+/**
+ * The `block` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const BlockMessage = define({
   tag: "Block",
   command: "block",
@@ -21,5 +31,8 @@ export const BlockMessage = define({
   write: (w, m) => Block.write(w, m)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type BlockMessage = ReturnType<typeof BlockMessage.make>

@@ -9,7 +9,12 @@ import * as Transaction from "../Transaction.js"
 import { Hash32 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 
-/** The `blocktxn` message. @since 0.1.0 */
+/**
+ * The `blocktxn` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const BlockTxn = define({
   tag: "BlockTxn",
   command: "blocktxn",
@@ -28,5 +33,8 @@ export const BlockTxn = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type BlockTxn = ReturnType<typeof BlockTxn.make>

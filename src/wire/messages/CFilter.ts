@@ -7,7 +7,12 @@ import { define } from "../../internal/wire/MessageDef.js"
 import { Bytes, Hash32, UInt8 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 
-/** The `cfilter` message. @since 0.1.0 */
+/**
+ * The `cfilter` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const CFilter = define({
   tag: "CFilter",
   command: "cfilter",
@@ -19,5 +24,8 @@ export const CFilter = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CFilter = ReturnType<typeof CFilter.make>

@@ -15,9 +15,17 @@ import * as Transaction from "../Transaction.js"
 import { UInt48, UInt64 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 
-/** A prefilled transaction and its absolute index in the block. @since 0.1.0 */
+/**
+ * A prefilled transaction and its absolute index in the block.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const PrefilledTx = Schema.Struct({ index: Schema.Number, tx: Transaction.Transaction })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PrefilledTx = typeof PrefilledTx.Type
 
 const PrefilledList = Schema.Array(PrefilledTx).pipe(
@@ -34,7 +42,12 @@ const PrefilledList = Schema.Array(PrefilledTx).pipe(
   })
 )
 
-/** The `cmpctblock` message. @since 0.1.0 */
+/**
+ * The `cmpctblock` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const CmpctBlock = define({
   tag: "CmpctBlock",
   command: "cmpctblock",
@@ -74,5 +87,8 @@ export const CmpctBlock = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CmpctBlock = ReturnType<typeof CmpctBlock.make>

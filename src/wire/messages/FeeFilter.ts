@@ -7,7 +7,12 @@
 import { define } from "../../internal/wire/MessageDef.js"
 import { Int64 } from "../Fields.js"
 
-/** The `feefilter` message. @since 0.1.0 */
+/**
+ * The `feefilter` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const FeeFilter = define({
   tag: "FeeFilter",
   command: "feefilter",
@@ -19,5 +24,8 @@ export const FeeFilter = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FeeFilter = ReturnType<typeof FeeFilter.make>

@@ -7,10 +7,20 @@
 import { define } from "../../internal/wire/MessageDef.js"
 import { BytesMax } from "../Fields.js"
 
-/** Largest element. @since 0.1.0 */
+/**
+ * Largest element.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_ELEMENT = 520
 
-/** The `filteradd` message. @since 0.1.0 */
+/**
+ * The `filteradd` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const FilterAdd = define({
   tag: "FilterAdd",
   command: "filteradd",
@@ -18,9 +28,12 @@ export const FilterAdd = define({
   maxPayload: () => 3 + MAX_ELEMENT,
   read: (r) => ({ data: r.varBytes(MAX_ELEMENT, "element") }),
   write: (w, m) => {
-    w.varBytes(m.data)
+    w.varBytes(m.data, MAX_ELEMENT, "element")
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FilterAdd = ReturnType<typeof FilterAdd.make>

@@ -5,8 +5,16 @@
  */
 import { defineEmpty } from "../../internal/wire/MessageDef.js"
 
-/** The `filterclear` message. @since 0.1.0 */
+/**
+ * The `filterclear` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const FilterClear = defineEmpty("FilterClear", "filterclear")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FilterClear = ReturnType<typeof FilterClear.make>

@@ -5,16 +5,32 @@
  * @since 0.1.0
  */
 import { define } from "../../internal/wire/MessageDef.js"
+import { EncodeFailure } from "../../internal/wire/EncodeFailure.js"
 import { DecodeFailure } from "../../internal/wire/DecodeFailure.js"
 import { BytesMax, UInt32, UInt8 } from "../Fields.js"
 import * as Schema from "effect/Schema"
 
-/** Largest filter (bytes). @since 0.1.0 */
+/**
+ * Largest filter (bytes).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_FILTER_SIZE = 36_000
-/** Most hash functions. @since 0.1.0 */
+/**
+ * Most hash functions.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_HASH_FUNCS = 50
 
-/** The `filterload` message. @since 0.1.0 */
+/**
+ * The `filterload` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const FilterLoad = define({
   tag: "FilterLoad",
   command: "filterload",
@@ -32,9 +48,13 @@ export const FilterLoad = define({
     return { filter, hashFuncs, tweak: r.u32le(), flags: r.u8() }
   },
   write: (w, m) => {
-    w.varBytes(m.filter).u32le(m.hashFuncs).u32le(m.tweak).u8(m.flags)
+    if (m.hashFuncs > MAX_HASH_FUNCS) throw new EncodeFailure(`${m.hashFuncs} hash functions > ${MAX_HASH_FUNCS}`)
+    w.varBytes(m.filter, MAX_FILTER_SIZE, "filter").u32le(m.hashFuncs).u32le(m.tweak).u8(m.flags)
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type FilterLoad = ReturnType<typeof FilterLoad.make>

@@ -8,7 +8,12 @@ import * as Indexes from "../../internal/wire/DifferentialIndexes.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import { Hash32 } from "../Fields.js"
 
-/** The `getblocktxn` message. @since 0.1.0 */
+/**
+ * The `getblocktxn` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetBlockTxn = define({
   tag: "GetBlockTxn",
   command: "getblocktxn",
@@ -33,5 +38,8 @@ export const GetBlockTxn = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetBlockTxn = ReturnType<typeof GetBlockTxn.make>

@@ -5,8 +5,16 @@
  */
 import { defineLocator } from "../../internal/wire/sharedShapes.js"
 
-/** The `getblocks` message. @since 0.1.0 */
+/**
+ * The `getblocks` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetBlocks = defineLocator("GetBlocks", "getblocks")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetBlocks = ReturnType<typeof GetBlocks.make>

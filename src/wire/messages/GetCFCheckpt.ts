@@ -7,7 +7,12 @@
 import { define } from "../../internal/wire/MessageDef.js"
 import { Hash32, UInt8 } from "../Fields.js"
 
-/** The `getcfcheckpt` message. @since 0.1.0 */
+/**
+ * The `getcfcheckpt` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetCFCheckpt = define({
   tag: "GetCFCheckpt",
   command: "getcfcheckpt",
@@ -19,5 +24,8 @@ export const GetCFCheckpt = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetCFCheckpt = ReturnType<typeof GetCFCheckpt.make>

@@ -5,8 +5,16 @@
  */
 import { defineFilterRange } from "../../internal/wire/sharedShapes.js"
 
-/** The `getcfheaders` message. @since 0.1.0 */
+/**
+ * The `getcfheaders` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetCFHeaders = defineFilterRange("GetCFHeaders", "getcfheaders")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetCFHeaders = ReturnType<typeof GetCFHeaders.make>

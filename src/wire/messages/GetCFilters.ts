@@ -5,8 +5,16 @@
  */
 import { defineFilterRange } from "../../internal/wire/sharedShapes.js"
 
-/** The `getcfilters` message. @since 0.1.0 */
+/**
+ * The `getcfilters` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetCFilters = defineFilterRange("GetCFilters", "getcfilters")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetCFilters = ReturnType<typeof GetCFilters.make>

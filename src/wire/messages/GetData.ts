@@ -5,8 +5,16 @@
  */
 import { defineInventory } from "../../internal/wire/sharedShapes.js"
 
-/** The `getdata` message. @since 0.1.0 */
+/**
+ * The `getdata` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetData = defineInventory("GetData", "getdata")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetData = ReturnType<typeof GetData.make>

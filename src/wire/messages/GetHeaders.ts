@@ -5,8 +5,16 @@
  */
 import { defineLocator } from "../../internal/wire/sharedShapes.js"
 
-/** The `getheaders` message. @since 0.1.0 */
+/**
+ * The `getheaders` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const GetHeaders = defineLocator("GetHeaders", "getheaders")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type GetHeaders = ReturnType<typeof GetHeaders.make>

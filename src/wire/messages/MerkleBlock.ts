@@ -11,7 +11,12 @@ import { Bytes, Hash32, UInt32 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 import * as Schema from "effect/Schema"
 
-/** The `merkleblock` message. @since 0.1.0 */
+/**
+ * The `merkleblock` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const MerkleBlock = define({
   tag: "MerkleBlock",
   command: "merkleblock",
@@ -30,5 +35,8 @@ export const MerkleBlock = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type MerkleBlock = ReturnType<typeof MerkleBlock.make>

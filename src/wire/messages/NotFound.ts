@@ -5,8 +5,16 @@
  */
 import { defineInventory } from "../../internal/wire/sharedShapes.js"
 
-/** The `notfound` message. @since 0.1.0 */
+/**
+ * The `notfound` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const NotFound = defineInventory("NotFound", "notfound")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type NotFound = ReturnType<typeof NotFound.make>

@@ -5,8 +5,16 @@
  */
 import { defineNonce } from "../../internal/wire/sharedShapes.js"
 
-/** The `ping` message. @since 0.1.0 */
+/**
+ * The `ping` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Ping = defineNonce("Ping", "ping")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Ping = ReturnType<typeof Ping.make>

@@ -9,7 +9,12 @@ import * as Schema from "effect/Schema"
 import { define } from "../../internal/wire/MessageDef.js"
 import { Hash32, UInt8, VarString } from "../Fields.js"
 
-/** Reject codes (BIP-0061). @since 0.1.0 */
+/**
+ * Reject codes (BIP-0061).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
 export const RejectCode = {
   Malformed: 0x01,
   Invalid: 0x10,
@@ -21,10 +26,20 @@ export const RejectCode = {
   Checkpoint: 0x43
 } as const
 
-/** Longest reason string accepted, in bytes. @since 0.1.0 */
+/**
+ * Longest reason string accepted, in bytes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_REASON = 256
 
-/** The `reject` message. @since 0.1.0 */
+/**
+ * The `reject` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Reject = define({
   tag: "Reject",
   command: "reject",
@@ -42,10 +57,13 @@ export const Reject = define({
     return r.remaining === 32 ? { message, code, reason, hash: r.hash() } : { message, code, reason }
   },
   write: (w, m) => {
-    w.varString(m.message).u8(m.code).varString(m.reason)
+    w.varString(m.message, 12, "rejected command").u8(m.code).varString(m.reason, MAX_REASON, "reason")
     if (m.hash !== undefined) w.bytes(m.hash)
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Reject = ReturnType<typeof Reject.make>

@@ -9,7 +9,12 @@ import * as Schema from "effect/Schema"
 import { define } from "../../internal/wire/MessageDef.js"
 import { UInt64 } from "../Fields.js"
 
-/** The `sendcmpct` message. @since 0.1.0 */
+/**
+ * The `sendcmpct` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const SendCmpct = define({
   tag: "SendCmpct",
   command: "sendcmpct",
@@ -21,5 +26,8 @@ export const SendCmpct = define({
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type SendCmpct = ReturnType<typeof SendCmpct.make>

@@ -8,7 +8,12 @@ import { define } from "../../internal/wire/MessageDef.js"
 import * as Transaction from "../Transaction.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 
-/** The `tx` message. @since 0.1.0 */
+/**
+ * The `tx` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Tx = define({
   tag: "Tx",
   command: "tx",
@@ -18,5 +23,8 @@ export const Tx = define({
   write: (w, m) => Transaction.write(w, m.tx)
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Tx = ReturnType<typeof Tx.make>

@@ -9,20 +9,31 @@
  */
 import * as Schema from "effect/Schema"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
 import * as ProtocolVersion from "../ProtocolVersion.js"
 import { ServiceFlags } from "../ServiceFlags.js"
 import { Int32, Int64, UInt64, VarString } from "../Fields.js"
 
-/** Longest user agent accepted (bytes), as btcd and Bitcoin Core. @since 0.1.0 */
+/**
+ * Longest user agent accepted (bytes), as btcd and Bitcoin Core.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const MAX_USER_AGENT = 256
 
-/** The `version` message. @since 0.1.0 */
+/**
+ * The `version` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const Version = define({
   tag: "Version",
   command: "version",
   fields: {
-    version: Int32.pipe(Schema.greaterThanOrEqualTo(ProtocolVersion.BIP0037)),
+    version: Int32,
     services: ServiceFlags,
     timestamp: Int64,
     addrRecv: NetAddress.LegacyNetAddress,
@@ -38,11 +49,11 @@ export const Version = define({
     const version = r.i32le()
     const services = r.u64le()
     const timestamp = r.i64le()
-    const addrRecv = NetAddress.readLegacy(r)
+    const addrRecv = AddressCodec.readLegacy(r)
     if (version < ProtocolVersion.VERSION_FULL && r.remaining === 0) {
       return { version, services, timestamp, addrRecv, addrFrom: addrRecv, nonce: 0n, userAgent: "", startHeight: 0, relay: true }
     }
-    const addrFrom = NetAddress.readLegacy(r)
+    const addrFrom = AddressCodec.readLegacy(r)
     const nonce = r.u64le()
     const userAgent = r.varString(MAX_USER_AGENT, "user agent")
     const startHeight = r.i32le()
@@ -52,12 +63,17 @@ export const Version = define({
   },
   write: (w, m) => {
     w.i32le(m.version).u64le(m.services).i64le(m.timestamp)
-    NetAddress.writeLegacy(w, m.addrRecv)
-    NetAddress.writeLegacy(w, m.addrFrom)
-    w.u64le(m.nonce).varString(m.userAgent).i32le(m.startHeight)
-    if (m.version >= ProtocolVersion.BIP0037) w.bool(m.relay)
+    AddressCodec.writeLegacy(w, m.addrRecv)
+    AddressCodec.writeLegacy(w, m.addrFrom)
+    w.u64le(m.nonce).varString(m.userAgent, MAX_USER_AGENT, "user agent").i32le(m.startHeight)
+    // The relay byte exists from BIP-0037 (70001) on. Below that it is written only when false, as the
+    // decoder reads one wherever it is present (as Bitcoin Core does): so every value round trips.
+    if (m.version >= ProtocolVersion.BIP0037 || !m.relay) w.bool(m.relay)
   }
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Version = ReturnType<typeof Version.make>

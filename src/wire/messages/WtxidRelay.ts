@@ -5,8 +5,16 @@
  */
 import { defineEmpty } from "../../internal/wire/MessageDef.js"
 
-/** The `wtxidrelay` message. @since 0.1.0 */
+/**
+ * The `wtxidrelay` message.
+ *
+ * @since 0.1.0
+ * @category messages
+ */
 export const WtxidRelay = defineEmpty("WtxidRelay", "wtxidrelay")
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type WtxidRelay = ReturnType<typeof WtxidRelay.make>

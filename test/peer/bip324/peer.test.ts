@@ -13,7 +13,7 @@ import { bytesToHex } from "../../../src/wire/Hash.js"
 import * as Message from "../../../src/wire/Message.js"
 import * as Peer from "../../../src/peer/Peer.js"
 import * as V2Transport from "../../../src/peer/V2Transport.js"
-import { config, memoryTransport, tcpTransport, type Transport } from "../helpers.js"
+import { config, memoryTransport, tcpTransport, type Transport } from "../../support/peer.js"
 
 const v2Pair = (sockets: Transport, outbound = V2Transport.messageTransport(), inbound = V2Transport.messageTransport()) =>
   Effect.gen(function*() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
 import * as Message from "../../../src/wire/Message.js"
 import * as NetAddress from "../../../src/wire/NetAddress.js"
-import { bytes, decodeOk, encodeOk, runVectors, toHex } from "../helpers.js"
+import { bytes, decodeOk, encodeOk, runVectors, toHex } from "../../support/wire.js"
 import { ADDRV2_CORE_HEX, addressVectors } from "../vectors/addresses.js"
 
 runVectors("address message vectors", addressVectors)

@@ -3,7 +3,7 @@ import * as Block from "../../../src/wire/Block.js"
 import * as BlockHeader from "../../../src/wire/BlockHeader.js"
 import * as Hash from "../../../src/wire/Hash.js"
 import * as Transaction from "../../../src/wire/Transaction.js"
-import { bytes, decodeOk, runVectors } from "../helpers.js"
+import { bytes, decodeOk, runVectors } from "../../support/wire.js"
 import { BLOCK_ONE_HEX, blockVectors, CMPCT_BLOCK_HEX, TX_113875_HEX, TX_113875_TXID_DISPLAY } from "../vectors/blocks.js"
 import {
   BLOCK_ONE_COINBASE_TXID_DISPLAY, BLOCK_ONE_HASH_DISPLAY, BLOCK_ONE_HEADER_HEX, MULTI_WITNESS_TX_HEX,

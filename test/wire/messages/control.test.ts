@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Message from "../../../src/wire/Message.js"
 import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
-import { bytes, decodeOk, encodeOk, expectReason, runVectors, toHex } from "../helpers.js"
+import { bytes, decodeOk, encodeOk, expectReason, runVectors, toHex } from "../../support/wire.js"
 import { controlVectors, VERSION_BIP37_HEX, versionBip37 } from "../vectors/control.js"
 
 runVectors("control message vectors", controlVectors)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Hash from "../../../src/wire/Hash.js"
-import { bytes, concat, decodeOk, displayHash, runVectors } from "../helpers.js"
+import { bytes, concat, decodeOk, displayHash, runVectors } from "../../support/wire.js"
 import { BIP158_ROWS, CFHEADERS_HEX, filterVectors } from "../vectors/filters.js"
 
 runVectors("bloom and compact filter vectors", filterVectors)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Hash from "../../../src/wire/Hash.js"
 import * as InvVector from "../../../src/wire/InvVector.js"
-import { bytes, decodeOk, runVectors } from "../helpers.js"
+import { bytes, decodeOk, runVectors } from "../../support/wire.js"
 import { BLOCK_203707_HASH_HEX, inventoryVectors, TX_203707_HASH_HEX } from "../vectors/inventory.js"
 
 runVectors("inventory and locator vectors", inventoryVectors)

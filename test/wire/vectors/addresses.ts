@@ -3,7 +3,7 @@
  */
 import * as Message from "../../../src/wire/Message.js"
 import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
-import { bytes, type Vector } from "../helpers.js"
+import { bytes, type Vector } from "../../support/wire.js"
 
 /** btcd wire/msgaddr_test.go TestAddrWire `multiAddrEncoded`. */
 export const ADDR_BTCD_HEX = [

@@ -3,7 +3,7 @@
  * cmpctblock, getblocktxn, blocktxn.
  */
 import * as Message from "../../../src/wire/Message.js"
-import { bytes, repeat, type Vector } from "../helpers.js"
+import { bytes, repeat, type Vector } from "../../support/wire.js"
 import {
   BLOCK_ONE_COINBASE_HEX, BLOCK_ONE_HEADER_HEX, BLOCK_ONE_MERKLE_ROOT, blockOneCoinbase, blockOneHeader,
   MAINNET_GENESIS_HASH, MAINNET_GENESIS_HASH_HEX, MULTI_WITNESS_TX_HEX, multiWitnessTx

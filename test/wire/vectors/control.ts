@@ -5,7 +5,7 @@
  */
 import * as Message from "../../../src/wire/Message.js"
 import * as ProtocolVersion from "../../../src/wire/ProtocolVersion.js"
-import { bytes, type Vector } from "../helpers.js"
+import { bytes, type Vector } from "../../support/wire.js"
 import { MAINNET_GENESIS_HASH, MAINNET_GENESIS_HASH_HEX } from "./fixtures.js"
 
 /** btcd wire/msgversion_test.go `baseVersionBIP0037Encoded` (protocol 70001, relay set). */

@@ -12,7 +12,7 @@
  * filter headers.
  */
 import * as Message from "../../../src/wire/Message.js"
-import { bytes, displayHash, type Vector } from "../helpers.js"
+import { bytes, displayHash, type Vector } from "../../support/wire.js"
 
 /** Testnet3 block hashes (wire order) of BIP-0158's rows for heights 0, 2 and 3. */
 export const TESTNET_BLOCK_0_HEX = "43497fd7f826957108f4a30fd9cec3aeba79972084e90ead01ea330900000000"

@@ -4,7 +4,7 @@
  */
 import type * as BlockHeader from "../../../src/wire/BlockHeader.js"
 import type * as Transaction from "../../../src/wire/Transaction.js"
-import { bytes, displayHash, repeat } from "../helpers.js"
+import { bytes, displayHash, repeat } from "../../support/wire.js"
 
 /** Mainnet genesis block hash (Bitcoin Core chainparams; btcd `mainNetGenesisHash`), wire order. */
 export const MAINNET_GENESIS_HASH_HEX = "6fe28c0ab6f1b372c1a6a246ae63f74f931e8365e15a089c68d6190000000000"

@@ -4,7 +4,7 @@
  */
 import * as Message from "../../../src/wire/Message.js"
 import type { NetworkMessage } from "../../../src/wire/Message.js"
-import { bytes } from "../helpers.js"
+import { bytes } from "../../support/wire.js"
 import { versionWiki, VERSION_WIKI_PAYLOAD_HEX } from "./control.js"
 import { ADDR_WIKI_PAYLOAD_HEX } from "./addresses.js"
 

@@ -3,7 +3,7 @@
  * getblocks, getheaders.
  */
 import * as Message from "../../../src/wire/Message.js"
-import { bytes, type Vector } from "../helpers.js"
+import { bytes, type Vector } from "../../support/wire.js"
 
 /** Hash of mainnet block 203707 (wire order), as in btcd's inventory tests. */
 export const BLOCK_203707_HASH_HEX = "dce9691094da23c7e76713d075d4a10b794008a636acc24b2603000000000000"

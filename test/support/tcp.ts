@@ -20,7 +20,9 @@ import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
-import { concat } from "../wire/helpers.js"
+import { concat } from "./wire.js"
+import { config } from "./peer.js"
+import * as TestPeer from "../../src/testing/TestPeer.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 export const params = ChainParams.regtest
@@ -28,12 +30,8 @@ export const MAGIC = params.magic
 export const HOST = "127.0.0.1"
 export const MB = 1024 * 1024
 
-/** Regtest, a nonce registry of its own (a separate "node"), then `overrides`. */
-export const peerConfig = (overrides: Partial<PeerConfig.PeerConfigShape> = {}): Partial<PeerConfig.PeerConfigShape> => ({
-  params,
-  nonceRegistry: PeerConfig.makeNonceRegistry(),
-  ...overrides
-})
+/** Regtest, a nonce registry of its own (a separate "node"), then `overrides`: the one config helper of the peer tests. */
+export const peerConfig = config
 
 export const loopback = (port: number): NetAddress.NetAddressFields => NetAddress.fromHost(HOST, port)!
 
@@ -66,23 +64,9 @@ export const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`
 
 // --- frames by hand ------------------------------------------------------------
 
-let rawNonce = 0x4b49_5400_0000_0000n
-
-const ZERO: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
-
+/** A `version` as a remote sends it now: the public kit's (`TestPeer.versionMessage`), stamped with the wall clock. */
 export const versionMessage = (fields: Partial<Message.MessageOf<"Version">> = {}): Message.MessageOf<"Version"> =>
-  Message.Version.make({
-    version: 70016,
-    services: 0n,
-    timestamp: BigInt(Math.floor(Date.now() / 1000)),
-    addrRecv: ZERO,
-    addrFrom: ZERO,
-    nonce: rawNonce++,
-    userAgent: "/hostile:0.0.1/",
-    startHeight: 0,
-    relay: true,
-    ...fields
-  })
+  TestPeer.versionMessage({ timestamp: BigInt(Math.floor(Date.now() / 1000)), userAgent: "/hostile:0.0.1/", ...fields })
 
 export const frame = (m: Message.NetworkMessage): Uint8Array => Frame.encode(MAGIC, m)
 
@@ -388,9 +372,10 @@ export const flooderThread = (options: { readonly port: number; readonly ms: num
           if (m.type === "error") return yield* Effect.die(m.error)
         }
       }).pipe(Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error(`flooder: no ${type}`) }), Effect.orDie)
-    yield* expect("ready", "5 seconds")
+    // Generous: starting a worker and handshaking takes seconds on a loaded 2-core machine.
+    yield* expect("ready", "60 seconds")
     return {
-      go: Effect.zipRight(Effect.sync(() => worker.postMessage("go")), expect("sent", Duration.sum(Duration.decode(options.ms), "5 seconds"))) as Effect.Effect<FloodReport>,
-      pongs: Effect.map(expect("pongs", "20 seconds"), (m) => m.pongs as number)
+      go: Effect.zipRight(Effect.sync(() => worker.postMessage("go")), expect("sent", Duration.sum(Duration.decode(options.ms), "60 seconds"))) as Effect.Effect<FloodReport>,
+      pongs: Effect.map(expect("pongs", "60 seconds"), (m) => m.pongs as number)
     }
   })

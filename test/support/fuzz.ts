@@ -13,7 +13,7 @@ import * as Hash from "../../src/wire/Hash.js"
 import * as Message from "../../src/wire/Message.js"
 import * as ProtocolVersion from "../../src/wire/ProtocolVersion.js"
 import { WireError, type WireErrorReason } from "../../src/wire/WireError.js"
-import { concat } from "../wire/helpers.js"
+import { concat } from "./wire.js"
 
 export const params = ChainParams.regtest
 export const MAGIC = params.magic

@@ -24,10 +24,10 @@ import * as Hash from "../../src/wire/Hash.js"
 import * as InvVector from "../../src/wire/InvVector.js"
 import * as MemorySocket from "../../src/peer/MemorySocket.js"
 import * as Message from "../../src/wire/Message.js"
-import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import type { WireError } from "../../src/wire/WireError.js"
+import * as TestPeer from "../../src/testing/TestPeer.js"
 
 export const params = ChainParams.regtest
 
@@ -133,24 +133,11 @@ export interface Raw {
   readonly nonce: bigint
 }
 
-const ZERO_ADDRESS: NetAddress.NetAddressFields = { services: 0n, network: NetAddress.NetworkId.IPv4, address: new Uint8Array(4), port: 0 }
-
 let rawNonce = 0x5241_5700_0000_0000n
 
-/** A `version` as a remote would send it. */
+/** A `version` as a remote would send it: the public kit's (`TestPeer.versionMessage`) with this remote's user agent. */
 export const versionMessage = (fields: Partial<Message.MessageOf<"Version">> = {}): Message.MessageOf<"Version"> =>
-  Message.Version.make({
-    version: 70016,
-    services: 0n,
-    timestamp: 0n,
-    addrRecv: ZERO_ADDRESS,
-    addrFrom: ZERO_ADDRESS,
-    nonce: rawNonce++,
-    userAgent: "/raw:0.0.1/",
-    startHeight: 0,
-    relay: true,
-    ...fields
-  })
+  TestPeer.versionMessage({ userAgent: "/raw:0.0.1/", nonce: rawNonce++, ...fields })
 
 export const makeRaw = (socket: Socket.Socket): Effect.Effect<Raw, never, Scope.Scope> =>
   Effect.gen(function*() {

@@ -1,7 +1,9 @@
 /**
  * Shared helpers of the network layer tests: in-memory nodes on a
- * `Transport.MemoryHub` (each in a scope of its own, so a test can kill one),
- * a clock driver for `TestClock`, and waiting helpers.
+ * `Transport.MemoryHub` (each in a scope of its own, so a test can kill one,
+ * with a book layer or listen address of the test's choosing), and raw
+ * listeners and dials. Addresses, settings and the clock driver are the
+ * public kit's (`TestNetwork`); a whole swarm is `TestNetwork.make`.
  *
  * Every address is a loopback one (`127.x.y.z`): in the address book each
  * loopback host:port is a network group of its own, so a swarm on one
@@ -13,12 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Mailbox from "effect/Mailbox"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../src/network/AddressBook.js"
-import * as ChainParams from "../../src/wire/ChainParams.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import { Dispatcher } from "../../src/network/Dispatcher.js"
 import * as DnsResolver from "../../src/network/DnsResolver.js"
@@ -27,21 +27,17 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Network from "../../src/network/Network.js"
 import type * as NetworkConfig from "../../src/network/NetworkConfig.js"
 import * as Transport from "../../src/network/Transport.js"
+import * as TestNetwork from "../../src/testing/TestNetwork.js"
 
-/** 2023-11-14T22:13:20Z: gossip timestamps must look like real ones (the book distrusts times before 1973). */
-export const START = 1_700_000_000_000
+import { KEY } from "./addressBook.js"
 
-/** The regtest P2P port; every simulated node listens on it, on its own loopback host. */
-export const PORT = 18444
+/** The clock start and bucketing key the address book tests use too. */
+export { KEY, START } from "./addressBook.js"
 
-/** A fixed bucketing key, so bucket placement is the same on every run. */
-export const KEY = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
-
-/** The loopback host of simulated node `i`: 127.0.<hi>.<lo>, never 127.0.0.1 (left for ad-hoc clients). */
-export const hostOf = (i: number): string => `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`
-
-/** The listen address of simulated node `i`. */
-export const addressOf = (i: number): NetAddress.NetAddressFields => NetAddress.fromHost(hostOf(i), PORT)!
+/** Node addresses, the port and the settings of the public kit's `TestNetwork`: one definition for both. */
+export const PORT = TestNetwork.PORT
+export const hostOf = TestNetwork.hostOf
+export const addressOf = TestNetwork.addressOf
 
 /** `host:port` of simulated node `i`. */
 export const keyOf = (i: number): string => `${hostOf(i)}:${PORT}`
@@ -58,27 +54,8 @@ export interface SimNode {
   readonly context: Context.Context<Network.Services | AddressBook.AddressBook>
 }
 
-/**
- * Settings of simulated nodes: regtest, 4 outbound slots retried every
- * 500 ms. The trickle and stall timers, which these tests do not use, tick
- * every 10 minutes instead of every 10–15 s: each `TestClock` wake-up costs
- * a few milliseconds of real time, and a swarm has hundreds of peers.
- */
-export const simConfig = (i: number, overrides: Partial<NetworkConfig.NetworkConfigShape> = {}): Partial<NetworkConfig.NetworkConfigShape> => ({
-  targetOutbound: 4,
-  retrySchedule: Schedule.spaced(Duration.millis(500)),
-  // Re-announce our address every simulated minute (about daily by default) so a swarm converges quickly.
-  advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
-  listen: { host: hostOf(i), port: PORT },
-  ...overrides,
-  peer: {
-    params: ChainParams.regtest,
-    userAgentName: `sim-${i}`,
-    trickleSchedule: Schedule.spaced(Duration.minutes(10)),
-    stallTickInterval: Duration.minutes(10),
-    ...overrides.peer
-  }
-})
+/** Settings of simulated nodes: those of `TestNetwork` (4 outbound slots retried every 500 ms, coarse trickle and stall timers). */
+export const simConfig = TestNetwork.simulationConfig
 
 /**
  * Starts node `i` on `hub` in a scope of its own (closed with the test's
@@ -141,24 +118,13 @@ export const stop = (node: SimNode): Effect.Effect<void> => Scope.close(node.sco
 
 /**
  * Moves the `TestClock` in `step`s until `done` holds or `limit` has passed;
- * returns the simulated milliseconds it took, or fails with `what`.
+ * returns the simulated milliseconds it took, or dies with `what`.
  */
 export const advanceUntil = (
   what: string,
   done: Effect.Effect<boolean>,
   options: { readonly step?: Duration.DurationInput; readonly limit?: Duration.DurationInput } = {}
-): Effect.Effect<number> =>
-  Effect.gen(function*() {
-    const step = Duration.toMillis(Duration.decode(options.step ?? Duration.millis(100)))
-    const limit = Duration.toMillis(Duration.decode(options.limit ?? Duration.minutes(5)))
-    let elapsed = 0
-    for (;;) {
-      if (yield* done) return elapsed
-      if (elapsed >= limit) return yield* Effect.dieMessage(`not reached within ${limit} ms of simulated time: ${what}`)
-      yield* TestClock.adjust(Duration.millis(step))
-      elapsed += step
-    }
-  })
+): Effect.Effect<number> => Effect.orDie(TestNetwork.advanceUntil(what, done, options))
 
 /** Keys of the peers a node is connected to, by direction. */
 export const peerKeys = (node: SimNode, direction?: "outbound" | "inbound") =>

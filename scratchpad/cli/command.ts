@@ -1,0 +1,182 @@
+/**
+ * The example program as an `@effect/cli` command: its options (`options.ts`), what it runs, and
+ * how it reports (`output.ts`). `scratchpad/main.ts` runs it; tests parse arguments with it in
+ * process.
+ */
+import * as Command from "@effect/cli/Command"
+import { Cause, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import { Connector, type PeerEvent } from "../../src/network/Connector.js"
+import { Dispatcher } from "../../src/network/Dispatcher.js"
+import { DnsResolver } from "../../src/network/DnsResolver.js"
+import * as Network from "../../src/network/Network.js"
+import * as NodeDnsResolver from "../../src/node/NodeDnsResolver.js"
+import { describe as describeReason } from "../../src/peer/DisconnectReason.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Message from "../../src/wire/Message.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
+import * as CliOptions from "./options.js"
+import * as ObservedTransport from "./observedTransport.js"
+import * as Output from "./output.js"
+import { startEmbeddedNetwork } from "../embedded.js"
+
+type Args = Command.Command.ParseConfig<typeof CliOptions.options>
+
+const describeMessage = (m: Message.NetworkMessage): string => {
+  switch (m._tag) {
+    case "Inv":
+      return `inv ${m.inventory.length} item(s)`
+    case "Ping":
+    case "Pong":
+      return `${m._tag.toLowerCase()} nonce=${m.nonce.toString(16)}`
+    case "Addr":
+    case "AddrV2":
+      return `${m._tag.toLowerCase()} ${m.addresses.map(NetAddress.toString).slice(0, 3).join(", ")}${m.addresses.length > 3 ? ", …" : ""}`
+    case "Headers":
+      return `headers ${m.headers.length}`
+    default:
+      return Message.commandOf(m)
+  }
+}
+
+/** A `--connect` endpoint as an address: IP literals as they are, hostnames through `DnsResolver`. */
+const resolveEndpoint = (out: Output.Output, endpoint: CliOptions.Endpoint, defaultPort: number) =>
+  Effect.gen(function*() {
+    const port = endpoint.port ?? defaultPort
+    const literal = NetAddress.fromHost(endpoint.host.replace(/\.$/, ""), port)
+    if (literal !== undefined) return literal
+    const resolver = yield* DnsResolver
+    const found = yield* resolver.resolve(endpoint.host).pipe(
+      Effect.mapError((e) => `cannot resolve --connect ${endpoint.host}: ${e.message}`)
+    )
+    const address = found.map((a) => NetAddress.fromHost(a, port)).find((a) => a !== undefined)
+    if (address === undefined) return yield* Effect.fail(`cannot resolve --connect ${endpoint.host}: no usable address`)
+    yield* out.emit("resolved", { host: endpoint.host, peer: NetAddress.toString(address) }, `resolved     ${endpoint.host} to ${NetAddress.toString(address)}`)
+    return address
+  })
+
+/** The program, once its options parsed. */
+export const run = (args: Args) =>
+  Effect.gen(function*() {
+    const out = Output.make(args.json)
+    const embedded = Option.isNone(args.network) && args.connect.length === 0
+    // `--network` is one of `ChainParams.byName`'s keys (a choice), so the lookup finds it.
+    const params = ChainParams.byName[Option.getOrElse(args.network, () => "regtest" as const)] ?? ChainParams.regtest
+    const duration = Duration.seconds(Option.getOrElse(args.duration, () => (embedded ? 14 : 60)))
+
+    // Remotes connected now, for the transport observer (inbound connections that never became peers).
+    const connected = new Set<string>()
+    const onEvent = (e: PeerEvent) =>
+      e._tag === "Connected"
+        ? Effect.sync(() => connected.add(e.peer.remote)).pipe(
+          Effect.zipRight(out.emit("connected", {
+            peer: e.peer.remote,
+            direction: e.peer.direction,
+            userAgent: e.info.userAgent,
+            version: e.info.negotiatedVersion,
+            startHeight: e.info.startHeight
+          }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight}`)),
+          // `mempool` only to peers that serve it: Bitcoin Core (without NODE_BLOOM) and bcoin (without
+          // BIP-0037, its default) disconnect a peer that sends it.
+          Effect.zipRight(
+            ServiceFlags.has(e.info.services, ServiceFlags.NODE_BLOOM) ? Effect.ignore(e.peer.send(Message.Mempool.make({}))) : Effect.void
+          )
+        )
+        : e._tag === "Disconnected"
+        ? Effect.sync(() => connected.delete(e.remote)).pipe(
+          Effect.zipRight(out.emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`))
+        )
+        : e._tag === "HandshakeFailed"
+        ? out.emit("handshake-failed", { peer: e.remote, direction: e.direction, reason: describeReason(e.reason) }, `handshake failed ${e.remote} (${describeReason(e.reason)})`)
+        : out.emit("refused", { peer: e.remote, reason: e.reason }, `refused      ${e.remote} (${e.reason})`)
+
+    const observer: ObservedTransport.Observer = {
+      dialFailed: (peer, reason) => out.emit("dial-failed", { peer, reason }, `dial failed  ${peer} (${reason})`),
+      inboundRefused: (peer, reason) => out.emit("inbound-failed", { peer, reason }, `inbound      ${peer} ${reason}`),
+      completedHandshake: (peer) => connected.has(peer)
+    }
+
+    let killOne: ((connected: ReadonlyArray<string>) => Effect.Effect<void>) | undefined
+    let seeds: ReadonlyArray<NetAddress.NetAddressFields> = []
+    if (embedded) {
+      const nodes = yield* startEmbeddedNetwork(5)
+      const names = nodes.map((n) => NetAddress.toString(n.address))
+      yield* out.emit("embedded", { nodes: names }, `embedded regtest network: ${names.join(" ")}`)
+      seeds = [nodes[0]!.address]
+      // Stop a node we are connected to (not the seed), to show the connector replacing it.
+      killOne = (connectedNow) => {
+        const victim = nodes.slice(1).find((n) => connectedNow.includes(NetAddress.toString(n.address)))
+        if (victim === undefined) return Effect.void
+        const name = NetAddress.toString(victim.address)
+        return Effect.zipRight(out.emit("kill", { node: name }, `stopping     ${name} (watch it being replaced)`), victim.stop)
+      }
+    }
+    const manual = yield* Effect.forEach(args.connect, (e) => resolveEndpoint(out, e, params.defaultPort))
+
+    const network = Network.layer({
+      peer: {
+        params,
+        userAgentName: "effect-bitcoin-p2p-example",
+        ...(embedded ? { pingSchedule: Schedule.spaced(Duration.seconds(2)) } : {})
+      },
+      targetOutbound: args.peers,
+      manualPeers: manual,
+      connectOnly: manual.length > 0,
+      ...Option.match(args.listen, { onNone: () => ({}), onSome: (l) => ({ listen: { host: l.host, port: l.port ?? 0 } }) }),
+      ...(embedded ? { retrySchedule: Schedule.spaced(Duration.millis(300)) } : {})
+    }).pipe(
+      Layer.provideMerge(AddressBook.layerMemory(embedded ? { allowLocal: true } : {})),
+      Layer.provide(ObservedTransport.layer(observer)),
+      Layer.provide(NodeDnsResolver.layer())
+    )
+
+    yield* Effect.gen(function*() {
+      const connector = yield* Connector
+      const dispatcher = yield* Dispatcher
+      const book = yield* AddressBook.AddressBook
+      if (connector.listenAddress !== undefined) {
+        const address = NetAddress.toString(connector.listenAddress)
+        yield* out.emit("listening", { address }, `listening    ${address}`)
+      }
+      if (seeds.length > 0) yield* book.add(seeds.map((s) => ({ ...s, time: Math.floor(Date.now() / 1000) })), "user")
+      const events = yield* connector.subscribeEvents
+      const messages = yield* dispatcher.subscribe()
+      yield* Effect.forkScoped(Stream.runForEach(events, onEvent))
+      yield* Effect.forkScoped(
+        Stream.runForEach(messages, ({ message, peer }) => {
+          const bytes = Message.encodePayloadEither(message).pipe((e) => (e._tag === "Right" ? e.right.length : 0))
+          return out.emit("message", { peer: peer.remote, command: Message.commandOf(message), bytes }, `message      ${peer.remote} ${describeMessage(message)}`)
+        })
+      )
+      const status = Effect.gen(function*() {
+        const peers = yield* connector.peers
+        const stats = yield* Effect.forEach(peers, (p) => p.stats)
+        const pings = stats.map((s) => `${s.remote}=${s.lastPingMillis ?? "?"}ms`).join(" ")
+        const known = yield* book.size
+        yield* out.emit("status", { peers: peers.length, known }, `status       ${peers.length} peer(s), ${known} known address(es); ping ${pings || "-"}`)
+      })
+      yield* Effect.forkScoped(Effect.repeat(status, Schedule.spaced(Duration.seconds(3))))
+      if (killOne !== undefined) {
+        const kill = Effect.flatMap(connector.peers, (peers) => killOne(peers.map((p) => p.remote)))
+        yield* Effect.forkScoped(Effect.delay(kill, Duration.seconds(6)))
+      }
+      yield* Effect.sleep(duration)
+      yield* out.emit("done", {}, "done: shutting down")
+    }).pipe(Effect.provide(network))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(NodeDnsResolver.layer()),
+    // Any failure is reported once, in the chosen format, and the exit code is 1.
+    Effect.tapErrorCause((cause) =>
+      Output.make(args.json).error("runtime", Cause.isFailType(cause) ? String((cause.error as { message?: unknown })?.message ?? cause.error) : Cause.pretty(cause))
+    )
+  )
+
+/** The command. Adding an option: define it in `options.ts`, add it to `options`, read it in `run`. */
+export const command = Command.make("example", CliOptions.options, run).pipe(
+  Command.withDescription("Join a Bitcoin-family P2P network (or an embedded local one), ask peers for their mempool and print what arrives.")
+)
+
+/** Parses `argv` (as `process.argv`: two entries before the arguments) and runs the command. */
+export const cli = Command.run(command, { name: "effect-bitcoin-p2p example", version: "0.1.0" })

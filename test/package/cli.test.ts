@@ -1,0 +1,165 @@
+/**
+ * The example program as a user runs it: a child process (`node --import tsx scratchpad/main.ts`),
+ * its exit code, stdout and stderr; the table of bad values goes through the same command in
+ * process (a child costs seconds of start-up on a busy machine). Loopback only; every child has a `--duration` and is killed
+ * at the end of the file if still running. Waits are for a line to appear, under a generous
+ * deadline; nothing asserts how long anything took.
+ */
+import * as NodeSocket from "@effect/platform-node/NodeSocket"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Effect, Exit } from "effect"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import * as Net from "node:net"
+import { fileURLToPath } from "node:url"
+import * as Peer from "../../src/peer/Peer.js"
+import * as PeerConfig from "../../src/peer/PeerConfig.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import { cli } from "../../scratchpad/cli/command.js"
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url))
+/** Long enough for a tsx start-up on a loaded 2-core machine. */
+const DEADLINE_MS = 60_000
+
+interface Run {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly stdout: () => string
+  readonly stderr: () => string
+  readonly exit: Promise<number | null>
+}
+
+const running: Array<Run> = []
+
+const start = (args: ReadonlyArray<string>): Run => {
+  const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1" }
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+  const exit = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+  const run = { child, stdout: () => stdout, stderr: () => stderr, exit }
+  running.push(run)
+  return run
+}
+
+/** Runs to completion (killed at the deadline: the test then fails on its output). */
+const runToEnd = async (args: ReadonlyArray<string>) => {
+  const run = start(args)
+  const timer = setTimeout(() => run.child.kill("SIGKILL"), DEADLINE_MS)
+  const code = await run.exit
+  clearTimeout(timer)
+  return { code, stdout: run.stdout(), stderr: run.stderr() }
+}
+
+/** Waits until `pattern` appears in the child's stdout; returns the match. */
+const waitFor = async (run: Run, pattern: RegExp): Promise<RegExpMatchArray> => {
+  const until = Date.now() + DEADLINE_MS
+  for (;;) {
+    const m = run.stdout().match(pattern)
+    if (m) return m
+    if (run.child.exitCode !== null || Date.now() > until) {
+      throw new Error(`no ${pattern} in output:\n${run.stdout()}\n${run.stderr()}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A loopback port nothing listens on (bound by the OS, then closed). */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = Net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
+const jsonLines = (stdout: string) =>
+  stdout.trim().split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
+
+afterAll(async () => {
+  for (const run of running) if (run.child.exitCode === null) run.child.kill("SIGKILL")
+  await Promise.all(running.map((r) => r.exit))
+})
+
+describe("example program (CLI)", () => {
+  it("--help lists every option with its help and exits 0", async () => {
+    const { code, stdout } = await runToEnd(["--help"])
+    expect(code).toBe(0)
+    for (const option of ["--network", "--connect host[:port]", "--peers", "--listen [host:]port", "--duration", "--json"]) {
+      expect(stdout).toContain(option)
+    }
+    expect(stdout).toContain("127.0.0.1 unless a host is given")
+  }, DEADLINE_MS + 5_000)
+
+  it.effect.each<readonly [ReadonlyArray<string>, string]>([
+    [["--peers", "abc"], "--peers: expected a whole number, got 'abc'"],
+    [["--peers", "0"], "--peers: must be from 1 to 125, got 0"],
+    [["--duration", "1.5"], "--duration: expected a whole number, got '1.5'"],
+    [["--network", "moonnet"], "--network: unknown network 'moonnet'; one of mainnet, testnet3, testnet4, signet, regtest"],
+    [["--listen", "70000"], "--listen: port must be a number from 0 to 65535, got '70000'"],
+    [["--connect", "bad_host:1"], "--connect: 'bad_host:1' is not host[:port]"]
+  ])("refuses %j with a clear message, before starting anything", ([args, message]) =>
+    Effect.gen(function*() {
+      const printed: Array<string> = []
+      const base = yield* Effect.console
+      const capture = (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void printed.push(parts.map(String).join(" ")))
+      const exit = yield* cli(["node", "main.ts", ...args]).pipe(
+        Effect.withConsole({ ...base, log: capture, error: capture }),
+        Effect.provide(NodeContext.layer),
+        Effect.exit
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(printed.join("\n")).toContain(message)
+      expect(printed.join("\n")).not.toContain("embedded regtest network")
+    }))
+
+  it("under --json, a usage error is one JSON error event and the exit code is 1", async () => {
+    const { code, stdout } = await runToEnd(["--json", "--peers", "many"])
+    expect(code).toBe(1)
+    expect(jsonLines(stdout)).toEqual([
+      expect.objectContaining({ event: "error", kind: "usage", message: "--peers: expected a whole number, got 'many'" })
+    ])
+  }, DEADLINE_MS + 5_000)
+
+  it("listens on 127.0.0.1, escapes a peer's user agent, and under --json reports hostname resolution, connections and failed dials", async () => {
+    // The listener, in human output.
+    const listener = start(["--network", "regtest", "--listen", "0", "--duration", "120"])
+    const [, port] = await waitFor(listener, /listening {4}127\.0\.0\.1:(\d+)/)
+
+    // A peer whose user agent tries to forge an output line and colour the terminal.
+    const forged = "12:00:00.000  connected    forged"
+    await Effect.gen(function*() {
+      const socket = yield* NodeSocket.makeNet({ host: "127.0.0.1", port: Number(port) })
+      const peer = yield* Peer.make(socket, {
+        direction: "outbound",
+        config: { params: ChainParams.regtest, userAgentName: `evil\n${forged}\u001b[31m`, nonceRegistry: PeerConfig.makeNonceRegistry() }
+      })
+      yield* Effect.promise(() => waitFor(listener, /connected .*evil/))
+      yield* peer.disconnect("test done")
+    }).pipe(Effect.scoped, Effect.runPromise)
+    const human = listener.stdout()
+    expect(human).toContain(`evil\\n${forged}\\x1b[31m`)
+    expect(human.split("\n").some((line) => line.startsWith(forged))).toBe(false)
+    expect(human).not.toContain("\u001b")
+
+    // A JSON run: one hostname, one port where nobody listens.
+    const refused = await closedPort()
+    const { code, stdout } = await runToEnd([
+      "--network", "regtest", "--connect", `localhost:${port}`, "--connect", `127.0.0.1:${refused}`, "--duration", "4", "--json"
+    ])
+    expect(code).toBe(0)
+    const events = jsonLines(stdout)
+    expect(events).toContainEqual(expect.objectContaining({ event: "resolved", host: "localhost", peer: `127.0.0.1:${port}` }))
+    expect(events).toContainEqual(expect.objectContaining({ event: "connected", peer: `127.0.0.1:${port}`, direction: "outbound" }))
+    expect(events).toContainEqual(
+      expect.objectContaining({ event: "dial-failed", peer: `127.0.0.1:${refused}`, reason: expect.stringContaining("Unreachable") })
+    )
+    expect(events.at(-1)?.event).toBe("done")
+
+    listener.child.kill("SIGINT")
+    expect(await listener.exit).toBe(0)
+  }, 4 * DEADLINE_MS)
+})

@@ -1,0 +1,97 @@
+/**
+ * `TestNetwork`: a swarm of real network layers in memory under `TestClock`,
+ * which a test can partition, kill, restart, inspect and join with its own
+ * program.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import { Dispatcher } from "../../src/network/Dispatcher.js"
+import * as InvVector from "../../src/wire/InvVector.js"
+import * as Message from "../../src/wire/Message.js"
+import * as TestNetwork from "../../src/testing/TestNetwork.js"
+import * as TestPeer from "../../src/testing/TestPeer.js"
+
+const hostOfRemote = (remote: string) => remote.slice(0, remote.lastIndexOf(":"))
+const indexOfRemote = (remote: string) => {
+  const [, , hi, lo] = hostOfRemote(remote).split(".").map(Number)
+  return (hi! - 1) * 250 + lo! - 1
+}
+
+describe("TestNetwork", () => {
+  it.scoped("partitions, heals, kills, restarts and inspects nodes", () =>
+    Effect.gen(function*() {
+      const net = yield* TestNetwork.make({ nodes: 6 })
+      yield* net.advanceUntil("every node at its outbound target", net.atOutboundTarget(), { limit: "1 minute" })
+      yield* net.advanceUntil("every node knows every other", net.fullyKnown, { step: "10 seconds", limit: "30 minutes" })
+      const nodes = yield* net.nodes
+      expect(nodes.map((n) => n.key)).toEqual(nodes.map((n) => `${TestNetwork.hostOf(n.index)}:${TestNetwork.PORT}`))
+      for (const n of nodes) {
+        const known = yield* n.known
+        expect(known.has(n.key)).toBe(false)
+        expect(known.size).toBe(5)
+      }
+
+      // --- a partition cuts every connection across it and keeps it cut ---
+      const left = [0, 1, 2]
+      yield* net.partition([left, [3, 4, 5]])
+      yield* TestClock.adjust("30 seconds")
+      for (const n of yield* net.nodes) {
+        const side = left.includes(n.index)
+        for (const p of yield* n.peers) expect(left.includes(indexOfRemote(p.remote))).toBe(side)
+        expect((yield* n.outbound).length).toBe(2) // all others of its side
+      }
+      const across = yield* Effect.flip((yield* net.node(0)).connector.connect(TestNetwork.addressOf(5)))
+      expect(across._tag).toBe("TransportError")
+
+      // --- healed: slots fill again across the old line ---
+      yield* net.heal
+      yield* net.advanceUntil("back at target after the partition", net.atOutboundTarget(), { limit: "1 minute" })
+
+      // --- a killed node is gone; its peers notice and replace it ---
+      yield* net.kill(2)
+      expect((yield* Effect.flip(net.node(2))).reason).toBe("NoSuchNode")
+      expect((yield* net.nodes).map((n) => n.index)).toEqual([0, 1, 3, 4, 5])
+      const noneOn2 = Effect.map(
+        Effect.forEach(yield* net.nodes, (n) => n.peers),
+        (all) => all.every((ps) => ps.every((p) => indexOfRemote(p.remote) !== 2))
+      )
+      yield* net.advanceUntil("nobody connected to the killed node", noneOn2, { limit: "10 seconds" })
+      yield* net.advanceUntil("five nodes at target", net.atOutboundTarget(), { limit: "1 minute" })
+
+      // --- restarted at the same address, with the book it had ---
+      const back = yield* net.restart(2)
+      expect(back.key).toBe(nodes[2]!.key)
+      expect((yield* back.known).size).toBe(5)
+      yield* net.advanceUntil("the restarted node at target", Effect.map(back.outbound, (o) => o.length === 4), { limit: "1 minute" })
+      const fresh = yield* net.restart(2, { freshBook: true })
+      expect((yield* fresh.known).has(TestNetwork.hostOf(1) + ":18444")).toBe(true) // re-seeded with its predecessor
+      expect((yield* fresh.known).size).toBe(1)
+    }).pipe(Effect.withRandom(Random.make("test-network"))), 180_000)
+
+  it.scoped("runs the user's program as a node of the swarm", () =>
+    Effect.gen(function*() {
+      const net = yield* TestNetwork.make({ nodes: 4 })
+      // The app: takes the first two `inv`s any peer sends it.
+      const app = Effect.flatMap(Dispatcher, (d) =>
+        d.messages("Inv").pipe(Stream.take(2), Stream.map(({ message }) => message.inventory[0]!.hash[0]!), Stream.runCollect))
+      const { fiber, node } = yield* net.join(app, { seeds: [0, 1] })
+      expect(node.index).toBe(4)
+      yield* net.advanceUntil("the app's node connected", Effect.map(node.outbound, (o) => o.length === 4), { limit: "1 minute" })
+      // A swarm node sends to it, and so does a scripted peer dialing in.
+      const first = yield* net.node(0)
+      const inv = (n: number) => Message.Inv.make({ inventory: [{ type: InvVector.InvType.Tx, hash: new Uint8Array(32).fill(n) }] })
+      const toApp = (yield* first.peers).find((p) => indexOfRemote(p.remote) === 4)!
+      expect(yield* first.dispatcher.broadcast(inv(1), (p) => p.id === toApp.id)).toBe(1)
+      yield* TestClock.adjust("10 millis")
+      const remote = yield* TestPeer.dial(net.hub, node.address, { from: "127.0.9.9" })
+      yield* remote.handshake
+      yield* remote.send(inv(2))
+      yield* TestClock.adjust("10 millis")
+      expect(Chunk.toReadonlyArray(yield* Fiber.join(fiber))).toEqual([1, 2])
+    }).pipe(Effect.withRandom(Random.make("test-network-join"))), 120_000)
+})
