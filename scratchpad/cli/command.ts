@@ -87,9 +87,8 @@ export const run = (args: Args) =>
         ? Effect.sync(() => connected.delete(e.remote)).pipe(
           Effect.zipRight(out.emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`))
         )
-        : e._tag === "HandshakeFailed"
-        ? out.emit("handshake-failed", { peer: e.remote, direction: e.direction, reason: describeReason(e.reason) }, `handshake failed ${e.remote} (${describeReason(e.reason)})`)
-        : out.emit("refused", { peer: e.remote, reason: e.reason }, `refused      ${e.remote} (${e.reason})`)
+        // InboundRefused and HandshakeFailed: the observed transport below reports these already.
+        : Effect.void
 
     const observer: ObservedTransport.Observer = {
       dialFailed: (peer, reason) => out.emit("dial-failed", { peer, reason }, `dial failed  ${peer} (${reason})`),
