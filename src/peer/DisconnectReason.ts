@@ -31,16 +31,22 @@ export type DisconnectReason = Data.TaggedEnum<{
   LocalRequest: { readonly detail: string }
   /** The scope that owned the peer closed (shutdown). */
   Shutdown: {}
-  /** The remote closed the connection. */
-  RemoteClosed: {}
+  /**
+   * The remote closed the connection, once what it sent before was handled.
+   * `reset`: it came as a TCP reset while we were reading (`ECONNRESET`), not
+   * an orderly end. That is still the remote closing (a node that disconnects
+   * with our bytes unread in its buffer resets: Bitcoin Core and Node both
+   * do), so it stays `RemoteClosed`, told apart by this flag.
+   */
+  RemoteClosed: { readonly reset: boolean }
   /** The transport failed. */
   SocketError: { readonly cause: unknown }
   /**
    * The remote reset the connection while we were writing to it (`ECONNRESET`,
    * `EPIPE`): it went away abruptly. Not our transport failing, and not
    * misbehaviour. (A reset while reading, with what it sent handled, is
-   * `RemoteClosed`: that is how a peer that disconnects with data in flight
-   * closes.)
+   * `RemoteClosed` with `reset: true`: that is how a peer that disconnects
+   * with data in flight closes.)
    */
   RemoteReset: { readonly code: string }
   /** version/verack did not complete in time. */
@@ -121,6 +127,8 @@ export const describe = (r: DisconnectReason): string => {
         : `all peers held ${r.heldBytes} bytes before their handshakes, over ${r.limit}`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
+    case "RemoteClosed":
+      return r.reset ? "connection reset by the remote while reading" : "RemoteClosed"
     case "RemoteReset":
       return `connection reset by the remote (${r.code})`
     case "SocketError":

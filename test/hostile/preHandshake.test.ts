@@ -24,7 +24,7 @@ import * as Connector from "../../src/network/Connector.js"
 import type { NetworkConfigShape } from "../../src/network/NetworkConfig.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 import * as Message from "../../src/wire/Message.js"
-import { header, HOST, loopback, MB, mb, memory, params, Raw, versionMessage } from "../support/tcp.js"
+import { header, HOST, listenPeers, loopback, MB, mb, memory, nextPeer, params, peerConfig, Raw, reasonWithin, versionMessage } from "../support/tcp.js"
 
 /** A listening network layer on 127.0.0.1 with no outbound peers, and its events in a queue. */
 const listening = (overrides: Partial<NetworkConfigShape> = {}) =>
@@ -180,5 +180,23 @@ describe("connections that do not become peers are seen", () => {
 
       const after = yield* Effect.forEach(tags, (reason) => count(Connector.handshakeFailed, { direction: "inbound", reason }))
       expect(after.map((n, i) => n - before[i]!)).toEqual([1, 1, 1])
+    }), 30_000)
+})
+
+describe("a reset by the remote is told apart", () => {
+  it.scopedLive("while reading: RemoteClosed with reset: true; an orderly close: reset: false", () =>
+    Effect.gen(function*() {
+      const { port, accepted } = yield* listenPeers(peerConfig())
+      const resetter = yield* connect(port)
+      yield* Effect.promise(() => resetter.handshakeAsOutbound())
+      const a = yield* nextPeer(accepted)
+      resetter.socket.resetAndDestroy()
+      expect(yield* reasonWithin(a.peer, "10 seconds")).toEqual({ _tag: "RemoteClosed", reset: true })
+
+      const closer = yield* connect(port)
+      yield* Effect.promise(() => closer.handshakeAsOutbound())
+      const b = yield* nextPeer(accepted)
+      closer.socket.end()
+      expect(yield* reasonWithin(b.peer, "10 seconds")).toEqual({ _tag: "RemoteClosed", reset: false })
     }), 30_000)
 })

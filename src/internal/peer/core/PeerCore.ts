@@ -187,9 +187,9 @@ export class PeerCore<R> {
     this.stalls.extend(millis)
   }
 
-  /** The remote closed the connection (once what it sent before was handled). */
-  remoteClosed(): void {
-    this.end(DisconnectReason.RemoteClosed())
+  /** The remote closed the connection (once what it sent before was handled); `reset`: by a TCP reset. */
+  remoteClosed(reset = false): void {
+    this.end(DisconnectReason.RemoteClosed({ reset }))
   }
 
   // --- events: a frame was written ---
