@@ -88,9 +88,12 @@ export const run = (args: Args) =>
             ServiceFlags.has(e.info.services, ServiceFlags.NODE_BLOOM) ? Effect.ignore(e.peer.send(Message.Mempool.make({}))) : Effect.void
           )
         )
-        : Effect.sync(() => connected.delete(e.remote)).pipe(
+        : e._tag === "Disconnected"
+        ? Effect.sync(() => connected.delete(e.remote)).pipe(
           Effect.zipRight(out.emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`))
         )
+        // InboundRefused and HandshakeFailed: the observed transport below reports these already.
+        : Effect.void
 
     const observer: ObservedTransport.Observer = {
       dialFailed: (peer, reason) => out.emit("dial-failed", { peer, reason }, `dial failed  ${peer} (${reason})`),

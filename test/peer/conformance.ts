@@ -133,9 +133,10 @@ export const conformance = (transport: Transport) => {
           expect(si.handshake).toEqual(inb.info)
           expect(so.lastBlock).toBe(7)
           expect(si.lastBlock).toBe(100)
-          // sendaddrv2 went before verack, sendheaders after it; wtxidrelay is off by default.
+          // sendheaders went after verack; wtxidrelay is off by default; sendaddrv2 goes only at
+          // 70016 (as Core: older software may reject an unknown message), and this pair speaks 70015.
           for (const s of [so, si]) {
-            expect(s.remoteWantsAddrV2).toBe(true)
+            expect(s.remoteWantsAddrV2).toBe(false)
             expect(s.remoteWantsHeaders).toBe(true)
             expect(s.remoteWantsWtxid).toBe(false)
           }
@@ -149,10 +150,15 @@ export const conformance = (transport: Transport) => {
           expect((yield* b.stats).remoteWantsWtxid).toBe(true)
           expect((yield* a.stats).remoteFeeFilter).toBe(1000n)
           expect((yield* b.stats).remoteFeeFilter).toBeUndefined()
+          // sendaddrv2 went before verack at 70016, and only there.
+          expect((yield* a.stats).remoteWantsAddrV2).toBe(true)
+          expect((yield* b.stats).remoteWantsAddrV2).toBe(true)
           const [c, d] = yield* connect(transport, { announceWtxidRelay: true }, { announceWtxidRelay: true, protocolVersion: 70015 })
           yield* settle(c, d)
           expect((yield* c.stats).remoteWantsWtxid).toBe(false)
           expect((yield* d.stats).remoteWantsWtxid).toBe(false)
+          expect((yield* c.stats).remoteWantsAddrV2).toBe(false)
+          expect((yield* d.stats).remoteWantsAddrV2).toBe(false)
         }))
 
       it.scopedLive("two of our peers sharing one nonce registry detect a self-connection", () =>

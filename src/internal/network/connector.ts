@@ -11,13 +11,14 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as AddressBook from "../../network/AddressBook.js"
 import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
-import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
+import { PeerEvent, type PeerRegistryShape, type RefusalReason, type RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
 import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
 import * as MessageTransport from "../../peer/MessageTransport.js"
@@ -96,6 +97,18 @@ const releasingWhenReady = (factory: MessageTransport.Factory, release: () => vo
 }
 
 /** @internal */
+export const inboundRefused = Metric.counter("bitcoin_p2p_inbound_refused_total", {
+  description: "Inbound connections closed before a peer started on them, by reason (Banned, NoSlot, …)",
+  incremental: true
+})
+
+/** @internal */
+export const handshakeFailed = Metric.counter("bitcoin_p2p_handshake_failed_total", {
+  description: "Connections whose version/verack handshake failed, by direction and DisconnectReason tag",
+  incremental: true
+})
+
+/** @internal */
 export const make = (
   partial: Partial<NetworkConfig.NetworkConfigShape>,
   registry: PeerRegistryShape,
@@ -108,6 +121,9 @@ export const make = (
     const v2Enabled = config.transportMode !== "v1"
     const peerConfig = PeerConfig.make({
       nonceRegistry: PeerConfig.makeNonceRegistry(),
+      // One pre-handshake byte budget for all its peers: many connections that never complete a
+      // handshake cannot hold more between them.
+      preHandshakeBudget: PeerConfig.makeByteBudget(),
       ...config.peer,
       // BIP-0324: advertise that we speak v2 whenever we accept it.
       services: (config.peer.services ?? ServiceFlags.NONE) | (v2Enabled ? ServiceFlags.NODE_P2P_V2 : 0n)
@@ -177,6 +193,12 @@ export const make = (
         })
         const inbox = yield* starting.subscribe()
         const peer = yield* starting.connected.pipe(
+          Effect.tapError(() =>
+            Effect.flatMap(starting.awaitDisconnect, (reason) =>
+              Effect.zipRight(
+                Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
+                registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
+              ))),
           Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
             Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
               // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
@@ -186,6 +208,13 @@ export const make = (
         )
         return { inbox, peer }
       })
+
+    /** An inbound connection closed before a peer starts on it: counted and reported. */
+    const refuse = (remote: NetAddress.NetAddressFields, reason: RefusalReason) =>
+      Effect.zipRight(
+        Metric.increment(Metric.tagged(inboundRefused, "reason", reason)),
+        registry.report(PeerEvent.InboundRefused({ remote: NetAddress.toString(remote), reason }))
+      )
 
     /** Whether an outbound connection tries v2 first (`TransportMode`). */
     const outboundTransport = (address: NetAddress.NetAddressFields, requested: boolean): MessageTransport.Factory => {
@@ -344,10 +373,10 @@ export const make = (
     const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
       Effect.gen(function*() {
         // Refused connections are closed by the transport when this handler returns.
-        if (yield* book.isBanned(remote)) return
+        if (yield* book.isBanned(remote)) return yield* refuse(remote, "Banned")
         const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
         const slot = yield* Effect.flatMap(candidates, (list) => takeSlot(group, list))
-        if (slot === undefined) return
+        if (slot === undefined) return yield* refuse(remote, "NoSlot")
         let messageTransport = inboundTransport
         let release = () => {}
         if (v2Enabled) {

@@ -76,13 +76,18 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
         const mailbox = yield* Mailbox.make<Message.NetworkMessage, PeerError>({ capacity: config.subscriberBuffer, strategy: "dropping" })
         if (core.reason !== undefined) {
           mailbox.unsafeDone(Exit.void)
-          return { mailbox, remove: () => {} }
+          return { mailbox, subscription: undefined }
         }
-        const remove = subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox)
-        return { mailbox, remove }
+        return { mailbox, subscription: subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
       }),
-      ({ remove }) => Effect.sync(remove)
-    ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
+      ({ subscription }) => Effect.sync(() => subscription?.remove())
+    ).pipe(Effect.map(({ mailbox, subscription }) =>
+      // What the consumer takes no longer counts against the subscriber's byte bound.
+      Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
+        subscription?.taken(chunk.length)
+        return chunk
+      })
+    ))
 
   const request = <A>(
     message: Message.NetworkMessage,
