@@ -157,6 +157,13 @@ export interface NetworkConfigShape {
   /** v1, v2 or both (see `TransportMode`). Default `"auto"`, as Bitcoin Core. */
   readonly transportMode: TransportMode
   /**
+   * In `"auto"` mode, also try v2 first with manual peers (and `connect`),
+   * which advertise nothing. Default false: v1-only nodes such as bcoin and
+   * bcash ban a host whose connection opens with a v2 key, so the v1 retry
+   * would be refused too; turn it on when you know your manual peers speak v2.
+   */
+  readonly v2ForManualPeers: boolean
+  /**
    * Limits on inbound handshakes when `transportMode` is not `"v1"`. Default
    * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. Every
    * inbound connection counts until its version handshake ends, v1 ones too:
@@ -206,6 +213,7 @@ export const defaults: NetworkConfigShape = {
   getAddrCacheLifetime: Duration.hours(21),
   externalAddresses: [],
   transportMode: "auto",
+  v2ForManualPeers: false,
   handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }
 }
 

@@ -49,11 +49,11 @@ const watch = (socket: Socket.Socket) =>
   })
 
 describe("Connector: transport mode", () => {
-  it.scoped("auto: two of our nodes speak v2 to a manual peer, both advertise NODE_P2P_V2 and share one session id", () =>
+  it.scoped("auto with v2ForManualPeers: two of our nodes speak v2 to a manual peer, both advertise NODE_P2P_V2 and share one session id", () =>
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
       const server = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
-      const client = yield* startNode(hub, 2, { config: { targetOutbound: 0, connectOnly: true, manualPeers: [addressOf(1)] } })
+      const client = yield* startNode(hub, 2, { config: { targetOutbound: 0, connectOnly: true, manualPeers: [addressOf(1)], v2ForManualPeers: true } })
       yield* advanceUntil("connected", Effect.map(server.connector.peers, (p) => p.length === 1))
       const [ours] = yield* client.connector.peers
       const [theirs] = yield* server.connector.peers

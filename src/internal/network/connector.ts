@@ -224,13 +224,14 @@ export const make = (
         case "v2":
           return v2Outbound
         case "auto":
-          return requested || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
+          return (requested && config.v2ForManualPeers) || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
       }
     }
 
     /**
      * Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up.
-     * `requested`: the user asked for this address (manual peer, `connect`): v2 first in auto mode.
+     * `requested`: the user asked for this address (manual peer, `connect`): v2 first in auto mode
+     * when `v2ForManualPeers` is on.
      */
     const outbound = (
       address: NetAddress.NetAddressFields,
