@@ -33,6 +33,8 @@ const onion = (n: number, time = NOW_S): NetAddress.TimedNetAddressFields => ({
 })
 const clear = (n: number, time = NOW_S): NetAddress.TimedNetAddressFields => ({ ...NetAddress.fromHost(`23.${n}.0.1`, PORT)!, time })
 const settle = TestClock.adjust("10 millis")
+/** Past the relay trickle (simConfig: every 2 s), short of the next self-advertisement (every minute). */
+const trickled = TestClock.adjust("5 seconds")
 
 /** A raw remote's side of the handshake; `addrv2` asks for addrv2 (BIP-0155 sendaddrv2, before verack). */
 const handshake = (raw: Raw, nodeDirection: "inbound" | "outbound", addrv2: boolean) =>
@@ -81,6 +83,8 @@ describe("AddressRelay: networks we cannot reach (Core's rules)", () => {
         yield* sender.send(Message.AddrV2.make({ addresses: [onions[i]!, clears[i]!] }))
         yield* settle
       }
+      // Relays wait in each peer's queue for its next trickle (every 2 simulated seconds in simConfig).
+      yield* trickled
       const got = [...(yield* Effect.forEach(modern, received)), yield* received(legacy)]
       const reach = (a: NetAddress.NetAddressFields) => got.filter((list) => has(list, a)).length
 
