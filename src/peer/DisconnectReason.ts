@@ -144,16 +144,16 @@ export const describe = (r: DisconnectReason): string => {
         : `all peers held ${r.heldBytes} bytes before their handshakes, over ${r.limit}`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
-    case "RemoteClosed":
-      return r.reset ? "connection reset by the remote while reading" : "RemoteClosed"
+    case "RemoteClosed": {
+      const what = r.reset ? "connection reset by the remote" : "remote closed"
+      return r.detail === undefined ? what : `${what}: ${r.detail}`
+    }
     case "RemoteReset":
       return `connection reset by the remote (${r.code})`
     case "SocketError":
       return `socket error: ${String(r.cause)}`
     case "Defect":
       return `defect: ${String(r.cause)}`
-    case "RemoteClosed":
-      return r.detail === undefined ? "remote closed" : `remote closed: ${r.detail}`
     default:
       return r._tag
   }

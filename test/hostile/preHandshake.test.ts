@@ -139,7 +139,9 @@ describe("floods before the handshake", () => {
 describe("connections that do not become peers are seen", () => {
   it.scopedLive("no inbound slot: InboundRefused(NoSlot), counted, and the connection is closed", () =>
     Effect.gen(function*() {
-      const { port, next } = yield* listening({ maxInbound: 1 })
+      // One slot, its only peer protected by eviction (one per network group), so the newcomer is
+      // refused. The loopback group's cap is kept above it: a full group evicts its least useful peer.
+      const { port, next } = yield* listening({ maxInbound: 1, maxInboundPerGroup: 2 })
       const before = yield* count(Connector.inboundRefused, { reason: "NoSlot" })
       const first = yield* connect(port)
       yield* Effect.promise(() => first.handshakeAsOutbound())
@@ -165,7 +167,8 @@ describe("connections that do not become peers are seen", () => {
 
   it.scopedLive("failed handshakes: HandshakeFailed with the DisconnectReason (timeout, obsolete version, remote closed), counted", () =>
     Effect.gen(function*() {
-      const { port, next } = yield* listening({ peer: { params, handshakeTimeout: Duration.seconds(1) } })
+      // Inbound connections have their own, shorter handshake deadline (`inboundHandshakeTimeout`).
+      const { port, next } = yield* listening({ inboundHandshakeTimeout: Duration.seconds(1) })
       const tags = ["HandshakeTimeout", "ObsoleteVersion", "RemoteClosed"]
       const before = yield* Effect.forEach(tags, (reason) => count(Connector.handshakeFailed, { direction: "inbound", reason }))
 

@@ -216,6 +216,15 @@ export const make = (
         registry.report(PeerEvent.InboundRefused({ remote: NetAddress.toString(remote), reason }))
       )
 
+    /** An inbound connection evicted before its handshake completed: counted and reported as a failed handshake. */
+    const handshakeEvicted = (remote: NetAddress.NetAddressFields) => {
+      const reason = DisconnectReason.LocalRequest({ detail: EVICTED })
+      return Effect.zipRight(
+        Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", "inbound"), "reason", reason._tag)),
+        registry.report(PeerEvent.HandshakeFailed({ remote: NetAddress.toString(remote), direction: "inbound", reason }))
+      )
+    }
+
     /** Whether an outbound connection tries v2 first (`TransportMode`). */
     const outboundTransport = (address: NetAddress.NetAddressFields, requested: boolean): MessageTransport.Factory => {
       switch (config.transportMode) {
@@ -406,7 +415,9 @@ export const make = (
           inboundByPeer.set(peer.id, slot)
           yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
         }).pipe(
-          Effect.raceFirst(Deferred.await(slot.evicted)),
+          // Evicted before its handshake completed: the handshake is interrupted, so it is
+          // reported here (a connection that does not become a peer is always seen).
+          Effect.raceFirst(Effect.zipRight(Deferred.await(slot.evicted), handshakeEvicted(remote))),
           Effect.ignore,
           Effect.ensuring(Effect.sync(() => {
             inbound.delete(slot.id)
