@@ -42,10 +42,11 @@ const tsc = join(dirname(repoRequire.resolve("typescript/package.json")), "bin",
 const entryPoints = Object.keys(pkg.exports)
   .filter((k) => k !== "./package.json")
   .filter((k) => existsSync(join(root, "src", k === "." ? "" : k.slice(2), "index.ts")))
-// The issue asked for about 300 kB; with the BIP-0324 transport merged the tarball is ~356 kB (dist
-// JavaScript, declarations, their maps and the sources the maps point at). The bound catches
-// accidents (tests, benches or build output of other tools shipped), not growth of the library.
-const MAX_TARBALL_BYTES = 400 * 1024
+// The issue asked for about 300 kB; with the BIP-0324 transport and the Bitcoin-family formats
+// merged the tarball is ~464 kB (dist JavaScript, declarations, their maps and the sources the maps
+// point at; issue 11 keeps the size open). The bound catches accidents (tests, benches or build
+// output of other tools shipped, ~1 MB and more), not growth of the library.
+const MAX_TARBALL_BYTES = 512 * 1024
 
 const results = []
 const step = (name, run) => {
