@@ -123,7 +123,8 @@ try {
 
   writeFileSync(join(work, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2))
   step("npm install tarball + peers", () => {
-    const peers = ["effect", "@effect/platform", "@effect/platform-node", "@types/node"].map((p) => `${p}@${installed(p)}`)
+    // @effect/vitest and vitest: what a user of `./testing` writes tests with (README "Testing your app").
+    const peers = ["effect", "@effect/platform", "@effect/platform-node", "@types/node", "@effect/vitest", "vitest"].map((p) => `${p}@${installed(p)}`)
     sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball, ...peers], work)
     return peers.join(" ")
   })
