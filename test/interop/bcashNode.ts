@@ -23,7 +23,7 @@
 import { createRequire } from "node:module"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { freePort, fromRevHex } from "./bcoinNode.js"
+import { freePort, fromRevHex, lockDownPool, loopbackNodeOptions } from "./bcoinNode.js"
 
 const require = createRequire(import.meta.url)
 
@@ -72,13 +72,6 @@ export interface BcashNode {
   stop(): Promise<void>
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1", "localhost"])
-const isLoopback = (host: unknown): boolean => typeof host === "string" && LOOPBACK.has(host)
-
-const refuse = (what: string) => (...args: ReadonlyArray<unknown>): never => {
-  throw new Error(`bcash test node: refused ${what} ${JSON.stringify(args)} (loopback only)`)
-}
-
 /** Starts a bcash regtest node on 127.0.0.1 and mines `blocks` blocks. */
 export const startBcash = async (options: StartOptions = {}): Promise<BcashNode> => {
   for (let attempt = 1; ; attempt++) {
@@ -92,45 +85,10 @@ export const startBcash = async (options: StartOptions = {}): Promise<BcashNode>
 
 const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcashNode> => {
   const bcash = loadBcash()
-  const tcp = require("btcp")
 
-  const node: Bcash = new bcash.FullNode({
-    network: "regtest",
-    memory: true,
-    workers: false,
-    logLevel: options.logLevel ?? "none",
-    logConsole: options.logLevel !== undefined && options.logLevel !== "none",
-    listen: true,
-    host: "127.0.0.1",
-    port: p2pPort,
-    publicHost: "127.0.0.1",
-    publicPort: p2pPort,
-    maxOutbound: 1,
-    maxInbound: 16,
-    seeds: [],
-    nodes: [],
-    upnp: false,
-    httpHost: "127.0.0.1",
-    httpPort: 0,
-    createSocket: (port: number, host: string) => {
-      if (!isLoopback(host)) return refuse("outbound connection to")(host, port)
-      return tcp.createSocket(port, host)
-    }
-  })
-
+  const node: Bcash = new bcash.FullNode(loopbackNodeOptions("bcash", p2pPort, options.logLevel))
+  lockDownPool("bcash", node)
   const pool = node.pool
-  pool.fillOutbound = () => {}
-  pool.refill = () => {}
-  pool.addLoader = () => {}
-  pool.discoverGateway = async () => {}
-  pool.discoverExternal = async () => {}
-  pool.discoverSeeds = async () => {}
-  pool.discover = async () => {}
-  pool.options.resolve = refuse("DNS lookup of")
-  pool.hosts.resolve = refuse("DNS lookup of")
-  if (pool.options.host !== "127.0.0.1" || node.http.options.host !== "127.0.0.1") {
-    throw new Error("bcash test node: not bound to 127.0.0.1")
-  }
 
   await node.open()
   let port = 0

@@ -118,8 +118,8 @@ export interface BcoinNode {
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1", "localhost"])
 
-const refuse = (what: string) => (...args: ReadonlyArray<unknown>): never => {
-  throw new Error(`bcoin test node: refused ${what} ${JSON.stringify(args)} (loopback only)`)
+const refuse = (name: string, what: string) => (...args: ReadonlyArray<unknown>): never => {
+  throw new Error(`${name} test node: refused ${what} ${JSON.stringify(args)} (loopback only)`)
 }
 
 /** Display-order hex (bcoin 1.0's `rhash()`, `txid()`) to internal byte order. */
@@ -158,16 +158,19 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinNode> => {
-  const bcoin = loadBcoin()
+/**
+ * FullNode options for a bcoin-family node (bcoin, bcash) that listens on
+ * 127.0.0.1 only, keeps everything in memory and may open loopback
+ * connections only.
+ */
+export const loopbackNodeOptions = (name: string, p2pPort: number, logLevel: string | undefined) => {
   const tcp = require("btcp")
-
-  const node: Bcoin = new bcoin.FullNode({
+  return {
     network: "regtest",
     memory: true,
     workers: false,
-    logLevel: options.logLevel ?? "none",
-    logConsole: options.logLevel !== undefined && options.logLevel !== "none",
+    logLevel: logLevel ?? "none",
+    logConsole: logLevel !== undefined && logLevel !== "none",
     listen: true,
     host: "127.0.0.1",
     port: p2pPort,
@@ -181,13 +184,15 @@ const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinN
     httpHost: "127.0.0.1",
     httpPort: 0,
     createSocket: (port: number, host: string) => {
-      if (!isLoopback(host)) return refuse("outbound connection to")(host, port)
+      if (!isLoopback(host)) return refuse(name, "outbound connection to")(host, port)
       return tcp.createSocket(port, host)
     }
-  })
+  }
+}
 
+/** No outbound peers, no discovery, no DNS (see the module comment); fails unless bound to 127.0.0.1. */
+export const lockDownPool = (name: string, node: Bcoin): void => {
   const pool = node.pool
-  // No outbound peers, no discovery: see the module comment.
   pool.fillOutbound = () => {}
   pool.refill = () => {}
   pool.addLoader = () => {}
@@ -195,11 +200,19 @@ const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinN
   pool.discoverExternal = async () => {}
   pool.discoverSeeds = async () => {}
   pool.discover = async () => {}
-  pool.options.resolve = refuse("DNS lookup of")
-  pool.hosts.resolve = refuse("DNS lookup of")
+  pool.options.resolve = refuse(name, "DNS lookup of")
+  pool.hosts.resolve = refuse(name, "DNS lookup of")
   if (pool.options.host !== "127.0.0.1" || node.http.options.host !== "127.0.0.1") {
-    throw new Error("bcoin test node: not bound to 127.0.0.1")
+    throw new Error(`${name} test node: not bound to 127.0.0.1`)
   }
+}
+
+const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinNode> => {
+  const bcoin = loadBcoin()
+
+  const node: Bcoin = new bcoin.FullNode(loopbackNodeOptions("bcoin", p2pPort, options.logLevel))
+  lockDownPool("bcoin", node)
+  const pool = node.pool
 
   await node.open()
   let port = 0
