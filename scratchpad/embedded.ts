@@ -41,7 +41,13 @@ const behave = Effect.gen(function*() {
   yield* Effect.all([serve, announce], { concurrency: 2, discard: true })
 })
 
-/** Starts `count` nodes on 127.0.0.1; node 0 is the seed the others join through. */
+const SERVICES = ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS, ServiceFlags.NODE_BLOOM)
+
+/**
+ * Starts `count` nodes on 127.0.0.1; node 0 is the seed the others join through.
+ * Between our own nodes every connection is BIP-0324 v2 (encrypted): in "auto" mode (the default)
+ * they dial v2 to addresses that advertise NODE_P2P_V2, which they all do; v1 clients are still served.
+ */
 export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray<EmbeddedNode>, unknown, Scope.Scope> =>
   Effect.gen(function*() {
     const nodes: Array<EmbeddedNode> = []
@@ -53,7 +59,7 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
           params: ChainParams.regtest,
           userAgentName: `embedded-node-${i}`,
           // NODE_BLOOM: these nodes answer `mempool` (see `behave`), which peers only ask of NODE_BLOOM nodes.
-          services: ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS, ServiceFlags.NODE_BLOOM),
+          services: SERVICES,
           trickleSchedule: Schedule.spaced(Duration.millis(500))
         },
         listen: { host: "127.0.0.1", port: 0 },
@@ -66,7 +72,9 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
       })
       const context = yield* Layer.buildWithScope(layer, scope)
       const connector = Context.get(context, Connector)
-      const address = connector.listenAddress!
+      // Known with the services the node advertises (NODE_P2P_V2 among them), so that peers in
+      // "auto" mode dial it over v2 from the start.
+      const address = { ...connector.listenAddress!, services: SERVICES | ServiceFlags.NODE_P2P_V2 }
       if (seed === undefined) seed = address
       else {
         const book = Context.get(context, AddressBook.AddressBook)

@@ -4,7 +4,8 @@
  * (`npm run docs`) can be generated and browsed by category. Public means every module under
  * src/ except src/internal/. Checked: exported declarations (const, function, class, interface,
  * type, enum, namespace, and the members of exported namespaces) need both tags; named
- * re-exports (`export * as X from`, the entry points' module list) need `@since`.
+ * re-exports (`export * as X from`, the entry points' module list) need `@since`. Declarations
+ * marked `@internal` are skipped: docgen leaves them out of the reference as well.
  *
  *   node scripts/check-jsdoc.mjs [files or folders...]     (npm run check:jsdoc)
  *
@@ -61,6 +62,8 @@ const declarations = (statements, file, prefix) => {
     const declaration = ts.isVariableStatement(node) || ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node) ||
       ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isEnumDeclaration(node) || ts.isModuleDeclaration(node)
     if (!declaration || !isExported(node)) continue
+    // `@internal`: exported for the library's own modules, left out of the reference (docgen skips it too).
+    if (tagsOf(node).has("internal")) continue
     // Overloads: the JSDoc sits on the first signature; later ones are not separate exports.
     if (ts.isFunctionDeclaration(node) && node.body === undefined && statements.some((o) => o !== node && ts.isFunctionDeclaration(o) && o.name?.text === node.name?.text && o.pos < node.pos)) continue
     check(file, node, ["since", "category"], prefix)

@@ -16,5 +16,17 @@
  * @since 0.1.0
  */
 export * from "./network/index.js"
+/**
+ * The peer layer: one connection to a remote node over any `Socket`.
+ *
+ * @since 0.1.0
+ * @category exports
+ */
 export * from "./peer/index.js"
+/**
+ * The wire layer: message values, byte codecs, framing and chain parameters.
+ *
+ * @since 0.1.0
+ * @category exports
+ */
 export * from "./wire/index.js"

@@ -11,12 +11,15 @@ import { Dispatcher } from "../../src/network/Dispatcher.js"
 import { DnsResolver } from "../../src/network/DnsResolver.js"
 import * as Network from "../../src/network/Network.js"
 import * as NodeDnsResolver from "../../src/node/NodeDnsResolver.js"
+import * as ReachableNetworks from "../../src/node/ReachableNetworks.js"
+import * as DnsSeeder from "../../src/network/DnsSeeder.js"
 import { describe as describeReason } from "../../src/peer/DisconnectReason.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as CliOptions from "./options.js"
+import * as Hash from "../../src/wire/Hash.js"
 import * as ObservedTransport from "./observedTransport.js"
 import * as Output from "./output.js"
 import { startEmbeddedNetwork } from "../embedded.js"
@@ -75,17 +78,22 @@ export const run = (args: Args) =>
             direction: e.peer.direction,
             userAgent: e.info.userAgent,
             version: e.info.negotiatedVersion,
-            startHeight: e.info.startHeight
-          }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight}`)),
+            startHeight: e.info.startHeight,
+            transport: e.info.transport,
+            ...(e.info.sessionId === undefined ? {} : { sessionId: Hash.bytesToHex(e.info.sessionId) })
+          }, `connected    ${e.peer.remote} ${e.peer.direction} ${e.info.userAgent} v${e.info.negotiatedVersion} height ${e.info.startHeight} ${e.info.transport}${e.info.sessionId === undefined ? "" : ` session ${Hash.bytesToHex(e.info.sessionId)}`}`)),
           // `mempool` only to peers that serve it: Bitcoin Core (without NODE_BLOOM) and bcoin (without
           // BIP-0037, its default) disconnect a peer that sends it.
           Effect.zipRight(
             ServiceFlags.has(e.info.services, ServiceFlags.NODE_BLOOM) ? Effect.ignore(e.peer.send(Message.Mempool.make({}))) : Effect.void
           )
         )
-        : Effect.sync(() => connected.delete(e.remote)).pipe(
+        : e._tag === "Disconnected"
+        ? Effect.sync(() => connected.delete(e.remote)).pipe(
           Effect.zipRight(out.emit("disconnected", { peer: e.remote, reason: describeReason(e.reason), banned: e.banned }, `disconnected ${e.remote} (${describeReason(e.reason)})`))
         )
+        // InboundRefused and HandshakeFailed: the observed transport below reports these already.
+        : Effect.void
 
     const observer: ObservedTransport.Observer = {
       dialFailed: (peer, reason) => out.emit("dial-failed", { peer, reason }, `dial failed  ${peer} (${reason})`),
@@ -108,22 +116,39 @@ export const run = (args: Args) =>
         return Effect.zipRight(out.emit("kill", { node: name }, `stopping     ${name} (watch it being replaced)`), victim.stop)
       }
     }
+    const proxied = Option.isSome(args.proxy) || Option.isSome(args.onion) || args.onlynet.length > 0
+    const reachable = proxied
+      ? ReachableNetworks.make({
+        proxy: Option.getOrUndefined(args.proxy),
+        onion: Option.getOrUndefined(args.onion),
+        onlynet: args.onlynet.length > 0 ? args.onlynet : undefined
+      })
+      : undefined
+    // Under a proxy a hostname must not be looked up here (a DNS leak); onion names are addresses.
+    if (Option.isSome(args.proxy)) {
+      const named = args.connect.find((e) => NetAddress.fromHost(e.host.replace(/\.$/, ""), 1) === undefined)
+      if (named !== undefined) return yield* Effect.fail(`--connect ${named.host}: a hostname would be resolved locally, not through --proxy; give an address or an onion`)
+    }
     const manual = yield* Effect.forEach(args.connect, (e) => resolveEndpoint(out, e, params.defaultPort))
 
-    const network = Network.layer({
+    const config = {
       peer: {
         params,
         userAgentName: "effect-bitcoin-p2p-example",
         ...(embedded ? { pingSchedule: Schedule.spaced(Duration.seconds(2)) } : {})
       },
       targetOutbound: args.peers,
+      transportMode: args.transport,
       manualPeers: manual,
       connectOnly: manual.length > 0,
       ...Option.match(args.listen, { onNone: () => ({}), onSome: (l) => ({ listen: { host: l.host, port: l.port ?? 0 } }) }),
       ...(embedded ? { retrySchedule: Schedule.spaced(Duration.millis(300)) } : {})
-    }).pipe(
+    }
+    // Under --proxy the seeds are asked through it (Core's -proxy), never looked up here.
+    const dialName = reachable?.dialName
+    const network = Network.layer(config, dialName === undefined ? {} : { seeder: DnsSeeder.layerThroughProxy(config, dialName) }).pipe(
       Layer.provideMerge(AddressBook.layerMemory(embedded ? { allowLocal: true } : {})),
-      Layer.provide(ObservedTransport.layer(observer)),
+      Layer.provide(ObservedTransport.layer(observer, reachable)),
       Layer.provide(NodeDnsResolver.layer())
     )
 

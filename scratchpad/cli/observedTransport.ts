@@ -46,9 +46,12 @@ const watchReads = (socket: Socket.Socket, onRead: () => void): Socket.Socket =>
   return watched
 }
 
-/** `NodeTransport.make(options)` with `observer` told about failures. */
-export const make = (observer: Observer, options: { readonly dialTimeout?: number } = {}): Transport.TransportShape => {
-  const tcp = NodeTransport.make(options)
+/** `tcp` (default `NodeTransport.make(options)`; a `ReachableNetworks` transport under --proxy / --onion) with `observer` told about failures. */
+export const make = (
+  observer: Observer,
+  options: { readonly dialTimeout?: number } = {},
+  tcp: Transport.TransportShape = NodeTransport.make(options)
+): Transport.TransportShape => {
   return {
     reachable: tcp.reachable,
     dial: (address) => {
@@ -84,4 +87,5 @@ export const make = (observer: Observer, options: { readonly dialTimeout?: numbe
 }
 
 /** `make` as the `Transport` layer. */
-export const layer = (observer: Observer): Layer.Layer<Transport.Transport> => Layer.succeed(Transport.Transport, make(observer))
+export const layer = (observer: Observer, tcp?: Transport.TransportShape): Layer.Layer<Transport.Transport> =>
+  Layer.succeed(Transport.Transport, make(observer, {}, tcp))

@@ -6,6 +6,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Effect from "effect/Effect"
+import * as ReachableNetworks from "../../src/node/ReachableNetworks.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 
 /** A `host[:port]` given on the command line; the host is resolved (or parsed) when the program runs. */
@@ -105,5 +106,43 @@ export const json = Options.boolean("json").pipe(
   Options.withDescription("One JSON object per line (events, and errors) instead of text.")
 )
 
+export const transport = Options.choice("transport", ["v1", "v2", "auto"] as const).pipe(
+  Options.withDescription("Message transport (BIP-0324): v1 (plain), v2 (encrypted only) or auto (v2 to --connect peers and to addresses that advertise it, falling back to v1; both served inbound)."),
+  Options.withDefault("auto" as const)
+)
+
 /** Every option of the program. */
-export const options = { network, connect, peers, listen, duration, json }
+const socksPort = (option: string, description: string) =>
+  Options.text(option).pipe(
+    Options.withPseudoName("host:port"),
+    Options.withDescription(description),
+    Options.mapEffect((text) =>
+      Effect.flatMap(parseEndpoint(option, text), (e) =>
+        e.port === undefined ? invalid(`--${option}: '${text}' has no port`) : Effect.succeed({ host: e.host, port: e.port })
+      )
+    ),
+    Options.optional
+  )
+
+export const proxy = socksPort(
+  "proxy",
+  "Everything through this SOCKS5 proxy (Core's -proxy): IPv4, IPv6 and onion peers, and the DNS seeds by name; no direct connection, no local lookup. Give the proxy as an IP address."
+)
+
+export const onion = socksPort("onion", "Onion peers through this SOCKS5 port, e.g. Tor's 127.0.0.1:9050 (Core's -onion).")
+
+export const onlynetNames = Object.keys(ReachableNetworks.networkByName)
+
+export const onlynet = Options.text("onlynet").pipe(
+  Options.withPseudoName(onlynetNames.join(" | ")),
+  Options.withDescription("Dial only this network (Core's -onlynet); repeatable."),
+  Options.repeated,
+  Options.mapEffect((texts) =>
+    Effect.forEach(texts, (text) => {
+      const id = ReachableNetworks.networkByName[text]
+      return id === undefined ? invalid(`--onlynet: unknown network '${text}'; one of ${onlynetNames.join(", ")}`) : Effect.succeed(id)
+    })
+  )
+)
+
+export const options = { network, connect, peers, listen, duration, json, transport, proxy, onion, onlynet }

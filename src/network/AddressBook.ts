@@ -265,6 +265,12 @@ export interface AddressBookShape {
   readonly markGood: (address: AddressLike) => Effect.Effect<void>
   /** The connection or handshake failed. */
   readonly markFailed: (address: AddressLike) => Effect.Effect<void>
+  /**
+   * Clears service bits of a known address: the connector clears
+   * `NODE_P2P_V2` when a v2 attempt met a v1 node (as Bitcoin Core), so the
+   * next connection goes straight to v1. Gossip may set the bits again.
+   */
+  readonly clearServices: (address: AddressLike, services: bigint) => Effect.Effect<void>
   /** One address for an outbound connection, or `None` if nothing qualifies. */
   readonly select: (options?: SelectOptions) => Effect.Effect<Option.Option<Entry>>
   /** For `getaddr`: random, non-terrible, unbanned, at most `max` (default 1000) and 23% of the book. */

@@ -17,10 +17,12 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as internal from "../internal/network/addressRelay.js"
 import { AddressBook } from "./AddressBook.js"
 import type * as NetworkConfig from "./NetworkConfig.js"
 import { PeerRegistry } from "./PeerRegistry.js"
+import { Transport } from "./Transport.js"
 
 /**
  * Counters since the relay started.
@@ -57,8 +59,15 @@ export class AddressRelay extends Context.Tag("effect-bitcoin-p2p/AddressRelay")
 
 /**
  * Bitcoin Core's address policy over the book and the registry. Uses
- * `answerGetAddr`, `sendGetAddr`, `advertiseSchedule` and `peer.services`
- * from the config.
+ * `answerGetAddr`, `sendGetAddr`, `advertiseSchedule`, `externalAddresses`
+ * and `peer.services` from the config.
+ *
+ * Networks the `Transport` (when the context has one, as under
+ * `Network.layer`) cannot reach follow Core's rules: their addresses are
+ * relayed (to one or two peers, reachable ones to two) but not booked, so
+ * they are never picked nor given out in a `getaddr` answer. Addresses
+ * `addr` (v1) cannot carry (onion, I2P, CJDNS) go only to peers that asked
+ * for `addrv2`.
  *
  * @since 0.1.0
  * @category layers
@@ -69,7 +78,10 @@ export const layer = (
   Layer.scoped(
     AddressRelay,
     Effect.gen(function*() {
-      return yield* internal.make(yield* PeerRegistry, yield* AddressBook, config)
+      // The transport's reachable networks, when there is one (Network.layer always has it).
+      const transport = yield* Effect.serviceOption(Transport)
+      const reachable = Option.isSome(transport) ? transport.value.reachable : undefined
+      return yield* internal.make(yield* PeerRegistry, yield* AddressBook, config, reachable)
     })
   )
 

@@ -16,6 +16,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Metric from "effect/Metric"
 import * as internal from "../internal/network/connector.js"
 import type { PeerError } from "../peer/PeerError.js"
 import type { Peer } from "../peer/Peer.js"
@@ -57,6 +58,27 @@ export interface ConnectorShape extends Pick<PeerRegistry.PeerRegistryShape, "pe
   /** Where we accept inbound connections, if we do. */
   readonly listenAddress: NetAddress.NetAddressFields | undefined
 }
+
+/**
+ * Counter of inbound connections closed before a peer started on them,
+ * tagged `reason` (`Banned`, `NoSlot`, or a connector's own). Each also
+ * comes as an `InboundRefused` event.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const inboundRefused: Metric.Metric.Counter<number> = internal.inboundRefused
+
+/**
+ * Counter of connections whose handshake failed, tagged `direction` and
+ * `reason` (the `DisconnectReason` tag: `HandshakeTimeout`,
+ * `ObsoleteVersion`, `PreHandshakeOverflow`, `DecodeError`, …). Each also
+ * comes as a `HandshakeFailed` event.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const handshakeFailed: Metric.Metric.Counter<number> = internal.handshakeFailed
 
 /**
  * The connector service.

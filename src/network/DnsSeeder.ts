@@ -8,17 +8,22 @@
  *
  * The lookups go through the `DnsResolver` service, which this layer
  * requires: `NodeNetwork.layer` provides the system resolver,
- * `DnsResolver.layerNoop` none.
+ * `DnsResolver.layerNoop` none. Under a proxy, `layerThroughProxy` asks
+ * the seeds through it instead, with no lookup at all.
  *
  * @since 0.1.0
  */
+import type * as Socket from "@effect/platform/Socket"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as internal from "../internal/addressBook/dnsSeeder.js"
+import * as proxySeeder from "../internal/addressBook/proxySeeder.js"
 import { AddressBook, type AddSummary } from "./AddressBook.js"
 import { DnsResolver } from "./DnsResolver.js"
 import type * as NetworkConfig from "./NetworkConfig.js"
+import type { TransportError } from "./Transport.js"
 
 /**
  * The seeder's operations.
@@ -54,5 +59,30 @@ export const layer = (
     DnsSeeder,
     Effect.gen(function*() {
       return yield* internal.make(config, yield* AddressBook, yield* DnsResolver)
+    })
+  )
+
+/**
+ * Seeding when everything must go through a proxy, as Bitcoin Core under
+ * `-proxy`: instead of a DNS lookup, each seed's name is dialled through
+ * the proxy with `dialName` (e.g. `Socks5Transport.make(…).dialName`, or
+ * `ReachableNetworks.make(…).dialName`), asked for addresses with `getaddr`,
+ * and disconnected once it answers with more than one address (one is a
+ * self-announcement). Seeds are asked one after another until the book
+ * holds `dnsSeedThreshold` addresses; each has a minute to answer. Same
+ * schedule and conditions as `layer`; no `DnsResolver` is needed, and none
+ * is used.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerThroughProxy = (
+  config: Partial<NetworkConfig.NetworkConfigShape>,
+  dialName: (host: string, port: number) => Effect.Effect<Socket.Socket, TransportError, Scope.Scope>
+): Layer.Layer<DnsSeeder, never, AddressBook> =>
+  Layer.scoped(
+    DnsSeeder,
+    Effect.gen(function*() {
+      return yield* proxySeeder.make(config, yield* AddressBook, dialName)
     })
   )

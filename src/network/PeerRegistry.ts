@@ -28,7 +28,21 @@ import type * as Message from "../wire/Message.js"
 import type * as NetAddress from "../wire/NetAddress.js"
 
 /**
- * A peer's arrival or departure.
+ * Why an inbound connection was closed before a peer was started on it:
+ * its address is banned, or every inbound slot is taken. (A connector may
+ * add its own, such as an eviction.)
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type RefusalReason = "Banned" | "NoSlot" | (string & {})
+
+/**
+ * A peer's arrival or departure, and every connection that did not become a
+ * peer: an inbound connection refused before a peer started on it
+ * (`InboundRefused`), and a connection whose handshake failed
+ * (`HandshakeFailed`, with the `DisconnectReason`: a timeout, an obsolete
+ * version, a flood before the handshake, a bad frame, the remote closing).
  *
  * @since 0.1.0
  * @category models
@@ -42,6 +56,10 @@ export type PeerEvent = Data.TaggedEnum<{
     readonly reason: DisconnectReason
     readonly banned: boolean
   }
+  /** @since 0.3.0 */
+  InboundRefused: { readonly remote: string; readonly reason: RefusalReason }
+  /** @since 0.3.0 */
+  HandshakeFailed: { readonly remote: string; readonly direction: Direction; readonly reason: DisconnectReason }
 }>
 
 /**
@@ -144,6 +162,12 @@ export interface PeerRegistryShape {
    * publishes `Disconnected`. Returns why the peer ended.
    */
   readonly run: (peer: Peer, options: RunOptions) => Effect.Effect<DisconnectReason>
+  /**
+   * Publishes an event about a connection that never reached `run`
+   * (`InboundRefused`, `HandshakeFailed`): the connector reports them here so
+   * that every event is seen in one stream.
+   */
+  readonly report: (event: PeerEvent) => Effect.Effect<void>
   /** Where we accept inbound connections (set by the connector once it listens); what the relay advertises. */
   readonly listenAddress: Effect.Effect<Option.Option<NetAddress.NetAddressFields>>
   /** Records where we listen (`None` when we stop). */

@@ -186,3 +186,64 @@ export const makeMemory = (
  */
 export const layerMemory = (hub: MemoryHub, localHost?: string, options?: MemoryOptions): Layer.Layer<Transport> =>
   Layer.succeed(Transport, makeMemory(hub, localHost, options))
+
+/**
+ * Which transport dials each network, as Bitcoin Core's `-proxy`, `-onion`
+ * and `-onlynet` (see `route`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Routes {
+  /**
+   * The transport for each BIP-0155 network (`NetAddress.NetworkId`). A
+   * network not listed is unreachable: the connector never picks its
+   * addresses and a dial fails `Unsupported`. A transport listed for a
+   * network it does not itself reach leaves that network unreachable.
+   */
+  readonly networks: Readonly<Partial<Record<number, TransportShape>>>
+  /** Where `listen` goes: direct TCP for an onion service's target port, say. */
+  readonly listen: TransportShape
+}
+
+/**
+ * One transport per network: e.g. IPv4 and IPv6 direct and Tor v3 through a
+ * Tor SOCKS port (Core's `-onion` beside direct connections), or every
+ * network through one proxy (Core's `-proxy`). `reachable` is the union of
+ * the routed networks each transport reaches; a dial goes to its network's
+ * transport, and to no other (a clearnet address is never dialled through a
+ * transport meant for onions, nor the other way round).
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const route = (routes: Routes): TransportShape => {
+  const byNetwork = new Map<number, TransportShape>()
+  for (const [key, transport] of Object.entries(routes.networks)) {
+    const network = Number(key)
+    if (transport !== undefined && transport.reachable.has(network)) byNetwork.set(network, transport)
+  }
+  return {
+    reachable: new Set(byNetwork.keys()),
+    dial: (address) => {
+      const transport = byNetwork.get(address.network)
+      return transport === undefined
+        ? Effect.fail(new TransportError({ reason: "Unsupported", address: NetAddress.toString(address) }))
+        : transport.dial(address)
+    },
+    listen: routes.listen.listen
+  }
+}
+
+/**
+ * `transport` restricted to `networks` (Core's `-onlynet`, repeatable):
+ * other networks become unreachable even if the transport could dial them.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const onlyNetworks = (transport: TransportShape, networks: Iterable<number>): TransportShape => {
+  const allowed: Partial<Record<number, TransportShape>> = {}
+  for (const network of networks) allowed[network] = transport
+  return route({ networks: allowed, listen: transport })
+}

@@ -30,4 +30,19 @@ export * as NodeNetwork from "./NodeNetwork.js"
  * @category modules
  */
 export * as NodeTransport from "./NodeTransport.js"
+
+/**
+ * The `Transport` that dials through a SOCKS5 proxy (Tor, I2P), with Tor stream isolation.
+ *
+ * @since 0.2.0
+ * @category modules
+ */
 export * as Socks5Transport from "./Socks5Transport.js"
+
+/**
+ * Reachable networks and their dialers, as Core's `-proxy`, `-onion` and `-onlynet`.
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as ReachableNetworks from "./ReachableNetworks.js"

@@ -12,6 +12,7 @@ import type { ReceiveError } from "./MessageTransport.js"
  * Rules of the protocol a peer can break.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ViolationRule =
   | "DuplicateVersion"
@@ -25,6 +26,7 @@ export type ViolationRule =
  * The reason a peer ended.
  *
  * @since 0.1.0
+ * @category models
  */
 export type DisconnectReason = Data.TaggedEnum<{
   /** We asked for it (`peer.disconnect`). */
@@ -32,19 +34,24 @@ export type DisconnectReason = Data.TaggedEnum<{
   /** The scope that owned the peer closed (shutdown). */
   Shutdown: {}
   /**
-   * The remote closed the connection. Before the handshake completed it says
-   * how far it got (`detail`): a remote that hangs up on our `version` is most
-   * often on another network (magic), banning us, or refusing our version.
+   * The remote closed the connection, once what it sent before was handled.
+   * Before the handshake completed it says how far it got (`detail`): a
+   * remote that hangs up on our `version` is most often on another network
+   * (magic), banning us, or refusing our version. `reset`: it came as a TCP
+   * reset while we were reading (`ECONNRESET`), not an orderly end. That is
+   * still the remote closing (a node that disconnects with our bytes unread in
+   * its buffer resets: Bitcoin Core and Node both do), so it stays
+   * `RemoteClosed`, told apart by this flag.
    */
-  RemoteClosed: { readonly detail?: string | undefined }
+  RemoteClosed: { readonly reset: boolean; readonly detail?: string | undefined }
   /** The transport failed. */
   SocketError: { readonly cause: unknown }
   /**
    * The remote reset the connection while we were writing to it (`ECONNRESET`,
    * `EPIPE`): it went away abruptly. Not our transport failing, and not
    * misbehaviour. (A reset while reading, with what it sent handled, is
-   * `RemoteClosed`: that is how a peer that disconnects with data in flight
-   * closes.)
+   * `RemoteClosed` with `reset: true`: that is how a peer that disconnects
+   * with data in flight closes.)
    */
   RemoteReset: { readonly code: string }
   /** version/verack did not complete in time. */
@@ -71,6 +78,14 @@ export type DisconnectReason = Data.TaggedEnum<{
    * handler's effect nor offers a pausable stream).
    */
   ReadOverflow: { readonly unreadBytes: number; readonly limit: number }
+  /**
+   * Before its handshake completed, the remote made us hold more bytes
+   * (messages delivered before `verack`, a partial frame, unread bytes) than
+   * the per-peer pre-handshake bound (`scope: "peer"`), or all peers together
+   * held more than the shared one (`scope: "all"`; `heldBytes` is then the
+   * total). An honest peer sends well under 1 KiB before `verack`.
+   */
+  PreHandshakeOverflow: { readonly heldBytes: number; readonly limit: number; readonly scope: "peer" | "all" }
   /** An exception on our side while handling what the remote sent (a bug: not the remote's fault). */
   Defect: { readonly cause: unknown }
 }>
@@ -79,6 +94,7 @@ export type DisconnectReason = Data.TaggedEnum<{
  * Constructors and matchers for `DisconnectReason`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
 
@@ -87,13 +103,15 @@ export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
  * handshake completed.
  *
  * @since 0.1.0
+ * @category constructors
  */
-export const remoteClosedDuringHandshake = (detail: string): DisconnectReason => DisconnectReason.RemoteClosed({ detail })
+export const remoteClosedDuringHandshake = (detail: string, reset = false): DisconnectReason => DisconnectReason.RemoteClosed({ reset, detail })
 
 /**
  * True for reasons that are the remote's fault by protocol (ban candidates).
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isMisbehaviour = (r: DisconnectReason): boolean =>
   r._tag === "ProtocolViolation" || r._tag === "DecodeError"
@@ -102,6 +120,7 @@ export const isMisbehaviour = (r: DisconnectReason): boolean =>
  * A one-line description, for logs.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const describe = (r: DisconnectReason): string => {
   switch (r._tag) {
@@ -119,26 +138,34 @@ export const describe = (r: DisconnectReason): string => {
       return `protocol version ${r.version} below ${r.minimum}`
     case "ReadOverflow":
       return `${r.unreadBytes} bytes unread, over ${r.limit}: the socket did not stop reading`
+    case "PreHandshakeOverflow":
+      return r.scope === "peer"
+        ? `${r.heldBytes} bytes held before the handshake, over ${r.limit}`
+        : `all peers held ${r.heldBytes} bytes before their handshakes, over ${r.limit}`
     case "QueueOverflow":
       return `outbound queue ${r.queuedBytes} bytes over ${r.limit}`
+    case "RemoteClosed": {
+      const what = r.reset ? "connection reset by the remote" : "remote closed"
+      return r.detail === undefined ? what : `${what}: ${r.detail}`
+    }
     case "RemoteReset":
       return `connection reset by the remote (${r.code})`
     case "SocketError":
       return `socket error: ${String(r.cause)}`
     case "Defect":
       return `defect: ${String(r.cause)}`
-    case "RemoteClosed":
-      return r.detail === undefined ? "remote closed" : `remote closed: ${r.detail}`
     default:
       return r._tag
   }
 }
 
-/**
- * Kept here for code written before `PeerError` had its own module.
- *
- * @since 0.1.0
- * @category errors
- * @deprecated import it from `PeerError`
- */
-export { PeerError } from "./PeerError.js"
+export {
+  /**
+   * Kept here for code written before `PeerError` had its own module.
+   *
+   * @since 0.1.0
+   * @category errors
+   * @deprecated import it from `PeerError`
+   */
+  PeerError
+} from "./PeerError.js"

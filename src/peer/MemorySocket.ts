@@ -57,6 +57,7 @@ const makeSide = (inbox: Mailbox.Mailbox<Uint8Array>, outbox: Mailbox.Mailbox<Ui
  * (default 64); a writer beyond it waits for the reader.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makePair = (options: { readonly capacity?: number } = {}): Effect.Effect<readonly [Socket.Socket, Socket.Socket]> =>
   Effect.gen(function*() {

@@ -34,7 +34,9 @@
  *   that re-wraps may take the payload from it (`frame.subarray(24)`).
  *   Encode failures are typed (`WireError`) and nothing is written.
  * - `name` (`"v1"`, `"v2"`) and `sessionId` (v2's session id, once ready)
- *   are shown in `peer.info` and `peer.stats`.
+ *   are shown in `peer.info` and `peer.stats`, with `droppedMessages`.
+ * - `shouldReconnectV1`, when present, tells the connector after a failed
+ *   outbound connection whether to dial again over v1 (BIP-0324's rule).
  *
  * A transport is a small mutable object owned by one connection: `make`
  * is called once per peer. It holds no socket, fiber or clock.
@@ -58,7 +60,8 @@ import * as internal from "../internal/peer/v1Transport.js"
  * @category errors
  */
 export class MessageTransportError extends Data.TaggedError("MessageTransportError")<{
-  readonly reason: "Handshake" | "Decrypt" | "TooLarge" | "Other"
+  /** `Refused`: our own admission control turned the handshake down (not the remote's fault). */
+  readonly reason: "Handshake" | "Decrypt" | "TooLarge" | "Refused" | "Other"
   /** The transport's name (`"v2"`). */
   readonly transport: string
   readonly detail?: string | undefined
@@ -111,6 +114,17 @@ export interface MessageTransport {
   readonly encodePrepared: (prepared: Frame.Prepared, version: number) => Either.Either<Uint8Array, WireError>
   /** The payload size of bytes this transport encoded (for the per-command counters). */
   readonly payloadSize: (bytes: Uint8Array) => number
+  /**
+   * Messages received whole and authentic but dropped without a disconnect
+   * (v2: an unknown short message id, as Bitcoin Core does). Absent: none.
+   */
+  readonly droppedMessages?: number | undefined
+  /**
+   * Whether a failed outbound connection should be retried over v1, asked
+   * by the connector once the peer ended, with the bytes the socket took
+   * (`PeerStats.bytesSent`). Absent: never (v1 itself).
+   */
+  readonly shouldReconnectV1?: ((bytesSent: number) => boolean) | undefined
 }
 
 /**

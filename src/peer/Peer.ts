@@ -74,6 +74,7 @@ import type { ServiceFlags } from "../wire/ServiceFlags.js"
  * Which side opened the connection.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Direction = "outbound" | "inbound"
 
@@ -81,6 +82,7 @@ export type Direction = "outbound" | "inbound"
  * What the remote told us in its `version`, and what we negotiated.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface HandshakeInfo {
   /** The remote's protocol version. */
@@ -106,6 +108,7 @@ export interface HandshakeInfo {
  * Counters per command.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface CommandCounters {
   readonly messages: number
@@ -116,6 +119,7 @@ export interface CommandCounters {
  * A snapshot of a peer's state and counters.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerStats {
   readonly id: number
@@ -148,12 +152,15 @@ export interface PeerStats {
   /** The message transport (`"v1"`, `"v2"`) and its session id, if it has one. */
   readonly transport: string
   readonly sessionId: Uint8Array | undefined
+  /** Messages the transport dropped without disconnecting (v2: an unknown short message id, as Bitcoin Core). */
+  readonly droppedMessages: number
 }
 
 /**
  * How to create a peer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerOptions {
   readonly direction: Direction
@@ -173,6 +180,7 @@ export interface PeerOptions {
  * A connected peer (its handshake completed).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Peer extends StartingPeer {
   /** The remote's `version`, as negotiated (set: the handshake completed). */
@@ -183,6 +191,7 @@ export interface Peer extends StartingPeer {
  * A peer whose handshake may still be running (from `start`).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StartingPeer {
   /** Process-unique id. */
@@ -260,6 +269,12 @@ export interface StartingPeer {
   readonly queueInventory: (inventory: ReadonlyArray<InvVector.InvVector>) => Effect.Effect<void, PeerError>
   /** Sends up to 1,000 of `addresses` (randomised, known ones skipped) as `addrv2` if the remote asked for it, else `addr`. */
   readonly pushAddresses: (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) => Effect.Effect<number, PeerError>
+  /**
+   * Sends our own addresses (where we listen, an onion service), first forgetting which addresses the
+   * remote knows, as Bitcoin Core does on each periodic self-advertisement:
+   * addresses whose relay once died out on this link can cross it again.
+   */
+  readonly advertiseAddresses: (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) => Effect.Effect<void, PeerError>
   /** `getblocks` from a locator; a request identical to the previous one is not sent again. */
   readonly pushGetBlocks: (locator: ReadonlyArray<Uint8Array>, stopHash?: Uint8Array) => Effect.Effect<void, PeerError>
   /** `getheaders` from a locator; a request identical to the previous one is not sent again. */
@@ -286,6 +301,7 @@ export interface StartingPeer {
  * when the handshake does not complete. Closing the scope disconnects it.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<Peer, PeerError, Scope.Scope> =
   internal.make
@@ -296,6 +312,7 @@ export const make: (socket: Socket.Socket, options: PeerOptions) => Effect.Effec
  * (the network layer does this, so no message after verack is missed).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const start: (socket: Socket.Socket, options: PeerOptions) => Effect.Effect<StartingPeer, never, Scope.Scope> =
   internal.start

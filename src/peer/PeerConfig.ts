@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as ChainParams from "../wire/ChainParams.js"
 import { BoundedSet } from "../internal/peer/BoundedSet.js"
+import { ByteBudget } from "../internal/peer/PreHandshake.js"
 import * as ServiceFlags from "../wire/ServiceFlags.js"
 
 /**
@@ -21,6 +22,7 @@ import * as ServiceFlags from "../wire/ServiceFlags.js"
  * Keyed by the command sent; each entry lists the commands that answer it.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StallRule {
   readonly replies: ReadonlyArray<string>
@@ -31,6 +33,7 @@ export interface StallRule {
  * What to do when the outbound queue would exceed its byte bound.
  *
  * @since 0.1.0
+ * @category models
  */
 export type QueueOverflowPolicy =
   /** Disconnect the peer (its queued senders learn why). The default: a peer that does not read is useless. */
@@ -42,6 +45,7 @@ export type QueueOverflowPolicy =
  * Peer configuration.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface PeerConfigShape {
   /** Network parameters: magic, frame cap, protocol versions. Default: mainnet. */
@@ -54,7 +58,12 @@ export interface PeerConfigShape {
   readonly services: ServiceFlags.ServiceFlags
   /** Highest protocol version we speak. Default: `params.protocolVersion` (70016). */
   readonly protocolVersion: number
-  /** Lowest protocol version we accept. Default: `params.minProtocolVersion` (70012, `sendheaders`). */
+  /**
+   * Lowest protocol version we accept. Default: `params.minProtocolVersion`
+   * (31800, as Bitcoin Core's `MIN_PEER_PROTO_VERSION`; every feature is
+   * gated by the negotiated version). Raise it (70012 for `sendheaders`,
+   * say) to refuse older clients.
+   */
   readonly minProtocolVersion: number
   /** Height we announce in `version`; called at handshake time. Default 0. */
   readonly startHeight: Effect.Effect<number>
@@ -84,6 +93,30 @@ export interface PeerConfigShape {
   readonly queueOverflow: QueueOverflowPolicy
   /** Messages buffered per subscriber before it is cut off (its stream fails with `SubscriberLagged`). Default 4,096. */
   readonly subscriberBuffer: number
+  /**
+   * Bytes buffered per subscriber before it is cut off, as for
+   * `subscriberBuffer`. Default 8 MiB: two messages of the largest size
+   * (4 MB, a block), so a subscriber still taking one block has room for the
+   * next; a peer holds at most this per subscriber however small its messages.
+   */
+  readonly subscriberBufferBytes: number
+  /**
+   * Most bytes one peer may make us hold before its handshake completes
+   * (messages delivered before `verack`, a partial frame, bytes not yet
+   * decoded); more disconnects it (`PreHandshakeOverflow`). Default 64 KiB:
+   * an honest peer sends under 1 KiB before `verack` (a v2 transport's
+   * garbage adds at most 4 KiB), while a flooder is cut off after 64 KiB
+   * rather than holding 4 MB frames until the handshake timeout.
+   */
+  readonly maxPreHandshakeBytes: number
+  /**
+   * The budget all peers' pre-handshake bytes count against together. The
+   * network layer gives its peers one (`makeByteBudget`); when undefined (the
+   * default) each peer gets its own of `DEFAULT_PRE_HANDSHAKE_BUDGET` bytes.
+   * Past it, a peer holding more than 8 KiB is disconnected; smaller ones (an
+   * honest handshake) still get in.
+   */
+  readonly preHandshakeBudget: PreHandshakeBudget | undefined
   /** Announce `sendheaders` after the handshake (BIP-0130). Default true. */
   readonly announceSendHeaders: boolean
   /** Announce `sendaddrv2` before verack (BIP-0155). Default true. */
@@ -104,9 +137,43 @@ export interface PeerConfigShape {
 }
 
 /**
+ * A byte budget shared by peers (`makeByteBudget`): what they hold before
+ * their handshakes, counted together.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface PreHandshakeBudget {
+  /** Bytes held now, by all the peers that share it. */
+  readonly used: number
+  /** The bound. */
+  readonly limit: number
+}
+
+/**
+ * Default size of the shared pre-handshake budget: 2 MiB, 32 peers at the
+ * per-peer bound. Small on purpose: pre-handshake bytes are untrusted and an
+ * honest handshake needs under 1 KiB.
+ *
+ * @since 0.3.0
+ * @category defaults
+ */
+export const DEFAULT_PRE_HANDSHAKE_BUDGET = 2 * 1024 * 1024
+
+/**
+ * A shared pre-handshake byte budget for the peers of one node (give it to
+ * every peer's config as `preHandshakeBudget`).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const makeByteBudget = (limit: number = DEFAULT_PRE_HANDSHAKE_BUDGET): PreHandshakeBudget => new ByteBudget(limit)
+
+/**
  * Recent `version` nonces of one node (bounded: the last 1,000).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface NonceRegistry {
   readonly add: (nonce: bigint) => void
@@ -118,6 +185,7 @@ export interface NonceRegistry {
  * A fresh nonce registry, for a node of its own.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeNonceRegistry = (capacity = 1000): NonceRegistry => {
   const set = new BoundedSet<bigint>(capacity)
@@ -128,6 +196,7 @@ export const makeNonceRegistry = (capacity = 1000): NonceRegistry => {
  * The process-wide registry used by default.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const processNonceRegistry: NonceRegistry = makeNonceRegistry()
 
@@ -139,6 +208,7 @@ const BASE_STALL = Duration.seconds(30)
  * it means reading the index), `getdata` in 30 s per request.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultStallRules: Readonly<Record<string, StallRule>> = {
   getblocks: { replies: ["inv"], timeout: BASE_STALL },
@@ -155,6 +225,7 @@ export const defaultStallRules: Readonly<Record<string, StallRule>> = {
  * The defaults, documented on each field of `PeerConfigShape`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaults: PeerConfigShape = {
   params: ChainParams.mainnet,
@@ -178,6 +249,9 @@ export const defaults: PeerConfigShape = {
   maxQueuedBytes: 16 * 1024 * 1024,
   queueOverflow: "disconnect",
   subscriberBuffer: 4096,
+  subscriberBufferBytes: 8 * 1024 * 1024,
+  maxPreHandshakeBytes: 64 * 1024,
+  preHandshakeBudget: undefined,
   announceSendHeaders: true,
   announceSendAddrV2: true,
   announceWtxidRelay: false,
@@ -191,6 +265,7 @@ export const defaults: PeerConfigShape = {
  * protocol versions default to that network's.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (partial: Partial<PeerConfigShape> = {}): PeerConfigShape => {
   const params = partial.params ?? defaults.params
@@ -206,6 +281,7 @@ export const make = (partial: Partial<PeerConfigShape> = {}): PeerConfigShape =>
  * The user agent string in BIP-0014 form: `/name:version(comment; comment)/`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const userAgent = (c: Pick<PeerConfigShape, "userAgentName" | "userAgentVersion" | "userAgentComments">): string =>
   `/${c.userAgentName}:${c.userAgentVersion}${c.userAgentComments.length > 0 ? `(${c.userAgentComments.join("; ")})` : ""}/`
@@ -214,6 +290,7 @@ export const userAgent = (c: Pick<PeerConfigShape, "userAgentName" | "userAgentV
  * The peer configuration as a service, for applications that set it once.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class PeerConfig extends Context.Tag("effect-bitcoin-p2p/PeerConfig")<PeerConfig, PeerConfigShape>() {}
 
@@ -221,6 +298,7 @@ export class PeerConfig extends Context.Tag("effect-bitcoin-p2p/PeerConfig")<Pee
  * A layer with the given overrides.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerConfig> =>
   Layer.succeed(PeerConfig, make(partial))
@@ -231,6 +309,7 @@ export const layer = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerC
  * `PEER_HANDSHAKE_TIMEOUT`, `PEER_MAX_QUEUED_BYTES`; the rest take `partial` or defaults.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (partial: Partial<PeerConfigShape> = {}): Layer.Layer<PeerConfig, import("effect/ConfigError").ConfigError> =>
   Layer.effect(

@@ -11,13 +11,15 @@ import { type DisconnectReason, describe } from "./DisconnectReason.js"
 
 /**
  * The error of peer operations: the peer is gone (with why), a request timed
- * out, a message could not be encoded, or a subscriber fell behind.
+ * out, a message could not be encoded, a subscriber fell behind, or the
+ * negotiated protocol version has no such operation (`Unsupported`: `ping`
+ * with a peer before BIP-0031, which never answers one).
  *
  * @since 0.1.0
  * @category errors
  */
 export class PeerError extends Data.TaggedError("PeerError")<{
-  readonly reason: "Disconnected" | "RequestTimeout" | "EncodeFailed" | "QueueFull" | "SubscriberLagged"
+  readonly reason: "Disconnected" | "RequestTimeout" | "EncodeFailed" | "QueueFull" | "SubscriberLagged" | "Unsupported"
   readonly disconnect?: DisconnectReason | undefined
   readonly command?: string | undefined
   readonly detail?: string | undefined

@@ -116,6 +116,8 @@ export interface V2Session {
   readonly sessionId: Uint8Array | undefined
   /** True once the remote's version packet arrived. */
   readonly ready: boolean
+  /** Authentic packets with an unknown one-byte message id, dropped without failing (as Bitcoin Core). */
+  readonly droppedMessages: number
   /** True once `send` frames at once (before that it queues). */
   readonly canSend: boolean
   /** Takes bytes read from the socket. */
@@ -193,6 +195,12 @@ export interface TransportOptions {
   readonly decoys?: ReadonlyArray<number> | undefined
   /** Inbound: a remote that speaks v1 is served over v1 instead of refused (default true). */
   readonly acceptV1?: boolean | undefined
+  /**
+   * Inbound: asked once when a remote starts a v2 handshake, before our key
+   * is sent or any ECDH is done; false refuses it (`MessageTransportError`
+   * with reason `Refused`). The connector's admission control. Admits by default.
+   */
+  readonly admit?: (() => boolean) | undefined
 }
 
 /**
@@ -204,4 +212,4 @@ export interface TransportOptions {
  * @category constructors
  */
 export const messageTransport = (options: TransportOptions = {}): MessageTransport.Factory =>
-  internalTransport.v2({ decoys: options.decoys, acceptV1: options.acceptV1 })
+  internalTransport.v2({ decoys: options.decoys, acceptV1: options.acceptV1, admit: options.admit })

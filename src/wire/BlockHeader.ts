@@ -69,7 +69,11 @@ export const SIZE = 80
  */
 export const LBRY_SIZE = 112
 
-/** Reads Bitcoin's 80 bytes. @internal */
+/**
+ * Reads Bitcoin's 80 bytes.
+ *
+ * @internal
+ */
 export const read = (r: ByteReader): BlockHeader => ({
   version: r.i32le(),
   prevBlock: r.hash(),
@@ -79,7 +83,11 @@ export const read = (r: ByteReader): BlockHeader => ({
   nonce: r.u32le()
 })
 
-/** Writes the identity bytes: 80, or 112 when the header has a claim-trie root. @internal */
+/**
+ * Writes the identity bytes: 80, or 112 when the header has a claim-trie root.
+ *
+ * @internal
+ */
 export const write = (w: ByteWriter, h: BlockHeader): void => {
   w.i32le(h.version).bytes(h.prevBlock).bytes(h.merkleRoot)
   if (h.claimTrieRoot !== undefined) w.bytes(h.claimTrieRoot)

@@ -272,6 +272,8 @@ export class FrameDecoder {
   /**
    * Adds a chunk; appends every completed message to `out`. Returns the error
    * that ends the stream, if any (messages completed before it are in `out`).
+   *
+   * @since 0.1.0
    */
   push(chunk: Uint8Array, out: Array<Received>): WireError | undefined {
     if (this.failed !== undefined) return this.failed
@@ -300,7 +302,11 @@ export class FrameDecoder {
     }
   }
 
-  /** Ends the stream: keeps the error, drops whatever was buffered. */
+  /**
+   * Ends the stream: keeps the error, drops whatever was buffered.
+   *
+   * @internal
+   */
   private fail(error: WireError): WireError {
     this.failed = error
     this.chunks = []
@@ -315,6 +321,8 @@ export class FrameDecoder {
    * Buffers a chunk. One that is small and extends buffered data is copied
    * into the spare buffer (growing the last chunk) rather than kept as one
    * more view, so one-byte pushes cost one byte each.
+   *
+   * @internal
    */
   private append(chunk: Uint8Array): void {
     const n = chunk.length
@@ -339,7 +347,11 @@ export class FrameDecoder {
     }
   }
 
-  /** Consumes the buffered header (at least `HEADER_SIZE` bytes are buffered). */
+  /**
+   * Consumes the buffered header (at least `HEADER_SIZE` bytes are buffered).
+   *
+   * @internal
+   */
   private readHeader(): WireError | undefined {
     // The header nearly always sits in one chunk: read it in place, no view, no reader.
     let h = this.chunks[0]!
@@ -374,7 +386,11 @@ export class FrameDecoder {
     return undefined
   }
 
-  /** Drops `n` buffered bytes that sit in the first chunk. */
+  /**
+   * Drops `n` buffered bytes that sit in the first chunk.
+   *
+   * @internal
+   */
   private skip(n: number): void {
     this.buffered -= n
     this.head += n
@@ -384,7 +400,11 @@ export class FrameDecoder {
     }
   }
 
-  /** Takes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
+  /**
+   * Takes `n` buffered bytes: a view when they sit in one chunk, else one copy.
+   *
+   * @internal
+   */
   private take(n: number): Uint8Array {
     if (n === 0) return EMPTY
     const first = this.chunks[0]!

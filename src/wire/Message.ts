@@ -275,7 +275,249 @@ export const payloadSchema = <T extends string, A extends { readonly _tag: T }>(
   })
 
 export {
-  Addr, AddrV2, BlockMessage, BlockTxn, CFCheckpt, CFHeaders, CFilter, CmpctBlock, FeeFilter, FilterAdd, FilterClear,
-  FilterLoad, GetAddr, GetBlocks, GetBlockTxn, GetCFCheckpt, GetCFHeaders, GetCFilters, GetData, GetHeaders, Headers, Inv,
-  Mempool, MerkleBlock, NotFound, Ping, Pong, Reject, SendAddrV2, SendCmpct, SendHeaders, Tx, Verack, Version, WtxidRelay
+  /**
+   * The `addr` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Addr,
+  /**
+   * The `addrv2` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  AddrV2,
+  /**
+   * The `block` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  BlockMessage,
+  /**
+   * The `blocktxn` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  BlockTxn,
+  /**
+   * The `cfcheckpt` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  CFCheckpt,
+  /**
+   * The `cfheaders` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  CFHeaders,
+  /**
+   * The `cfilter` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  CFilter,
+  /**
+   * The `cmpctblock` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  CmpctBlock,
+  /**
+   * The `feefilter` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  FeeFilter,
+  /**
+   * The `filteradd` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  FilterAdd,
+  /**
+   * The `filterclear` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  FilterClear,
+  /**
+   * The `filterload` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  FilterLoad,
+  /**
+   * The `getaddr` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetAddr,
+  /**
+   * The `getblocks` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetBlocks,
+  /**
+   * The `getblocktxn` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetBlockTxn,
+  /**
+   * The `getcfcheckpt` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetCFCheckpt,
+  /**
+   * The `getcfheaders` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetCFHeaders,
+  /**
+   * The `getcfilters` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetCFilters,
+  /**
+   * The `getdata` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetData,
+  /**
+   * The `getheaders` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  GetHeaders,
+  /**
+   * The `headers` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Headers,
+  /**
+   * The `inv` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Inv,
+  /**
+   * The `mempool` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Mempool,
+  /**
+   * The `merkleblock` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  MerkleBlock,
+  /**
+   * The `notfound` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  NotFound,
+  /**
+   * The `ping` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Ping,
+  /**
+   * The `pong` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Pong,
+  /**
+   * The `reject` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Reject,
+  /**
+   * The `sendaddrv2` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  SendAddrV2,
+  /**
+   * The `sendcmpct` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  SendCmpct,
+  /**
+   * The `sendheaders` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  SendHeaders,
+  /**
+   * The `tx` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Tx,
+  /**
+   * The `verack` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Verack,
+  /**
+   * The `version` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  Version,
+  /**
+   * The `wtxidrelay` message definition (a `MessageDef`: command, schema, payload limit, constructor).
+   *
+   * @since 0.1.0
+   * @category messages
+   */
+  WtxidRelay
 }

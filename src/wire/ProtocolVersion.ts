@@ -14,12 +14,15 @@
  */
 export const CURRENT = 70016
 /**
- * The oldest version we accept by default: the first with `sendheaders` (BIP-0130).
+ * The oldest version we accept by default: Bitcoin Core's
+ * `MIN_PEER_PROTO_VERSION` (31800, `getheaders`). Every later feature is
+ * gated by the negotiated version, so older clients Core serves are served
+ * too; raise `PeerConfig.minProtocolVersion` to refuse them.
  *
  * @since 0.1.0
  * @category constants
  */
-export const MIN_DEFAULT = 70012
+export const MIN_DEFAULT = 31800
 
 /**
  * `version` carries addr_from, nonce, user agent and start height.

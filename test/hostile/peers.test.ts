@@ -429,6 +429,8 @@ describe("over loopback TCP: garbage and protocol violations", () => {
               listen: { host: HOST, port: 0 },
               targetOutbound: 0,
               sendGetAddr: false,
+              // The offender is on loopback: local peers are exempt from bans unless `banLocal`.
+              banLocal: true,
               addressBook: { allowLocal: true }
             }),
             scope
@@ -461,6 +463,8 @@ describe("over loopback TCP: garbage and protocol violations", () => {
           expect(yield* promise(() => again.closedWithin(10_000)), "the banned host's connection is closed").toBe(true)
           expect(again.bytesReceived).toBe(0)
           expect(yield* connector.peers).toEqual([])
+          // The refusal is seen: one InboundRefused(Banned), and nothing else.
+          expect(yield* nextEvent).toMatchObject({ _tag: "InboundRefused", reason: "Banned" })
           expect(yield* Queue.size(events)).toBe(0)
           yield* Scope.close(scope, Exit.void)
         }

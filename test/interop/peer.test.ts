@@ -9,7 +9,7 @@
  * What bcoin does to a Peer (bcoin 1.0.2; see also wire.test.ts):
  * - Handshake: bcoin answers our outbound Peer as an inbound node, sending
  *   its own `version` before reading ours (our Peer does not care who speaks
- *   first). Negotiated version is bcoin's 70015; it ignores our `sendaddrv2`.
+ *   first). Negotiated version is bcoin's 70015, so we send no `sendaddrv2` (only at 70016, as Core).
  * - `sendheaders` (our default, sent after verack) sets bcoin's
  *   `peer.preferHeaders`: new blocks come as a one-header `headers`; a Peer
  *   configured with `announceSendHeaders: false` gets an `inv` (MSG_BLOCK).

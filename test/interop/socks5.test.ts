@@ -252,7 +252,8 @@ describe("the network layer over Socks5Transport", () => {
       const onion = { services: 0n, network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a), port: 18444 }
       const proxy = yield* socks5Responder({ names: { [NetAddress.hostToString(onion)]: { host: btc.host, port: btc.port } } })
       const lookups = yield* recordLookups
-      const network = Network.layer({ peer: { params }, manualPeers: [onion], connectOnly: true }).pipe(
+      // v1: bcoin 1.0.2 bans the host of a connection that opens with a v2 key (see network.test.ts).
+      const network = Network.layer({ peer: { params }, manualPeers: [onion], connectOnly: true, transportMode: "v1" }).pipe(
         Layer.provide(Layer.mergeAll(
           Socks5Transport.layerTor({ proxy: { host: "127.0.0.1", port: proxy.port }, dialTimeout: WAIT }),
           AddressBook.layerMemory(),
@@ -291,7 +292,7 @@ describe("reachable networks through Socks5Transport", () => {
       expect([...tor.reachable]).toEqual([NetAddress.NetworkId.TorV3])
       const book = yield* AddressBook.make({ allowLocal: true })
       yield* book.add([bcoinAddress(), onion], "user")
-      const network = Network.layer({ peer: { params }, targetOutbound: 2 }).pipe(
+      const network = Network.layer({ peer: { params }, targetOutbound: 2, transportMode: "v1" }).pipe(
         Layer.provide(Layer.mergeAll(
           Layer.succeed(Transport.Transport, tor),
           Layer.succeed(AddressBook.AddressBook, book),

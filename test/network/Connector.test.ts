@@ -149,7 +149,8 @@ describe("Connector: bans", () => {
       const hub = Transport.makeHub()
       const attacker = "127.66.0.1"
       // The attacker's host is in the book already (nothing listens there yet: dials fail).
-      const node = yield* startNode(hub, 1, { config: { targetOutbound: 2 }, seeds: [addr(attacker)] })
+      // Loopback stands in for a remote host here: local peers are exempt from bans unless `banLocal`.
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 2, banLocal: true }, seeds: [addr(attacker)] })
       const events = yield* collectEvents(node)
 
       const raw = yield* makeRaw(yield* dialRaw(hub, node.key, addr(attacker, 5555)))
@@ -188,7 +189,7 @@ describe("Connector: bans", () => {
       const hub = Transport.makeHub()
       const remoteKey = "127.77.0.1:18444"
       const accepted = yield* listenRaw(hub, remoteKey)
-      const node = yield* startNode(hub, 1, { config: { targetOutbound: 1 }, seeds: [addr("127.77.0.1")] })
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 1, banLocal: true }, seeds: [addr("127.77.0.1")] })
       const events = yield* collectEvents(node)
 
       // First connection: the remote completes the handshake and hangs up politely.

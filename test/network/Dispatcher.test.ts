@@ -45,6 +45,8 @@ const inboundRaw = (hub: Transport.MemoryHub, node: SimNode, host: string, port:
 
 /** Lets every message in flight arrive (memory sockets need only fiber turns). */
 const settle = TestClock.adjust("10 millis")
+/** Past the relay trickle (about every 30 s, jittered). */
+const trickled = TestClock.adjust("2 minutes")
 
 describe("Dispatcher: getaddr and self-advertisement", () => {
   it.scoped("getaddr is answered from the book for inbound peers, once per connection", () =>
@@ -132,7 +134,7 @@ describe("Dispatcher: periodic self-advertisement", () => {
 })
 
 describe("Dispatcher: gossip", () => {
-  it.scoped("gossip is booked under the sender's host:port, so one host's connections share one source group", () =>
+  it.scoped("gossip is booked under the sender's host, so one host's connections share one source group", () =>
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
       // One new bucket per source group, 8 slots: a source group can hold at most 8 entries.
@@ -149,7 +151,7 @@ describe("Dispatcher: gossip", () => {
       }
       const entries = yield* node.book.entries
       expect(entries.length).toBeGreaterThan(0)
-      expect(entries.every((e) => /^peer:198\.51\.100\.9:500[0-2]$/.test(e.source))).toBe(true)
+      expect(entries.every((e) => e.source === "peer:198.51.100.9")).toBe(true)
       // Per connection, three groups would have reached three buckets.
       expect(entries.length).toBeLessThanOrEqual(8)
     })))
@@ -157,7 +159,9 @@ describe("Dispatcher: gossip", () => {
   it.scoped("a small fresh announcement is relayed to two other peers; large, stale or own ones are not", () =>
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
-      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
+      // Self-advertisement now goes to every peer (inbound too) on advertiseSchedule (a simulated
+      // minute in simConfig): pushed back to a day so that only relays are observed here.
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, advertiseSchedule: Schedule.spaced(Duration.hours(24)) } })
       const sender = yield* inboundRaw(hub, node, "127.0.80.100", 6000)
       const others: Array<Raw> = []
       for (let n = 0; n < 4; n++) others.push(yield* inboundRaw(hub, node, `127.0.80.${n + 1}`, 6001 + n))
@@ -165,7 +169,7 @@ describe("Dispatcher: gossip", () => {
       const received = Effect.map(Effect.forEach(others, (r) => r.drain), (fs) => fs.map(announced))
 
       yield* sender.send(Message.Addr.make({ addresses: [timed("127.0.81.1")] }))
-      yield* settle
+      yield* trickled
       const first = yield* received
       expect(first.filter((a) => a.length > 0).length).toBe(2)
       expect(first.flat()).toEqual(["127.0.81.1:18444", "127.0.81.1:18444"])
@@ -175,7 +179,7 @@ describe("Dispatcher: gossip", () => {
       yield* sender.send(Message.Addr.make({ addresses: Array.from({ length: 11 }, (_, n) => timed(`127.0.82.${n + 1}`)) }))
       // Older than 10 minutes.
       yield* sender.send(Message.Addr.make({ addresses: [timed("127.0.83.1", NOW_S - 3600)] }))
-      yield* settle
+      yield* trickled
       expect((yield* received).flat()).toEqual([])
       const book = new Set((yield* node.book.entries).map((e) => e.key))
       expect(book.has("127.0.82.11:18444") && book.has("127.0.83.1:18444")).toBe(true)

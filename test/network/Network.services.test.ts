@@ -25,7 +25,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { makeRaw, rawHandshake } from "../support/peer.js"
-import { addressOf, advanceUntil, collectEvents, dialRaw, keyOf, peerKeys, PORT, START, startNode } from "../support/network.js"
+import { addressOf, advanceUntil, collectEvents, dialRaw, hostOf, keyOf, peerKeys, PORT, START, startNode } from "../support/network.js"
 
 const NOW_S = Math.floor(START / 1000)
 
@@ -163,7 +163,7 @@ describe("Network: services replaced one by one", () => {
       // Each answer (23% of 10 entries: 2 addresses) was booked by the default relay, under its sender.
       const entries = yield* crawl.book.entries
       for (const i of targets) {
-        expect(entries.filter((e) => e.source === `peer:${keyOf(i)}` && e.key.startsWith(`127.0.${100 + i}.`)).length).toBe(2)
+        expect(entries.filter((e) => e.source === `peer:${hostOf(i)}` && e.key.startsWith(`127.0.${100 + i}.`)).length).toBe(2)
       }
       const reasons = events.flatMap((e) => (e._tag === "Disconnected" ? [e.reason._tag] : []))
       expect(reasons).toEqual(["LocalRequest", "LocalRequest", "LocalRequest"])

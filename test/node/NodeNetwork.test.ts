@@ -47,7 +47,13 @@ const startTcpNode = (i: number, seed: NetAddress.NetAddressFields | undefined) 
         addressBook: { allowLocal: true },
         targetOutbound: 2,
         retrySchedule: Schedule.spaced(Duration.millis(100)),
-        dialTimeout: Duration.seconds(2)
+        dialTimeout: Duration.seconds(2),
+        // Core's gossip rules, scaled to a loopback test of seconds (as TestNetwork.simulationConfig):
+        // loopback addresses relayed as if routable, relays trickled every 100 ms instead of ~30 s,
+        // and a getaddr cache of a second instead of 21 h, which would freeze the seed's first answer.
+        relayUnroutable: true,
+        addrTrickleSchedule: Schedule.spaced(Duration.millis(100)),
+        getAddrCacheLifetime: Duration.seconds(1)
       }),
       scope
     )

@@ -12,10 +12,12 @@ import * as Option from "effect/Option"
 import type * as Net from "node:net"
 import * as Peer from "../../src/peer/Peer.js"
 import { conformance } from "./conformance.js"
-import { config, makeRaw, memoryTransport, rawHandshake, tcpTransport } from "../support/peer.js"
+import { config, makeRaw, memoryTransport, rawHandshake, tcpTransport, v2Framing } from "../support/peer.js"
 
 conformance(memoryTransport)
 conformance(tcpTransport)
+conformance({ ...memoryTransport, framing: v2Framing })
+conformance({ ...tcpTransport, framing: v2Framing })
 
 describe("peer over loopback TCP only", () => {
   it.scopedLive("a connection reset by the remote (RST, not FIN) ends the peer with RemoteClosed", () =>

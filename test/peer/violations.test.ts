@@ -86,7 +86,7 @@ describe("handshake violations end Peer.make with PeerError(Disconnected, reason
 
   it.scoped("a remote version below minProtocolVersion → ObsoleteVersion, and no verack is sent to it", () =>
     Effect.gen(function*() {
-      const { make, raw } = yield* withRaw("outbound")
+      const { make, raw } = yield* withRaw("outbound", { minProtocolVersion: 70012 })
       yield* raw.expect("Version")
       yield* raw.send(versionMessage({ nonce: raw.nonce, version: 70011 }))
       expect(disconnectOf(yield* makeFailure(make))).toMatchObject({ _tag: "ObsoleteVersion", version: 70011, minimum: 70012 })

@@ -23,6 +23,9 @@ import * as Frame from "../../src/wire/Frame.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as InvVector from "../../src/wire/InvVector.js"
 import * as MemorySocket from "../../src/peer/MemorySocket.js"
+import * as MessageTransport from "../../src/peer/MessageTransport.js"
+import * as V2Transport from "../../src/peer/V2Transport.js"
+import { shortIdOf } from "../../src/internal/peer/v2/messageIds.js"
 import * as Message from "../../src/wire/Message.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
@@ -44,7 +47,40 @@ export const config = (overrides: Partial<PeerConfig.PeerConfigShape> = {}): Par
 export interface Transport {
   readonly name: string
   readonly pair: Effect.Effect<readonly [Socket.Socket, Socket.Socket], unknown, Scope.Scope>
+  /** The message transport both of our peers speak over this pair (v1 when absent). */
+  readonly framing?: Framing | undefined
 }
+
+/** A message transport for the conformance suite, with what it adds to the bytes on the wire. */
+export interface Framing {
+  readonly name: "v1" | "v2"
+  readonly factory: MessageTransport.Factory
+  /** Bytes a message of `command` takes on the wire beyond its payload. */
+  readonly overhead: (command: string) => number
+  /** Least and most bytes of the transport's own handshake, per side. */
+  readonly handshake: readonly [number, number]
+}
+
+/** v1 frames: a 24-byte header per message, no handshake of its own. */
+export const v1Framing: Framing = { name: "v1", factory: MessageTransport.v1, overhead: () => 24, handshake: [0, 0] }
+
+/**
+ * v2 packets: a 3-byte length, a header byte, the message type (1 byte, or
+ * 13 for a command without a short id) and a 16-byte tag; the handshake is a
+ * 64-byte key, 0 to 4095 bytes of garbage, a 16-byte terminator and the
+ * empty version packet (20 bytes).
+ */
+export const v2Framing: Framing = {
+  name: "v2",
+  factory: V2Transport.messageTransport(),
+  overhead: (command) => 3 + 1 + 16 + (shortIdOf(command) === undefined ? 13 : 1),
+  handshake: [64 + 16 + 20, 64 + 4095 + 16 + 20]
+}
+
+/** Peer options that make a peer speak `transport`'s framing. */
+export const framed = (transport: Transport): Pick<Peer.PeerOptions, "transport"> => ({
+  transport: (transport.framing ?? v1Framing).factory
+})
 
 export const memoryTransport: Transport = {
   name: "MemorySocket",
@@ -90,8 +126,8 @@ export const connect = (
   Effect.gen(function*() {
     const [a, b] = yield* transport.pair
     return yield* Effect.all([
-      Peer.make(a, { direction: "outbound", config: config(outbound) }),
-      Peer.make(b, { direction: "inbound", config: config(inbound) })
+      Peer.make(a, { direction: "outbound", config: config(outbound), ...framed(transport) }),
+      Peer.make(b, { direction: "inbound", config: config(inbound), ...framed(transport) })
     ], { concurrency: 2 })
   })
 

@@ -34,6 +34,14 @@ export interface Rate {
 
 /** Past this many tracked peers, buckets that have refilled completely are forgotten. */
 const PRUNE_ABOVE = 1024
+/**
+ * Hard bound on tracked sources (a few hundred bytes each): past it the
+ * least recently used half of the rest goes. Sources are hosts, and the state
+ * outlives a connection so that reconnecting does not refill a bucket.
+ *
+ * @internal
+ */
+export const MAX_TRACKED = 4096
 
 const refill = (b: TokenBucket, now: number, rate: Rate): number =>
   Math.min(rate.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * rate.perSecond)
@@ -51,6 +59,11 @@ export const take = (limiter: Limiter, peer: string, wanted: number, now: number
   let buckets = HashMap.set(limiter.buckets, peer, { tokens: tokens - granted, at: now })
   if (HashMap.size(buckets) > PRUNE_ABOVE) {
     buckets = HashMap.filter(buckets, (b, key) => key === peer || refill(b, now, rate) < rate.burst)
+  }
+  if (HashMap.size(buckets) > MAX_TRACKED) {
+    const ages = Array.from(HashMap.values(buckets), (b) => b.at).sort((a, b) => a - b)
+    const cutoff = ages[Math.floor(ages.length / 2)]!
+    buckets = HashMap.filter(buckets, (b, key) => key === peer || b.at > cutoff)
   }
   return [granted, { buckets, dropped: limiter.dropped + (wanted - granted) }]
 }

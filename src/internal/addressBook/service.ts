@@ -182,6 +182,7 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
       markConnected: mark((key, now) => table.connected(key, now)),
       markGood: mark((key, now) => table.good(key, now)),
       markFailed: mark((key) => table.failed(key)),
+      clearServices: (address, services) => Effect.sync(() => table.clearServices(NetAddress.toString(address), services)),
       select: (options = {}) =>
         Effect.gen(function*() {
           const { millis, now, rng } = yield* context

@@ -67,7 +67,8 @@ export type InsertOutcome = "added" | "updated" | "collided"
  */
 export const sourceGroupOf = (source: Source, addressGroup: string): string => {
   if (source.startsWith("peer:")) {
-    const peer = parseHostPort(source.slice(5))
+    // A peer key is a host (gossip is limited per host), or host:port in books saved before.
+    const peer = parseHostPort(source.slice(5), 1)
     return peer !== undefined && isValid(peer) ? netGroup(peer) : source
   }
   return source === "dns" || source === "file" ? source : addressGroup
@@ -258,6 +259,14 @@ export class AddressTable {
     const r = this.records.get(key)
     if (r === undefined) return
     if (now > r.lastSeen) r.lastSeen = now
+    this.version++
+  }
+
+  /** Clears service bits of a known address (a v2 attempt that met a v1 node clears NODE_P2P_V2). */
+  clearServices(key: string, services: bigint): void {
+    const r = this.records.get(key)
+    if (r === undefined) return
+    r.services &= ~services
     this.version++
   }
 

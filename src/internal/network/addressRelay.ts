@@ -5,12 +5,13 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import type { AddressBookShape } from "../../network/AddressBook.js"
+import { type AddressBookShape, isRoutable } from "../../network/AddressBook.js"
 import type { AddressRelayShape } from "../../network/AddressRelay.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerEntry, PeerRegistryShape, Received } from "../../network/PeerRegistry.js"
@@ -23,81 +24,165 @@ import * as NetAddress from "../../wire/NetAddress.js"
 const RELAY_MAX_ADDRESSES = 10
 /** Only addresses seen in the last 10 minutes are relayed (Bitcoin Core). */
 const RELAY_MAX_AGE_SECONDS = 600
-/** Each relayed announcement goes to this many other peers (Bitcoin Core: 2 for reachable networks). */
+/**
+ * Each relayed announcement goes to this many other peers: 2 for a network we
+ * reach, 1 or 2 at random for one we cannot (Bitcoin Core's RelayAddress).
+ */
 const RELAY_FANOUT = 2
 /** Most addresses in a `getaddr` answer (Bitcoin Core: MAX_ADDR_TO_SEND). */
 const GETADDR_MAX = 1000
 
+/** Most addresses queued for one peer's next trickle (Bitcoin Core: MAX_ADDR_TO_SEND); a random one is replaced past it. */
+const TRICKLE_MAX = 1000
+
 /**
- * The book's key for a peer's gossip: its `host:port`, from which the book
- * derives the source's network group (one group's gossip reaches only a few
- * buckets). The rate-limit state under this key is dropped when the peer
- * disconnects.
+ * The book's key for a peer's gossip: its host, without the port, so that
+ * the rate limit holds across reconnects and source ports (the book keeps it
+ * after the peer leaves, bounded), and the source group is the host's.
  */
-const peerKey = (p: Peer.Peer) => p.remote
+const peerKey = (p: Peer.Peer) => p.remote.slice(0, p.remote.lastIndexOf(":"))
+
+/** Addresses `addr` (v1) can carry: IPv4 and IPv6. Others go only to peers that asked for `addrv2` (Core's IsAddrCompatible). */
+const carriedBy = (wantsV2: boolean) => (a: NetAddress.NetAddressFields) =>
+  wantsV2 || a.network === NetAddress.NetworkId.IPv4 || a.network === NetAddress.NetworkId.IPv6
+
+/** The addresses `peer` can be sent. */
+const compatible = <A extends NetAddress.NetAddressFields>(peer: Peer.Peer, addresses: ReadonlyArray<A>) =>
+  Effect.map(peer.stats, (s) => addresses.filter(carriedBy(s.remoteWantsAddrV2)))
 
 /** @internal */
 export const make = (
   registry: PeerRegistryShape,
   book: AddressBookShape,
-  partial: Partial<NetworkConfig.NetworkConfigShape>
+  partial: Partial<NetworkConfig.NetworkConfigShape>,
+  reachable: ReadonlySet<number> | undefined
 ): Effect.Effect<AddressRelayShape, never, Scope.Scope> =>
   Effect.gen(function*() {
     const config = NetworkConfig.make(partial)
+    const isReachable = (a: NetAddress.NetAddressFields) => reachable === undefined || reachable.has(a.network)
     const services = PeerConfig.make(config.peer).services
     const answered = new Set<number>()
+    /** The network each connected peer came over, for the per-network `getaddr` cache. */
+    const networkOf = new Map<number, number>()
+    /** Addresses waiting for each peer's next trickle. */
+    const pending = new Map<number, Array<NetAddress.TimedNetAddressFields>>()
+    /** One `getaddr` answer per network of the asking peer, reused until it expires. */
+    const getAddrCache = new Map<number, { readonly addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>; readonly expiresAt: number }>()
     const stats = { getAddrAnswered: 0, announcementsRelayed: 0, selfAdvertisements: 0 }
 
     const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
 
-    /** Our listen address stamped now, if we listen. */
+    /** Our addresses stamped now: where we listen, and the configured external ones (an onion service). */
     const self = Effect.gen(function*() {
       const listen = yield* registry.listenAddress
-      if (Option.isNone(listen)) return undefined
-      return { ...listen.value, services, time: yield* nowSeconds }
+      const time = yield* nowSeconds
+      const own = Option.isSome(listen) ? [listen.value, ...config.externalAddresses] : config.externalAddresses
+      return own.map((a) => ({ ...a, services, time }))
     })
+    const ownKeys = Effect.map(registry.listenAddress, (listen) =>
+      new Set([...Option.toArray(listen), ...config.externalAddresses].map(NetAddress.toString)))
 
+    /**
+     * Queues routable, fresh addresses (those the sender's rate limit let
+     * through) for two other peers' next trickle, as Core's RelayAddress: a
+     * flood from one peer reaches others no faster than its limit and the
+     * trickle allow.
+     */
     const relay = (from: Peer.Peer, addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
       Effect.gen(function*() {
         const now = yield* nowSeconds
-        const fresh = addresses.filter((a) => Math.abs(now - a.time) <= RELAY_MAX_AGE_SECONDS)
+        const fresh = addresses.filter((a) => Math.abs(now - a.time) <= RELAY_MAX_AGE_SECONDS && (config.relayUnroutable || isRoutable(a)))
         if (fresh.length === 0) return
-        const others = (yield* registry.peers).filter((p) => p.id !== from.id)
-        const chosen = Chunk.toReadonlyArray(yield* Random.shuffle(others)).slice(0, RELAY_FANOUT)
-        if (chosen.length > 0) stats.announcementsRelayed++
-        for (const p of chosen) yield* Effect.ignore(p.pushAddresses(fresh))
+        // Per address, as Core: to peers that can carry it (addrv2 for onion, I2P, CJDNS), and to
+        // fewer peers (1 or 2) for a network we cannot reach; queued for each peer's next trickle.
+        const others = (yield* registry.peers).filter((p) => p.id !== from.id && pending.has(p.id))
+        const shuffled = Chunk.toReadonlyArray(yield* Random.shuffle(others))
+        const wantsV2 = yield* Effect.forEach(shuffled, (p) => Effect.map(p.stats, (s) => s.remoteWantsAddrV2))
+        let relayed = false
+        for (const address of fresh) {
+          const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
+          const able = shuffled.filter((_, i) => carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
+          for (const p of able) {
+            const queue = pending.get(p.id)!
+            if (queue.length < TRICKLE_MAX) queue.push(address)
+            else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address
+            relayed = true
+          }
+        }
+        if (relayed) stats.announcementsRelayed++
+      })
+
+    /** Sends a peer's queued relays on `addrTrickleSchedule`, for as long as it is connected. */
+    const trickle = (peer: Peer.Peer) =>
+      Effect.gen(function*() {
+        const driver = yield* Schedule.driver(config.addrTrickleSchedule)
+        for (;;) {
+          yield* driver.next(undefined)
+          const queue = pending.get(peer.id)
+          if (queue === undefined || queue.length === 0) continue
+          pending.set(peer.id, [])
+          yield* Effect.ignore(peer.pushAddresses(queue))
+        }
+      }).pipe(Effect.ignore)
+
+    /** The answer to `getaddr` from a peer on `network`: cached for a randomised ~21–27 h, as Core. */
+    const getAddrAnswer = (network: number) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const cached = getAddrCache.get(network)
+        if (cached !== undefined && cached.expiresAt > now) return cached.addresses
+        const sample = yield* book.sample(GETADDR_MAX)
+        const addresses = sample.map((e) => ({ network: e.network, address: e.address, port: e.port, services: e.services, time: e.lastSeen }))
+        // Core: 21 h plus up to 6 h; here the configured lifetime plus up to 2/7 of it.
+        const lifetime = Duration.toMillis(config.getAddrCacheLifetime)
+        const expiresAt = now + lifetime + (yield* Random.nextIntBetween(0, Math.floor(lifetime * 2 / 7) + 1))
+        getAddrCache.set(network, { addresses, expiresAt })
+        return addresses
       })
 
     /**
-     * Announces our address again on `advertiseSchedule`, past the peer's
-     * known-address filter (which would skip a repeat): relays of the first
-     * announcement die out, and a fresh timestamp keeps it spreading.
+     * Announces our address again on `advertiseSchedule`, resetting the peer's
+     * known-address filter first (as Bitcoin Core does): relays die out where
+     * both chosen peers already had an address, and without the reset no
+     * address, ours included, could ever cross this link again.
      */
     const readvertise = (peer: Peer.Peer) =>
       Effect.gen(function*() {
         const driver = yield* Schedule.driver(config.advertiseSchedule)
         for (;;) {
           yield* driver.next(undefined)
-          const address = yield* self
-          if (address === undefined) return
-          const wantsV2 = (yield* peer.stats).remoteWantsAddrV2
+          const addresses = yield* compatible(peer, yield* self)
+          if (addresses.length === 0) continue
           stats.selfAdvertisements++
-          yield* Effect.ignore(peer.send(wantsV2 ? Message.AddrV2.make({ addresses: [address] }) : Message.Addr.make({ addresses: [address] })))
+          yield* Effect.ignore(peer.advertiseAddresses(addresses))
         }
       }).pipe(Effect.ignore)
 
-    const onConnected = ({ peer }: PeerEntry) =>
+    const onConnected = ({ address: remote, peer }: PeerEntry) =>
       Effect.gen(function*() {
-        yield* Effect.addFinalizer(() => Effect.zipRight(Effect.sync(() => answered.delete(peer.id)), book.forgetPeer(peerKey(peer))))
-        if (peer.direction !== "outbound") return
-        // Tell an outbound peer where we listen, so the network can find us.
-        const address = yield* self
-        if (address !== undefined) {
-          stats.selfAdvertisements++
-          yield* Effect.ignore(peer.pushAddresses([address]))
+        // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
+        pending.set(peer.id, [])
+        networkOf.set(peer.id, remote.network)
+        yield* Effect.addFinalizer(() => Effect.sync(() => {
+          answered.delete(peer.id)
+          pending.delete(peer.id)
+          networkOf.delete(peer.id)
+        }))
+        yield* Effect.forkScoped(trickle(peer))
+        // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
+        const own = yield* self
+        if (peer.direction === "outbound") {
+          // Tell an outbound peer where we listen at once, so the network can find us.
+          const addresses = yield* compatible(peer, own)
+          if (addresses.length > 0) {
+            stats.selfAdvertisements++
+            yield* Effect.ignore(peer.pushAddresses(addresses))
+          }
+          if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
         }
-        if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
-        if (address !== undefined) yield* Effect.forkScoped(readvertise(peer))
+        // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
+        // too, so every link's filter is reset from both ends.
+        if (own.length > 0) yield* Effect.forkScoped(readvertise(peer))
       })
 
     const onMessage = ({ message, peer }: Received): Effect.Effect<void> => {
@@ -108,18 +193,28 @@ export const make = (
           if (!config.answerGetAddr || peer.direction !== "inbound" || answered.has(peer.id)) return Effect.void
           answered.add(peer.id)
           stats.getAddrAnswered++
-          return Effect.flatMap(book.sample(GETADDR_MAX), (sample) =>
-            Effect.ignore(peer.pushAddresses(sample.map((e) => ({ ...e, time: e.lastSeen })))))
+          // As Core, no network filter (the book holds only reachable networks); only what the asker can decode.
+          return Effect.flatMap(getAddrAnswer(networkOf.get(peer.id) ?? NetAddress.NetworkId.IPv4), (answer) =>
+            Effect.flatMap(compatible(peer, answer), (addresses) => Effect.ignore(peer.pushAddresses(addresses))))
         case "Addr":
         case "AddrV2":
           return Effect.gen(function*() {
-            const listen = yield* registry.listenAddress
-            const own = Option.isSome(listen) ? NetAddress.toString(listen.value) : undefined
-            const addresses = own === undefined ? message.addresses : message.addresses.filter((a) => NetAddress.toString(a) !== own)
-            yield* book.addFromPeer(peerKey(peer), addresses)
+            const own = yield* ownKeys
+            const offered = message.addresses.filter((a) => !own.has(NetAddress.toString(a)))
+            // As Core: addresses of networks we cannot reach are relayed but not stored ("Do not
+            // store addresses outside our network", net_processing.cpp), so we never pick them.
+            const addresses = offered.filter(isReachable)
+            const summary = yield* book.addFromPeer(peerKey(peer), addresses)
             // As Bitcoin Core: small, fresh announcements (self-advertisements) are relayed
-            // to two other peers, which is how a new listener becomes known network-wide.
-            if (message.addresses.length <= RELAY_MAX_ADDRESSES) yield* relay(peer, message.addresses)
+            // to two other peers, which is how a new listener becomes known network-wide;
+            // only what the sender's rate limit let into the book.
+            // Unreachable ones are not booked, so the book's limiter never sees them: they are relayed
+            // only from a message the limiter let through whole.
+            if (message.addresses.length <= RELAY_MAX_ADDRESSES) {
+              const allowed = addresses.slice(0, addresses.length - summary.rateLimited)
+              const unreachable = summary.rateLimited === 0 ? offered.filter((a) => !isReachable(a)) : []
+              yield* relay(peer, [...allowed, ...unreachable])
+            }
           })
         default:
           return Effect.void

@@ -5,23 +5,108 @@
  * @internal
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as AddressBook from "../../network/AddressBook.js"
 import type { ConnectorShape } from "../../network/Connector.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
-import type { PeerRegistryShape, RunOptions } from "../../network/PeerRegistry.js"
+import { PeerEvent, type PeerRegistryShape, type RefusalReason, type RunOptions } from "../../network/PeerRegistry.js"
 import type { TransportError, TransportShape } from "../../network/Transport.js"
 import { describe, DisconnectReason, isMisbehaviour } from "../../peer/DisconnectReason.js"
+import * as MessageTransport from "../../peer/MessageTransport.js"
 import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
+import * as V2Transport from "../../peer/V2Transport.js"
 import * as NetAddress from "../../wire/NetAddress.js"
+import { isLocal } from "../addressBook/netGroup.js"
+import { type Candidate, inboundGroup, leastUsefulOf, selectToEvict } from "./eviction.js"
+import { contains, parseRange } from "./permissions.js"
+
+/** An inbound connection holding a slot, from accept until it ends. */
+interface InboundSlot {
+  readonly id: number
+  readonly group: string
+  readonly connectedAt: number
+  /** Set once the handshake completed. */
+  peer: Peer.Peer | undefined
+  lastBlockAt: number
+  lastTxAt: number
+  /** Completed to end a connection evicted before its handshake completed. */
+  readonly evicted: Deferred.Deferred<void>
+}
+
+/** The detail of an evicted peer's `LocalRequest`. */
+export const EVICTED = "evicted for an inbound newcomer"
+
+import * as ServiceFlags from "../../wire/ServiceFlags.js"
+import { HandshakeGuard, subnetOf } from "./handshakeGuard.js"
+
+/** A v2 attempt met a v1 node by BIP-0324's rule: dial again over v1. */
+class RetryOverV1 extends Data.TaggedError("RetryOverV1")<{ readonly cause: PeerError }> {}
+
+/**
+ * Calls `release` once, as soon as the transport's own handshake is over
+ * (v2 keys exchanged, or the remote found to speak v1): the costly part an
+ * inbound handshake slot guards.
+ */
+const releasingWhenReady = (factory: MessageTransport.Factory, release: () => void): MessageTransport.Factory => (context) => {
+  const inner = factory(context)
+  let held = true
+  const check = () => {
+    if (held && (inner.ready || inner.name !== "v2")) {
+      held = false
+      release()
+    }
+  }
+  return {
+    get name() {
+      return inner.name
+    },
+    get sessionId() {
+      return inner.sessionId
+    },
+    get ready() {
+      return inner.ready
+    },
+    get bufferedBytes() {
+      return inner.bufferedBytes
+    },
+    get droppedMessages() {
+      return inner.droppedMessages
+    },
+    initial: inner.initial,
+    receive: (chunk, out, write) => {
+      const error = inner.receive(chunk, out, write)
+      check()
+      return error
+    },
+    encode: inner.encode,
+    encodePrepared: inner.encodePrepared,
+    payloadSize: inner.payloadSize,
+    shouldReconnectV1: inner.shouldReconnectV1
+  }
+}
+
+/** @internal */
+export const inboundRefused = Metric.counter("bitcoin_p2p_inbound_refused_total", {
+  description: "Inbound connections closed before a peer started on them, by reason (Banned, NoSlot, …)",
+  incremental: true
+})
+
+/** @internal */
+export const handshakeFailed = Metric.counter("bitcoin_p2p_handshake_failed_total", {
+  description: "Connections whose version/verack handshake failed, by direction and DisconnectReason tag",
+  incremental: true
+})
 
 /** @internal */
 export const make = (
@@ -33,13 +118,45 @@ export const make = (
   Effect.gen(function*() {
     const config = NetworkConfig.make(partial)
     // One nonce registry per connector: our own nodes in one process may connect to each other.
-    const peerConfig = PeerConfig.make({ nonceRegistry: PeerConfig.makeNonceRegistry(), ...config.peer })
+    const v2Enabled = config.transportMode !== "v1"
+    const peerConfig = PeerConfig.make({
+      nonceRegistry: PeerConfig.makeNonceRegistry(),
+      // One pre-handshake byte budget for all its peers: many connections that never complete a
+      // handshake cannot hold more between them.
+      preHandshakeBudget: PeerConfig.makeByteBudget(),
+      ...config.peer,
+      // BIP-0324: advertise that we speak v2 whenever we accept it.
+      services: (config.peer.services ?? ServiceFlags.NONE) | (v2Enabled ? ServiceFlags.NODE_P2P_V2 : 0n)
+    })
+    const v2Outbound = V2Transport.messageTransport()
+    const inboundTransport = MessageTransport.v1
+    const guard = new HandshakeGuard(config.handshakeLimits)
     /** host:port of every address we are connected or connecting to (outbound and inbound). */
     const inUse = new Set<string>()
     /** Network groups of automatic outbound peers: at most one each. */
     const outboundGroups = new Map<string, number>()
-    let inboundCount = 0
     const fibers = yield* FiberSet.make()
+    const noBan = config.noBan.map((text) => {
+      const range = parseRange(text)
+      if (range === undefined) throw new Error(`noBan: not an address or CIDR range: ${text}`)
+      return range
+    })
+    /** As Bitcoin Core: local and no-ban peers are disconnected for misbehaviour, never banned. */
+    const mayBan = (address: NetAddress.NetAddressFields) =>
+      (config.banLocal || !isLocal(address)) && !noBan.some((r) => contains(r, address))
+    const inboundConfig = { ...peerConfig, handshakeTimeout: config.inboundHandshakeTimeout }
+
+    /** Every inbound connection holding a slot, by a local id; and those with a peer, by peer id. */
+    const inbound = new Map<number, InboundSlot>()
+    const inboundByPeer = new Map<number, InboundSlot>()
+    let nextSlotId = 0
+    // Keyed per node, as Core's keyed netgroup hash: an attacker cannot pick a group that is always protected.
+    const groupSalt = yield* Effect.map(Effect.randomWith((r) => r.nextIntBetween(0, 0x7fffffff)), (n) => n.toString(36))
+    const groupRank = (group: string) => {
+      let h = 2166136261
+      for (const ch of groupSalt + group) h = Math.imul(h ^ ch.charCodeAt(0), 16777619)
+      return h >>> 0
+    }
 
     /** Hands a connected peer to the registry; bans it if it misbehaved. */
     const runPeer = (
@@ -53,33 +170,111 @@ export const make = (
         address,
         manual,
         onDisconnected: (reason) => {
-          const banned = isMisbehaviour(reason)
+          const banned = isMisbehaviour(reason) && mayBan(address)
           return banned ? Effect.as(book.ban(address, config.banDuration, describe(reason)), true) : Effect.succeed(false)
         }
       })
 
     /** Starts a peer, subscribing before its handshake so that no message after verack is missed. */
-    const startPeer = (socket: Socket.Socket, direction: Peer.Direction, remote: NetAddress.NetAddressFields) =>
+    const startPeer = (
+      socket: Socket.Socket,
+      direction: Peer.Direction,
+      remote: NetAddress.NetAddressFields,
+      messageTransport: MessageTransport.Factory
+    ) =>
       Effect.gen(function*() {
-        const starting = yield* Peer.start(socket, { direction, remote, config: peerConfig })
+        const config = direction === "inbound" ? inboundConfig : peerConfig
+        let made: MessageTransport.MessageTransport | undefined
+        const starting = yield* Peer.start(socket, {
+          direction,
+          remote,
+          config,
+          transport: (context) => (made = messageTransport(context))
+        })
         const inbox = yield* starting.subscribe()
-        const peer = yield* starting.connected
+        const peer = yield* starting.connected.pipe(
+          Effect.tapError(() =>
+            Effect.flatMap(starting.awaitDisconnect, (reason) =>
+              Effect.zipRight(
+                Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
+                registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
+              ))),
+          Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
+            Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
+              // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
+              // node has had a whole (bad) header from us: it is a v1 node that hung up.
+              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true ? Effect.fail(new RetryOverV1({ cause: error })) : Effect.fail(error))
+          )
+        )
         return { inbox, peer }
       })
 
-    /** Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up. */
-    const outbound = (address: NetAddress.NetAddressFields, manual: boolean, onConnected?: (p: Peer.Peer) => Effect.Effect<void>) =>
-      Effect.gen(function*() {
-        yield* book.markAttempt(address)
-        const socket = yield* transport.dial(address)
-        const { inbox, peer } = yield* startPeer(socket, "outbound", address)
-        yield* book.markGood(address)
-        if (onConnected) yield* onConnected(peer)
-        return yield* runPeer(peer, inbox, address, manual)
-      }).pipe(
-        Effect.tapError(() => book.markFailed(address)),
-        Effect.scoped
+    /** An inbound connection closed before a peer starts on it: counted and reported. */
+    const refuse = (remote: NetAddress.NetAddressFields, reason: RefusalReason) =>
+      Effect.zipRight(
+        Metric.increment(Metric.tagged(inboundRefused, "reason", reason)),
+        registry.report(PeerEvent.InboundRefused({ remote: NetAddress.toString(remote), reason }))
       )
+
+    /** An inbound connection evicted before its handshake completed: counted and reported as a failed handshake. */
+    const handshakeEvicted = (remote: NetAddress.NetAddressFields) => {
+      const reason = DisconnectReason.LocalRequest({ detail: EVICTED })
+      return Effect.zipRight(
+        Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", "inbound"), "reason", reason._tag)),
+        registry.report(PeerEvent.HandshakeFailed({ remote: NetAddress.toString(remote), direction: "inbound", reason }))
+      )
+    }
+
+    /** Whether an outbound connection tries v2 first (`TransportMode`). */
+    const outboundTransport = (address: NetAddress.NetAddressFields, requested: boolean): MessageTransport.Factory => {
+      switch (config.transportMode) {
+        case "v1":
+          return MessageTransport.v1
+        case "v2":
+          return v2Outbound
+        case "auto":
+          return (requested && config.v2ForManualPeers) || ServiceFlags.has(address.services, ServiceFlags.NODE_P2P_V2) ? v2Outbound : MessageTransport.v1
+      }
+    }
+
+    /**
+     * Dials, handshakes and runs one outbound peer; `onConnected` learns the peer once it is up.
+     * `requested`: the user asked for this address (manual peer, `connect`): v2 first in auto mode
+     * when `v2ForManualPeers` is on.
+     */
+    const outbound = (
+      address: NetAddress.NetAddressFields,
+      manual: boolean,
+      onConnected?: (p: Peer.Peer) => Effect.Effect<void>,
+      requested = manual
+    ) => {
+      const attempt = (messageTransport: MessageTransport.Factory) =>
+        Effect.gen(function*() {
+          yield* book.markAttempt(address)
+          const socket = yield* transport.dial(address)
+          const { inbox, peer } = yield* startPeer(socket, "outbound", address, messageTransport)
+          yield* book.markGood(address)
+          if (onConnected) yield* onConnected(peer)
+          return yield* runPeer(peer, inbox, address, manual)
+        }).pipe(Effect.scoped)
+      const first = outboundTransport(address, requested)
+      return attempt(first).pipe(
+        Effect.catchTag("RetryOverV1", (retry) =>
+          config.transportMode === "auto"
+            ? Effect.zipRight(
+              // As Bitcoin Core: the address does not speak v2 after all; the next connection goes straight to v1.
+              Effect.zipRight(
+                book.clearServices(address, ServiceFlags.NODE_P2P_V2),
+                Effect.logDebug(`v2 to ${NetAddress.toString(address)} met a v1 node: retrying over v1`)
+              ),
+              attempt(MessageTransport.v1)
+            )
+            : Effect.fail(retry.cause)),
+        // Still typed as a possible RetryOverV1 by the second attempt: it is a failure like any other there.
+        Effect.catchTag("RetryOverV1", (retry) => Effect.fail(retry.cause)),
+        Effect.tapError(() => book.markFailed(address))
+      )
+    }
 
     const withAddressInUse = <A, E, R>(address: NetAddress.NetAddressFields, group: string | undefined, self: Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(
@@ -133,17 +328,116 @@ export const make = (
         }
       })
 
+    /** Ends an evicted connection: a peer by `disconnect` (its `Disconnected` says why), a handshake by interruption. */
+    const evict = (slot: InboundSlot) => {
+      inbound.delete(slot.id)
+      const peer = slot.peer
+      return peer !== undefined
+        ? Effect.asVoid(FiberSet.run(fibers, peer.disconnect(EVICTED)))
+        : Deferred.succeed(slot.evicted, undefined)
+    }
+
+    const candidates = Effect.suspend(() => Effect.forEach(Array.from(inbound.values()), (slot) =>
+      Effect.map(slot.peer === undefined ? Effect.succeed(undefined) : slot.peer.stats, (stats): Candidate => ({
+        id: slot.id,
+        group: slot.group,
+        connectedAt: slot.connectedAt,
+        minPingMillis: stats?.minPingMillis,
+        lastBlockAt: slot.lastBlockAt,
+        lastTxAt: slot.lastTxAt
+      }))))
+
+    /**
+     * Takes a slot for a newcomer in `group`, evicting a peer if the group or
+     * all slots are full; undefined when every peer is protected (refused).
+     * Nothing effectful runs between the decision and taking the slot.
+     */
+    const takeSlot = (group: string, list: ReadonlyArray<Candidate>) =>
+      Effect.gen(function*() {
+        const live = list.filter((c) => inbound.has(c.id))
+        const sameGroup = live.filter((c) => c.group === group)
+        let victim: Candidate | undefined
+        if (sameGroup.length >= config.maxInboundPerGroup) victim = leastUsefulOf(sameGroup)
+        else if (inbound.size >= config.maxInbound) {
+          victim = selectToEvict(live, groupRank)
+          if (victim === undefined) return undefined
+        }
+        if (victim !== undefined) {
+          const slot = inbound.get(victim.id)
+          if (slot !== undefined) yield* evict(slot)
+        }
+        if (inbound.size >= config.maxInbound) return undefined
+        const slot: InboundSlot = {
+          id: nextSlotId++,
+          group,
+          connectedAt: yield* Clock.currentTimeMillis,
+          peer: undefined,
+          lastBlockAt: 0,
+          lastTxAt: 0,
+          evicted: yield* Deferred.make<void>()
+        }
+        inbound.set(slot.id, slot)
+        return slot
+      })
+
     const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
       Effect.gen(function*() {
         // Refused connections are closed by the transport when this handler returns.
-        // The ban check first: nothing may run between the count check and the increment.
-        if ((yield* book.isBanned(remote)) || inboundCount >= config.maxInbound) return
-        inboundCount++
+        if (yield* book.isBanned(remote)) return yield* refuse(remote, "Banned")
+        const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
+        const slot = yield* Effect.flatMap(candidates, (list) => takeSlot(group, list))
+        if (slot === undefined) return yield* refuse(remote, "NoSlot")
+        let messageTransport = inboundTransport
+        let release = () => {}
+        if (v2Enabled) {
+          // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
+          const clock = yield* Effect.clock
+          const subnet = subnetOf(remote)
+          let held = false
+          release = () => {
+            if (held) {
+              held = false
+              guard.release()
+            }
+          }
+          const admit = () => {
+            held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
+            return held
+          }
+          messageTransport = releasingWhenReady(
+            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
+            release
+          )
+        }
         yield* Effect.gen(function*() {
-          const { inbox, peer } = yield* startPeer(socket, "inbound", remote)
+          const { inbox, peer } = yield* Effect.ensuring(startPeer(socket, "inbound", remote, messageTransport), Effect.sync(release))
+          slot.peer = peer
+          inboundByPeer.set(peer.id, slot)
           yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
-        }).pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => inboundCount--)))
+        }).pipe(
+          // Evicted before its handshake completed: the handshake is interrupted, so it is
+          // reported here (a connection that does not become a peer is always seen).
+          Effect.raceFirst(Effect.zipRight(Deferred.await(slot.evicted), handshakeEvicted(remote))),
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => {
+            inbound.delete(slot.id)
+            if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
+          }))
+        )
       })
+
+    // What eviction protects: peers that recently gave us blocks and transactions.
+    yield* registry.addHandler({
+      onMessage: ({ message, peer }) => {
+        if (message._tag !== "Block" && message._tag !== "Tx") return Effect.void
+        const slot = inboundByPeer.get(peer.id)
+        if (slot === undefined) return Effect.void
+        return Effect.map(Clock.currentTimeMillis, (now) => {
+          if (message._tag === "Block") slot.lastBlockAt = now
+          else slot.lastTxAt = now
+        })
+      }
+    })
 
     const listenAddress = config.listen === undefined
       ? undefined
@@ -170,7 +464,7 @@ export const make = (
           const ready = yield* Deferred.make<Peer.Peer, TransportError | PeerError>()
           yield* FiberSet.run(
             fibers,
-            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p))).pipe(
+            withAddressInUse(address, undefined, outbound(address, false, (p) => Deferred.succeed(ready, p), true)).pipe(
               Effect.tapError((e) => Deferred.fail(ready, e)),
               // Only the connector's shutdown interrupts these fibers: the caller must not wait forever.
               Effect.onInterrupt(() =>

@@ -30,7 +30,7 @@ export const make = (
       Effect.acquireRelease(
         Effect.gen(function*() {
           const mailbox = yield* Mailbox.make<Received, PeerError>({ capacity, strategy: "dropping" })
-          return { mailbox, remove: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
+          return { mailbox, remove: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox).remove }
         }),
         ({ remove }) => Effect.sync(remove)
       ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))

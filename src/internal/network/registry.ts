@@ -89,6 +89,7 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
         () => Effect.sync(() => install(handlers.filter((h) => h !== handler)))
       ),
     run,
+    report: (event) => Effect.asVoid(PubSub.publish(events, event)),
     listenAddress: Effect.sync(() => listenAddress),
     setListenAddress: (address) => Effect.sync(() => {
       listenAddress = address

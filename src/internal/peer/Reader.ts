@@ -98,7 +98,9 @@ export class Reader {
     /** Starts an effect in a fiber of its own, on the next microtask. */
     private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>,
     /** More than `MAX_UNREAD_BYTES` arrived unread: the socket did not stop reading when asked; the reader has stopped. */
-    private readonly onOverflow: (unreadBytes: number) => void = () => {}
+    private readonly onOverflow: (unreadBytes: number) => void = () => {},
+    /** A chunk was decoded and its messages handled (the peer checks what it holds). */
+    private readonly onDecoded: () => void = () => {}
   ) {}
 
   /** Bytes received and waiting for the decoder. */
@@ -183,7 +185,10 @@ export class Reader {
     this.decoded.length = 0
     const error = this.decoder.push(chunk, this.decoded)
     if (this.decoded.length > 0) this.handle(this.decoded, 0)
-    if (error === undefined) return
+    if (error === undefined) {
+      if (!this.stopped) this.onDecoded()
+      return
+    }
     if (this.pending.length > 0) this.pendingError = error
     else this.fail(error)
   }

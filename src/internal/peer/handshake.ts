@@ -98,7 +98,9 @@ export const isRefusal = (r: HandshakeInfo | DisconnectReason): r is DisconnectR
 export const afterVersion = (config: PeerConfig.PeerConfigShape, negotiated: number): Array<Message.NetworkMessage> => {
   const out: Array<Message.NetworkMessage> = []
   if (mayAnnounceWtxidRelay(config, negotiated)) out.push(Message.WtxidRelay.make({}))
-  if (config.announceSendAddrV2) out.push(Message.SendAddrV2.make({}))
+  // As Core: BIP-0155 allows sendaddrv2 at any version, but older software may drop a peer for an
+  // unknown message, and none below 70016 speaks addrv2.
+  if (config.announceSendAddrV2 && negotiated >= ProtocolVersion.WTXID_RELAY) out.push(Message.SendAddrV2.make({}))
   out.push(Message.Verack.make({}))
   return out
 }

@@ -35,7 +35,8 @@ export const readLoop = (
           // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
           if (!Cause.isInterruptedOnly(cause)) core.end(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
         } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
-          reader.whenDrained(() => core.remoteClosed())
+          const reset = isConnectionReset(error.value)
+          reader.whenDrained(() => core.remoteClosed(reset))
         } else core.end(DisconnectReason.SocketError({ cause: error.value }))
       }
     })
@@ -73,7 +74,8 @@ export const writeFailure = (error: Socket.SocketError): DisconnectReason => {
 /**
  * A TCP reset while reading: the remote closed with our bytes still unread in
  * its buffer (what a peer's own `disconnect` does when data is in flight), or
- * aborted. That is the remote closing the connection, like an orderly FIN.
+ * aborted. That is the remote closing the connection, like an orderly FIN
+ * (`RemoteClosed`, flagged `reset`).
  */
 const isConnectionReset = (error: Socket.SocketError): boolean =>
   error.reason === "Read" && (error.cause as { readonly code?: unknown } | undefined)?.code === "ECONNRESET"

@@ -23,7 +23,13 @@
  *   unless it must wait for a turn.
  * - `MessageTransport` owns framing (v1, or v2's encryption and handshake).
  * - `Outbound` + `Writer` own what waits to be written (the queue bound).
- * - `Alarm` owns the one timer fiber; `Subscribers` the subscribers' mailboxes.
+ * - `Alarm` owns the one timer fiber; `Subscribers` the subscribers' mailboxes
+ *   (bounded in messages and bytes).
+ * - `PreHandshake` counts what the peer holds until `verack` (messages
+ *   delivered, the transport's partial frame, unread bytes) against its own
+ *   bound and the node's shared budget, checked after each chunk and each
+ *   delivery; the bytes go back to the budget when the handshake completes
+ *   or the peer ends.
  * - This file wires them, and owns the end: the first `DisconnectReason` (the
  *   core's `end`) forks the cleanup, which stops the reader and the alarm,
  *   closes the socket, fails everything still waiting and ends every
@@ -51,6 +57,7 @@ import { Alarm } from "./Alarm.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
+import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
 import { readLoop, stepper, writeFailure } from "./lifecycle.js"
@@ -87,6 +94,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const runFork = Runtime.runFork(runtime)
     const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
 
+    // Everything held before the handshake, against this peer's bound and the shared one
+    // (the network layer's, or one of this peer's own).
+    const preHandshake = new PreHandshake(
+      config.maxPreHandshakeBytes,
+      (config.preHandshakeBudget as ByteBudget | undefined) ?? new ByteBudget(PeerConfig.DEFAULT_PRE_HANDSHAKE_BUDGET)
+    )
+    const checkPreHandshake = (): void => {
+      if (core.verackReceived || core.reason !== undefined) return
+      const over = preHandshake.update(preHandshake.delivered + transport.bufferedBytes + reader.unreadBytes)
+      if (over !== undefined) end(over)
+    }
+
     let handshakeSettled = false
     let forkCleanup = (): void => {}
     const pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void> = []
@@ -104,8 +123,15 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       stepTrickle: stepper(runtime, config.trickleSchedule)
     }, {
       send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
-      deliver: (message) => subscribers.publish(message),
+      deliver: (message, bytes) => {
+        subscribers.publish(message, bytes)
+        if (!core.verackReceived) {
+          preHandshake.delivered += bytes
+          checkPreHandshake()
+        }
+      },
       handshakeComplete: (info) => {
+        preHandshake.release()
         handshakeSettled = true
         Deferred.unsafeDone(handshakeDone, Exit.succeed(info))
         if (peer !== undefined) peer.info = info
@@ -118,6 +144,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       },
       wakeAt: (at) => alarm.wakeBy(at),
       disconnect: (reason) => {
+        preHandshake.release()
         // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
         if (!handshakeSettled) {
           handshakeSettled = true
@@ -128,7 +155,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     })
     const end = (reason: DisconnectReason): void => void core.end(reason)
     const transport = (options.transport ?? MessageTransport.v1)({ params: config.params, direction, version: () => core.codecVersion })
-    const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag)
+    const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
 
     // --- writing ---
     const write = yield* Scope.extend(socket.writer, outerScope)
@@ -146,6 +173,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const reader = new Reader(
       {
         push: (chunk, out) => {
+          core.counters.onRead(chunk.length)
           const error = transport.receive(chunk, out, outbound.writeTransportBytes)
           outbound.releaseIfReady()
           return error
@@ -159,7 +187,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       (error) => end(DisconnectReason.DecodeError({ error })),
       (cause) => end(DisconnectReason.Defect({ cause })),
       fork,
-      (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES }))
+      (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES })),
+      checkPreHandshake
     )
 
     let socketOpen = false
@@ -232,7 +261,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       closed,
       pingWaiters,
       now,
-      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId })
+      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
     })
     if (core.verackReceived) peer.info = core.handshake
     return peer

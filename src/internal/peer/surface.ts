@@ -38,7 +38,7 @@ export interface Parts {
   /** Fibers waiting for the outstanding ping's pong. */
   readonly pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void>
   readonly now: () => number
-  readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId">
+  readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
 }
 
 /**
@@ -76,13 +76,18 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
         const mailbox = yield* Mailbox.make<Message.NetworkMessage, PeerError>({ capacity: config.subscriberBuffer, strategy: "dropping" })
         if (core.reason !== undefined) {
           mailbox.unsafeDone(Exit.void)
-          return { mailbox, remove: () => {} }
+          return { mailbox, subscription: undefined }
         }
-        const remove = subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox)
-        return { mailbox, remove }
+        return { mailbox, subscription: subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
       }),
-      ({ remove }) => Effect.sync(remove)
-    ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
+      ({ subscription }) => Effect.sync(() => subscription?.remove())
+    ).pipe(Effect.map(({ mailbox, subscription }) =>
+      // What the consumer takes no longer counts against the subscriber's byte bound.
+      Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
+        subscription?.taken(chunk.length)
+        return chunk
+      })
+    ))
 
   const request = <A>(
     message: Message.NetworkMessage,
@@ -119,6 +124,12 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       const error = core.sendAddresses(chosen)
       if (error !== undefined) return yield* Effect.fail(error)
       return chosen.length
+    })
+
+  const advertiseAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
+    Effect.suspend(() => {
+      const error = core.advertiseAddresses(addresses)
+      return error === undefined ? Effect.void : Effect.fail(error)
     })
 
   /** `getblocks` or `getheaders` from a locator, skipping a request identical to the previous one of its kind. */
@@ -178,6 +189,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
         return error === undefined ? Effect.void : Effect.fail(error)
       }),
     pushAddresses,
+    advertiseAddresses,
     pushGetBlocks: locatorPusher(Message.GetBlocks),
     pushGetHeaders: locatorPusher(Message.GetHeaders),
     pushReject: (command, code, why, hash) =>

@@ -43,6 +43,15 @@ export const simulationConfig = (
   overrides: Partial<NetworkConfig.NetworkConfigShape> = {}
 ): Partial<NetworkConfig.NetworkConfigShape> => ({
   targetOutbound: DEFAULT_TARGET,
+  // Every simulated host is on loopback, which is one inbound group: the swarm stands in for
+  // distinct hosts, so the per-group cap is lifted to the inbound limit.
+  maxInboundPerGroup: 64,
+  // The swarm's addresses are loopback ones: relay them as if routable.
+  relayUnroutable: true,
+  // Relays every 2 simulated seconds, unjittered, so that a swarm converges within simulated minutes.
+  addrTrickleSchedule: Schedule.spaced(Duration.seconds(2)),
+  // A swarm bootstraps in simulated seconds: a day-long getaddr cache would freeze the first, near-empty answers.
+  getAddrCacheLifetime: Duration.seconds(1),
   retrySchedule: Schedule.spaced(Duration.millis(500)),
   advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
   listen: { host: hostOf(i), port: PORT },

@@ -26,7 +26,16 @@ export interface ListCodec<A> {
 }
 
 /**
- * Builds a list codec from an item schema and an item codec.
+ * Builds a list codec from an item schema and the item loops.
+ *
+ * The loops over the items are the caller's, not one loop here calling an
+ * item reader passed in: V8 shares one feedback vector between all closures
+ * made at one site, so a shared loop's item call would see every list's item
+ * reader (headers, inventory, addresses, hashes, …) and go megamorphic in any
+ * process that decodes more than a few kinds of list: no inlining, one full
+ * call per item, and a speed that depends on which lists the process met
+ * first. A loop written beside its item reader has one call target and
+ * inlines it. The count checks, which matter for safety, stay here.
  *
  * @internal
  */
@@ -35,25 +44,22 @@ export const list = <A>(options: {
   readonly item: Schema.Schema<A>
   readonly max: number
   readonly minItemSize: number
-  readonly read: (r: ByteReader, ctx: CodecContext) => A
-  readonly write: (w: ByteWriter, item: A, ctx: CodecContext) => void
+  /** Reads `n` items (the count already read and checked). */
+  readonly readItems: (r: ByteReader, n: number, ctx: CodecContext) => Array<A>
+  /** Writes the items (the count already checked and written). */
+  readonly writeItems: (w: ByteWriter, items: ReadonlyArray<A>, ctx: CodecContext) => void
 }): ListCodec<A> => {
-  const { max, minItemSize, read: readItem, what, write: writeItem } = options
+  const { max, minItemSize, readItems, what, writeItems } = options
   return {
     what,
     max,
     minItemSize,
     schema: Schema.Array(options.item).pipe(Schema.maxItems(max)),
-    read: (r, ctx) => {
-      const n = r.count(max, minItemSize, what)
-      const items = new Array<A>(n)
-      for (let i = 0; i < n; i++) items[i] = readItem(r, ctx)
-      return items
-    },
+    read: (r, ctx) => readItems(r, r.count(max, minItemSize, what), ctx),
     write: (w, items, ctx) => {
       checkCount(items.length, max, what)
       w.compactSize(items.length)
-      for (let i = 0; i < items.length; i++) writeItem(w, items[i]!, ctx)
+      writeItems(w, items, ctx)
     }
   }
 }

@@ -14,11 +14,16 @@ export const MAX_LOCATOR_HASHES = 500
 
 /** A list of 32-byte hashes, at most `max`. @internal */
 export const hashList = (what: string, max: number) =>
-  list({ what, item: Hash32, max, minItemSize: 32, read: readHash, write: writeHash })
+  list({ what, item: Hash32, max, minItemSize: 32, readItems: readHashItems, writeItems: writeHashItems })
 
-const readHash = (r: ByteReader): Uint8Array => r.hash()
-const writeHash = (w: ByteWriter, h: Uint8Array): void => {
-  w.bytes(h)
+const readHashItems = (r: ByteReader, n: number): Array<Uint8Array> => {
+  const hashes = new Array<Uint8Array>(n)
+  for (let i = 0; i < n; i++) hashes[i] = r.hash()
+  return hashes
+}
+
+const writeHashItems = (w: ByteWriter, hashes: ReadonlyArray<Uint8Array>): void => {
+  for (let i = 0; i < hashes.length; i++) w.bytes(hashes[i]!)
 }
 
 /** The inventory list of `inv`, `getdata` and `notfound`. @internal */
@@ -27,12 +32,19 @@ export const inventoryList = list({
   item: InvVector.InvVector,
   max: MAX_INV,
   minItemSize: InvVector.SIZE,
-  read: (r) => {
-    const type = r.u32le()
-    return { type, hash: r.hash() }
+  readItems: (r, n) => {
+    const inventory = new Array<InvVector.InvVector>(n)
+    for (let i = 0; i < n; i++) {
+      const type = r.u32le()
+      inventory[i] = { type, hash: r.hash() }
+    }
+    return inventory
   },
-  write: (w, v) => {
-    w.u32le(v.type).bytes(v.hash)
+  writeItems: (w, inventory) => {
+    for (let i = 0; i < inventory.length; i++) {
+      const v = inventory[i]!
+      w.u32le(v.type).bytes(v.hash)
+    }
   }
 })
 

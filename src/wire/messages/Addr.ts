@@ -28,17 +28,26 @@ const addressList = list({
   item: NetAddress.LegacyTimedNetAddress,
   max: MAX_ADDRESSES,
   minItemSize: 26,
-  read: (r, ctx): NetAddress.TimedNetAddressFields => {
-    // `AddressCodec.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
-    const time = ProtocolVersion.hasAddrTime(ctx.version) ? r.u32le() : 0
-    const services = r.u64le()
-    const address = AddressCodec.readLegacyIp(r)
-    const port = r.u16be()
-    return { time, services, network: AddressCodec.legacyNetwork(address), address, port }
+  readItems: (r, n, ctx) => {
+    const withTime = ProtocolVersion.hasAddrTime(ctx.version)
+    const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
+    for (let i = 0; i < n; i++) {
+      // `AddressCodec.readLegacy` inlined, so each entry is one object, not an address copied into a timed one.
+      const time = withTime ? r.u32le() : 0
+      const services = r.u64le()
+      const address = AddressCodec.readLegacyIp(r)
+      const port = r.u16be()
+      addresses[i] = { time, services, network: AddressCodec.legacyNetwork(address), address, port }
+    }
+    return addresses
   },
-  write: (w, a, ctx) => {
-    if (ProtocolVersion.hasAddrTime(ctx.version)) w.u32le(a.time)
-    AddressCodec.writeLegacy(w, a)
+  writeItems: (w, addresses, ctx) => {
+    const withTime = ProtocolVersion.hasAddrTime(ctx.version)
+    for (let i = 0; i < addresses.length; i++) {
+      const a = addresses[i]!
+      if (withTime) w.u32le(a.time)
+      AddressCodec.writeLegacy(w, a)
+    }
   }
 })
 

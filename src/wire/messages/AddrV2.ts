@@ -21,8 +21,14 @@ const addressList = list({
   item: NetAddress.AddrV2Entry,
   max: MAX_ADDRESSES,
   minItemSize: MIN_ENTRY,
-  read: AddressCodec.readAddrV2,
-  write: AddressCodec.writeAddrV2
+  readItems: (r, n) => {
+    const addresses = new Array<NetAddress.TimedNetAddressFields>(n)
+    for (let i = 0; i < n; i++) addresses[i] = AddressCodec.readAddrV2(r)
+    return addresses
+  },
+  writeItems: (w, addresses) => {
+    for (let i = 0; i < addresses.length; i++) AddressCodec.writeAddrV2(w, addresses[i]!)
+  }
 })
 
 /**

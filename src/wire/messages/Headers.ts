@@ -32,15 +32,21 @@ const headerListOf = (format: BlockHeaderFormat): ListCodec<BlockHeader.BlockHea
     item: BlockHeader.BlockHeader,
     max: MAX_HEADERS,
     minItemSize: (format.size._tag === "Fixed" ? format.size.bytes : format.size.min) + 1,
-    read: (r) => {
-      const header = format.read(r)
-      const txs = r.compactSize()
-      if (txs !== 0) throw new DecodeFailure("InvalidValue", `header has transaction count ${txs}, must be 0`)
-      return header
+    // The loops are written here, beside the format's codec (see `list`): one call target each.
+    readItems: (r, n) => {
+      const headers = new Array<BlockHeader.BlockHeader>(n)
+      for (let i = 0; i < n; i++) {
+        headers[i] = format.read(r)
+        const txs = r.compactSize()
+        if (txs !== 0) throw new DecodeFailure("InvalidValue", `header has transaction count ${txs}, must be 0`)
+      }
+      return headers
     },
-    write: (w, h) => {
-      format.write(w, h)
-      w.u8(0)
+    writeItems: (w, headers) => {
+      for (let i = 0; i < headers.length; i++) {
+        format.write(w, headers[i]!)
+        w.u8(0)
+      }
     }
   })
 

@@ -131,11 +131,17 @@ describe("packets", () => {
     expect(r.error?.detail).toContain(String(0xff_ffff))
   })
 
-  it("an unassigned one-byte message id fails with UnknownMessageId", () => {
+  it("an unassigned one-byte message id is dropped and counted, and the session carries on (as Bitcoin Core)", () => {
     const { responder, cipher } = readyResponder()
     const r = responder.receive(cipher.encrypt(Uint8Array.of(200, 1, 2)))
-    expect(r.error?.reason).toBe("UnknownMessageId")
-    expect(r.error?.detail).toContain("200")
+    expect(r.error).toBeUndefined()
+    expect(r.messages).toEqual([])
+    expect(responder.droppedMessages).toBe(1)
+    // The next packet, with a known id (18 = ping), still decodes.
+    const next = responder.receive(cipher.encrypt(Uint8Array.of(18, 1, 2, 3, 4, 5, 6, 7, 8)))
+    expect(next.error).toBeUndefined()
+    expect(next.messages.map((m) => m.command)).toEqual(["ping"])
+    expect(responder.droppedMessages).toBe(1)
   })
 
   it("malformed message types fail with BadMessageType", () => {

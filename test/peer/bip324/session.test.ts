@@ -203,6 +203,19 @@ describe("v1 or v2", () => {
     expect(done.initiator.shouldReconnectV1(done.initiator.initialBytes.length)).toBe(false)
   })
 
+  it("an initiator answered by a v1 version header (a v1 node that talks first, as bcoin) fails with V1Remote and may retry over v1", () => {
+    const frame = versionFrame(params.magic)
+    const initiator = V2Transport.make({ initiating: true, params })
+    // Split inside the 16 bytes that identify it: still recognised.
+    expect(initiator.receive(frame.subarray(0, 10)).error).toBeUndefined()
+    expect(initiator.receive(frame.subarray(10)).error?.reason).toBe("V1Remote")
+    expect(initiator.shouldReconnectV1(0)).toBe(true)
+    // Another network's magic, or another command: not a v1 node of ours; no retry.
+    const other = V2Transport.make({ initiating: true, params })
+    expect(other.receive(versionFrame(ChainParams.testnet3.magic)).error).toBeUndefined()
+    expect(other.shouldReconnectV1(other.initialBytes.length)).toBe(false)
+  })
+
   it("a remote that closes without sending anything is no failure (the caller may retry over v1)", () => {
     expect(V2Transport.make({ initiating: true, params }).end()).toBeUndefined()
     expect(connectedPair().responder.end()).toBeUndefined()

@@ -33,14 +33,14 @@ describe("core: handshake", () => {
     expect(sent(take())).toEqual(["version", "sendaddrv2", "verack"])
   })
 
-  it("negotiates min(ours, theirs) and gates features by it: a 70001 remote gets no sendheaders and no pong for its ping", () => {
+  it("negotiates min(ours, theirs) and gates features by it: a 70001 remote gets no sendaddrv2 (as Core, below 70016) and no sendheaders", () => {
     const { core, take, sent } = makeCore({ config: { minProtocolVersion: 70001 } })
     core.start()
     core.received(rx(theirVersion({ version: 70001 })), T0)
     core.received(rx(Message.Verack.make({})), T0)
     const a = take()
     expect(core.negotiatedVersion).toBe(70001)
-    expect(sent(a)).toEqual(["version", "sendaddrv2", "verack"])
+    expect(sent(a)).toEqual(["version", "verack"])
     core.received(rx(Message.Ping.make({ nonce: 5n })), T0)
     expect(sent(take())).toEqual(["pong"])
   })
@@ -52,7 +52,7 @@ describe("core: handshake", () => {
     ["a ping before version", [Message.Ping.make({ nonce: 1n })], { _tag: "ProtocolViolation", rule: "MessageBeforeHandshake" }],
     ["sendaddrv2 after verack", [theirVersion(), Message.Verack.make({}), Message.SendAddrV2.make({})], { _tag: "ProtocolViolation", rule: "FeatureAfterVerack" }],
     ["our own nonce back", [theirVersion({ nonce: OUR_NONCE })], { _tag: "SelfConnection" }],
-    ["a version below the minimum", [theirVersion({ version: 60000 })], { _tag: "ObsoleteVersion", version: 60000, minimum: 70012 }]
+    ["a version below the minimum (Core's 31800)", [theirVersion({ version: 31799 })], { _tag: "ObsoleteVersion", version: 31799, minimum: 31800 }]
   ] as const)("%s → disconnect once, and nothing after it is delivered", (_, messages, reason) => {
     const { core, take } = makeCore()
     core.start()

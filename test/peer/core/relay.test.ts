@@ -67,6 +67,22 @@ describe("core: relay (trickle and known filters)", () => {
     expect(v2.take()).toMatchObject([{ _tag: "send", message: { _tag: "AddrV2" } }])
   })
 
+  it("addresses: a self-advertisement goes out and resets the known-address filter (Bitcoin Core's m_addr_known reset)", () => {
+    const ours = { ...NetAddress.fromHost("10.0.0.9", 8333)!, time: 1 }
+    const heard = { ...NetAddress.fromHost("10.0.0.1", 8333)!, time: 1 }
+    const sent = { ...NetAddress.fromHost("10.0.0.2", 8333)!, time: 1 }
+    const { core, handshake, take } = makeCore()
+    handshake()
+    core.received(rx(Message.Addr.make({ addresses: [heard] })), T0)
+    core.sendAddresses([sent])
+    take()
+    expect(core.freshAddresses([heard, sent])).toEqual([])
+    expect(core.advertiseAddresses([ours])).toBeUndefined()
+    expect(take()).toMatchObject([{ _tag: "send", message: { _tag: "Addr", addresses: [{ port: 8333 }] } }])
+    // Everything may cross the link again, except what was just sent.
+    expect(core.freshAddresses([heard, sent, ours])).toEqual([heard, sent])
+  })
+
   it("counts traffic per command, both ways", () => {
     const { core, handshake } = makeCore()
     handshake()

@@ -26,8 +26,8 @@ export interface Actions<R> {
    * handle, whose deadline is set once the frame is written.
    */
   readonly send: (message: Message.NetworkMessage, stall?: StallHandle) => PeerError | undefined
-  /** Publish a received message to subscribers. */
-  readonly deliver: (message: Message.NetworkMessage) => void
+  /** Publish a received message (`bytes` on the wire, header included) to subscribers. */
+  readonly deliver: (message: Message.NetworkMessage, bytes: number) => void
   /** The version/verack handshake completed. */
   readonly handshakeComplete: (info: HandshakeInfo) => void
   /** A request got its reply. */

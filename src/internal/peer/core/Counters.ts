@@ -1,4 +1,3 @@
-import * as Frame from "../../../wire/Frame.js"
 import type { CommandCounters } from "../../../peer/Peer.js"
 
 interface Counter {
@@ -35,9 +34,13 @@ export class Counters {
   private readonly sent = new Map<string, Counter>()
   private readonly received = new Map<string, Counter>()
 
-  /** A message arrived at `now` (its frame header counted as v1's 24 bytes). */
+  /** `bytes` were read from the socket (headers, a v2 handshake, tags and all). */
+  onRead(bytes: number): void {
+    this.bytesReceived += bytes
+  }
+
+  /** A message arrived at `now`. */
   onReceived(command: string, payloadSize: number, now: number): void {
-    this.bytesReceived += payloadSize + Frame.HEADER_SIZE
     this.lastReceive = now
     bump(this.received, command, payloadSize)
   }

@@ -3,7 +3,7 @@ import { DisconnectReason, remoteClosedDuringHandshake, type ViolationRule } fro
 import type { Direction, HandshakeInfo } from "../../../peer/Peer.js"
 import type { PeerConfigShape } from "../../../peer/PeerConfig.js"
 import { PeerError } from "../../../peer/PeerError.js"
-import type * as Frame from "../../../wire/Frame.js"
+import * as Frame from "../../../wire/Frame.js"
 import type * as InvVector from "../../../wire/InvVector.js"
 import * as Magic from "../../../wire/Magic.js"
 import * as Message from "../../../wire/Message.js"
@@ -179,7 +179,7 @@ export class PeerCore<R> {
     if (this.reason !== undefined) return false
     this.stalls.received(r.command, m._tag === "NotFound" ? m.inventory.length : 1)
     if (this.requests.size > 0) this.matchRequests(m)
-    this.actions.deliver(m)
+    this.actions.deliver(m, r.payloadSize + Frame.HEADER_SIZE)
     return this.reason === undefined
   }
 
@@ -189,14 +189,14 @@ export class PeerCore<R> {
   }
 
   /**
-   * The remote closed the connection (once what it sent before was handled).
-   * Before the handshake completed, say how far it got: a node on another
-   * network (wrong magic), one that bans us, or one that refuses our version
-   * usually closes without a word.
+   * The remote closed the connection (once what it sent before was handled);
+   * `reset`: by a TCP reset. Before the handshake completed, say how far it
+   * got: a node on another network (wrong magic), one that bans us, or one
+   * that refuses our version usually closes without a word.
    */
-  remoteClosed(): void {
+  remoteClosed(reset = false): void {
     if (this.verackReceived) {
-      this.end(DisconnectReason.RemoteClosed({}))
+      this.end(DisconnectReason.RemoteClosed({ reset }))
       return
     }
     const params = this.options.config.params
@@ -204,7 +204,8 @@ export class PeerCore<R> {
       this.versionReceived
         ? "after its version, before its verack: it refused our version or our network's features"
         : `before sending its version: is it on ${params.name} (magic ${Magic.toHex(params.magic)})? ` +
-          "A node of another network, or one that banned us, hangs up like this"
+          "A node of another network, or one that banned us, hangs up like this",
+      reset
     ))
   }
 
@@ -253,7 +254,11 @@ export class PeerCore<R> {
       if (pinging.stepDue) pinging.advance(now)
       if (pinging.isDue(now)) {
         pinging.next = undefined
-        if (this.ping.pending !== undefined) this.ping.scheduledOut = true
+        if (!ProtocolVersion.hasPong(this.negotiatedVersion)) {
+          // Before BIP-0031 a ping has no nonce and no answer: it only keeps the connection alive.
+          this.sendOrDisconnect(Message.Ping.make({ nonce: 0n }))
+          pinging.stepDue = true
+        } else if (this.ping.pending !== undefined) this.ping.scheduledOut = true
         else if (this.startPing(now) === undefined) this.ping.scheduledOut = true
         else pinging.stepDue = true
       }
@@ -277,6 +282,9 @@ export class PeerCore<R> {
   pingNow(now: number): PeerError | undefined {
     if (this.ping.pending !== undefined) return undefined
     if (this.reason !== undefined) return this.disconnected()
+    if (this.verackReceived && !ProtocolVersion.hasPong(this.negotiatedVersion)) {
+      return new PeerError({ reason: "Unsupported", command: "ping", detail: `protocol ${this.negotiatedVersion} predates BIP-0031 pong` })
+    }
     return this.startPing(now)
   }
 
@@ -309,6 +317,13 @@ export class PeerCore<R> {
   /** Of `addresses`, those worth sending to the remote. */
   freshAddresses<A extends NetAddress.NetAddressFields>(addresses: ReadonlyArray<A>): Array<A> {
     return this.relay.freshAddresses(addresses, this.remoteWantsAddrV2)
+  }
+
+  /** Sends our own addresses, after forgetting which addresses the remote knows (see `Relay.forgetKnownAddresses`). */
+  advertiseAddresses(addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>): PeerError | undefined {
+    if (this.reason !== undefined) return this.disconnected()
+    this.relay.forgetKnownAddresses()
+    return this.sendAddresses(addresses)
   }
 
   /** Sends addresses (chosen from `freshAddresses`), as `addrv2` if the remote asked for it. */

@@ -68,6 +68,15 @@ export class Relay {
     for (const a of addresses) this.knownAddresses.add(NetAddress.toString(a))
   }
 
+  /**
+   * Forgets which addresses the remote knows, as Bitcoin Core does before each
+   * periodic self-advertisement (`m_addr_known->reset()`): otherwise a relay
+   * that once died out on this link could never cross it again.
+   */
+  forgetKnownAddresses(): void {
+    this.knownAddresses.clear()
+  }
+
   /** True (and remembered) if the remote did not know `v`. */
   private markInventory(v: InvVector.InvVector): boolean {
     const key = inventoryKey(v.type, v.hash)

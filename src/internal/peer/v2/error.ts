@@ -24,12 +24,14 @@ export type V2TransportErrorReason =
   | "TruncatedKey"
   /** The connection ended inside the garbage or a packet. */
   | "TruncatedPacket"
-  /** A packet used a one-byte message type id that no BIP assigns. */
-  | "UnknownMessageId"
   /** A packet's message type is malformed: empty contents, or a 12-byte command that is not NUL-padded printable ASCII. */
   | "BadMessageType"
   /** As responder: the key bytes look like a v1 `version` header with another network's magic. */
   | "V1WrongNetwork"
+  /** As initiator: the remote answered our key with a v1 `version` header (a v1 node that speaks first). */
+  | "V1Remote"
+  /** As responder: admission control refused the handshake (too many at once or too fast). */
+  | "HandshakeRefused"
   /** Bytes arrived after the session had already failed or handed over to v1. */
   | "Closed"
 

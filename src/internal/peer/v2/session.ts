@@ -65,6 +65,12 @@ export interface SessionOptions {
   readonly garbage?: Uint8Array | undefined
   /** Contents sizes of decoy packets to send before the version packet. */
   readonly decoys?: ReadonlyArray<number> | undefined
+  /**
+   * Responder: asked once, when the remote's first bytes rule out v1 and
+   * before our key is sent or any ECDH is done; false refuses the handshake
+   * (`HandshakeRefused`). For admission control. Admits by default.
+   */
+  readonly admit?: (() => boolean) | undefined
   readonly suite?: ChaChaSuite | undefined
   readonly ecdh?: Ecdh | undefined
   readonly hkdf?: Hkdf | undefined
@@ -121,6 +127,7 @@ export class Session {
   private readonly keyPair: EllSwiftKeyPair
   private readonly garbage: Uint8Array
   private readonly decoys: ReadonlyArray<number>
+  private readonly admit: (() => boolean) | undefined
   private readonly suite: ChaChaSuite
   private readonly ecdh: Ecdh
   private readonly hkdf: Hkdf
@@ -145,6 +152,9 @@ export class Session {
   // sending before the keys exist
   private queued: Array<RawMessage> = []
   private _sessionId: Uint8Array | undefined
+  private _droppedMessages = 0
+  /** Initiator: the remote's first bytes were a v1 `version` header (a v1 node that talks first, as bcoin). */
+  private v1Remote = false
 
   constructor(options: SessionOptions) {
     this.initiating = options.initiating
@@ -154,6 +164,7 @@ export class Session {
     this.garbage = options.garbage ?? randomBytes(randomGarbageLength())
     if (this.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
     this.decoys = options.decoys ?? []
+    this.admit = options.admit
     this.suite = options.suite ?? defaultSuite
     this.ecdh = options.ecdh ?? defaultEcdh
     this.hkdf = options.hkdf ?? defaultHkdf
@@ -164,6 +175,16 @@ export class Session {
   /** The session id (32 bytes), once the keys are derived: compare it out of band to rule out a man in the middle. */
   get sessionId(): Uint8Array | undefined {
     return this._sessionId
+  }
+
+  /**
+   * Authentic packets whose one-byte message id we do not know: dropped
+   * without failing, as Bitcoin Core does (its V2Transport marks the message
+   * rejected and net.cpp drops it and keeps the peer), so that ids assigned
+   * later by BIPs do not disconnect us from newer nodes.
+   */
+  get droppedMessages(): number {
+    return this._droppedMessages
   }
 
   /** True once the remote's version packet arrived: the v2 handshake is complete. */
@@ -189,7 +210,11 @@ export class Session {
    * v1 header, so a v1 peer has had enough to reject us.
    */
   shouldReconnectV1(bytesSent: number): boolean {
-    return this.initiating && this.state === "key" && this.received === 0 && bytesSent >= V1_HEADER_SIZE
+    if (!this.initiating) return false
+    // Beyond Core's rule: a v1 node that sends its `version` without waiting for ours (bcoin does)
+    // answers our key with a v1 header; a v2 key starts with those 16 bytes with probability 2^-128.
+    if (this.v1Remote) return true
+    return this.state === "key" && this.received === 0 && bytesSent >= V1_HEADER_SIZE
   }
 
   /**
@@ -279,6 +304,10 @@ export class Session {
       const expected = this.keyFill < 4 ? this.magic[this.keyFill] : VERSION_COMMAND[this.keyFill - 4]
       this.keyFill++
       if (b !== expected) {
+        if (this.admit !== undefined && !this.admit()) {
+          this.fail("HandshakeRefused", "inbound v2 handshakes over their limits")
+          return at
+        }
         this.state = "key"
         out.push(this.keyPair.ellswift, this.garbage)
         return at
@@ -289,10 +318,16 @@ export class Session {
   }
 
   private readKey(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+    const before = this.keyFill
     const take = Math.min(ELLSWIFT_SIZE - this.keyFill, chunk.length - at)
     this.theirKey.set(chunk.subarray(at, at + take), this.keyFill)
     this.keyFill += take
     at += take
+    if (this.initiating && before < V1_PREFIX_SIZE && this.keyFill >= V1_PREFIX_SIZE && this.isV1VersionHeader()) {
+      this.v1Remote = true
+      this.fail("V1Remote", "the remote answered with a v1 version header")
+      return at
+    }
     if (this.keyFill < ELLSWIFT_SIZE) return at
     if (!this.initiating && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)) {
       this.fail("V1WrongNetwork", "a v1 version header with another network's magic")
@@ -320,6 +355,10 @@ export class Session {
     this.state = "garbage"
     this.garbageBuf = new Uint8Array(MAX_GARBAGE + TERMINATOR_SIZE)
     return at
+  }
+
+  private isV1VersionHeader(): boolean {
+    return sameBytes(this.theirKey.subarray(0, 4), this.magic) && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)
   }
 
   private readGarbage(chunk: Uint8Array, at: number): number {
@@ -401,7 +440,7 @@ export class Session {
     if (id !== 0) {
       const command = commandOfShortId(id)
       if (command === undefined) {
-        this.fail("UnknownMessageId", `id ${id}`)
+        this._droppedMessages++
         return undefined
       }
       return { command, payload: contents.subarray(1) }

@@ -28,7 +28,10 @@ const errorReason = (e: V2TransportError): MessageTransportError["reason"] => {
     case "NoGarbageTerminator":
     case "TruncatedKey":
     case "V1WrongNetwork":
+    case "V1Remote":
       return "Handshake"
+    case "HandshakeRefused":
+      return "Refused"
     case "BadTag":
       return "Decrypt"
     case "OversizedPacket":
@@ -116,7 +119,11 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
         (frame) => sent(frame.subarray(Frame.HEADER_SIZE), Message.commandOf(prepared.message))
       )
     },
-    payloadSize: (bytes) => fallback?.payloadSize(bytes) ?? sizes.get(bytes) ?? 0
+    payloadSize: (bytes) => fallback?.payloadSize(bytes) ?? sizes.get(bytes) ?? 0,
+    get droppedMessages() {
+      return session.droppedMessages
+    },
+    shouldReconnectV1: (bytesSent) => fallback === undefined && session.shouldReconnectV1(bytesSent)
   }
   return transport
 }
