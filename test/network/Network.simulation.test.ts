@@ -55,24 +55,30 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       }
 
       // --- addresses spread beyond neighbours (announcements relayed, getaddr answered) ---
-      yield* TestClock.adjust("30 seconds")
-      const books = yield* Effect.forEach(nodes, (n) => Effect.map(n.book.entries, (es) => new Set(es.map((e) => e.key))))
+      // Each address is relayed to two peers per hop, the same two for a day (Core's rule), so how far
+      // relays alone reach before the first periodic self-advertisement (every simulated minute here)
+      // depends on the topology the seed drew: wait for the spread rather than pin a time.
+      const twoThirds = Math.ceil((NODES - 1) * 2 / 3)
+      const keysOf = (n: TestNetwork.TestNode) => Effect.map(n.book.entries, (es) => new Set(es.map((e) => e.key)))
+      const spread = Effect.map(Effect.forEach(nodes, keysOf), (bs) =>
+        nodes.every((n, i) =>
+          nodes.filter((_, j) => j !== i && bs[j]!.has(n.key)).length >= twoThirds &&
+          nodes.filter((m, j) => j !== i && bs[i]!.has(m.key)).length >= twoThirds))
+      figures.spreadSimMs = yield* advanceUntil("every node known by and knowing two thirds of the swarm", spread, {
+        step: "1 second",
+        limit: "3 minutes"
+      })
+      const books = yield* Effect.forEach(nodes, keysOf)
       const neighbours = yield* Effect.forEach(nodes, (n) =>
         Effect.map(n.connector.peers, (ps) => new Set(ps.map((p) => hostOfRemote(p.remote)))))
       let known = 0
       for (const [i, n] of nodes.entries()) {
-        const holders = nodes.filter((_, j) => j !== i && books[j]!.has(n.key))
-        // Known far beyond its seed and its direct peers: relayed hop by hop.
-        expect(holders.length).toBeGreaterThanOrEqual(Math.ceil((NODES - 1) * 2 / 3))
-        expect(holders.some((m) => !neighbours[m.index]!.has(n.host))).toBe(true)
-        // And it learned most of the swarm from one seed.
-        const learned = nodes.filter((m, j) => j !== i && books[i]!.has(m.key)).length
-        expect(learned).toBeGreaterThanOrEqual(Math.ceil((NODES - 1) * 2 / 3))
-        known += learned
+        // Known beyond its direct peers: relayed hop by hop.
+        expect(nodes.some((m, j) => j !== i && books[j]!.has(n.key) && !neighbours[j]!.has(n.host))).toBe(true)
+        known += nodes.filter((m, j) => j !== i && books[i]!.has(m.key)).length
+        // Never its own address.
         expect(books[i]!.has(n.key)).toBe(false)
       }
-      const coverage = known / (NODES * (NODES - 1))
-      expect(coverage).toBeGreaterThan(0.9)
       figures.addressCoverage = `${known}/${NODES * (NODES - 1)}`
 
       // --- with periodic re-announcement, every node ends up knowing every other ---
@@ -162,5 +168,5 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       figures.killed = KILLED.length
       figures.totalRealMs = Date.now() - realStart
       if (process.env.SIM_REPORT) console.log(JSON.stringify(figures))
-    }).pipe(Effect.withRandom(Random.make(process.env.SIM_SEED ?? "swarm"))), 60_000)
+    }).pipe(Effect.withRandom(Random.make(process.env.SIM_SEED ?? "swarm"))), 180_000)
 })
