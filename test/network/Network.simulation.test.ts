@@ -74,7 +74,7 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       let known = 0
       for (const [i, n] of nodes.entries()) {
         // Known beyond its direct peers: relayed hop by hop.
-        expect(nodes.some((m, j) => j !== i && books[j]!.has(n.key) && !neighbours[j]!.has(n.host))).toBe(true)
+        expect(nodes.some((_, j) => j !== i && books[j]!.has(n.key) && !neighbours[j]!.has(n.host))).toBe(true)
         known += nodes.filter((m, j) => j !== i && books[i]!.has(m.key)).length
         // Never its own address.
         expect(books[i]!.has(n.key)).toBe(false)
