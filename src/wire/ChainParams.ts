@@ -51,6 +51,14 @@ export interface ChainParams {
    * from DNS seeds). NODE_WITNESS only where there is segwit.
    */
   readonly fullNodeServices: ServiceFlags.ServiceFlags
+  /**
+   * Whether the network's nodes speak BIP-0324's v2 transport: Bitcoin's
+   * networks (Bitcoin Core 26+), none of the other family members. In the
+   * network layer's `"auto"` transport mode, a network without it is v1 only
+   * (no NODE_P2P_V2 advertised, no v2 attempted). Default: true for Bitcoin's
+   * wire format, false for any other.
+   */
+  readonly v2Transport: boolean
 }
 
 /**
@@ -79,6 +87,7 @@ export const make = (
     fullNodeServices: WireFormat.hasSegwit(format)
       ? ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_WITNESS
       : ServiceFlags.NODE_NETWORK,
+    v2Transport: format === WireFormat.bitcoin,
     ...params,
     format
   }

@@ -14,6 +14,7 @@ import * as Random from "effect/Random"
 import * as TestClock from "effect/TestClock"
 import * as Socket from "@effect/platform/Socket"
 import * as Transport from "../../src/network/Transport.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { makeRaw, rawHandshake } from "../support/peer.js"
@@ -99,6 +100,36 @@ describe("Connector: transport mode", () => {
       const [ours] = yield* client.connector.peers
       expect(hasV2(ours!.info.services)).toBe(true)
     })))
+})
+
+describe("Connector: transport mode on the family beyond Bitcoin", () => {
+  // Their nodes (bcash, Litecoin Core, Dogecoin Core, lbrycrd) speak v1 only; bcoin-derived ones ban a
+  // host whose connection opens with a v2 key, so "auto" must not try it even with an address that
+  // claims NODE_P2P_V2 (the bit means something else, or nothing, there).
+  it.scoped("auto on bch-regtest: NODE_P2P_V2 not advertised, an address advertising it dialled over v1", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const bch = { params: ChainParams.bchRegtest }
+      const server = yield* startNode(hub, 1, { config: { targetOutbound: 0, peer: bch } })
+      const client = yield* startNode(hub, 2, { config: { targetOutbound: 1, peer: bch } })
+      yield* client.book.add([{ ...addressOf(1), services: ServiceFlags.NODE_P2P_V2, time: START / 1000 }], "user")
+      yield* advanceUntil("connected", Effect.map(server.connector.peers, (p) => p.length === 1))
+      const [ours] = yield* client.connector.peers
+      const [theirs] = yield* server.connector.peers
+      expect((yield* ours!.stats).transport).toBe("v1")
+      expect(hasV2(ours!.info.services)).toBe(false)
+      expect(hasV2(theirs!.info.services)).toBe(false)
+    })))
+
+  it("v2Transport: Bitcoin's networks only, unless a custom network says so", () => {
+    for (const p of [ChainParams.mainnet, ChainParams.testnet3, ChainParams.testnet4, ChainParams.signet, ChainParams.regtest]) {
+      expect([p.name, p.v2Transport]).toEqual([p.name, true])
+    }
+    for (const p of [ChainParams.bchMainnet, ChainParams.bchRegtest, ChainParams.ltcMainnet, ChainParams.dogeMainnet, ChainParams.lbryMainnet]) {
+      expect([p.name, p.v2Transport]).toEqual([p.name, false])
+    }
+    expect(ChainParams.make({ ...ChainParams.dogeRegtest, name: "mine", v2Transport: true }).v2Transport).toBe(true)
+  })
 })
 
 describe("Connector: falling back to v1 (BIP-0324's rule)", () => {

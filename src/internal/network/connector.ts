@@ -26,9 +26,12 @@ import { PeerError } from "../../peer/PeerError.js"
 import * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as V2Transport from "../../peer/V2Transport.js"
+import * as ChainParams from "../../wire/ChainParams.js"
 import * as NetAddress from "../../wire/NetAddress.js"
+import * as ServiceFlags from "../../wire/ServiceFlags.js"
 import { isLocal } from "../addressBook/netGroup.js"
 import { type Candidate, inboundGroup, leastUsefulOf, selectToEvict } from "./eviction.js"
+import { HandshakeGuard, subnetOf } from "./handshakeGuard.js"
 import { contains, parseRange } from "./permissions.js"
 
 /** An inbound connection holding a slot, from accept until it ends. */
@@ -46,9 +49,6 @@ interface InboundSlot {
 
 /** The detail of an evicted peer's `LocalRequest`. */
 export const EVICTED = "evicted for an inbound newcomer"
-
-import * as ServiceFlags from "../../wire/ServiceFlags.js"
-import { HandshakeGuard, subnetOf } from "./handshakeGuard.js"
 
 /** A v2 attempt met a v1 node by BIP-0324's rule: dial again over v1. */
 class RetryOverV1 extends Data.TaggedError("RetryOverV1")<{ readonly cause: PeerError }> {}
@@ -116,9 +116,14 @@ export const make = (
   transport: TransportShape
 ): Effect.Effect<ConnectorShape, TransportError, Scope.Scope> =>
   Effect.gen(function*() {
-    const config = NetworkConfig.make(partial)
-    // One nonce registry per connector: our own nodes in one process may connect to each other.
+    const given = NetworkConfig.make(partial)
+    // "auto" on a network whose nodes do not speak BIP-0324 (the family beyond Bitcoin) is v1: nothing
+    // advertised, nothing attempted. An explicit "v2" is the user's call.
+    const config = given.transportMode === "auto" && !(given.peer.params ?? ChainParams.mainnet).v2Transport
+      ? { ...given, transportMode: "v1" as const }
+      : given
     const v2Enabled = config.transportMode !== "v1"
+    // One nonce registry per connector: our own nodes in one process may connect to each other.
     const peerConfig = PeerConfig.make({
       nonceRegistry: PeerConfig.makeNonceRegistry(),
       // One pre-handshake byte budget for all its peers: many connections that never complete a
@@ -257,8 +262,15 @@ export const make = (
           if (onConnected) yield* onConnected(peer)
           return yield* runPeer(peer, inbox, address, manual)
         }).pipe(Effect.scoped)
-      const first = outboundTransport(address, requested)
-      return attempt(first).pipe(
+      // An address the user hands us may carry no services: what the book learned about it counts too.
+      const known = requested
+        ? Effect.map(book.get(address), (entry) =>
+          Option.match(entry, {
+            onNone: () => address,
+            onSome: (e) => ({ ...address, services: address.services | e.services })
+          }))
+        : Effect.succeed(address)
+      return Effect.flatMap(known, (a) => attempt(outboundTransport(a, requested))).pipe(
         Effect.catchTag("RetryOverV1", (retry) =>
           config.transportMode === "auto"
             ? Effect.zipRight(
