@@ -91,7 +91,7 @@ const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: string): voi
   frame[at + 13] = length >>> 8
   frame[at + 14] = length >>> 16
   frame[at + 15] = length >>> 24
-  const sum = sha256d(frame.subarray(start))
+  const sum = length === 0 ? EMPTY_CHECKSUM : sha256d(new Uint8Array(frame.buffer, frame.byteOffset + start, length))
   frame[at + 16] = sum[0]!
   frame[at + 17] = sum[1]!
   frame[at + 18] = sum[2]!
@@ -291,7 +291,7 @@ export class FrameDecoder {
       const command = this.command!
       const payload = this.take(this.length)
       this.command = undefined
-      const sum = sha256d(payload)
+      const sum = payload.length === 0 ? EMPTY_CHECKSUM : sha256d(payload)
       const c = this.checksum
       if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
         return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
@@ -402,6 +402,11 @@ export class FrameDecoder {
 
   /**
    * Takes `n` buffered bytes: a view when they sit in one chunk, else one copy.
+   * Either way a plain `Uint8Array`, even when the chunks are `Buffer`s (as
+   * sockets give them): so the payload readers only ever see one kind of
+   * array (one map at every element load: no deoptimisation when a process
+   * meets the other kind later, no polymorphic loads), and the view is made
+   * by the constructor, not by `Buffer#subarray`'s species lookup.
    *
    * @internal
    */
@@ -411,7 +416,7 @@ export class FrameDecoder {
     const head = this.head
     if (first.length - head >= n) {
       this.skip(n)
-      return first.subarray(head, head + n)
+      return new Uint8Array(first.buffer, first.byteOffset + head, n)
     }
     this.buffered -= n
     const out = new Uint8Array(n)
@@ -435,6 +440,12 @@ export class FrameDecoder {
 }
 
 const EMPTY = new Uint8Array(0)
+/**
+ * The checksum of an empty payload (`verack`, `getaddr`, `sendheaders`, …),
+ * computed once: hashing nothing is most of the cost of framing or checking
+ * an empty message.
+ */
+const EMPTY_CHECKSUM = sha256d(EMPTY)
 /** Chunks shorter than this that extend buffered data are copied into the spare buffer. */
 const COALESCE_BELOW = 1024
 const SPARE_SIZE = 16 * 1024
