@@ -44,9 +44,19 @@ export class ByteWriter {
     if (this.offset + n > this.buf.length) this.grow(this.offset + n)
   }
 
+  /**
+   * Room for `n` more bytes, taken at once: a list of fixed-size items
+   * reserves its whole size, so a large payload grows the buffer once, to
+   * its size, instead of doubling up to it (copying at every step).
+   */
+  reserve(n: number): this {
+    this.ensure(n)
+    return this
+  }
+
   private grow(need: number): void {
-    let size = this.buf.length * 2
-    while (size < need) size *= 2
+    // Double (amortised for item-by-item writes), or straight to what was asked when that is more.
+    const size = Math.max(this.buf.length * 2, need)
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.offset))
     this.buf = next
@@ -184,6 +194,21 @@ export class ByteWriter {
   /** A copy of what was written so far, exactly sized, sharing nothing with the writer. */
   copy(): Uint8Array {
     return this.buf.slice(0, this.offset)
+  }
+
+  /**
+   * What was written so far, exactly sized, sharing nothing with the writer
+   * afterwards: the buffer itself when it is exactly full and too large to be
+   * pooled (a large list reserved to its size: no copy of megabytes), else a
+   * copy. The writer keeps writing into a fresh buffer.
+   */
+  take(): Uint8Array {
+    if (this.offset !== this.buf.length || this.buf.length <= POOLED_MAX) return this.copy()
+    const out = this.buf
+    this.buf = new Uint8Array(POOLED_INITIAL)
+    this.view = undefined
+    this.offset = 0
+    return out
   }
 }
 

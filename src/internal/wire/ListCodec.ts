@@ -58,7 +58,8 @@ export const list = <A>(options: {
     read: (r, ctx) => readItems(r, r.count(max, minItemSize, what), ctx),
     write: (w, items, ctx) => {
       checkCount(items.length, max, what)
-      w.compactSize(items.length)
+      // The fewest bytes the items take, reserved at once (exact for fixed-size items: one allocation).
+      w.compactSize(items.length).reserve(items.length * minItemSize)
       writeItems(w, items, ctx)
     }
   }

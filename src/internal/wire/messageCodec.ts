@@ -65,7 +65,7 @@ export const encodeAfter = (
         new WireError({ reason: "EncodeFailed", command: def.command, expected: max, actual: size, detail: "payload above the command's cap" })
       )
     }
-    return Either.right(w.copy())
+    return Either.right(w.take())
   } catch (error) {
     return Either.left(
       new WireError({ reason: "EncodeFailed", command: def.command, detail: String(error instanceof Error ? error.message : error) })
