@@ -35,6 +35,9 @@ const pickRequire = (): { readonly require: NodeJS.Require; readonly native: boo
 const picked = pickRequire()
 const require = picked.require
 
+/** The require bcoin is loaded with (the native install when its addon loads), for other bcoin modules. */
+export const bcoinRequire: NodeJS.Require = require
+
 /** Whether the reference is bcoin with its native hashing addon, and if not, why. */
 export const nativeStatus: { readonly native: boolean; readonly why?: string | undefined } = { native: picked.native, why: picked.why }
 

@@ -10,6 +10,9 @@
  *     pipelined (a window of pings in flight, pongs counted by a subscriber);
  *   - one-way throughput of ~1 MB `block` messages (the receiving peer
  *     decodes them; counted through `subscribe("Block")`);
+ *   - sequential ping and one-way 1 MB blocks against bcoin's peer pair too
+ *     (`bcoinPeer.ts`: two bcoin 1.0.2 `Peer`s, native hashing when the
+ *     addon from `npm run bench:setup-native` loads), in the same rounds;
  *   - handshakes per second: dial + version/verack + disconnect, sequential
  *     and concurrent;
  *   - memory per idle connected peer: 1,000 pairs (2,000 `Peer`s), heap and
@@ -23,6 +26,7 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
@@ -61,6 +65,8 @@ import {
   waitUntil
 } from "./loopback.js"
 import * as NodeTransport from "../src/node/NodeTransport.js"
+import * as BcoinPeer from "./bcoinPeer.js"
+import { nativeStatus as bcoinNative } from "./bcoin.js"
 
 const ROUND_MS = envNumber("BENCH_PEER_ROUND_MS", 500)
 const ROUNDS = envNumber("BENCH_PEER_ROUNDS", 5)
@@ -118,6 +124,24 @@ const interleavedMany = <E, R>(
     }
     return { bare: b.map(median), ours: median(o) }
   })
+
+/**
+ * bcoin's peer pair (the peer-level reference, see `bcoinPeer.ts`), closed
+ * with the scope; `undefined` (and a note) when bcoin cannot be loaded.
+ */
+const bcoinPair = (blockPayload: Uint8Array) =>
+  Effect.acquireRelease(
+    Effect.promise(() =>
+      BcoinPeer.make(blockPayload).catch((e) => {
+        console.log(`(bcoin peer pair unavailable: ${String(e).split("\n")[0]}; its rows are skipped)`)
+        return undefined
+      })
+    ),
+    (pair) => Effect.sync(() => pair?.close())
+  )
+
+/** How the bcoin rows' reference column is named: bcoin, and whether it hashes natively. */
+const bcoinName = `bcoin Peer pair${bcoinNative.native ? "" : " (no native addon)"}`
 
 // ---------------------------------------------------------------------------
 // Bare loops
@@ -277,7 +301,11 @@ const pingSection = Effect.gen(function*() {
 
   // Sequential first, with no subscriber (the bare loop has none either): a subscriber makes
   // every received message wake its fiber, which is the pipelined case's cost, not `ping`'s.
-  const seq = yield* interleaved(barePing(client, 1), oursPingSequential(out))
+  const bcoin = yield* bcoinPair(Either.getOrThrow(Message.encodePayloadEither(makeBlock())))
+  const seq = yield* interleavedMany(
+    bcoin === undefined ? [barePing(client, 1)] : [barePing(client, 1), bcoin.ping],
+    oursPingSequential(out)
+  )
   const pip = yield* Effect.scoped(Effect.gen(function*() {
     const pongs = yield* counter(yield* out.subscribe("Pong"))
     return yield* interleaved(
@@ -286,7 +314,8 @@ const pingSection = Effect.gen(function*() {
     )
   }))
   return [
-    { name: "sequential (peer.ping)", ours: seq.ours, bare: seq.bare, target: 0.5 },
+    { name: "sequential (peer.ping)", ours: seq.ours, bare: seq.bare[0]!, target: 0.5 },
+    ...(seq.bare[1] === undefined ? [] : [{ name: `sequential: ours vs ${bcoinName} (bare column = bcoin)`, ours: seq.ours, bare: seq.bare[1], target: 1.1 }]),
     { name: `pipelined (${PING_WINDOW} in flight)`, ours: pip.ours, bare: pip.bare, target: 0.5 }
   ] satisfies Array<Row>
 }).pipe(Effect.scoped)
@@ -306,13 +335,28 @@ const blockSection = Effect.gen(function*() {
   // to many peers) against bare writing a frame encoded once (the target's reference), and ours
   // sending the message (encoded on every send) against bare encoding every block.
   const prepared = Frame.prepare(block)
-  const pre = yield* interleaved(bareBlocks(client, remote, block, frame, false), creditLoop(blocks, BLOCK_WINDOW, out.send(prepared)))
+  // bcoin sends a parsed block whose serialization it cached at the parse (framed and hashed per send).
+  const bcoin = yield* bcoinPair(frame.subarray(Frame.HEADER_SIZE))
+  const preAll = yield* interleavedMany(
+    bcoin === undefined
+      ? [bareBlocks(client, remote, block, frame, false)]
+      : [bareBlocks(client, remote, block, frame, false), (ms) => bcoin.blocks(ms, BLOCK_WINDOW)],
+    creditLoop(blocks, BLOCK_WINDOW, out.send(prepared))
+  )
+  const pre = { ours: preAll.ours, bare: preAll.bare[0]! }
   const each = yield* interleaved(bareBlocks(client, remote, block, frame, true), creditLoop(blocks, BLOCK_WINDOW, out.send(block)))
   const received = (yield* inb.stats).received["block"]
   if (received === undefined || received.messages === 0) throw new Error("the receiving peer counted no block")
   return [
     { name: "encoded once: ours Frame.prepare vs bare", ours: pre.ours, bare: pre.bare, target: 0.67, bytes: frame.length },
-    { name: "encoded per send: ours vs bare (info)", ours: each.ours, bare: each.bare, bytes: frame.length }
+    { name: "encoded per send: ours vs bare (info)", ours: each.ours, bare: each.bare, bytes: frame.length },
+    ...(preAll.bare[1] === undefined ? [] : [{
+      name: `one-way: ours Frame.prepare vs ${bcoinName} (bare columns = bcoin)`,
+      ours: pre.ours,
+      bare: preAll.bare[1],
+      target: 1.1,
+      bytes: frame.length
+    }])
   ]
 }).pipe(Effect.scoped)
 

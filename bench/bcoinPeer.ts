@@ -1,0 +1,122 @@
+/**
+ * bcoin's peer pair, the peer-level reference: two bcoin 1.0.2 `Peer`s
+ * (`net/peer.js`: its framer and parser, native hashing when the addon
+ * loads, its per-packet lock and socket pause/resume) over loopback TCP in
+ * this process, driven as the shared harness (`bench-peer.mjs`) drives them:
+ *   - sequential ping: `sendPing()` again on every `pong` packet;
+ *   - one-way blocks: a parsed block sent as a `BlockPacket` (bcoin frames
+ *     and hashes it on every send; its serialization is cached from the
+ *     parse, as ours is by `Frame.prepare`), `window` in flight, counted
+ *     from the receiver's `packet` events (bcoin parses a received block as a
+ *     lazy `MemBlock`, as ours decodes one lazily).
+ */
+import * as net from "node:net"
+import { once } from "node:events"
+import { bcoinRequire } from "./bcoin.js"
+
+/** What the peer bench drives. */
+export interface BcoinPeerPair {
+  /** Sequential ping round trips per second over `durationMs`. */
+  readonly ping: (durationMs: number) => Promise<number>
+  /** One-way blocks per second over `durationMs`, `window` in flight. */
+  readonly blocks: (durationMs: number, window: number) => Promise<number>
+  readonly close: () => void
+}
+
+interface BcoinPacket {
+  readonly type: number
+}
+
+interface BcoinPeer {
+  on(event: "packet", f: (p: BcoinPacket) => void): void
+  on(event: "error", f: (e: Error) => void): void
+  open(): Promise<void>
+  send(packet: unknown): void
+  sendPing(): void
+  destroy(): void
+  readonly handshake: boolean
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e6
+
+/** Connects two bcoin peers over 127.0.0.1 and waits for their handshake; `blockPayload` is the block they send. */
+export const make = async (blockPayload: Uint8Array): Promise<BcoinPeerPair> => {
+  const Peer = bcoinRequire("bcoin/lib/net/peer")
+  const NetAddress = bcoinRequire("bcoin/lib/net/netaddress")
+  const packets = bcoinRequire("bcoin/lib/net/packets")
+  const Block = bcoinRequire("bcoin/lib/primitives/block")
+  const block = Block.fromRaw(Buffer.from(blockPayload))
+
+  let inbound: BcoinPeer | undefined
+  const server = net.createServer((socket) => {
+    const peer: BcoinPeer = Peer.fromInbound(Peer.fromOptions({ network: "main" }).options, socket)
+    peer.on("error", () => {})
+    peer.open().catch(() => {})
+    inbound = peer
+  })
+  server.listen(0, "127.0.0.1")
+  await once(server, "listening")
+  const port = (server.address() as net.AddressInfo).port
+  const outbound: BcoinPeer = Peer.fromOutbound(
+    Peer.fromOptions({ network: "main" }).options,
+    NetAddress.fromHostname(`127.0.0.1:${port}`, "main")
+  )
+  outbound.on("error", () => {})
+  await outbound.open()
+  const deadline = now() + 10_000
+  while (inbound === undefined || !inbound.handshake) {
+    if (now() > deadline) throw new Error("bcoin peers did not complete their handshake in 10 s")
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  const remote = inbound
+
+  let onPong: (() => void) | undefined
+  let onBlock: (() => void) | undefined
+  outbound.on("packet", (p) => {
+    if (p.type === packets.types.PONG) onPong?.()
+  })
+  remote.on("packet", (p) => {
+    if (p.type === packets.types.BLOCK) onBlock?.()
+  })
+
+  return {
+    ping: (durationMs) =>
+      new Promise((resolve) => {
+        const start = now()
+        let done = 0
+        onPong = () => {
+          done++
+          if (now() - start < durationMs) return outbound.sendPing()
+          onPong = undefined
+          resolve((done * 1000) / (now() - start))
+        }
+        outbound.sendPing()
+      }),
+    blocks: (durationMs, window) =>
+      new Promise((resolve) => {
+        const start = now()
+        const end = start + durationMs
+        let sent = 0
+        let received = 0
+        const pump = () => {
+          while (sent - received < window && now() < end) {
+            outbound.send(new packets.BlockPacket(block, true))
+            sent++
+          }
+        }
+        onBlock = () => {
+          received++
+          if (now() >= end && received === sent) {
+            onBlock = undefined
+            resolve((received * 1000) / (now() - start))
+          } else pump()
+        }
+        pump()
+      }),
+    close: () => {
+      outbound.destroy()
+      remote.destroy()
+      server.close()
+    }
+  }
+}
