@@ -16,7 +16,6 @@ import {
 } from "../../wire/NetAddress.js"
 
 const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
-const MAPPED_PREFIX_BYTES = Uint8Array.from(MAPPED_PREFIX)
 
 /** True when `b[at, at + 12)` is the IPv4-mapped prefix `::ffff:0:0/96`. */
 const isMappedAt = (b: Uint8Array, at: number): boolean => {
@@ -56,7 +55,8 @@ export const readLegacy = (r: ByteReader): NetAddressFields => {
 /** @internal */
 export const writeLegacyIp = (w: ByteWriter, a: { readonly network: number; readonly address: Uint8Array }): void => {
   if (a.network === NetworkId.IPv4 && a.address.length === 4) {
-    w.bytes(MAPPED_PREFIX_BYTES).bytes(a.address)
+    // The ::ffff:0:0/96 prefix as three word stores (ten zero bytes, then ff ff): cheaper than copying 12 bytes.
+    w.u32le(0).u32le(0).u32le(0xffff_0000).bytes(a.address)
   } else if ((a.network === NetworkId.IPv6 || a.network === NetworkId.CJDNS) && a.address.length === 16) {
     w.bytes(a.address)
   } else {

@@ -43,6 +43,8 @@ const addressList = list({
   },
   writeItems: (w, addresses, ctx) => {
     const withTime = ProtocolVersion.hasAddrTime(ctx.version)
+    // The exact size at once (the list reserved the smaller, timeless one).
+    if (withTime) w.reserve(addresses.length * 30)
     for (let i = 0; i < addresses.length; i++) {
       const a = addresses[i]!
       if (withTime) w.u32le(a.time)
