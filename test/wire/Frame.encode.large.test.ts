@@ -1,0 +1,40 @@
+/**
+ * Large frames own their bytes. The encoder writes into a pooled scratch
+ * buffer and hands a payload that exactly fills a buffer too large to pool
+ * out without copying it; every frame must still be the caller's alone: the
+ * next encode, of any size, must not write into a frame handed out before.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as ChainParams from "../../src/wire/ChainParams.js"
+import * as Frame from "../../src/wire/Frame.js"
+import * as InvVector from "../../src/wire/InvVector.js"
+import * as Message from "../../src/wire/Message.js"
+
+const params = ChainParams.mainnet
+
+/** `n` vectors whose hashes all hold `fill`: 10,000 of them make a 360 KB payload, above the pool's 256 KiB. */
+const inv = (n: number, fill: number) =>
+  Message.Inv.make({ inventory: Array.from({ length: n }, () => ({ type: InvVector.InvType.Tx, hash: new Uint8Array(32).fill(fill) })) })
+
+const decodesTo = (frame: Uint8Array, message: Message.NetworkMessage) => {
+  const received = Either.getOrThrow(Frame.decodeOne(frame, { params }))
+  expect(received.message).toEqual(message)
+}
+
+describe("Frame.encode of large payloads", () => {
+  it("hands out frames that later encodes, large or small, leave untouched", () => {
+    const first = inv(10_000, 0xaa)
+    const second = inv(10_000, 0xbb)
+    const a = Frame.encode(params.magic, first)
+    const aCopy = a.slice()
+    const b = Frame.encode(params.magic, second)
+    Frame.encode(params.magic, inv(10, 0xcc))
+    Frame.encode(params.magic, inv(5_000, 0xdd))
+    expect(a.buffer).not.toBe(b.buffer)
+    expect(a).toEqual(aCopy)
+    expect(a.length).toBe(Frame.HEADER_SIZE + 3 + 10_000 * InvVector.SIZE)
+    decodesTo(a, first)
+    decodesTo(b, second)
+  })
+})
