@@ -84,8 +84,11 @@ describe("hostile gossip (issue 12)", () => {
       const bystander = yield* join(hub, node, "198.51.100.1", 40000)
       const flooder = yield* join(hub, node, "203.0.113.60", 40001)
       // 300 announcements of 10 fresh addresses each (3,000), plus unroutable ones that are never relayed.
+      // Paced (25 addresses a second): a trickle (about every 30 s) then carries fewer than the 1,000 a
+      // peer's trickle queue keeps, so what holds the relays back is the sender's rate limit alone.
       for (let m = 0; m < 300; m++) {
         yield* flooder.send(Message.Addr.make({ addresses: routable(10, m * 10) }))
+        yield* TestClock.adjust("400 millis")
       }
       yield* flooder.send(Message.Addr.make({ addresses: [{ ...NetAddress.fromHost("10.0.0.1", 8333)!, time: NOW_S }] }))
       yield* TestClock.adjust("3 seconds")
