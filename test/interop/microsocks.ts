@@ -36,17 +36,27 @@ const accepts = (port: number) =>
     s.once("error", () => resume(Effect.succeed(false)))
   })
 
+export interface MicrosocksOptions {
+  /** Require RFC 1929 username/password (`-u`, `-P`). */
+  readonly credentials?: { readonly username: string; readonly password: string } | undefined
+  /**
+   * The local address microsocks binds its outgoing connections to (`-b`), a
+   * loopback address: a target then sees every tunnel come from it, which a
+   * direct connection from 127.0.0.1 cannot.
+   */
+  readonly bind?: `127.${string}` | undefined
+}
+
 /**
- * Starts microsocks on 127.0.0.1 (with `-u user -P password` when
- * `credentials` are given) and waits until it accepts connections (up to 10 s).
+ * Starts microsocks on 127.0.0.1 and waits until it accepts connections (up
+ * to 10 s).
  */
-export const microsocks = (
-  credentials?: { readonly username: string; readonly password: string }
-): Effect.Effect<Microsocks, Error, Scope.Scope> =>
+export const microsocks = (options: MicrosocksOptions = {}): Effect.Effect<Microsocks, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const port = yield* Effect.promise(() => freePort())
     const args = ["-i", "127.0.0.1", "-p", String(port)]
-    if (credentials !== undefined) args.push("-u", credentials.username, "-P", credentials.password)
+    if (options.credentials !== undefined) args.push("-u", options.credentials.username, "-P", options.credentials.password)
+    if (options.bind !== undefined) args.push("-b", options.bind)
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => spawn("microsocks", args, { stdio: "ignore" })),
       (child) =>
