@@ -8,7 +8,9 @@
  * through the SOCKS5 proxy, each connection with its own random credentials
  * unless `proxyCredentials` says otherwise. Under `proxy` the DNS seeds are
  * asked through the proxy by name (`DnsSeeder.layerThroughProxy`) and the
- * system resolver is not provided at all: nothing here looks a name up.
+ * system resolver is not provided at all: nothing here looks a name up. Nor
+ * when neither IPv4 nor IPv6 is reachable (`onlynet` onion, say): the seeds'
+ * answers could not be dialled.
  *
  * @since 0.1.0
  */
@@ -85,10 +87,15 @@ export const layer = (
   const throughProxy = reachable.dialName === undefined
     ? {}
     : { seeder: replace.seeder ?? DnsSeeder.layerThroughProxy(options, reachable.dialName) }
+  // With neither IPv4 nor IPv6 reachable (e.g. onlynet onion) the seeds' answers could not be
+  // dialled: a lookup would only tell the resolver that we run a node (Core's darknet-only nodes
+  // skip the DNS seeds too).
+  const clearnet = reachable.reachable.has(NetAddress.NetworkId.IPv4) || reachable.reachable.has(NetAddress.NetworkId.IPv6)
+  const resolver = reachable.dialName === undefined && clearnet ? NodeDnsResolver.layer() : DnsResolver.layerNoop
   return Network.layer(options, { ...replace, ...throughProxy }).pipe(
     Layer.provideMerge(book),
     Layer.provide(Layer.succeed(Transport.Transport, reachable)),
-    Layer.provide(reachable.dialName === undefined ? NodeDnsResolver.layer() : DnsResolver.layerNoop)
+    Layer.provide(resolver)
   )
 }
 

@@ -15,8 +15,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { createRequire } from "node:module"
+import { createRequire, syncBuiltinESMExports } from "node:module"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
+import { DnsSeeder } from "../../src/network/DnsSeeder.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 import * as ReachableNetworks from "../../src/node/ReachableNetworks.js"
@@ -125,6 +126,48 @@ describe("NodeNetwork.layer with a proxy", () => {
       yield* eventually("the onion peer", network.connected(`${onion}:18444`))
       expect(tor.requests.every((r) => r.atyp === 3 && r.host === onion)).toBe(true)
       expect(node.accepted()).toBe(tor.requests.length)
+    }))
+})
+
+/**
+ * Every name `NodeDnsResolver` looks up (`node:dns/promises`) while the scope is open; each
+ * fails at once as not found, so nothing leaves the machine.
+ */
+const recordSystemLookups = Effect.acquireRelease(
+  Effect.sync(() => {
+    const lookups: Array<string> = []
+    const dns = createRequire(import.meta.url)("node:dns/promises") as { lookup: (...args: Array<any>) => Promise<unknown> }
+    const original = dns.lookup
+    dns.lookup = (host: string) => {
+      lookups.push(host)
+      return Promise.reject(Object.assign(new Error(`not found: ${host}`), { code: "ENOTFOUND" }))
+    }
+    syncBuiltinESMExports()
+    return { lookups, restore: () => (dns.lookup = original, syncBuiltinESMExports()) }
+  }),
+  (r) => Effect.sync(r.restore)
+).pipe(Effect.map((r) => r.lookups))
+
+describe("NodeNetwork.layer: DNS seeds without a proxy", () => {
+  const seed = "seed.direct.invalid"
+  const seedOnce = (options: NodeNetwork.NodeOptions) =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(NodeNetwork.layer({ peer: { params: { ...ChainParams.regtest, dnsSeeds: [seed] } }, targetOutbound: 1, ...options }))
+      yield* Context.get(context, DnsSeeder).seed
+    })
+
+  it.scopedLive("onion with clearnet reachable: the seeds are looked up locally, as Core does without a name proxy", () =>
+    Effect.gen(function*() {
+      const lookups = yield* recordSystemLookups
+      yield* seedOnce({ onion: { host: "127.0.0.1", port: 9 } })
+      expect(lookups).toContain(seed)
+    }))
+
+  it.scopedLive("onlynet onion: no lookup at all (the answers could not be dialled; a lookup would only say we run a node)", () =>
+    Effect.gen(function*() {
+      const lookups = yield* recordSystemLookups
+      yield* seedOnce({ onion: { host: "127.0.0.1", port: 9 }, onlynet: [TorV3] })
+      expect(lookups).toEqual([])
     }))
 })
 
