@@ -2,13 +2,18 @@
  * The byte codec of blocks: a block read here keeps its transactions' bytes
  * and builds the transaction objects only when first asked for (see `read`).
  */
-import type { Block } from "../../wire/Block.js"
 import type * as BlockHeader from "../../wire/BlockHeader.js"
 import type * as Transaction from "../../wire/Transaction.js"
 import * as WireFormat from "../../wire/WireFormat.js"
 import { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 import * as TransactionCodec from "./transactionCodec.js"
+
+/** A block, as `wire/Block` defines it (restated: that module's `toBytes` and `fromBytes` import this one). */
+interface Block {
+  readonly header: BlockHeader.BlockHeader
+  readonly transactions: ReadonlyArray<Transaction.Transaction>
+}
 
 /** The bytes a block was read from, kept by a block `read` built (not enumerable: not part of its value). */
 const Source: unique symbol = Symbol.for("effect-bitcoin-p2p/Block/Source")

@@ -4,7 +4,23 @@
  * middle, Dogecoin's appends its AuxPoW proof).
  */
 import type * as ByteCursor from "../../wire/ByteCursor.js"
-import type { BlockHeader } from "../../wire/BlockHeader.js"
+
+/**
+ * A header, as `wire/BlockHeader` defines it, restated so the codec does not
+ * import the module it serves (that module's `toBytes` imports this one).
+ *
+ * @internal
+ */
+export interface BlockHeader {
+  readonly version: number
+  readonly prevBlock: Uint8Array
+  readonly merkleRoot: Uint8Array
+  readonly claimTrieRoot?: Uint8Array | undefined
+  readonly time: number
+  readonly bits: number
+  readonly nonce: number
+  readonly auxPow?: Uint8Array | undefined
+}
 
 /** Reads Bitcoin's 80 bytes. @internal */
 export const read = (r: ByteCursor.Reader): BlockHeader => ({

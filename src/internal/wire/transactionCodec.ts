@@ -4,8 +4,30 @@
  * `blocktxn`, `cmpctblock` and Dogecoin's AuxPoW proof.
  */
 import type * as ByteCursor from "../../wire/ByteCursor.js"
-import type { Serialization, Transaction, TxIn, TxOut } from "../../wire/Transaction.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+
+// The shapes of `wire/Transaction`, restated so the codec does not import the module it serves
+// (that module's `toBytes` and `fromBytes` import this one); the compiler holds them together
+// wherever one is passed for the other.
+type Serialization = "segwit" | "legacy" | "mweb"
+interface TxIn {
+  readonly prevout: { readonly hash: Uint8Array; readonly index: number }
+  readonly script: Uint8Array
+  readonly sequence: number
+  readonly witness: ReadonlyArray<Uint8Array>
+}
+interface TxOut {
+  readonly value: bigint
+  readonly script: Uint8Array
+}
+/** A transaction, as `wire/Transaction` defines it. @internal */
+export interface Transaction {
+  readonly version: number
+  readonly inputs: ReadonlyArray<TxIn>
+  readonly outputs: ReadonlyArray<TxOut>
+  readonly lockTime: number
+  readonly mweb?: Uint8Array | undefined
+}
 
 /** MWEB flag bit (Litecoin `primitives/transaction.h`). @internal */
 export const MWEB_FLAG = 8
