@@ -8,9 +8,9 @@
  * or allocate beyond it; byte fields come back as views of the payload, not
  * copies. When a read cannot be done it throws, and the codec that called the
  * format turns that into a typed `WireError` for the whole message:
- * `Truncated` (not enough bytes), `NonCanonicalCompactSize` (an over-long
- * CompactSize), `CountTooLarge` (a count or length above its cap, or more
- * items than the bytes left could hold). A format that meets a value it
+ * `Truncated` (not enough bytes, or a count of more items than the bytes
+ * left could hold), `NonCanonicalCompactSize` (an over-long CompactSize),
+ * `CountTooLarge` (a count or length above its cap). A format that meets a value it
  * cannot accept throws an `Error` of its own: decoding reports it as
  * `InvalidValue`, encoding as `EncodeFailed`, and nothing is sent.
  *
