@@ -10,9 +10,9 @@
  * format turns that into a typed `WireError` for the whole message:
  * `Truncated` (not enough bytes, or a count of more items than the bytes
  * left could hold), `NonCanonicalCompactSize` (an over-long CompactSize),
- * `CountTooLarge` (a count or length above its cap). A format that meets a value it
- * cannot accept throws an `Error` of its own: decoding reports it as
- * `InvalidValue`, encoding as `EncodeFailed`, and nothing is sent.
+ * `CountTooLarge` (a count or length above its cap). A format that meets a
+ * value it cannot accept throws an `Error` of its own: decoding reports it
+ * as `InvalidValue`, encoding as `EncodeFailed`, and nothing is sent.
  *
  * Integers are little-endian unless named `be`; 64-bit ones are `bigint`.
  *
