@@ -5,7 +5,9 @@
  * src/ except src/internal/. Checked: exported declarations (const, function, class, interface,
  * type, enum, namespace, and the members of exported namespaces) need both tags; named
  * re-exports (`export * as X from`, the entry points' module list) need `@since`. Declarations
- * marked `@internal` are skipped: docgen leaves them out of the reference as well.
+ * marked `@internal` are skipped: docgen leaves them out of the reference as well; that none of
+ * them is reachable from an entry point is what scripts/check-internal.mjs checks (run after this
+ * one by `npm run check:jsdoc`).
  *
  *   node scripts/check-jsdoc.mjs [files or folders...]     (npm run check:jsdoc)
  *

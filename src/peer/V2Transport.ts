@@ -32,10 +32,7 @@ import type { ChainParams } from "../wire/ChainParams.js"
 import { bytesToHex } from "../wire/Hash.js"
 import * as Message from "../wire/Message.js"
 import type { WireError } from "../wire/WireError.js"
-import type { ChaChaSuite } from "../internal/peer/v2/cipher.js"
-import type { Ecdh, EllSwiftKeyPair } from "../internal/peer/v2/ellswift.js"
 import { V2TransportError, type V2TransportErrorReason } from "../internal/peer/v2/error.js"
-import type { Hkdf } from "../internal/peer/v2/hkdf.js"
 import * as internal from "../internal/peer/v2/session.js"
 import * as internalTransport from "../internal/peer/v2/transport.js"
 import type * as MessageTransport from "./MessageTransport.js"
@@ -75,14 +72,6 @@ export interface Options {
   readonly decoys?: ReadonlyArray<number> | undefined
   /** Our garbage (0–4095 bytes); random of random length by default. For tests. */
   readonly garbage?: Uint8Array | undefined
-  /** Our ephemeral key; fresh by default. For tests. @internal */
-  readonly keyPair?: EllSwiftKeyPair | undefined
-  /** @internal */
-  readonly suite?: ChaChaSuite | undefined
-  /** @internal */
-  readonly ecdh?: Ecdh | undefined
-  /** @internal */
-  readonly hkdf?: Hkdf | undefined
 }
 
 /**
@@ -143,12 +132,8 @@ export const make = (options: Options): V2Session =>
     initiating: options.initiating,
     magic: options.params.magic,
     maxMessageSize: options.params.maxMessageSize,
-    keyPair: options.keyPair,
     garbage: options.garbage,
-    decoys: options.decoys,
-    suite: options.suite,
-    ecdh: options.ecdh,
-    hkdf: options.hkdf
+    decoys: options.decoys
   })
 
 /**

@@ -19,6 +19,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Schema from "effect/Schema"
 import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
+import * as codec from "../internal/wire/blockHeaderCodec.js"
 import { sha256d } from "./Hash.js"
 import { Bytes, Hash32, Int32, UInt32 } from "./Fields.js"
 
@@ -70,31 +71,6 @@ export const SIZE = 80
 export const LBRY_SIZE = 112
 
 /**
- * Reads Bitcoin's 80 bytes.
- *
- * @internal
- */
-export const read = (r: ByteReader): BlockHeader => ({
-  version: r.i32le(),
-  prevBlock: r.hash(),
-  merkleRoot: r.hash(),
-  time: r.u32le(),
-  bits: r.u32le(),
-  nonce: r.u32le()
-})
-
-/**
- * Writes the identity bytes: 80, or 112 when the header has a claim-trie root.
- *
- * @internal
- */
-export const write = (w: ByteWriter, h: BlockHeader): void => {
-  w.i32le(h.version).bytes(h.prevBlock).bytes(h.merkleRoot)
-  if (h.claimTrieRoot !== undefined) w.bytes(h.claimTrieRoot)
-  w.u32le(h.time).u32le(h.bits).u32le(h.nonce)
-}
-
-/**
  * The header's identity bytes: its 80 bytes, or 112 for an LBRY header
  * (an AuxPoW proof is not part of them).
  *
@@ -103,7 +79,7 @@ export const write = (w: ByteWriter, h: BlockHeader): void => {
  */
 export const toBytes = (h: BlockHeader): Uint8Array => {
   const w = new ByteWriter(h.claimTrieRoot === undefined ? SIZE : LBRY_SIZE)
-  write(w, h)
+  codec.write(w, h)
   return w.finish()
 }
 
@@ -116,7 +92,7 @@ export const toBytes = (h: BlockHeader): Uint8Array => {
  */
 export const fromBytes = (bytes: Uint8Array): BlockHeader => {
   if (bytes.length !== SIZE) throw new Error(`block header must be 80 bytes, got ${bytes.length}`)
-  return read(new ByteReader(bytes))
+  return codec.read(new ByteReader(bytes))
 }
 
 /**

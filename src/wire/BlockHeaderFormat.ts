@@ -15,12 +15,19 @@
  *
  * Every format's identity hash is the double SHA-256 of `BlockHeader.toBytes`.
  *
+ * A chain with headers of its own plugs in a format of its own: `read` and
+ * `write` work on the `ByteCursor` reader and writer, which bound every read
+ * and turn a failure into a typed `WireError` for the message that carried
+ * the header (see `ByteCursor`).
+ *
  * @since 0.1.0
  */
 import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
+import * as HeaderCodec from "../internal/wire/blockHeaderCodec.js"
+import * as TransactionCodec from "../internal/wire/transactionCodec.js"
 import * as BlockHeader from "./BlockHeader.js"
-import * as Transaction from "./Transaction.js"
+import type * as ByteCursor from "./ByteCursor.js"
 
 /**
  * How many bytes a header takes: always the same, or at least `min`.
@@ -41,10 +48,10 @@ export type SizeRule =
 export interface BlockHeaderFormat {
   readonly name: string
   readonly size: SizeRule
-  /** Reads one header; throws a decode failure on malformed input. */
-  readonly read: (r: ByteReader) => BlockHeader.BlockHeader
+  /** Reads one header; the reader throws on truncated input, the format on a value it refuses. */
+  readonly read: (r: ByteCursor.Reader) => BlockHeader.BlockHeader
   /** Writes one header; throws on a header this format cannot carry. */
-  readonly write: (w: ByteWriter, h: BlockHeader.BlockHeader) => void
+  readonly write: (w: ByteCursor.Writer, h: BlockHeader.BlockHeader) => void
 }
 
 const noExtensions = (format: string, h: BlockHeader.BlockHeader): void => {
@@ -61,10 +68,10 @@ const noExtensions = (format: string, h: BlockHeader.BlockHeader): void => {
 export const bitcoin: BlockHeaderFormat = {
   name: "bitcoin",
   size: { _tag: "Fixed", bytes: BlockHeader.SIZE },
-  read: BlockHeader.read,
+  read: HeaderCodec.read,
   write: (w, h) => {
     noExtensions("bitcoin", h)
-    BlockHeader.write(w, h)
+    HeaderCodec.write(w, h)
   }
 }
 
@@ -89,7 +96,7 @@ export const lbry: BlockHeaderFormat = {
   write: (w, h) => {
     if (h.claimTrieRoot === undefined) throw new Error("an LBRY header needs a claim-trie root")
     if (h.auxPow !== undefined) throw new Error("an LBRY header has no AuxPoW")
-    BlockHeader.write(w, h)
+    HeaderCodec.write(w, h)
   }
 }
 
@@ -104,7 +111,7 @@ export const AUXPOW_VERSION_BIT = 1 << 8
 /** Most hashes in either merkle branch of a proof: deeper than any real tree (Dogecoin refuses chain branches over 30). */
 const MAX_BRANCH = 32
 
-const skipBranch = (r: ByteReader, what: string): void => {
+const skipBranch = (r: ByteCursor.Reader, what: string): void => {
   const n = r.count(MAX_BRANCH, 32, what)
   r.bytesView(n * 32, what)
   r.i32le()
@@ -114,13 +121,13 @@ const skipBranch = (r: ByteReader, what: string): void => {
  * Walks one AuxPoW proof and returns its bytes (a view). Throws a decode
  * failure when it is malformed or truncated.
  */
-const readAuxPow = (r: ByteReader): Uint8Array => {
+const readAuxPow = (r: ByteCursor.Reader): Uint8Array => {
   const start = r.offset
-  Transaction.read(r)
+  TransactionCodec.read(r)
   r.hash()
   skipBranch(r, "AuxPoW coinbase branch")
   skipBranch(r, "AuxPoW chain branch")
-  BlockHeader.read(r)
+  HeaderCodec.read(r)
   return r.bytes.subarray(start, r.offset)
 }
 
@@ -134,7 +141,7 @@ export const auxPow: BlockHeaderFormat = {
   name: "auxpow",
   size: { _tag: "Variable", min: BlockHeader.SIZE },
   read: (r) => {
-    const h = BlockHeader.read(r)
+    const h = HeaderCodec.read(r)
     if ((h.version & AUXPOW_VERSION_BIT) === 0) return h
     return { ...h, auxPow: readAuxPow(r) }
   },
@@ -144,7 +151,7 @@ export const auxPow: BlockHeaderFormat = {
     if (flagged !== (h.auxPow !== undefined)) {
       throw new Error(flagged ? "version bit 8 set but no AuxPoW" : "AuxPoW without version bit 8")
     }
-    BlockHeader.write(w, h)
+    HeaderCodec.write(w, h)
     if (h.auxPow !== undefined) w.bytes(h.auxPow)
   }
 }

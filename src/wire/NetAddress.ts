@@ -12,7 +12,7 @@
  */
 import { sha3_256 } from "@noble/hashes/sha3.js"
 import * as Schema from "effect/Schema"
-import { isMappedIPv4 } from "../internal/wire/netAddressCodec.js"
+import { isMappedIPv4 } from "../internal/wire/mappedIPv4.js"
 import { bytesToHex } from "./Hash.js"
 import { ServiceFlags } from "./ServiceFlags.js"
 import { UInt16, UInt32, UInt8 } from "./Fields.js"

@@ -17,7 +17,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as Schema from "effect/Schema"
 import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
-import { DecodeFailure } from "../internal/wire/DecodeFailure.js"
+import * as codec from "../internal/wire/transactionCodec.js"
 import { sha256d } from "./Hash.js"
 import { Bytes, Hash32, Int32, Int64, UInt32 } from "./Fields.js"
 
@@ -108,7 +108,7 @@ export type Serialization = "segwit" | "legacy" | "mweb"
  * @since 0.1.0
  * @category constants
  */
-export const MWEB_FLAG = 8
+export const MWEB_FLAG = codec.MWEB_FLAG
 
 /**
  * Smallest possible serialized transaction, used to bound list lengths.
@@ -116,87 +116,7 @@ export const MWEB_FLAG = 8
  * @since 0.1.0
  * @category constants
  */
-export const MIN_SIZE = 10
-
-const MIN_INPUT_SIZE = 41
-const MIN_OUTPUT_SIZE = 9
-const MAX_ITEMS = 1_000_000
-const NO_WITNESS: ReadonlyArray<Uint8Array> = Object.freeze([]) as ReadonlyArray<Uint8Array>
-
-const readInputs = (r: ByteReader, n: number): Array<TxIn> => {
-  const inputs = new Array<TxIn>(n)
-  for (let i = 0; i < n; i++) {
-    const hash = r.hash()
-    const index = r.u32le()
-    const script = r.varBytes(r.remaining, "script")
-    const sequence = r.u32le()
-    inputs[i] = { prevout: { hash, index }, script, sequence, witness: NO_WITNESS }
-  }
-  return inputs
-}
-
-const readOutputs = (r: ByteReader): Array<TxOut> => {
-  const n = r.count(MAX_ITEMS, MIN_OUTPUT_SIZE, "outputs")
-  const outputs = new Array<TxOut>(n)
-  for (let i = 0; i < n; i++) outputs[i] = { value: r.i64le(), script: r.varBytes(r.remaining, "script") }
-  return outputs
-}
-
-/**
- * Reads one transaction. With `"mweb"`, a transaction whose MWEB data is not
- * the HogEx marker takes every byte up to the last 4 (its lock time) as that
- * data: MWEB transactions are only ever sent alone, in `tx`, and only to
- * peers that asked for them (LIP-0006), which this library never does.
- *
- * @internal
- */
-export const read = (r: ByteReader, serialization: Serialization = "segwit"): Transaction => {
-  const version = r.i32le()
-  let inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
-  let outputs: Array<TxOut>
-  let flags = 0
-  if (inputs.length === 0) {
-    flags = r.u8()
-    if (flags !== 0) {
-      if (serialization === "legacy") {
-        throw new DecodeFailure("InvalidValue", `witness marker (flags ${flags}) on a network without segwit`)
-      }
-      inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
-      outputs = readOutputs(r)
-    } else {
-      outputs = []
-    }
-  } else {
-    outputs = readOutputs(r)
-  }
-  if ((flags & 1) !== 0) {
-    flags ^= 1
-    let any = false
-    for (let i = 0; i < inputs.length; i++) {
-      const items = r.count(MAX_ITEMS, 1, "witness items")
-      if (items > 0) {
-        any = true
-        const stack = new Array<Uint8Array>(items)
-        for (let j = 0; j < items; j++) stack[j] = r.varBytes(r.remaining, "witness item")
-        // The input was built just above by `readInputs` and is not shared yet: fill its
-        // witness in place rather than copying the object (same shape, no allocation).
-        ;(inputs[i] as { witness: ReadonlyArray<Uint8Array> }).witness = stack
-      }
-    }
-    if (!any) throw new DecodeFailure("InvalidValue", "superfluous witness record")
-  }
-  let mweb: Uint8Array | undefined
-  if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
-    flags ^= MWEB_FLAG
-    const start = r.offset
-    // OptionalPtr: 0 = none (the HogEx marker), else the MWEB transaction itself.
-    if (r.u8() !== 0) r.bytesView(r.remaining - 4, "MWEB transaction")
-    mweb = r.bytes.subarray(start, r.offset)
-  }
-  if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
-  const lockTime = r.u32le()
-  return mweb === undefined ? { version, inputs, outputs, lockTime } : { version, inputs, outputs, lockTime, mweb }
-}
+export const MIN_SIZE = codec.MIN_SIZE
 
 /**
  * True when any input carries a witness (the transaction serializes with BIP-0144 marker and flag).
@@ -204,27 +124,7 @@ export const read = (r: ByteReader, serialization: Serialization = "segwit"): Tr
  * @since 0.1.0
  * @category predicates
  */
-export const hasWitness = (tx: Transaction): boolean => tx.inputs.some((i) => i.witness.length > 0)
-
-/** @internal */
-export const write = (w: ByteWriter, tx: Transaction, withWitness = true): void => {
-  const segwit = withWitness && hasWitness(tx)
-  const mweb = withWitness ? tx.mweb : undefined
-  w.i32le(tx.version)
-  if (segwit || mweb !== undefined) w.u8(0).u8((segwit ? 1 : 0) | (mweb !== undefined ? MWEB_FLAG : 0))
-  w.compactSize(tx.inputs.length)
-  for (const i of tx.inputs) w.bytes(i.prevout.hash).u32le(i.prevout.index).varBytes(i.script).u32le(i.sequence)
-  w.compactSize(tx.outputs.length)
-  for (const o of tx.outputs) w.i64le(o.value).varBytes(o.script)
-  if (segwit) {
-    for (const i of tx.inputs) {
-      w.compactSize(i.witness.length)
-      for (const item of i.witness) w.varBytes(item)
-    }
-  }
-  if (mweb !== undefined) w.bytes(mweb)
-  w.u32le(tx.lockTime)
-}
+export const hasWitness: (tx: Transaction) => boolean = codec.hasWitness
 
 /**
  * Serialized bytes; with witness data when `withWitness` (default) and the transaction has any.
@@ -234,7 +134,7 @@ export const write = (w: ByteWriter, tx: Transaction, withWitness = true): void 
  */
 export const toBytes = (tx: Transaction, withWitness = true): Uint8Array => {
   const w = new ByteWriter(256)
-  write(w, tx, withWitness)
+  codec.write(w, tx, withWitness)
   return w.finish()
 }
 
@@ -247,7 +147,7 @@ export const toBytes = (tx: Transaction, withWitness = true): Uint8Array => {
  */
 export const fromBytes = (bytes: Uint8Array, serialization: Serialization = "segwit"): Transaction => {
   const r = new ByteReader(bytes)
-  const tx = read(r, serialization)
+  const tx = codec.read(r, serialization)
   r.done()
   return tx
 }

@@ -32,6 +32,14 @@ export * as BlockHeader from "./BlockHeader.js"
 export * as BlockHeaderFormat from "./BlockHeaderFormat.js"
 
 /**
+ * The byte reader and writer a custom `BlockHeaderFormat` reads and writes its fields with.
+ *
+ * @since 0.2.0
+ * @category modules
+ */
+export * as ByteCursor from "./ByteCursor.js"
+
+/**
  * Chain parameters.
  *
  * @since 0.1.0

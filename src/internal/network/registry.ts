@@ -4,6 +4,7 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -12,11 +13,15 @@ import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as PeerRegistry from "../../network/PeerRegistry.js"
-import { PeerEvent } from "../../network/PeerRegistry.js"
 import { describe, type DisconnectReason } from "../../peer/DisconnectReason.js"
 import type * as Peer from "../../peer/Peer.js"
 import type * as Message from "../../wire/Message.js"
 import type * as NetAddress from "../../wire/NetAddress.js"
+
+// The constructors of `PeerRegistry.PeerEvent`, made here from its type rather than imported, so this
+// module and the public one it implements do not import each other (the values are the same plain
+// tagged structs either way).
+const PeerEvent = Data.taggedEnum<PeerRegistry.PeerEvent>()
 
 /** @internal */
 export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Scope> = Effect.gen(function*() {

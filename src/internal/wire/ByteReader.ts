@@ -1,3 +1,4 @@
+import type * as ByteCursor from "../../wire/ByteCursor.js"
 import { DecodeFailure } from "./DecodeFailure.js"
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false })
@@ -20,9 +21,12 @@ const dataViews = new WeakMap<ArrayBufferLike, DataView>()
  * buffer for views, the DataView for 64-bit reads (`getBigUint64` is ~2x
  * faster than building a bigint from two halves).
  *
+ * The public face of it is `ByteCursor.Reader` (what a custom header format
+ * may use); this class stays internal so its buffer handling can change.
+ *
  * @internal
  */
-export class ByteReader {
+export class ByteReader implements ByteCursor.Reader {
   offset: number
   readonly end: number
   /** The input's ArrayBuffer and its byte offset there, once a view or 64-bit read needed them. */

@@ -1,3 +1,4 @@
+import type * as ByteCursor from "../../wire/ByteCursor.js"
 import { EncodeFailure } from "./EncodeFailure.js"
 
 const textEncoder = new TextEncoder()
@@ -12,9 +13,12 @@ const textEncoder = new TextEncoder()
  * allocating and regrowing a fresh buffer each time, and copy out exactly
  * what they wrote.
  *
+ * The public face of it is `ByteCursor.Writer` (what a custom header format
+ * may use); pooling and `finish`/`copy` stay internal.
+ *
  * @internal
  */
-export class ByteWriter {
+export class ByteWriter implements ByteCursor.Writer {
   private buf: Uint8Array
   private view: DataView | undefined = undefined
   offset = 0

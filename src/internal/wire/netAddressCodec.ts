@@ -7,6 +7,7 @@ import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 import { DecodeFailure } from "./DecodeFailure.js"
 import { EncodeFailure } from "./EncodeFailure.js"
+import { isMappedAt } from "./mappedIPv4.js"
 import {
   addressLength,
   MAX_ADDRV2_ADDRESS,
@@ -14,17 +15,6 @@ import {
   NetworkId,
   type TimedNetAddressFields
 } from "../../wire/NetAddress.js"
-
-const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
-
-/** True when `b[at, at + 12)` is the IPv4-mapped prefix `::ffff:0:0/96`. */
-const isMappedAt = (b: Uint8Array, at: number): boolean => {
-  for (let i = 0; i < 12; i++) if (b[at + i] !== MAPPED_PREFIX[i]) return false
-  return true
-}
-
-/** @internal */
-export const isMappedIPv4 = (ip16: Uint8Array): boolean => isMappedAt(ip16, 0)
 
 /**
  * The 16-byte legacy IP field as one view: its last 4 bytes when it is

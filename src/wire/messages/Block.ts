@@ -7,6 +7,7 @@
  */
 import * as Block from "../Block.js"
 import * as BlockHeader from "../BlockHeader.js"
+import * as BlockCodec from "../../internal/wire/blockCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import * as WireFormat from "../WireFormat.js"
 
@@ -30,8 +31,8 @@ export const BlockMessage = define({
   command: "block",
   fields: { header: BlockHeader.BlockHeader, transactions: Block.Block.fields.transactions },
   maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
-  read: (r, ctx) => Block.read(r, ctx.format),
-  write: (w, m, ctx) => Block.write(w, m, ctx.format)
+  read: (r, ctx) => BlockCodec.read(r, ctx.format),
+  write: (w, m, ctx) => BlockCodec.write(w, m, ctx.format)
 })
 
 /**

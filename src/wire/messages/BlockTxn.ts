@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as TransactionCodec from "../../internal/wire/transactionCodec.js"
 import * as Transaction from "../Transaction.js"
 import { Hash32 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
@@ -25,12 +26,12 @@ export const BlockTxn = define({
     const blockHash = r.hash()
     const n = r.count(Number.MAX_SAFE_INTEGER, Transaction.MIN_SIZE, "transactions")
     const transactions = new Array<Transaction.Transaction>(n)
-    for (let i = 0; i < n; i++) transactions[i] = Transaction.read(r, serialization)
+    for (let i = 0; i < n; i++) transactions[i] = TransactionCodec.read(r, serialization)
     return { blockHash, transactions }
   },
   write: (w, m) => {
     w.bytes(m.blockHash).compactSize(m.transactions.length)
-    for (const tx of m.transactions) Transaction.write(w, tx)
+    for (const tx of m.transactions) TransactionCodec.write(w, tx)
   }
 })
 

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as BlockHeader from "../BlockHeader.js"
 import * as Indexes from "../../internal/wire/DifferentialIndexes.js"
 import { define } from "../../internal/wire/MessageDef.js"
+import * as TransactionCodec from "../../internal/wire/transactionCodec.js"
 import * as Transaction from "../Transaction.js"
 import { UInt48, UInt64 } from "../Fields.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
@@ -71,7 +72,7 @@ export const CmpctBlock = define({
     let previous = -1
     for (let i = 0; i < nPre; i++) {
       previous = Indexes.readNext(r, previous)
-      prefilled[i] = { index: previous, tx: Transaction.read(r, format.transactions) }
+      prefilled[i] = { index: previous, tx: TransactionCodec.read(r, format.transactions) }
     }
     return { header, nonce, shortIds, prefilled }
   },
@@ -84,7 +85,7 @@ export const CmpctBlock = define({
     for (const p of m.prefilled) {
       Indexes.writeNext(w, p.index, previous)
       previous = p.index
-      Transaction.write(w, p.tx)
+      TransactionCodec.write(w, p.tx)
     }
   }
 })

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { define } from "../../internal/wire/MessageDef.js"
+import * as TransactionCodec from "../../internal/wire/transactionCodec.js"
 import * as Transaction from "../Transaction.js"
 import { MAX_BLOCK_PAYLOAD } from "./Block.js"
 
@@ -19,8 +20,8 @@ export const Tx = define({
   command: "tx",
   fields: { tx: Transaction.Transaction },
   maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
-  read: (r, ctx) => ({ tx: Transaction.read(r, ctx.format?.transactions) }),
-  write: (w, m) => Transaction.write(w, m.tx)
+  read: (r, ctx) => ({ tx: TransactionCodec.read(r, ctx.format?.transactions) }),
+  write: (w, m) => TransactionCodec.write(w, m.tx)
 })
 
 /**

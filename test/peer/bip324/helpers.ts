@@ -4,6 +4,8 @@
  */
 import * as ChainParams from "../../../src/wire/ChainParams.js"
 import * as V2Transport from "../../../src/peer/V2Transport.js"
+import type { ChaChaSuite } from "../../../src/internal/peer/v2/cipher.js"
+import { Session } from "../../../src/internal/peer/v2/session.js"
 
 export const params = ChainParams.mainnet
 
@@ -19,12 +21,26 @@ export interface Pair {
   readonly pump: (split?: (bytes: Uint8Array) => Array<Uint8Array>) => void
 }
 
-export const makePair = (
-  initiatorOptions: Partial<V2Transport.Options> = {},
-  responderOptions: Partial<V2Transport.Options> = {}
-): Pair => {
-  const initiator = V2Transport.make({ initiating: true, params, ...initiatorOptions })
-  const responder = V2Transport.make({ initiating: false, params, ...responderOptions })
+/** A session's options; `suite` picks the crypto implementation, which the public `make` does not expose. */
+export type SessionOptions = Partial<V2Transport.Options> & { readonly suite?: ChaChaSuite }
+
+/** Through the public `V2Transport.make`, unless a crypto suite is chosen. */
+const makeSession = (initiating: boolean, { suite, ...options }: SessionOptions): V2Transport.V2Session => {
+  if (suite === undefined) return V2Transport.make({ initiating, params, ...options })
+  const p = options.params ?? params
+  return new Session({
+    initiating,
+    magic: p.magic,
+    maxMessageSize: p.maxMessageSize,
+    garbage: options.garbage,
+    decoys: options.decoys,
+    suite
+  })
+}
+
+export const makePair = (initiatorOptions: SessionOptions = {}, responderOptions: SessionOptions = {}): Pair => {
+  const initiator = makeSession(true, initiatorOptions)
+  const responder = makeSession(false, responderOptions)
   const toResponder: Array<Uint8Array> = [initiator.initialBytes]
   const toInitiator: Array<Uint8Array> = []
   const atInitiator: Array<V2Transport.RawMessage> = []
@@ -56,10 +72,7 @@ export const makePair = (
 }
 
 /** A completed handshake. */
-export const connectedPair = (
-  initiatorOptions: Partial<V2Transport.Options> = {},
-  responderOptions: Partial<V2Transport.Options> = {}
-): Pair => {
+export const connectedPair = (initiatorOptions: SessionOptions = {}, responderOptions: SessionOptions = {}): Pair => {
   const pair = makePair(initiatorOptions, responderOptions)
   pair.pump()
   if (!pair.initiator.ready || !pair.responder.ready) throw new Error("handshake did not complete")

@@ -1,0 +1,139 @@
+/**
+ * The byte codec of transactions (see `wire/Transaction` for the rules it
+ * follows): read and write on the wire cursor, shared by `tx`, `block`,
+ * `blocktxn`, `cmpctblock` and Dogecoin's AuxPoW proof.
+ */
+import type * as ByteCursor from "../../wire/ByteCursor.js"
+import { DecodeFailure } from "./DecodeFailure.js"
+
+// The shapes of `wire/Transaction`, restated so the codec does not import the module it serves
+// (that module's `toBytes` and `fromBytes` import this one); the compiler holds them together
+// wherever one is passed for the other.
+type Serialization = "segwit" | "legacy" | "mweb"
+interface TxIn {
+  readonly prevout: { readonly hash: Uint8Array; readonly index: number }
+  readonly script: Uint8Array
+  readonly sequence: number
+  readonly witness: ReadonlyArray<Uint8Array>
+}
+interface TxOut {
+  readonly value: bigint
+  readonly script: Uint8Array
+}
+/** A transaction, as `wire/Transaction` defines it. @internal */
+export interface Transaction {
+  readonly version: number
+  readonly inputs: ReadonlyArray<TxIn>
+  readonly outputs: ReadonlyArray<TxOut>
+  readonly lockTime: number
+  readonly mweb?: Uint8Array | undefined
+}
+
+/** MWEB flag bit (Litecoin `primitives/transaction.h`). @internal */
+export const MWEB_FLAG = 8
+
+/** Smallest possible serialized transaction, used to bound list lengths. @internal */
+export const MIN_SIZE = 10
+
+const MIN_INPUT_SIZE = 41
+const MIN_OUTPUT_SIZE = 9
+const MAX_ITEMS = 1_000_000
+const NO_WITNESS: ReadonlyArray<Uint8Array> = Object.freeze([]) as ReadonlyArray<Uint8Array>
+
+const readInputs = (r: ByteCursor.Reader, n: number): Array<TxIn> => {
+  const inputs = new Array<TxIn>(n)
+  for (let i = 0; i < n; i++) {
+    const hash = r.hash()
+    const index = r.u32le()
+    const script = r.varBytes(r.remaining, "script")
+    const sequence = r.u32le()
+    inputs[i] = { prevout: { hash, index }, script, sequence, witness: NO_WITNESS }
+  }
+  return inputs
+}
+
+const readOutputs = (r: ByteCursor.Reader): Array<TxOut> => {
+  const n = r.count(MAX_ITEMS, MIN_OUTPUT_SIZE, "outputs")
+  const outputs = new Array<TxOut>(n)
+  for (let i = 0; i < n; i++) outputs[i] = { value: r.i64le(), script: r.varBytes(r.remaining, "script") }
+  return outputs
+}
+
+/**
+ * Reads one transaction. With `"mweb"`, a transaction whose MWEB data is not
+ * the HogEx marker takes every byte up to the last 4 (its lock time) as that
+ * data: MWEB transactions are only ever sent alone, in `tx`, and only to
+ * peers that asked for them (LIP-0006), which this library never does.
+ *
+ * @internal
+ */
+export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwit"): Transaction => {
+  const version = r.i32le()
+  let inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
+  let outputs: Array<TxOut>
+  let flags = 0
+  if (inputs.length === 0) {
+    flags = r.u8()
+    if (flags !== 0) {
+      if (serialization === "legacy") {
+        throw new DecodeFailure("InvalidValue", `witness marker (flags ${flags}) on a network without segwit`)
+      }
+      inputs = readInputs(r, r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs"))
+      outputs = readOutputs(r)
+    } else {
+      outputs = []
+    }
+  } else {
+    outputs = readOutputs(r)
+  }
+  if ((flags & 1) !== 0) {
+    flags ^= 1
+    let any = false
+    for (let i = 0; i < inputs.length; i++) {
+      const items = r.count(MAX_ITEMS, 1, "witness items")
+      if (items > 0) {
+        any = true
+        const stack = new Array<Uint8Array>(items)
+        for (let j = 0; j < items; j++) stack[j] = r.varBytes(r.remaining, "witness item")
+        // The input was built just above by `readInputs` and is not shared yet: fill its
+        // witness in place rather than copying the object (same shape, no allocation).
+        ;(inputs[i] as { witness: ReadonlyArray<Uint8Array> }).witness = stack
+      }
+    }
+    if (!any) throw new DecodeFailure("InvalidValue", "superfluous witness record")
+  }
+  let mweb: Uint8Array | undefined
+  if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
+    flags ^= MWEB_FLAG
+    const start = r.offset
+    // OptionalPtr: 0 = none (the HogEx marker), else the MWEB transaction itself.
+    if (r.u8() !== 0) r.bytesView(r.remaining - 4, "MWEB transaction")
+    mweb = r.bytes.subarray(start, r.offset)
+  }
+  if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
+  const lockTime = r.u32le()
+  return mweb === undefined ? { version, inputs, outputs, lockTime } : { version, inputs, outputs, lockTime, mweb }
+}
+
+/** True when any input carries a witness. @internal */
+export const hasWitness = (tx: Transaction): boolean => tx.inputs.some((i) => i.witness.length > 0)
+
+/** Writes one transaction; with witness data when `withWitness` and it has any. @internal */
+export const write = (w: ByteCursor.Writer, tx: Transaction, withWitness = true): void => {
+  const segwit = withWitness && hasWitness(tx)
+  const mweb = withWitness ? tx.mweb : undefined
+  w.i32le(tx.version)
+  if (segwit || mweb !== undefined) w.u8(0).u8((segwit ? 1 : 0) | (mweb !== undefined ? MWEB_FLAG : 0))
+  w.compactSize(tx.inputs.length)
+  for (const i of tx.inputs) w.bytes(i.prevout.hash).u32le(i.prevout.index).varBytes(i.script).u32le(i.sequence)
+  w.compactSize(tx.outputs.length)
+  for (const o of tx.outputs) w.i64le(o.value).varBytes(o.script)
+  if (segwit) {
+    for (const i of tx.inputs) {
+      w.compactSize(i.witness.length)
+      for (const item of i.witness) w.varBytes(item)
+    }
+  }
+  if (mweb !== undefined) w.bytes(mweb)
+  w.u32le(tx.lockTime)
+}
