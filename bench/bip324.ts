@@ -25,20 +25,11 @@ import * as V2Transport from "../src/peer/V2Transport.js"
 import { type ChaChaSuite, nativeSuite, nobleSuite } from "../src/internal/peer/v2/cipher.js"
 import * as EllSwift from "../src/internal/peer/v2/ellswift.js"
 import { deriveKeys, type Hkdf, nativeHkdf, nobleHkdf } from "../src/internal/peer/v2/hkdf.js"
-import { type Case, type Clock, type HarnessOptions, measureGroup, type Result, threadClockAvailable } from "./harness.js"
+import { type Case, measureGroup, optionsFromEnv, type Result } from "./harness.js"
 import { isMain } from "./loopback.js"
-import { envNumber, progress, table } from "./report.js"
+import { progress, table } from "./report.js"
 
-const options: HarnessOptions = {
-  warmupMs: envNumber("BENCH_WARMUP_MS", 100),
-  sampleMs: envNumber("BENCH_SAMPLE_MS", 150),
-  samples: envNumber("BENCH_SAMPLES", 5),
-  clock: ((): Clock => {
-    const asked = process.env["BENCH_CLOCK"]
-    if (asked === "wall" || asked === "cpu") return asked
-    return threadClockAvailable ? "thread" : "cpu"
-  })()
-}
+const options = optionsFromEnv()
 
 const params = ChainParams.mainnet
 let sink = 0
