@@ -18,15 +18,24 @@
  * BENCH_SAMPLE_MS (default 150), BENCH_SAMPLES (5), BENCH_WARMUP_MS (100),
  * BENCH_CLOCK (thread, cpu, wall).
  */
+import * as Effect from "effect/Effect"
 import { createCipheriv, createDecipheriv } from "node:crypto"
+import * as Net from "node:net"
 import * as ChainParams from "../src/wire/ChainParams.js"
 import * as Frame from "../src/wire/Frame.js"
 import * as V2Transport from "../src/peer/V2Transport.js"
+import * as NodeTransport from "../src/node/NodeTransport.js"
+import type * as MessageTransport from "../src/peer/MessageTransport.js"
+import type * as Peer from "../src/peer/Peer.js"
 import { type ChaChaSuite, nativeSuite, nobleSuite } from "../src/internal/peer/v2/cipher.js"
 import * as EllSwift from "../src/internal/peer/v2/ellswift.js"
 import { deriveKeys, type Hkdf, nativeHkdf, nobleHkdf } from "../src/internal/peer/v2/hkdf.js"
 import { type Case, measureGroup, optionsFromEnv, type Result } from "./harness.js"
-import { isMain } from "./loopback.js"
+import { shortIdOf } from "../src/internal/peer/v2/messageIds.js"
+import { v2 as v2Transport } from "../src/internal/peer/v2/transport.js"
+import { CipherReceiver, CipherSender } from "./bareCipher.js"
+import { HOST, isMain, listenPeers, makeBlock, nodeConfig, peerPair, si } from "./loopback.js"
+import { counter, creditLoop, fromPromise, interleavedRounds, pingSequential, windowLoop } from "./pairLoops.js"
 import { progress, table } from "./report.js"
 
 const options = optionsFromEnv()
@@ -160,33 +169,177 @@ const throughputGroup = (label: string, command: string, payload: Uint8Array, ba
   return measureGroup(cases, options)
 }
 
-/** Runs every group and prints the tables. */
-export const run = (): void => {
-  if (nativeSuite === undefined) throw new Error("this benchmark needs Node's native ChaCha20-Poly1305")
-  progress("BIP324 handshake")
-  const hs = handshakeGroup()
-  table("BIP324 handshake cost per connection", ["case", "rate", "per op"], hs.map((r) => [r.name, fmtRate(r), fmtMicros(r)]))
+// ---------------------------------------------------------------------------
+// Peer pairs over loopback TCP
 
-  const block = new Uint8Array(1_000_000).fill(0x5a)
-  const ping = new Uint8Array(8).fill(1)
-  for (const [label, command, payload, batch] of [
-    ["1 MB block", "block", block, 1],
-    ["8-byte ping", "ping", ping, 100]
-  ] as const) {
-    progress(`BIP324 ${label}`)
-    const [bare, native, noble, v1] = throughputGroup(label, command, payload, batch)
-    table(`BIP324 throughput, ${label} (v2: one side encrypts, the other decrypts)`, [
-      "case",
-      "msgs/s",
-      "MB/s",
-      "vs bare",
-      "vs v1"
-    ], [bare!, native!, noble!, v1!].map((r) => [r.name, fmtRate(r), fmtMBps(r), pct(r.opsPerSec, bare!.opsPerSec), pct(r.opsPerSec, v1!.opsPerSec)]))
+/** Blocks in flight in the one-way rows, as in `bench/peer.ts`. */
+const BLOCK_WINDOW = 4
+
+/** A connected `node:net` pair on 127.0.0.1, closed with the scope. */
+const netPair = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ server: Net.Server; client: Net.Socket; accepted: Net.Socket }>((resolve, reject) => {
+      const server = Net.createServer()
+      server.once("connection", (accepted) => resolve({ server, client, accepted }))
+      server.once("error", reject)
+      let client: Net.Socket
+      server.listen(0, HOST, () => {
+        client = Net.createConnection({ host: HOST, port: (server.address() as Net.AddressInfo).port })
+        client.on("error", reject)
+      })
+    })
+  ),
+  ({ accepted, client, server }) =>
+    Effect.promise(() => {
+      client.destroy()
+      accepted.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+)
+
+/** A pair of our peers on `messages` (v1, v2 native, v2 noble) over `NodeTransport`: [outbound, inbound]. */
+const ourPair = (messages: MessageTransport.Factory | undefined) =>
+  Effect.gen(function*() {
+    const transport = NodeTransport.make()
+    const listener = yield* listenPeers(transport, nodeConfig(), true, messages)
+    const pair = yield* peerPair(transport, listener, nodeConfig(), messages)
+    const want = messages === undefined ? "v1" : "v2"
+    for (const p of pair) {
+      const { transport } = yield* p.stats
+      if (transport !== want) throw new Error(`bench pair speaks ${transport}, not ${want}`)
+    }
+    return pair
+  })
+
+/** One comparison row of the pair section. */
+export interface PairRow {
+  readonly name: string
+  /** Messages (or round trips) per second. */
+  readonly rate: number
+  /** Bytes per message, for MB/s (0: not a byte figure). */
+  readonly bytes: number
+}
+
+export interface PairResults {
+  readonly blockBytes: number
+  readonly block: { readonly bare: PairRow; readonly v1: PairRow; readonly v2: PairRow; readonly v2Noble: PairRow }
+  readonly ping: { readonly v1: PairRow; readonly v2: PairRow }
+}
+
+/**
+ * v1 and v2 pairs of our peers side by side, with the bare cipher loop, all
+ * in one process; the cases of each comparison run round by round
+ * (`interleavedRounds`).
+ */
+const pairSection = Effect.gen(function*() {
+  progress("BIP324 peer pairs: 1 MB blocks one way")
+  const block = makeBlock()
+  const prepared = Frame.prepare(block)
+  const payload = Frame.encode(params.magic, block).subarray(Frame.HEADER_SIZE)
+  const bytes = payload.length
+
+  const [v1Out, v1In] = yield* ourPair(undefined)
+  const [v2Out, v2In] = yield* ourPair(V2Transport.messageTransport())
+  const [nobleOut, nobleIn] = yield* ourPair(v2Transport({ suite: nobleSuite }))
+  const blocksAt = (peer: Peer.Peer) => Effect.flatMap(peer.subscribe("Block"), counter)
+  const v1Blocks = yield* blocksAt(v1In)
+  const v2Blocks = yield* blocksAt(v2In)
+  const nobleBlocks = yield* blocksAt(nobleIn)
+
+  const net = yield* netPair
+  const sender = new CipherSender(net.client, shortIdOf("block")!)
+  const receiver = new CipherReceiver(net.accepted)
+  const bare = windowLoop(() => sender.send(payload), (arrived) => (receiver.onPacket = arrived), BLOCK_WINDOW)
+
+  // Like for like with bench/peer.ts's target row: a block encoded once (`Frame.prepare`), as a relay sends one block to many peers.
+  const [bareRate, v1Rate, v2Rate, nobleRate] = yield* interleavedRounds([
+    fromPromise(bare),
+    creditLoop(v1Blocks, BLOCK_WINDOW, v1Out.send(prepared)),
+    creditLoop(v2Blocks, BLOCK_WINDOW, v2Out.send(prepared)),
+    creditLoop(nobleBlocks, BLOCK_WINDOW, nobleOut.send(prepared))
+  ])
+  if (receiver.failed !== undefined) throw receiver.failed
+  for (const [peer, want] of [[v1In, "v1"], [v2In, "v2"], [nobleIn, "v2"]] as const) {
+    const stats = yield* peer.stats
+    const got = stats.received["block"]?.messages ?? 0
+    if (stats.transport !== want || got === 0) throw new Error(`the ${want} receiver counted ${got} blocks`)
+  }
+
+  progress("BIP324 peer pairs: sequential ping")
+  const [v1Ping, v2Ping] = yield* interleavedRounds([pingSequential(v1Out), pingSequential(v2Out)])
+
+  return {
+    blockBytes: bytes,
+    block: {
+      bare: { name: "bare: node:net + native ChaCha20-Poly1305 (no decode)", rate: bareRate!, bytes },
+      v1: { name: "v1 peers (receiver decodes)", rate: v1Rate!, bytes },
+      v2: { name: "v2 peers, native cipher (receiver decodes)", rate: v2Rate!, bytes },
+      v2Noble: { name: "v2 peers, noble cipher (info)", rate: nobleRate!, bytes }
+    },
+    ping: {
+      v1: { name: "v1 peers", rate: v1Ping!, bytes: 0 },
+      v2: { name: "v2 peers, native cipher", rate: v2Ping!, bytes: 0 }
+    }
+  } satisfies PairResults
+}).pipe(Effect.scoped)
+
+const target = (ratio: number, wanted: number): string => `≥ ${pct(wanted, 1)}: ${ratio >= wanted ? "met" : "NOT MET"}`
+
+const reportPairs = (r: PairResults): void => {
+  const { bare, v1, v2, v2Noble } = r.block
+  table(
+    `BIP324 over loopback TCP: one-way ${(r.blockBytes / 1e6).toFixed(2)} MB blocks (Frame.prepare'd), ${BLOCK_WINDOW} in flight`,
+    ["case", "blk/s", "MB/s", "vs v1", "vs bare"],
+    [bare, v1, v2, v2Noble].map((x) => [x.name, si(x.rate), si((x.rate * x.bytes) / 1e6), pct(x.rate, v1.rate), pct(x.rate, bare.rate)])
+  )
+  table(
+    "BIP324 over loopback TCP: sequential ping (peer.ping) round trips per second",
+    ["case", "rt/s", "vs v1"],
+    [r.ping.v1, r.ping.v2].map((x) => [x.name, si(x.rate), pct(x.rate, r.ping.v1.rate)])
+  )
+  table("BIP324 speed targets (issue 13), ratios from this run", ["ratio", "value", "target"], [
+    ["v2 / v1, 1 MB blocks one way", pct(v2.rate, v1.rate), target(v2.rate / v1.rate, 0.7)],
+    ["v2 / bare cipher loop, 1 MB blocks one way", pct(v2.rate, bare.rate), target(v2.rate / bare.rate, 0.5)],
+    ["v2 / v1, sequential ping", pct(r.ping.v2.rate, r.ping.v1.rate), target(r.ping.v2.rate / r.ping.v1.rate, 0.8)]
+  ])
+}
+
+/** Runs every section (or those BENCH_BIP324_FILTER matches: handshake, cipher, pairs) and prints the tables. */
+export const run = async (): Promise<void> => {
+  if (nativeSuite === undefined) throw new Error("this benchmark needs Node's native ChaCha20-Poly1305")
+  const filter = process.env["BENCH_BIP324_FILTER"] ? new RegExp(process.env["BENCH_BIP324_FILTER"]) : undefined
+  const on = (name: string) => filter === undefined || filter.test(name)
+
+  if (on("pairs")) reportPairs(await Effect.runPromise(pairSection))
+
+  if (on("handshake")) {
+    progress("BIP324 handshake")
+    const hs = handshakeGroup()
+    table("BIP324 handshake cost per connection", ["case", "rate", "per op"], hs.map((r) => [r.name, fmtRate(r), fmtMicros(r)]))
+  }
+
+  if (on("cipher")) {
+    const block = new Uint8Array(1_000_000).fill(0x5a)
+    const small = new Uint8Array(100).fill(1)
+    for (const [label, command, payload, batch] of [
+      ["1 MB packets", "block", block, 1],
+      ["100-byte packets", "tx", small, 100]
+    ] as const) {
+      progress(`BIP324 cipher path, ${label}`)
+      const [bare, native, noble, v1] = throughputGroup(label, command, payload, batch)
+      table(`BIP324 cipher path in memory, ${label} (v2: one side encrypts, the other decrypts)`, [
+        "case",
+        "msgs/s",
+        "MB/s",
+        "vs bare",
+        "vs v1"
+      ], [bare!, native!, noble!, v1!].map((r) => [r.name, fmtRate(r), fmtMBps(r), pct(r.opsPerSec, bare!.opsPerSec), pct(r.opsPerSec, v1!.opsPerSec)]))
+    }
   }
   if (sink === -1) console.log("")
 }
 
 if (isMain(import.meta.url)) {
-  run()
+  await run()
   process.exit(0)
 }
