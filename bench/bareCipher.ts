@@ -9,7 +9,8 @@
  * the length, the ciphertext as OpenSSL returns it and the tag without
  * joining them (corked into one write); the receiver decrypts every chunk as
  * it arrives, without gathering the packet first, and checks the tag once
- * the last byte is in. A new AEAD object per packet (the nonce changes), one
+ * the last byte is in (and, for the `decode` variant, joins the plaintext
+ * and hands it over, e.g. to the block decoder). A new AEAD object per packet (the nonce changes), one
  * long-lived ChaCha20 stream per direction for the lengths.
  */
 import { type Cipher, createCipheriv, createDecipheriv, type DecipherChaCha20Poly1305 } from "node:crypto"
@@ -87,7 +88,8 @@ export class CipherReceiver {
   /** Decrypted parts of the packet in progress (kept, as a receiver must, until the tag is checked). */
   private parts: Array<Uint8Array> = []
 
-  constructor(readonly socket: Net.Socket) {
+  /** `decode`, when given, takes each packet's plaintext (header byte, id, payload) joined in one buffer. */
+  constructor(readonly socket: Net.Socket, private readonly decode?: (plaintext: Uint8Array) => void) {
     socket.setNoDelay(true)
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -125,6 +127,7 @@ export class CipherReceiver {
         this.decipher.final()
         this.decipher = undefined
         this.tagFill = 0
+        if (this.decode !== undefined) this.decode(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts))
         this.parts = []
         this.onPacket()
       }

@@ -91,6 +91,16 @@ export const threadClockAvailable: boolean = (() => {
   }
 })()
 
+/**
+ * CPU time of the main thread in nanoseconds (`thread` clock), or of the
+ * whole process where that is not available.
+ */
+export const mainThreadCpuNs = (): number => {
+  if (threadClockAvailable) return threadNs()
+  const u = process.cpuUsage()
+  return (u.user + u.system) * 1000
+}
+
 /** Every available clock, in nanoseconds. */
 const clocks: ReadonlyArray<readonly [Clock, () => number]> = [
   ...(threadClockAvailable ? [["thread", threadNs] as const] : []),

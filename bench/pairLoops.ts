@@ -6,6 +6,12 @@
  * drift (other jobs on a shared machine) hits each alike; ratios are taken
  * between medians measured in the same run.
  *
+ * Both peers of a pair live in this process and all their work (codecs,
+ * ciphers, the socket syscalls) runs on the main thread, so a round also
+ * yields a rate per second of main-thread CPU time (`mainThreadCpuNs`):
+ * what the wall rate would be on an idle machine, and far steadier than it
+ * on a loaded one, where wall time counts the time we were descheduled.
+ *
  * Knobs: BENCH_PEER_ROUND_MS (default 500), BENCH_PEER_ROUNDS (5).
  */
 import * as Effect from "effect/Effect"
@@ -13,6 +19,7 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type * as Peer from "../src/peer/Peer.js"
 import type { PeerError } from "../src/peer/PeerError.js"
+import { mainThreadCpuNs } from "./harness.js"
 import { envNumber } from "./report.js"
 import { median, now } from "./loopback.js"
 
@@ -25,18 +32,36 @@ export type Loop<E = never, R = never> = (durationMs: number) => Effect.Effect<n
 /** A loop on plain promises (the bare `node:net` references). */
 export const fromPromise = (loop: (durationMs: number) => Promise<number>): Loop => (ms) => Effect.promise(() => loop(ms))
 
+/** A case's median rates over its rounds: per second of wall time and per second of main-thread CPU time. */
+export interface Rates {
+  readonly wall: number
+  readonly cpu: number
+}
+
+/** Runs one round: the loop's wall rate, and the same count over the main thread's CPU time. */
+const round = <E, R>(loop: Loop<E, R>, ms: number): Effect.Effect<Rates, E, R> =>
+  Effect.suspend(() => {
+    const cpu0 = mainThreadCpuNs()
+    const wall0 = now()
+    return Effect.map(loop(ms), (rate) => {
+      const cpuMs = (mainThreadCpuNs() - cpu0) / 1e6
+      const count = (rate * (now() - wall0)) / 1000
+      return { wall: rate, cpu: (count * 1000) / Math.max(cpuMs, 1e-3) }
+    })
+  })
+
 /**
  * Runs every case once briefly (warm-up), then `ROUNDS` rounds of case 1,
- * case 2, …; returns each case's median rate, in order.
+ * case 2, …; returns each case's median rates, in order.
  */
-export const interleavedRounds = <E, R>(cases: ReadonlyArray<Loop<E, R>>): Effect.Effect<Array<number>, E, R> =>
+export const interleavedRounds = <E, R>(cases: ReadonlyArray<Loop<E, R>>): Effect.Effect<Array<Rates>, E, R> =>
   Effect.gen(function*() {
     for (const c of cases) yield* c(ROUND_MS / 4)
-    const rates: Array<Array<number>> = cases.map(() => [])
+    const rates: Array<Array<Rates>> = cases.map(() => [])
     for (let i = 0; i < ROUNDS; i++) {
-      for (let j = 0; j < cases.length; j++) rates[j]!.push(yield* cases[j]!(ROUND_MS))
+      for (let j = 0; j < cases.length; j++) rates[j]!.push(yield* round(cases[j]!, ROUND_MS))
     }
-    return rates.map(median)
+    return rates.map((rs) => ({ wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)) }))
   })
 
 /** `interleavedRounds` of one bare reference (a promise loop) and ours. */
@@ -44,7 +69,7 @@ export const interleaved = <E, R>(
   bare: (ms: number) => Promise<number>,
   ours: Loop<E, R>
 ): Effect.Effect<{ bare: number; ours: number }, E, R> =>
-  Effect.map(interleavedRounds<E, R>([fromPromise(bare), ours]), ([bare, ours]) => ({ bare: bare!, ours: ours! }))
+  Effect.map(interleavedRounds<E, R>([fromPromise(bare), ours]), ([bare, ours]) => ({ bare: bare!.wall, ours: ours!.wall }))
 
 /**
  * One-way messages per second with `window` in flight, on plain callbacks:
