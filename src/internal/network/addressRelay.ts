@@ -64,8 +64,8 @@ export const make = (
     const answered = new Set<number>()
     /** The network each connected peer came over, for the per-network `getaddr` cache. */
     const networkOf = new Map<number, number>()
-    /** Addresses waiting for each peer's next trickle. */
-    const pending = new Map<number, Array<NetAddress.TimedNetAddressFields>>()
+    /** Addresses waiting for each peer's next trickle, and a latch open while there are any. */
+    const pending = new Map<number, { queue: Array<NetAddress.TimedNetAddressFields>; readonly waiting: Effect.Latch }>()
     /** One `getaddr` answer per network of the asking peer, reused until it expires. */
     const getAddrCache = new Map<number, { readonly addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>; readonly expiresAt: number }>()
     const stats = { getAddrAnswered: 0, announcementsRelayed: 0, selfAdvertisements: 0 }
@@ -103,7 +103,8 @@ export const make = (
           const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
           const able = shuffled.filter((_, i) => carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
           for (const p of able) {
-            const queue = pending.get(p.id)!
+            const { queue, waiting } = pending.get(p.id)!
+            waiting.unsafeOpen()
             if (queue.length < TRICKLE_MAX) queue.push(address)
             else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address
             relayed = true
@@ -112,16 +113,22 @@ export const make = (
         if (relayed) stats.announcementsRelayed++
       })
 
-    /** Sends a peer's queued relays on `addrTrickleSchedule`, for as long as it is connected. */
-    const trickle = (peer: Peer.Peer) =>
+    /**
+     * Sends a peer's queued relays one `addrTrickleSchedule` delay after the
+     * first of them was queued, for as long as it is connected. No timer runs
+     * while nothing waits: an idle link costs no wake-ups (a simulated swarm
+     * under the TestClock pays for each one).
+     */
+    const trickle = (peer: Peer.Peer, slot: { queue: Array<NetAddress.TimedNetAddressFields>; readonly waiting: Effect.Latch }) =>
       Effect.gen(function*() {
         const driver = yield* Schedule.driver(config.addrTrickleSchedule)
         for (;;) {
+          yield* slot.waiting.await
           yield* driver.next(undefined)
-          const queue = pending.get(peer.id)
-          if (queue === undefined || queue.length === 0) continue
-          pending.set(peer.id, [])
-          yield* Effect.ignore(peer.pushAddresses(queue))
+          const queue = slot.queue
+          slot.queue = []
+          slot.waiting.unsafeClose()
+          if (queue.length > 0) yield* Effect.ignore(peer.pushAddresses(queue))
         }
       }).pipe(Effect.ignore)
 
@@ -161,14 +168,15 @@ export const make = (
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
       Effect.gen(function*() {
         // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-        pending.set(peer.id, [])
+        const slot = { queue: [], waiting: yield* Effect.makeLatch(false) }
+        pending.set(peer.id, slot)
         networkOf.set(peer.id, remote.network)
         yield* Effect.addFinalizer(() => Effect.sync(() => {
           answered.delete(peer.id)
           pending.delete(peer.id)
           networkOf.delete(peer.id)
         }))
-        yield* Effect.forkScoped(trickle(peer))
+        yield* Effect.forkScoped(trickle(peer, slot))
         // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
         const own = yield* self
         if (peer.direction === "outbound") {
