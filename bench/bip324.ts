@@ -1,22 +1,31 @@
 /**
- * BIP324 v2 transport micro-benchmark (issue 13), sans-I/O: no sockets, so
- * it measures the transport's own cost. Groups, each measured interleaved
- * (see `harness.ts`) and printed with ratios taken in the same run:
+ * BIP324 v2 transport benchmark (issue 13, "Speed"). Sections, each printed
+ * with ratios taken in the same run:
  *
+ *   - pairs (over loopback TCP, in this process; loops and interleaving from
+ *     `pairLoops.ts`, shared with `bench/peer.ts`): a v1, a v2 (native) and
+ *     a v2 (noble) pair of our peers send ~1 MB `Frame.prepare`d blocks one
+ *     way, 4 in flight, the receiver decoding them, beside the bare
+ *     reference of `bareCipher.ts` (node:net, native ChaCha20-Poly1305 per
+ *     packet, the length under ChaCha20, nothing else) and the same with the
+ *     block decoded; then sequential `peer.ping` round trips, v1 and v2. Rates
+ *     per second of main-thread CPU time and of wall time; the issue's
+ *     targets are checked on both;
  *   - handshake cost per connection: ElligatorSwift key generation, and the
  *     key agreement (ECDH on the remote's encoding + tagged hash + HKDF) on
  *     the native and noble paths; then a whole in-memory handshake (two
  *     sessions, both sides' work);
- *   - 1 MB payloads (`block`-sized) and small ones (an 8-byte `ping`):
- *     v2 `send` + `receive` (one side encrypts, the other decrypts) on the
- *     native and noble cipher suites, against the bare reference, a loop that
- *     seals and opens the same frames with native ChaCha20-Poly1305 straight
- *     from `node:crypto`, and against v1 framing (`Frame.encodeRaw` +
- *     `FrameDecoder`, checksum included).
+ *   - cipher path in memory (sans-I/O, no sockets), 1 MB and 100-byte
+ *     packets: v2 `send` + `receive` (one side encrypts, the other decrypts)
+ *     on the native and noble suites, against a loop that seals and opens
+ *     the same frames with native ChaCha20-Poly1305 straight from
+ *     `node:crypto`, and against v1 framing (`Frame.encodeRaw` +
+ *     `FrameDecoder`, checksum included). Measured with `harness.ts`.
  *
- * Run alone: `npm run bench:bip324`. Knobs as for the wire bench:
- * BENCH_SAMPLE_MS (default 150), BENCH_SAMPLES (5), BENCH_WARMUP_MS (100),
- * BENCH_CLOCK (thread, cpu, wall).
+ * Run alone: `npm run bench:bip324`. BENCH_BIP324_FILTER (regex on section
+ * names: pairs, handshake, cipher); BENCH_PEER_ROUND_MS (500) and
+ * BENCH_PEER_ROUNDS (5) for the pairs; BENCH_SAMPLE_MS (150), BENCH_SAMPLES
+ * (5), BENCH_WARMUP_MS (100), BENCH_CLOCK (thread, cpu, wall) for the rest.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
