@@ -251,8 +251,12 @@ export interface AddressBookShape {
    * Adds gossip from a peer. A token bucket per peer limits how many are
    * processed; the rest are dropped and counted. Gossiped times in the
    * future or before 1973 become "5 days ago", others get a 2-hour penalty.
+   * `relayOnly` more addresses of the same message are relayed but not
+   * stored (networks we cannot reach): they cost tokens as well, after
+   * `addresses`, and count in `rateLimited` when dropped, so that the caller
+   * relays only `addresses.length + relayOnly - rateLimited` of them.
    */
-  readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>) => Effect.Effect<AddSummary>
+  readonly addFromPeer: (peerKey: string, addresses: ReadonlyArray<AddressInput>, relayOnly?: number) => Effect.Effect<AddSummary>
   /** Drops the rate-limit state of a disconnected peer. */
   readonly forgetPeer: (peerKey: string) => Effect.Effect<void>
   readonly get: (address: AddressLike) => Effect.Effect<Option.Option<Entry>>

@@ -43,6 +43,10 @@ const routable = (n: number, offset = 0): Array<NetAddress.TimedNetAddressFields
     return { ...NetAddress.fromHost(`${20 + Math.floor(k / 250) % 150}.${k % 250}.7.1`, 8333)!, time: NOW_S }
   })
 
+/** Distinct routable IPv6 addresses (2a01:k::1). */
+const routableIPv6 = (n: number, offset = 0): Array<NetAddress.TimedNetAddressFields> =>
+  Array.from({ length: n }, (_, i) => ({ ...NetAddress.fromHost(`2a01:${(i + offset).toString(16)}::1`, 8333)!, time: NOW_S }))
+
 const join = (hub: Transport.MemoryHub, node: SimNode, host: string, port: number) =>
   Effect.gen(function*() {
     const raw = yield* makeRaw(yield* dialRaw(hub, node.key, NetAddress.fromHost(host, port)!))
@@ -80,8 +84,11 @@ describe("hostile gossip (issue 12)", () => {
       const bystander = yield* join(hub, node, "198.51.100.1", 40000)
       const flooder = yield* join(hub, node, "203.0.113.60", 40001)
       // 300 announcements of 10 fresh addresses each (3,000), plus unroutable ones that are never relayed.
+      // Paced (25 addresses a second): a trickle (about every 30 s) then carries fewer than the 1,000 a
+      // peer's trickle queue keeps, so what holds the relays back is the sender's rate limit alone.
       for (let m = 0; m < 300; m++) {
         yield* flooder.send(Message.Addr.make({ addresses: routable(10, m * 10) }))
+        yield* TestClock.adjust("400 millis")
       }
       yield* flooder.send(Message.Addr.make({ addresses: [{ ...NetAddress.fromHost("10.0.0.1", 8333)!, time: NOW_S }] }))
       yield* TestClock.adjust("3 seconds")
@@ -92,6 +99,30 @@ describe("hostile gossip (issue 12)", () => {
       expect(received.length).toBeGreaterThan(0)
       expect(received.length).toBeLessThanOrEqual(1030)
       expect(received).not.toContain("10.0.0.1:8333")
+    })))
+
+  it.scoped("addresses of a network we cannot reach are relayed (not stored) only within the sender's rate limit too", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      // IPv4 only: IPv6 addresses are relayed as Core's RelayAddress does, never booked. They used to
+      // take no tokens, so small announcements of them reached the bystander without limit.
+      const node = yield* startNode(hub, 1, { config: realGossip, book, reachable: [NetAddress.NetworkId.IPv4] })
+      const bystander = yield* join(hub, node, "198.51.100.2", 40000)
+      const flooder = yield* join(hub, node, "203.0.113.61", 40001)
+      // One announcement a second: each trickle (every 30 s or so) carries about 300, below the
+      // 1,000 a peer's trickle queue keeps, so only the rate limit can hold the relays back.
+      for (let m = 0; m < 300; m++) {
+        yield* flooder.send(Message.Addr.make({ addresses: routableIPv6(10, m * 10) }))
+        yield* TestClock.adjust("1 second")
+      }
+      yield* TestClock.adjust("5 minutes")
+      // (Our own listen address, an IPv4 one, is advertised to the bystander too.)
+      const received = addressesIn(yield* bystander.drain).filter((a) => a.startsWith("["))
+      expect(received.length).toBeGreaterThan(0)
+      // A burst of 1,000, then 0.1 a second over the 10 minutes: never the 3,000 sent.
+      expect(received.length).toBeLessThanOrEqual(1060)
+      expect((yield* node.book.entries).length).toBe(0)
+      expect((yield* node.book.stats).rateLimited).toBeGreaterThanOrEqual(3000 - 1060)
     })))
 
   it.scoped("two connections get the same cached getaddr answer; it is resampled only after about a day", () =>

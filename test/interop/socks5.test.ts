@@ -118,7 +118,7 @@ describe("Peer through microsocks to bcoin", () => {
   it.scopedLive("username/password: the right ones reach bcoin, a wrong password is AuthFailed", () =>
     Effect.gen(function*() {
       const credentials = { username: "satoshi", password: "correct horse" }
-      const proxy = yield* microsocks(credentials)
+      const proxy = yield* microsocks({ credentials })
       const synced = yield* syncHeaders(Socks5Transport.make({ proxy, credentials, dialTimeout: WAIT }).dial(bcoinAddress()))
       expect(synced.headers).toBe(BLOCKS)
       const wrong = yield* Effect.either(Effect.scoped(

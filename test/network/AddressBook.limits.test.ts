@@ -28,6 +28,22 @@ describe("AddressBook.addFromPeer rate limit", () => {
       })
     ))
 
+  it.effect("relayOnly addresses (networks we cannot reach) take tokens after the stored ones and are never stored", () =>
+    withBook((book) =>
+      Effect.gen(function*() {
+        const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => spread(from + i))
+        // 995 stored, 10 relay-only: 1,005 wanted of 1,000 tokens; the stored ones are charged first.
+        const first = yield* book.addFromPeer("9.9.9.9", batch(0, 995), 10)
+        expect(first.rateLimited).toBe(5)
+        expect(first.added + first.updated + first.collided + first.ignored).toBe(995)
+        const size = yield* book.size
+        // The bucket is empty: relay-only addresses alone are dropped too, and nothing is stored.
+        expect((yield* book.addFromPeer("9.9.9.9", [], 10)).rateLimited).toBe(10)
+        expect(yield* book.size).toBe(size)
+        expect((yield* book.stats).rateLimited).toBe(15)
+      })
+    ))
+
   it.effect("forgetPeer resets a peer's bucket", () =>
     withBook((book) =>
       Effect.gen(function*() {

@@ -124,6 +124,20 @@ describe("ReachableNetworks", () => {
       // onlynet naming a network with no dialer leaves it unreachable (Core refuses such a config).
       expect([...ReachableNetworks.make({ onlynet: [TorV3] }).reachable]).toEqual([])
     }))
+
+  it.scopedLive("proxyCredentials: \"none\" offers no authentication (Core's -proxyrandomize=0); fixed ones are sent on every connection", () =>
+    Effect.gen(function*() {
+      const target = yield* countingListener
+      const open = yield* socks5Responder({})
+      yield* Effect.scoped(ReachableNetworks.make({ proxy: { host: "127.0.0.1", port: open.port }, proxyCredentials: "none" }).dial(local(target.port)))
+      expect(open.requests.map((r) => [r.methods, r.username])).toEqual([[[0], undefined]])
+      const locked = yield* socks5Responder({ users: { alice: "s3cret" } })
+      const fixed = ReachableNetworks.make({ proxy: { host: "127.0.0.1", port: locked.port }, proxyCredentials: { username: "alice", password: "s3cret" } })
+      yield* Effect.scoped(fixed.dial(local(target.port)))
+      yield* Effect.scoped(fixed.dial(local(target.port)))
+      expect(locked.requests.map((r) => [r.username, r.password])).toEqual([["alice", "s3cret"], ["alice", "s3cret"]])
+      yield* eventually("three tunnels", Effect.sync(() => target.accepted() === 3))
+    }))
 })
 
 describe("DnsSeeder.layerThroughProxy", () => {

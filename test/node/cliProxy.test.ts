@@ -7,35 +7,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
+import { CLI_DEADLINE_MS, cliEvents, runCli } from "../support/cli.js"
 import { socks5Responder } from "./socks5Responder.js"
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url))
-/** Long enough for a tsx start-up on a loaded 2-core machine; the program itself runs 6 s. */
-const DEADLINE_MS = 120_000
-
-const runToEnd = (args: ReadonlyArray<string>) =>
-  Effect.async<{ readonly code: number | null; readonly stdout: string }>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } })
-    let stdout = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.resume()
-    const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resume(Effect.succeed({ code, stdout }))
-    })
-    return Effect.sync(() => child.kill("SIGKILL"))
-  })
-
-const events = (stdout: string) =>
-  stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { event: string; peer?: string })
 
 /** A regtest node of our own on 127.0.0.1: completes handshakes and counts the connections it accepted. */
 const ownNode = Effect.gen(function*() {
@@ -54,25 +32,25 @@ describe("example CLI through a proxy", () => {
     Effect.scoped(Effect.gen(function*() {
       const node = yield* ownNode
       const proxy = yield* socks5Responder({})
-      const r = yield* runToEnd(["--network", "regtest", "--proxy", `127.0.0.1:${proxy.port}`, "--connect", `127.0.0.1:${node.port}`, "--duration", "6", "--json"])
+      const r = yield* runCli(["--network", "regtest", "--proxy", `127.0.0.1:${proxy.port}`, "--connect", `127.0.0.1:${node.port}`, "--duration", "6", "--json"])
       expect(r.code).toBe(0)
-      expect(events(r.stdout).some((e) => e.event === "connected" && e.peer === `127.0.0.1:${node.port}`)).toBe(true)
+      expect(cliEvents(r.stdout).some((e) => e.event === "connected" && e.peer === `127.0.0.1:${node.port}`)).toBe(true)
       // Every connection the node accepted was a tunnel the proxy opened.
       expect(proxy.requests.length).toBeGreaterThan(0)
       expect(proxy.requests.every((q) => q.atyp === 1 && q.host === "127.0.0.1" && q.port === node.port)).toBe(true)
       expect(node.accepted()).toBe(proxy.requests.length)
-    })), DEADLINE_MS + 30_000)
+    })), CLI_DEADLINE_MS + 30_000)
 
   it.live("--onion: a made-up onion reached through the Tor port", () =>
     Effect.scoped(Effect.gen(function*() {
       const node = yield* ownNode
       const onion = NetAddress.hostToString({ network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a) })
       const tor = yield* socks5Responder({ names: { [onion]: { host: "127.0.0.1", port: node.port } } })
-      const r = yield* runToEnd(["--network", "regtest", "--onion", `127.0.0.1:${tor.port}`, "--connect", `${onion}:18444`, "--duration", "6", "--json"])
+      const r = yield* runCli(["--network", "regtest", "--onion", `127.0.0.1:${tor.port}`, "--connect", `${onion}:18444`, "--duration", "6", "--json"])
       expect(r.code).toBe(0)
-      expect(events(r.stdout).some((e) => e.event === "connected" && e.peer === `${onion}:18444`)).toBe(true)
+      expect(cliEvents(r.stdout).some((e) => e.event === "connected" && e.peer === `${onion}:18444`)).toBe(true)
       expect(tor.requests.map((q) => [q.atyp, q.host, q.port])[0]).toEqual([3, onion, 18444])
       // Stream isolation: credentials sent.
       expect(tor.requests[0]!.username).toBeDefined()
-    })), DEADLINE_MS + 30_000)
+    })), CLI_DEADLINE_MS + 30_000)
 })

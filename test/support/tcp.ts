@@ -6,9 +6,13 @@
  * is destroyed when its scope closes.
  */
 import * as Duration from "effect/Duration"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
@@ -23,7 +27,14 @@ import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import { concat } from "./wire.js"
 import { config } from "./peer.js"
 import * as TestPeer from "../../src/testing/TestPeer.js"
+import * as NodeNetwork from "../../src/node/NodeNetwork.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
+import * as Transport from "../../src/network/Transport.js"
+import * as AddressBook from "../../src/network/AddressBook.js"
+import * as Connector from "../../src/network/Connector.js"
+import * as DnsResolver from "../../src/network/DnsResolver.js"
+import * as Network from "../../src/network/Network.js"
+import type * as NetworkConfig from "../../src/network/NetworkConfig.js"
 
 export const params = ChainParams.regtest
 export const MAGIC = params.magic
@@ -123,9 +134,10 @@ export class Raw {
     })
   }
 
-  static connect(port: number): Promise<Raw> {
+  /** Connects to 127.0.0.1:`port`, from `localAddress` (any 127.x.y.z on Linux) when given. */
+  static connect(port: number, localAddress?: string): Promise<Raw> {
     return new Promise((resolve, reject) => {
-      const s = Net.createConnection({ host: HOST, port })
+      const s = Net.createConnection({ host: HOST, port, ...(localAddress === undefined ? {} : { localAddress }) })
       s.once("connect", () => resolve(new Raw(s)))
       s.once("error", reject)
     })
@@ -208,9 +220,9 @@ export class Raw {
   }
 }
 
-/** A raw client connected to `port`, destroyed when the scope closes. */
-export const rawClient = (port: number): Effect.Effect<Raw, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.promise(() => Raw.connect(port)), (raw) => Effect.sync(() => raw.destroy()))
+/** A raw client connected to `port` (from `localAddress` when given), destroyed when the scope closes. */
+export const rawClient = (port: number, localAddress?: string): Effect.Effect<Raw, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => Raw.connect(port, localAddress)), (raw) => Effect.sync(() => raw.destroy()))
 
 /** A raw TCP server on 127.0.0.1: every accepted connection goes to `accepted`. Closed with the scope. */
 export const rawServer = Effect.gen(function*() {
@@ -236,6 +248,27 @@ export const rawServer = Effect.gen(function*() {
 })
 
 // --- our side: a listener of inbound peers ------------------------------------
+
+/**
+ * `NodeTransport.make()` whose accepted connections from 127.a.b.c are seen
+ * as coming from 11.a.b.c. The sockets are real (Linux routes all of
+ * 127.0.0.0/8 to loopback, so clients bind distinct source addresses), but
+ * the connector puts every loopback address in one inbound group, as it must
+ * for local proxies; seen as public, the sources fall into network groups by
+ * their /16 (127.1.x.x in one, 127.2.x.x in another), as hosts on the
+ * Internet would. 11.0.0.0/8 is routable and used nowhere else in the tests.
+ */
+export const loopbackAsPublic = (inner: Transport.TransportShape = NodeTransport.make()): Transport.TransportShape => ({
+  ...inner,
+  listen: (host, port, handler) =>
+    inner.listen(host, port, (incoming) =>
+      handler({
+        ...incoming,
+        remote: incoming.remote.network === NetAddress.NetworkId.IPv4 && incoming.remote.address[0] === 127
+          ? { ...incoming.remote, address: Uint8Array.of(11, ...incoming.remote.address.subarray(1)) }
+          : incoming.remote
+      }))
+})
 
 export interface Accepted {
   readonly peer: Peer.StartingPeer
@@ -378,4 +411,65 @@ export const flooderThread = (options: { readonly port: number; readonly ms: num
       go: Effect.zipRight(Effect.sync(() => worker.postMessage("go")), expect("sent", Duration.sum(Duration.decode(options.ms), "60 seconds"))) as Effect.Effect<FloodReport>,
       pongs: Effect.map(expect("pongs", "60 seconds"), (m) => m.pongs as number)
     }
+  })
+
+// --- our side: the whole network layer on a loopback listener --------------------
+
+/** A listening network layer and its events, one queue per event kind. */
+export interface ListeningNetwork {
+  readonly port: number
+  readonly connector: Connector.Connector["Type"]
+  readonly book: AddressBook.AddressBookShape
+  /** Every event so far, in order. */
+  readonly events: ReadonlyArray<Connector.PeerEvent>
+  /** The next event of `tag` not taken yet, within 10 s (dies otherwise). */
+  readonly next: <T extends Connector.PeerEvent["_tag"]>(tag: T) => Effect.Effect<Extract<Connector.PeerEvent, { _tag: T }>>
+}
+
+/**
+ * The network layer listening on 127.0.0.1 with no outbound peers, no
+ * getaddr and v1 framing unless `config` says otherwise, and a memory book
+ * that allows local addresses: `NodeNetwork.layer`, or with `transport`
+ * the same services (`Network.layer`, no DNS) over that transport. Closed
+ * with the scope.
+ */
+export const listenNetwork = (
+  config: Partial<NetworkConfig.NetworkConfigShape> = {},
+  transport?: Transport.TransportShape
+): Effect.Effect<ListeningNetwork, Transport.TransportError | AddressBook.AddressBookError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+    const options = {
+      listen: { host: HOST, port: 0 },
+      targetOutbound: 0,
+      sendGetAddr: false,
+      transportMode: "v1" as const,
+      ...config,
+      peer: { params, ...config.peer }
+    }
+    const book = AddressBook.layerMemory({ allowLocal: true })
+    const layer = transport === undefined
+      ? NodeNetwork.layer({ ...options, addressBook: { allowLocal: true } })
+      : Network.layer(options).pipe(
+        Layer.provideMerge(book),
+        Layer.provide(Layer.succeed(Transport.Transport, transport)),
+        Layer.provide(DnsResolver.layerNoop)
+      )
+    const context = yield* Layer.buildWithScope(layer, scope)
+    const connector = Context.get(context, Connector.Connector)
+    const events: Array<Connector.PeerEvent> = []
+    const byTag = new Map<string, Queue.Queue<Connector.PeerEvent>>()
+    for (const tag of ["Connected", "Disconnected", "InboundRefused", "HandshakeFailed"]) byTag.set(tag, yield* Queue.unbounded<Connector.PeerEvent>())
+    yield* connector.subscribeEvents.pipe(
+      Effect.flatMap(Stream.runForEach((e) => Effect.suspend(() => (events.push(e), Queue.offer(byTag.get(e._tag)!, e))))),
+      Effect.forkIn(scope)
+    )
+    const next = <T extends Connector.PeerEvent["_tag"]>(tag: T) =>
+      Queue.take(byTag.get(tag)!).pipe(
+        Effect.map((e) => e as Extract<Connector.PeerEvent, { _tag: T }>),
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error(`no ${tag} event`) }),
+        Effect.orDie
+      )
+    return { port: connector.listenAddress!.port, connector, book: Context.get(context, AddressBook.AddressBook), events, next }
   })

@@ -160,15 +160,16 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
 
     const service: AddressBook.AddressBookShape = {
       add: (addresses, source) => insertAll(addresses, source, (time, now) => time ?? now),
-      addFromPeer: (peerKey, addresses) =>
+      addFromPeer: (peerKey, addresses, relayOnly = 0) =>
         Effect.gen(function*() {
           const millis = yield* Clock.currentTimeMillis
-          const allowed = yield* Ref.modify(limiter, (l) => take(l, peerKey, addresses.length, millis, rate))
+          const wanted = addresses.length + Math.max(0, relayOnly)
+          const allowed = yield* Ref.modify(limiter, (l) => take(l, peerKey, wanted, millis, rate))
           const summary = yield* insertAll(addresses.slice(0, allowed), `peer:${peerKey}`, (time, now) =>
             time === undefined || time <= MIN_PLAUSIBLE_TIME || time > now + 600
               ? now - 5 * DAY
               : Math.max(0, time - GOSSIP_PENALTY))
-          return { ...summary, rateLimited: addresses.length - allowed }
+          return { ...summary, rateLimited: wanted - allowed }
         }),
       forgetPeer: (peerKey) => Ref.update(limiter, (l) => ({ ...l, buckets: HashMap.remove(l.buckets, peerKey) })),
       get: (address) => Effect.sync(() => Option.map(Option.fromNullable(table.records.get(NetAddress.toString(address))), toEntry)),

@@ -212,16 +212,17 @@ export const make = (
             // As Core: addresses of networks we cannot reach are relayed but not stored ("Do not
             // store addresses outside our network", net_processing.cpp), so we never pick them.
             const addresses = offered.filter(isReachable)
-            const summary = yield* book.addFromPeer(peerKey(peer), addresses)
+            const unreachable = offered.filter((a) => !isReachable(a))
+            // Unreachable ones take tokens from the same bucket (as in Core, every address of the
+            // message does): otherwise small announcements of them would be relayed without limit.
+            const summary = yield* book.addFromPeer(peerKey(peer), addresses, unreachable.length)
             // As Bitcoin Core: small, fresh announcements (self-advertisements) are relayed
             // to two other peers, which is how a new listener becomes known network-wide;
-            // only what the sender's rate limit let into the book.
-            // Unreachable ones are not booked, so the book's limiter never sees them: they are relayed
-            // only from a message the limiter let through whole.
+            // only what the sender's rate limit let through (reachable ones are charged first).
             if (message.addresses.length <= RELAY_MAX_ADDRESSES) {
-              const allowed = addresses.slice(0, addresses.length - summary.rateLimited)
-              const unreachable = summary.rateLimited === 0 ? offered.filter((a) => !isReachable(a)) : []
-              yield* relay(peer, [...allowed, ...unreachable])
+              const allowed = addresses.length + unreachable.length - summary.rateLimited
+              const reachableAllowed = Math.min(addresses.length, allowed)
+              yield* relay(peer, [...addresses.slice(0, reachableAllowed), ...unreachable.slice(0, allowed - reachableAllowed)])
             }
           })
         default:

@@ -392,12 +392,15 @@ export const make = (
         return slot
       })
 
+    const slotDecision = yield* Effect.makeSemaphore(1)
     const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
       Effect.gen(function*() {
         // Refused connections are closed by the transport when this handler returns.
         if (yield* book.isBanned(remote)) return yield* refuse(remote, "Banned")
         const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
-        const slot = yield* Effect.flatMap(candidates, (list) => takeSlot(group, list))
+        // One decision at a time: the candidate list (read through each peer's stats) and the slot
+        // taken from it must not interleave with another arrival's, or a group could pass its cap.
+        const slot = yield* slotDecision.withPermits(1)(Effect.flatMap(candidates, (list) => takeSlot(group, list)))
         if (slot === undefined) return yield* refuse(remote, "NoSlot")
         let messageTransport = inboundTransport
         let release = () => {}
