@@ -8,5 +8,5 @@
 await import("./run.js")
 await (await import("./peer.js")).run()
 await (await import("./network.js")).run()
-;(await import("./bip324.js")).run()
+await (await import("./bip324.js")).run()
 process.exit(0)

@@ -26,6 +26,7 @@
 import { readFileSync } from "node:fs"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
+import { envNumber } from "./report.js"
 
 /** One thing to time: `run` performs `ops` operations over `bytes` bytes per call. */
 export interface Case {
@@ -59,6 +60,21 @@ export interface HarnessOptions {
   readonly clock: Clock
 }
 
+/**
+ * The options every bench built on `measureGroup` reads from its environment:
+ * BENCH_WARMUP_MS (default 100), BENCH_SAMPLE_MS (150), BENCH_SAMPLES (5),
+ * BENCH_CLOCK (`thread` where available, else `cpu`; or `wall`).
+ */
+export const optionsFromEnv = (): HarnessOptions => {
+  const asked = process.env["BENCH_CLOCK"]
+  return {
+    warmupMs: envNumber("BENCH_WARMUP_MS", 100),
+    sampleMs: envNumber("BENCH_SAMPLE_MS", 150),
+    samples: envNumber("BENCH_SAMPLES", 5),
+    clock: asked === "wall" || asked === "cpu" ? asked : threadClockAvailable ? "thread" : "cpu"
+  }
+}
+
 const nowNs = (): bigint => process.hrtime.bigint()
 
 const SCHEDSTAT = "/proc/thread-self/schedstat"
@@ -74,6 +90,16 @@ export const threadClockAvailable: boolean = (() => {
     return false
   }
 })()
+
+/**
+ * CPU time of the main thread in nanoseconds (`thread` clock), or of the
+ * whole process where that is not available.
+ */
+export const mainThreadCpuNs = (): number => {
+  if (threadClockAvailable) return threadNs()
+  const u = process.cpuUsage()
+  return (u.user + u.system) * 1000
+}
 
 /** Every available clock, in nanoseconds. */
 const clocks: ReadonlyArray<readonly [Clock, () => number]> = [

@@ -15,6 +15,7 @@ import * as ChainParams from "../src/wire/ChainParams.js"
 import * as Frame from "../src/wire/Frame.js"
 import * as Message from "../src/wire/Message.js"
 import type * as NetAddress from "../src/wire/NetAddress.js"
+import type * as MessageTransport from "../src/peer/MessageTransport.js"
 import * as Peer from "../src/peer/Peer.js"
 import * as PeerConfig from "../src/peer/PeerConfig.js"
 import type * as Transaction from "../src/wire/Transaction.js"
@@ -166,11 +167,13 @@ export interface PeerListener {
 /**
  * Listens on 127.0.0.1 and runs an inbound peer on each connection until it
  * ends. Closing the scope closes the listener and every inbound peer.
+ * `messages` is the peers' message transport (v1 framing by default).
  */
 export const listenPeers = (
   transport: Transport.TransportShape,
   config: Partial<PeerConfig.PeerConfigShape>,
-  keep = true
+  keep = true,
+  messages?: MessageTransport.Factory
 ): Effect.Effect<PeerListener, Transport.TransportError, Scope.Scope> =>
   Effect.gen(function*() {
     const accepted = yield* Queue.unbounded<Peer.Peer>()
@@ -178,7 +181,7 @@ export const listenPeers = (
     const address = yield* transport.listen(HOST, 0, ({ remote, socket }) =>
       Effect.gen(function*() {
         live++
-        const peer = yield* Peer.make(socket, { direction: "inbound", remote, config })
+        const peer = yield* Peer.make(socket, { direction: "inbound", remote, config, transport: messages })
         if (keep) yield* Queue.offer(accepted, peer)
         yield* peer.awaitDisconnect
       }).pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => live--))))
@@ -189,18 +192,20 @@ export const listenPeers = (
 export const dialPeer = (
   transport: Transport.TransportShape,
   address: NetAddress.NetAddressFields,
-  config: Partial<PeerConfig.PeerConfigShape>
+  config: Partial<PeerConfig.PeerConfigShape>,
+  messages?: MessageTransport.Factory
 ) =>
-  Effect.flatMap(transport.dial(address), (socket) => Peer.make(socket, { direction: "outbound", remote: address, config }))
+  Effect.flatMap(transport.dial(address), (socket) => Peer.make(socket, { direction: "outbound", remote: address, config, transport: messages }))
 
 /** A connected pair of our peers: [outbound, inbound]. */
 export const peerPair = (
   transport: Transport.TransportShape,
   listener: PeerListener,
-  config: Partial<PeerConfig.PeerConfigShape>
+  config: Partial<PeerConfig.PeerConfigShape>,
+  messages?: MessageTransport.Factory
 ) =>
   Effect.gen(function*() {
-    const out = yield* dialPeer(transport, listener.address, config)
+    const out = yield* dialPeer(transport, listener.address, config, messages)
     const inb = yield* Queue.take(listener.accepted)
     return [out, inb] as const
   })

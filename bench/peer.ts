@@ -30,7 +30,6 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as Frame from "../src/wire/Frame.js"
 import * as Message from "../src/wire/Message.js"
 import type * as Peer from "../src/peer/Peer.js"
@@ -50,7 +49,6 @@ import {
   listenPeers,
   magic,
   makeBlock,
-  median,
   memory,
   mib,
   nextNonce,
@@ -67,9 +65,8 @@ import {
 import * as NodeTransport from "../src/node/NodeTransport.js"
 import * as BcoinPeer from "./bcoinPeer.js"
 import { nativeStatus as bcoinNative } from "./bcoin.js"
+import { counter, creditLoop, fromPromise, interleaved, interleavedRounds, type Loop, pingSequential, windowLoop } from "./pairLoops.js"
 
-const ROUND_MS = envNumber("BENCH_PEER_ROUND_MS", 500)
-const ROUNDS = envNumber("BENCH_PEER_ROUNDS", 5)
 const IDLE_PAIRS = envNumber("BENCH_PEER_IDLE_PAIRS", 1000)
 const PING_WINDOW = 32
 const BLOCK_WINDOW = 4
@@ -101,29 +98,15 @@ export interface PeerResults {
     | undefined
 }
 
-/** Alternates bare and ours `ROUNDS` times after one warm-up of each; medians of the rates. */
-const interleaved = <E, R>(
-  bare: (ms: number) => Promise<number>,
-  ours: (ms: number) => Effect.Effect<number, E, R>
-): Effect.Effect<{ bare: number; ours: number }, E, R> =>
-  Effect.map(interleavedMany([bare], ours), ({ bare, ours }) => ({ bare: bare[0]!, ours }))
-
-/** Like `interleaved`, with several references each measured in every round (bare 1, bare 2, …, ours). */
+/** `interleavedRounds` of several bare references (promise loops) and ours: each reference's and ours' wall rates. */
 const interleavedMany = <E, R>(
   bare: ReadonlyArray<(ms: number) => Promise<number>>,
-  ours: (ms: number) => Effect.Effect<number, E, R>
+  ours: Loop<E, R>
 ): Effect.Effect<{ bare: Array<number>; ours: number }, E, R> =>
-  Effect.gen(function*() {
-    for (const b of bare) yield* Effect.promise(() => b(ROUND_MS / 4))
-    yield* ours(ROUND_MS / 4)
-    const b: Array<Array<number>> = bare.map(() => [])
-    const o: Array<number> = []
-    for (let i = 0; i < ROUNDS; i++) {
-      for (let j = 0; j < bare.length; j++) b[j]!.push(yield* Effect.promise(() => bare[j]!(ROUND_MS)))
-      o.push(yield* ours(ROUND_MS))
-    }
-    return { bare: b.map(median), ours: median(o) }
-  })
+  Effect.map(interleavedRounds<E, R>([...bare.map(fromPromise), ours]), (rates) => ({
+    bare: rates.slice(0, -1).map((r) => r.wall),
+    ours: rates[rates.length - 1]!.wall
+  }))
 
 /**
  * bcoin's peer pair (the peer-level reference, see `bcoinPeer.ts`), closed
@@ -177,26 +160,7 @@ const barePing = (client: BareEnd, window: number) => (durationMs: number): Prom
 
 /** Blocks per second, `window` in flight; `encodeEach` re-encodes every block like a peer does. */
 const bareBlocks = (client: BareEnd, server: BareEnd, block: Message.NetworkMessage, frame: Uint8Array, encodeEach: boolean) =>
-(durationMs: number): Promise<number> =>
-  new Promise((resolve) => {
-    const start = now()
-    const end = start + durationMs
-    let sent = 0
-    let received = 0
-    const pump = () => {
-      while (sent - received < BLOCK_WINDOW && now() < end) {
-        if (encodeEach) client.send(block)
-        else client.write(frame)
-        sent++
-      }
-    }
-    bareResponder(server, () => {
-      received++
-      if (now() >= end && received === sent) resolve((received * 1000) / (now() - start))
-      else pump()
-    })
-    pump()
-  })
+  windowLoop(() => (encodeEach ? client.send(block) : client.write(frame)), (arrived) => bareResponder(server, arrived), BLOCK_WINDOW)
 
 /** version → (version, sendaddrv2, verack) → (sendaddrv2, verack, sendheaders): the messages our peers exchange. */
 /** Handshakes per second with `concurrency` workers. */
@@ -215,56 +179,6 @@ const bareHandshakes = (port: number, concurrency: number) => async (durationMs:
 
 // ---------------------------------------------------------------------------
 // Our peers
-
-/** Counts messages from a subscription through a replaceable callback (one subscriber for all rounds). */
-const counter = <A>(stream: Stream.Stream<A, unknown>) =>
-  Effect.gen(function*() {
-    const state = { on: (_: A): void => {} }
-    yield* Effect.forkScoped(Stream.runForEach(stream, (a) => Effect.sync(() => state.on(a))).pipe(Effect.ignore))
-    return state
-  })
-
-const oursPingSequential = (out: Peer.Peer) => (durationMs: number) =>
-  Effect.gen(function*() {
-    const start = now()
-    const end = start + durationMs
-    let done = 0
-    while (now() < end) {
-      yield* out.ping
-      done++
-    }
-    return (done * 1000) / (now() - start)
-  })
-
-/** `window` in flight: each received message returns one credit; the sender takes one per send. */
-const creditLoop = <A>(
-  counted: { on: (a: A) => void },
-  window: number,
-  sendOne: Effect.Effect<void, unknown>
-) =>
-(durationMs: number) =>
-  Effect.gen(function*() {
-    const credits = yield* Queue.unbounded<void>()
-    let done = 0
-    counted.on = () => {
-      done++
-      Queue.unsafeOffer(credits, undefined)
-    }
-    for (let i = 0; i < window; i++) Queue.unsafeOffer(credits, undefined)
-    const start = now()
-    const end = start + durationMs
-    let sent = 0
-    while (now() < end) {
-      yield* Queue.take(credits)
-      yield* Effect.orDie(sendOne)
-      sent++
-    }
-    while (done < sent) yield* Queue.take(credits)
-    const rate = (done * 1000) / (now() - start)
-    counted.on = () => {}
-    yield* Queue.shutdown(credits)
-    return rate
-  })
 
 const oursHandshakes = (transport: Transport.TransportShape, address: Parameters<typeof dialPeer>[1], concurrency: number) =>
 (durationMs: number) =>
@@ -304,7 +218,7 @@ const pingSection = Effect.gen(function*() {
   const bcoin = yield* bcoinPair(Either.getOrThrow(Message.encodePayloadEither(makeBlock())))
   const seq = yield* interleavedMany(
     bcoin === undefined ? [barePing(client, 1)] : [barePing(client, 1), bcoin.ping],
-    oursPingSequential(out)
+    pingSequential(out)
   )
   const pip = yield* Effect.scoped(Effect.gen(function*() {
     const pongs = yield* counter(yield* out.subscribe("Pong"))

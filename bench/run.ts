@@ -25,19 +25,10 @@ import { nativeHasher as maybeNative, sha256d as oursSha256d } from "../src/wire
 import * as Message from "../src/wire/Message.js"
 import * as Bcoin from "./bcoin.js"
 import { chunked, type Entry, makeCorpus, makeStream, params, streamMix } from "./corpus.js"
-import { envNumber, progress, table } from "./report.js"
-import { type Case, type Clock, type HarnessOptions, measureGroup, type Result, threadClockAvailable } from "./harness.js"
+import { progress, table } from "./report.js"
+import { type Case, type Clock, measureGroup, optionsFromEnv, type Result } from "./harness.js"
 
-const options: HarnessOptions = {
-  warmupMs: envNumber("BENCH_WARMUP_MS", 100),
-  sampleMs: envNumber("BENCH_SAMPLE_MS", 150),
-  samples: envNumber("BENCH_SAMPLES", 5),
-  clock: ((): Clock => {
-    const asked = process.env["BENCH_CLOCK"]
-    if (asked === "wall" || asked === "cpu") return asked
-    return threadClockAvailable ? "thread" : "cpu"
-  })()
-}
+const options = optionsFromEnv()
 const filter = process.env["BENCH_FILTER"] ? new RegExp(process.env["BENCH_FILTER"]) : undefined
 const selected = (name: string): boolean => filter === undefined || filter.test(name)
 

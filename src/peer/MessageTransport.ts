@@ -112,7 +112,7 @@ export interface MessageTransport {
   readonly encode: (message: Message.NetworkMessage, version: number) => Either.Either<Uint8Array, WireError>
   /** The bytes for a message prepared once for many peers. */
   readonly encodePrepared: (prepared: Frame.Prepared, version: number) => Either.Either<Uint8Array, WireError>
-  /** The payload size of bytes this transport encoded (for the per-command counters). */
+  /** The payload size of bytes this transport just encoded (for the per-command counters; asked right after `encode`). */
   readonly payloadSize: (bytes: Uint8Array) => number
   /**
    * Messages received whole and authentic but dropped without a disconnect

@@ -40,6 +40,36 @@ export interface ChaChaSuite {
   ) => Uint8Array
   /** Decrypts ciphertext-then-tag; `undefined` when the tag does not authenticate. */
   readonly open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | undefined
+  /**
+   * Decrypts a ciphertext of `size` bytes that arrives in pieces (a packet
+   * spread over socket reads), so it is never gathered into one ciphertext
+   * buffer first. Key and nonce are taken now; the caller may change them
+   * afterwards.
+   */
+  readonly opener: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, size: number) => Opener
+}
+
+/**
+ * A decryption in progress: ciphertext pieces in order (`size` bytes in
+ * all), then the tag. Nothing decrypted is handed out before the tag is
+ * checked. @internal
+ */
+export interface Opener {
+  readonly update: (piece: Uint8Array) => void
+  /** The whole plaintext, or `undefined` when the tag does not authenticate. */
+  readonly final: (tag: Uint8Array) => Uint8Array | undefined
+}
+
+/** Joins decrypted pieces (the common case, one piece, is returned as is). */
+const join = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  const out = allocUnsafe(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }
 
 /** `@noble/ciphers`: portable. @internal */
@@ -61,8 +91,44 @@ export const nobleSuite: ChaChaSuite = {
     } catch {
       return undefined
     }
+  },
+  // noble decrypts in one call: the pieces are gathered (into a buffer of the checked size) first.
+  opener: (key, nonce, aad, size) => {
+    const k = new Uint8Array(key)
+    const n = new Uint8Array(nonce)
+    const sealed = allocUnsafe(size + TAG_SIZE)
+    let fill = 0
+    return {
+      update: (piece) => {
+        sealed.set(piece, fill)
+        fill += piece.length
+      },
+      final: (tag) => {
+        sealed.set(tag, size)
+        try {
+          return chacha20poly1305(k, n, aad).decrypt(sealed)
+        } catch {
+          return undefined
+        } finally {
+          k.fill(0)
+        }
+      }
+    }
   }
 }
+
+/**
+ * Largest piece `seal` gives to one native `update` call. Node returns a
+ * new buffer per call: a 1 MB one costs about as much again as encrypting
+ * the megabyte (fresh pages each time), while 64 KiB pieces come from the
+ * allocator's reused memory, so encrypting in pieces and copying each into
+ * the packet beats one large update copied once (measured: ~0.74 ms against
+ * ~1.6 ms for 1 MB).
+ */
+const NATIVE_PIECE = 64 * 1024
+
+/** Plaintext of a small message, joined for one `update` (wiped after use). */
+const SMALL = new Uint8Array(1024)
 
 // The keystream is drawn at most 704 bytes at a time (one FSChaCha20 rekey interval):
 // OpenSSL's `chacha20` XORs, so it is fed this many zeros.
@@ -88,9 +154,23 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
       const out = allocUnsafe(room + size + TAG_SIZE)
       const c = crypto.createCipheriv("chacha20-poly1305", key, nonce, options)
       if (aad.length > 0) c.setAAD(aad, { plaintextLength: size })
-      // A stream cipher: the two parts encrypt as their concatenation would.
+      // A stream cipher: the parts encrypt as their concatenation would. A small message goes in one
+      // call (each call costs a native crossing and a buffer).
+      if (size <= SMALL.length) {
+        SMALL.set(head)
+        SMALL.set(body, head.length)
+        out.set(c.update(SMALL.subarray(0, size)), room)
+        SMALL.fill(0, 0, size)
+        c.final()
+        out.set(c.getAuthTag(), room + size)
+        return out
+      }
       out.set(c.update(head), room)
-      out.set(c.update(body), room + head.length)
+      let at = room + head.length
+      for (let i = 0; i < body.length; i += NATIVE_PIECE) {
+        out.set(c.update(body.subarray(i, i + NATIVE_PIECE)), at)
+        at += Math.min(NATIVE_PIECE, body.length - i)
+      }
       c.final()
       out.set(c.getAuthTag(), room + size)
       return out
@@ -98,6 +178,8 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
     open: (key, nonce, aad, sealed) => {
       const size = sealed.length - TAG_SIZE
       if (size < 0) return undefined
+      // Whole in memory: one update, whose output is the plaintext. (Pieces would need joining
+      // into one buffer after, which costs more than the one large output.)
       const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce, options)
       d.setAuthTag(sealed.subarray(size))
       if (aad.length > 0) d.setAAD(aad, { plaintextLength: size })
@@ -108,6 +190,26 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
         return undefined
       }
       return plaintext
+    },
+    opener: (key, nonce, aad, size) => {
+      const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce, options)
+      if (aad.length > 0) d.setAAD(aad, { plaintextLength: size })
+      const parts: Array<Uint8Array> = []
+      return {
+        update: (piece) => {
+          // Socket reads are 64 KiB at most; see NATIVE_PIECE.
+          parts.push(d.update(piece))
+        },
+        final: (tag) => {
+          d.setAuthTag(tag)
+          try {
+            d.final()
+          } catch {
+            return undefined
+          }
+          return join(parts, size)
+        }
+      }
     }
   }
 }

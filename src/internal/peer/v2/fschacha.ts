@@ -11,7 +11,7 @@
  *
  * @internal
  */
-import { type ChaChaSuite, TAG_SIZE } from "./cipher.js"
+import { type ChaChaSuite, type Opener, TAG_SIZE } from "./cipher.js"
 
 /** Messages per key. @internal */
 export const REKEY_INTERVAL = 224
@@ -111,6 +111,17 @@ export class FSChaCha20Poly1305 {
     const plaintext = sealed.length < TAG_SIZE ? undefined : this.suite.open(this.key, this.nonce, aad, sealed)
     this.advance()
     return plaintext
+  }
+
+  /**
+   * Starts decrypting a ciphertext of `size` bytes that arrives in pieces
+   * (see `ChaChaSuite.opener`). The counter advances now, as for `decrypt`.
+   */
+  decryptPieces(aad: Uint8Array, size: number): Opener {
+    this.setNonce()
+    const opener = this.suite.opener(this.key, this.nonce, aad, size)
+    this.advance()
+    return opener
   }
 
   private setNonce(): void {

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { type ChaChaSuite, defaultSuite, TAG_SIZE } from "./cipher.js"
+import { type ChaChaSuite, defaultSuite, type Opener, TAG_SIZE } from "./cipher.js"
 import { FSChaCha20, FSChaCha20Poly1305, LENGTH_FIELD_SIZE } from "./fschacha.js"
 import type { SessionKeys } from "./hkdf.js"
 
@@ -30,6 +30,7 @@ export class PacketCipher {
   private readonly sendP: FSChaCha20Poly1305
   private readonly recvL: FSChaCha20
   private readonly recvP: FSChaCha20Poly1305
+  private readonly lengthScratch = new Uint8Array(LENGTH_FIELD_SIZE)
 
   constructor(
     keys: Pick<SessionKeys, "initiatorL" | "initiatorP" | "responderL" | "responderP">,
@@ -68,7 +69,7 @@ export class PacketCipher {
 
   /** Decrypts the 3-byte length field at `bytes[offset..]` into the contents length. Advances the length cipher. */
   decryptLength(bytes: Uint8Array, offset: number): number {
-    const l = new Uint8Array(LENGTH_FIELD_SIZE)
+    const l = this.lengthScratch
     l[0] = bytes[offset]!
     l[1] = bytes[offset + 1]!
     l[2] = bytes[offset + 2]!
@@ -79,5 +80,10 @@ export class PacketCipher {
   /** Decrypts header || contents || tag; `undefined` when it does not authenticate. */
   decrypt(sealed: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array | undefined {
     return this.recvP.decrypt(aad, sealed)
+  }
+
+  /** Starts decrypting header || contents (`size` bytes) arriving in pieces; the tag goes to `final`. */
+  decryptPieces(size: number, aad: Uint8Array = EMPTY): Opener {
+    return this.recvP.decryptPieces(aad, size)
   }
 }

@@ -19,15 +19,15 @@
  * - `app`: packets carry messages; decoys are dropped.
  *
  * Every length a remote announces is checked against the network's cap
- * before anything is allocated for it; a packet that spans reads is copied
- * into one buffer of its checked size; memory per session is bounded by the
- * largest packet plus 4 KiB.
+ * before anything is allocated for it; a packet that spans reads is
+ * decrypted piece by piece as it arrives (never gathered as ciphertext) and
+ * its plaintext held until the tag checks; memory per session is bounded by
+ * the largest packet plus 4 KiB.
  *
  * @internal
  */
 import { randomBytes } from "@noble/hashes/utils.js"
-import { allocUnsafe } from "./bytes.js"
-import { type ChaChaSuite, defaultSuite, TAG_SIZE } from "./cipher.js"
+import { type ChaChaSuite, defaultSuite, type Opener, TAG_SIZE } from "./cipher.js"
 import { type Ecdh, defaultEcdh, ELLSWIFT_SIZE, type EllSwiftKeyPair, generateKeyPair, sharedSecret } from "./ellswift.js"
 import { V2TransportError } from "./error.js"
 import { LENGTH_FIELD_SIZE } from "./fschacha.js"
@@ -147,8 +147,10 @@ export class Session {
   private readonly lengthBuf = new Uint8Array(LENGTH_FIELD_SIZE)
   private lengthFill = 0
   private contentsSize = -1
-  private packetBuf: Uint8Array | undefined
+  /** The packet in progress when it spans reads (see `readPacket`), and its bytes taken so far. */
+  private opener: Opener | undefined
   private packetFill = 0
+  private readonly tag = new Uint8Array(TAG_SIZE)
   // sending before the keys exist
   private queued: Array<RawMessage> = []
   private _sessionId: Uint8Array | undefined
@@ -291,7 +293,7 @@ export class Session {
     this.state = "failed"
     this.failure = new V2TransportError({ reason, detail })
     this.garbageBuf = undefined
-    this.packetBuf = undefined
+    this.opener = undefined
     this.queued = []
     return this.failure
   }
@@ -395,26 +397,36 @@ export class Session {
       this.contentsSize = size
     }
     const sealedSize = HEADER_SIZE + this.contentsSize + TAG_SIZE
-    let sealed: Uint8Array
-    if (this.packetBuf === undefined && chunk.length - at >= sealedSize) {
+    const aad = this.state === "version" ? this.receivedGarbage : EMPTY
+    let plaintext: Uint8Array | undefined
+    if (this.opener === undefined && chunk.length - at >= sealedSize) {
       // The whole packet is in this chunk: decrypt from a view, no copy.
-      sealed = chunk.subarray(at, at + sealedSize)
+      plaintext = cipher.decrypt(chunk.subarray(at, at + sealedSize), aad)
       at += sealedSize
     } else {
-      // Filled completely before it is read: no need to zero it (see bytes.ts).
-      const buf = (this.packetBuf ??= allocUnsafe(sealedSize))
-      const take = Math.min(sealedSize - this.packetFill, chunk.length - at)
-      buf.set(chunk.subarray(at, at + take), this.packetFill)
-      this.packetFill += take
-      at += take
+      if (at === chunk.length) return at
+      // Spread over reads: each piece is decrypted as it comes, so the ciphertext is never gathered
+      // into a packet buffer; the plaintext is held (up to the checked size) until the tag checks.
+      const ciphertextSize = sealedSize - TAG_SIZE
+      const opener = (this.opener ??= cipher.decryptPieces(ciphertextSize, aad))
+      if (this.packetFill < ciphertextSize) {
+        const take = Math.min(ciphertextSize - this.packetFill, chunk.length - at)
+        opener.update(chunk.subarray(at, at + take))
+        this.packetFill += take
+        at += take
+      }
+      if (this.packetFill >= ciphertextSize && at < chunk.length) {
+        const take = Math.min(sealedSize - this.packetFill, chunk.length - at)
+        this.tag.set(chunk.subarray(at, at + take), this.packetFill - ciphertextSize)
+        this.packetFill += take
+        at += take
+      }
       if (this.packetFill < sealedSize) return at
-      sealed = buf
-      this.packetBuf = undefined
+      plaintext = opener.final(this.tag)
+      this.opener = undefined
       this.packetFill = 0
     }
     this.contentsSize = -1
-    const aad = this.state === "version" ? this.receivedGarbage : EMPTY
-    const plaintext = cipher.decrypt(sealed, aad)
     if (plaintext === undefined) {
       this.fail("BadTag", this.state === "version" ? "first packet (garbage authentication)" : undefined)
       return at

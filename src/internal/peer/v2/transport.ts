@@ -55,8 +55,12 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
   // The network's wire format goes into every codec call and payload cap, as in v1.
   const format = context.params.format
   const acceptV1 = options.acceptV1 ?? true
-  // Payload sizes of what we encoded, for the peer's per-command counters (a ciphertext does not tell).
-  const sizes = new WeakMap<Uint8Array, number>()
+  // The payload size of the packet encoded last, for the peer's per-command counters (a ciphertext
+  // does not tell): the peer asks right after encoding. One slot, not a WeakMap: a WeakMap key per
+  // packet costs the garbage collector (ephemerons) on every message; cleared once read, so no
+  // packet is kept alive by it.
+  let lastPacket: Uint8Array | undefined
+  let lastPayloadSize = 0
   let fallback: MessageTransport | undefined
 
   const deliver = (raws: ReadonlyArray<{ command: string; payload: Uint8Array }>, out: Array<Frame.Received>) => {
@@ -75,7 +79,8 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
 
   const sent = (payload: Uint8Array, command: string): Uint8Array => {
     const bytes = session.send(command, payload)
-    sizes.set(bytes, payload.length)
+    lastPacket = bytes
+    lastPayloadSize = payload.length
     return bytes
   }
 
@@ -119,7 +124,12 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
         (frame) => sent(frame.subarray(Frame.HEADER_SIZE), Message.commandOf(prepared.message))
       )
     },
-    payloadSize: (bytes) => fallback?.payloadSize(bytes) ?? sizes.get(bytes) ?? 0,
+    payloadSize: (bytes) => {
+      if (fallback !== undefined) return fallback.payloadSize(bytes)
+      const size = bytes === lastPacket ? lastPayloadSize : 0
+      lastPacket = undefined
+      return size
+    },
     get droppedMessages() {
       return session.droppedMessages
     },
