@@ -111,6 +111,9 @@ const hubLayer = NodeNetwork.layer({
   listen: { host: HOST, port: 0 },
   targetOutbound: 0,
   maxInbound: PEERS + CHURN_CONCURRENCY * 4 + 64,
+  // Every bench peer comes from 127.0.0.1, one inbound group: lift the per-group cap (16 by default,
+  // a defence against one host holding every slot) to the inbound limit, as the swarm does.
+  maxInboundPerGroup: PEERS + CHURN_CONCURRENCY * 4 + 64,
   sendGetAddr: false,
   answerGetAddr: false,
   addressBook: { allowLocal: true }

@@ -53,7 +53,10 @@ export const simulationConfig = (
   // A swarm bootstraps in simulated seconds: a day-long getaddr cache would freeze the first, near-empty answers.
   getAddrCacheLifetime: Duration.seconds(1),
   retrySchedule: Schedule.spaced(Duration.millis(500)),
-  advertiseSchedule: Schedule.spaced(Duration.minutes(1)),
+  // Every simulated minute, jittered (±20%, from the seeded Random): unjittered, every node re-announces
+  // in the same instant, each peer's trickle then carries more than the 10 addresses a receiver relays
+  // (Core's rule), and relays die after one hop. Real nodes' timers are not in step.
+  advertiseSchedule: Schedule.spaced(Duration.minutes(1)).pipe(Schedule.jittered),
   listen: { host: hostOf(i), port: PORT },
   ...overrides,
   peer: {

@@ -124,7 +124,11 @@ export class Session {
   private state: State
   private readonly magic: Uint8Array
   private readonly maxContents: number
-  private readonly keyPair: EllSwiftKeyPair
+  /** Ours, made when first needed: a responder that meets a v1 remote never pays for one (~1 ms). */
+  private ownKeyPair: EllSwiftKeyPair | undefined
+  private get keyPair(): EllSwiftKeyPair {
+    return (this.ownKeyPair ??= generateKeyPair())
+  }
   private readonly garbage: Uint8Array
   private readonly decoys: ReadonlyArray<number>
   private readonly admit: (() => boolean) | undefined
@@ -162,7 +166,7 @@ export class Session {
     this.initiating = options.initiating
     this.magic = options.magic
     this.maxContents = 1 + LONG_COMMAND_SIZE + options.maxMessageSize
-    this.keyPair = options.keyPair ?? generateKeyPair()
+    this.ownKeyPair = options.keyPair
     this.garbage = options.garbage ?? randomBytes(randomGarbageLength())
     if (this.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
     this.decoys = options.decoys ?? []
