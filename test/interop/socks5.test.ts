@@ -19,7 +19,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import { createRequire } from "node:module"
 import * as Net from "node:net"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
@@ -35,6 +34,7 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import { socks5Responder } from "../node/socks5Responder.js"
 import { type BcoinNode, startBcoin } from "./bcoinNode.js"
 import { microsocks } from "./microsocks.js"
+import { recordLookups } from "../support/dns.js"
 
 const params = ChainParams.regtest
 const BLOCKS = 20
@@ -50,20 +50,6 @@ afterAll(async () => {
   await btc?.stop()
 })
 
-/** Records every local name lookup made through `node:dns` while the scope is open. */
-const recordLookups = Effect.acquireRelease(
-  Effect.sync(() => {
-    const lookups: Array<string> = []
-    const dns = createRequire(import.meta.url)("node:dns") as { lookup: (...args: Array<any>) => unknown }
-    const original = dns.lookup
-    dns.lookup = (host: string, ...rest: Array<any>) => {
-      lookups.push(host)
-      return original.call(dns, host, ...rest)
-    }
-    return { lookups, restore: () => (dns.lookup = original) }
-  }),
-  ({ restore }) => Effect.sync(restore)
-).pipe(Effect.map(({ lookups }) => lookups))
 
 /** Runs our outbound Peer on a socket from `dial` and syncs bcoin's headers: proof the tunnel carries the protocol. */
 const syncHeaders = (socket: Effect.Effect<import("@effect/platform/Socket").Socket, Transport.TransportError, import("effect/Scope").Scope>) =>

@@ -26,6 +26,7 @@ import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { socks5Responder } from "./socks5Responder.js"
+import { recordLookups } from "../support/dns.js"
 
 const WAIT = Duration.seconds(20)
 const { IPv4, TorV3 } = NetAddress.NetworkId
@@ -64,20 +65,6 @@ const startNetwork = <E>(layer: Layer.Layer<Connector, E>) =>
     return { connector, events, connected }
   })
 
-/** Every name this process looks up through Node's resolver while the scope is open. */
-const recordLookups = Effect.acquireRelease(
-  Effect.sync(() => {
-    const lookups: Array<string> = []
-    const dns = createRequire(import.meta.url)("node:dns") as { lookup: (...args: Array<any>) => unknown }
-    const original = dns.lookup
-    dns.lookup = (host: string, ...rest: Array<any>) => {
-      lookups.push(host)
-      return original.call(dns, host, ...rest)
-    }
-    return { lookups, restore: () => (dns.lookup = original) }
-  }),
-  (r) => Effect.sync(r.restore)
-).pipe(Effect.map((r) => r.lookups))
 
 describe("NodeNetwork.layer with a proxy", () => {
   it.scopedLive("proxy: the manual peer is reached through the proxy only, each connection with its own credentials", () =>

@@ -14,7 +14,6 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { createRequire } from "node:module"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import * as DnsSeeder from "../../src/network/DnsSeeder.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
@@ -25,6 +24,7 @@ import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { socks5Responder } from "./socks5Responder.js"
+import { recordLookups } from "../support/dns.js"
 
 const WAIT = Duration.seconds(20)
 const { IPv4, IPv6, TorV3 } = NetAddress.NetworkId
@@ -42,20 +42,6 @@ const eventually = (what: string, condition: Effect.Effect<boolean>) =>
     while (!(yield* condition)) yield* Effect.sleep("20 millis")
   }).pipe(Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error(`timed out waiting for ${what}`) }))
 
-/** Every name this process looks up through Node's resolver from now until the scope closes. */
-const recordLookups = Effect.acquireRelease(
-  Effect.sync(() => {
-    const lookups: Array<string> = []
-    const dns = createRequire(import.meta.url)("node:dns") as { lookup: (...args: Array<any>) => unknown }
-    const original = dns.lookup
-    dns.lookup = (host: string, ...rest: Array<any>) => {
-      lookups.push(host)
-      return original.call(dns, host, ...rest)
-    }
-    return { lookups, restore: () => (dns.lookup = original) }
-  }),
-  (r) => Effect.sync(r.restore)
-)
 
 /** A TCP listener on 127.0.0.1 that counts accepted connections and holds each until the client leaves. */
 const countingListener = Effect.gen(function*() {
@@ -164,7 +150,7 @@ describe("DnsSeeder.layerThroughProxy", () => {
       const proxy = yield* socks5Responder({ names: { [seedName]: { host: "127.0.0.1", port: seedNode.port } } })
       const transport = ReachableNetworks.make({ proxy: { host: "127.0.0.1", port: proxy.port } })
       // From here on nothing may be looked up locally (the seeder has no DnsResolver at all).
-      const { lookups } = yield* recordLookups
+      const lookups = yield* recordLookups
       const context = yield* Layer.build(
         DnsSeeder.layerThroughProxy({ peer: { params }, targetOutbound: 1 }, transport.dialName!).pipe(
           Layer.provideMerge(AddressBook.layerMemory({}))
