@@ -19,14 +19,12 @@ import { createRequire, syncBuiltinESMExports } from "node:module"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import { DnsSeeder } from "../../src/network/DnsSeeder.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
-import * as NodeTransport from "../../src/node/NodeTransport.js"
 import * as ReachableNetworks from "../../src/node/ReachableNetworks.js"
-import * as Peer from "../../src/peer/Peer.js"
-import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { socks5Responder } from "./socks5Responder.js"
 import { recordLookups } from "../support/dns.js"
+import { ownNode } from "../support/tcp.js"
 
 const WAIT = Duration.seconds(20)
 const { IPv4, TorV3 } = NetAddress.NetworkId
@@ -43,17 +41,6 @@ const eventually = (what: string, condition: Effect.Effect<boolean>) =>
     while (!(yield* condition)) yield* Effect.sleep("20 millis")
   }).pipe(Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error(`timed out waiting for ${what}`) }))
 
-/** A regtest node of our own on 127.0.0.1: completes handshakes, counts the connections it accepted. */
-const ownNode = Effect.gen(function*() {
-  let accepted = 0
-  const bound = yield* NodeTransport.make().listen("127.0.0.1", 0, ({ remote, socket }) =>
-    Effect.gen(function*() {
-      accepted++
-      const peer = yield* Peer.make(socket, { direction: "inbound", remote, config: { params: ChainParams.regtest, nonceRegistry: PeerConfig.makeNonceRegistry() } })
-      yield* peer.awaitDisconnect
-    }).pipe(Effect.ignore))
-  return { port: bound.port, accepted: () => accepted }
-})
 
 /** Builds `layer` in the test's scope and collects its connector's events. */
 const startNetwork = <E>(layer: Layer.Layer<Connector, E>) =>

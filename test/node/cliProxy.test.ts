@@ -7,25 +7,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as NodeTransport from "../../src/node/NodeTransport.js"
-import * as Peer from "../../src/peer/Peer.js"
-import * as PeerConfig from "../../src/peer/PeerConfig.js"
-import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { CLI_DEADLINE_MS, cliEvents, runCli } from "../support/cli.js"
 import { socks5Responder } from "./socks5Responder.js"
+import { ownNode } from "../support/tcp.js"
 
-/** A regtest node of our own on 127.0.0.1: completes handshakes and counts the connections it accepted. */
-const ownNode = Effect.gen(function*() {
-  let accepted = 0
-  const bound = yield* NodeTransport.make().listen("127.0.0.1", 0, ({ remote, socket }) =>
-    Effect.gen(function*() {
-      accepted++
-      const peer = yield* Peer.make(socket, { direction: "inbound", remote, config: { params: ChainParams.regtest, nonceRegistry: PeerConfig.makeNonceRegistry() } })
-      yield* peer.awaitDisconnect
-    }).pipe(Effect.ignore))
-  return { port: bound.port, accepted: () => accepted }
-})
 
 describe("example CLI through a proxy", () => {
   it.live("--proxy: reaches the node through the proxy only", () =>

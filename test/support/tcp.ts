@@ -473,3 +473,15 @@ export const listenNetwork = (
       )
     return { port: connector.listenAddress!.port, connector, book: Context.get(context, AddressBook.AddressBook), events, next }
   })
+
+/** A regtest node of our own on 127.0.0.1: completes handshakes and counts the connections it accepted. */
+export const ownNode = Effect.gen(function*() {
+  let accepted = 0
+  const bound = yield* NodeTransport.make().listen("127.0.0.1", 0, ({ remote, socket }) =>
+    Effect.gen(function*() {
+      accepted++
+      const peer = yield* Peer.make(socket, { direction: "inbound", remote, config: { params: ChainParams.regtest, nonceRegistry: PeerConfig.makeNonceRegistry() } })
+      yield* peer.awaitDisconnect
+    }).pipe(Effect.ignore))
+  return { port: bound.port, accepted: () => accepted }
+})
