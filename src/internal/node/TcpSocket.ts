@@ -7,7 +7,7 @@ import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as Net from "node:net"
-import { DirectWrite } from "../peer/DirectWrite.js"
+import { DirectClose, DirectWrite } from "../peer/DirectWrite.js"
 
 const ignoreError = (): void => {}
 
@@ -34,7 +34,8 @@ const ignoreError = (): void => {}
  *   ended rather than waiting; a `CloseEvent` destroys the connection (with
  *   an error for a code above 1000). Closing the writer's scope ends our
  *   side (FIN) if it still can.
- * - `DirectWrite`: a peer writes without a fiber per write.
+ * - `DirectWrite` and `DirectClose`: a peer writes and closes without a
+ *   fiber per write or per close.
  *
  * A no-op `error` listener stays for the connection's life: a late error
  * (a write after the remote reset, while nothing runs) is reported through
@@ -42,7 +43,7 @@ const ignoreError = (): void => {}
  *
  * @internal
  */
-export class TcpSocket implements Socket.Socket, DirectWrite {
+export class TcpSocket implements Socket.Socket, DirectWrite, DirectClose {
   readonly [Socket.TypeId]: Socket.TypeId = Socket.TypeId
 
   constructor(readonly conn: Net.Socket) {
@@ -76,6 +77,11 @@ export class TcpSocket implements Socket.Socket, DirectWrite {
     const conn = this.conn
     if (conn.destroyed || conn.writableEnded) return done(new Error("socket closed"))
     conn.write(bytes, done)
+  }
+
+  /** As a `CloseEvent` with code 1000 does. */
+  readonly [DirectClose] = (): void => {
+    this.conn.destroy()
   }
 
   private write(chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> {

@@ -56,6 +56,7 @@ import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm } from "./Alarm.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
+import { DirectClose } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
@@ -195,12 +196,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const readSocket = readLoop(socket, reader, core, (open) => void (socketOpen = open))
 
     // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
-    const alarm = new Alarm(now, fork, (t) =>
-      core.reason === undefined && core.stallCheckDue(t)
-        ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now())))
-        : Effect.sync(() => core.timer(t)))
+    const alarm = new Alarm(
+      now,
+      fork,
+      (t) =>
+        core.reason === undefined && core.stallCheckDue(t)
+          ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now())))
+          : Effect.sync(() => core.timer(t)),
+      (t) => core.reason === undefined && core.stallCheckDue(t) ? undefined : core.timer(t)
+    )
 
     // --- ending ---
+    const directClose = (socket as Partial<DirectClose>)[DirectClose]
     let readFiber: Fiber.RuntimeFiber<void> | undefined
     const cleanup = Effect.gen(function*() {
       const r = core.reason ?? DisconnectReason.Shutdown()
@@ -209,8 +216,12 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       const error = () => (shared ??= disconnectedError(r))
       reader.stop()
       yield* alarm.stop
-      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
-      if (socketOpen && readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
+      // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
+      if (socketOpen && readFiber !== undefined) {
+        if (directClose !== undefined) directClose()
+        else yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      }
       if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
       for (const o of yield* writer.stop) o.written?.(error())
       for (const h of outbound.drainHeld()) h.written?.(error())
