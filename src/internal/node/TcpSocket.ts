@@ -7,7 +7,7 @@ import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as Net from "node:net"
-import { DirectClose, DirectWrite } from "../peer/DirectWrite.js"
+import { DirectClose, DirectRead, DirectWrite } from "../peer/DirectWrite.js"
 
 const ignoreError = (): void => {}
 
@@ -34,8 +34,8 @@ const ignoreError = (): void => {}
  *   ended rather than waiting; a `CloseEvent` destroys the connection (with
  *   an error for a code above 1000). Closing the writer's scope ends our
  *   side (FIN) if it still can.
- * - `DirectWrite` and `DirectClose`: a peer writes and closes without a
- *   fiber per write or per close.
+ * - `DirectRead`, `DirectWrite` and `DirectClose`: a peer reads, writes
+ *   and closes with no fiber for its read loop, a write or its close.
  *
  * A no-op `error` listener stays for the connection's life: a late error
  * (a write after the remote reset, while nothing runs) is reported through
@@ -43,7 +43,7 @@ const ignoreError = (): void => {}
  *
  * @internal
  */
-export class TcpSocket implements Socket.Socket, DirectWrite, DirectClose {
+export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, DirectClose {
   readonly [Socket.TypeId]: Socket.TypeId = Socket.TypeId
 
   constructor(readonly conn: Net.Socket) {
@@ -104,57 +104,73 @@ export class TcpSocket implements Socket.Socket, DirectWrite, DirectClose {
     handler: (data: Uint8Array) => Effect.Effect<unknown, E, R> | void,
     runFork: (effect: Effect.Effect<unknown, E, R>) => Fiber.RuntimeFiber<unknown, E>
   ): Effect.Effect<void, Socket.SocketError | E> {
+    return Effect.async<void, Socket.SocketError | E>((resume) => Effect.sync(this.listen(handler, runFork, resume)))
+  }
+
+  readonly [DirectRead] = (
+    handler: (data: Uint8Array) => Effect.Effect<void> | void,
+    runFork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>,
+    onEnd: (exit: Exit.Exit<void, Socket.SocketError>) => void
+  ): () => void => this.listen(handler, runFork, onEnd)
+
+  /** The read loop on callbacks (see the class doc); returns the function that detaches it. */
+  private listen<E, R>(
+    handler: (data: Uint8Array) => Effect.Effect<unknown, E, R> | void,
+    runFork: (effect: Effect.Effect<unknown, E, R>) => Fiber.RuntimeFiber<unknown, E>,
+    onEnd: (exit: Exit.Exit<void, Socket.SocketError | E>) => void
+  ): () => void {
     const conn = this.conn
-    return Effect.async<void, Socket.SocketError | E>((resume) => {
-      // Handler effects in flight (only while the connection is paused: none on an idle one).
-      let waiting: Set<Fiber.RuntimeFiber<unknown, E>> | undefined
-      let done = false
-      const finish = (exit: Effect.Effect<void, Socket.SocketError | E>) => {
-        if (done) return
-        detach()
-        resume(exit)
+    // Handler effects in flight (only while the connection is paused: none on an idle one).
+    let waiting: Set<Fiber.RuntimeFiber<unknown, E>> | undefined
+    let done = false
+    const finish = (exit: Exit.Exit<void, Socket.SocketError | E>) => {
+      if (done) return
+      detach()
+      onEnd(exit)
+    }
+    const onData = (chunk: Uint8Array) => {
+      const result = handler(chunk)
+      if (result === undefined || !Effect.isEffect(result)) return
+      if (waiting === undefined || waiting.size === 0) {
+        waiting ??= new Set()
+        conn.pause()
       }
-      const onData = (chunk: Uint8Array) => {
-        const result = handler(chunk)
-        if (result === undefined || !Effect.isEffect(result)) return
-        if (waiting === undefined || waiting.size === 0) {
-          waiting ??= new Set()
-          conn.pause()
-        }
-        const fiber = runFork(result)
-        waiting.add(fiber)
-        fiber.addObserver((exit) => {
-          waiting!.delete(fiber)
-          if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return finish(Effect.failCause(exit.cause))
-          if (waiting!.size === 0 && !done) conn.resume()
-        })
-      }
-      const onEnd = () => finish(Effect.void)
-      const onError = (cause: Error) => finish(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause })))
-      const onClose = (hadError: boolean) =>
-        finish(Effect.fail(new Socket.SocketCloseError({ reason: "Close", code: hadError ? 1006 : 1000 })))
-      const detach = () => {
-        done = true
-        conn.off("data", onData)
-        conn.off("end", onEnd)
-        conn.off("error", onError)
-        conn.off("close", onClose)
-        if (waiting !== undefined) for (const fiber of waiting) fiber.unsafeInterruptAsFork(FiberId.none)
-      }
-      // Ended before anyone listened (the remote closed or reset first): the events are gone, the state is not.
-      if (conn.destroyed) {
-        done = true
-        return resume(Effect.fail(new Socket.SocketCloseError({ reason: "Close", code: conn.errored ? 1006 : 1000 })))
-      }
-      if (conn.readableEnded) {
-        done = true
-        return resume(Effect.void)
-      }
-      conn.on("end", onEnd)
-      conn.on("error", onError)
-      conn.on("close", onClose)
-      conn.on("data", onData)
-      return Effect.sync(detach)
-    })
+      const fiber = runFork(result)
+      waiting.add(fiber)
+      fiber.addObserver((exit) => {
+        waiting!.delete(fiber)
+        if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return finish(Exit.failCause(exit.cause))
+        if (waiting!.size === 0 && !done) conn.resume()
+      })
+    }
+    const onEndOfStream = () => finish(Exit.void)
+    const onError = (cause: Error) => finish(Exit.fail(new Socket.SocketGenericError({ reason: "Read", cause })))
+    const onClose = (hadError: boolean) =>
+      finish(Exit.fail(new Socket.SocketCloseError({ reason: "Close", code: hadError ? 1006 : 1000 })))
+    const detach = () => {
+      if (done) return
+      done = true
+      conn.off("data", onData)
+      conn.off("end", onEndOfStream)
+      conn.off("error", onError)
+      conn.off("close", onClose)
+      if (waiting !== undefined) for (const fiber of waiting) fiber.unsafeInterruptAsFork(FiberId.none)
+    }
+    // Ended before anyone listened (the remote closed or reset first): the events are gone, the state is not.
+    if (conn.destroyed) {
+      done = true
+      onEnd(Exit.fail(new Socket.SocketCloseError({ reason: "Close", code: conn.errored ? 1006 : 1000 })))
+      return detach
+    }
+    if (conn.readableEnded) {
+      done = true
+      onEnd(Exit.void)
+      return detach
+    }
+    conn.on("end", onEndOfStream)
+    conn.on("error", onError)
+    conn.on("close", onClose)
+    conn.on("data", onData)
+    return detach
   }
 }

@@ -1,3 +1,8 @@
+import type * as Socket from "@effect/platform/Socket"
+import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+
 /**
  * An optional capability of a `Socket`: writing without a fiber, the way
  * Node's `socket.write(bytes, callback)` does. A peer uses it when present
@@ -29,4 +34,26 @@ export const DirectClose: unique symbol = Symbol.for("effect-bitcoin-p2p/DirectC
 export interface DirectClose {
   /** Closes the connection (no orderly FIN wait: bytes not yet sent may be dropped, as a `CloseEvent` does). */
   readonly [DirectClose]: () => void
+}
+
+/**
+ * An optional capability of a `Socket`: its read loop run from callbacks,
+ * with no fiber. `run` semantics (the handler in the data callback; an
+ * effect it returns pauses reading until done, started with `runFork`;
+ * how the connection ended as an `Exit`), told to `onEnd` once, unless
+ * the returned function detaches first. A peer uses it when present: the
+ * read fiber was one of the two an idle peer held, and a fiber (with its
+ * runtime) per connection was much of a short connection's cost.
+ *
+ * @internal
+ */
+export const DirectRead: unique symbol = Symbol.for("effect-bitcoin-p2p/DirectRead")
+
+/** @internal */
+export interface DirectRead {
+  readonly [DirectRead]: (
+    handler: (data: Uint8Array) => Effect.Effect<void> | void,
+    runFork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>,
+    onEnd: (exit: Exit.Exit<void, Socket.SocketError>) => void
+  ) => () => void
 }
