@@ -85,6 +85,8 @@ export interface Row {
   readonly bare: number
   /** ours/bare must reach this, when the figure has a target. */
   readonly target?: number | undefined
+  /** ours/bare per second of main-thread CPU, when measured (the steadier figure on a loaded machine). */
+  readonly cpuRatio?: number | undefined
 }
 
 export interface PeerResults {
@@ -105,14 +107,20 @@ export interface PeerResults {
     | undefined
 }
 
-/** `interleavedRounds` of several bare references (promise loops) and ours: each reference's and ours' wall rates. */
+/**
+ * `interleavedRounds` of several bare references (promise loops) and ours:
+ * each one's wall rate, and each one's rate per second of main-thread CPU
+ * (steadier on a loaded machine: both ends of every pair run on this thread).
+ */
 const interleavedMany = <E, R>(
   bare: ReadonlyArray<(ms: number) => Promise<number>>,
   ours: Loop<E, R>
-): Effect.Effect<{ bare: Array<number>; ours: number }, E, R> =>
+): Effect.Effect<{ bare: Array<number>; ours: number; bareCpu: Array<number>; oursCpu: number }, E, R> =>
   Effect.map(interleavedRounds<E, R>([...bare.map(fromPromise), ours]), (rates) => ({
     bare: rates.slice(0, -1).map((r) => r.wall),
-    ours: rates[rates.length - 1]!.wall
+    ours: rates[rates.length - 1]!.wall,
+    bareCpu: rates.slice(0, -1).map((r) => r.cpu),
+    oursCpu: rates[rates.length - 1]!.cpu
   }))
 
 /**
@@ -297,8 +305,14 @@ const pingSection = Effect.gen(function*() {
     )
   }))
   return [
-    { name: "sequential (peer.ping)", ours: seq.ours, bare: seq.bare[0]!, target: 0.5 },
-    ...(seq.bare[1] === undefined ? [] : [{ name: `sequential: ours vs ${bcoinName} (bare column = bcoin)`, ours: seq.ours, bare: seq.bare[1], target: 1.1 }]),
+    { name: "sequential (peer.ping)", ours: seq.ours, bare: seq.bare[0]!, target: 0.5, cpuRatio: seq.oursCpu / seq.bareCpu[0]! },
+    ...(seq.bare[1] === undefined ? [] : [{
+      name: `sequential: ours vs ${bcoinName} (bare column = bcoin)`,
+      ours: seq.ours,
+      bare: seq.bare[1],
+      target: 1.1,
+      cpuRatio: seq.oursCpu / seq.bareCpu[1]!
+    }]),
     { name: `pipelined (${PING_WINDOW} in flight)`, ours: pip.ours, bare: pip.bare, target: 0.5 }
   ] satisfies Array<Row>
 }).pipe(Effect.scoped)
@@ -319,8 +333,14 @@ const txSection = Effect.gen(function*() {
     oursFlood(out, txs, tx)
   )
   return [
-    { name: `one-way tx (${txPayload.length + Frame.HEADER_SIZE} B framed), batches of 256`, ours: r.ours, bare: r.bare[0]! },
-    ...(r.bare[1] === undefined ? [] : [{ name: `one-way tx: ours vs ${bcoinName} (bare column = bcoin)`, ours: r.ours, bare: r.bare[1], target: 1.1 }])
+    { name: `one-way tx (${txPayload.length + Frame.HEADER_SIZE} B framed), batches of 256`, ours: r.ours, bare: r.bare[0]!, cpuRatio: r.oursCpu / r.bareCpu[0]! },
+    ...(r.bare[1] === undefined ? [] : [{
+      name: `one-way tx: ours vs ${bcoinName} (bare column = bcoin)`,
+      ours: r.ours,
+      bare: r.bare[1],
+      target: 1.1,
+      cpuRatio: r.oursCpu / r.bareCpu[1]!
+    }])
   ] satisfies Array<Row>
 }).pipe(Effect.scoped)
 
@@ -347,18 +367,19 @@ const blockSection = Effect.gen(function*() {
       : [bareBlocks(client, remote, block, frame, false), (ms) => bcoin.blocks(ms, BLOCK_WINDOW)],
     creditLoop(blocks, BLOCK_WINDOW, out.send(prepared))
   )
-  const pre = { ours: preAll.ours, bare: preAll.bare[0]! }
+  const pre = { ours: preAll.ours, bare: preAll.bare[0]!, cpuRatio: preAll.oursCpu / preAll.bareCpu[0]! }
   const each = yield* interleaved(bareBlocks(client, remote, block, frame, true), creditLoop(blocks, BLOCK_WINDOW, out.send(block)))
   const received = (yield* inb.stats).received["block"]
   if (received === undefined || received.messages === 0) throw new Error("the receiving peer counted no block")
   return [
-    { name: "encoded once: ours Frame.prepare vs bare", ours: pre.ours, bare: pre.bare, target: 0.67, bytes: frame.length },
+    { name: "encoded once: ours Frame.prepare vs bare", ours: pre.ours, bare: pre.bare, target: 0.67, cpuRatio: pre.cpuRatio, bytes: frame.length },
     { name: "encoded per send: ours vs bare (info)", ours: each.ours, bare: each.bare, bytes: frame.length },
     ...(preAll.bare[1] === undefined ? [] : [{
       name: `one-way: ours Frame.prepare vs ${bcoinName} (bare columns = bcoin)`,
       ours: pre.ours,
       bare: preAll.bare[1],
       target: 1.1,
+      cpuRatio: preAll.oursCpu / preAll.bareCpu[1]!,
       bytes: frame.length
     }])
   ]
@@ -455,27 +476,30 @@ const connectBare = async (server: Awaited<ReturnType<typeof bareServer>>, n: nu
 // ---------------------------------------------------------------------------
 // Report
 
+/** The main-thread CPU ratio, when measured (a loaded machine's wall clock counts time we were descheduled). */
+const cpuCell = (r: Row): string => (r.cpuRatio === undefined ? "–" : pct(r.cpuRatio, 1))
+
 const verdict = (r: Row): string => (r.target === undefined ? "–" : r.ours / r.bare >= r.target ? "met" : "NOT MET")
 
 export const report = (r: PeerResults): void => {
   if (r.ping.length > 0) {
     table(
       "Peer ping/pong over loopback TCP: round trips per second (bare = node:net + Frame.encode + FrameDecoder).",
-      ["case", "ours rt/s", "bare rt/s", "ours/bare", "target", "verdict"],
-      r.ping.map((x) => [x.name, si(x.ours), si(x.bare), pct(x.ours, x.bare), x.target === undefined ? "–" : `≥ ${pct(x.target, 1)}`, verdict(x)])
+      ["case", "ours rt/s", "bare rt/s", "ours/bare", "target", "verdict", "ours/bare per CPU s"],
+      r.ping.map((x) => [x.name, si(x.ours), si(x.bare), pct(x.ours, x.bare), x.target === undefined ? "–" : `≥ ${pct(x.target, 1)}`, verdict(x), cpuCell(x)])
     )
   }
   if (r.tx.length > 0) {
     table(
       "Peer one-way tx flood over loopback TCP: messages per second counted on receipt (bare = node:net + Frame.encode + FrameDecoder).",
-      ["case", "ours tx/s", "bare tx/s", "ours/bare", "target", "verdict"],
-      r.tx.map((x) => [x.name, si(x.ours), si(x.bare), pct(x.ours, x.bare), x.target === undefined ? "–" : `≥ ${pct(x.target, 1)}`, verdict(x)])
+      ["case", "ours tx/s", "bare tx/s", "ours/bare", "target", "verdict", "ours/bare per CPU s"],
+      r.tx.map((x) => [x.name, si(x.ours), si(x.bare), pct(x.ours, x.bare), x.target === undefined ? "–" : `≥ ${pct(x.target, 1)}`, verdict(x), cpuCell(x)])
     )
   }
   if (r.block.length > 0) {
     table(
       `Peer one-way throughput of a ${(r.block[0]!.bytes / 1e6).toFixed(2)} MB block (2,700 txs) over loopback TCP, ${BLOCK_WINDOW} in flight; receivers decode every block.`,
-      ["case", "ours blk/s", "ours MB/s", "bare blk/s", "bare MB/s", "ours/bare", "target", "verdict"],
+      ["case", "ours blk/s", "ours MB/s", "bare blk/s", "bare MB/s", "ours/bare", "target", "verdict", "ours/bare per CPU s"],
       r.block.map((x) => [
         x.name,
         si(x.ours),
@@ -484,7 +508,8 @@ export const report = (r: PeerResults): void => {
         si((x.bare * x.bytes) / 1e6),
         pct(x.ours, x.bare),
         x.target === undefined ? "–" : `≥ ${pct(x.target, 1)}`,
-        verdict(x)
+        verdict(x),
+        cpuCell(x)
       ])
     )
   }
