@@ -219,12 +219,16 @@ const polyPadded = (m: Uint8Array, from: number, to: number): void => {
   }
 }
 
-/** The lengths block, then the tag (h mod p, plus s from `S`) into `out[at..at+16)`. */
-const polyFinish = (aadLength: number, ciphertextLength: number, s: Uint8Array, out: Uint8Array, at: number): void => {
+/** The AEAD's last block: both lengths, 64-bit little-endian. */
+const polyLengths = (aadLength: number, ciphertextLength: number): void => {
   PAD.fill(0)
   PAD[0] = aadLength, PAD[1] = aadLength >>> 8, PAD[2] = aadLength >>> 16, PAD[3] = aadLength >>> 24
   PAD[8] = ciphertextLength, PAD[9] = ciphertextLength >>> 8, PAD[10] = ciphertextLength >>> 16, PAD[11] = ciphertextLength >>> 24
   polyBlocks(PAD, 0, 16)
+}
+
+/** The tag (h mod p, plus s) into `out[at..at+16)`. */
+const polyFinish = (s: Uint8Array, out: Uint8Array, at: number): void => {
   const h = H
   // Full carry until every limb is 13 bits (h < 2^130 + small, folded until below 2^130).
   for (let pass = 0; pass < 3; pass++) {
@@ -275,7 +279,24 @@ const tagInto = (aad: Uint8Array, ciphertext: Uint8Array, from: number, to: numb
   S.set(BLOCK.subarray(16, 32))
   polyPadded(aad, 0, aad.length)
   polyPadded(ciphertext, from, to)
-  polyFinish(aad.length, to - from, S, out, at)
+  polyLengths(aad.length, to - from)
+  polyFinish(S, out, at)
+}
+
+/**
+ * Poly1305 of a message of whole 16-byte blocks under a 32-byte one-time
+ * key, as the AEAD computes it; exposed to test the arithmetic on its own
+ * (RFC 8439's edge vectors). @internal
+ */
+export const poly1305Blocks = (key: Uint8Array, message: Uint8Array): Uint8Array => {
+  if (key.length !== 32 || message.length % 16 !== 0) throw new RangeError("poly1305Blocks: 32-byte key, whole blocks")
+  BLOCK.set(key)
+  polyInit()
+  S.set(key.subarray(16, 32))
+  polyBlocks(message, 0, message.length)
+  const tag = new Uint8Array(TAG_SIZE)
+  polyFinish(S, tag, 0)
+  return tag
 }
 
 const TAG = new Uint8Array(TAG_SIZE)
