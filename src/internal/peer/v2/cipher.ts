@@ -3,10 +3,14 @@
  * the raw ChaCha20 keystream (RFC 8439 §2.4, for the length cipher and for
  * rekeying) and the ChaCha20-Poly1305 AEAD (RFC 8439 §2.8, for contents).
  *
- * Two suites implement it: Node's OpenSSL ciphers (`chacha20`,
- * `chacha20-poly1305`) reached through `process.getBuiltinModule`, and
- * `@noble/ciphers`, which runs anywhere. `defaultSuite` is the native one
- * when the runtime has it, as `wire/Hash.ts` does for SHA-256.
+ * Three suites implement it: Node's OpenSSL ciphers (`chacha20`,
+ * `chacha20-poly1305`) reached through `process.getBuiltinModule`, our
+ * plain-JavaScript one (`chachaJs.ts`), and `@noble/ciphers`, which runs
+ * anywhere (kept as an independent implementation to test against).
+ * `defaultSuite` takes native for large packets and JavaScript for small
+ * ones (a native AEAD context per packet costs more than a small packet's
+ * whole encryption in JavaScript), JavaScript alone where Node's ciphers are
+ * missing.
  *
  * @internal
  */
@@ -283,6 +287,8 @@ export const nativeSuite: ChaChaSuite | undefined = hasNativeCiphers(nodeCrypto)
 
 /**
  * The suite in use: native for large packets and plain JavaScript for small
- * ones when the runtime has the native ciphers, noble otherwise. @internal
+ * ones when the runtime has the native ciphers, plain JavaScript otherwise
+ * (faster than noble at every size measured: 1 MB packets 42 against 30
+ * MB/s, 100-byte packets 237 against 35 k/s). @internal
  */
-export const defaultSuite: ChaChaSuite = nativeSuite !== undefined ? bySize(jsSuite, nativeSuite, SMALL_PACKET) : nobleSuite
+export const defaultSuite: ChaChaSuite = nativeSuite !== undefined ? bySize(jsSuite, nativeSuite, SMALL_PACKET) : jsSuite
