@@ -288,7 +288,7 @@ export const nativeSuite: ChaChaSuite | undefined = hasNativeCiphers(nodeCrypto)
 /**
  * The suite in use: native for large packets and plain JavaScript for small
  * ones when the runtime has the native ciphers, plain JavaScript otherwise
- * (faster than noble at every size measured: 1 MB packets 42 against 30
- * MB/s, 100-byte packets 237 against 35 k/s). @internal
+ * (against noble, `npm run bench:bip324`: 100-byte packets about 5x faster,
+ * 1 MB packets on par, 42–52 against 30–55 MB/s). @internal
  */
 export const defaultSuite: ChaChaSuite = nativeSuite !== undefined ? bySize(jsSuite, nativeSuite, SMALL_PACKET) : jsSuite
