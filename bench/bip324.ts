@@ -356,17 +356,17 @@ const reportPairs = (r: PairResults): void => {
     ["case", "rt/s", "vs v1", "wall rt/s", "wall vs v1"],
     [ping.v1, ping.v2].map((x) => [x.name, si(x.rate.cpu), pct(x.rate.cpu, ping.v1.rate.cpu), si(x.rate.wall), pct(x.rate.wall, ping.v1.rate.wall)])
   )
-  const row = (name: string, a: Rates, b: Rates, wanted: number) => [
-    name,
-    `≥ ${pct(wanted, 1)}`,
-    pct(a.cpu, b.cpu),
-    target(a.cpu / b.cpu, wanted),
-    pct(a.wall, b.wall),
-    target(a.wall / b.wall, wanted)
-  ]
+  // `ceiling`: the best ratio reachable at all (v2 / bare cannot beat (bare + block decode) / bare), said with a miss.
+  const row = (name: string, a: Rates, b: Rates, wanted: number, ceiling?: Rates) => {
+    const verdict = (by: "cpu" | "wall") => {
+      const v = target(a[by] / b[by], wanted)
+      return ceiling === undefined || a[by] / b[by] >= wanted ? v : `${v} (ceiling ${pct(ceiling[by], b[by])})`
+    }
+    return [name, `≥ ${pct(wanted, 1)}`, pct(a.cpu, b.cpu), verdict("cpu"), pct(a.wall, b.wall), verdict("wall")]
+  }
   table("BIP324 speed targets (issue 13), ratios from this run", ["ratio", "target", "by CPU", "verdict", "by wall", "verdict"], [
     row("v2 / v1, 1 MB blocks one way", v2.rate, v1.rate, 0.7),
-    row("v2 / bare cipher loop, 1 MB blocks one way", v2.rate, bare.rate, 0.5),
+    row("v2 / bare cipher loop, 1 MB blocks one way", v2.rate, bare.rate, 0.5, bareDecoding.rate),
     row("v2 / v1, sequential ping", ping.v2.rate, ping.v1.rate, 0.8)
   ])
   console.log(
