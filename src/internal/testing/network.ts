@@ -45,7 +45,7 @@ const hostOfKey = (key: string) => key.slice(0, key.lastIndexOf(":"))
  * from all over the network. With the predecessor alone every node's
  * outbound peers are its ring neighbours (at most 8 apart among 100): a ring
  * lattice a dozen hops across, over which relays, which die out within a few
- * hops under Core's rules, took a 100-node swarm well over 20 simulated
+ * hops under Core's rules, took a 100-node swarm more than 20 simulated
  * minutes to full address knowledge.
  */
 export const defaultSeeds = (i: number): ReadonlyArray<number> => {
