@@ -6,7 +6,7 @@ import type * as Fiber from "effect/Fiber"
 /**
  * An optional capability of a `Socket`: writing without a fiber, the way
  * Node's `socket.write(bytes, callback)` does. A peer uses it when present
- * (the sockets of `Transport.makeTcp` have it) and the socket's Effect
+ * (the sockets of `NodeTransport` have it) and the socket's Effect
  * `writer` otherwise: forking a fiber for each write was most of the cost
  * of a small message.
  *
