@@ -81,8 +81,7 @@ const readEnded = (
 /**
  * Steps `schedule` for the core, as a loop over `Schedule.driver` would (the
  * next recurrence starts then; done: none). Runs in the peer's runtime, so a
- * jittered schedule draws from its `Random` (a `TestRandom` in tests); a
- * step that is already a successful `Exit` is taken as it is.
+ * jittered schedule draws from its `Random` (a `TestRandom` in tests).
  *
  * @internal
  */
@@ -90,11 +89,7 @@ export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Sche
   let state = schedule.initial
   const run = Runtime.runSync(runtime)
   return (t: number): number | undefined => {
-    const step = schedule.step(t, undefined, state)
-    // A pure step (`Schedule.spaced`: the ping's) is already its result: no fiber to run it.
-    const [next, , decision] = Exit.isExit(step) && Exit.isSuccess(step)
-      ? (step as Exit.Success<readonly [unknown, unknown, ScheduleDecision.ScheduleDecision], never>).value
-      : run(step)
+    const [next, , decision] = run(schedule.step(t, undefined, state))
     state = next
     return ScheduleDecision.isDone(decision) ? undefined : ScheduleIntervals.start(decision.intervals)
   }
