@@ -187,6 +187,26 @@ export class ByteWriter implements ByteCursor.Writer {
 
   /** CompactSize-prefixed UTF-8; refuses an encoding longer than `max` bytes (the cap the decoder applies). */
   varString(s: string, max = Number.MAX_SAFE_INTEGER, what = "var string"): this {
+    const n = s.length
+    if (n < 0xfd && n <= max) {
+      // ASCII (user agents, reject reasons) is one byte per character: written in place, no encoder call and
+      // no intermediate array (`TextEncoder.encode` was a tenth of encoding a `version`). Undone on the first
+      // non-ASCII character, which takes the general path.
+      const start = this.offset
+      this.ensure(1 + n)
+      const b = this.buf
+      b[start] = n
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c > 0x7f) break
+        b[start + 1 + i] = c
+      }
+      if (i === n) {
+        this.offset = start + 1 + n
+        return this
+      }
+    }
     return this.varBytes(textEncoder.encode(s), max, what)
   }
 
