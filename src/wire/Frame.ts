@@ -183,6 +183,12 @@ export interface Prepared {
    * when absent; encoded on first use, then kept).
    */
   readonly frame: (magic: Uint8Array, version: number, format?: WireFormat) => Either.Either<Uint8Array, WireError>
+  /**
+   * The payload alone, for transports without v1's header (BIP324 v2): no
+   * checksum is computed for it. A view of a frame already encoded for this
+   * version and format, else encoded on first use, then kept.
+   */
+  readonly payload: (version: number, format?: WireFormat) => Either.Either<Uint8Array, WireError>
 }
 
 /**
@@ -207,6 +213,11 @@ export const prepare = (message: Message.NetworkMessage): Prepared => {
     readonly format: WireFormat | undefined
     readonly frame: Either.Either<Uint8Array, WireError>
   }> = []
+  const payloads: Array<{
+    readonly version: number
+    readonly format: WireFormat | undefined
+    readonly payload: Either.Either<Uint8Array, WireError>
+  }> = []
   return {
     [PreparedTypeId]: PreparedTypeId,
     message,
@@ -217,6 +228,18 @@ export const prepare = (message: Message.NetworkMessage): Prepared => {
       const frame = encodeEither(magic, message, { version, format })
       frames.push({ magic, version, format, frame })
       return frame
+    },
+    payload: (version, format) => {
+      for (const p of payloads) {
+        if (p.version === version && p.format === format) return p.payload
+      }
+      // A v1 frame of any network holds the same payload after its header: no second encoding.
+      const framed = frames.find((f) => f.version === version && f.format === format)
+      const payload = framed !== undefined
+        ? Either.map(framed.frame, (frame) => frame.subarray(framed.magic.length + COMMAND_SIZE + 8))
+        : Message.encodePayloadEither(message, { version, format })
+      payloads.push({ version, format, payload })
+      return payload
     }
   }
 }

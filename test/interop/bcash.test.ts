@@ -11,8 +11,6 @@
  * network's magic (and then hangs up on it at once).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -36,49 +34,18 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as Transaction from "../../src/wire/Transaction.js"
 import { type Bcash, type BcashNode, loadBcash, startBcash } from "./bcashNode.js"
+import { type CliChild, startCli } from "../support/cli.js"
 
 const params = ChainParams.bchRegtest
 const BLOCKS = 300
 const WAIT = Duration.seconds(5)
 /** Configured with NODE_WITNESS on purpose: on Bitcoin Cash it must not be announced. */
 const OUR_SERVICES = ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS)
-const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url))
 
 let bch: BcashNode
 
-interface ExampleRun {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-let killExample = () => {}
-let example: Promise<ExampleRun>
-
-/** `npx tsx scratchpad/main.ts --network bch-regtest --connect <bcash> --duration 5 --json` (what `npm start -- …` runs). */
-const runExample = (port: number, timeoutMs: number): Promise<ExampleRun> =>
-  new Promise((resolve, reject) => {
-    const args = ["tsx", "scratchpad/main.ts", "--network", "bch-regtest", "--connect", `127.0.0.1:${port}`, "--duration", "5", "--json"]
-    const child = spawn("npx", args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_BACKEND: "js" } })
-    let stdout = ""
-    let stderr = ""
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    }
-    killExample = kill
-    const timer = setTimeout(kill, timeoutMs)
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.once("error", (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
+/** The example program's run; started in `beforeAll` so that its start-up overlaps the other tests. */
+let example: CliChild | undefined
 
 beforeAll(async () => {
   bch = await startBcash({ blocks: BLOCKS })
@@ -86,13 +53,12 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000)
   bch.node.pool.hosts.add(bcash.net.NetAddress.fromOptions({ host: "203.0.113.8", port: 18444, services: 1, time: now - 60 }))
   // Generous: on a loaded 2-core machine tsx alone can take half a minute to start the program.
-  example = runExample(bch.port, 90_000)
-  example.catch(() => {})
+  example = startCli(["--network", "bch-regtest", "--connect", `127.0.0.1:${bch.port}`, "--duration", "5", "--json"], 90_000)
 }, 60_000)
 
 afterAll(async () => {
-  killExample()
-  await example?.catch(() => {})
+  example?.kill()
+  await example?.done
   await bch?.stop()
 })
 
@@ -300,7 +266,7 @@ describe("our network layer against bcash", () => {
 
   it.live("example program: npm start -- --network bch-regtest --connect bcash --json; exits 0", () =>
     Effect.gen(function*() {
-      const result = yield* Effect.promise(() => example)
+      const result = yield* Effect.promise(() => example!.done)
       expect(result.signal, `killed; stderr: ${result.stderr}`).toBeNull()
       const events = result.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => {
         try {

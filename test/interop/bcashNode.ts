@@ -20,33 +20,18 @@
  *
  * @internal test support, not part of the library
  */
-import { createRequire } from "node:module"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { freePort, fromRevHex, lockDownPool, loopbackNodeOptions } from "./bcoinNode.js"
-
-const require = createRequire(import.meta.url)
+import { fromRevHex, lazyRequire, onFreePort, openLoopbackNode, scopedNode, type StartOptions } from "./bcoinNode.js"
 
 /** bcash has no type declarations; it is used through `any`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Bcash = any
 
-let bcashModule: Bcash | undefined
 /** Loads bcash lazily, with the pure-JS crypto backend unless one is set. */
-export const loadBcash = (): Bcash => {
-  if (bcashModule === undefined) {
-    process.env.NODE_BACKEND ??= "js"
-    bcashModule = require("bcash")
-  }
-  return bcashModule
-}
+export const loadBcash = lazyRequire("bcash")
 
-export interface StartOptions {
-  /** Blocks to mine before returning (default 0). */
-  readonly blocks?: number
-  /** bcash log level: "none" (default), "error", "warning", "info", "debug", "spam". */
-  readonly logLevel?: string
-}
+export type { StartOptions }
 
 export interface Spend {
   /** Internal byte order, as on the wire. */
@@ -73,60 +58,16 @@ export interface BcashNode {
 }
 
 /** Starts a bcash regtest node on 127.0.0.1 and mines `blocks` blocks. */
-export const startBcash = async (options: StartOptions = {}): Promise<BcashNode> => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options, await freePort())
-    } catch (e) {
-      if (attempt >= 3 || (e as { code?: string }).code !== "EADDRINUSE") throw e
-    }
-  }
-}
+export const startBcash = (options: StartOptions = {}): Promise<BcashNode> => onFreePort((port) => startOnce(options, port))
 
 const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcashNode> => {
   const bcash = loadBcash()
-
-  const node: Bcash = new bcash.FullNode(loopbackNodeOptions("bcash", p2pPort, options.logLevel))
-  lockDownPool("bcash", node)
-  const pool = node.pool
-
-  await node.open()
-  let port = 0
-  let stopped = false
-  try {
-    await pool.connect()
-    port = pool.server.address().port
-    const bound = pool.server.address().address
-    if (bound !== "127.0.0.1") throw new Error(`bcash test node: P2P bound to ${bound}`)
-  } catch (e) {
-    await node.close().catch(() => {})
-    throw e
-  }
-
   const key: Bcash = bcash.KeyRing.generate()
-  const address = key.getAddress()
-  const coinbases: Array<Bcash> = []
-  let nextToSpend = 0
-
-  const mine = async (n: number): Promise<Array<Uint8Array>> => {
-    const hashes: Array<Uint8Array> = []
-    for (let i = 0; i < n; i++) {
-      const block = await node.miner.mineBlock(node.chain.tip, address)
-      await node.chain.add(block)
-      coinbases.push(block.txs[0])
-      hashes.push(fromRevHex(block.rhash()))
-    }
-    return hashes
-  }
+  const base = await openLoopbackNode(bcash, "bcash", options, p2pPort, key)
+  const { node } = base
 
   const addSpend = async (): Promise<Spend> => {
-    const height: number = node.chain.height
-    const maturity: number = node.network.coinbaseMaturity
-    if (nextToSpend + 1 + maturity > height) throw new Error(`no mature coinbase (height ${height})`)
-    const cb = coinbases[nextToSpend]
-    if (cb === undefined) throw new Error("coinbase not mined by this helper")
-    const coin = bcash.Coin.fromTX(cb, 0, nextToSpend + 1)
-    nextToSpend++
+    const coin = base.takeMatureCoinbase()
     const mtx = new bcash.MTX()
     mtx.addCoin(coin)
     const other = bcash.KeyRing.generate()
@@ -140,46 +81,19 @@ const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcashN
     return { txid: fromRevHex(tx.txid()), tx }
   }
 
-  const peers = (): Array<Bcash> => {
-    const out: Array<Bcash> = []
-    for (let p = pool.peers.head(); p; p = p.next) out.push(p)
-    return out
-  }
-
-  const banned = (): Array<string> => Array.from(pool.hosts.banned.keys()) as Array<string>
-
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await node.close()
-  }
-
-  if ((options.blocks ?? 0) > 0) {
-    try {
-      await mine(options.blocks!)
-    } catch (e) {
-      await stop()
-      throw e
-    }
-  }
-
   return {
-    host: "127.0.0.1",
-    port,
+    host: base.host,
+    port: base.port,
     node,
-    mine,
-    bestHash: () => fromRevHex(node.chain.tip.rhash()),
-    height: () => node.chain.height,
+    mine: base.mine,
+    bestHash: base.bestHash,
+    height: base.height,
     addSpend,
-    peers,
-    banned,
-    stop
+    peers: base.peers,
+    banned: () => Array.from(node.pool.hosts.banned.keys()) as Array<string>,
+    stop: base.stop
   }
 }
 
 /** `startBcash` as a scoped Effect: the node stops when the scope closes. */
-export const bcashScoped = (options: StartOptions = {}): Effect.Effect<BcashNode, Error, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.tryPromise({ try: () => startBcash(options), catch: (e) => (e instanceof Error ? e : new Error(String(e))) }),
-    (bch) => Effect.promise(() => bch.stop())
-  )
+export const bcashScoped = (options: StartOptions = {}): Effect.Effect<BcashNode, Error, Scope.Scope> => scopedNode(() => startBcash(options))

@@ -48,6 +48,7 @@
 import { createRequire } from "node:module"
 import * as net from "node:net"
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 
 const require = createRequire(import.meta.url)
 
@@ -55,15 +56,23 @@ const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Bcoin = any
 
-let bcoinModule: Bcoin | undefined
-/** Loads bcoin lazily (about 250 ms), with the pure-JS crypto backend unless one is set. */
-export const loadBcoin = (): Bcoin => {
-  if (bcoinModule === undefined) {
-    process.env.NODE_BACKEND ??= "js"
-    bcoinModule = require("bcoin")
+/**
+ * Loads a bcoin-family package (`bcoin`, `bcash`) lazily, once, with the
+ * pure-JS crypto backend unless one is set.
+ */
+export const lazyRequire = (name: string): (() => Bcoin) => {
+  let loaded: Bcoin | undefined
+  return () => {
+    if (loaded === undefined) {
+      process.env.NODE_BACKEND ??= "js"
+      loaded = require(name)
+    }
+    return loaded
   }
-  return bcoinModule
 }
+
+/** Loads bcoin (about 250 ms on first use). */
+export const loadBcoin = lazyRequire("bcoin")
 
 export interface StartOptions {
   /** Blocks to mine before returning (default 0). Past ~431 segwit is active. */
@@ -133,12 +142,17 @@ const isLoopback = (host: unknown): boolean => typeof host === "string" && LOOPB
 /**
  * Starts a bcoin regtest full node on 127.0.0.1 and mines `blocks` blocks.
  */
-export const startBcoin = async (options: StartOptions = {}): Promise<BcoinNode> => {
-  // bcoin's host list rejects port 0, so a free port is found first; another
-  // process could take it in between, hence the retry on EADDRINUSE.
+export const startBcoin = (options: StartOptions = {}): Promise<BcoinNode> => onFreePort((port) => startOnce(options, port))
+
+/**
+ * Runs `start` on a free loopback port. bcoin's host list rejects port 0, so
+ * a free port is found first; another process could take it in between,
+ * hence the retry on EADDRINUSE.
+ */
+export const onFreePort = async <A>(start: (port: number) => Promise<A>): Promise<A> => {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(options, await freePort())
+      return await start(await freePort())
     } catch (e) {
       if (attempt >= 3 || (e as { code?: string }).code !== "EADDRINUSE") throw e
     }
@@ -207,33 +221,39 @@ export const lockDownPool = (name: string, node: Bcoin): void => {
   }
 }
 
-const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinNode> => {
-  const bcoin = loadBcoin()
-
-  const node: Bcoin = new bcoin.FullNode(loopbackNodeOptions("bcoin", p2pPort, options.logLevel))
-  lockDownPool("bcoin", node)
+/**
+ * What the bcoin and bcash test nodes share: a regtest FullNode of `lib`
+ * (bcoin or bcash) opened on 127.0.0.1:`p2pPort`, locked down to loopback and
+ * listening, with a miner that pays every coinbase to `key` and keeps the
+ * coinbases so that they can be spent, its inbound peers, and an idempotent
+ * stop. `blocks` are mined before it returns; on any failure it is closed.
+ */
+export const openLoopbackNode = async (
+  lib: Bcoin,
+  name: string,
+  options: StartOptions,
+  p2pPort: number,
+  key: Bcoin
+) => {
+  const node: Bcoin = new lib.FullNode(loopbackNodeOptions(name, p2pPort, options.logLevel))
+  lockDownPool(name, node)
   const pool = node.pool
 
   await node.open()
   let port = 0
-  let rpcPort = 0
   let stopped = false
   try {
     await pool.connect()
     port = pool.server.address().port
-    const httpAddress = node.http.address?.() ?? node.http.http?.address?.()
-    rpcPort = typeof httpAddress?.port === "number" ? httpAddress.port : 0
     const bound = pool.server.address().address
-    if (bound !== "127.0.0.1") throw new Error(`bcoin test node: P2P bound to ${bound}`)
+    if (bound !== "127.0.0.1") throw new Error(`${name} test node: P2P bound to ${bound}`)
   } catch (e) {
     await node.close().catch(() => {})
     throw e
   }
 
-  const key: Bcoin = bcoin.KeyRing.generate()
-  key.witness = true
   const address = key.getAddress()
-  const coinbases: Array<Bcoin> = [] // coinbase txs by height - 1, for addWitnessTx
+  const coinbases: Array<Bcoin> = [] // coinbase txs by height - 1
   let nextToSpend = 0
 
   const mine = async (n: number): Promise<Array<Uint8Array>> => {
@@ -247,14 +267,64 @@ const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinN
     return hashes
   }
 
-  const addWitnessTx = async (): Promise<WitnessSpend> => {
+  /** The oldest mature coinbase output not spent yet, as a coin (fails below maturity). */
+  const takeMatureCoinbase = (): Bcoin => {
     const height: number = node.chain.height
     const maturity: number = node.network.coinbaseMaturity
     if (nextToSpend + 1 + maturity > height) throw new Error(`no mature coinbase (height ${height})`)
     const cb = coinbases[nextToSpend]
     if (cb === undefined) throw new Error("coinbase not mined by this helper")
-    const coin = bcoin.Coin.fromTX(cb, 0, nextToSpend + 1)
+    const coin = lib.Coin.fromTX(cb, 0, nextToSpend + 1)
     nextToSpend++
+    return coin
+  }
+
+  const peers = (): Array<Bcoin> => {
+    const out: Array<Bcoin> = []
+    for (let p = pool.peers.head(); p; p = p.next) out.push(p)
+    return out
+  }
+
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await node.close()
+  }
+
+  if ((options.blocks ?? 0) > 0) {
+    try {
+      await mine(options.blocks!)
+    } catch (e) {
+      await stop()
+      throw e
+    }
+  }
+
+  return {
+    host: "127.0.0.1",
+    port,
+    node,
+    mine,
+    bestHash: (): Uint8Array => fromRevHex(node.chain.tip.rhash()),
+    height: (): number => node.chain.height,
+    takeMatureCoinbase,
+    peers,
+    stop,
+    isStopped: () => stopped
+  }
+}
+
+const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinNode> => {
+  const bcoin = loadBcoin()
+  const key: Bcoin = bcoin.KeyRing.generate()
+  key.witness = true
+  const base = await openLoopbackNode(bcoin, "bcoin", options, p2pPort, key)
+  const { node } = base
+  const httpAddress = node.http.address?.() ?? node.http.http?.address?.()
+  const rpcPort = typeof httpAddress?.port === "number" ? httpAddress.port : 0
+
+  const addWitnessTx = async (): Promise<WitnessSpend> => {
+    const coin = base.takeMatureCoinbase()
     const mtx = new bcoin.MTX()
     mtx.addCoin(coin)
     const value: number = coin.value
@@ -273,56 +343,35 @@ const startOnce = async (options: StartOptions, p2pPort: number): Promise<BcoinN
     return { txid: fromRevHex(tx.txid()), wtxid: fromRevHex(tx.wtxid()), tx }
   }
 
-  const peers = (): Array<Bcoin> => {
-    const out: Array<Bcoin> = []
-    for (let p = pool.peers.head(); p; p = p.next) out.push(p)
-    return out
-  }
-
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await node.close()
-  }
-
   const restart = async (): Promise<void> => {
-    if (stopped) throw new Error("bcoin test node is stopped")
-    await pool.disconnect()
-    await pool.connect()
-  }
-
-  if ((options.blocks ?? 0) > 0) {
-    try {
-      await mine(options.blocks!)
-    } catch (e) {
-      await stop()
-      throw e
-    }
+    if (base.isStopped()) throw new Error("bcoin test node is stopped")
+    await node.pool.disconnect()
+    await node.pool.connect()
   }
 
   return {
-    host: "127.0.0.1",
-    port,
+    host: base.host,
+    port: base.port,
     rpcPort,
     node,
     key,
-    mine,
-    bestHash: () => fromRevHex(node.chain.tip.rhash()),
-    height: () => node.chain.height,
+    mine: base.mine,
+    bestHash: base.bestHash,
+    height: base.height,
     addWitnessTx,
-    peers,
-    stop,
+    peers: base.peers,
+    stop: base.stop,
     restart
   }
 }
 
-/**
- * `startBcoin` as a scoped Effect: the node stops when the scope closes.
- */
-export const bcoinScoped = (options: StartOptions = {}): Effect.Effect<BcoinNode, Error, import("effect/Scope").Scope> =>
+export const bcoinScoped = (options: StartOptions = {}): Effect.Effect<BcoinNode, Error, Scope.Scope> => scopedNode(() => startBcoin(options))
+
+/** A test node started by `start` as a scoped Effect: it stops when the scope closes. */
+export const scopedNode = <N extends { readonly stop: () => Promise<void> }>(start: () => Promise<N>): Effect.Effect<N, Error, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.tryPromise({ try: () => startBcoin(options), catch: (e) => (e instanceof Error ? e : new Error(String(e))) }),
-    (btc) => Effect.promise(() => btc.stop())
+    Effect.tryPromise({ try: start, catch: (e) => (e instanceof Error ? e : new Error(String(e))) }),
+    (node) => Effect.promise(() => node.stop())
   )
 
 /** Is something listening on 127.0.0.1:port? (for tests asserting the node is gone). */

@@ -26,8 +26,6 @@
  *   NODE_BLOOM.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -44,53 +42,17 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import { type Bcoin, type BcoinNode, loadBcoin, startBcoin } from "./bcoinNode.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
+import { type CliChild, startCli } from "../support/cli.js"
 
 const params = ChainParams.regtest
 const BLOCKS = 20
 const WAIT = Duration.seconds(5)
 const OUR_SERVICES = ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS)
-const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url))
 
 let btc: BcoinNode
 
-interface ExampleRun {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Kills the example program if it is still running (it exits by itself after `--duration`). */
-let killExample = () => {}
 /** The example program's run; started in `beforeAll` so that its start-up overlaps the other tests. */
-let example: Promise<ExampleRun>
-
-/**
- * `node --import tsx scratchpad/main.ts --network regtest --connect <bcoin> --duration 5 --json`
- * as a child process of the project root, killed after `timeoutMs`.
- */
-const runExample = (port: number, timeoutMs: number): Promise<ExampleRun> =>
-  new Promise((resolve, reject) => {
-    const args = ["--import", "tsx", "scratchpad/main.ts", "--network", "regtest", "--connect", `127.0.0.1:${port}`, "--duration", "5", "--json", "--transport", "v1"]
-    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_BACKEND: "js" } })
-    let stdout = ""
-    let stderr = ""
-    const kill = () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    }
-    killExample = kill
-    const timer = setTimeout(kill, timeoutMs)
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.once("error", (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
+let example: CliChild | undefined
 
 beforeAll(async () => {
   btc = await startBcoin({ blocks: BLOCKS })
@@ -100,13 +62,12 @@ beforeAll(async () => {
   const now = Math.floor(Date.now() / 1000)
   btc.node.pool.hosts.add(bcoin.net.NetAddress.fromOptions({ host: "203.0.113.7", port: 18444, services: 9, time: now - 60 }))
   // Generous: on a loaded 2-core machine, compiling and starting the program alone can take tens of seconds.
-  example = runExample(btc.port, 150_000)
-  example.catch(() => {}) // awaited (and reported) by the tests
+  example = startCli(["--network", "regtest", "--connect", `127.0.0.1:${btc.port}`, "--duration", "5", "--json", "--transport", "v1"], 150_000)
 })
 
 afterAll(async () => {
-  killExample()
-  await example?.catch(() => {})
+  example?.kill()
+  await example?.done
   await btc?.stop()
 })
 
@@ -219,7 +180,7 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
 
       // bcoin drops everyone and listens again on the same port: we see it go and come back.
       // (Not while the example program, started in beforeAll, is still connected to bcoin.)
-      yield* Effect.promise(() => example.catch(() => undefined))
+      yield* Effect.promise(() => example!.done)
       yield* Effect.promise(() => btc.restart())
       const gone = yield* nextEvent(eventQueue, "Disconnected")
       if (gone._tag !== "Disconnected") throw new Error(`expected Disconnected, got ${gone._tag}`)
@@ -325,7 +286,7 @@ describe("our network layer against bcoin (regtest, 127.0.0.1)", () => {
 
   it.live("example program: --network regtest --connect bcoin --json prints connected, messages, done; exits 0", () =>
     Effect.gen(function*() {
-      const result = yield* Effect.promise(() => example)
+      const result = yield* Effect.promise(() => example!.done)
       expect(result.signal, `killed; stderr: ${result.stderr}`).toBeNull()
       const lines = result.stdout.split("\n").filter((l) => l.trim() !== "")
       const events = lines.map((l) => {

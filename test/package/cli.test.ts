@@ -9,53 +9,34 @@ import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit } from "effect"
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as Net from "node:net"
-import { fileURLToPath } from "node:url"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import { cli } from "../../scratchpad/cli/command.js"
+import { type CliChild, type CliRun, startCli } from "../support/cli.js"
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url))
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
 
-interface Run {
-  readonly child: ChildProcessWithoutNullStreams
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exit: Promise<number | null>
-}
+const running: Array<CliChild> = []
 
-const running: Array<Run> = []
-
-const start = (args: ReadonlyArray<string>): Run => {
-  const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1" }
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-  const exit = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
-  const run = { child, stdout: () => stdout, stderr: () => stderr, exit }
+/** Started with a deadline past the longest test here (a listener with `--duration 120`); killed in `afterAll` at the latest. */
+const start = (args: ReadonlyArray<string>): CliChild => {
+  const run = startCli(args, 4 * DEADLINE_MS)
   running.push(run)
   return run
 }
 
 /** Runs to completion (killed at the deadline: the test then fails on its output). */
-const runToEnd = async (args: ReadonlyArray<string>) => {
-  const run = start(args)
-  const timer = setTimeout(() => run.child.kill("SIGKILL"), DEADLINE_MS)
-  const code = await run.exit
-  clearTimeout(timer)
-  return { code, stdout: run.stdout(), stderr: run.stderr() }
+const runToEnd = (args: ReadonlyArray<string>): Promise<CliRun> => {
+  const run = startCli(args, DEADLINE_MS)
+  running.push(run)
+  return run.done
 }
 
 /** Waits until `pattern` appears in the child's stdout; returns the match. */
-const waitFor = async (run: Run, pattern: RegExp): Promise<RegExpMatchArray> => {
+const waitFor = async (run: CliChild, pattern: RegExp): Promise<RegExpMatchArray> => {
   const until = Date.now() + DEADLINE_MS
   for (;;) {
     const m = run.stdout().match(pattern)
@@ -80,8 +61,8 @@ const jsonLines = (stdout: string) =>
   stdout.trim().split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
 
 afterAll(async () => {
-  for (const run of running) if (run.child.exitCode === null) run.child.kill("SIGKILL")
-  await Promise.all(running.map((r) => r.exit))
+  for (const run of running) run.kill()
+  await Promise.all(running.map((r) => r.done))
 })
 
 describe("example program (CLI)", () => {
@@ -160,6 +141,6 @@ describe("example program (CLI)", () => {
     expect(events.at(-1)?.event).toBe("done")
 
     listener.child.kill("SIGINT")
-    expect(await listener.exit).toBe(0)
+    expect((await listener.done).code).toBe(0)
   }, 4 * DEADLINE_MS)
 })

@@ -1,14 +1,15 @@
 /**
  * The example program as a user runs it, for tests: a child process
- * (`node --import tsx scratchpad/main.ts …`) run to its end, and its `--json`
- * events. The program stops by itself after `--duration`; the child is killed
- * at `deadlineMs` (the test then fails on its output) or when the calling
- * fiber is interrupted, so no child outlives its test.
+ * (`node --import tsx scratchpad/main.ts …`) and its `--json` events.
+ * The program stops by itself after `--duration`; the child is killed at
+ * `deadlineMs` (the test then fails on its output), when its owner calls
+ * `kill` (an `afterAll`), or when the calling fiber is interrupted
+ * (`runCli`), so no child outlives its test.
  *
  * @internal test support
  */
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
@@ -18,8 +19,22 @@ export const CLI_DEADLINE_MS = 120_000
 
 export interface CliRun {
   readonly code: number | null
+  /** The signal that ended the program: `SIGKILL` when the deadline or a `kill` did. */
+  readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
+}
+
+/** A running example program. */
+export interface CliChild {
+  readonly child: ChildProcessWithoutNullStreams
+  /** Everything it has printed so far. */
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Settles when the program has exited (never rejects: a failed spawn is code `null` with the error in `stderr`). */
+  readonly done: Promise<CliRun>
+  /** Kills it (SIGKILL) if it is still running. */
+  readonly kill: () => void
 }
 
 /** One line of `--json` output. */
@@ -30,26 +45,39 @@ export interface CliEvent {
   readonly [key: string]: unknown
 }
 
-/** Runs the example program with `args` until it exits (or is killed at `deadlineMs`). */
+/** Starts the example program with `args`; it is killed at `deadlineMs` if it has not exited by then. */
+export const startCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEADLINE_MS): CliChild => {
+  const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", NODE_BACKEND: "js" }
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  }
+  const timer = setTimeout(kill, deadlineMs)
+  const done = new Promise<CliRun>((resolve) => {
+    child.once("error", (e) => {
+      clearTimeout(timer)
+      resolve({ code: null, signal: null, stdout, stderr: `${stderr}${String(e)}` })
+    })
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+  return { child, stdout: () => stdout, stderr: () => stderr, done, kill }
+}
+
+/** Runs the example program with `args` until it exits (or is killed at `deadlineMs` or on interruption). */
 export const runCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEADLINE_MS): Effect.Effect<CliRun> =>
   Effect.async<CliRun>((resume) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: "1", NODE_BACKEND: "js" }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), deadlineMs)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resume(Effect.succeed({ code, stdout, stderr }))
-    })
-    return Effect.sync(() => {
-      clearTimeout(timer)
-      child.kill("SIGKILL")
-    })
+    const run = startCli(args, deadlineMs)
+    void run.done.then((result) => resume(Effect.succeed(result)))
+    return Effect.sync(run.kill)
   })
 
 /** The `--json` events in `stdout`, in order. */

@@ -39,6 +39,22 @@ describe("Frame.prepare", () => {
     expect(Either.getOrThrow(prepared.frame(ChainParams.regtest.magic, 70_016))).not.toBe(a)
   })
 
+  it("payload: the frame's payload without v1's header, per version, encoded once, reusing a frame already made", () => {
+    for (const frameFirst of [false, true]) {
+      const prepared = Frame.prepare(addr)
+      if (frameFirst) Either.getOrThrow(prepared.frame(ChainParams.regtest.magic, 70_016))
+      for (const version of [31_401, 70_016]) {
+        const payload = Either.getOrThrow(prepared.payload(version))
+        expect(toHex(payload)).toBe(toHex(Frame.encode(ChainParams.mainnet.magic, addr, { version }).subarray(Frame.HEADER_SIZE)))
+        expect(prepared.payload(version)).toStrictEqual(Either.right(payload))
+        expect(Either.getOrThrow(prepared.payload(version))).toBe(payload)
+      }
+    }
+    const bad = Frame.prepare(Message.Unknown.make({ command: "far-too-long-command", payload: new Uint8Array(1) }))
+    // No header, so no command to refuse: the payload is the unknown message's bytes.
+    expect(toHex(Either.getOrThrow(bad.payload(70_016)))).toBe("00")
+  })
+
   it("carries its message, and says what it is", () => {
     const prepared = Frame.prepare(addr)
     expect(prepared.message).toBe(addr)

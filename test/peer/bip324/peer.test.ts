@@ -1,16 +1,21 @@
 /**
  * The v2 transport under a real `Peer` (through the `MessageTransport`
  * seam): two of our peers handshake over v2 in memory and over loopback TCP,
- * agree on the session id, exchange messages and ping; an inbound v2 peer
- * serves a v1 remote over v1 on the same socket.
+ * agree on the session id, exchange messages and ping; a prepared message
+ * goes out without its v1 frame, and one v2 cannot carry fails typed; an
+ * inbound v2 peer serves a v1 remote over v1 on the same socket.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Frame from "../../../src/wire/Frame.js"
 import { bytesToHex } from "../../../src/wire/Hash.js"
 import * as Message from "../../../src/wire/Message.js"
+import { WireError } from "../../../src/wire/WireError.js"
 import * as Peer from "../../../src/peer/Peer.js"
 import * as V2Transport from "../../../src/peer/V2Transport.js"
 import { config, memoryTransport, tcpTransport, type Transport } from "../../support/peer.js"
@@ -47,6 +52,36 @@ describe.each([memoryTransport, tcpTransport])("two v2 peers over $name", (socke
       expect(stats.sent["inv"]?.bytes).toBe(3 * 37)
       yield* a.disconnect("bye")
       expect((yield* b.awaitDisconnect)._tag).toBe("RemoteClosed")
+    }).pipe(Effect.scoped))
+})
+
+describe("sending over v2", () => {
+  it.live("a prepared message goes out without its v1 frame (v2 has no checksum to compute)", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* v2Pair(memoryTransport)
+      const inv = Message.Inv.make({ inventory: [{ type: 1, hash: new Uint8Array(32).fill(9) }] })
+      const prepared = Frame.prepare(inv)
+      // Asking for the v1 frame (header and double-SHA256 checksum) fails the send.
+      const noV1Frame: Frame.Prepared = { ...prepared, frame: () => Either.left(new WireError({ reason: "EncodeFailed", command: "inv" })) }
+      const sub = yield* b.subscribe("Inv")
+      const got = yield* Stream.runHead(sub).pipe(Effect.fork)
+      yield* a.send(noV1Frame)
+      const arrived = yield* Fiber.join(got)
+      expect(Option.getOrThrow(arrived).inventory[0]!.hash[0]).toBe(9)
+    }).pipe(Effect.scoped))
+
+  it.live("a message v2 cannot carry fails with EncodeFailed, plain or prepared, and the peer stays connected", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* v2Pair(memoryTransport)
+      // No one-byte id and longer than the 12-byte long form.
+      const bad = Message.Unknown.make({ command: "far-too-long-command", payload: new Uint8Array(1) })
+      expect((yield* Effect.flip(a.send(bad))).reason).toBe("EncodeFailed")
+      expect((yield* Effect.flip(a.send(Frame.prepare(bad)))).reason).toBe("EncodeFailed")
+      const sub = yield* b.subscribe("Inv")
+      const got = yield* Stream.runHead(sub).pipe(Effect.fork)
+      yield* a.send(Message.Inv.make({ inventory: [{ type: 1, hash: new Uint8Array(32).fill(4) }] }))
+      expect(Option.getOrThrow(yield* Fiber.join(got)).inventory[0]!.hash[0]).toBe(4)
+      expect((yield* a.stats).sent["far-too-long-command"]).toBeUndefined()
     }).pipe(Effect.scoped))
 })
 

@@ -1,6 +1,7 @@
 /**
  * BIP324's published test vectors, every row, byte for byte, on both cipher
- * suites (OpenSSL through `node:crypto`, and `@noble/ciphers`), both ECDH
+ * suites (OpenSSL through `node:crypto`, `@noble/ciphers`, our plain-JS one, and the
+ * default that picks JS or OpenSSL by packet size), both ECDH
  * paths and both HKDF paths:
  * - `ellswift_decode_test_vectors.csv`: 64-byte encodings to x coordinates;
  * - `xswiftec_inv_test_vectors.csv`: `XSwiftECInv(x, u, case)` for all 8 cases;
@@ -12,7 +13,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
 import { bytesFromHex as hex, bytesToHex as toHex } from "../../../src/wire/Hash.js"
-import { type ChaChaSuite, nativeSuite, nobleSuite } from "../../../src/internal/peer/v2/cipher.js"
+import { type ChaChaSuite, defaultSuite, jsSuite, nativeSuite, nobleSuite } from "../../../src/internal/peer/v2/cipher.js"
 import * as EllSwift from "../../../src/internal/peer/v2/ellswift.js"
 import { deriveKeys, type Hkdf, nativeHkdf, nobleHkdf } from "../../../src/internal/peer/v2/hkdf.js"
 import { IGNORE_BIT, PacketCipher } from "../../../src/internal/peer/v2/packetCipher.js"
@@ -57,7 +58,9 @@ describe("xswiftec_inv_test_vectors.csv", () => {
   })
 })
 
-const suites: Array<ChaChaSuite> = [nobleSuite, ...(nativeSuite ? [nativeSuite] : [])]
+// The default under Node sends small packets to the plain-JS suite and large ones to OpenSSL: the vectors
+// have both sizes (up to 1 MB contents).
+const suites: Array<ChaChaSuite> = [nobleSuite, jsSuite, ...(nativeSuite ? [nativeSuite, defaultSuite] : [])]
 const ecdhs: Array<EllSwift.Ecdh> = [EllSwift.nobleEcdh, ...(EllSwift.nativeEcdh ? [EllSwift.nativeEcdh] : [])]
 const hkdfs: Array<Hkdf> = [nobleHkdf, ...(nativeHkdf ? [nativeHkdf] : [])]
 
@@ -67,7 +70,7 @@ describe("packet_encoding_test_vectors.csv", () => {
   it("has every row, and Node here has the native paths", () => {
     expect(rows.length).toBe(7)
     // The native paths must really be under test on this machine, not silently skipped.
-    expect(suites.map((s) => s.name)).toEqual(["noble", "node:crypto"])
+    expect(suites.map((s) => s.name)).toEqual(["noble", "js", "node:crypto", "node:crypto, js up to 384 bytes"])
     expect(ecdhs.map((s) => s.name)).toEqual(["noble", "node:crypto"])
     expect(hkdfs.map((s) => s.name)).toEqual(["noble", "node:crypto"])
   })

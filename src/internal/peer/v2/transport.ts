@@ -77,11 +77,18 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
     return undefined
   }
 
-  const sent = (payload: Uint8Array, command: string): Uint8Array => {
-    const bytes = session.send(command, payload)
+  // The session refuses (throws) a command it cannot carry or contents over the cap: a typed error
+  // for the sender, as v1's framing gives, and nothing is written.
+  const sent = (payload: Uint8Array, command: string): Either.Either<Uint8Array, WireError> => {
+    let bytes: Uint8Array
+    try {
+      bytes = session.send(command, payload)
+    } catch (e) {
+      return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
+    }
     lastPacket = bytes
     lastPayloadSize = payload.length
-    return bytes
+    return Either.right(bytes)
   }
 
   const transport: MessageTransport = {
@@ -114,15 +121,13 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
     },
     encode: (message, version) => {
       if (fallback !== undefined) return fallback.encode(message, version)
-      return Either.map(Message.encodePayloadEither(message, { version, format }), (payload) => sent(payload, Message.commandOf(message)))
+      return Either.flatMap(Message.encodePayloadEither(message, { version, format }), (payload) => sent(payload, Message.commandOf(message)))
     },
     encodePrepared: (prepared, version) => {
       if (fallback !== undefined) return fallback.encodePrepared(prepared, version)
-      // The prepared v1 frame holds the payload after its header: re-wrapped, not re-encoded.
-      return Either.map(
-        prepared.frame(context.params.magic, version, format),
-        (frame) => sent(frame.subarray(Frame.HEADER_SIZE), Message.commandOf(prepared.message))
-      )
+      // The payload alone, encoded once for every peer: v2 has no checksum, so none is computed for it
+      // (a v1 frame already prepared is reused without one more encoding).
+      return Either.flatMap(prepared.payload(version, format), (payload) => sent(payload, Message.commandOf(prepared.message)))
     },
     payloadSize: (bytes) => {
       if (fallback !== undefined) return fallback.payloadSize(bytes)
