@@ -4,6 +4,10 @@
  * loads, its per-packet lock and socket pause/resume) over loopback TCP in
  * this process, driven as the shared harness (`bench-peer.mjs`) drives them:
  *   - sequential ping: `sendPing()` again on every `pong` packet;
+ *   - one-way tx flood: a parsed transaction sent as a `TXPacket` 256 at a
+ *     time (`tx.refresh()` first, so bcoin serializes and hashes it on every
+ *     send, as the harness does), draining between batches, counted from the
+ *     receiver's `packet` events;
  *   - one-way blocks: a parsed block sent as a `BlockPacket` (bcoin frames
  *     and hashes it on every send; its serialization is cached from the
  *     parse, as ours is by `Frame.prepare`), `window` in flight, counted
@@ -18,6 +22,8 @@ import { bcoinRequire } from "./bcoin.js"
 export interface BcoinPeerPair {
   /** Sequential ping round trips per second over `durationMs`. */
   readonly ping: (durationMs: number) => Promise<number>
+  /** One-way transactions per second over `durationMs` (batches of 256, draining between), counted on receipt. */
+  readonly flood: (durationMs: number) => Promise<number>
   /** One-way blocks per second over `durationMs`, `window` in flight. */
   readonly blocks: (durationMs: number, window: number) => Promise<number>
   readonly close: () => void
@@ -32,6 +38,8 @@ interface BcoinPeer {
   on(event: "error", f: (e: Error) => void): void
   open(): Promise<void>
   send(packet: unknown): void
+  drain(): Promise<void>
+  readonly drainSize: number
   sendPing(): void
   destroy(): void
   readonly handshake: boolean
@@ -39,13 +47,18 @@ interface BcoinPeer {
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e6
 
-/** Connects two bcoin peers over 127.0.0.1 and waits for their handshake; `blockPayload` is the block they send. */
-export const make = async (blockPayload: Uint8Array): Promise<BcoinPeerPair> => {
+/**
+ * Connects two bcoin peers over 127.0.0.1 and waits for their handshake;
+ * `blockPayload` is the block they send, `txPayload` the transaction.
+ */
+export const make = async (blockPayload: Uint8Array, txPayload?: Uint8Array): Promise<BcoinPeerPair> => {
   const Peer = bcoinRequire("bcoin/lib/net/peer")
   const NetAddress = bcoinRequire("bcoin/lib/net/netaddress")
   const packets = bcoinRequire("bcoin/lib/net/packets")
   const Block = bcoinRequire("bcoin/lib/primitives/block")
   const block = Block.fromRaw(Buffer.from(blockPayload))
+  const TX = bcoinRequire("bcoin/lib/primitives/tx")
+  const tx = txPayload === undefined ? block.txs[1] : TX.fromRaw(Buffer.from(txPayload))
 
   let inbound: BcoinPeer | undefined
   const server = net.createServer((socket) => {
@@ -72,11 +85,17 @@ export const make = async (blockPayload: Uint8Array): Promise<BcoinPeerPair> => 
 
   let onPong: (() => void) | undefined
   let onBlock: (() => void) | undefined
+  let received = 0
+  let onTx: (() => void) | undefined
   outbound.on("packet", (p) => {
     if (p.type === packets.types.PONG) onPong?.()
   })
   remote.on("packet", (p) => {
     if (p.type === packets.types.BLOCK) onBlock?.()
+    else if (p.type === packets.types.TX) {
+      received++
+      onTx?.()
+    }
   })
 
   return {
@@ -92,6 +111,30 @@ export const make = async (blockPayload: Uint8Array): Promise<BcoinPeerPair> => 
         }
         outbound.sendPing()
       }),
+    flood: async (durationMs) => {
+      const from = received
+      const start = now()
+      let sent = 0
+      while (now() - start < durationMs) {
+        for (let i = 0; i < 256; i++) {
+          tx.refresh()
+          outbound.send(new packets.TXPacket(tx, true))
+        }
+        sent += 256
+        if (outbound.drainSize > 0) await outbound.drain()
+      }
+      if (received - from < sent) {
+        await new Promise<void>((resolve) => {
+          onTx = () => {
+            if (received - from >= sent) {
+              onTx = undefined
+              resolve()
+            }
+          }
+        })
+      }
+      return (sent * 1000) / (now() - start)
+    },
     blocks: (durationMs, window) =>
       new Promise((resolve) => {
         const start = now()

@@ -412,12 +412,25 @@ const bookSection = Effect.gen(function*() {
 // ---------------------------------------------------------------------------
 // Report
 
+/** Issue 15's targets: broadcast at least 60% of bare's speed, churn at least 40% of bare's rate. */
+const BROADCAST_TARGET = 0.6
+const CHURN_TARGET = 0.4
+
 export const report = (r: NetworkResults): void => {
   if (r.broadcast.length > 0) {
     table(
       `Broadcast to ${PEERS} peers over loopback TCP: time until all received (bare: node:net hub writes one frame to ${PEERS} sockets).`,
-      ["message", "ours median", "ours p90", "bare median", "bare p90", "ours/bare speed"],
-      r.broadcast.map((x) => [x.name, ms(x.ours.median), ms(x.ours.p90), ms(x.bare.median), ms(x.bare.p90), pct(x.bare.median, x.ours.median)])
+      ["message", "ours median", "ours p90", "bare median", "bare p90", "ours/bare speed", "target", "verdict"],
+      r.broadcast.map((x) => [
+        x.name,
+        ms(x.ours.median),
+        ms(x.ours.p90),
+        ms(x.bare.median),
+        ms(x.bare.p90),
+        pct(x.bare.median, x.ours.median),
+        `≥ ${pct(BROADCAST_TARGET, 1)}`,
+        x.bare.median / x.ours.median >= BROADCAST_TARGET ? "met" : "NOT MET"
+      ])
     )
     console.log(`(per peer: ${r.broadcast.map((x) => `${x.name}: ${ms(x.ours.median / PEERS)} ours, ${ms(x.bare.median / PEERS)} bare`).join("; ")})`)
   }
@@ -425,10 +438,20 @@ export const report = (r: NetworkResults): void => {
     const c = r.churn
     table(
       `Connection churn: ${c.cycles} connect + handshake + disconnect cycles against the hub's listener, ${CHURN_CONCURRENCY} at a time.`,
-      ["", "cycles/s", "ours/bare", "handles before", "handles after", "heap growth after GC", "hub peers after"],
+      ["", "cycles/s", "ours/bare", "target", "verdict", "handles before", "handles after", "heap growth after GC", "hub peers after"],
       [
-        ["ours (hub: NodeNetwork.layer)", si(c.oursPerSec), pct(c.oursPerSec, c.barePerSec), String(c.handlesBefore), String(c.handlesAfter), c.heapGrowth === undefined ? "(no --expose-gc)" : mib(c.heapGrowth), String(c.hubPeersAfter)],
-        ["bare (node:net + FrameDecoder)", si(c.barePerSec), "", "", "", "", ""]
+        [
+          "ours (hub: NodeNetwork.layer)",
+          si(c.oursPerSec),
+          pct(c.oursPerSec, c.barePerSec),
+          `≥ ${pct(CHURN_TARGET, 1)}`,
+          c.oursPerSec / c.barePerSec >= CHURN_TARGET ? "met" : "NOT MET",
+          String(c.handlesBefore),
+          String(c.handlesAfter),
+          c.heapGrowth === undefined ? "(no --expose-gc)" : mib(c.heapGrowth),
+          String(c.hubPeersAfter)
+        ],
+        ["bare (node:net + FrameDecoder)", si(c.barePerSec), "", "", "", "", "", "", ""]
       ]
     )
     const handlesOk = c.handlesAfter <= c.handlesBefore

@@ -5,14 +5,14 @@
  *
  * @since 0.1.0
  */
-import * as NodeSocket from "@effect/platform-node/NodeSocket"
-import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer"
-import * as Socket from "@effect/platform/Socket"
+import type * as Socket from "@effect/platform/Socket"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Net from "node:net"
-import { DirectWrite } from "../internal/peer/DirectWrite.js"
+import { TcpSocket } from "../internal/node/TcpSocket.js"
 import * as Transport from "../network/Transport.js"
 import * as NetAddress from "../wire/NetAddress.js"
 
@@ -21,55 +21,18 @@ const addressOf = (host: string, port: number): NetAddress.NetAddressFields =>
 
 const ignoreError = (): void => {}
 
-
 /**
- * Backpressure for a Node socket: while an effect returned by the `run`
- * handler is pending, the connection is paused (no more reads, so TCP pushes
- * back on the sender), at once, in the data callback. (`NodeSocket` alone
- * runs such effects concurrently and keeps reading; a peer then pauses the
- * stream itself from its effect, so the read bound holds either way.)
- *
- * Also offers `DirectWrite`, so a peer writes without a fiber per write. A
- * write to a connection that has ended fails through its callback; the
- * no-op error listener keeps a late write error (after `NodeSocket` stopped
- * listening) from becoming an uncaught exception: the callback reports it.
- */
-const pausing = (socket: Socket.Socket, conn: Net.Socket): Socket.Socket & DirectWrite => {
-  conn.on("error", ignoreError)
-  let pending = 0
-  const wrap = (handler: (data: any) => Effect.Effect<any, any, any> | void) => (data: any) => {
-    const result = handler(data)
-    if (!Effect.isEffect(result)) return result
-    if (pending++ === 0) conn.pause()
-    return Effect.ensuring(result, Effect.sync(() => {
-      if (--pending === 0) conn.resume()
-    }))
-  }
-  const direct: Socket.Socket & DirectWrite = {
-    [Socket.TypeId]: Socket.TypeId,
-    run: (handler, options) => socket.run(wrap(handler), options),
-    runRaw: (handler, options) => socket.runRaw(wrap(handler), options),
-    writer: socket.writer,
-    [DirectWrite]: (bytes, done) => {
-      if (conn.destroyed || conn.writableEnded) return done(new Error("socket closed"))
-      conn.write(bytes, done)
-    }
-  }
-  return direct
-}
-
-/**
- * Adapts a connected `node:net` socket: reads pause while the peer is busy
- * (see the module doc), and a peer writes to it directly. For connections
- * opened by other means than `make`'s dial (a proxy tunnel: `Socks5Transport`).
- * Data already buffered in `conn` (`conn.unshift`) is delivered first. The
- * caller owns `conn` and destroys it when done.
+ * Adapts a connected `node:net` socket as the `@effect/platform` `Socket`,
+ * thin (see `TcpSocket`): reads pause while the peer is busy, a peer writes
+ * to it directly, and a connection costs no scope or fiber of its own. For
+ * connections opened by other means than `make`'s dial (a proxy tunnel:
+ * `Socks5Transport`). Data already buffered in `conn` (`conn.unshift`) is
+ * delivered first. The caller owns `conn` and destroys it when done.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const fromNetSocket = (conn: Net.Socket): Effect.Effect<Socket.Socket> =>
-  Effect.map(NodeSocket.fromDuplex(Effect.succeed(conn)), (socket) => pausing(socket, conn))
+export const fromNetSocket = (conn: Net.Socket): Effect.Effect<Socket.Socket> => Effect.sync(() => new TcpSocket(conn))
 
 /**
  * What plain TCP can dial: IPv4 and IPv6 (onion, I2P and CJDNS need a proxy or a tunnel).
@@ -128,29 +91,49 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {
-        const server = yield* NodeSocketServer.make({ host, port }).pipe(
-          Effect.mapError((cause) => new Transport.TransportError({ reason: "ListenFailed", address: `${host}:${port}`, cause }))
-        )
-        const bound = server.address._tag === "TcpAddress" ? server.address : { hostname: host, port }
-        yield* server.run((socket) =>
-          Effect.gen(function*() {
-            const conn = yield* Effect.serviceOption(NodeSocket.NetSocket)
-            if (conn._tag === "Some") {
-              conn.value.setNoDelay(true)
-              // The connection ends with its handler: one the handler refuses without running
-              // the socket (a banned host, no inbound slot left) must not stay open.
-              yield* Effect.addFinalizer(() => Effect.sync(() => conn.value.destroy()))
-            }
-            const remote = conn._tag === "Some"
-              ? addressOf(conn.value.remoteAddress ?? "0.0.0.0", conn.value.remotePort ?? 0)
-              : addressOf("0.0.0.0", 0)
-            yield* handler({ socket: conn._tag === "Some" ? pausing(socket, conn.value) : socket, remote })
-          }).pipe(Effect.scoped)
-        ).pipe(Effect.ignoreLogged, Effect.forkScoped)
-        return addressOf(bound.hostname === "::" ? "::1" : bound.hostname, bound.port)
+        // One fiber per connection, all interrupted when the listener's scope closes, after the
+        // server stopped accepting (finalizers run in reverse order).
+        const run = yield* FiberSet.makeRuntime<never, void, never>()
+        const server = yield* listenOn(host, port)
+        const bound = server.address() as Net.AddressInfo
+        server.on("connection", (conn) => {
+          if (!server.listening) return void conn.destroy()
+          conn.setNoDelay(true)
+          conn.on("error", ignoreError)
+          const remote = addressOf(conn.remoteAddress ?? "0.0.0.0", conn.remotePort ?? 0)
+          // The connection ends with its handler: one the handler refuses without running
+          // the socket (a banned host, no inbound slot left) must not stay open.
+          run(handler({ socket: new TcpSocket(conn), remote }).pipe(
+            Effect.scoped,
+            Effect.ensuring(Effect.sync(() => conn.destroy())),
+            Effect.catchAllCause(Effect.logError)
+          ))
+        })
+        return addressOf(bound.address === "::" ? "::1" : bound.address, bound.port)
       })
   }
 }
+
+/**
+ * A listening `node:net` server that stops accepting when the scope closes
+ * (the connections it accepted are their handlers' to close).
+ */
+const listenOn = (host: string, port: number): Effect.Effect<Net.Server, Transport.TransportError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<Net.Server, Transport.TransportError>((resume) => {
+      const server = Net.createServer()
+      const onError = (cause: Error) =>
+        resume(Effect.fail(new Transport.TransportError({ reason: "ListenFailed", address: `${host}:${port}`, cause })))
+      server.once("error", onError)
+      server.listen(port, host, () => {
+        server.off("error", onError)
+        // An accept error later (too many open files) must not crash the process; the listener goes on.
+        server.on("error", ignoreError)
+        resume(Effect.succeed(server))
+      })
+    }),
+    (server) => Effect.sync(() => void server.close())
+  )
 
 /**
  * TCP over Node.js as the `Transport` service.

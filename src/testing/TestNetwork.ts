@@ -6,7 +6,8 @@
  * a run is the same every time for the same `Random` seed.
  *
  * Node `i` listens on its own loopback host (`127.0.<1 + ⌊i/250⌋>.<1 + i mod 250>`,
- * port 18444) and starts knowing its seeds (by default: node `i - 1`). In the
+ * port 18444) and starts knowing its seeds (by default: node `i - 1` and one
+ * earlier node spread over the swarm, as DNS seeds would give). In the
  * address book each loopback host:port is a network group of its own, so
  * nodes of one machine are not limited to one outbound peer among them.
  *
@@ -103,7 +104,7 @@ export interface TestNode {
 export interface Options {
   /** How many nodes start. */
   readonly nodes: number
-  /** Indexes of the nodes node `i` knows at start. Default: `i - 1` (none for node 0). */
+  /** Indexes of the nodes node `i` knows at start. Default: `defaultSeeds(i)`. */
   readonly seeds?: (index: number) => ReadonlyArray<number>
   /** Network settings of node `i`, over the simulation defaults. */
   readonly config?: (index: number) => Partial<NetworkConfig.NetworkConfigShape>
@@ -188,6 +189,18 @@ export const hostOf: (index: number) => string = internal.hostOf
  * @category utils
  */
 export const addressOf: (index: number) => NetAddress.NetAddressFields = internal.addressOf
+
+/**
+ * The nodes node `i` knows at start by default: its predecessor and, from
+ * node 2 on, one earlier node spread over the swarm (a fixed function of
+ * `i`), as DNS seeds would give. With the predecessor alone the outbound
+ * peers form a ring lattice many hops across, over which Core's relay rules
+ * spread addresses too slowly for a big swarm to reach full knowledge.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const defaultSeeds: (index: number) => ReadonlyArray<number> = internal.defaultSeeds
 
 /**
  * The port every node listens on (regtest's).

@@ -36,7 +36,7 @@ describe("Network simulation (24 nodes, memory transport, TestClock)", () => {
       const figures: Record<string, unknown> = {}
       const realStart = Date.now()
       yield* TestClock.setTime(START)
-      // Each node knows one seed, its predecessor (TestNetwork's default).
+      // Each node knows its seeds: its predecessor and one earlier node (TestNetwork's default).
       const net = yield* TestNetwork.make({ nodes: NODES })
       const nodes = yield* net.nodes
       const { advanceUntil } = net

@@ -1,6 +1,10 @@
 import * as Socket from "@effect/platform/Socket"
 import { describe, expect, it } from "vitest"
-import { writeFailure } from "../../src/internal/peer/lifecycle.js"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as TestContext from "effect/TestContext"
+import { stepper, writeFailure } from "../../src/internal/peer/lifecycle.js"
 import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
 
 const writeError = (code: string | undefined, reason: "Write" | "Read" = "Write") =>
@@ -17,5 +21,31 @@ describe("a failed write", () => {
     const error = writeError("EACCES")
     expect(writeFailure(error)).toMatchObject({ _tag: "SocketError", cause: error })
     expect(writeFailure(writeError(undefined))).toMatchObject({ _tag: "SocketError" })
+  })
+})
+
+describe("stepping a schedule for the core", () => {
+  const runtime = Effect.runSync(Effect.provide(Effect.runtime<never>(), TestContext.TestContext))
+
+  it("a pure schedule (spaced, the ping's) steps to its next start, each from the time given", () => {
+    const step = stepper(runtime, Schedule.spaced(Duration.minutes(2)))
+    expect(step(1_000)).toBe(121_000)
+    expect(step(500_000)).toBe(620_000)
+  })
+
+  it("a schedule that ends gives undefined after its last recurrence", () => {
+    const step = stepper(runtime, Schedule.spaced(Duration.seconds(1)).pipe(Schedule.intersect(Schedule.recurs(2))))
+    expect(step(0)).toBe(1_000)
+    expect(step(1_000)).toBe(2_000)
+    expect(step(2_000)).toBeUndefined()
+  })
+
+  it("a jittered schedule (the trickle's) draws from the runtime's Random, within its bounds", () => {
+    const step = stepper(runtime, Schedule.spaced(Duration.seconds(10)).pipe(Schedule.jittered))
+    for (let t = 0; t < 10; t++) {
+      const next = step(t * 100_000)! - t * 100_000
+      expect(next).toBeGreaterThanOrEqual(8_000)
+      expect(next).toBeLessThanOrEqual(12_000)
+    }
   })
 })

@@ -1,28 +1,40 @@
 /**
- * A 100-node `TestNetwork` (up from the 24 nodes of
- * test/network/Network.simulation.test.ts): every node starts knowing only
- * its predecessor, every node reaches its outbound target, and every node
- * ends up knowing every other node's address. Deterministic: `TestClock`
- * and a seeded `Random`.
+ * A big `TestNetwork` under its default settings: every node starts knowing
+ * its seeds (its predecessor and one earlier node spread over the swarm,
+ * `TestNetwork.defaultSeeds`), every node reaches its outbound target, and
+ * every node ends up knowing every other node's address. Deterministic:
+ * `TestClock` and a seeded `Random`.
  *
  * How the addresses get everywhere, as in Bitcoin Core: each node answers a
  * new inbound peer's `getaddr` once, with part of its book, which gets most
- * nodes to know most others within the first simulated second; the rest
+ * nodes to know most others within the first simulated seconds; the rest
  * comes from self-advertisements (every simulated minute here, ~24 h in
- * Core), relayed to two peers by each hop. Each advertisement resets that
- * link's known-address filter, so a relay that once died out can go again.
+ * Core), relayed to two peers by each hop under Core's limits (only
+ * announcements of at most 10 addresses, through the sender's rate limit
+ * and a trickle). Each advertisement resets that link's known-address
+ * filter, so a relay that once died out can go again.
  *
- * Opt-in (`SWARM_100=1`; `SWARM_NODES=n` runs another size): every `TestClock`
- * wake-up waits for all of the swarm's thousands of fibers to settle.
- * Figures: before Core's gossip limits landed (relays only of announcements
- * of at most 10 addresses, through a per-host rate limit and a trickle), 100
- * nodes reached full knowledge in 121 s simulated (72 s CPU). With them, on
- * 2026-12-06: 40 nodes in 210 s simulated (under a minute real); 100 nodes
- * reach every outbound target at once, but the (node, address) pairs still
- * missing fall by only ~20% per 30 simulated seconds (9,065 → 2,625 after
- * 150 s), so full knowledge takes longer than this test's 20 simulated
- * minutes gave it (issue 16 stays open for it). Set `SIM_REPORT=1` to print
- * the simulated and real times and the CPU time.
+ * What bound convergence (issue 16): not the rate limit. A probe of the
+ * 100-node swarm counted 0 addresses dropped by it in the first 180
+ * simulated seconds (each host's bucket starts full, 1,000, and a link
+ * carried ~18 addresses a minute), no trickle queue near its cap, and
+ * 3 insertions in ~16,000 lost to table collisions. Each relayed address
+ * led to about one more delivery (2 relays, ~43% of them dropped by a link's
+ * known-address filter, ~12% in announcements of more than 10 that are not
+ * relayed), so relays die out within a few hops; and with each node seeded
+ * with its predecessor alone, outbound peers were ring neighbours (ring
+ * distance ≤ 8), a lattice a dozen hops across. Missing (node, address)
+ * pairs fell only ~20% per 30 simulated seconds (9,065 → 2,625 after 150 s).
+ * With one more seed spread over the swarm per node (the default now), the
+ * outbound peers reach across the ring and 100 nodes know each other after
+ * 157.5 simulated seconds.
+ *
+ * Runs in CI at `CI_NODES`; `SWARM_100=1` runs 100 nodes, `SWARM_NODES=n`
+ * another size. Every `TestClock` wake-up waits for all of the swarm's
+ * fibers to settle, so the real time grows with the nodes times the
+ * wake-ups (each link's trickle, each link's self-advertisement). Set
+ * `SIM_REPORT=1` to print the simulated and real times and the CPU time.
+ * Figures: see the README's TestNetwork section.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -31,7 +43,9 @@ import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as TestNetwork from "../../src/testing/TestNetwork.js"
 
-const NODES = Number(process.env.SWARM_NODES ?? 100)
+/** The size CI runs: the biggest that fits about half a minute on a loaded 2-core machine. */
+const CI_NODES = 40
+const NODES = Number(process.env.SWARM_NODES ?? (process.env.SWARM_100 ? 100 : CI_NODES))
 const TARGET = 4
 
 /**
@@ -51,7 +65,7 @@ const cpuMs = () => {
   return Math.round((user + system) / 1000)
 }
 
-describe.skipIf(!process.env.SWARM_100 && !process.env.SWARM_NODES)(`TestNetwork swarm (${NODES} nodes)`, () => {
+describe(`TestNetwork swarm (${NODES} nodes)`, () => {
   it.scoped("reaches every node's outbound target and full address knowledge", () =>
     Effect.gen(function*() {
       const realStart = Date.now()
@@ -77,7 +91,7 @@ describe.skipIf(!process.env.SWARM_100 && !process.env.SWARM_NODES)(`TestNetwork
       }
 
       const knowledgeSimMs = yield* net.advanceUntil("every node knows every other", net.fullyKnown, {
-        step: "30 seconds",
+        step: "5 seconds",
         limit: "20 minutes"
       })
       const totalRealMs = Date.now() - realStart

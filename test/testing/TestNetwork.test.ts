@@ -23,6 +23,22 @@ const indexOfRemote = (remote: string) => {
 }
 
 describe("TestNetwork", () => {
+  it("seeds each node with its predecessor and, from node 2 on, one earlier node spread over the swarm", () => {
+    expect(TestNetwork.defaultSeeds(0)).toEqual([])
+    expect(TestNetwork.defaultSeeds(1)).toEqual([0])
+    const far = new Set<number>()
+    for (let i = 2; i < 100; i++) {
+      const [predecessor, spread, ...rest] = TestNetwork.defaultSeeds(i)
+      expect(predecessor).toBe(i - 1)
+      expect(spread).toBeGreaterThanOrEqual(0)
+      expect(spread).toBeLessThan(i - 1)
+      expect(rest).toEqual([])
+      if (i - spread! > 8) far.add(i)
+    }
+    // Long links, not ring neighbours: most nodes know one more than 8 places back.
+    expect(far.size).toBeGreaterThan(60)
+  })
+
   it.scoped("partitions, heals, kills, restarts and inspects nodes", () =>
     Effect.gen(function*() {
       const net = yield* TestNetwork.make({ nodes: 6 })
@@ -69,8 +85,10 @@ describe("TestNetwork", () => {
       expect((yield* back.known).size).toBe(5)
       yield* net.advanceUntil("the restarted node at target", Effect.map(back.outbound, (o) => o.length === 4), { limit: "1 minute" })
       const fresh = yield* net.restart(2, { freshBook: true })
-      expect((yield* fresh.known).has(TestNetwork.hostOf(1) + ":18444")).toBe(true) // re-seeded with its predecessor
-      expect((yield* fresh.known).size).toBe(1)
+      // Re-seeded with its seeds (its predecessor and one earlier node), and nothing else.
+      expect((yield* fresh.known).has(TestNetwork.hostOf(1) + ":18444")).toBe(true)
+      expect(yield* fresh.known).toEqual(new Set(TestNetwork.defaultSeeds(2).map((s) => `${TestNetwork.hostOf(s)}:18444`)))
+      expect((yield* fresh.known).size).toBe(TestNetwork.defaultSeeds(2).length)
     }).pipe(Effect.withRandom(Random.make("test-network"))), 180_000)
 
   it.scoped("runs the user's program as a node of the swarm", () =>

@@ -17,7 +17,10 @@ import * as FiberId from "effect/FiberId"
  * an idle peer has one sleeping fiber, and a request or ping adds none. When
  * a deadline comes earlier than the one slept for (rare: a request timeout
  * shorter than the next tick), the sleeping fiber is interrupted and a new
- * one started.
+ * one started. A deadline that is already due ("as soon as possible": the
+ * schedules' first steps at the handshake, the next ping after a pong) is
+ * handled on a microtask instead, when `ringNow` can handle it without an
+ * effect: a peer's handshake no longer restarts its alarm fiber twice.
  *
  * @internal
  */
@@ -29,23 +32,61 @@ export class Alarm {
   private stopped = false
   /** Bumped for each new alarm fiber: an interrupted one that still gets to run sees it is stale and ends. */
   private generation = 0
+  /** A microtask is queued to handle what is due now. */
+  private soon = false
 
   constructor(
     private readonly now: () => number,
     /** Starts an effect in a fiber of its own, on the next microtask. */
     private readonly fork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void, never>,
     /** Handles everything due at `now`; returns the next deadline (Infinity: none). */
-    private readonly ring: (now: number) => Effect.Effect<number>
+    private readonly ring: (now: number) => Effect.Effect<number>,
+    /** `ring` done synchronously, when it can be (else `undefined`, and the alarm fiber rings). */
+    private readonly ringNow: (now: number) => number | undefined = () => undefined
   ) {}
 
   /** Makes sure `ring` runs no later than `at`. */
   wakeBy(at: number): void {
     if (at >= this.due || this.stopped) return
-    this.due = at
     // While ringing, the loop reads `due` when `ring` returns.
-    if (this.ringing) return
+    if (this.ringing) {
+      this.due = at
+      return
+    }
+    if (at <= this.now()) {
+      if (!this.soon) {
+        this.soon = true
+        queueMicrotask(this.ringSoon)
+      }
+      return
+    }
+    this.restart(at)
+  }
+
+  private restart(at: number): void {
+    this.due = at
     this.fiber?.unsafeInterruptAsFork(FiberId.none)
     this.fiber = this.fork(this.loop(++this.generation))
+  }
+
+  /** What is due now, on a microtask (the caller of `wakeBy` may be in the middle of its own work). */
+  private readonly ringSoon = (): void => {
+    this.soon = false
+    if (this.stopped) return
+    const t = this.now()
+    if (this.ringing) return void (this.due = Math.min(this.due, t))
+    this.ringing = true
+    let next: number | undefined
+    try {
+      next = this.ringNow(t)
+    } catch {
+      // Not thrown into the microtask queue (uncaught): the alarm fiber rings again and fails as it always did.
+      next = undefined
+    }
+    this.ringing = false
+    if (next === undefined) return this.restart(t)
+    // The sleeping fiber (if any) still wakes at its time; only an earlier deadline moves it.
+    if (next < this.due) this.restart(next)
   }
 
   /** Ends the alarm fiber, if any. */

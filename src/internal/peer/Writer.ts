@@ -44,7 +44,7 @@ const COALESCE_MAX = 64 * 1024
  *
  * Writes go through the socket's Effect `writer`, each in a short-lived
  * fiber, unless the socket also offers a direct write (`DirectWrite`, as the
- * sockets of `Transport.makeTcp` do), which takes no fiber at all: a parked
+ * sockets of `NodeTransport` do), which takes no fiber at all: a parked
  * writer fiber costs kilobytes per connected peer, and a fiber per write was
  * most of the cost of a small message.
  *

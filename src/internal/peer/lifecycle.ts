@@ -2,6 +2,8 @@ import type * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -9,6 +11,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
 import type { PeerCore } from "./core/PeerCore.js"
+import type { DirectRead } from "./DirectWrite.js"
 import type { Reader } from "./Reader.js"
 
 /**
@@ -28,19 +31,52 @@ export const readLoop = (
   socket.run(reader.onChunk, { onOpen: Effect.sync(() => setOpen(true)) }).pipe(
     Effect.ensuring(Effect.sync(() => setOpen(false))),
     Effect.matchCause({
-      onSuccess: () => reader.whenDrained(() => core.remoteClosed()),
-      onFailure: (cause) => {
-        const error = Chunk.head(Cause.failures(cause))
-        if (Option.isNone(error)) {
-          // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
-          if (!Cause.isInterruptedOnly(cause)) core.end(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
-        } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
-          const reset = isConnectionReset(error.value)
-          reader.whenDrained(() => core.remoteClosed(reset))
-        } else core.end(DisconnectReason.SocketError({ cause: error.value }))
-      }
+      onSuccess: () => readEnded(reader, core, Exit.void),
+      onFailure: (cause) => readEnded(reader, core, Exit.failCause(cause))
     })
   )
+
+/**
+ * The same loop over a socket's `DirectRead`, with no fiber: returns the
+ * function that stops it (the cleanup's interruption).
+ *
+ * @internal
+ */
+export const directReadLoop = (
+  read: DirectRead[typeof DirectRead],
+  runFork: (effect: Effect.Effect<void>) => Fiber.RuntimeFiber<void>,
+  reader: Reader,
+  core: Pick<PeerCore<never>, "remoteClosed" | "end">,
+  setOpen: (open: boolean) => void
+): () => void => {
+  setOpen(true)
+  const stop = read(reader.onChunk, runFork, (exit) => {
+    setOpen(false)
+    readEnded(reader, core, exit)
+  })
+  return () => {
+    setOpen(false)
+    stop()
+  }
+}
+
+/** How a read loop ended, as an event for the core (see `readLoop`). */
+const readEnded = (
+  reader: Reader,
+  core: Pick<PeerCore<never>, "remoteClosed" | "end">,
+  exit: Exit.Exit<void, Socket.SocketError>
+): void => {
+  if (Exit.isSuccess(exit)) return reader.whenDrained(() => core.remoteClosed())
+  const cause = exit.cause
+  const error = Chunk.head(Cause.failures(cause))
+  if (Option.isNone(error)) {
+    // Interrupted: the cleanup stops the read fiber. Anything else is a defect in the socket.
+    if (!Cause.isInterruptedOnly(cause)) core.end(DisconnectReason.Defect({ cause: Cause.squash(cause) }))
+  } else if (error.value.reason === "Close" || isConnectionReset(error.value)) {
+    const reset = isConnectionReset(error.value)
+    reader.whenDrained(() => core.remoteClosed(reset))
+  } else core.end(DisconnectReason.SocketError({ cause: error.value }))
+}
 
 /**
  * Steps `schedule` for the core, as a loop over `Schedule.driver` would (the
@@ -51,8 +87,9 @@ export const readLoop = (
  */
 export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Schedule<unknown>) => {
   let state = schedule.initial
+  const run = Runtime.runSync(runtime)
   return (t: number): number | undefined => {
-    const [next, , decision] = Runtime.runSync(runtime)(schedule.step(t, undefined, state))
+    const [next, , decision] = run(schedule.step(t, undefined, state))
     state = next
     return ScheduleDecision.isDone(decision) ? undefined : ScheduleIntervals.start(decision.intervals)
   }

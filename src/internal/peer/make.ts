@@ -35,7 +35,9 @@
  *   closes the socket, fails everything still waiting and ends every
  *   subscription. Closing the peer's scope runs the same cleanup.
  *
- * An idle peer holds two fibers: the socket's read loop and the alarm.
+ * An idle peer holds one fiber, the alarm, over a socket that reads from
+ * callbacks (`DirectRead`: `NodeTransport`'s); over any other socket, a second
+ * one for the read loop.
  */
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
@@ -56,11 +58,12 @@ import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm } from "./Alarm.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
+import { DirectClose, DirectRead } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
-import { readLoop, stepper, writeFailure } from "./lifecycle.js"
+import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { Writer } from "./Writer.js"
 
@@ -192,16 +195,24 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     )
 
     let socketOpen = false
-    const readSocket = readLoop(socket, reader, core, (open) => void (socketOpen = open))
+    const setOpen = (open: boolean) => void (socketOpen = open)
+    const directRead = (socket as Partial<DirectRead>)[DirectRead]
 
     // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
-    const alarm = new Alarm(now, fork, (t) =>
-      core.reason === undefined && core.stallCheckDue(t)
-        ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now())))
-        : Effect.sync(() => core.timer(t)))
+    const alarm = new Alarm(
+      now,
+      fork,
+      (t) =>
+        core.reason === undefined && core.stallCheckDue(t)
+          ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now())))
+          : Effect.sync(() => core.timer(t)),
+      (t) => core.reason === undefined && core.stallCheckDue(t) ? undefined : core.timer(t)
+    )
 
     // --- ending ---
+    const directClose = (socket as Partial<DirectClose>)[DirectClose]
     let readFiber: Fiber.RuntimeFiber<void> | undefined
+    let stopReading: (() => void) | undefined
     const cleanup = Effect.gen(function*() {
       const r = core.reason ?? DisconnectReason.Shutdown()
       // One error for everyone still waiting, made only if someone is.
@@ -209,8 +220,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       const error = () => (shared ??= disconnectedError(r))
       reader.stop()
       yield* alarm.stop
-      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended.
-      if (socketOpen && readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
+      // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
+      if (socketOpen) {
+        if (directClose !== undefined) directClose()
+        else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      }
+      stopReading?.()
       if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
       for (const o of yield* writer.stop) o.written?.(error())
       for (const h of outbound.drainHeld()) h.written?.(error())
@@ -247,8 +263,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const initial = transport.initial()
     if (initial !== undefined) outbound.writeTransportBytes(initial)
     core.start()
-    // A root fiber, like the others: a fiber forked from this one would keep this one alive.
-    readFiber = runFork(readSocket)
+    // With the socket's `DirectRead`, no fiber at all; else a root fiber, like the others (a fiber
+    // forked from this one would keep this one alive).
+    if (directRead !== undefined) stopReading = directReadLoop(directRead, fork, reader, core, setOpen)
+    else readFiber = runFork(readLoop(socket, reader, core, setOpen))
 
     peer = surface({
       id: nextId++,

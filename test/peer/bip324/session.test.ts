@@ -17,7 +17,7 @@ import * as Frame from "../../../src/wire/Frame.js"
 import { bytesToHex } from "../../../src/wire/Hash.js"
 import * as Message from "../../../src/wire/Message.js"
 import * as V2Transport from "../../../src/peer/V2Transport.js"
-import { defaultSuite, jsSuite, nativeSuite, nobleSuite } from "../../../src/internal/peer/v2/cipher.js"
+import { bySize, defaultSuite, jsSuite, nativeSuite, nobleSuite, SMALL_PACKET } from "../../../src/internal/peer/v2/cipher.js"
 import { REKEY_INTERVAL } from "../../../src/internal/peer/v2/fschacha.js"
 import { concat, connectedPair, makePair, params } from "./helpers.js"
 
@@ -87,7 +87,8 @@ describe.each([
   ["noble", nobleSuite],
   ["js", jsSuite],
   ["node:crypto", nativeSuite!],
-  ["default: js or node:crypto by size", defaultSuite]
+  ["default: js or node:crypto by size", defaultSuite],
+  ["portable default (no node:crypto): js or noble by size", bySize(jsSuite, nobleSuite, SMALL_PACKET)]
 ])("messages both ways, through three rekeyings (%s)", (_, suite) => {
   it("3 × 224 + 5 real messages each way arrive intact and in order", () => {
     const pair = connectedPair({ suite }, { suite })
@@ -136,7 +137,8 @@ describe.each([
   ["noble", nobleSuite],
   ["js", jsSuite],
   ["node:crypto", nativeSuite!],
-  ["default: js or node:crypto by size", defaultSuite]
+  ["default: js or node:crypto by size", defaultSuite],
+  ["portable default (no node:crypto): js or noble by size", bySize(jsSuite, nobleSuite, SMALL_PACKET)]
 ])("packets spread over reads (%s)", (_, suite) => {
   it("property: any chunking of the stream gives the same messages", () => {
     const messages = sampleMessages(60, 7)

@@ -11,7 +11,7 @@ import { BoundedSet, inventoryKey } from "../BoundedSet.js"
  * @internal
  */
 export class Relay {
-  private readonly knownInventory: BoundedSet<string>
+  private readonly knownInventory: BoundedSet<number | string>
   private readonly knownAddresses: BoundedSet<string>
   private pending: Array<InvVector.InvVector> = []
 

@@ -4,13 +4,13 @@
  * rekeying) and the ChaCha20-Poly1305 AEAD (RFC 8439 §2.8, for contents).
  *
  * Three suites implement it: Node's OpenSSL ciphers (`chacha20`,
- * `chacha20-poly1305`) reached through `process.getBuiltinModule`, our
- * plain-JavaScript one (`chachaJs.ts`), and `@noble/ciphers`, which runs
- * anywhere (kept as an independent implementation to test against).
- * `defaultSuite` takes native for large packets and JavaScript for small
- * ones (a native AEAD context per packet costs more than a small packet's
- * whole encryption in JavaScript), JavaScript alone where Node's ciphers are
- * missing.
+ * `chacha20-poly1305`) reached through `process.getBuiltinModule`,
+ * `@noble/ciphers`, which runs anywhere, and a plain-JavaScript one for
+ * small packets only (`chachaJs.ts`). `defaultSuite` takes the native suite
+ * where the runtime has it and noble elsewhere, as `wire/Hash.ts` does for
+ * SHA-256, and sends small packets to the JavaScript one in both cases: a
+ * native AEAD context per packet, or noble's general-purpose setup per
+ * packet, costs more than a small packet's whole encryption there.
  *
  * @internal
  */
@@ -286,9 +286,11 @@ const hasNativeCiphers = (crypto: NodeCrypto | undefined): crypto is NodeCrypto 
 export const nativeSuite: ChaChaSuite | undefined = hasNativeCiphers(nodeCrypto) ? makeNativeSuite(nodeCrypto) : undefined
 
 /**
- * The suite in use: native for large packets and plain JavaScript for small
- * ones when the runtime has the native ciphers, plain JavaScript otherwise
- * (against noble, `npm run bench:bip324`: 100-byte packets about 5x faster,
- * 1 MB packets on par, 42–52 against 30–55 MB/s). @internal
+ * The suite in use: native when the runtime has it, `@noble/ciphers`
+ * otherwise (the portable path the project's stack names), with packets of
+ * up to `SMALL_PACKET` bytes through the JavaScript suite in both cases
+ * (`npm run bench:bip324`: a 100-byte packet about 2x faster than native and
+ * 5x faster than noble; at 1 MB native is ~15x and noble and JS on par).
+ * @internal
  */
-export const defaultSuite: ChaChaSuite = nativeSuite !== undefined ? bySize(jsSuite, nativeSuite, SMALL_PACKET) : jsSuite
+export const defaultSuite: ChaChaSuite = bySize(jsSuite, nativeSuite ?? nobleSuite, SMALL_PACKET)
