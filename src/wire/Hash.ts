@@ -35,6 +35,11 @@ export interface Hasher {
   readonly sha256d: (data: Uint8Array) => Uint8Array
 }
 
+/** The first four bytes of a double SHA-256 as one big-endian int32 (see `checksumWord`). */
+type WordHasher = (data: Uint8Array) => number
+
+const wordOf = (digest: Uint8Array): number => (digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!
+
 /**
  * The portable implementation (`@noble/hashes`).
  *
@@ -58,6 +63,13 @@ const loadNodeCrypto = (): NodeCrypto | undefined => {
   } catch {
     return undefined
   }
+}
+
+/** The native first pass, then the second in JS straight to the checksum word: no digest array. */
+const makeNativeWord = (crypto: NodeCrypto): WordHasher => {
+  const oneShot = crypto.hash
+  if (oneShot !== undefined) return (data) => Sha256.sha256OfDigestWord(oneShot("sha256", data, "buffer"))
+  return (data) => Sha256.sha256OfDigestWord(crypto.createHash("sha256").update(data).digest())
 }
 
 const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
@@ -110,6 +122,31 @@ const defaultSha256d = defaultHasher.sha256d
  */
 export const sha256d = (data: Uint8Array): Uint8Array =>
   data.length < SMALL_INPUT ? Sha256.sha256d(data) : defaultSha256d(data)
+
+const defaultWord: WordHasher =
+  nodeCrypto !== undefined ? makeNativeWord(nodeCrypto) : (data) => wordOf(defaultHasher.sha256d(data))
+
+/**
+ * The frame checksum (the first four bytes of `sha256d(payload)`) as one
+ * big-endian int32, by the same paths as `sha256d` (JS under `SMALL_INPUT`
+ * bytes, the default hasher above), allocating nothing but the native
+ * hasher's own result: the frame codec checks and writes checksums with it.
+ *
+ * @internal
+ */
+export const checksumWord = (payload: Uint8Array): number =>
+  payload.length < SMALL_INPUT ? Sha256.sha256dWord(payload) : defaultWord(payload)
+
+/**
+ * `checksumWord` of the payload that fills `frame` from `start` on: no view
+ * of a small payload is made (see `Sha256.sha256dWordOfRange`).
+ *
+ * @internal
+ */
+export const checksumWordFrom = (frame: Uint8Array, start: number): number =>
+  frame.length - start < SMALL_INPUT
+    ? Sha256.sha256dWordOfRange(frame, start, frame.length)
+    : defaultWord(new Uint8Array(frame.buffer, frame.byteOffset + start, frame.length - start))
 
 /**
  * The 4-byte frame checksum: the first four bytes of `sha256d(payload)`.
