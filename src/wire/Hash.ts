@@ -21,6 +21,7 @@
  * @since 0.1.0
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js"
+import { type NodeCrypto, nodeCrypto, SMALL_INPUT } from "../internal/wire/checksum.js"
 import * as Sha256 from "../internal/wire/Sha256.js"
 
 /**
@@ -35,11 +36,6 @@ export interface Hasher {
   readonly sha256d: (data: Uint8Array) => Uint8Array
 }
 
-/** The first four bytes of a double SHA-256 as one big-endian int32 (see `checksumWord`). */
-type WordHasher = (data: Uint8Array) => number
-
-const wordOf = (digest: Uint8Array): number => (digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!
-
 /**
  * The portable implementation (`@noble/hashes`).
  *
@@ -49,27 +45,6 @@ const wordOf = (digest: Uint8Array): number => (digest[0]! << 24) | (digest[1]! 
 export const nobleHasher: Hasher = {
   name: "noble",
   sha256d: (data) => nobleSha256(nobleSha256(data))
-}
-
-type NodeCrypto = {
-  readonly hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array
-  readonly createHash: (alg: string) => { update(d: Uint8Array): { digest(): Uint8Array } }
-}
-
-const loadNodeCrypto = (): NodeCrypto | undefined => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The native first pass, then the second in JS straight to the checksum word: no digest array. */
-const makeNativeWord = (crypto: NodeCrypto): WordHasher => {
-  const oneShot = crypto.hash
-  if (oneShot !== undefined) return (data) => Sha256.sha256OfDigestWord(oneShot("sha256", data, "buffer"))
-  return (data) => Sha256.sha256OfDigestWord(crypto.createHash("sha256").update(data).digest())
 }
 
 const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
@@ -85,8 +60,6 @@ const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
     sha256d: (data) => Sha256.sha256OfDigest(crypto.createHash("sha256").update(data).digest())
   }
 }
-
-const nodeCrypto = loadNodeCrypto()
 
 /**
  * The native implementation, when the runtime has one.
@@ -104,13 +77,6 @@ export const nativeHasher: Hasher | undefined = nodeCrypto === undefined ? undef
  */
 export const defaultHasher: Hasher = nativeHasher ?? nobleHasher
 
-/**
- * Inputs shorter than this (at most two blocks once padded) are hashed in JS
- * whatever the default hasher: there the JS double hash takes ~0.9-1.4 µs
- * against ~1.7 µs for a call into `node:crypto` plus the JS second pass
- * (measured on Node 20; they tie at three blocks, native wins from four).
- */
-const SMALL_INPUT = 120
 
 const defaultSha256d = defaultHasher.sha256d
 
@@ -122,31 +88,6 @@ const defaultSha256d = defaultHasher.sha256d
  */
 export const sha256d = (data: Uint8Array): Uint8Array =>
   data.length < SMALL_INPUT ? Sha256.sha256d(data) : defaultSha256d(data)
-
-const defaultWord: WordHasher =
-  nodeCrypto !== undefined ? makeNativeWord(nodeCrypto) : (data) => wordOf(defaultHasher.sha256d(data))
-
-/**
- * The frame checksum (the first four bytes of `sha256d(payload)`) as one
- * big-endian int32, by the same paths as `sha256d` (JS under `SMALL_INPUT`
- * bytes, the default hasher above), allocating nothing but the native
- * hasher's own result: the frame codec checks and writes checksums with it.
- *
- * @internal
- */
-export const checksumWord = (payload: Uint8Array): number =>
-  payload.length < SMALL_INPUT ? Sha256.sha256dWord(payload) : defaultWord(payload)
-
-/**
- * `checksumWord` of the payload that fills `frame` from `start` on: no view
- * of a small payload is made (see `Sha256.sha256dWordOfRange`).
- *
- * @internal
- */
-export const checksumWordFrom = (frame: Uint8Array, start: number): number =>
-  frame.length - start < SMALL_INPUT
-    ? Sha256.sha256dWordOfRange(frame, start, frame.length)
-    : defaultWord(new Uint8Array(frame.buffer, frame.byteOffset + start, frame.length - start))
 
 /**
  * The 4-byte frame checksum: the first four bytes of `sha256d(payload)`.
