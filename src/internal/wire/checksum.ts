@@ -9,23 +9,15 @@
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js"
 import * as Sha256 from "./Sha256.js"
+import { builtinModule } from "./builtin.js"
 
 export type NodeCrypto = {
   readonly hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array
   readonly createHash: (alg: string) => { update(d: Uint8Array): { digest(): Uint8Array } }
 }
 
-const loadNodeCrypto = (): NodeCrypto | undefined => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** `node:crypto` when the runtime has it. */
-export const nodeCrypto: NodeCrypto | undefined = loadNodeCrypto()
+export const nodeCrypto: NodeCrypto | undefined = builtinModule<NodeCrypto>("node:crypto")
 
 /**
  * Inputs shorter than this (at most two blocks once padded) are hashed in JS
