@@ -20,7 +20,8 @@ import * as Chunk from "effect/Chunk"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
-import { equals as sameBytes, sha256d } from "./Hash.js"
+import { checksumWord, checksumWordFrom } from "../internal/wire/checksum.js"
+import { equals as sameBytes } from "./Hash.js"
 import { byTag } from "../internal/wire/definitions.js"
 import { encodeAfter } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
@@ -77,25 +78,30 @@ export interface DecoderOptions {
  * (The header is `magic.length + 20` bytes: 24 for every real network.)
  */
 const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: string): void => {
-  if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
   const at = magic.length
   const start = at + COMMAND_SIZE + 8
-  frame.set(magic, 0)
-  for (let i = 0; i < COMMAND_SIZE; i++) {
-    const c = i < command.length ? command.charCodeAt(i) : 0
-    if (i < command.length && (c < 0x20 || c > 0x7e)) throw new Error(`bad command: ${command}`)
-    frame[at + i] = c
+  for (let i = 0; i < at; i++) frame[i] = magic[i]!
+  const known = knownCommandBytes.get(command)
+  if (known !== undefined) {
+    for (let i = 0; i < COMMAND_SIZE; i++) frame[at + i] = known[i]!
+  } else {
+    if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
+    for (let i = 0; i < COMMAND_SIZE; i++) {
+      const c = i < command.length ? command.charCodeAt(i) : 0
+      if (i < command.length && (c < 0x20 || c > 0x7e)) throw new Error(`bad command: ${command}`)
+      frame[at + i] = c
+    }
   }
   const length = frame.length - start
   frame[at + 12] = length
   frame[at + 13] = length >>> 8
   frame[at + 14] = length >>> 16
   frame[at + 15] = length >>> 24
-  const sum = length === 0 ? EMPTY_CHECKSUM : sha256d(new Uint8Array(frame.buffer, frame.byteOffset + start, length))
-  frame[at + 16] = sum[0]!
-  frame[at + 17] = sum[1]!
-  frame[at + 18] = sum[2]!
-  frame[at + 19] = sum[3]!
+  const sum = length === 0 ? EMPTY_CHECKSUM : checksumWordFrom(frame, start)
+  frame[at + 16] = sum >>> 24
+  frame[at + 17] = sum >>> 16
+  frame[at + 18] = sum >>> 8
+  frame[at + 19] = sum
 }
 
 /**
@@ -277,7 +283,8 @@ export class FrameDecoder {
   private spareEnd = 0
   private command: string | undefined = undefined
   private length = 0
-  private readonly checksum = new Uint8Array(4)
+  /** The header's checksum as a big-endian int32, as `checksumWord` gives it. */
+  private checksum = 0
   private failed: WireError | undefined = undefined
 
   constructor(options: DecoderOptions) {
@@ -314,9 +321,8 @@ export class FrameDecoder {
       const command = this.command!
       const payload = this.take(this.length)
       this.command = undefined
-      const sum = payload.length === 0 ? EMPTY_CHECKSUM : sha256d(payload)
-      const c = this.checksum
-      if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
+      const sum = payload.length === 0 ? EMPTY_CHECKSUM : checksumWord(payload)
+      if (sum !== this.checksum) {
         return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
       }
       const decoded = Message.decodePayloadEither(command, payload, { version: this.version(), format: this.format })
@@ -401,11 +407,7 @@ export class FrameDecoder {
     }
     this.command = command
     this.length = length
-    const c = this.checksum
-    c[0] = h[o + 20]!
-    c[1] = h[o + 21]!
-    c[2] = h[o + 22]!
-    c[3] = h[o + 23]!
+    this.checksum = (h[o + 20]! << 24) | (h[o + 21]! << 16) | (h[o + 22]! << 8) | h[o + 23]!
     return undefined
   }
 
@@ -468,7 +470,7 @@ const EMPTY = new Uint8Array(0)
  * computed once: hashing nothing is most of the cost of framing or checking
  * an empty message.
  */
-const EMPTY_CHECKSUM = sha256d(EMPTY)
+const EMPTY_CHECKSUM = checksumWord(EMPTY)
 /** Chunks shorter than this that extend buffered data are copied into the spare buffer. */
 const COALESCE_BELOW = 1024
 const SPARE_SIZE = 16 * 1024
@@ -490,11 +492,6 @@ const commandHash = (b: Uint8Array, start: number, end: number): number => {
   return h
 }
 
-for (const def of Message.definitions) {
-  const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
-  knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
-}
-
 /** The command in `b[o, o + COMMAND_SIZE)`: printable ASCII then NUL padding only; at least one character. */
 const parseCommand = (b: Uint8Array, o: number): string | undefined => {
   const last = o + COMMAND_SIZE
@@ -513,6 +510,21 @@ const parseCommand = (b: Uint8Array, o: number): string | undefined => {
     if (same) return known
   }
   return String.fromCharCode.apply(null, b.subarray(o, end) as unknown as Array<number>)
+}
+
+/** The known commands' 12 header bytes (NUL-padded), checked once here rather than at every encode. */
+const knownCommandBytes = new Map<string, Uint8Array>()
+
+const padded = (command: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(COMMAND_SIZE)
+  out.set(command.subarray(0, COMMAND_SIZE))
+  return out
+}
+
+for (const def of Message.definitions) {
+  const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
+  knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
+  if (parseCommand(padded(bytes), 0) === def.command) knownCommandBytes.set(def.command, padded(bytes))
 }
 
 /**

@@ -21,6 +21,7 @@
  * @since 0.1.0
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js"
+import { type NodeCrypto, nodeCrypto, SMALL_INPUT } from "../internal/wire/checksum.js"
 import * as Sha256 from "../internal/wire/Sha256.js"
 
 /**
@@ -46,20 +47,6 @@ export const nobleHasher: Hasher = {
   sha256d: (data) => nobleSha256(nobleSha256(data))
 }
 
-type NodeCrypto = {
-  readonly hash?: (alg: string, data: Uint8Array, enc: "buffer") => Uint8Array
-  readonly createHash: (alg: string) => { update(d: Uint8Array): { digest(): Uint8Array } }
-}
-
-const loadNodeCrypto = (): NodeCrypto | undefined => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined
-  } catch {
-    return undefined
-  }
-}
-
 const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
   const oneShot = crypto.hash
   if (oneShot !== undefined) {
@@ -73,8 +60,6 @@ const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
     sha256d: (data) => Sha256.sha256OfDigest(crypto.createHash("sha256").update(data).digest())
   }
 }
-
-const nodeCrypto = loadNodeCrypto()
 
 /**
  * The native implementation, when the runtime has one.
@@ -92,13 +77,6 @@ export const nativeHasher: Hasher | undefined = nodeCrypto === undefined ? undef
  */
 export const defaultHasher: Hasher = nativeHasher ?? nobleHasher
 
-/**
- * Inputs shorter than this (at most two blocks once padded) are hashed in JS
- * whatever the default hasher: there the JS double hash takes ~0.9-1.4 µs
- * against ~1.7 µs for a call into `node:crypto` plus the JS second pass
- * (measured on Node 20; they tie at three blocks, native wins from four).
- */
-const SMALL_INPUT = 120
 
 const defaultSha256d = defaultHasher.sha256d
 

@@ -37,4 +37,21 @@ describe("Frame.encode of large payloads", () => {
     decodesTo(a, first)
     decodesTo(b, second)
   })
+
+  it("hands out mid-sized frames (cut from a shared slab) that no later encode touches", () => {
+    // 65 bytes to 2 KiB share slabs of 8 KiB: enough frames to fill several, of sizes that straddle slab ends.
+    const messages = Array.from({ length: 120 }, (_, i) => inv(2 + (i % 50), i))
+    const frames = messages.map((m) => Frame.encode(params.magic, m))
+    const copies = frames.map((f) => f.slice())
+    Frame.encode(params.magic, inv(40, 0xee))
+    for (let i = 0; i < frames.length; i++) {
+      expect(frames[i]).toEqual(copies[i])
+      decodesTo(frames[i]!, messages[i]!)
+    }
+    // Neighbours in one slab never overlap.
+    for (let i = 1; i < frames.length; i++) {
+      const [a, b] = [frames[i - 1]!, frames[i]!]
+      if (a.buffer === b.buffer) expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.length)
+    }
+  })
 })

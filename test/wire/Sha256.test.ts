@@ -3,6 +3,7 @@ import { sha256 } from "@noble/hashes/sha2.js"
 import * as fc from "fast-check"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Sha256 from "../../src/internal/wire/Sha256.js"
+import * as Checksum from "../../src/internal/wire/checksum.js"
 
 // The small-input JS SHA-256 must agree with the reference implementations bit for bit:
 // every frame checksum and every header hash goes through it.
@@ -38,4 +39,36 @@ describe("internal JS SHA-256", () => {
       { numRuns: 2000 }
     )
   })
+
+describe("frame checksum words (no digest array)", () => {
+  /** The first four bytes of noble's double SHA-256, as the big-endian int32 the frame codec compares. */
+  const nobleWord = (b: Uint8Array) => {
+    const d = nobleDouble(b)
+    return (d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!
+  }
+
+  it("agree with noble for every length 0–600: the JS path below 120 bytes, the native one above", () => {
+    for (let n = 0; n <= 600; n++) {
+      const data = Uint8Array.from({ length: n }, (_, i) => (i * 13 + n) & 0xff)
+      expect(Checksum.checksumWord(data)).toBe(nobleWord(data))
+      expect(Sha256.sha256dWord(data)).toBe(nobleWord(data))
+    }
+  })
+
+  it("of a payload inside a frame agree with the payload's own, for small (on-heap) and large frames at any start", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.nat(40), (bytes, skip) => {
+        const start = Math.min(skip, bytes.length)
+        const frame = Uint8Array.from(bytes)
+        expect(Checksum.checksumWordFrom(frame, start)).toBe(nobleWord(bytes.subarray(start)))
+        expect(Sha256.sha256dWordOfRange(frame, start, frame.length)).toBe(nobleWord(bytes.subarray(start)))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("give the published checksum of the empty payload, 5df6e0e2", () => {
+    expect(Checksum.checksumWord(new Uint8Array(0)) >>> 0).toBe(0x5df6e0e2)
+  })
+})
 })

@@ -187,6 +187,26 @@ export class ByteWriter implements ByteCursor.Writer {
 
   /** CompactSize-prefixed UTF-8; refuses an encoding longer than `max` bytes (the cap the decoder applies). */
   varString(s: string, max = Number.MAX_SAFE_INTEGER, what = "var string"): this {
+    const n = s.length
+    if (n < 0xfd && n <= max) {
+      // ASCII (user agents, reject reasons) is one byte per character: written in place, no encoder call and
+      // no intermediate array (`TextEncoder.encode` was a tenth of encoding a `version`). Undone on the first
+      // non-ASCII character, which takes the general path.
+      const start = this.offset
+      this.ensure(1 + n)
+      const b = this.buf
+      b[start] = n
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c > 0x7f) break
+        b[start + 1 + i] = c
+      }
+      if (i === n) {
+        this.offset = start + 1 + n
+        return this
+      }
+    }
     return this.varBytes(textEncoder.encode(s), max, what)
   }
 
@@ -204,16 +224,51 @@ export class ByteWriter implements ByteCursor.Writer {
    * What was written so far, exactly sized, sharing nothing with the writer
    * afterwards: the buffer itself when it is exactly full and too large to be
    * pooled (a large list reserved to its size: no copy of megabytes), else a
-   * copy. The writer keeps writing into a fresh buffer.
+   * copy (from 65 bytes to 2 KiB a view into a shared slab, see `fromSlab`:
+   * never overlapping another result). The writer keeps writing into a fresh
+   * buffer.
    */
   take(): Uint8Array {
-    if (this.offset !== this.buf.length || this.buf.length <= POOLED_MAX) return this.copy()
+    const n = this.offset
+    if (n > ON_HEAP_MAX && n <= SLAB_ITEM_MAX) return fromSlab(this.buf, n)
+    if (n !== this.buf.length || this.buf.length <= POOLED_MAX) return this.copy()
     const out = this.buf
     this.buf = new Uint8Array(POOLED_INITIAL)
     this.view = undefined
     this.offset = 0
     return out
   }
+}
+
+/**
+ * Above this many bytes `new Uint8Array(n)` gets its memory from the
+ * ArrayBuffer allocator (V8 keeps only arrays up to 64 bytes on its heap):
+ * ~250 ns per array whatever its size, more than encoding a `version` costs
+ * without it. Up to it, allocating is a cheap bump of the heap pointer.
+ */
+const ON_HEAP_MAX = 64
+/**
+ * Results from `ON_HEAP_MAX` to this many bytes are cut from a shared slab
+ * instead, as Node's `Buffer.allocUnsafe` cuts small Buffers from its pool:
+ * one allocation per slab, a view per result. A result keeps its slab alive,
+ * so a retained frame holds at most `SLAB_SIZE` bytes (the waste at a slab's
+ * end is under `SLAB_ITEM_MAX`, a quarter of it).
+ */
+const SLAB_ITEM_MAX = 2048
+const SLAB_SIZE = 8192
+let slab = new ArrayBuffer(SLAB_SIZE)
+let slabUsed = 0
+
+/** A copy of `src[0, n)` in the current slab (a fresh one when it is full); the next result starts 8-byte aligned. */
+const fromSlab = (src: Uint8Array, n: number): Uint8Array => {
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE)
+    slabUsed = 0
+  }
+  const out = new Uint8Array(slab, slabUsed, n)
+  out.set(src.subarray(0, n))
+  slabUsed = (slabUsed + n + 7) & ~7
+  return out
 }
 
 /** Scratch writer kept between `acquire` calls; one is enough (encoding is synchronous). */

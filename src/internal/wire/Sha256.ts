@@ -76,17 +76,17 @@ const block = (src: Uint8Array, off: number): void => {
   compress()
 }
 
-/** SHA-256 of `data` into S. */
-const hashInto = (data: Uint8Array): void => {
+/** SHA-256 of `data[start, end)` into S (a range, so a caller never needs a view: see `sha256dWordOfRange`). */
+const hashInto = (data: Uint8Array, start = 0, end = data.length): void => {
   S.set(IV)
-  const n = data.length
+  const n = end - start
   const whole = n - (n & 63)
-  for (let off = 0; off < whole; off += 64) block(data, off)
+  for (let off = 0; off < whole; off += 64) block(data, start + off)
   // Padding: 0x80, zeros, then the length in bits as a 64-bit big-endian integer.
   const rest = n - whole
   const tail = rest < 56 ? 64 : 128
   TAIL.fill(0)
-  for (let i = 0; i < rest; i++) TAIL[i] = data[whole + i]!
+  for (let i = 0; i < rest; i++) TAIL[i] = data[start + whole + i]!
   TAIL[rest] = 0x80
   const bits = n * 8 // exact: inputs are far below 2^50 bytes
   const hi = Math.floor(bits / 0x1_0000_0000)
@@ -139,4 +139,31 @@ export const sha256OfDigest = (first: Uint8Array): Uint8Array => {
   for (let i = 0, o = 0; i < 8; i++, o += 4) W[i] = (first[o]! << 24) | (first[o + 1]! << 16) | (first[o + 2]! << 8) | first[o + 3]!
   hashDigestInW()
   return digest()
+}
+
+/**
+ * The first four bytes of `sha256d(data)` as one big-endian int32 (a frame
+ * checksum), with no digest array: checking or writing a checksum allocates
+ * nothing. @internal
+ */
+export const sha256dWord = (data: Uint8Array): number => sha256dWordOfRange(data, 0, data.length)
+
+/**
+ * `sha256dWord` of `data[start, end)`. Hashing a range in place matters for
+ * frames of up to 64 bytes: V8 keeps those arrays on its heap, and the
+ * first read of their `.buffer` (which a view needs) moves them off it, at
+ * a cost several times that of hashing them. @internal
+ */
+export const sha256dWordOfRange = (data: Uint8Array, start: number, end: number): number => {
+  hashInto(data, start, end)
+  W.set(S, 0)
+  hashDigestInW()
+  return S[0]!
+}
+
+/** `sha256dWord` when the first pass ran elsewhere: the first four bytes of SHA-256 of a 32-byte digest. @internal */
+export const sha256OfDigestWord = (first: Uint8Array): number => {
+  for (let i = 0, o = 0; i < 8; i++, o += 4) W[i] = (first[o]! << 24) | (first[o + 1]! << 16) | (first[o + 2]! << 8) | first[o + 3]!
+  hashDigestInW()
+  return S[0]!
 }

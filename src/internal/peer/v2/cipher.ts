@@ -77,6 +77,46 @@ const join = (parts: ReadonlyArray<Uint8Array>, size: number): Uint8Array => {
   return out
 }
 
+const nobleOpen = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined => {
+  try {
+    return chacha20poly1305(key, nonce, aad).decrypt(sealed)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * An opener for a suite that opens a packet in one call: the pieces are
+ * gathered into a buffer of the checked `size` (plus the tag), then opened;
+ * its copy of the key is wiped either way.
+ */
+const gatheringOpener = (
+  open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | undefined,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  size: number
+) => {
+  const k = new Uint8Array(key)
+  const n = new Uint8Array(nonce)
+  const sealed = allocUnsafe(size + TAG_SIZE)
+  let fill = 0
+  return {
+    update: (piece: Uint8Array): void => {
+      sealed.set(piece, fill)
+      fill += piece.length
+    },
+    final: (tag: Uint8Array): Uint8Array | undefined => {
+      sealed.set(tag, size)
+      try {
+        return open(k, n, aad, sealed)
+      } finally {
+        k.fill(0)
+      }
+    }
+  }
+}
+
 /** `@noble/ciphers`: portable. @internal */
 export const nobleSuite: ChaChaSuite = {
   name: "noble",
@@ -90,36 +130,9 @@ export const nobleSuite: ChaChaSuite = {
     chacha20poly1305(key, nonce, aad).encrypt(plaintext, out.subarray(room))
     return out
   },
-  open: (key, nonce, aad, sealed) => {
-    try {
-      return chacha20poly1305(key, nonce, aad).decrypt(sealed)
-    } catch {
-      return undefined
-    }
-  },
-  // noble decrypts in one call: the pieces are gathered (into a buffer of the checked size) first.
-  opener: (key, nonce, aad, size) => {
-    const k = new Uint8Array(key)
-    const n = new Uint8Array(nonce)
-    const sealed = allocUnsafe(size + TAG_SIZE)
-    let fill = 0
-    return {
-      update: (piece) => {
-        sealed.set(piece, fill)
-        fill += piece.length
-      },
-      final: (tag) => {
-        sealed.set(tag, size)
-        try {
-          return chacha20poly1305(k, n, aad).decrypt(sealed)
-        } catch {
-          return undefined
-        } finally {
-          k.fill(0)
-        }
-      }
-    }
-  }
+  open: nobleOpen,
+  // noble decrypts in one call.
+  opener: (key, nonce, aad, size) => gatheringOpener(nobleOpen, key, nonce, aad, size)
 }
 
 /**
@@ -132,27 +145,8 @@ export const jsSuite: ChaChaSuite = {
   keystream: ChaChaJs.keystream,
   seal: ChaChaJs.seal,
   open: ChaChaJs.open,
-  // Only small packets come here (see `bySize`): the pieces are gathered into a buffer of the checked size.
-  opener: (key, nonce, aad, size) => {
-    const k = new Uint8Array(key)
-    const n = new Uint8Array(nonce)
-    const sealed = allocUnsafe(size + TAG_SIZE)
-    let fill = 0
-    return {
-      update: (piece) => {
-        sealed.set(piece, fill)
-        fill += piece.length
-      },
-      final: (tag) => {
-        sealed.set(tag, size)
-        try {
-          return ChaChaJs.open(k, n, aad, sealed)
-        } finally {
-          k.fill(0)
-        }
-      }
-    }
-  }
+  // Only small packets come here (see `bySize`).
+  opener: (key, nonce, aad, size) => gatheringOpener(ChaChaJs.open, key, nonce, aad, size)
 }
 
 /**

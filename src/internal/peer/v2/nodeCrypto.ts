@@ -8,6 +8,7 @@
  *
  * @internal
  */
+import { builtinModule } from "../../wire/builtin.js"
 
 /** @internal */
 export interface NativeCipher {
@@ -34,14 +35,5 @@ export interface NodeCrypto {
   readonly hkdfSync?: (digest: string, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => ArrayBuffer
 }
 
-const load = (): NodeCrypto | undefined => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  try {
-    return proc?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** `node:crypto`, or `undefined` outside Node (or on Node without `getBuiltinModule`). @internal */
-export const nodeCrypto: NodeCrypto | undefined = load()
+export const nodeCrypto: NodeCrypto | undefined = builtinModule<NodeCrypto>("node:crypto")
