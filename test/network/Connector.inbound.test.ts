@@ -96,6 +96,11 @@ describe("Connector: inbound eviction", () => {
       const closed = yield* Effect.filter(silent, isClosed)
       expect(closed.length).toBe(1)
       expect(closed[0]).toBe(silent[19])
+      // The evicted connection never became a peer: it is reported as a failed handshake, evicted.
+      const failed = events.filter((e) => e._tag === "HandshakeFailed")
+      expect(failed.map((e) => [e.remote, e.direction, e.reason._tag, e.reason._tag === "LocalRequest" ? e.reason.detail : ""])).toEqual([
+        ["9.9.0.20:40000", "inbound", "LocalRequest", EVICTED]
+      ])
     })))
 })
 

@@ -50,6 +50,17 @@ const carriedBy = (wantsV2: boolean) => (a: NetAddress.NetAddressFields) =>
 const compatible = <A extends NetAddress.NetAddressFields>(peer: Peer.Peer, addresses: ReadonlyArray<A>) =>
   Effect.map(peer.stats, (s) => addresses.filter(carriedBy(s.remoteWantsAddrV2)))
 
+/** A connected peer's relayed addresses waiting for its next trickle. */
+interface TrickleSlot {
+  queue: Array<NetAddress.TimedNetAddressFields>
+  /** A trickle fiber is waiting to send `queue` (or the schedule ended). */
+  sending: boolean
+  /** The peer's `addrTrickleSchedule`, made when its first address is queued. */
+  driver: Schedule.ScheduleDriver<unknown, unknown, never> | undefined
+  /** The peer's scope (the registry's, closed when it disconnects): its trickle fiber runs there. */
+  readonly scope: Scope.Scope
+}
+
 /** @internal */
 export const make = (
   registry: PeerRegistryShape,
@@ -64,8 +75,8 @@ export const make = (
     const answered = new Set<number>()
     /** The network each connected peer came over, for the per-network `getaddr` cache. */
     const networkOf = new Map<number, number>()
-    /** Addresses waiting for each peer's next trickle, and a latch open while there are any. */
-    const pending = new Map<number, { queue: Array<NetAddress.TimedNetAddressFields>; readonly waiting: Effect.Latch }>()
+    /** Addresses waiting for each peer's next trickle, and the state of its trickle (`TrickleSlot`). */
+    const pending = new Map<number, TrickleSlot>()
     /** One `getaddr` answer per network of the asking peer, reused until it expires. */
     const getAddrCache = new Map<number, { readonly addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>; readonly expiresAt: number }>()
     const stats = { getAddrAnswered: 0, announcementsRelayed: 0, selfAdvertisements: 0 }
@@ -103,10 +114,14 @@ export const make = (
           const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
           const able = shuffled.filter((_, i) => carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
           for (const p of able) {
-            const { queue, waiting } = pending.get(p.id)!
-            waiting.unsafeOpen()
+            const slot = pending.get(p.id)!
+            const queue = slot.queue
             if (queue.length < TRICKLE_MAX) queue.push(address)
             else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address
+            if (!slot.sending) {
+              slot.sending = true
+              yield* Effect.forkIn(trickle(p, slot), slot.scope)
+            }
             relayed = true
           }
         }
@@ -115,21 +130,23 @@ export const make = (
 
     /**
      * Sends a peer's queued relays one `addrTrickleSchedule` delay after the
-     * first of them was queued, for as long as it is connected. No timer runs
-     * while nothing waits: an idle link costs no wake-ups (a simulated swarm
-     * under the TestClock pays for each one).
+     * first of them was queued. Forked in the peer's scope by `relay` when the
+     * first address is queued, and done once it has sent them: no fiber, and
+     * no timer, exists while nothing waits, so a connection that never gets a
+     * relay (most of churn) costs no fiber, and an idle link no wake-ups (a
+     * simulated swarm under the TestClock pays for each one). The driver is
+     * the peer's for its whole connection, so the delays follow the schedule
+     * (and its jitter) exactly as one long-lived loop would. When the schedule
+     * ends, `sending` stays set: nothing more is sent to that peer.
      */
-    const trickle = (peer: Peer.Peer, slot: { queue: Array<NetAddress.TimedNetAddressFields>; readonly waiting: Effect.Latch }) =>
+    const trickle = (peer: Peer.Peer, slot: TrickleSlot) =>
       Effect.gen(function*() {
-        const driver = yield* Schedule.driver(config.addrTrickleSchedule)
-        for (;;) {
-          yield* slot.waiting.await
-          yield* driver.next(undefined)
-          const queue = slot.queue
-          slot.queue = []
-          slot.waiting.unsafeClose()
-          if (queue.length > 0) yield* Effect.ignore(peer.pushAddresses(queue))
-        }
+        slot.driver ??= yield* Schedule.driver(config.addrTrickleSchedule)
+        yield* slot.driver.next(undefined)
+        const queue = slot.queue
+        slot.queue = []
+        slot.sending = false
+        if (queue.length > 0) yield* Effect.ignore(peer.pushAddresses(queue))
       }).pipe(Effect.ignore)
 
     /** The answer to `getaddr` from a peer on `network`: cached for a randomised ~21–27 h, as Core. */
@@ -168,7 +185,7 @@ export const make = (
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
       Effect.gen(function*() {
         // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-        const slot = { queue: [], waiting: yield* Effect.makeLatch(false) }
+        const slot: TrickleSlot = { queue: [], sending: false, driver: undefined, scope: yield* Effect.scope }
         pending.set(peer.id, slot)
         networkOf.set(peer.id, remote.network)
         yield* Effect.addFinalizer(() => Effect.sync(() => {
@@ -176,7 +193,6 @@ export const make = (
           pending.delete(peer.id)
           networkOf.delete(peer.id)
         }))
-        yield* Effect.forkScoped(trickle(peer, slot))
         // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
         const own = yield* self
         if (peer.direction === "outbound") {

@@ -10,6 +10,8 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
@@ -43,8 +45,10 @@ interface InboundSlot {
   peer: Peer.Peer | undefined
   lastBlockAt: number
   lastTxAt: number
-  /** Completed to end a connection evicted before its handshake completed. */
-  readonly evicted: Deferred.Deferred<void>
+  /** The fiber running the connection: interrupted to end one evicted before its handshake completed. */
+  readonly fiber: Fiber.RuntimeFiber<unknown, unknown>
+  /** Set when evicted before its handshake completed: its interruption is then reported as a failed handshake. */
+  evicted: boolean
 }
 
 /** The detail of an evicted peer's `LocalRequest`. */
@@ -344,9 +348,12 @@ export const make = (
     const evict = (slot: InboundSlot) => {
       inbound.delete(slot.id)
       const peer = slot.peer
-      return peer !== undefined
-        ? Effect.asVoid(FiberSet.run(fibers, peer.disconnect(EVICTED)))
-        : Deferred.succeed(slot.evicted, undefined)
+      if (peer !== undefined) return Effect.asVoid(FiberSet.run(fibers, peer.disconnect(EVICTED)))
+      // Not awaited, as a disconnect is not: the newcomer does not wait for the victim's cleanup.
+      return Effect.sync(() => {
+        slot.evicted = true
+        slot.fiber.unsafeInterruptAsFork(FiberId.none)
+      })
     }
 
     const candidates = Effect.suspend(() => Effect.forEach(Array.from(inbound.values()), (slot) =>
@@ -364,7 +371,7 @@ export const make = (
      * all slots are full; undefined when every peer is protected (refused).
      * Nothing effectful runs between the decision and taking the slot.
      */
-    const takeSlot = (group: string, list: ReadonlyArray<Candidate>) =>
+    const takeSlot = (group: string, list: ReadonlyArray<Candidate>, fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
       Effect.gen(function*() {
         const live = list.filter((c) => inbound.has(c.id))
         const sameGroup = live.filter((c) => c.group === group)
@@ -386,7 +393,8 @@ export const make = (
           peer: undefined,
           lastBlockAt: 0,
           lastTxAt: 0,
-          evicted: yield* Deferred.make<void>()
+          fiber,
+          evicted: false
         }
         inbound.set(slot.id, slot)
         return slot
@@ -400,7 +408,8 @@ export const make = (
         const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
         // One decision at a time: the candidate list (read through each peer's stats) and the slot
         // taken from it must not interleave with another arrival's, or a group could pass its cap.
-        const slot = yield* slotDecision.withPermits(1)(Effect.flatMap(candidates, (list) => takeSlot(group, list)))
+        const fiber = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((f) => Effect.succeed(f))
+        const slot = yield* slotDecision.withPermits(1)(Effect.flatMap(candidates, (list) => takeSlot(group, list, fiber)))
         if (slot === undefined) return yield* refuse(remote, "NoSlot")
         let messageTransport = inboundTransport
         let release = () => {}
@@ -430,9 +439,10 @@ export const make = (
           inboundByPeer.set(peer.id, slot)
           yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
         }).pipe(
-          // Evicted before its handshake completed: the handshake is interrupted, so it is
-          // reported here (a connection that does not become a peer is always seen).
-          Effect.raceFirst(Effect.zipRight(Deferred.await(slot.evicted), handshakeEvicted(remote))),
+          // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
+          // fibers per connection for its whole life), so it is reported here (a connection that
+          // does not become a peer is always seen).
+          Effect.onInterrupt(() => (slot.evicted ? handshakeEvicted(remote) : Effect.void)),
           Effect.ignore,
           Effect.ensuring(Effect.sync(() => {
             inbound.delete(slot.id)

@@ -129,7 +129,11 @@ export class Session {
   private get keyPair(): EllSwiftKeyPair {
     return (this.ownKeyPair ??= generateKeyPair())
   }
-  private readonly garbage: Uint8Array
+  /** Ours, made when first needed, as the key pair: a responder that meets a v1 remote never draws it (up to 4 KiB of randomness). */
+  private ownGarbage: Uint8Array | undefined
+  private get garbage(): Uint8Array {
+    return (this.ownGarbage ??= randomBytes(randomGarbageLength()))
+  }
   private readonly decoys: ReadonlyArray<number>
   private readonly admit: (() => boolean) | undefined
   private readonly suite: ChaChaSuite
@@ -167,8 +171,8 @@ export class Session {
     this.magic = options.magic
     this.maxContents = 1 + LONG_COMMAND_SIZE + options.maxMessageSize
     this.ownKeyPair = options.keyPair
-    this.garbage = options.garbage ?? randomBytes(randomGarbageLength())
-    if (this.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
+    this.ownGarbage = options.garbage
+    if (options.garbage !== undefined && options.garbage.length > MAX_GARBAGE) throw new RangeError(`garbage above ${MAX_GARBAGE} bytes`)
     this.decoys = options.decoys ?? []
     this.admit = options.admit
     this.suite = options.suite ?? defaultSuite
