@@ -167,7 +167,10 @@ export interface NetworkConfigShape {
    * Limits on inbound handshakes when `transportMode` is not `"v1"`. Default
    * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. Every
    * inbound connection counts until its version handshake ends, v1 ones too:
-   * which one a remote speaks is known only from its first bytes.
+   * which one a remote speaks is known only from its first bytes. Local
+   * peers (unless `banLocal`) and `noBan` ranges are not limited: a refused
+   * v2 handshake is closed unanswered, which the remote must take for a v1
+   * node (BIP-0324), so the limits would downgrade trusted peers to v1.
    */
   readonly handshakeLimits: HandshakeLimits
 }

@@ -19,6 +19,7 @@ import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { makeRaw, rawHandshake } from "../support/peer.js"
 import { addressOf, advanceUntil, dialRaw, keyOf, listenRaw, PORT, START, startNode } from "../support/network.js"
+import type * as NetworkConfig from "../../src/network/NetworkConfig.js"
 
 const sim = <A, E, R>(self: Effect.Effect<A, E, R>, seed = "connector-v2") =>
   Effect.zipRight(TestClock.setTime(START), self).pipe(Effect.withRandom(Random.make(seed)))
@@ -181,9 +182,9 @@ describe("Connector: falling back to v1 (BIP-0324's rule)", () => {
 })
 
 describe("Connector: inbound v2 handshakes under admission control", () => {
-  const startGuarded = (hub: Transport.MemoryHub) =>
+  const startGuarded = (hub: Transport.MemoryHub, extra: Partial<NetworkConfig.NetworkConfigShape> = {}) =>
     startNode(hub, 1, {
-      config: { targetOutbound: 0, handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 } }
+      config: { targetOutbound: 0, handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }, ...extra }
     })
 
   /** Opens an inbound connection from `from` and starts a v2 handshake (20 bytes of a key: past the v1 check). */
@@ -235,6 +236,28 @@ describe("Connector: inbound v2 handshakes under admission control", () => {
       const seventh = yield* startV2(hub, node.key, "10.2.10.1")
       yield* settle
       expect(seventh.bytes()).toBeGreaterThanOrEqual(64)
+    })))
+
+  it.scoped("local and no-ban peers are not limited (a refusal would downgrade them to v1); with banLocal, local peers are", () =>
+    sim(Effect.gen(function*() {
+      const answered = (conns: ReadonlyArray<{ readonly bytes: () => number }>) => conns.map((c) => c.bytes() >= 64)
+      const hub = Transport.makeHub()
+      const node = yield* startGuarded(hub, { noBan: ["10.9.0.0/16"] })
+      // Six at once from loopback (one /24, over both the subnet rate and the concurrency cap), and three from a no-ban /24.
+      const local = []
+      for (let i = 0; i < 6; i++) local.push(yield* startV2(hub, node.key, `127.0.0.${i + 1}`))
+      const trusted = []
+      for (let i = 0; i < 3; i++) trusted.push(yield* startV2(hub, node.key, `10.9.1.${i + 1}`))
+      yield* settle
+      expect(answered(local)).toEqual([true, true, true, true, true, true])
+      expect(answered(trusted)).toEqual([true, true, true])
+
+      const strictHub = Transport.makeHub()
+      const strict = yield* startGuarded(strictHub, { banLocal: true })
+      const limited = []
+      for (let i = 0; i < 3; i++) limited.push(yield* startV2(strictHub, strict.key, `127.0.0.${i + 1}`))
+      yield* settle
+      expect(answered(limited)).toEqual([true, true, false])
     })))
 
   it.scoped("v1 connections are not charged: many from one /24 in the same instant all complete", () =>

@@ -97,6 +97,20 @@ describe("example program (CLI)", () => {
       expect(printed.join("\n")).not.toContain("embedded regtest network")
     }))
 
+  it("with no peer options runs the embedded network, whose nodes speak BIP-0324 v2 to each other, and exits 0 by itself", async () => {
+    const { code, stdout, stderr } = await runToEnd(["--json"])
+    expect(code, stderr).toBe(0)
+    const events = jsonLines(stdout)
+    const connected = events.filter((e) => e.event === "connected")
+    expect(connected.length).toBeGreaterThan(0)
+    for (const e of connected) {
+      expect(e.transport).toBe("v2")
+      expect(e.sessionId).toMatch(/^[0-9a-f]{64}$/)
+    }
+    // No dial was retried over v1 (the embedded nodes are all on 127.0.0.1: one /24 for v2 admission).
+    expect(events.filter((e) => e.event === "dial-failed")).toEqual([])
+  }, DEADLINE_MS + 5_000)
+
   it("under --json, a usage error is one JSON error event and the exit code is 1", async () => {
     const { code, stdout } = await runToEnd(["--json", "--peers", "many"])
     expect(code).toBe(1)

@@ -428,8 +428,11 @@ export const make = (
             held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
             return held
           }
+          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
+          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
+          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
           messageTransport = releasingWhenReady(
-            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
+            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit: mayBan(remote) ? admit : undefined }),
             release
           )
         }
