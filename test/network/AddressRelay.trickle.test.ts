@@ -30,20 +30,23 @@ const addrMessages = (raw: Raw) =>
   Effect.map(raw.drain, (frames) =>
     frames.flatMap((f) => (f.message._tag === "Addr" || f.message._tag === "AddrV2" ? [f.message.addresses.map(NetAddress.toString)] : [])))
 
+/** A raw remote from `host` that has completed the version handshake with the node `key`. */
+const handshaken = (hub: Transport.MemoryHub, key: string, host: string) =>
+  Effect.gen(function*() {
+    const raw = yield* makeRaw(yield* dialRaw(hub, key, NetAddress.fromHost(host, 6000)!))
+    yield* raw.send(versionMessage({ nonce: raw.nonce }))
+    yield* raw.nextOf("Version")
+    yield* raw.send(Message.Verack.make({}))
+    yield* raw.nextOf("Verack")
+    return raw
+  })
+
 describe("AddressRelay: the per-peer trickle", () => {
   it.scoped("relays wait for the peer's next trickle and go out together; later bursts wait a full delay again", () =>
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
       const node = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
-      const connect = (i: number) =>
-        Effect.gen(function*() {
-          const raw = yield* makeRaw(yield* dialRaw(hub, node.key, NetAddress.fromHost(`127.0.92.${i}`, 6000)!))
-          yield* raw.send(versionMessage({ nonce: raw.nonce }))
-          yield* raw.nextOf("Version")
-          yield* raw.send(Message.Verack.make({}))
-          yield* raw.nextOf("Verack")
-          return raw
-        })
+      const connect = (i: number) => handshaken(hub, node.key, `127.0.92.${i}`)
       const sender = yield* connect(1)
       // Two others: the fanout of two picks both for every reachable address.
       const receivers = [yield* connect(2), yield* connect(3)]
@@ -79,15 +82,7 @@ describe("AddressRelay: the per-peer trickle", () => {
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
       const node = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
-      const connect = (i: number) =>
-        Effect.gen(function*() {
-          const raw = yield* makeRaw(yield* dialRaw(hub, node.key, NetAddress.fromHost(`127.0.93.${i}`, 6000)!))
-          yield* raw.send(versionMessage({ nonce: raw.nonce }))
-          yield* raw.nextOf("Version")
-          yield* raw.send(Message.Verack.make({}))
-          yield* raw.nextOf("Verack")
-          return raw
-        })
+      const connect = (i: number) => handshaken(hub, node.key, `127.0.93.${i}`)
       const sender = yield* connect(1)
       const [leaving, staying] = [yield* connect(2), yield* connect(3)]
       yield* settle
