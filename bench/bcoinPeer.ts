@@ -17,6 +17,8 @@
 import * as net from "node:net"
 import { once } from "node:events"
 import { bcoinRequire } from "./bcoin.js"
+import { now } from "./loopback.js"
+import { batchFlood, windowLoop } from "./pairLoops.js"
 
 /** What the peer bench drives. */
 export interface BcoinPeerPair {
@@ -44,8 +46,6 @@ interface BcoinPeer {
   destroy(): void
   readonly handshake: boolean
 }
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6
 
 /**
  * Connects two bcoin peers over 127.0.0.1 and waits for their handshake;
@@ -85,17 +85,21 @@ export const make = async (blockPayload: Uint8Array, txPayload?: Uint8Array): Pr
 
   let onPong: (() => void) | undefined
   let onBlock: (() => void) | undefined
-  let received = 0
-  let onTx: (() => void) | undefined
+  const flood = batchFlood(
+    () => {
+      for (let i = 0; i < 256; i++) {
+        tx.refresh()
+        outbound.send(new packets.TXPacket(tx, true))
+      }
+    },
+    () => (outbound.drainSize > 0 ? outbound.drain() : undefined)
+  )
   outbound.on("packet", (p) => {
     if (p.type === packets.types.PONG) onPong?.()
   })
   remote.on("packet", (p) => {
     if (p.type === packets.types.BLOCK) onBlock?.()
-    else if (p.type === packets.types.TX) {
-      received++
-      onTx?.()
-    }
+    else if (p.type === packets.types.TX) flood.arrived()
   })
 
   return {
@@ -111,51 +115,9 @@ export const make = async (blockPayload: Uint8Array, txPayload?: Uint8Array): Pr
         }
         outbound.sendPing()
       }),
-    flood: async (durationMs) => {
-      const from = received
-      const start = now()
-      let sent = 0
-      while (now() - start < durationMs) {
-        for (let i = 0; i < 256; i++) {
-          tx.refresh()
-          outbound.send(new packets.TXPacket(tx, true))
-        }
-        sent += 256
-        if (outbound.drainSize > 0) await outbound.drain()
-      }
-      if (received - from < sent) {
-        await new Promise<void>((resolve) => {
-          onTx = () => {
-            if (received - from >= sent) {
-              onTx = undefined
-              resolve()
-            }
-          }
-        })
-      }
-      return (sent * 1000) / (now() - start)
-    },
+    flood: flood.loop,
     blocks: (durationMs, window) =>
-      new Promise((resolve) => {
-        const start = now()
-        const end = start + durationMs
-        let sent = 0
-        let received = 0
-        const pump = () => {
-          while (sent - received < window && now() < end) {
-            outbound.send(new packets.BlockPacket(block, true))
-            sent++
-          }
-        }
-        onBlock = () => {
-          received++
-          if (now() >= end && received === sent) {
-            onBlock = undefined
-            resolve((received * 1000) / (now() - start))
-          } else pump()
-        }
-        pump()
-      }),
+      windowLoop(() => outbound.send(new packets.BlockPacket(block, true)), (arrived) => (onBlock = arrived), window)(durationMs),
     close: () => {
       outbound.destroy()
       remote.destroy()

@@ -97,6 +97,45 @@ export const windowLoop = (send: () => void, onArrival: (arrived: () => void) =>
     pump()
   })
 
+/**
+ * One-way messages per second on plain callbacks, the shared harness's flood: `sendBatch` writes 256
+ * messages, `drained` waits for the sender's socket to drain (or returns `undefined` when it need
+ * not), and the round ends once the receiving end has reported every message through `arrived`
+ * (one counter for all rounds).
+ */
+export const batchFlood = (sendBatch: () => void, drained: () => Promise<unknown> | undefined) => {
+  let received = 0
+  let waiter: (() => void) | undefined
+  return {
+    /** The receiving end calls this once per message. */
+    arrived: (): void => {
+      received++
+      waiter?.()
+    },
+    loop: async (durationMs: number): Promise<number> => {
+      const from = received
+      const start = now()
+      let sent = 0
+      while (now() - start < durationMs) {
+        sendBatch()
+        sent += 256
+        await drained()
+      }
+      if (received - from < sent) {
+        await new Promise<void>((resolve) => {
+          waiter = () => {
+            if (received - from >= sent) {
+              waiter = undefined
+              resolve()
+            }
+          }
+        })
+      }
+      return (sent * 1000) / (now() - start)
+    }
+  }
+}
+
 /** Counts messages from a subscription through a replaceable callback (one subscriber for all rounds). */
 export const counter = <A>(stream: Stream.Stream<A, unknown>) =>
   Effect.gen(function*() {

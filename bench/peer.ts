@@ -71,7 +71,7 @@ import {
 import * as NodeTransport from "../src/node/NodeTransport.js"
 import * as BcoinPeer from "./bcoinPeer.js"
 import { nativeStatus as bcoinNative } from "./bcoin.js"
-import { counter, creditLoop, fromPromise, interleaved, interleavedRounds, type Loop, pingSequential, windowLoop } from "./pairLoops.js"
+import { batchFlood, counter, creditLoop, fromPromise, interleaved, interleavedRounds, type Loop, pingSequential, windowLoop } from "./pairLoops.js"
 
 const IDLE_PAIRS = envNumber("BENCH_PEER_IDLE_PAIRS", 1000)
 const PING_WINDOW = 32
@@ -179,34 +179,16 @@ const bareBlocks = (client: BareEnd, server: BareEnd, block: Message.NetworkMess
 
 /** One-way messages per second: batches of 256, waiting for the socket to drain between, counted on receipt. */
 const bareFlood = (client: BareEnd, server: BareEnd, message: Message.NetworkMessage) => {
-  let received = 0
-  let onArrival: (() => void) | undefined
-  server.onMessage = (m) => {
-    if (m._tag !== "Tx") return
-    received++
-    onArrival?.()
-  }
-  return async (durationMs: number): Promise<number> => {
-    const from = received
-    const start = now()
-    let sent = 0
-    while (now() - start < durationMs) {
+  const flood = batchFlood(
+    () => {
       for (let i = 0; i < 256; i++) client.send(message)
-      sent += 256
-      if (client.socket.writableNeedDrain) await new Promise((r) => client.socket.once("drain", r))
-    }
-    if (received - from < sent) {
-      await new Promise<void>((resolve) => {
-        onArrival = () => {
-          if (received - from >= sent) {
-            onArrival = undefined
-            resolve()
-          }
-        }
-      })
-    }
-    return (sent * 1000) / (now() - start)
+    },
+    () => (client.socket.writableNeedDrain ? new Promise((r) => client.socket.once("drain", r)) : undefined)
+  )
+  server.onMessage = (m) => {
+    if (m._tag === "Tx") flood.arrived()
   }
+  return flood.loop
 }
 
 /** Ours: 255 `send`s and a `sendAndAwait` per batch (the harness adapter's loop), counted on receipt. */
