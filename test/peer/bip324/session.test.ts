@@ -83,13 +83,16 @@ describe("handshake", () => {
   })
 })
 
-describe.each([
+/** Every cipher suite a session can run on, by name. */
+const SUITES = [
   ["noble", nobleSuite],
   ["js", jsSuite],
   ["node:crypto", nativeSuite!],
   ["default: js or node:crypto by size", defaultSuite],
   ["portable default (no node:crypto): js or noble by size", bySize(jsSuite, nobleSuite, SMALL_PACKET)]
-])("messages both ways, through three rekeyings (%s)", (_, suite) => {
+] as const
+
+describe.each(SUITES)("messages both ways, through three rekeyings (%s)", (_, suite) => {
   it("3 × 224 + 5 real messages each way arrive intact and in order", () => {
     const pair = connectedPair({ suite }, { suite })
     const count = 3 * REKEY_INTERVAL + 5
@@ -133,13 +136,7 @@ describe("framing", () => {
   })
 })
 
-describe.each([
-  ["noble", nobleSuite],
-  ["js", jsSuite],
-  ["node:crypto", nativeSuite!],
-  ["default: js or node:crypto by size", defaultSuite],
-  ["portable default (no node:crypto): js or noble by size", bySize(jsSuite, nobleSuite, SMALL_PACKET)]
-])("packets spread over reads (%s)", (_, suite) => {
+describe.each(SUITES)("packets spread over reads (%s)", (_, suite) => {
   it("property: any chunking of the stream gives the same messages", () => {
     const messages = sampleMessages(60, 7)
     FastCheck.assert(
