@@ -199,14 +199,13 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const directRead = (socket as Partial<DirectRead>)[DirectRead]
 
     // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
+    const readerFirst = (t: number) => core.reason === undefined && core.stallCheckDue(t)
     const alarm = new Alarm(
       now,
       fork,
-      (t) =>
-        core.reason === undefined && core.stallCheckDue(t)
-          ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now())))
-          : Effect.sync(() => core.timer(t)),
-      (t) => core.reason === undefined && core.stallCheckDue(t) ? undefined : core.timer(t)
+      (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
+      // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
+      (t) => readerFirst(t) ? undefined : core.timer(t)
     )
 
     // --- ending ---
