@@ -73,10 +73,13 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
         })
     )
 
-  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): void => {
+  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): void => this.send(bytes, done)
+
+  /** Writes `chunk`, or fails at once on a connection that has ended (rather than waiting). */
+  private send(chunk: Uint8Array | string, done: (error?: Error | null) => void): void {
     const conn = this.conn
     if (conn.destroyed || conn.writableEnded) return done(new Error("socket closed"))
-    conn.write(bytes, done)
+    conn.write(chunk, done)
   }
 
   /** As a `CloseEvent` with code 1000 does. */
@@ -91,13 +94,10 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
         conn.destroy(chunk.code > 1000 ? new Error(`closed with code ${chunk.code}`) : undefined)
       })
     }
-    return Effect.async<void, Socket.SocketError>((resume) => {
-      if (conn.destroyed || conn.writableEnded) {
-        return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause: new Error("socket closed") })))
-      }
-      conn.write(chunk, (cause) =>
+    return Effect.async<void, Socket.SocketError>((resume) =>
+      this.send(chunk, (cause) =>
         resume(cause == null ? Effect.void : Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause }))))
-    })
+    )
   }
 
   private read<E, R>(
