@@ -91,3 +91,39 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       expect(writer.queuedBytes).toBe(0)
     }))
 })
+
+describe("Writer over a DirectWrite that takes each write at once (done called inside the write)", () => {
+  it.effect("one-frame batches and multi-write batches are each reported once, in order, and nothing is left", () =>
+    Effect.gen(function*() {
+      const writes: Array<Uint8Array> = []
+      const batches: Array<Array<string>> = []
+      const socket = {
+        [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
+          writes.push(bytes)
+          done()
+        }
+      } as unknown as Socket.Socket
+      const writer = new Writer(
+        socket,
+        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
+        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+        (batch) => batches.push(batch.map((o) => o.command ?? "")),
+        (cause) => expect.fail(String(cause))
+      )
+      // a ping-pong shape: one frame at a time, each queued after the previous was written
+      for (let i = 1; i <= 3; i++) {
+        writer.push(frame(10, i))
+        yield* tick
+      }
+      // then a batch of three writes (the next write starts from inside the previous one's callback)
+      writer.push(frame(100_000, 4))
+      writer.push(frame(10, 5))
+      writer.push(frame(20, 6))
+      writer.push(frame(100_000, 7))
+      for (let i = 0; i < 10 && batches.length < 6; i++) yield* tick
+      expect(writes.map((w) => [w.length, w[0]])).toEqual([[10, 1], [10, 2], [10, 3], [100_000, 4], [30, 5], [100_000, 7]])
+      expect(batches).toEqual([["c1"], ["c2"], ["c3"], ["c4"], ["c5", "c6"], ["c7"]])
+      expect(writer.queuedBytes).toBe(0)
+      expect(yield* writer.stop).toEqual([])
+    }))
+})

@@ -83,6 +83,8 @@ export class Reader {
   private waitForRoom: Effect.Effect<void> | undefined
   private ended: (() => void) | undefined
   private stopped = false
+  /** Messages in a turn from which the turn's end is marked (see `handle`). */
+  private readonly markMessagesAt: number
 
   constructor(
     private readonly decoder: Decoder,
@@ -101,7 +103,9 @@ export class Reader {
     private readonly onOverflow: (unreadBytes: number) => void = () => {},
     /** A chunk was decoded and its messages handled (the peer checks what it holds). */
     private readonly onDecoded: () => void = () => {}
-  ) {}
+  ) {
+    this.markMessagesAt = Math.max(1, messageSlice >> 2)
+  }
 
   /** Bytes received and waiting for the decoder. */
   get unreadBytes(): number {
@@ -199,7 +203,10 @@ export class Reader {
     let i = from
     while (i < frames.length && !this.stopped) {
       if (!this.onMessage(frames[i++]!, start)) break
-      if (++this.turnMessages === 1 && !this.messagesMarker) {
+      // Mark the end of this microtask turn only once the count matters (a quarter of the budget),
+      // not for every small message: until then counts from earlier turns carry over, which can
+      // only end a turn's budget early (one more yield), never let it run long.
+      if (++this.turnMessages >= this.markMessagesAt && !this.messagesMarker) {
         this.messagesMarker = true
         queueMicrotask(this.resetMessages)
       }

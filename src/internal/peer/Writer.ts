@@ -59,6 +59,9 @@ export class Writer {
   /** The batch being written, and how many of its frames the socket has taken so far. */
   private inFlight: ReadonlyArray<Outgoing> = []
   private inFlightWritten = 0
+  /** The batch's writes (undefined: a batch of one frame, written as it is), and how many were started. */
+  private writes: Array<Write> | undefined = undefined
+  private started = 0
   private writing = false
   private stopped = false
   private readonly sink: Sink
@@ -108,31 +111,47 @@ export class Writer {
       this.writing = false
       return
     }
-    const writes = coalesce(this.queue)
     const batch = this.queue
     this.inFlight = batch
     this.inFlightWritten = 0
     this.queue = []
-    // Each write, once the socket took it, reports its own frames: a failure later in the
-    // batch hands back only the frames not known to be written.
-    const next = (i: number) => (error: Socket.SocketError | undefined): void => {
-      if (this.stopped) return
-      if (error !== undefined) {
-        this.stopped = true
-        return this.onError(error)
-      }
-      const w = writes[i - 1]!
-      const from = this.inFlightWritten
-      this.inFlightWritten += w.frames
-      this.queuedBytes -= w.bytes.length
-      this.onWritten(batch.slice(from, this.inFlightWritten), w.bytes.length)
-      if (this.stopped) return
-      if (i < writes.length) return this.sink.write(writes[i]!.bytes, next(i + 1))
-      this.inFlight = []
-      this.inFlightWritten = 0
-      this.flush()
+    // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
+    // nothing allocated for it.
+    if (batch.length === 1) {
+      this.writes = undefined
+      return this.sink.write(batch[0]!.frame, this.written)
     }
-    this.sink.write(writes[0]!.bytes, next(1))
+    const writes = coalesce(batch)
+    this.writes = writes
+    this.started = 1
+    this.sink.write(writes[0]!.bytes, this.written)
+  }
+
+  /**
+   * The socket took the write in progress. Each write reports its own frames: a failure later
+   * in the batch hands back only the frames not known to be written. One callback for every
+   * write (the sink writes one at a time), not a closure per write.
+   */
+  private readonly written = (error: Socket.SocketError | undefined): void => {
+    if (this.stopped) return
+    if (error !== undefined) {
+      this.stopped = true
+      return this.onError(error)
+    }
+    const batch = this.inFlight
+    const writes = this.writes
+    const from = this.inFlightWritten
+    const frames = writes === undefined ? 1 : writes[this.started - 1]!.frames
+    const bytes = writes === undefined ? batch[0]!.frame.length : writes[this.started - 1]!.bytes.length
+    this.inFlightWritten += frames
+    this.queuedBytes -= bytes
+    this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
+    if (this.stopped) return
+    if (writes !== undefined && this.started < writes.length) return this.sink.write(writes[this.started++]!.bytes, this.written)
+    this.inFlight = []
+    this.inFlightWritten = 0
+    this.writes = undefined
+    this.flush()
   }
 }
 
@@ -171,10 +190,20 @@ const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Write> => {
 const directSink = (socket: Socket.Socket): Sink | undefined => {
   const direct = (socket as Partial<DirectWrite>)[DirectWrite]
   if (direct === undefined) return undefined
+  // One write at a time: its `done` waits here, and the socket gets the same callback every time
+  // (Node then also schedules one after-write tick for writes completed in the same tick).
+  let pending: ((error: Socket.SocketError | undefined) => void) | undefined
+  const taken = (cause?: Error | null): void => {
+    const done = pending
+    pending = undefined
+    done?.(cause == null ? undefined : new Socket.SocketGenericError({ reason: "Write", cause }))
+  }
   return {
-    write: (bytes, done) =>
-      direct(bytes, (cause) => done(cause == null ? undefined : new Socket.SocketGenericError({ reason: "Write", cause }))),
-    cancel: Effect.void
+    write: (bytes, done) => {
+      pending = done
+      direct(bytes, taken)
+    },
+    cancel: Effect.sync(() => void (pending = undefined))
   }
 }
 

@@ -42,6 +42,7 @@
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -111,7 +112,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     let handshakeSettled = false
     let forkCleanup = (): void => {}
-    const pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void> = []
+    const pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void> = []
     let peer: ReturnType<typeof surface> | undefined
 
     const core: PeerCore<Resume> = new PeerCore<Resume>({
@@ -143,7 +144,15 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       failRequest: (resume, error) => resume(Exit.fail(error)),
       dieRequest: (resume, cause) => resume(Exit.die(cause)),
       pingAnswered: (millis) => {
-        for (const resume of pingWaiters.splice(0)) resume(Exit.succeed(millis))
+        // Usually one waiter (a sequential ping loop): no copy of the list for it.
+        if (pingWaiters.length === 0) return
+        const exit = Exit.succeed(Duration.millis(millis))
+        if (pingWaiters.length === 1) {
+          const resume = pingWaiters[0]!
+          pingWaiters.length = 0
+          return resume(exit)
+        }
+        for (const resume of pingWaiters.splice(0)) resume(exit)
       },
       wakeAt: (at) => alarm.wakeBy(at),
       disconnect: (reason) => {

@@ -35,8 +35,8 @@ export interface Parts {
   readonly subscribers: Subscribers<Message.NetworkMessage>
   readonly handshakeDone: Deferred.Deferred<HandshakeInfo, PeerError>
   readonly closed: Deferred.Deferred<DisconnectReason>
-  /** Fibers waiting for the outstanding ping's pong. */
-  readonly pingWaiters: Array<(exit: Exit.Exit<number, PeerError>) => void>
+  /** Fibers waiting for the outstanding ping's pong: resumed with the round trip, or why there is none. */
+  readonly pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void>
   readonly now: () => number
   readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
 }
@@ -105,17 +105,17 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       return Effect.sync(() => core.cancel(r))
     })
 
-  const awaitPong = Effect.async<number, PeerError>((resume) => {
+  // One `Effect.async` for the whole ping (no suspend, no map step): the engine resumes it with the
+  // round trip as a `Duration`. A sequential ping loop runs this once per round trip.
+  const ping = Effect.async<Duration.Duration, PeerError>((resume) => {
+    const error = core.pingNow(now())
+    if (error !== undefined) return resume(Effect.fail(error))
     parts.pingWaiters.push(resume)
     // Interrupted: stop waiting (the ping itself stays out; its pong still counts).
     return Effect.sync(() => {
       const i = parts.pingWaiters.indexOf(resume)
       if (i >= 0) parts.pingWaiters.splice(i, 1)
     })
-  })
-  const ping = Effect.suspend(() => {
-    const error = core.pingNow(now())
-    return error === undefined ? Effect.map(awaitPong, Duration.millis) : Effect.fail(error)
   })
 
   const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
