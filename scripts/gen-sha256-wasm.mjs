@@ -1,7 +1,8 @@
 // Writes src/internal/wire/sha256WasmModule.ts: the bytes (base64) of a small WebAssembly
 // module holding the SHA-256 compression function (FIPS 180-4, section 6.2.2),
 // assembled here from the expressions below, so the module is reproducible
-// from this readable source with no toolchain: `node scripts/gen-sha256-wasm.mjs`.
+// from this readable source with no toolchain: `node scripts/gen-sha256-wasm.mjs`
+// (`--check` compares instead of writing).
 //
 // The module defines one page of memory (exported as `memory`):
 //   [0, 32)    the chaining state H0..H7 as little-endian i32 (what JS sees
@@ -15,7 +16,7 @@
 // Both are fully unrolled: the 16-word message schedule lives in locals, the
 // round constants are immediates, and each round renames a..h instead of
 // moving them.
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 // Round constants (FIPS 180-4, 4.2.2) and initial hash value (5.3.3).
@@ -186,5 +187,14 @@ const out = `/**
 export const SHA256_WASM_BASE64: string =
 ${lines.join(" +\n")}
 `
-writeFileSync(fileURLToPath(new URL("../src/internal/wire/sha256WasmModule.ts", import.meta.url)), out)
-console.log(`sha256WasmModule.ts: ${module.length} bytes`)
+const target = fileURLToPath(new URL("../src/internal/wire/sha256WasmModule.ts", import.meta.url))
+if (process.argv.includes("--check")) {
+  // The committed module must be what this source assembles.
+  if (readFileSync(target, "utf8") !== out) {
+    console.error("src/internal/wire/sha256WasmModule.ts is stale: run node scripts/gen-sha256-wasm.mjs")
+    process.exit(1)
+  }
+} else {
+  writeFileSync(target, out)
+  console.log(`sha256WasmModule.ts: ${module.length} bytes`)
+}
