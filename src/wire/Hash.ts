@@ -2,18 +2,21 @@
  * Double SHA-256 and the 32-byte hashes built from it (block hashes, txids,
  * frame checksums).
  *
- * Two implementations sit behind one interface: `@noble/hashes` (portable,
- * runs anywhere) and Node's native OpenSSL binding (about 12x faster on large
- * payloads). The native one is chosen automatically when
- * `process.getBuiltinModule("node:crypto")` is available, so browsers and other
- * runtimes fall back to noble without a bundler shim.
+ * Three implementations sit behind one interface: `@noble/hashes` (portable,
+ * runs anywhere), a small WebAssembly SHA-256 of our own (anywhere
+ * `WebAssembly` compiles synchronously), and Node's native OpenSSL binding
+ * (SHA-NI where the CPU has it; about 12x noble on large payloads). The
+ * best available is chosen automatically: native when
+ * `process.getBuiltinModule("node:crypto")` is available, so browsers and
+ * other runtimes fall back without a bundler shim.
  *
- * The checksum is most of the cost of decoding a small message, and for small
- * inputs the fixed cost of a call into OpenSSL (~1 µs) dominates. So `sha256d`
- * hashes inputs under `SMALL_INPUT` bytes with an allocation-free JS SHA-256
- * (`internal/Sha256.ts`, faster than either library there), and the
- * native hasher runs only the first pass natively: the second pass always
- * hashes exactly 32 bytes, one block, cheaper in JS than another native call.
+ * The checksum is most of the cost of decoding a small message, and for
+ * small inputs the fixed cost of a call into OpenSSL dominates. So `sha256d`
+ * hashes inputs under `SMALL_INPUT` bytes (one padded block) in
+ * WebAssembly, and the native hasher runs only the first pass natively,
+ * taking its digest as a latin1 string (a `Buffer` result costs more than
+ * the hashing): the second pass always hashes exactly 32 bytes, one block,
+ * cheaper in WebAssembly than another native call.
  *
  * Hashes are stored in internal byte order (as on the wire); Bitcoin displays
  * them byte-reversed, which is what `toHex` / `fromHex` do.
@@ -21,8 +24,16 @@
  * @since 0.1.0
  */
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js"
-import { type NodeCrypto, nodeCrypto, SMALL_INPUT } from "../internal/wire/checksum.js"
+import {
+  nativeFirstPass,
+  type NodeCrypto,
+  nodeCrypto,
+  portableSha256d,
+  secondPassOfLatin1,
+  SMALL_INPUT
+} from "../internal/wire/checksum.js"
 import * as Sha256 from "../internal/wire/Sha256.js"
+import { wasmSha256 } from "../internal/wire/Sha256Wasm.js"
 
 /**
  * A double SHA-256 implementation.
@@ -49,16 +60,13 @@ export const nobleHasher: Hasher = {
 
 const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
   const oneShot = crypto.hash
-  if (oneShot !== undefined) {
-    // One-shot `crypto.hash` (Node >= 20.12) avoids the Hash object: ~1.8x faster on small inputs.
-    // The second pass (32 bytes, one block) runs in JS: cheaper than a second call into OpenSSL,
-    // and it hands out a plain `Uint8Array` (not a `Buffer`), like noble, so results compare equal.
-    return { name: "node:crypto.hash", sha256d: (data) => Sha256.sha256OfDigest(oneShot("sha256", data, "buffer")) }
-  }
-  return {
-    name: "node:crypto.createHash",
-    sha256d: (data) => Sha256.sha256OfDigest(crypto.createHash("sha256").update(data).digest())
-  }
+  const name = oneShot !== undefined ? "node:crypto.hash" : "node:crypto.createHash"
+  // The second pass hands out a plain `Uint8Array` (not a `Buffer`), like noble, so results compare equal.
+  const first = nativeFirstPass
+  if (first !== undefined) return { name, sha256d: (data) => secondPassOfLatin1(first(data)) }
+  // A `node:crypto` that cannot return latin1: take its `Buffer`, and the second pass in JS.
+  if (oneShot !== undefined) return { name, sha256d: (data) => Sha256.sha256OfDigest(oneShot("sha256", data, "buffer")) }
+  return { name, sha256d: (data) => Sha256.sha256OfDigest(crypto.createHash("sha256").update(data).digest()) }
 }
 
 /**
@@ -70,24 +78,35 @@ const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
 export const nativeHasher: Hasher | undefined = nodeCrypto === undefined ? undefined : makeNativeHasher(nodeCrypto)
 
 /**
- * The implementation in use: native when available, noble otherwise.
+ * The WebAssembly implementation, when the runtime can compile it
+ * synchronously (not on a browser's main thread, which caps that at 4 KiB).
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const wasmHasher: Hasher | undefined = wasmSha256 === undefined
+  ? undefined
+  : { name: "wasm", sha256d: wasmSha256.sha256d }
+
+/**
+ * The implementation in use: native when available, then WebAssembly, then noble.
  *
  * @since 0.1.0
  * @category utils
  */
-export const defaultHasher: Hasher = nativeHasher ?? nobleHasher
+export const defaultHasher: Hasher = nativeHasher ?? wasmHasher ?? nobleHasher
 
-
-const defaultSha256d = defaultHasher.sha256d
+const nativeSha256d = nativeHasher?.sha256d
 
 /**
- * Double SHA-256: the JS path for small inputs, the default hasher otherwise.
+ * Double SHA-256: below `SMALL_INPUT` bytes (one padded block) without a
+ * native call, by the default hasher otherwise.
  *
  * @since 0.1.0
  * @category utils
  */
 export const sha256d = (data: Uint8Array): Uint8Array =>
-  data.length < SMALL_INPUT ? Sha256.sha256d(data) : defaultSha256d(data)
+  data.length < SMALL_INPUT || nativeSha256d === undefined ? portableSha256d(data) : nativeSha256d(data)
 
 /**
  * The 4-byte frame checksum: the first four bytes of `sha256d(payload)`.
