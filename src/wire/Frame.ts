@@ -23,7 +23,7 @@ import type { ChainParams } from "./ChainParams.js"
 import { checksumWord, checksumWordFrom } from "../internal/wire/checksum.js"
 import { equals as sameBytes } from "./Hash.js"
 import { byTag } from "../internal/wire/definitions.js"
-import { encodeAfter } from "../internal/wire/messageCodec.js"
+import { encodeAfterOrError } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 import type { WireFormat } from "./WireFormat.js"
@@ -119,6 +119,35 @@ export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Arra
 }
 
 /**
+ * A message's complete frame, or the `EncodeFailed` error: one result
+ * object fewer than an `Either` per frame on the hot path.
+ */
+const frameOrError = (
+  magic: Uint8Array,
+  message: Message.NetworkMessage,
+  ctx: Message.CodecContext
+): Uint8Array | WireError => {
+  const command = Message.commandOf(message)
+  const headerSize = magic.length + COMMAND_SIZE + 8
+  let frame: Uint8Array
+  if (message._tag === "Unknown") {
+    frame = new Uint8Array(headerSize + message.payload.length)
+    frame.set(message.payload, headerSize)
+  } else {
+    // Written straight after room for the header, in one buffer: no separate payload to copy.
+    const encoded = encodeAfterOrError(byTag.get(message._tag)!, message, ctx, headerSize)
+    if (!(encoded instanceof Uint8Array)) return encoded
+    frame = encoded
+  }
+  try {
+    writeHeader(frame, magic, command)
+    return frame
+  } catch (e) {
+    return new WireError({ reason: "EncodeFailed", command, detail: String(e) })
+  }
+}
+
+/**
  * Encodes a message into a complete frame. Fails with `EncodeFailed` when a
  * value cannot be represented on the wire.
  *
@@ -130,24 +159,8 @@ export const encodeEither = (
   message: Message.NetworkMessage,
   ctx: Message.CodecContext = Message.defaultContext
 ): Either.Either<Uint8Array, WireError> => {
-  const command = Message.commandOf(message)
-  const headerSize = magic.length + COMMAND_SIZE + 8
-  let frame: Uint8Array
-  if (message._tag === "Unknown") {
-    frame = new Uint8Array(headerSize + message.payload.length)
-    frame.set(message.payload, headerSize)
-  } else {
-    // Written straight after room for the header, in one buffer: no separate payload to copy.
-    const encoded = encodeAfter(byTag.get(message._tag)!, message, ctx, headerSize)
-    if (Either.isLeft(encoded)) return encoded
-    frame = encoded.right
-  }
-  try {
-    writeHeader(frame, magic, command)
-    return Either.right(frame)
-  } catch (e) {
-    return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
-  }
+  const frame = frameOrError(magic, message, ctx)
+  return frame instanceof Uint8Array ? Either.right(frame) : Either.left(frame)
 }
 
 /**
@@ -161,7 +174,11 @@ export const encode = (
   magic: Uint8Array,
   message: Message.NetworkMessage,
   ctx: Message.CodecContext = Message.defaultContext
-): Uint8Array => Either.getOrThrow(encodeEither(magic, message, ctx))
+): Uint8Array => {
+  const frame = frameOrError(magic, message, ctx)
+  // Thrown as `Either.getOrThrow` throws it, as before.
+  return frame instanceof Uint8Array ? frame : Either.getOrThrow(Either.left(frame))
+}
 
 const PreparedTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/Prepared")
 

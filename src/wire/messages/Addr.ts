@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { compactSizeLength } from "../../internal/wire/ByteWriter.js"
 import { list } from "../../internal/wire/ListCodec.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
@@ -65,7 +66,8 @@ export const Addr = define({
   fields: { addresses: addressList.schema },
   maxPayload: (version) => 3 + MAX_ADDRESSES * (ProtocolVersion.hasAddrTime(version) ? 30 : 26),
   read: (r, ctx) => ({ addresses: addressList.read(r, ctx) }),
-  write: (w, m, ctx) => addressList.write(w, m.addresses, ctx)
+  write: (w, m, ctx) => addressList.write(w, m.addresses, ctx),
+  size: (m, ctx) => compactSizeLength(m.addresses.length) + m.addresses.length * (ProtocolVersion.hasAddrTime(ctx.version) ? 30 : 26)
 })
 
 /**
