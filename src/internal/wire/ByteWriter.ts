@@ -9,10 +9,12 @@ const textEncoder = new TextEncoder()
  * hands back a view of exactly what was written.
  *
  * Integers up to 32 bits are stored byte by byte; a `DataView` (~120 ns to
- * create) is only made for 64-bit writes. Encoders that produce many
- * messages borrow a pooled writer (`acquire` / `release`) instead of
- * allocating and regrowing a fresh buffer each time, and copy out exactly
- * what they wrote.
+ * create) is only made for 64-bit writes. Two ways to produce a frame: a
+ * message whose size is known up front is written in place into a frame of
+ * exactly that size (`frame` / `endFrame`: one allocation, no copy); any
+ * other borrows a pooled scratch writer (`acquire` / `release`) instead of
+ * allocating and regrowing a fresh buffer each time, and copies out exactly
+ * what it wrote.
  *
  * The public face of it is `ByteCursor.Writer` (what a custom header format
  * may use); pooling and `finish`/`copy` stay internal.
