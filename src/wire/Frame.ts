@@ -23,7 +23,7 @@ import type { ChainParams } from "./ChainParams.js"
 import { checksumWord, checksumWordFrom } from "../internal/wire/checksum.js"
 import { equals as sameBytes } from "./Hash.js"
 import { byTag } from "../internal/wire/definitions.js"
-import { encodeAfter } from "../internal/wire/messageCodec.js"
+import { encodeAfterOrError, type Entry } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 import type { WireFormat } from "./WireFormat.js"
@@ -73,25 +73,34 @@ export interface DecoderOptions {
 }
 
 /**
- * Fills in the header in front of the payload that `frame` already holds:
- * magic, command, length, checksum. Throws on a command that cannot be framed.
- * (The header is `magic.length + 20` bytes: 24 for every real network.)
+ * The 12 command bytes of the header (NUL-padded): the known commands' from a
+ * table, others checked (1 to 12 printable ASCII characters) and built.
+ * Throws on a command that cannot be framed.
  */
-const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: string): void => {
+const commandBytesOf = (command: string): Uint8Array => {
+  const known = knownCommandBytes.get(command)
+  if (known !== undefined) return known
+  if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
+  const out = new Uint8Array(COMMAND_SIZE)
+  for (let i = 0; i < command.length; i++) {
+    const c = command.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e) throw new Error(`bad command: ${command}`)
+    out[i] = c
+  }
+  return out
+}
+
+/**
+ * Fills in the header in front of the payload that `frame` already holds:
+ * magic, command, length, checksum; every byte of it (the frame may be
+ * uninitialised memory). The header is `magic.length + 20` bytes: 24 for
+ * every real network.
+ */
+const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: Uint8Array): void => {
   const at = magic.length
   const start = at + COMMAND_SIZE + 8
   for (let i = 0; i < at; i++) frame[i] = magic[i]!
-  const known = knownCommandBytes.get(command)
-  if (known !== undefined) {
-    for (let i = 0; i < COMMAND_SIZE; i++) frame[at + i] = known[i]!
-  } else {
-    if (command.length === 0 || command.length > COMMAND_SIZE) throw new Error(`bad command length: ${command}`)
-    for (let i = 0; i < COMMAND_SIZE; i++) {
-      const c = i < command.length ? command.charCodeAt(i) : 0
-      if (i < command.length && (c < 0x20 || c > 0x7e)) throw new Error(`bad command: ${command}`)
-      frame[at + i] = c
-    }
-  }
+  for (let i = 0; i < COMMAND_SIZE; i++) frame[at + i] = command[i]!
   const length = frame.length - start
   frame[at + 12] = length
   frame[at + 13] = length >>> 8
@@ -114,7 +123,42 @@ export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Arra
   const headerSize = magic.length + COMMAND_SIZE + 8
   const frame = new Uint8Array(headerSize + payload.length)
   frame.set(payload, headerSize)
-  writeHeader(frame, magic, command)
+  writeHeader(frame, magic, commandBytesOf(command))
+  return frame
+}
+
+/**
+ * A message's complete frame, or the `EncodeFailed` error: one result
+ * object fewer than an `Either` per frame on the hot path.
+ */
+const frameOrError = (
+  magic: Uint8Array,
+  message: Message.NetworkMessage,
+  ctx: Message.CodecContext
+): Uint8Array | WireError => {
+  const headerSize = magic.length + COMMAND_SIZE + 8
+  if (message._tag === "Unknown") {
+    const command = message.command
+    try {
+      const commandBytes = commandBytesOf(command)
+      const frame = new Uint8Array(headerSize + message.payload.length)
+      frame.set(message.payload, headerSize)
+      writeHeader(frame, magic, commandBytes)
+      return frame
+    } catch (e) {
+      return new WireError({ reason: "EncodeFailed", command, detail: String(e) })
+    }
+  }
+  // One lookup for the codec and the command bytes.
+  const known = knownByTag.get(message._tag)
+  if (known === undefined) {
+    const command = Message.commandOf(message)
+    return new WireError({ reason: "EncodeFailed", command, detail: `bad command: ${command}` })
+  }
+  // Written straight after room for the header, in one buffer: no separate payload to copy.
+  const frame = encodeAfterOrError(known.entry, message, ctx, headerSize)
+  if (!(frame instanceof Uint8Array)) return frame
+  writeHeader(frame, magic, known.commandBytes)
   return frame
 }
 
@@ -130,24 +174,8 @@ export const encodeEither = (
   message: Message.NetworkMessage,
   ctx: Message.CodecContext = Message.defaultContext
 ): Either.Either<Uint8Array, WireError> => {
-  const command = Message.commandOf(message)
-  const headerSize = magic.length + COMMAND_SIZE + 8
-  let frame: Uint8Array
-  if (message._tag === "Unknown") {
-    frame = new Uint8Array(headerSize + message.payload.length)
-    frame.set(message.payload, headerSize)
-  } else {
-    // Written straight after room for the header, in one buffer: no separate payload to copy.
-    const encoded = encodeAfter(byTag.get(message._tag)!, message, ctx, headerSize)
-    if (Either.isLeft(encoded)) return encoded
-    frame = encoded.right
-  }
-  try {
-    writeHeader(frame, magic, command)
-    return Either.right(frame)
-  } catch (e) {
-    return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
-  }
+  const frame = frameOrError(magic, message, ctx)
+  return frame instanceof Uint8Array ? Either.right(frame) : Either.left(frame)
 }
 
 /**
@@ -161,7 +189,11 @@ export const encode = (
   magic: Uint8Array,
   message: Message.NetworkMessage,
   ctx: Message.CodecContext = Message.defaultContext
-): Uint8Array => Either.getOrThrow(encodeEither(magic, message, ctx))
+): Uint8Array => {
+  const frame = frameOrError(magic, message, ctx)
+  // Thrown as `Either.getOrThrow` throws it, as before.
+  return frame instanceof Uint8Array ? frame : Either.getOrThrow(Either.left(frame))
+}
 
 const PreparedTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/Prepared")
 
@@ -521,10 +553,16 @@ const padded = (command: Uint8Array): Uint8Array => {
   return out
 }
 
+/** Each known message's codec and header command bytes, by tag: what encoding a frame looks up. */
+const knownByTag = new Map<string, { readonly entry: Entry; readonly commandBytes: Uint8Array }>()
+
 for (const def of Message.definitions) {
   const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
   knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
-  if (parseCommand(padded(bytes), 0) === def.command) knownCommandBytes.set(def.command, padded(bytes))
+  if (parseCommand(padded(bytes), 0) === def.command) {
+    knownCommandBytes.set(def.command, padded(bytes))
+    knownByTag.set(def._tag, { entry: byTag.get(def._tag)!, commandBytes: padded(bytes) })
+  }
 }
 
 /**

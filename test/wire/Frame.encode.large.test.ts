@@ -1,8 +1,10 @@
 /**
- * Large frames own their bytes. The encoder writes into a pooled scratch
- * buffer and hands a payload that exactly fills a buffer too large to pool
- * out without copying it; every frame must still be the caller's alone: the
- * next encode, of any size, must not write into a frame handed out before.
+ * Large frames own their bytes. The encoder writes a message of known size
+ * in place into a frame of its own (above 2 KiB) or cut from a shared slab,
+ * and any other into a pooled scratch buffer it copies out of (or hands out
+ * whole when exactly full and too large to pool); every frame must still be
+ * the caller's alone: the next encode, of any size, must not write into a
+ * frame handed out before.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"

@@ -13,6 +13,12 @@ import type { ByteWriter } from "./ByteWriter.js"
 export interface MessageCodec<A> {
   readonly read: (r: ByteReader, ctx: CodecContext) => A
   readonly write: (w: ByteWriter, m: A, ctx: CodecContext) => void
+  /**
+   * The exact payload size `write` produces, or -1 when it is not cheap to
+   * know (the encoder then writes into a scratch buffer and copies out).
+   * Lets the encoder allocate the frame once, at its size, and write in place.
+   */
+  readonly size: ((m: A, ctx: CodecContext) => number) | undefined
 }
 
 /** The codec of every definition made by `define`, by tag. */
@@ -33,6 +39,8 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
   readonly maxPayload: (version: number, format?: WireFormat) => number
   readonly read: (r: ByteReader, ctx: CodecContext) => Schema.Struct.Type<Fields>
   readonly write: (w: ByteWriter, m: Schema.Struct.Type<Fields>, ctx: CodecContext) => void
+  /** The exact size `write` produces, or -1 (see `MessageCodec.size`). */
+  readonly size?: (m: Schema.Struct.Type<Fields>, ctx: CodecContext) => number
   readonly annotations?: Schema.Annotations.Schema<any>
 }): MessageDef<Tag, Schema.Struct.Type<Fields> & { readonly _tag: Tag }> => {
   const schema = Schema.TaggedStruct(def.tag, def.fields).annotations({ identifier: def.tag, ...def.annotations })
@@ -45,7 +53,8 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
       m._tag = tag
       return m
     },
-    write: def.write as any
+    write: def.write as any,
+    size: def.size as any
   })
   return {
     _tag: tag,
@@ -58,4 +67,4 @@ export const define = <Tag extends string, Fields extends Schema.Struct.Fields>(
 
 /** For messages without a payload. @internal */
 export const defineEmpty = <Tag extends string>(tag: Tag, command: string) =>
-  define({ tag, command, fields: {}, maxPayload: () => 0, read: () => ({}), write: () => {} })
+  define({ tag, command, fields: {}, maxPayload: () => 0, read: () => ({}), write: () => {}, size: () => 0 })

@@ -38,39 +38,63 @@ export const decodeWith = (e: Entry, payload: Uint8Array, ctx: CodecContext): Ei
 
 /**
  * Encodes a known message's payload into a new, exactly sized array, after
- * `room` zero bytes left for the caller (the frame header). Writes into a
- * pooled scratch writer, so encoding allocates nothing but the result. Fails
- * with `EncodeFailed`, having produced nothing, for a value the decoder would
- * refuse: a limit exceeded, a value out of range, a payload above the
- * command's cap.
+ * `room` bytes left for the caller (the frame header, which the caller
+ * writes in full). When the codec knows its size up front the array is
+ * allocated once at that size and written in place; otherwise the payload
+ * is written into a pooled scratch writer and copied out. Returns a
+ * `WireError` (`EncodeFailed`), having produced nothing, for a value the
+ * decoder would refuse: a limit exceeded, a value out of range, a payload
+ * above the command's cap. A union, not an `Either`: the frame encoder
+ * wraps the result once.
  *
  * @internal
  */
+export const encodeAfterOrError = (
+  e: Entry,
+  m: Exclude<NetworkMessage, Unknown>,
+  ctx: CodecContext,
+  room: number
+): Uint8Array | WireError => {
+  const def = e.def
+  const codec = e.codec
+  let out: Uint8Array
+  let size: number
+  try {
+    const known = codec.size === undefined ? -1 : codec.size(m, ctx)
+    if (known >= 0) {
+      const w = ByteWriter.frame(room + known)
+      w.offset += room
+      codec.write(w, m, ctx)
+      out = ByteWriter.endFrame(w)
+    } else {
+      const w = ByteWriter.acquire()
+      try {
+        w.zeros(room)
+        codec.write(w, m, ctx)
+        out = w.take()
+      } finally {
+        ByteWriter.release(w)
+      }
+    }
+    size = out.length - room
+  } catch (error) {
+    return new WireError({ reason: "EncodeFailed", command: def.command, detail: String(error instanceof Error ? error.message : error) })
+  }
+  // The cap the decoder checks first: never emit a payload our own decoder (or a strict peer) refuses.
+  const max = def.maxPayload(ctx.version, ctx.format)
+  if (size > max) {
+    return new WireError({ reason: "EncodeFailed", command: def.command, expected: max, actual: size, detail: "payload above the command's cap" })
+  }
+  return out
+}
+
+/** `encodeAfterOrError` as an `Either`. @internal */
 export const encodeAfter = (
   e: Entry,
   m: Exclude<NetworkMessage, Unknown>,
   ctx: CodecContext,
   room: number
 ): Either.Either<Uint8Array, WireError> => {
-  const def = e.def
-  const w = ByteWriter.acquire()
-  try {
-    w.zeros(room)
-    e.codec.write(w, m, ctx)
-    // The cap the decoder checks first: never emit a payload our own decoder (or a strict peer) refuses.
-    const size = w.offset - room
-    const max = def.maxPayload(ctx.version, ctx.format)
-    if (size > max) {
-      return Either.left(
-        new WireError({ reason: "EncodeFailed", command: def.command, expected: max, actual: size, detail: "payload above the command's cap" })
-      )
-    }
-    return Either.right(w.take())
-  } catch (error) {
-    return Either.left(
-      new WireError({ reason: "EncodeFailed", command: def.command, detail: String(error instanceof Error ? error.message : error) })
-    )
-  } finally {
-    ByteWriter.release(w)
-  }
+  const out = encodeAfterOrError(e, m, ctx, room)
+  return out instanceof Uint8Array ? Either.right(out) : Either.left(out)
 }

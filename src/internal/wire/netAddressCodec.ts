@@ -42,23 +42,74 @@ export const readLegacy = (r: ByteReader): NetAddressFields => {
   return { services, network: legacyNetwork(address), address, port }
 }
 
-/** @internal */
-export const writeLegacyIp = (w: ByteWriter, a: { readonly network: number; readonly address: Uint8Array }): void => {
-  if (a.network === NetworkId.IPv4 && a.address.length === 4) {
-    // The ::ffff:0:0/96 prefix as three word stores (ten zero bytes, then ff ff): cheaper than copying 12 bytes.
-    w.u32le(0).u32le(0).u32le(0xffff_0000).bytes(a.address)
-  } else if ((a.network === NetworkId.IPv6 || a.network === NetworkId.CJDNS) && a.address.length === 16) {
-    w.bytes(a.address)
+/**
+ * The last services value written and its two 32-bit halves: an `addr` list
+ * mostly repeats one value, and splitting a `bigint` costs more than the
+ * rest of an entry.
+ */
+let lastServices = 0n
+let servicesLow = 0
+let servicesHigh = 0
+
+/**
+ * Stores a legacy address (services, 16-byte IP, big-endian port: 26 bytes)
+ * at `b[o]`, every byte of it, and returns the offset after it. The caller
+ * has made room (`ByteWriter.room`).
+ *
+ * @internal
+ */
+export const putLegacy = (b: Uint8Array, o: number, a: NetAddressFields): number => {
+  const services = a.services
+  if (services !== lastServices) {
+    // Reduced modulo 2^64, as `setBigUint64` (the general 64-bit write) does.
+    const u = BigInt.asUintN(64, services)
+    servicesLow = Number(u & 0xffff_ffffn)
+    servicesHigh = Number(u >> 32n)
+    lastServices = services
+  }
+  const lo = servicesLow
+  const hi = servicesHigh
+  b[o] = lo
+  b[o + 1] = lo >>> 8
+  b[o + 2] = lo >>> 16
+  b[o + 3] = lo >>> 24
+  b[o + 4] = hi
+  b[o + 5] = hi >>> 8
+  b[o + 6] = hi >>> 16
+  b[o + 7] = hi >>> 24
+  const ip = a.address
+  if (a.network === NetworkId.IPv4 && ip.length === 4) {
+    // The ::ffff:0:0/96 prefix: ten zero bytes (unrolled: half the cost of a loop), then ff ff.
+    b[o + 8] = 0
+    b[o + 9] = 0
+    b[o + 10] = 0
+    b[o + 11] = 0
+    b[o + 12] = 0
+    b[o + 13] = 0
+    b[o + 14] = 0
+    b[o + 15] = 0
+    b[o + 16] = 0
+    b[o + 17] = 0
+    b[o + 18] = 0xff
+    b[o + 19] = 0xff
+    b[o + 20] = ip[0]!
+    b[o + 21] = ip[1]!
+    b[o + 22] = ip[2]!
+    b[o + 23] = ip[3]!
+  } else if ((a.network === NetworkId.IPv6 || a.network === NetworkId.CJDNS) && ip.length === 16) {
+    for (let i = 0; i < 16; i++) b[o + 8 + i] = ip[i]!
   } else {
     throw new EncodeFailure(`network ${a.network} cannot be encoded in a legacy address`)
   }
+  const port = a.port
+  b[o + 24] = port >>> 8
+  b[o + 25] = port
+  return o + 26
 }
 
 /** @internal */
 export const writeLegacy = (w: ByteWriter, a: NetAddressFields): void => {
-  w.u64le(a.services)
-  writeLegacyIp(w, a)
-  w.u16be(a.port)
+  w.offset = putLegacy(w.room(26), w.offset, a)
 }
 
 /** @internal */

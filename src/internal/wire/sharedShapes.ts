@@ -4,7 +4,7 @@ import * as InvVector from "../../wire/InvVector.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import { Hash32, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
 import type { ByteReader } from "./ByteReader.js"
-import type { ByteWriter } from "./ByteWriter.js"
+import { type ByteWriter, compactSizeLength } from "./ByteWriter.js"
 
 /** Most vectors in one inventory message (`inv`, `getdata`, `notfound`). @internal */
 export const MAX_INV = 50_000
@@ -56,7 +56,8 @@ export const defineInventory = <Tag extends string>(tag: Tag, command: string) =
     fields: { inventory: inventoryList.schema },
     maxPayload: () => 3 + MAX_INV * InvVector.SIZE,
     read: (r, ctx) => ({ inventory: inventoryList.read(r, ctx) }),
-    write: (w, m, ctx) => inventoryList.write(w, m.inventory, ctx)
+    write: (w, m, ctx) => inventoryList.write(w, m.inventory, ctx),
+    size: (m) => compactSizeLength(m.inventory.length) + m.inventory.length * InvVector.SIZE
   })
 
 /** The block locator of `getblocks` and `getheaders`. @internal */
@@ -77,7 +78,8 @@ export const defineLocator = <Tag extends string>(tag: Tag, command: string) =>
     write: (w, m, ctx) => {
       locatorList.write(w.u32le(m.version), m.locator, ctx)
       w.bytes(m.stopHash)
-    }
+    },
+    size: (m) => 4 + compactSizeLength(m.locator.length) + m.locator.length * 32 + 32
   })
 
 /**
@@ -94,7 +96,8 @@ export const defineNonce = <Tag extends string>(tag: Tag, command: string) =>
     read: (r, ctx) => ({ nonce: ProtocolVersion.hasPong(ctx.version) ? r.u64le() : 0n }),
     write: (w, m, ctx) => {
       if (ProtocolVersion.hasPong(ctx.version)) w.u64le(m.nonce)
-    }
+    },
+    size: (_, ctx) => (ProtocolVersion.hasPong(ctx.version) ? 8 : 0)
   })
 
 /** `getcfilters` and `getcfheaders` (BIP-0157) share one layout: filter type, start height, stop hash. @internal */

@@ -116,7 +116,49 @@ export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwi
 }
 
 /** True when any input carries a witness. @internal */
-export const hasWitness = (tx: Transaction): boolean => tx.inputs.some((i) => i.witness.length > 0)
+export const hasWitness = (tx: Transaction): boolean => {
+  const inputs = tx.inputs
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.witness.length > 0) return true
+  return false
+}
+
+const compactSizeLength = (n: number): number => (n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9)
+
+/**
+ * The bytes `write(w, tx, withWitness)` produces, in one walk over the
+ * transaction: what lets the encoder allocate a `tx` frame once, at its size.
+ *
+ * @internal
+ */
+export const size = (tx: Transaction, withWitness = true): number => {
+  const inputs = tx.inputs
+  const outputs = tx.outputs
+  const mweb = withWitness ? tx.mweb : undefined
+  // version, input count, output count, lock time
+  let n = 4 + compactSizeLength(inputs.length) + compactSizeLength(outputs.length) + 4
+  let witness = 0
+  let segwit = false
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!
+    const script = input.script.length
+    n += 32 + 4 + compactSizeLength(script) + script + 4
+    const stack = input.witness
+    witness += compactSizeLength(stack.length)
+    if (stack.length > 0) {
+      segwit = true
+      for (let j = 0; j < stack.length; j++) witness += compactSizeLength(stack[j]!.length) + stack[j]!.length
+    }
+  }
+  for (let i = 0; i < outputs.length; i++) {
+    const script = outputs[i]!.script.length
+    n += 8 + compactSizeLength(script) + script
+  }
+  segwit = segwit && withWitness
+  if (segwit) n += witness
+  if (segwit || mweb !== undefined) n += 2
+  if (mweb !== undefined) n += mweb.length
+  return n
+}
 
 /** Writes one transaction; with witness data when `withWitness` and it has any. @internal */
 export const write = (w: ByteCursor.Writer, tx: Transaction, withWitness = true): void => {

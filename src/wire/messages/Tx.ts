@@ -21,7 +21,8 @@ export const Tx = define({
   fields: { tx: Transaction.Transaction },
   maxPayload: (_, format) => format?.maxBlockPayload ?? MAX_BLOCK_PAYLOAD,
   read: (r, ctx) => ({ tx: TransactionCodec.read(r, ctx.format?.transactions) }),
-  write: (w, m) => TransactionCodec.write(w, m.tx)
+  write: (w, m) => TransactionCodec.write(w, m.tx),
+  size: (m) => TransactionCodec.size(m.tx)
 })
 
 /**

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { asciiVarStringLength } from "../../internal/wire/ByteWriter.js"
 import { define } from "../../internal/wire/MessageDef.js"
 import * as AddressCodec from "../../internal/wire/netAddressCodec.js"
 import * as NetAddress from "../NetAddress.js"
@@ -69,6 +70,11 @@ export const Version = define({
     // The relay byte exists from BIP-0037 (70001) on. Below that it is written only when false, as the
     // decoder reads one wherever it is present (as Bitcoin Core does): so every value round trips.
     if (m.version >= ProtocolVersion.BIP0037 || !m.relay) w.bool(m.relay)
+  },
+  size: (m) => {
+    const userAgent = asciiVarStringLength(m.userAgent)
+    // version, services, timestamp, two 26-byte addresses, nonce, user agent, start height, relay.
+    return userAgent < 0 ? -1 : 4 + 8 + 8 + 26 + 26 + 8 + userAgent + 4 + (m.version >= ProtocolVersion.BIP0037 || !m.relay ? 1 : 0)
   }
 })
 
