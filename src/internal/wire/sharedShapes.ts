@@ -5,6 +5,7 @@ import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import { Hash32, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
 import type { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
+import { makeInventoryMessage } from "./inventoryMessage.js"
 
 /** Most vectors in one inventory message (`inv`, `getdata`, `notfound`). @internal */
 export const MAX_INV = 50_000
@@ -55,7 +56,14 @@ export const defineInventory = <Tag extends string>(tag: Tag, command: string) =
     command,
     fields: { inventory: inventoryList.schema },
     maxPayload: () => 3 + MAX_INV * InvVector.SIZE,
-    read: (r, ctx) => ({ inventory: inventoryList.read(r, ctx) }),
+    // The vectors are built from the payload when first read (see `inventoryMessage.ts`);
+    // the count is checked here, against the cap and the bytes left, like any list.
+    read: (r) => {
+      const n = r.count(MAX_INV, InvVector.SIZE, inventoryList.what)
+      const start = r.offset
+      r.offset = start + n * InvVector.SIZE
+      return makeInventoryMessage(r.bytes, start, n)
+    },
     write: (w, m, ctx) => inventoryList.write(w, m.inventory, ctx)
   })
 
