@@ -147,6 +147,19 @@ export class ByteReader implements ByteCursor.Reader {
     return v
   }
 
+  /** Moves past the next `n` bytes, checked like a read of them (for validating without building). */
+  skip(n: number, what: string): void {
+    this.need(n, what)
+    this.offset += n
+  }
+
+  /** Moves past CompactSize-prefixed bytes, checked as `varBytes(remaining, what)` checks them. */
+  skipVarBytes(what: string): void {
+    const n = this.compactSize()
+    this.need(n, what)
+    this.offset += n
+  }
+
   hash(): Uint8Array {
     return this.bytesView(32, "hash")
   }

@@ -29,7 +29,8 @@ interface SourceBytes {
 
 /**
  * Reads a block. Every transaction is checked here (a malformed one fails
- * the read, as it must), but the block handed out holds only the header and
+ * the read, as it must; checked without building anything, by
+ * `TransactionCodec.skip`), but the block handed out holds only the header and
  * the transactions' bytes; its `transactions` are built from those bytes
  * when first read, once.
  *
@@ -50,7 +51,7 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
   const serialization = format.transactions
   const n = r.count(Number.MAX_SAFE_INTEGER, TransactionCodec.MIN_SIZE, "transactions")
   const start = r.offset
-  for (let i = 0; i < n; i++) TransactionCodec.read(r, serialization)
+  for (let i = 0; i < n; i++) TransactionCodec.skip(r, serialization)
   const source: SourceBytes = { count: n, serialization, transactions: r.bytes.subarray(start, r.offset), built: false }
   let transactions: ReadonlyArray<Transaction.Transaction> | undefined
   const block = { header } as { header: BlockHeader.BlockHeader; transactions: ReadonlyArray<Transaction.Transaction> }
