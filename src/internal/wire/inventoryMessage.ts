@@ -24,6 +24,7 @@
  * @internal
  */
 import type { InvVector } from "../../wire/InvVector.js"
+import { InvVectorObject } from "./plainObjects.js"
 
 /** Bytes of one vector: u32 type, 32-byte hash. */
 const SIZE = 36
@@ -86,7 +87,7 @@ const build = (payload: Uint8Array, start: number, count: number): Array<InvVect
   let o = start
   for (let i = 0; i < count; i++) {
     const type = (payload[o]! | (payload[o + 1]! << 8) | (payload[o + 2]! << 16) | (payload[o + 3]! << 24)) >>> 0
-    inventory[i] = { type, hash: new Uint8Array(buffer, base + o + 4, 32) }
+    inventory[i] = new InvVectorObject(type, new Uint8Array(buffer, base + o + 4, 32))
     o += SIZE
   }
   return inventory
