@@ -33,3 +33,66 @@ export const InvVectorObject = plain<[type: number, hash: Uint8Array], InvVector
   this.type = type
   this.hash = hash
 })
+
+/** `{ hash, index }`: an input's previous output. @internal */
+export const OutPointObject = plain<[hash: Uint8Array, index: number], { readonly hash: Uint8Array; readonly index: number }>(
+  function(hash, index) {
+    this.hash = hash
+    this.index = index
+  }
+)
+
+/** `{ prevout, script, sequence, witness }`. @internal */
+export const TxInObject = plain<
+  [prevout: { readonly hash: Uint8Array; readonly index: number }, script: Uint8Array, sequence: number, witness: ReadonlyArray<Uint8Array>],
+  {
+    readonly prevout: { readonly hash: Uint8Array; readonly index: number }
+    readonly script: Uint8Array
+    readonly sequence: number
+    readonly witness: ReadonlyArray<Uint8Array>
+  }
+>(function(prevout, script, sequence, witness) {
+  this.prevout = prevout
+  this.script = script
+  this.sequence = sequence
+  this.witness = witness
+})
+
+/** `{ value, script }`. @internal */
+export const TxOutObject = plain<[value: bigint, script: Uint8Array], { readonly value: bigint; readonly script: Uint8Array }>(
+  function(value, script) {
+    this.value = value
+    this.script = script
+  }
+)
+
+/** `{ version, inputs, outputs, lockTime }`: a transaction without MWEB data. @internal */
+export const TransactionObject = plain<
+  [version: number, inputs: ReadonlyArray<unknown>, outputs: ReadonlyArray<unknown>, lockTime: number],
+  { readonly version: number; readonly inputs: ReadonlyArray<any>; readonly outputs: ReadonlyArray<any>; readonly lockTime: number }
+>(function(version, inputs, outputs, lockTime) {
+  this.version = version
+  this.inputs = inputs
+  this.outputs = outputs
+  this.lockTime = lockTime
+})
+
+/** `{ version, prevBlock, merkleRoot, time, bits, nonce }`: Bitcoin's 80-byte header. @internal */
+export const HeaderObject = plain<
+  [version: number, prevBlock: Uint8Array, merkleRoot: Uint8Array, time: number, bits: number, nonce: number],
+  {
+    readonly version: number
+    readonly prevBlock: Uint8Array
+    readonly merkleRoot: Uint8Array
+    readonly time: number
+    readonly bits: number
+    readonly nonce: number
+  }
+>(function(version, prevBlock, merkleRoot, time, bits, nonce) {
+  this.version = version
+  this.prevBlock = prevBlock
+  this.merkleRoot = merkleRoot
+  this.time = time
+  this.bits = bits
+  this.nonce = nonce
+})

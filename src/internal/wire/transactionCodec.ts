@@ -6,6 +6,7 @@
 import type * as ByteCursor from "../../wire/ByteCursor.js"
 import type { ByteReader } from "./ByteReader.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+import { OutPointObject, TransactionObject, TxInObject, TxOutObject } from "./plainObjects.js"
 
 // The shapes of `wire/Transaction`, restated so the codec does not import the module it serves
 // (that module's `toBytes` and `fromBytes` import this one); the compiler holds them together
@@ -48,7 +49,7 @@ const readInputs = (r: ByteCursor.Reader, n: number): Array<TxIn> => {
     const index = r.u32le()
     const script = r.varBytes(r.remaining, "script")
     const sequence = r.u32le()
-    inputs[i] = { prevout: { hash, index }, script, sequence, witness: NO_WITNESS }
+    inputs[i] = new TxInObject(new OutPointObject(hash, index), script, sequence, NO_WITNESS)
   }
   return inputs
 }
@@ -56,7 +57,10 @@ const readInputs = (r: ByteCursor.Reader, n: number): Array<TxIn> => {
 const readOutputs = (r: ByteCursor.Reader): Array<TxOut> => {
   const n = r.count(MAX_ITEMS, MIN_OUTPUT_SIZE, "outputs")
   const outputs = new Array<TxOut>(n)
-  for (let i = 0; i < n; i++) outputs[i] = { value: r.i64le(), script: r.varBytes(r.remaining, "script") }
+  for (let i = 0; i < n; i++) {
+    const value = r.i64le()
+    outputs[i] = new TxOutObject(value, r.varBytes(r.remaining, "script"))
+  }
   return outputs
 }
 
@@ -114,7 +118,9 @@ export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwi
   }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
   const lockTime = r.u32le()
-  return mweb === undefined ? { version, inputs, outputs, lockTime } : { version, inputs, outputs, lockTime, mweb }
+  return mweb === undefined
+    ? new TransactionObject(version, inputs, outputs, lockTime)
+    : { version, inputs, outputs, lockTime, mweb }
 }
 
 /**
