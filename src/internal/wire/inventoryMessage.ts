@@ -24,17 +24,10 @@
  * @internal
  */
 import type { InvVector } from "../../wire/InvVector.js"
-import { InvVectorObject } from "./plainObjects.js"
+import { InvVectorObject, Stamp } from "./plainObjects.js"
 
 /** Bytes of one vector: u32 type, 32-byte hash. */
 const SIZE = 36
-
-/** A constructor that returns its argument: subclasses add their private fields to that object. */
-class Stamp {
-  constructor(target: object) {
-    return target
-  }
-}
 
 /** The payload span of a decoded inventory message, held in private fields of the message. */
 class InventorySource extends Stamp {

@@ -22,6 +22,19 @@
  */
 import type { InvVector } from "../../wire/InvVector.js"
 
+/**
+ * A constructor that returns the object it is given: a subclass adds its
+ * private fields to that object, which stays a plain object. (The lazily
+ * built inventory and block transactions keep their source bytes this way.)
+ *
+ * @internal
+ */
+export class Stamp {
+  constructor(target: object) {
+    return target
+  }
+}
+
 /** A constructor whose instances are plain objects: its `prototype` is `Object.prototype`. */
 const plain = <Args extends ReadonlyArray<unknown>, A>(init: (this: any, ...args: Args) => void): new (...args: Args) => A => {
   ;(init as unknown as { prototype: object }).prototype = Object.prototype
