@@ -36,7 +36,11 @@ export const InvType = {
 } as const
 
 /**
- * An inventory vector. `hash` is a view into the received payload.
+ * An inventory vector. In a decoded `inv`, `getdata` or `notfound`, `hash` is
+ * a view of the received payload: a retained vector keeps that payload alive
+ * (and nothing more). Such a message builds its `inventory` array from the
+ * payload when `inventory` is first read, once; decoding has already checked
+ * the count and the length.
  *
  * @since 0.1.0
  * @category schemas

@@ -8,6 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as FastCheck from "effect/FastCheck"
+import { isDeepStrictEqual } from "node:util"
 import * as Block from "../../src/wire/Block.js"
 import * as Transaction from "../../src/wire/Transaction.js"
 import { bytes, toHex } from "../support/wire.js"
@@ -43,6 +44,15 @@ describe("a block read from bytes", () => {
     const bad = Uint8Array.from(good)
     bad[flagAt] = 0x02
     expect(() => Block.fromBytes(bad)).toThrow(/flags 2/)
+  })
+
+  it("is a plain value: same keys, prototype and deep equality as the block built by hand", () => {
+    const block = Block.fromBytes(twoTxBlock())
+    const byHand = { header: block.header, transactions: Block.fromBytes(twoTxBlock()).transactions.slice() }
+    expect(Object.getPrototypeOf(block)).toBe(Object.prototype)
+    expect(Object.keys(block)).toEqual(["header", "transactions"])
+    expect(isDeepStrictEqual(block, byHand)).toBe(true)
+    expect(block).toStrictEqual(byHand)
   })
 
   it("re-encodes to the bytes it was read from, whether or not its transactions were read", () => {

@@ -7,6 +7,7 @@ import type * as Transaction from "../../wire/Transaction.js"
 import * as WireFormat from "../../wire/WireFormat.js"
 import { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
+import { Stamp } from "./plainObjects.js"
 import * as TransactionCodec from "./transactionCodec.js"
 
 /** A block, as `wire/Block` defines it (restated: that module's `toBytes` and `fromBytes` import this one). */
@@ -15,21 +16,68 @@ interface Block {
   readonly transactions: ReadonlyArray<Transaction.Transaction>
 }
 
-/** The bytes a block was read from, kept by a block `read` built (not enumerable: not part of its value). */
-const Source: unique symbol = Symbol.for("effect-bitcoin-p2p/Block/Source")
-
 interface SourceBytes {
   readonly count: number
   readonly serialization: Transaction.Serialization
   /** The serialized transactions, as received (a view, no copy). */
   readonly transactions: Uint8Array
-  /** Whether `transactions` has been read (and handed out) yet. */
-  built: boolean
+}
+
+/**
+ * The bytes a block was read from and its transactions once built, held in
+ * private fields of the block itself (not properties: not part of its value,
+ * not copied by a spread). Its `transactions` is one shared accessor over
+ * them: a getter closure per block put every block in dictionary mode, and
+ * (measured) made every built block outlive young-generation collections:
+ * with only minor GCs, 16 built 1 MB blocks promoted 64 MB, against one
+ * block's 4 MB for the same transactions built outside that accessor.
+ */
+class BlockSource extends Stamp {
+  readonly #source: SourceBytes
+  #transactions: ReadonlyArray<Transaction.Transaction> | undefined = undefined
+
+  private constructor(target: object, source: SourceBytes) {
+    super(target)
+    this.#source = source
+  }
+
+  static make(header: BlockHeader.BlockHeader, source: SourceBytes): Block {
+    const block = { header }
+    new BlockSource(block, source)
+    Object.defineProperty(block, "transactions", transactionsProperty)
+    return block as Block
+  }
+
+  static transactionsOf(block: object): ReadonlyArray<Transaction.Transaction> {
+    const self = block as BlockSource
+    if (self.#transactions === undefined) {
+      const source = self.#source
+      const tr = new ByteReader(source.transactions)
+      const txs = new Array<Transaction.Transaction>(source.count)
+      for (let i = 0; i < source.count; i++) txs[i] = TransactionCodec.read(tr, source.serialization)
+      self.#transactions = txs
+    }
+    return self.#transactions
+  }
+
+  /** The bytes of a block read by `read` whose transactions were never built, else `undefined`. */
+  static unread(block: object): SourceBytes | undefined {
+    return #source in block && (block as BlockSource).#transactions === undefined ? (block as BlockSource).#source : undefined
+  }
+}
+
+const transactionsProperty: PropertyDescriptor = {
+  enumerable: true,
+  configurable: false,
+  get(this: object) {
+    return BlockSource.transactionsOf(this)
+  }
 }
 
 /**
  * Reads a block. Every transaction is checked here (a malformed one fails
- * the read, as it must), but the block handed out holds only the header and
+ * the read, as it must; checked without building anything, by
+ * `TransactionCodec.skip`), but the block handed out holds only the header and
  * the transactions' bytes; its `transactions` are built from those bytes
  * when first read, once.
  *
@@ -50,34 +98,17 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
   const serialization = format.transactions
   const n = r.count(Number.MAX_SAFE_INTEGER, TransactionCodec.MIN_SIZE, "transactions")
   const start = r.offset
-  for (let i = 0; i < n; i++) TransactionCodec.read(r, serialization)
-  const source: SourceBytes = { count: n, serialization, transactions: r.bytes.subarray(start, r.offset), built: false }
-  let transactions: ReadonlyArray<Transaction.Transaction> | undefined
-  const block = { header } as { header: BlockHeader.BlockHeader; transactions: ReadonlyArray<Transaction.Transaction> }
-  Object.defineProperty(block, "transactions", {
-    enumerable: true,
-    get: () => {
-      if (transactions === undefined) {
-        const tr = new ByteReader(source.transactions)
-        const txs = new Array<Transaction.Transaction>(source.count)
-        for (let i = 0; i < source.count; i++) txs[i] = TransactionCodec.read(tr, source.serialization)
-        transactions = txs
-        source.built = true
-      }
-      return transactions
-    }
-  })
-  Object.defineProperty(block, Source, { value: source })
-  return block
+  for (let i = 0; i < n; i++) TransactionCodec.skip(r, serialization)
+  return BlockSource.make(header, { count: n, serialization, transactions: r.bytes.subarray(start, r.offset) })
 }
 
 /** Writes a block; one read by `read` and never looked into is written from its bytes as received. @internal */
 export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): void => {
   format.header.write(w, b.header)
-  const source = (b as { readonly [Source]?: SourceBytes })[Source]
+  const source = BlockSource.unread(b)
   // Never looked into, so unchanged: its bytes as received are its serialization
   // (reading accepts only canonical encodings).
-  if (source !== undefined && !source.built) {
+  if (source !== undefined) {
     w.compactSize(source.count)
     w.bytes(source.transactions)
     return

@@ -4,6 +4,7 @@
  * middle, Dogecoin's appends its AuxPoW proof).
  */
 import type * as ByteCursor from "../../wire/ByteCursor.js"
+import { HeaderObject } from "./plainObjects.js"
 
 /**
  * A header, as `wire/BlockHeader` defines it, restated so the codec does not
@@ -23,14 +24,9 @@ export interface BlockHeader {
 }
 
 /** Reads Bitcoin's 80 bytes. @internal */
-export const read = (r: ByteCursor.Reader): BlockHeader => ({
-  version: r.i32le(),
-  prevBlock: r.hash(),
-  merkleRoot: r.hash(),
-  time: r.u32le(),
-  bits: r.u32le(),
-  nonce: r.u32le()
-})
+export const read = (r: ByteCursor.Reader): BlockHeader =>
+  // A constructor, not a literal: see `plainObjects` (2,000 headers at once must not pretenure every later one).
+  new HeaderObject(r.i32le(), r.hash(), r.hash(), r.u32le(), r.u32le(), r.u32le())
 
 /** Writes the identity bytes: 80, or 112 when the header has a claim-trie root. @internal */
 export const write = (w: ByteCursor.Writer, h: BlockHeader): void => {

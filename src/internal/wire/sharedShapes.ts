@@ -5,6 +5,7 @@ import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import { Hash32, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
 import type { ByteReader } from "./ByteReader.js"
 import { type ByteWriter, compactSizeLength } from "./ByteWriter.js"
+import { makeInventoryMessage, unreadInventory } from "./inventoryMessage.js"
 
 /** Most vectors in one inventory message (`inv`, `getdata`, `notfound`). @internal */
 export const MAX_INV = 50_000
@@ -55,9 +56,26 @@ export const defineInventory = <Tag extends string>(tag: Tag, command: string) =
     command,
     fields: { inventory: inventoryList.schema },
     maxPayload: () => 3 + MAX_INV * InvVector.SIZE,
-    read: (r, ctx) => ({ inventory: inventoryList.read(r, ctx) }),
-    write: (w, m, ctx) => inventoryList.write(w, m.inventory, ctx),
-    size: (m) => compactSizeLength(m.inventory.length) + m.inventory.length * InvVector.SIZE
+    // The vectors are built from the payload when first read (see `inventoryMessage.ts`);
+    // the count is checked here, against the cap and the bytes left, like any list.
+    read: (r) => {
+      const n = r.count(MAX_INV, InvVector.SIZE, inventoryList.what)
+      const start = r.offset
+      r.offset = start + n * InvVector.SIZE
+      return makeInventoryMessage(r.bytes, start, n)
+    },
+    // A decoded message whose inventory was never read (a relay passing it on) is written from
+    // its payload bytes: re-encoding does not build the vectors just to read them back.
+    write: (w, m, ctx) => {
+      const unread = unreadInventory(m)
+      if (unread === undefined) return inventoryList.write(w, m.inventory, ctx)
+      w.compactSize(unread.length / InvVector.SIZE).bytes(unread)
+    },
+    size: (m) => {
+      const unread = unreadInventory(m)
+      const n = unread === undefined ? m.inventory.length : unread.length / InvVector.SIZE
+      return compactSizeLength(n) + n * InvVector.SIZE
+    }
   })
 
 /** The block locator of `getblocks` and `getheaders`. @internal */
