@@ -44,7 +44,6 @@ import { CloseEvent } from "@effect/platform/Socket"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -65,6 +64,7 @@ import { DirectClose, DirectRead } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
+import { Signal } from "./Signal.js"
 import { Subscribers } from "./Subscribers.js"
 import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
@@ -98,8 +98,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const now = () => clock.unsafeCurrentTimeMillis()
     const connectedAt = now()
     const outerScope = yield* Effect.scope
-    const closed = yield* Deferred.make<DisconnectReason>()
-    const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
+    const closed = new Signal<DisconnectReason>()
+    const handshakeDone = new Signal<HandshakeInfo, PeerError>()
     const ourNonce = yield* randomU64
     config.nonceRegistry.add(ourNonce)
     // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
@@ -147,7 +147,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       handshakeComplete: (info) => {
         preHandshake.release()
         handshakeSettled = true
-        Deferred.unsafeDone(handshakeDone, Exit.succeed(info))
+        handshakeDone.done(Exit.succeed(info))
         if (peer !== undefined) peer.info = info
       },
       completeRequest: (resume, value) => resume(Exit.succeed(value)),
@@ -162,7 +162,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
         // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
         if (!handshakeSettled) {
           handshakeSettled = true
-          Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(reason)))
+          handshakeDone.done(Exit.fail(disconnectedError(reason)))
         }
         forkCleanup()
       }
@@ -236,7 +236,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
       core.ping.abandon()
       subscribers.endAll()
-      Deferred.unsafeDone(closed, Exit.succeed(r))
+      closed.done(Exit.succeed(r))
     }
     const cleanup = Effect.gen(function*() {
       const r = core.reason ?? DisconnectReason.Shutdown()
@@ -273,7 +273,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
     let cleanupStarted = false
     const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
-      if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+      if (cleanupStarted) return Effect.asVoid(closed.await)
       cleanupStarted = true
       return cleanup
     }))
