@@ -60,7 +60,7 @@ import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm } from "./Alarm.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
-import { DirectClose, DirectRead } from "./DirectWrite.js"
+import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
@@ -74,6 +74,9 @@ let nextId = 1
 
 /** The default services' clock: its `sleep` is a plain timer, which the alarm may arm itself. */
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** The Effect writer of a socket that writes and closes directly: never called. */
+const noWriter = (): Effect.Effect<void, Socket.SocketError> => Effect.dieMessage("the socket writes directly")
 
 const liveTimer = (task: () => void, millis: number): () => void => {
   const handle = setTimeout(task, millis)
@@ -172,7 +175,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
 
     // --- writing ---
-    const write = yield* Scope.extend(socket.writer, outerScope)
+    // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
+    // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
+    const write = DirectWrite in socket && DirectClose in socket ? noWriter : yield* Scope.extend(socket.writer, outerScope)
     const writer = new Writer(socket, write, runFork, (batch, size) => {
       const t = now()
       core.wrote(size, t)
