@@ -63,6 +63,7 @@ import {
 } from "./loopback.js"
 import * as NodeNetwork from "../src/node/NodeNetwork.js"
 import * as NodeTransport from "../src/node/NodeTransport.js"
+import { mainThreadCpuNs } from "./harness.js"
 
 const PEERS = envNumber("BENCH_NET_PEERS", 200)
 const ROUNDS = envNumber("BENCH_NET_ROUNDS", 40)
@@ -75,12 +76,18 @@ export interface BroadcastRow {
   /** Median and 90th percentile milliseconds until all peers received the message. */
   readonly ours: { readonly median: number; readonly p90: number }
   readonly bare: { readonly median: number; readonly p90: number }
+  /** Median main-thread CPU milliseconds per broadcast (both ends live in this process). */
+  readonly oursCpu: number
+  readonly bareCpu: number
 }
 
 export interface ChurnResult {
   readonly cycles: number
   readonly oursPerSec: number
   readonly barePerSec: number
+  /** Cycles per second of main-thread CPU (steadier than wall time on a loaded machine). */
+  readonly oursPerCpuSec: number
+  readonly barePerCpuSec: number
   readonly handlesBefore: number
   readonly handlesAfter: number
   readonly heapGrowth: number | undefined
@@ -214,22 +221,31 @@ const broadcastSection = Effect.gen(function*() {
   for (const items of [1, 1000]) {
     const o: Array<number> = []
     const b: Array<number> = []
+    const oc: Array<number> = []
+    const bc: Array<number> = []
     // A 1,000-item inv costs each receiver a full decode: fewer rounds keep the section short.
     const rounds = items === 1 ? ROUNDS : Math.max(3, Math.floor(ROUNDS / 4))
     for (let r = -2; r < rounds; r++) {
       const inv = invOf(items, r + 1000 * items)
+      const c0 = mainThreadCpuNs()
       const bareMs = yield* Effect.promise(() => bareOnce(Frame.encode(magic, inv)))
+      const c1 = mainThreadCpuNs()
       const oursMs = yield* oursOnce(inv)
+      const c2 = mainThreadCpuNs()
       if (r >= 0) {
         b.push(bareMs)
         o.push(oursMs)
+        bc.push((c1 - c0) / 1e6)
+        oc.push((c2 - c1) / 1e6)
       }
     }
     rows.push({
       name: items === 1 ? "inv, 1 block hash" : `inv, ${items} tx hashes`,
       items,
       ours: { median: median(o), p90: quantile(o, 0.9) },
-      bare: { median: median(b), p90: quantile(b, 0.9) }
+      bare: { median: median(b), p90: quantile(b, 0.9) },
+      oursCpu: median(oc),
+      bareCpu: median(bc)
     })
   }
   return rows
@@ -243,10 +259,13 @@ const churnSection = Effect.gen(function*() {
   const transport = NodeTransport.make()
   const hub = yield* makeHub
   const clientConfig = nodeConfig()
+  let cpuStart = 0
+  let lastCpuSec = 0
   const cycles = (n: number) =>
     Effect.gen(function*() {
       let next = 0
       const t0 = now()
+      cpuStart = mainThreadCpuNs()
       yield* Effect.forEach(
         Array.from({ length: CHURN_CONCURRENCY }),
         () =>
@@ -258,6 +277,7 @@ const churnSection = Effect.gen(function*() {
           }),
         { concurrency: CHURN_CONCURRENCY, discard: true }
       )
+      lastCpuSec = (mainThreadCpuNs() - cpuStart) / 1e9
       return (n * 1000) / (now() - t0)
     })
   const drained = Effect.promise(() => waitUntil(() => hub.count.peers === 0, 10_000))
@@ -268,6 +288,7 @@ const churnSection = Effect.gen(function*() {
   const bareCycles = async (n: number): Promise<number> => {
     let next = 0
     const t0 = now()
+    cpuStart = mainThreadCpuNs()
     await Promise.all(Array.from({ length: CHURN_CONCURRENCY }, async () => {
       while (next < n) {
         next++
@@ -275,6 +296,7 @@ const churnSection = Effect.gen(function*() {
       }
     }))
     const rate = (n * 1000) / (now() - t0)
+    lastCpuSec = (mainThreadCpuNs() - cpuStart) / 1e9
     await waitUntil(() => server.accepted.length === 0, 5000)
     return rate
   }
@@ -285,15 +307,19 @@ const churnSection = Effect.gen(function*() {
   yield* Effect.promise(() => bareCycles(200))
   const before = yield* Effect.promise(memory)
   const oursPerSec = yield* cycles(CHURN)
+  const oursPerCpuSec = CHURN / lastCpuSec
   yield* drained
   // Let the closed sockets' handles go (their close callbacks run on later turns).
   yield* Effect.promise(() => waitUntil(() => process.getActiveResourcesInfo().length <= before.handles, 2000))
   const after = yield* Effect.promise(memory)
   const barePerSec = yield* Effect.promise(() => bareCycles(CHURN))
+  const barePerCpuSec = CHURN / lastCpuSec
   return {
     cycles: CHURN,
     oursPerSec,
     barePerSec,
+    oursPerCpuSec,
+    barePerCpuSec,
     handlesBefore: before.handles,
     handlesAfter: after.handles,
     heapGrowth: hasGc ? after.heapUsed - before.heapUsed : undefined,
@@ -420,7 +446,7 @@ export const report = (r: NetworkResults): void => {
   if (r.broadcast.length > 0) {
     table(
       `Broadcast to ${PEERS} peers over loopback TCP: time until all received (bare: node:net hub writes one frame to ${PEERS} sockets).`,
-      ["message", "ours median", "ours p90", "bare median", "bare p90", "ours/bare speed", "target", "verdict"],
+      ["message", "ours median", "ours p90", "bare median", "bare p90", "ours/bare speed", "target", "verdict", "ours/bare per CPU ms"],
       r.broadcast.map((x) => [
         x.name,
         ms(x.ours.median),
@@ -429,7 +455,8 @@ export const report = (r: NetworkResults): void => {
         ms(x.bare.p90),
         pct(x.bare.median, x.ours.median),
         `≥ ${pct(BROADCAST_TARGET, 1)}`,
-        x.bare.median / x.ours.median >= BROADCAST_TARGET ? "met" : "NOT MET"
+        x.bare.median / x.ours.median >= BROADCAST_TARGET ? "met" : "NOT MET",
+        pct(x.bareCpu, x.oursCpu)
       ])
     )
     console.log(`(per peer: ${r.broadcast.map((x) => `${x.name}: ${ms(x.ours.median / PEERS)} ours, ${ms(x.bare.median / PEERS)} bare`).join("; ")})`)
@@ -438,7 +465,7 @@ export const report = (r: NetworkResults): void => {
     const c = r.churn
     table(
       `Connection churn: ${c.cycles} connect + handshake + disconnect cycles against the hub's listener, ${CHURN_CONCURRENCY} at a time.`,
-      ["", "cycles/s", "ours/bare", "target", "verdict", "handles before", "handles after", "heap growth after GC", "hub peers after"],
+      ["", "cycles/s", "ours/bare", "target", "verdict", "ours/bare per CPU s", "handles before", "handles after", "heap growth after GC", "hub peers after"],
       [
         [
           "ours (hub: NodeNetwork.layer)",
@@ -446,12 +473,13 @@ export const report = (r: NetworkResults): void => {
           pct(c.oursPerSec, c.barePerSec),
           `≥ ${pct(CHURN_TARGET, 1)}`,
           c.oursPerSec / c.barePerSec >= CHURN_TARGET ? "met" : "NOT MET",
+          pct(c.oursPerCpuSec, c.barePerCpuSec),
           String(c.handlesBefore),
           String(c.handlesAfter),
           c.heapGrowth === undefined ? "(no --expose-gc)" : mib(c.heapGrowth),
           String(c.hubPeersAfter)
         ],
-        ["bare (node:net + FrameDecoder)", si(c.barePerSec), "", "", "", "", "", "", ""]
+        ["bare (node:net + FrameDecoder)", si(c.barePerSec), "", "", "", "", "", "", "", ""]
       ]
     )
     const handlesOk = c.handlesAfter <= c.handlesBefore

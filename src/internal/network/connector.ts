@@ -367,6 +367,18 @@ export const make = (
       }))))
 
     /**
+     * Whether a newcomer in `group` may have to evict someone (its group or every slot is full).
+     * Only then are the candidates (each peer's stats) worth reading: most arrivals find room.
+     */
+    const mayEvict = (group: string): boolean => {
+      if (inbound.size >= config.maxInbound) return true
+      let same = 0
+      for (const slot of inbound.values()) if (slot.group === group) same++
+      return same >= config.maxInboundPerGroup
+    }
+    const noCandidates: Effect.Effect<ReadonlyArray<Candidate>> = Effect.succeed([])
+
+    /**
      * Takes a slot for a newcomer in `group`, evicting a peer if the group or
      * all slots are full; undefined when every peer is protected (refused).
      * Nothing effectful runs between the decision and taking the slot.
@@ -409,7 +421,9 @@ export const make = (
         // One decision at a time: the candidate list (read through each peer's stats) and the slot
         // taken from it must not interleave with another arrival's, or a group could pass its cap.
         const fiber = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((f) => Effect.succeed(f))
-        const slot = yield* slotDecision.withPermits(1)(Effect.flatMap(candidates, (list) => takeSlot(group, list, fiber)))
+        const slot = yield* slotDecision.withPermits(1)(
+          Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
+        )
         if (slot === undefined) return yield* refuse(remote, "NoSlot")
         let messageTransport = inboundTransport
         let release = () => {}

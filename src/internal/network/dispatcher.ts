@@ -41,19 +41,23 @@ export const make = (
           ? Effect.fail(new PeerError({ reason: "Disconnected", detail: `no peer ${id}` }))
           : peer.send(message))
 
-    const sendToMany = (ids: Iterable<number>, message: Frame.Sendable) =>
+    /** Sends `message`, encoded once, to each of `targets`: how many accepted it. */
+    const sendEach = <A>(targets: Iterable<A>, send: (target: A, message: Frame.Sendable) => Effect.Effect<void, PeerError>, message: Frame.Sendable) =>
       Effect.suspend(() => {
         const prepared = Frame.isPrepared(message) ? message : Frame.prepare(message)
-        return Effect.reduce(ids, 0, (n, id) => Effect.match(sendTo(id, prepared), { onFailure: () => n, onSuccess: () => n + 1 }))
+        return Effect.reduce(targets, 0, (n, target) => Effect.match(send(target, prepared), { onFailure: () => n, onSuccess: () => n + 1 }))
       })
+
+    const sendToMany = (ids: Iterable<number>, message: Frame.Sendable) => sendEach(ids, sendTo, message)
 
     return {
       subscribe: ((...tags: Array<string>) => register(tags)) as DispatcherShape["subscribe"],
       messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as DispatcherShape["messages"],
       sendTo,
       sendToMany,
+      // The registry's peers in hand: no second lookup per recipient by id.
       broadcast: (message, filter) =>
         Effect.flatMap(registry.peers, (peers) =>
-          sendToMany(peers.filter((p) => filter === undefined || filter(p)).map((p) => p.id), message))
+          sendEach(filter === undefined ? peers : peers.filter(filter), (peer, m) => peer.send(m), message))
     }
   })

@@ -3,6 +3,9 @@ import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 
+/** The longest a JavaScript timer can wait (longer ones fire at once). */
+const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
 /**
  * Every timer of a peer on one fiber: the handshake, idle and pong timeouts,
  * stall ticks, request timeouts, and the ping and trickle schedules. The
@@ -22,6 +25,14 @@ import * as FiberId from "effect/FiberId"
  * handled on a microtask instead, when `ringNow` can handle it without an
  * effect: a peer's handshake no longer restarts its alarm fiber twice.
  *
+ * On the live clock (`timer` given: what `Effect.sleep` does there, a plain
+ * timer), there is no fiber at all while waiting: the deadline is a timer
+ * whose callback rings through `ringNow`, and a fiber is started only for a
+ * ring that needs an effect, ending once it rang. A fiber forked, interrupted
+ * and awaited per peer was a large part of a short connection's cost (a peer
+ * that lives a handshake restarted it twice). Under `TestClock` (no `timer`)
+ * the fiber sleeps on the clock as before, so tests drive it.
+ *
  * @internal
  */
 export class Alarm {
@@ -34,6 +45,8 @@ export class Alarm {
   private generation = 0
   /** A microtask is queued to handle what is due now. */
   private soon = false
+  /** Cancels the armed timer (timer mode). */
+  private cancelTimer: (() => void) | undefined = undefined
 
   constructor(
     private readonly now: () => number,
@@ -42,7 +55,9 @@ export class Alarm {
     /** Handles everything due at `now`; returns the next deadline (Infinity: none). */
     private readonly ring: (now: number) => Effect.Effect<number>,
     /** `ring` done synchronously, when it can be (else `undefined`, and the alarm fiber rings). */
-    private readonly ringNow: (now: number) => number | undefined = () => undefined
+    private readonly ringNow: (now: number) => number | undefined = () => undefined,
+    /** Arms a plain timer (live clock only): runs `task` after `millis`, returns its cancel. */
+    private readonly timer?: ((task: () => void, millis: number) => () => void) | undefined
   ) {}
 
   /** Makes sure `ring` runs no later than `at`. */
@@ -64,9 +79,57 @@ export class Alarm {
   }
 
   private restart(at: number): void {
+    if (this.timer === undefined) return this.startFiber(at)
     this.due = at
+    this.arm()
+  }
+
+  /** The alarm fiber, ringing at `at` (an effectful ring, or no timer). */
+  private startFiber(at: number): void {
+    this.due = at
+    this.disarm()
     this.fiber?.unsafeInterruptAsFork(FiberId.none)
     this.fiber = this.fork(this.loop(++this.generation))
+  }
+
+  /** Timer mode: a timer for `due` replaces any earlier timer or fiber. */
+  private arm(): void {
+    this.disarm()
+    if (this.fiber !== undefined) {
+      ++this.generation
+      this.fiber.unsafeInterruptAsFork(FiberId.none)
+      this.fiber = undefined
+    }
+    if (this.due === Number.POSITIVE_INFINITY) return
+    // Whole milliseconds, as the fiber sleeps; a timer longer than a timer can be wakes early and re-arms.
+    const millis = Math.min(MAX_TIMER_MILLIS, Math.max(0, Math.ceil(this.due - this.now())))
+    this.cancelTimer = this.timer!(this.onTimer, millis)
+  }
+
+  private disarm(): void {
+    const cancel = this.cancelTimer
+    this.cancelTimer = undefined
+    cancel?.()
+  }
+
+  /** Timer mode: the timer fired; ring as `ringSoon` does (an effectful ring goes to a fiber). */
+  private readonly onTimer = (): void => {
+    this.cancelTimer = undefined
+    if (this.stopped || this.ringing) return
+    const t = this.now()
+    if (t < this.due) return this.arm()
+    this.due = Number.POSITIVE_INFINITY
+    this.ringing = true
+    let next: number | undefined
+    try {
+      next = this.ringNow(t)
+    } catch {
+      next = undefined
+    }
+    this.ringing = false
+    if (next === undefined) return this.startFiber(Math.min(this.due, t))
+    this.due = Math.min(this.due, next)
+    if (this.due !== Number.POSITIVE_INFINITY) this.arm()
   }
 
   /** What is due now, on a microtask (the caller of `wakeBy` may be in the middle of its own work). */
@@ -84,13 +147,26 @@ export class Alarm {
       next = undefined
     }
     this.ringing = false
-    if (next === undefined) return this.restart(t)
-    // The sleeping fiber (if any) still wakes at its time; only an earlier deadline moves it.
+    if (next === undefined) return this.startFiber(t)
+    // The sleeping fiber or armed timer (if any) still wakes at its time; only an earlier deadline moves it.
     if (next < this.due) this.restart(next)
   }
 
-  /** Ends the alarm fiber, if any. */
+  /** Whether stopping takes no effect (no fiber to end): `stopNow` does it. */
+  get idle(): boolean {
+    return this.fiber === undefined
+  }
+
+  /** `stop` when `idle`, synchronously. */
+  stopNow(): void {
+    this.stopped = true
+    this.due = Number.POSITIVE_INFINITY
+    this.disarm()
+  }
+
+  /** Ends the alarm fiber or timer, if any. */
   readonly stop: Effect.Effect<void> = Effect.suspend(() => {
+    this.disarm()
     this.stopped = true
     const fiber = this.fiber
     this.fiber = undefined
@@ -115,7 +191,11 @@ export class Alarm {
       return Effect.flatMap(this.ring(t), (next) => {
         this.ringing = false
         this.due = Math.min(this.due, next)
-        return this.loop(generation)
+        if (this.timer === undefined || generation !== this.generation || this.stopped) return this.loop(generation)
+        // Timer mode: the fiber was for this ring only; a timer waits for the next.
+        this.fiber = undefined
+        this.arm()
+        return Effect.void
       })
     })
   }

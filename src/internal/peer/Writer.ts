@@ -65,6 +65,8 @@ export class Writer {
   private writing = false
   private stopped = false
   private readonly sink: Sink
+  /** The sink writes directly: stopping takes no effect. */
+  private readonly direct: boolean
   /** Bytes queued and not yet written. */
   queuedBytes = 0
 
@@ -78,7 +80,9 @@ export class Writer {
     /** Writing failed; the writer stops (what is left is returned by `stop`). */
     private readonly onError: (cause: Socket.SocketError) => void
   ) {
-    this.sink = directSink(socket) ?? effectSink(write, runFork)
+    const direct = directSink(socket)
+    this.direct = direct !== undefined
+    this.sink = direct ?? effectSink(write, runFork)
   }
 
   push(o: Outgoing): void {
@@ -96,14 +100,23 @@ export class Writer {
   readonly stop: Effect.Effect<ReadonlyArray<Outgoing>> = Effect.suspend(() => {
     this.stopped = true
     return this.sink.cancel
-  }).pipe(Effect.map(() => {
+  }).pipe(Effect.map(() => this.takeUnwritten()))
+
+  /** `stop`, synchronously, when the socket writes directly (no write fiber to cancel); else undefined. */
+  stopNow(): ReadonlyArray<Outgoing> | undefined {
+    if (!this.direct) return undefined
+    this.stopped = true
+    return this.takeUnwritten()
+  }
+
+  private takeUnwritten(): ReadonlyArray<Outgoing> {
     const out = [...this.inFlight.slice(this.inFlightWritten), ...this.queue]
     this.inFlight = []
     this.inFlightWritten = 0
     this.queue = []
     this.queuedBytes = 0
     return out
-  }))
+  }
 
   private readonly flush = (): void => {
     if (this.stopped) return

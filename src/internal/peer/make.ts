@@ -41,6 +41,9 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import { CloseEvent } from "@effect/platform/Socket"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -59,16 +62,27 @@ import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm } from "./Alarm.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
-import { DirectClose, DirectRead } from "./DirectWrite.js"
+import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
 import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
-import { Writer } from "./Writer.js"
+import { type Outgoing, Writer } from "./Writer.js"
 
 let nextId = 1
+
+/** The default services' clock: its `sleep` is a plain timer, which the alarm may arm itself. */
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** The Effect writer of a socket that writes and closes directly: never called. */
+const noWriter = (): Effect.Effect<void, Socket.SocketError> => Effect.dieMessage("the socket writes directly")
+
+const liveTimer = (task: () => void, millis: number): () => void => {
+  const handle = setTimeout(task, millis)
+  return () => clearTimeout(handle)
+}
 
 const randomU64 = Effect.zipWith(
   Random.nextIntBetween(0, 0x1_0000_0000),
@@ -170,7 +184,9 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
 
     // --- writing ---
-    const write = yield* Scope.extend(socket.writer, outerScope)
+    // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
+    // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
+    const write = DirectWrite in socket && DirectClose in socket ? noWriter : yield* Scope.extend(socket.writer, outerScope)
     const writer = new Writer(socket, write, runFork, (batch, size) => {
       const t = now()
       core.wrote(size, t)
@@ -214,18 +230,30 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       fork,
       (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
       // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
-      (t) => readerFirst(t) ? undefined : core.timer(t)
+      (t) => readerFirst(t) ? undefined : core.timer(t),
+      // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
+      clock === liveClock ? liveTimer : undefined
     )
 
     // --- ending ---
     const directClose = (socket as Partial<DirectClose>)[DirectClose]
     let readFiber: Fiber.RuntimeFiber<void> | undefined
     let stopReading: (() => void) | undefined
-    const cleanup = Effect.gen(function*() {
-      const r = core.reason ?? DisconnectReason.Shutdown()
+    // Everyone still waiting learns why, once the socket and the timers are stopped; then `closed`.
+    const release = (r: DisconnectReason, unwritten: ReadonlyArray<Outgoing>): void => {
       // One error for everyone still waiting, made only if someone is.
       let shared: PeerError | undefined
       const error = () => (shared ??= disconnectedError(r))
+      for (const o of unwritten) o.written?.(error())
+      for (const h of outbound.drainHeld()) h.written?.(error())
+      for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
+      for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
+      core.ping.abandon()
+      subscribers.endAll()
+      Deferred.unsafeDone(closed, Exit.succeed(r))
+    }
+    const cleanup = Effect.gen(function*() {
+      const r = core.reason ?? DisconnectReason.Shutdown()
       reader.stop()
       yield* alarm.stop
       // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
@@ -236,14 +264,24 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       }
       stopReading?.()
       if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
-      for (const o of yield* writer.stop) o.written?.(error())
-      for (const h of outbound.drainHeld()) h.written?.(error())
-      for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
-      for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
-      core.ping.abandon()
-      subscribers.endAll()
-      yield* Deferred.succeed(closed, r)
+      release(r, yield* writer.stop)
     }).pipe(Effect.uninterruptible)
+    /**
+     * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
+     * the alarm has no fiber): done at once, or false when it needs the effect.
+     */
+    const cleanupNow = (): boolean => {
+      if (readFiber !== undefined || !alarm.idle || (socketOpen && directClose === undefined)) return false
+      const unwritten = writer.stopNow()
+      if (unwritten === undefined) return false
+      const r = core.reason ?? DisconnectReason.Shutdown()
+      reader.stop()
+      alarm.stopNow()
+      if (socketOpen) directClose!()
+      stopReading?.()
+      release(r, unwritten)
+      return true
+    }
     // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
     // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
     // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
@@ -253,12 +291,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       cleanupStarted = true
       return cleanup
     }))
-    // The cleanup fiber starts when the peer ends (rather than a fiber per peer waiting for that
-    // from the start: a sleeping fiber costs kilobytes, times every connected peer). The closing
-    // scope runs the cleanup itself.
+    // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
+    // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
+    // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
+    // a fiber of its own. The closing scope runs the cleanup itself.
     let finalizing = false
+    const cleanupSoon = (): void => {
+      if (cleanupStarted || finalizing) return
+      cleanupStarted = true
+      if (!cleanupNow()) runFork(cleanup, { immediate: false })
+    }
     forkCleanup = () => {
-      if (!finalizing) runFork(cleanupOnce, { immediate: false })
+      if (!finalizing) queueMicrotask(cleanupSoon)
     }
     yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
       finalizing = true
