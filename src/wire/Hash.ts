@@ -89,12 +89,13 @@ export const wasmHasher: Hasher | undefined = wasmSha256 === undefined
   : { name: "wasm", sha256d: wasmSha256.sha256d }
 
 /**
- * The implementation in use: native when available, then WebAssembly, then noble.
+ * The implementation in use: native when available, else noble (the portable
+ * path; `wasmHasher` is there for who wants it).
  *
  * @since 0.1.0
  * @category utils
  */
-export const defaultHasher: Hasher = nativeHasher ?? wasmHasher ?? nobleHasher
+export const defaultHasher: Hasher = nativeHasher ?? nobleHasher
 
 const nativeSha256d = nativeHasher?.sha256d
 

@@ -43,11 +43,11 @@ export const nodeCrypto: NodeCrypto | undefined = builtinModule<NodeCrypto>("nod
 export const SMALL_INPUT = 56
 
 /**
- * Where there is no `node:crypto` and no WebAssembly, inputs shorter than
- * this go to the JS SHA-256 and longer ones to noble (they tie at three
- * blocks).
+ * Where there is no `node:crypto`, inputs shorter than this (at most two
+ * padded blocks) go to our own SHA-256 and longer ones to noble (the JS
+ * SHA-256 and noble tie at three blocks).
  */
-const JS_ONLY_SMALL_INPUT = 120
+const PORTABLE_SMALL_INPUT = 120
 
 /** SHA-256("abc") (FIPS 180-2, appendix B.1), to check the latin1 output before relying on it. */
 const ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -88,19 +88,24 @@ const wordOf = (digest: Uint8Array): number => (digest[0]! << 24) | (digest[1]! 
 const view = (data: Uint8Array, start: number, end: number): Uint8Array =>
   start === 0 && end === data.length ? data : new Uint8Array(data.buffer, data.byteOffset + start, end - start)
 
+/** The small-input double hash: WebAssembly, or the JS SHA-256 where WebAssembly is missing. */
+const smallSha256d: (data: Uint8Array) => Uint8Array = wasmSha256?.sha256d ?? Sha256.sha256d
+const smallWordOfRange: (data: Uint8Array, start: number, end: number) => number = wasmSha256?.sha256dWordOfRange ??
+  Sha256.sha256dWordOfRange
+
 /**
- * `sha256d` without `node:crypto`: WebAssembly for any size, or, without it,
- * JS for small inputs and noble for the rest.
+ * `sha256d` without `node:crypto`: our own SHA-256 (WebAssembly, else JS) for
+ * inputs under `PORTABLE_SMALL_INPUT` bytes, where a library call costs more than
+ * the hashing, and `@noble/hashes`, the stack's portable path, for the rest.
  */
-export const portableSha256d: (data: Uint8Array) => Uint8Array = wasmSha256?.sha256d ??
-  ((data) => data.length < JS_ONLY_SMALL_INPUT ? Sha256.sha256d(data) : nobleSha256(nobleSha256(data)))
+export const portableSha256d = (data: Uint8Array): Uint8Array =>
+  data.length < PORTABLE_SMALL_INPUT ? smallSha256d(data) : nobleSha256(nobleSha256(data))
 
 /** The checksum word of `data[start, end)` without `node:crypto` (as `portableSha256d`). */
-const portableWordOfRange: (data: Uint8Array, start: number, end: number) => number = wasmSha256?.sha256dWordOfRange ??
-  ((data, start, end) =>
-    end - start < JS_ONLY_SMALL_INPUT
-      ? Sha256.sha256dWordOfRange(data, start, end)
-      : wordOf(nobleSha256(nobleSha256(view(data, start, end)))))
+const portableWordOfRange = (data: Uint8Array, start: number, end: number): number =>
+  end - start < PORTABLE_SMALL_INPUT
+    ? smallWordOfRange(data, start, end)
+    : wordOf(nobleSha256(nobleSha256(view(data, start, end))))
 
 /**
  * The frame checksum (the first four bytes of `sha256d(payload)`) as one
