@@ -112,6 +112,22 @@ export class Alarm {
     cancel?.()
   }
 
+  /**
+   * `ringNow` outside a fiber, marked as ringing; `undefined` when the ring needs an effect or threw.
+   * A throw is not let out into a timer or the microtask queue (uncaught): the alarm fiber then
+   * rings again and fails as it always did.
+   */
+  private ringGuarded(t: number): number | undefined {
+    this.ringing = true
+    try {
+      return this.ringNow(t)
+    } catch {
+      return undefined
+    } finally {
+      this.ringing = false
+    }
+  }
+
   /** Timer mode: the timer fired; ring as `ringSoon` does (an effectful ring goes to a fiber). */
   private readonly onTimer = (): void => {
     this.cancelTimer = undefined
@@ -119,14 +135,7 @@ export class Alarm {
     const t = this.now()
     if (t < this.due) return this.arm()
     this.due = Number.POSITIVE_INFINITY
-    this.ringing = true
-    let next: number | undefined
-    try {
-      next = this.ringNow(t)
-    } catch {
-      next = undefined
-    }
-    this.ringing = false
+    const next = this.ringGuarded(t)
     if (next === undefined) return this.startFiber(Math.min(this.due, t))
     this.due = Math.min(this.due, next)
     if (this.due !== Number.POSITIVE_INFINITY) this.arm()
@@ -138,15 +147,7 @@ export class Alarm {
     if (this.stopped) return
     const t = this.now()
     if (this.ringing) return void (this.due = Math.min(this.due, t))
-    this.ringing = true
-    let next: number | undefined
-    try {
-      next = this.ringNow(t)
-    } catch {
-      // Not thrown into the microtask queue (uncaught): the alarm fiber rings again and fails as it always did.
-      next = undefined
-    }
-    this.ringing = false
+    const next = this.ringGuarded(t)
     if (next === undefined) return this.startFiber(t)
     // The sleeping fiber or armed timer (if any) still wakes at its time; only an earlier deadline moves it.
     if (next < this.due) this.restart(next)

@@ -88,16 +88,7 @@ const hashInto = (data: Uint8Array, start = 0, end = data.length): void => {
   TAIL.fill(0)
   for (let i = 0; i < rest; i++) TAIL[i] = data[start + whole + i]!
   TAIL[rest] = 0x80
-  const bits = n * 8 // exact: inputs are far below 2^50 bytes
-  const hi = Math.floor(bits / 0x1_0000_0000)
-  TAIL[tail - 8] = hi >>> 24
-  TAIL[tail - 7] = hi >>> 16
-  TAIL[tail - 6] = hi >>> 8
-  TAIL[tail - 5] = hi
-  TAIL[tail - 4] = bits >>> 24
-  TAIL[tail - 3] = bits >>> 16
-  TAIL[tail - 2] = bits >>> 8
-  TAIL[tail - 1] = bits
+  putBitLength(TAIL, tail, n)
   block(TAIL, 0)
   if (tail === 128) block(TAIL, 64)
 }
@@ -114,10 +105,16 @@ const hashDigestInW = (): void => {
   compress()
 }
 
-const digest = (): Uint8Array => {
+/**
+ * The eight state words as a new 32-byte big-endian digest (shared by the JS
+ * and WebAssembly paths).
+ *
+ * @internal
+ */
+export const digestOfState = (state: ArrayLike<number>): Uint8Array => {
   const out = new Uint8Array(32)
   for (let i = 0, o = 0; i < 8; i++, o += 4) {
-    const w = S[i]!
+    const w = state[i]!
     out[o] = w >>> 24
     out[o + 1] = w >>> 16
     out[o + 2] = w >>> 8
@@ -125,6 +122,8 @@ const digest = (): Uint8Array => {
   }
   return out
 }
+
+const digest = (): Uint8Array => digestOfState(S)
 
 /** SHA-256 applied twice. Meant for small inputs (a few blocks). @internal */
 export const sha256d = (data: Uint8Array): Uint8Array => {
@@ -187,4 +186,23 @@ export const sha256OfLatin1DigestWord = (first: string): number => {
   loadLatin1Digest(first)
   hashDigestInW()
   return S[0]!
+}
+
+/**
+ * Writes the padding's last 8 bytes, the message length in bits as a 64-bit
+ * big-endian integer, ending at `end` (shared by the JS and WebAssembly paths).
+ *
+ * @internal
+ */
+export const putBitLength = (buf: Uint8Array, end: number, n: number): void => {
+  const bits = n * 8 // exact: inputs are far below 2^50 bytes
+  const hi = Math.floor(bits / 0x1_0000_0000)
+  buf[end - 8] = hi >>> 24
+  buf[end - 7] = hi >>> 16
+  buf[end - 6] = hi >>> 8
+  buf[end - 5] = hi
+  buf[end - 4] = bits >>> 24
+  buf[end - 3] = bits >>> 16
+  buf[end - 2] = bits >>> 8
+  buf[end - 1] = bits
 }

@@ -18,6 +18,7 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
+import { digestOfState, putBitLength } from "./Sha256.js"
 import { SHA256_WASM_BASE64 } from "./sha256WasmModule.js"
 
 /** What the module exports (see the generator for the memory layout). */
@@ -99,16 +100,7 @@ const make = (exports: Exports): WasmSha256 => {
     for (let i = 0; i < rest; i++) mem[INPUT + i] = data[off + i]!
     mem[INPUT + rest] = 0x80
     for (let i = INPUT + rest + 1; i < tailEnd - 8; i++) mem[i] = 0
-    const bits = n * 8 // exact: inputs are far below 2^50 bytes
-    const hi = Math.floor(bits / 0x1_0000_0000)
-    mem[tailEnd - 8] = hi >>> 24
-    mem[tailEnd - 7] = hi >>> 16
-    mem[tailEnd - 6] = hi >>> 8
-    mem[tailEnd - 5] = hi
-    mem[tailEnd - 4] = bits >>> 24
-    mem[tailEnd - 3] = bits >>> 16
-    mem[tailEnd - 2] = bits >>> 8
-    mem[tailEnd - 1] = bits
+    putBitLength(mem, tailEnd, n)
     blocks(INPUT, (tailEnd - INPUT) >>> 6)
   }
 
@@ -119,17 +111,7 @@ const make = (exports: Exports): WasmSha256 => {
     }
   }
 
-  const digest = (): Uint8Array => {
-    const out = new Uint8Array(32)
-    for (let i = 0, o = 0; i < 8; i++, o += 4) {
-      const w = state[i]!
-      out[o] = w >>> 24
-      out[o + 1] = w >>> 16
-      out[o + 2] = w >>> 8
-      out[o + 3] = w
-    }
-    return out
-  }
+  const digest = (): Uint8Array => digestOfState(state)
 
   return {
     sha256dWordOfRange: (data, start, end) => {
