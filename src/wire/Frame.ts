@@ -136,17 +136,11 @@ const frameOrError = (
   message: Message.NetworkMessage,
   ctx: Message.CodecContext
 ): Uint8Array | WireError => {
-  const headerSize = magic.length + COMMAND_SIZE + 8
   if (message._tag === "Unknown") {
-    const command = message.command
     try {
-      const commandBytes = commandBytesOf(command)
-      const frame = new Uint8Array(headerSize + message.payload.length)
-      frame.set(message.payload, headerSize)
-      writeHeader(frame, magic, commandBytes)
-      return frame
+      return encodeRaw(magic, message.command, message.payload)
     } catch (e) {
-      return new WireError({ reason: "EncodeFailed", command, detail: String(e) })
+      return new WireError({ reason: "EncodeFailed", command: message.command, detail: String(e) })
     }
   }
   // One lookup for the codec and the command bytes.
@@ -156,7 +150,7 @@ const frameOrError = (
     return new WireError({ reason: "EncodeFailed", command, detail: `bad command: ${command}` })
   }
   // Written straight after room for the header, in one buffer: no separate payload to copy.
-  const frame = encodeAfterOrError(known.entry, message, ctx, headerSize)
+  const frame = encodeAfterOrError(known.entry, message, ctx, magic.length + COMMAND_SIZE + 8)
   if (!(frame instanceof Uint8Array)) return frame
   writeHeader(frame, magic, known.commandBytes)
   return frame
@@ -559,9 +553,10 @@ const knownByTag = new Map<string, { readonly entry: Entry; readonly commandByte
 for (const def of Message.definitions) {
   const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
   knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
-  if (parseCommand(padded(bytes), 0) === def.command) {
-    knownCommandBytes.set(def.command, padded(bytes))
-    knownByTag.set(def._tag, { entry: byTag.get(def._tag)!, commandBytes: padded(bytes) })
+  const commandBytes = padded(bytes)
+  if (parseCommand(commandBytes, 0) === def.command) {
+    knownCommandBytes.set(def.command, commandBytes)
+    knownByTag.set(def._tag, { entry: byTag.get(def._tag)!, commandBytes })
   }
 }
 

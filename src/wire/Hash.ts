@@ -6,9 +6,9 @@
  * runs anywhere), a small WebAssembly SHA-256 of our own (anywhere
  * `WebAssembly` compiles synchronously), and Node's native OpenSSL binding
  * (SHA-NI where the CPU has it; about 12x noble on large payloads). The
- * best available is chosen automatically: native when
- * `process.getBuiltinModule("node:crypto")` is available, so browsers and
- * other runtimes fall back without a bundler shim.
+ * default is native when `process.getBuiltinModule("node:crypto")` is
+ * available, else noble, so browsers and other runtimes fall back without a
+ * bundler shim.
  *
  * The checksum is most of the cost of decoding a small message, and for
  * small inputs the fixed cost of a call into OpenSSL dominates. So `sha256d`

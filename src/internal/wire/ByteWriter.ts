@@ -60,12 +60,10 @@ export class ByteWriter implements ByteCursor.Writer {
     const w = framePooled ?? new ByteWriter(0)
     framePooled = undefined
     if (size <= SLAB_ITEM_MAX) {
-      if (slabUsed + size > SLAB_SIZE) newSlab()
+      // Claimed before writing: nothing else is cut from the slab while this frame is written.
+      w.start = claimSlab(size)
       w.buf = slabBytes
       w.view = slabView
-      w.start = slabUsed
-      // Claimed before writing: nothing else is cut from the slab while this frame is written.
-      slabUsed = (slabUsed + size + 7) & ~7
     } else {
       w.buf = ownBuffer(size)
       w.view = undefined
@@ -352,12 +350,18 @@ const newSlab = (): void => {
   slabUsed = 0
 }
 
-/** A copy of `src[0, n)` in the current slab (a fresh one when it is full); the next result starts 8-byte aligned. */
-const fromSlab = (src: Uint8Array, n: number): Uint8Array => {
+/** Claims `n` bytes of the current slab (a fresh one when it is full), returning where they start; the next claim starts 8-byte aligned. */
+const claimSlab = (n: number): number => {
   if (slabUsed + n > SLAB_SIZE) newSlab()
-  const out = new Uint8Array(slab, slabUsed, n)
+  const at = slabUsed
+  slabUsed = (at + n + 7) & ~7
+  return at
+}
+
+/** A copy of `src[0, n)` in the current slab (see `claimSlab`). */
+const fromSlab = (src: Uint8Array, n: number): Uint8Array => {
+  const out = new Uint8Array(slab, claimSlab(n), n)
   out.set(src.subarray(0, n))
-  slabUsed = (slabUsed + n + 7) & ~7
   return out
 }
 

@@ -167,23 +167,29 @@ export const sha256OfDigestWord = (first: Uint8Array): number => {
   return S[0]!
 }
 
-/** Loads W[0..7] from a 32-byte digest given as a latin1 string (one char per byte, as `node:crypto` can return it). */
-const loadLatin1Digest = (first: string): void => {
+/**
+ * Loads `words[0..7]` from a 32-byte digest given as a latin1 string (one
+ * char per byte, as `node:crypto` can return it), as big-endian words (shared
+ * by the JS and WebAssembly paths).
+ *
+ * @internal
+ */
+export const loadLatin1Words = (words: Int32Array, first: string): void => {
   for (let i = 0, o = 0; i < 8; i++, o += 4) {
-    W[i] = (first.charCodeAt(o) << 24) | (first.charCodeAt(o + 1) << 16) | (first.charCodeAt(o + 2) << 8) | first.charCodeAt(o + 3)
+    words[i] = (first.charCodeAt(o) << 24) | (first.charCodeAt(o + 1) << 16) | (first.charCodeAt(o + 2) << 8) | first.charCodeAt(o + 3)
   }
 }
 
 /** `sha256OfDigest` of a digest given as a latin1 string. @internal */
 export const sha256OfLatin1Digest = (first: string): Uint8Array => {
-  loadLatin1Digest(first)
+  loadLatin1Words(W, first)
   hashDigestInW()
   return digest()
 }
 
 /** `sha256OfDigestWord` of a digest given as a latin1 string. @internal */
 export const sha256OfLatin1DigestWord = (first: string): number => {
-  loadLatin1Digest(first)
+  loadLatin1Words(W, first)
   hashDigestInW()
   return S[0]!
 }

@@ -18,7 +18,7 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
-import { digestOfState, putBitLength } from "./Sha256.js"
+import { digestOfState, loadLatin1Words, putBitLength } from "./Sha256.js"
 import { SHA256_WASM_BASE64 } from "./sha256WasmModule.js"
 
 /** What the module exports (see the generator for the memory layout). */
@@ -104,13 +104,6 @@ const make = (exports: Exports): WasmSha256 => {
     blocks(INPUT, (tailEnd - INPUT) >>> 6)
   }
 
-  /** Loads a latin1 digest string into the state as big-endian words. */
-  const loadLatin1 = (s: string): void => {
-    for (let i = 0, o = 0; i < 8; i++, o += 4) {
-      state[i] = (s.charCodeAt(o) << 24) | (s.charCodeAt(o + 1) << 16) | (s.charCodeAt(o + 2) << 8) | s.charCodeAt(o + 3)
-    }
-  }
-
   const digest = (): Uint8Array => digestOfState(state)
 
   return {
@@ -124,11 +117,11 @@ const make = (exports: Exports): WasmSha256 => {
       return digest()
     },
     secondPassWordOfLatin1: (first) => {
-      loadLatin1(first)
+      loadLatin1Words(state, first)
       return digestBlock()
     },
     secondPassOfLatin1: (first) => {
-      loadLatin1(first)
+      loadLatin1Words(state, first)
       digestBlock()
       return digest()
     }

@@ -65,7 +65,7 @@ class InventorySource extends Stamp {
   /** The vectors, built on the first call: each `hash` a view of the payload. */
   static inventoryOf(message: object): ReadonlyArray<InvVector> {
     const self = message as InventorySource
-    if (self.#inventory === undefined) self.#inventory = build(self.#payload, self.#start, self.#count)
+    if (self.#inventory === undefined) self.#inventory = buildInventory(self.#payload, self.#start, self.#count)
     return self.#inventory
   }
 }
@@ -89,7 +89,13 @@ const inventoryProperty: PropertyDescriptor = {
   }
 }
 
-const build = (payload: Uint8Array, start: number, count: number): Array<InvVector> => {
+/**
+ * The `count` vectors at `payload[start, start + 36 * count)` (already
+ * bounds-checked), each `hash` a view of the payload.
+ *
+ * @internal
+ */
+export const buildInventory = (payload: Uint8Array, start: number, count: number): Array<InvVector> => {
   const inventory = new Array<InvVector>(count)
   const buffer = payload.buffer
   const base = payload.byteOffset

@@ -5,7 +5,7 @@ import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import { Hash32, UInt32, UInt64, UInt8 } from "../../wire/Fields.js"
 import type { ByteReader } from "./ByteReader.js"
 import { type ByteWriter, compactSizeLength } from "./ByteWriter.js"
-import { makeInventoryMessage, unreadInventory } from "./inventoryMessage.js"
+import { buildInventory, makeInventoryMessage, unreadInventory } from "./inventoryMessage.js"
 
 /** Most vectors in one inventory message (`inv`, `getdata`, `notfound`). @internal */
 export const MAX_INV = 50_000
@@ -33,13 +33,11 @@ export const inventoryList = list({
   item: InvVector.InvVector,
   max: MAX_INV,
   minItemSize: InvVector.SIZE,
+  // The same vectors as a decoded message builds on first read (the count is checked against the bytes left).
   readItems: (r, n) => {
-    const inventory = new Array<InvVector.InvVector>(n)
-    for (let i = 0; i < n; i++) {
-      const type = r.u32le()
-      inventory[i] = { type, hash: r.hash() }
-    }
-    return inventory
+    const start = r.offset
+    r.offset = start + n * InvVector.SIZE
+    return buildInventory(r.bytes, start, n)
   },
   writeItems: (w, inventory) => {
     for (let i = 0; i < inventory.length; i++) {

@@ -5,6 +5,7 @@
  */
 import type * as ByteCursor from "../../wire/ByteCursor.js"
 import type { ByteReader } from "./ByteReader.js"
+import { compactSizeLength } from "./ByteWriter.js"
 import { DecodeFailure } from "./DecodeFailure.js"
 import { OutPointObject, TransactionObject, TxInObject, TxOutObject } from "./plainObjects.js"
 
@@ -191,8 +192,6 @@ export const hasWitness = (tx: Transaction): boolean => {
   for (let i = 0; i < inputs.length; i++) if (inputs[i]!.witness.length > 0) return true
   return false
 }
-
-const compactSizeLength = (n: number): number => (n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffff_ffff ? 5 : 9)
 
 /**
  * The bytes `write(w, tx, withWitness)` produces, in one walk over the

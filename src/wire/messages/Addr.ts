@@ -20,9 +20,12 @@ import * as ProtocolVersion from "../ProtocolVersion.js"
  */
 export const MAX_ADDRESSES = 1000
 
+/** Bytes of one entry at `version`: 30 from protocol 31402 on, 26 before (no time). */
+const entrySize = (version: number): number => (ProtocolVersion.hasAddrTime(version) ? 30 : 26)
+
 /**
- * The address list. Entries are 30 bytes from protocol 31402 on and 26 before
- * (no time); the smaller bounds the count against the bytes left.
+ * The address list. Entries are `entrySize` bytes; the smaller bounds the
+ * count against the bytes left.
  */
 const addressList = list({
   what: "addresses",
@@ -46,7 +49,7 @@ const addressList = list({
     const withTime = ProtocolVersion.hasAddrTime(ctx.version)
     const n = addresses.length
     // The exact size at once (the list reserved the smaller, timeless one), then stores into it: no call per field.
-    const b = w.room(n * (withTime ? 30 : 26))
+    const b = w.room(n * entrySize(ctx.version))
     let o = w.offset
     for (let i = 0; i < n; i++) {
       const a = addresses[i]!
@@ -74,10 +77,10 @@ export const Addr = define({
   tag: "Addr",
   command: "addr",
   fields: { addresses: addressList.schema },
-  maxPayload: (version) => 3 + MAX_ADDRESSES * (ProtocolVersion.hasAddrTime(version) ? 30 : 26),
+  maxPayload: (version) => 3 + MAX_ADDRESSES * entrySize(version),
   read: (r, ctx) => ({ addresses: addressList.read(r, ctx) }),
   write: (w, m, ctx) => addressList.write(w, m.addresses, ctx),
-  size: (m, ctx) => compactSizeLength(m.addresses.length) + m.addresses.length * (ProtocolVersion.hasAddrTime(ctx.version) ? 30 : 26)
+  size: (m, ctx) => compactSizeLength(m.addresses.length) + m.addresses.length * entrySize(ctx.version)
 })
 
 /**
