@@ -19,6 +19,19 @@ const params = ChainParams.mainnet
 const inv = (n: number, fill: number) =>
   Message.Inv.make({ inventory: Array.from({ length: n }, () => ({ type: InvVector.InvType.Tx, hash: new Uint8Array(32).fill(fill) })) })
 
+/** A `headers` message of `n` headers (81 bytes each): no size function, so it is written to scratch and copied out. */
+const headers = (n: number, fill: number) =>
+  Message.Headers.make({
+    headers: Array.from({ length: n }, (_, i) => ({
+      version: 4,
+      prevBlock: new Uint8Array(32).fill(fill),
+      merkleRoot: new Uint8Array(32).fill(i & 0xff),
+      time: 1_700_000_000 + i,
+      bits: 0x1d00ffff,
+      nonce: fill * 1000 + i
+    }))
+  })
+
 const decodesTo = (frame: Uint8Array, message: Message.NetworkMessage) => {
   const received = Either.getOrThrow(Frame.decodeOne(frame, { params }))
   expect(received.message).toEqual(message)
@@ -54,6 +67,19 @@ describe("Frame.encode of large payloads", () => {
     for (let i = 1; i < frames.length; i++) {
       const [a, b] = [frames[i - 1]!, frames[i]!]
       if (a.buffer === b.buffer) expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.length)
+    }
+  })
+
+  it("copies mid-sized frames written to scratch into the slab without touching earlier ones, across slab ends", () => {
+    // 1 to 20 headers: 106 to 1,645-byte frames, copied out of the scratch writer into shared slabs of 8 KiB.
+    const messages = Array.from({ length: 60 }, (_, i) => headers(1 + (i % 20), i))
+    const frames = messages.map((m) => Frame.encode(params.magic, m))
+    const copies = frames.map((f) => f.slice())
+    Frame.encode(params.magic, headers(7, 0xee))
+    expect(new Set(frames.map((f) => f.buffer)).size).toBeGreaterThan(1)
+    for (let i = 0; i < frames.length; i++) {
+      expect(frames[i]).toEqual(copies[i])
+      decodesTo(frames[i]!, messages[i]!)
     }
   })
 })

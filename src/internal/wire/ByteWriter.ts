@@ -360,7 +360,9 @@ const claimSlab = (n: number): number => {
 
 /** A copy of `src[0, n)` in the current slab (see `claimSlab`). */
 const fromSlab = (src: Uint8Array, n: number): Uint8Array => {
-  const out = new Uint8Array(slab, claimSlab(n), n)
+  // Claimed first: the claim may start a fresh slab, which the view must be of.
+  const at = claimSlab(n)
+  const out = new Uint8Array(slab, at, n)
   out.set(src.subarray(0, n))
   return out
 }
