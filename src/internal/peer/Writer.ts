@@ -7,6 +7,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
+import { onMicrotask } from "./microtask.js"
 import type { StallHandle } from "./core/Requests.js"
 
 /** One encoded message waiting to be written. */
@@ -26,9 +27,12 @@ export interface Outgoing {
 
 export type { StallHandle } from "./core/Requests.js"
 
-/** Where the writer's bytes go: one write at a time, `done` when the socket took them. */
+/**
+ * Where the writer's bytes go: one write at a time; `true` when the socket took them at once
+ * (`done` is not called), else `done` when it took them.
+ */
 interface Sink {
-  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => void
+  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => boolean
   /** Abandons a write in progress (its `done` is not called). */
   readonly cancel: Effect.Effect<void>
 }
@@ -90,7 +94,7 @@ export class Writer {
     this.queuedBytes += o.frame.length
     if (this.writing || this.stopped) return
     this.writing = true
-    queueMicrotask(this.flush)
+    onMicrotask(this.flush)
   }
 
   /**
@@ -118,39 +122,51 @@ export class Writer {
     return out
   }
 
+  /** Writes batch after batch while the socket takes each write at once; stops at a pending one. */
   private readonly flush = (): void => {
-    if (this.stopped) return
-    if (this.queue.length === 0) {
-      this.writing = false
-      return
+    while (!this.stopped) {
+      if (this.queue.length === 0) {
+        this.writing = false
+        return
+      }
+      const batch = this.queue
+      this.inFlight = batch
+      this.inFlightWritten = 0
+      this.queue = []
+      // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
+      // nothing allocated for it.
+      this.writes = batch.length === 1 ? undefined : coalesce(batch)
+      this.started = 0
+      if (!this.writeBatch()) return
     }
-    const batch = this.queue
-    this.inFlight = batch
-    this.inFlightWritten = 0
-    this.queue = []
-    // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
-    // nothing allocated for it.
-    if (batch.length === 1) {
-      this.writes = undefined
-      return this.sink.write(batch[0]!.frame, this.written)
-    }
-    const writes = coalesce(batch)
-    this.writes = writes
-    this.started = 1
-    this.sink.write(writes[0]!.bytes, this.written)
   }
 
   /**
-   * The socket took the write in progress. Each write reports its own frames: a failure later
-   * in the batch hands back only the frames not known to be written. One callback for every
-   * write (the sink writes one at a time), not a closure per write.
+   * Starts the in-flight batch's writes in turn, reporting each the socket takes at once; true once
+   * the whole batch is reported, false while a write is pending (its `written` goes on from there)
+   * or once the writer stopped.
    */
-  private readonly written = (error: Socket.SocketError | undefined): void => {
-    if (this.stopped) return
-    if (error !== undefined) {
-      this.stopped = true
-      return this.onError(error)
+  private writeBatch(): boolean {
+    const writes = this.writes
+    const count = writes === undefined ? 1 : writes.length
+    while (this.started < count) {
+      const bytes = writes === undefined ? this.inFlight[0]!.frame : writes[this.started]!.bytes
+      this.started++
+      if (!this.sink.write(bytes, this.written)) return false
+      this.report()
+      if (this.stopped) return false
     }
+    this.inFlight = []
+    this.inFlightWritten = 0
+    this.writes = undefined
+    return true
+  }
+
+  /**
+   * The socket took the write started last. Each write reports its own frames: a failure later
+   * in the batch hands back only the frames not known to be written.
+   */
+  private report(): void {
     const batch = this.inFlight
     const writes = this.writes
     const from = this.inFlightWritten
@@ -159,12 +175,17 @@ export class Writer {
     this.inFlightWritten += frames
     this.queuedBytes -= bytes
     this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
+  }
+
+  /** A pending write ended. One callback for every write (the sink writes one at a time), not a closure per write. */
+  private readonly written = (error: Socket.SocketError | undefined): void => {
     if (this.stopped) return
-    if (writes !== undefined && this.started < writes.length) return this.sink.write(writes[this.started++]!.bytes, this.written)
-    this.inFlight = []
-    this.inFlightWritten = 0
-    this.writes = undefined
-    this.flush()
+    if (error !== undefined) {
+      this.stopped = true
+      return this.onError(error)
+    }
+    this.report()
+    if (!this.stopped && this.writeBatch()) this.flush()
   }
 }
 
@@ -214,7 +235,9 @@ const directSink = (socket: Socket.Socket): Sink | undefined => {
   return {
     write: (bytes, done) => {
       pending = done
-      direct(bytes, taken)
+      if (!direct(bytes, taken)) return false
+      pending = undefined
+      return true
     },
     cancel: Effect.sync(() => void (pending = undefined))
   }
@@ -226,7 +249,7 @@ const effectSink = (
 ): Sink => {
   let current: Fiber.RuntimeFiber<void, Socket.SocketError> | undefined
   return {
-    write: (bytes, done) => {
+    write: (bytes, done): false => {
       const fiber = runFork(write(bytes))
       current = fiber
       fiber.addObserver((exit) => {
@@ -237,6 +260,7 @@ const effectSink = (
         const failure = Cause.failureOption(exit.cause)
         done(Option.isSome(failure) ? failure.value : new Socket.SocketGenericError({ reason: "Write", cause: Cause.squash(exit.cause) }))
       })
+      return false
     },
     cancel: Effect.suspend(() => {
       const fiber = current
