@@ -20,6 +20,7 @@ import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import { answersGetData } from "./replies.js"
+import type { PingWaiters } from "./PingWaiters.js"
 import type { Subscribers } from "./Subscribers.js"
 
 /** How the engine resumes a fiber waiting for a request's reply. */
@@ -36,7 +37,7 @@ export interface Parts {
   readonly handshakeDone: Deferred.Deferred<HandshakeInfo, PeerError>
   readonly closed: Deferred.Deferred<DisconnectReason>
   /** Fibers waiting for the outstanding ping's pong: resumed with the round trip, or why there is none. */
-  readonly pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void>
+  readonly pingWaiters: PingWaiters
   readonly now: () => number
   readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
 }
@@ -106,17 +107,16 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     })
 
   // One `Effect.async` for the whole ping (no suspend, no map step): the engine resumes it with the
-  // round trip as a `Duration`. A sequential ping loop runs this once per round trip.
-  const ping = Effect.async<Duration.Duration, PeerError>((resume) => {
-    const error = core.pingNow(now())
-    if (error !== undefined) return resume(Effect.fail(error))
-    parts.pingWaiters.push(resume)
-    // Interrupted: stop waiting (the ping itself stays out; its pong still counts).
-    return Effect.sync(() => {
-      const i = parts.pingWaiters.indexOf(resume)
-      if (i >= 0) parts.pingWaiters.splice(i, 1)
+  // round trip as a `Duration`. A sequential ping loop runs this once per round trip. No canceler:
+  // an interrupted waiter's entry is left to `PingWaiters`' sweep (the ping itself stays out; its
+  // pong still counts), which needs the waiting fiber.
+  const ping = Effect.withFiberRuntime<Duration.Duration, PeerError>((fiber) =>
+    Effect.async<Duration.Duration, PeerError>((resume) => {
+      const error = core.pingNow(now())
+      if (error !== undefined) return resume(Effect.fail(error))
+      parts.pingWaiters.add(fiber, resume)
     })
-  })
+  )
 
   const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
     Effect.gen(function*() {
