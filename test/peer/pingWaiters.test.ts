@@ -11,14 +11,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import { PingWaiters } from "../../src/internal/peer/PingWaiters.js"
 import type { PeerError } from "../../src/peer/PeerError.js"
 
-/** What `peer.ping` does once its ping is out: wait in the list. */
+/** What `peer.ping` does once its ping is out: wait in the list, as the fiber running the registration. */
 const waitIn = (waiters: PingWaiters) =>
-  Effect.withFiberRuntime<Duration.Duration, PeerError>((fiber) =>
-    Effect.async<Duration.Duration, PeerError>((resume) => waiters.add(fiber, resume))
-  )
+  Effect.async<Duration.Duration, PeerError>((resume) => waiters.add(Option.getOrUndefined(Fiber.getCurrentFiber()), resume))
 
 describe("PingWaiters", () => {
   it.effect("every live waiter gets the round trip once; the list is empty after", () =>

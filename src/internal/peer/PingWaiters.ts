@@ -29,7 +29,7 @@ const SWEEP_MIN = 16
  */
 export class PingWaiters {
   /** Fiber, resume, fiber, resume, …: no object per waiter. */
-  private waiting: Array<Fiber.RuntimeFiber<unknown, unknown> | PingResume> = []
+  private waiting: Array<Fiber.RuntimeFiber<unknown, unknown> | PingResume | undefined> = []
   private sweepAt = 2 * SWEEP_MIN
 
   /** Waiters, stale ones included. */
@@ -37,7 +37,8 @@ export class PingWaiters {
     return this.waiting.length >> 1
   }
 
-  add(fiber: Fiber.RuntimeFiber<unknown, unknown>, resume: PingResume): void {
+  /** `fiber`: the waiting fiber (undefined only outside a fiber: such an entry is never swept). */
+  add(fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined, resume: PingResume): void {
     if (this.waiting.length >= this.sweepAt) this.sweep()
     this.waiting.push(fiber, resume)
   }
@@ -63,9 +64,11 @@ export class PingWaiters {
     const seen = new Set<unknown>()
     const kept: typeof waiting = []
     for (let i = waiting.length - 2; i >= 0; i -= 2) {
-      const fiber = waiting[i] as Fiber.RuntimeFiber<unknown, unknown>
-      if (seen.has(fiber) || fiber.unsafePoll() !== null) continue
-      seen.add(fiber)
+      const fiber = waiting[i] as Fiber.RuntimeFiber<unknown, unknown> | undefined
+      if (fiber !== undefined) {
+        if (seen.has(fiber) || fiber.unsafePoll() !== null) continue
+        seen.add(fiber)
+      }
       kept.push(waiting[i + 1]!, fiber)
     }
     kept.reverse()

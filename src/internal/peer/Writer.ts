@@ -37,6 +37,9 @@ interface Sink {
   readonly cancel: Effect.Effect<void>
 }
 
+/** No batch in flight. */
+const NONE: ReadonlyArray<Outgoing> = []
+
 /** The writer joins consecutive frames into one socket write up to this many bytes. */
 const COALESCE_MAX = 64 * 1024
 
@@ -60,8 +63,10 @@ const COALESCE_MAX = 64 * 1024
  */
 export class Writer {
   private queue: Array<Outgoing> = []
+  /** The last batch's list, emptied, taken as the next queue (no new list per write). */
+  private spare: Array<Outgoing> | undefined = undefined
   /** The batch being written, and how many of its frames the socket has taken so far. */
-  private inFlight: ReadonlyArray<Outgoing> = []
+  private inFlight: ReadonlyArray<Outgoing> = NONE
   private inFlightWritten = 0
   /** The batch's writes (undefined: a batch of one frame, written as it is), and how many were started. */
   private writes: Array<Write> | undefined = undefined
@@ -79,7 +84,7 @@ export class Writer {
     write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>,
     /** Starts an effect in a fiber of its own, at once. */
     runFork: (effect: Effect.Effect<void, Socket.SocketError>) => Fiber.RuntimeFiber<void, Socket.SocketError>,
-    /** A batch was handed to the socket. */
+    /** A batch was handed to the socket (the list is reused afterwards: not to be kept). */
     private readonly onWritten: (batch: ReadonlyArray<Outgoing>, bytes: number) => void,
     /** Writing failed; the writer stops (what is left is returned by `stop`). */
     private readonly onError: (cause: Socket.SocketError) => void
@@ -115,7 +120,7 @@ export class Writer {
 
   private takeUnwritten(): ReadonlyArray<Outgoing> {
     const out = [...this.inFlight.slice(this.inFlightWritten), ...this.queue]
-    this.inFlight = []
+    this.inFlight = NONE
     this.inFlightWritten = 0
     this.queue = []
     this.queuedBytes = 0
@@ -132,7 +137,8 @@ export class Writer {
       const batch = this.queue
       this.inFlight = batch
       this.inFlightWritten = 0
-      this.queue = []
+      this.queue = this.spare ?? []
+      this.spare = undefined
       // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
       // nothing allocated for it.
       this.writes = batch.length === 1 ? undefined : coalesce(batch)
@@ -156,7 +162,11 @@ export class Writer {
       this.report()
       if (this.stopped) return false
     }
-    this.inFlight = []
+    // Every frame of the batch was reported (`onWritten` keeps no list): its list is the next spare.
+    const done = this.inFlight as Array<Outgoing>
+    done.length = 0
+    this.spare = done
+    this.inFlight = NONE
     this.inFlightWritten = 0
     this.writes = undefined
     return true

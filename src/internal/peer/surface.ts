@@ -3,7 +3,9 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
@@ -106,17 +108,16 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       return Effect.sync(() => core.cancel(r))
     })
 
-  // One `Effect.async` for the whole ping (no suspend, no map step): the engine resumes it with the
-  // round trip as a `Duration`. A sequential ping loop runs this once per round trip. No canceler:
-  // an interrupted waiter's entry is left to `PingWaiters`' sweep (the ping itself stays out; its
-  // pong still counts), which needs the waiting fiber.
-  const ping = Effect.withFiberRuntime<Duration.Duration, PeerError>((fiber) =>
-    Effect.async<Duration.Duration, PeerError>((resume) => {
-      const error = core.pingNow(now())
-      if (error !== undefined) return resume(Effect.fail(error))
-      parts.pingWaiters.add(fiber, resume)
-    })
-  )
+  // One `Effect.async` for the whole ping (no suspend, no map step), built once: the engine resumes
+  // it with the round trip as a `Duration`. A sequential ping loop runs this once per round trip.
+  // No canceler: an interrupted waiter's entry is left to `PingWaiters`' sweep (the ping itself
+  // stays out; its pong still counts), which needs the waiting fiber: the one running this
+  // registration (`getCurrentFiber`, rather than a `withFiberRuntime` step and closures per ping).
+  const ping = Effect.async<Duration.Duration, PeerError>((resume) => {
+    const error = core.pingNow(now())
+    if (error !== undefined) return resume(Effect.fail(error))
+    parts.pingWaiters.add(Option.getOrUndefined(Fiber.getCurrentFiber()), resume)
+  })
 
   const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>
     Effect.gen(function*() {
