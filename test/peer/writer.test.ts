@@ -41,7 +41,12 @@ const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
       return e === undefined ? Effect.void : Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause: e }))
     })
   const socket = (sink === "DirectWrite"
-    ? { [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => setImmediate(() => done(attempt(bytes))) }
+    ? {
+      [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
+        setImmediate(() => done(attempt(bytes)))
+        return false
+      }
+    }
     : {}) as unknown as Socket.Socket
   const writer = new Writer(
     socket,
@@ -101,6 +106,7 @@ describe("Writer over a DirectWrite that takes each write at once (done called i
         [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
           writes.push(bytes)
           done()
+          return false
         }
       } as unknown as Socket.Socket
       const writer = new Writer(
@@ -125,5 +131,48 @@ describe("Writer over a DirectWrite that takes each write at once (done called i
       expect(batches).toEqual([["c1"], ["c2"], ["c3"], ["c4"], ["c5", "c6"], ["c7"]])
       expect(writer.queuedBytes).toBe(0)
       expect(yield* writer.stop).toEqual([])
+    }))
+})
+
+describe("Writer over a DirectWrite that takes some writes at once (returns true, no callback)", () => {
+  it.effect("writes taken at once and writes told later are each reported once, in order; a later failure hands back only what was not taken", () =>
+    Effect.gen(function*() {
+      const writes: Array<Uint8Array> = []
+      const batches: Array<Array<string>> = []
+      const errors: Array<unknown> = []
+      // Small writes are taken at once; a large one is pending until the next macrotask; the fourth write fails.
+      const socket = {
+        [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
+          if (writes.length === 3) {
+            setImmediate(() => done(new Error("broken pipe")))
+            return false
+          }
+          writes.push(bytes)
+          if (bytes.length < 1000) return true
+          setImmediate(() => done())
+          return false
+        }
+      } as unknown as Socket.Socket
+      const writer = new Writer(
+        socket,
+        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
+        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+        (batch) => batches.push(batch.map((o) => o.command ?? "")),
+        (cause) => errors.push(cause)
+      )
+      writer.push(frame(10, 1))
+      yield* tick
+      expect(batches).toEqual([["c1"]])
+      writer.push(frame(10, 2))
+      writer.push(frame(100_000, 3))
+      writer.push(frame(10, 4))
+      writer.push(frame(10, 5))
+      for (let i = 0; i < 10 && errors.length === 0; i++) yield* tick
+      expect(writes.map((w) => [w.length, w[0]])).toEqual([[10, 1], [10, 2], [100_000, 3]])
+      expect(batches).toEqual([["c1"], ["c2"], ["c3"]])
+      expect(errors.length).toBe(1)
+      const left = yield* writer.stop
+      expect(left.map((o) => o.command)).toEqual(["c4", "c5"])
+      expect(writer.queuedBytes).toBe(0)
     }))
 })

@@ -11,6 +11,9 @@ import { DirectClose, DirectRead, DirectWrite } from "../peer/DirectWrite.js"
 
 const ignoreError = (): void => {}
 
+/** The empty write that reports when the stream is done with the writes before it. */
+const NO_BYTES = new Uint8Array(0)
+
 /**
  * The `@effect/platform` `Socket` over one connected `node:net` socket, with
  * nothing per connection but this object and four listeners while it runs.
@@ -73,7 +76,25 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
         })
     )
 
-  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): void => this.send(bytes, done)
+  /**
+   * With nothing buffered in the stream, the bytes go without a callback: a
+   * write the kernel takes at once then completes inside `write` (the
+   * stream's length is back to 0) with no tick scheduled for it. One that
+   * was buffered instead (the kernel's buffer is full) or failed is told
+   * through an empty write queued behind it, whose callback runs once the
+   * stream is done with both.
+   */
+  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): boolean => {
+    const conn = this.conn
+    if (conn.writableLength !== 0 || conn.destroyed || conn.writableEnded) {
+      this.send(bytes, done)
+      return false
+    }
+    conn.write(bytes)
+    if (conn.writableLength === 0 && conn.errored == null) return true
+    conn.write(NO_BYTES, done)
+    return false
+  }
 
   /** Writes `chunk`, or fails at once on a connection that has ended (rather than waiting). */
   private send(chunk: Uint8Array | string, done: (error?: Error | null) => void): void {

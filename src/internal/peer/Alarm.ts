@@ -2,6 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import { onMicrotask } from "./microtask.js"
 
 /** The longest a JavaScript timer can wait (longer ones fire at once). */
 const MAX_TIMER_MILLIS = 2 ** 31 - 1
@@ -71,7 +72,7 @@ export class Alarm {
     if (at <= this.now()) {
       if (!this.soon) {
         this.soon = true
-        queueMicrotask(this.ringSoon)
+        onMicrotask(this.ringSoon)
       }
       return
     }

@@ -10,14 +10,23 @@ import type * as Fiber from "effect/Fiber"
  * `writer` otherwise: forking a fiber for each write was most of the cost
  * of a small message.
  *
+ * A write the socket takes at once returns `true` and never calls `done`:
+ * on Node a write with a callback costs a `process.nextTick` and an object
+ * for every write, while one without costs neither when the kernel takes
+ * the bytes at once (the usual case for a small message).
+ *
  * @internal
  */
 export const DirectWrite: unique symbol = Symbol.for("effect-bitcoin-p2p/DirectWrite")
 
 /** @internal */
 export interface DirectWrite {
-  /** Writes `bytes`; `done` is called once the socket took them, with the error if it could not. */
-  readonly [DirectWrite]: (bytes: Uint8Array, done: (error?: Error | null) => void) => void
+  /**
+   * Writes `bytes`. Returns `true` when the socket took them at once (`done`
+   * is then not called); otherwise `done` is called once the socket took
+   * them, with the error if it could not.
+   */
+  readonly [DirectWrite]: (bytes: Uint8Array, done: (error?: Error | null) => void) => boolean
 }
 
 /**

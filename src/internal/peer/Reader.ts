@@ -4,6 +4,7 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import type * as Frame from "../../wire/Frame.js"
 import type { ReceiveError } from "../../peer/MessageTransport.js"
+import { onMicrotask } from "./microtask.js"
 
 /** Where received bytes become messages: the connection's `MessageTransport`. */
 export interface Decoder {
@@ -208,7 +209,7 @@ export class Reader {
       // only end a turn's budget early (one more yield), never let it run long.
       if (++this.turnMessages >= this.markMessagesAt && !this.messagesMarker) {
         this.messagesMarker = true
-        queueMicrotask(this.resetMessages)
+        onMicrotask(this.resetMessages)
       }
       if (this.turnMessages >= this.messageSlice && i < frames.length) {
         this.pending = frames.slice(i)

@@ -7,6 +7,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
+import { onMicrotask } from "./microtask.js"
 import type { StallHandle } from "./core/Requests.js"
 
 /** One encoded message waiting to be written. */
@@ -26,12 +27,18 @@ export interface Outgoing {
 
 export type { StallHandle } from "./core/Requests.js"
 
-/** Where the writer's bytes go: one write at a time, `done` when the socket took them. */
+/**
+ * Where the writer's bytes go: one write at a time; `true` when the socket took them at once
+ * (`done` is not called), else `done` when it took them.
+ */
 interface Sink {
-  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => void
+  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => boolean
   /** Abandons a write in progress (its `done` is not called). */
   readonly cancel: Effect.Effect<void>
 }
+
+/** No batch in flight. */
+const NONE: ReadonlyArray<Outgoing> = []
 
 /** The writer joins consecutive frames into one socket write up to this many bytes. */
 const COALESCE_MAX = 64 * 1024
@@ -56,8 +63,10 @@ const COALESCE_MAX = 64 * 1024
  */
 export class Writer {
   private queue: Array<Outgoing> = []
+  /** The last batch's list, emptied, taken as the next queue (no new list per write). */
+  private spare: Array<Outgoing> | undefined = undefined
   /** The batch being written, and how many of its frames the socket has taken so far. */
-  private inFlight: ReadonlyArray<Outgoing> = []
+  private inFlight: ReadonlyArray<Outgoing> = NONE
   private inFlightWritten = 0
   /** The batch's writes (undefined: a batch of one frame, written as it is), and how many were started. */
   private writes: Array<Write> | undefined = undefined
@@ -75,7 +84,7 @@ export class Writer {
     write: (bytes: Uint8Array) => Effect.Effect<void, Socket.SocketError>,
     /** Starts an effect in a fiber of its own, at once. */
     runFork: (effect: Effect.Effect<void, Socket.SocketError>) => Fiber.RuntimeFiber<void, Socket.SocketError>,
-    /** A batch was handed to the socket. */
+    /** A batch was handed to the socket (the list is reused afterwards: not to be kept). */
     private readonly onWritten: (batch: ReadonlyArray<Outgoing>, bytes: number) => void,
     /** Writing failed; the writer stops (what is left is returned by `stop`). */
     private readonly onError: (cause: Socket.SocketError) => void
@@ -90,7 +99,7 @@ export class Writer {
     this.queuedBytes += o.frame.length
     if (this.writing || this.stopped) return
     this.writing = true
-    queueMicrotask(this.flush)
+    onMicrotask(this.flush)
   }
 
   /**
@@ -111,46 +120,63 @@ export class Writer {
 
   private takeUnwritten(): ReadonlyArray<Outgoing> {
     const out = [...this.inFlight.slice(this.inFlightWritten), ...this.queue]
-    this.inFlight = []
+    this.inFlight = NONE
     this.inFlightWritten = 0
     this.queue = []
     this.queuedBytes = 0
     return out
   }
 
+  /** Writes batch after batch while the socket takes each write at once; stops at a pending one. */
   private readonly flush = (): void => {
-    if (this.stopped) return
-    if (this.queue.length === 0) {
-      this.writing = false
-      return
+    while (!this.stopped) {
+      if (this.queue.length === 0) {
+        this.writing = false
+        return
+      }
+      const batch = this.queue
+      this.inFlight = batch
+      this.inFlightWritten = 0
+      this.queue = this.spare ?? []
+      this.spare = undefined
+      // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
+      // nothing allocated for it.
+      this.writes = batch.length === 1 ? undefined : coalesce(batch)
+      this.started = 0
+      if (!this.writeBatch()) return
     }
-    const batch = this.queue
-    this.inFlight = batch
-    this.inFlightWritten = 0
-    this.queue = []
-    // A batch of one frame (a ping, a pong, a block) is written as it is: nothing to coalesce,
-    // nothing allocated for it.
-    if (batch.length === 1) {
-      this.writes = undefined
-      return this.sink.write(batch[0]!.frame, this.written)
-    }
-    const writes = coalesce(batch)
-    this.writes = writes
-    this.started = 1
-    this.sink.write(writes[0]!.bytes, this.written)
   }
 
   /**
-   * The socket took the write in progress. Each write reports its own frames: a failure later
-   * in the batch hands back only the frames not known to be written. One callback for every
-   * write (the sink writes one at a time), not a closure per write.
+   * Starts the in-flight batch's writes in turn, reporting each the socket takes at once; true once
+   * the whole batch is reported, false while a write is pending (its `written` goes on from there)
+   * or once the writer stopped.
    */
-  private readonly written = (error: Socket.SocketError | undefined): void => {
-    if (this.stopped) return
-    if (error !== undefined) {
-      this.stopped = true
-      return this.onError(error)
+  private writeBatch(): boolean {
+    const writes = this.writes
+    const count = writes === undefined ? 1 : writes.length
+    while (this.started < count) {
+      const bytes = writes === undefined ? this.inFlight[0]!.frame : writes[this.started]!.bytes
+      this.started++
+      if (!this.sink.write(bytes, this.written)) return false
+      this.report()
+      if (this.stopped) return false
     }
+    // Every frame of the batch was reported (`onWritten` keeps no list): its list is the next spare.
+    const done = this.inFlight as Array<Outgoing>
+    done.length = 0
+    this.spare = done
+    this.inFlight = NONE
+    this.inFlightWritten = 0
+    this.writes = undefined
+    return true
+  }
+
+  /**
+   * The socket took the write started last. Each write reports its own frames: a failure later
+   * in the batch hands back only the frames not known to be written.
+   */
+  private report(): void {
     const batch = this.inFlight
     const writes = this.writes
     const from = this.inFlightWritten
@@ -159,12 +185,17 @@ export class Writer {
     this.inFlightWritten += frames
     this.queuedBytes -= bytes
     this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
+  }
+
+  /** A pending write ended. One callback for every write (the sink writes one at a time), not a closure per write. */
+  private readonly written = (error: Socket.SocketError | undefined): void => {
     if (this.stopped) return
-    if (writes !== undefined && this.started < writes.length) return this.sink.write(writes[this.started++]!.bytes, this.written)
-    this.inFlight = []
-    this.inFlightWritten = 0
-    this.writes = undefined
-    this.flush()
+    if (error !== undefined) {
+      this.stopped = true
+      return this.onError(error)
+    }
+    this.report()
+    if (!this.stopped && this.writeBatch()) this.flush()
   }
 }
 
@@ -214,7 +245,9 @@ const directSink = (socket: Socket.Socket): Sink | undefined => {
   return {
     write: (bytes, done) => {
       pending = done
-      direct(bytes, taken)
+      if (!direct(bytes, taken)) return false
+      pending = undefined
+      return true
     },
     cancel: Effect.sync(() => void (pending = undefined))
   }
@@ -226,7 +259,7 @@ const effectSink = (
 ): Sink => {
   let current: Fiber.RuntimeFiber<void, Socket.SocketError> | undefined
   return {
-    write: (bytes, done) => {
+    write: (bytes, done): false => {
       const fiber = runFork(write(bytes))
       current = fiber
       fiber.addObserver((exit) => {
@@ -237,6 +270,7 @@ const effectSink = (
         const failure = Cause.failureOption(exit.cause)
         done(Option.isSome(failure) ? failure.value : new Socket.SocketGenericError({ reason: "Write", cause: Cause.squash(exit.cause) }))
       })
+      return false
     },
     cancel: Effect.suspend(() => {
       const fiber = current

@@ -64,6 +64,7 @@ import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
 import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
+import { PingWaiters } from "./PingWaiters.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
@@ -126,7 +127,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
 
     let handshakeSettled = false
     let forkCleanup = (): void => {}
-    const pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void> = []
+    const pingWaiters = new PingWaiters()
     let peer: ReturnType<typeof surface> | undefined
 
     const core: PeerCore<Resume> = new PeerCore<Resume>({
@@ -158,15 +159,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       failRequest: (resume, error) => resume(Exit.fail(error)),
       dieRequest: (resume, cause) => resume(Exit.die(cause)),
       pingAnswered: (millis) => {
-        // Usually one waiter (a sequential ping loop): no copy of the list for it.
-        if (pingWaiters.length === 0) return
-        const exit = Exit.succeed(Duration.millis(millis))
-        if (pingWaiters.length === 1) {
-          const resume = pingWaiters[0]!
-          pingWaiters.length = 0
-          return resume(exit)
-        }
-        for (const resume of pingWaiters.splice(0)) resume(exit)
+        if (pingWaiters.size > 0) pingWaiters.settle(Exit.succeed(Duration.millis(millis)))
       },
       wakeAt: (at) => alarm.wakeBy(at),
       disconnect: (reason) => {
@@ -247,7 +240,7 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       for (const o of unwritten) o.written?.(error())
       for (const h of outbound.drainHeld()) h.written?.(error())
       for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
-      for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
+      if (pingWaiters.size > 0) pingWaiters.settle(Exit.fail(error()))
       core.ping.abandon()
       subscribers.endAll()
       Deferred.unsafeDone(closed, Exit.succeed(r))

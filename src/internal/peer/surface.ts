@@ -3,7 +3,9 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
@@ -20,6 +22,7 @@ import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import { answersGetData } from "./replies.js"
+import type { PingWaiters } from "./PingWaiters.js"
 import type { Subscribers } from "./Subscribers.js"
 
 /** How the engine resumes a fiber waiting for a request's reply. */
@@ -36,7 +39,7 @@ export interface Parts {
   readonly handshakeDone: Deferred.Deferred<HandshakeInfo, PeerError>
   readonly closed: Deferred.Deferred<DisconnectReason>
   /** Fibers waiting for the outstanding ping's pong: resumed with the round trip, or why there is none. */
-  readonly pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void>
+  readonly pingWaiters: PingWaiters
   readonly now: () => number
   readonly stats: () => Pick<PeerStats, "queuedBytes" | "unreadBytes" | "transport" | "sessionId" | "droppedMessages">
 }
@@ -105,17 +108,15 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       return Effect.sync(() => core.cancel(r))
     })
 
-  // One `Effect.async` for the whole ping (no suspend, no map step): the engine resumes it with the
-  // round trip as a `Duration`. A sequential ping loop runs this once per round trip.
+  // One `Effect.async` for the whole ping (no suspend, no map step), built once: the engine resumes
+  // it with the round trip as a `Duration`. A sequential ping loop runs this once per round trip.
+  // No canceler: an interrupted waiter's entry is left to `PingWaiters`' sweep (the ping itself
+  // stays out; its pong still counts), which needs the waiting fiber: the one running this
+  // registration (`getCurrentFiber`, rather than a `withFiberRuntime` step and closures per ping).
   const ping = Effect.async<Duration.Duration, PeerError>((resume) => {
     const error = core.pingNow(now())
     if (error !== undefined) return resume(Effect.fail(error))
-    parts.pingWaiters.push(resume)
-    // Interrupted: stop waiting (the ping itself stays out; its pong still counts).
-    return Effect.sync(() => {
-      const i = parts.pingWaiters.indexOf(resume)
-      if (i >= 0) parts.pingWaiters.splice(i, 1)
-    })
+    parts.pingWaiters.add(Option.getOrUndefined(Fiber.getCurrentFiber()), resume)
   })
 
   const pushAddresses = (addresses: ReadonlyArray<NetAddress.TimedNetAddressFields>) =>

@@ -37,6 +37,8 @@ export class ByteReader implements ByteCursor.Reader {
   private base = 0
   /** A DataView over the whole of `buffer`, for 64-bit reads (index with `base + offset`). */
   private view: DataView | undefined = undefined
+  /** A 64-bit read was done without the DataView (see `u64le`). */
+  private readU64 = false
 
   constructor(readonly bytes: Uint8Array, offset = 0, end = bytes.length) {
     this.offset = offset
@@ -128,9 +130,19 @@ export class ByteReader implements ByteCursor.Reader {
 
   u64le(): bigint {
     this.need(8, "u64")
-    const v = this.dataView().getBigUint64(this.base + this.offset, true)
-    this.offset += 8
-    return v
+    const o = this.offset
+    this.offset = o + 8
+    // A reader's first 64-bit read assembles it from two halves: a ping's or pong's only field
+    // would otherwise make a DataView and a WeakMap entry for the socket's fresh chunk (~1.2 µs
+    // against ~0.2 µs). Later reads (a version's, a transaction's outputs) use the shared view.
+    if (this.view === undefined && !this.readU64) {
+      this.readU64 = true
+      const b = this.bytes
+      const lo = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
+      const hi = (b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24)) >>> 0
+      return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo)
+    }
+    return this.dataView().getBigUint64(this.base + o, true)
   }
 
   i64le(): bigint {
