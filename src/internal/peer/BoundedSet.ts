@@ -1,7 +1,8 @@
 /**
  * A set that forgets its oldest member once it holds `capacity` members.
- * Backs the per-peer known-inventory and known-address filters and the
- * process-wide recent-nonce registry: bounded memory whatever a peer sends.
+ * Backs the per-peer known-address filter (the known-inventory one is an
+ * `InventoryFilter`, which allocates nothing per key) and the process-wide
+ * recent-nonce registry: bounded memory whatever a peer sends.
  *
  * @internal
  */
@@ -95,8 +96,24 @@ export const inventoryKey = (type: number, h: Uint8Array): number | string => {
     for (let i = 0; i < h.length; i++) s += String.fromCharCode(h[i]!)
     return s
   }
+  return keyOf(t, h, 0)
+}
+
+/**
+ * `inventoryKey` of the 36-byte vector at `bytes[offset]` as it is on the
+ * wire (u32 type, 32-byte hash): the same key, read from a received
+ * message's payload without building the vector.
+ * @internal
+ */
+export const inventoryKeyAt = (bytes: Uint8Array, offset: number): number => {
+  const type = bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)
+  return keyOf(type & 0x3fff_ffff, bytes, offset + 4)
+}
+
+/** The key of type `t` (witness flag cleared) and the 32-byte hash at `h[o]`. */
+const keyOf = (t: number, h: Uint8Array, o: number): number => {
   // Spread the (small) type over all 32 bits before mixing it in, so types differ in many bits.
-  const high = ((h[0]! | (h[1]! << 8) | (h[2]! << 16) | (h[3]! << 24)) ^ Math.imul(t, 0x9e37_79b1)) >>> 0
-  const low = (h[4]! | (h[5]! << 8) | ((h[6]! & 0x1f) << 16)) >>> 0
+  const high = ((h[o]! | (h[o + 1]! << 8) | (h[o + 2]! << 16) | (h[o + 3]! << 24)) ^ Math.imul(t, 0x9e37_79b1)) >>> 0
+  const low = (h[o + 4]! | (h[o + 5]! << 8) | ((h[o + 6]! & 0x1f) << 16)) >>> 0
   return high * 0x20_0000 + low
 }

@@ -1,3 +1,4 @@
+import * as Either from "effect/Either"
 import { describe, expect, it } from "vitest"
 import * as InvVector from "../../../src/wire/InvVector.js"
 import * as Message from "../../../src/wire/Message.js"
@@ -32,6 +33,24 @@ describe("core: relay (trickle and known filters)", () => {
     core.queueInventory([tx(2), block(9)])
     core.timer(T0 + 20_000)
     expect(invSent(take())).toEqual([])
+  })
+
+  it("an inv received off the wire marks what it announces as known, whether or not anyone reads its inventory", () => {
+    const { core, take, handshake } = makeCore()
+    handshake()
+    core.timer(T0)
+    take()
+    const announced = [tx(1), block(9), { type: InvVector.InvType.WitnessTx, hash: hash(3) }]
+    const payload = Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory: announced })))
+    const decoded = Either.getOrThrow(Message.decodePayloadEither("inv", payload))
+    core.received(rx(decoded), T0 + 1)
+    // Delivered as decoded: the filter did not need the vectors.
+    expect(take()).toEqual([{ _tag: "deliver", message: decoded }])
+    expect(core.queueInventory([tx(1), tx(2), block(9), block(8), tx(3)])).toBeUndefined()
+    expect(invSent(take())).toEqual([[block(8)]])
+    core.timer(T0 + 10_000)
+    // tx(3) was announced as a witness tx: the same transaction.
+    expect(invSent(take())).toEqual([[tx(2)]])
   })
 
   it("a trickle larger than maxInvPerBatch goes in several inv messages", () => {
