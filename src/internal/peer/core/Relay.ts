@@ -1,7 +1,7 @@
 import * as InvVector from "../../../wire/InvVector.js"
 import * as NetAddress from "../../../wire/NetAddress.js"
 import { unreadInventory } from "../../wire/inventoryMessage.js"
-import { BoundedSet, inventoryKey, inventoryKeyAt } from "../BoundedSet.js"
+import { BoundedSet } from "../BoundedSet.js"
 import { InventoryFilter } from "../InventoryFilter.js"
 
 /**
@@ -37,7 +37,7 @@ export class Relay {
       return
     }
     const known = this.knownInventory
-    for (let o = 0; o < bytes.length; o += InvVector.SIZE) known.add(inventoryKeyAt(bytes, o))
+    for (let o = 0; o < bytes.length; o += InvVector.SIZE) known.addAt(bytes, o)
   }
 
   /** The remote announced these addresses: it knows them. */
@@ -94,25 +94,27 @@ export class Relay {
 
   /** True (and remembered) if the remote did not know `v`. */
   private markInventory(v: InvVector.InvVector): boolean {
-    const key = inventoryKey(v.type, v.hash)
-    if (typeof key === "number") {
-      if (this.knownInventory.has(key)) return false
-      this.knownInventory.add(key)
+    if (v.hash.length === 32) {
+      if (this.knownInventory.has(v.type, v.hash)) return false
+      this.knownInventory.add(v.type, v.hash)
       return true
     }
-    if (this.knownOddInventory?.has(key) === true) return false
-    this.addOdd(key)
+    if (this.knownOddInventory?.has(oddKey(v)) === true) return false
+    this.addKnown(v)
     return true
   }
 
   private addKnown(v: InvVector.InvVector): void {
-    const key = inventoryKey(v.type, v.hash)
-    if (typeof key === "number") this.knownInventory.add(key)
-    else this.addOdd(key)
-  }
-
-  private addOdd(key: string): void {
+    if (v.hash.length === 32) return this.knownInventory.add(v.type, v.hash)
     this.knownOddInventory ??= new BoundedSet(this.knownInventory.capacity)
-    this.knownOddInventory.add(key)
+    this.knownOddInventory.add(oddKey(v))
   }
+}
+
+/** The key of a vector whose hash is not 32 bytes: its type (no witness flag) and hash as a string. */
+const oddKey = (v: InvVector.InvVector): string => {
+  const t = v.type & 0x3fff_ffff
+  let s = String.fromCharCode(t & 0xffff, t >>> 16)
+  for (let i = 0; i < v.hash.length; i++) s += String.fromCharCode(v.hash[i]!)
+  return s
 }
