@@ -53,6 +53,22 @@ describe("core: relay (trickle and known filters)", () => {
     expect(invSent(take())).toEqual([[tx(2)]])
   })
 
+  it("what the remote announced off the wire is remembered up to knownInventorySize items, the newest", () => {
+    const { core, take, handshake } = makeCore({ config: { knownInventorySize: 3 } })
+    handshake()
+    core.timer(T0)
+    const announce = (...inventory: Array<InvVector.InvVector>) =>
+      core.received(rx(Either.getOrThrow(Message.decodePayloadEither("inv", Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory })))))), T0 + 1)
+    announce(tx(1), tx(2))
+    announce(tx(3))
+    announce(tx(4), tx(5), tx(6), tx(7))
+    take()
+    // The newest three are known; the fourth newest was forgotten (sending it makes it known again).
+    core.queueInventory([tx(5), tx(6), tx(7), tx(4)])
+    core.timer(T0 + 10_000)
+    expect(invSent(take())).toEqual([[tx(4)]])
+  })
+
   it("a trickle larger than maxInvPerBatch goes in several inv messages", () => {
     const { core, take, handshake } = makeCore({ config: { maxInvPerBatch: 2 } })
     handshake()

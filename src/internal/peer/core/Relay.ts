@@ -10,10 +10,19 @@ import { InventoryFilter } from "../InventoryFilter.js"
  * addresses the remote announced or we sent it are not sent again. Both
  * filters are bounded (oldest forgotten first).
  *
- * A received `inv` is filtered from its payload bytes while its `inventory`
- * is unread (always, for a decoded one: the filter runs before delivery), so
- * the vectors are built only if a subscriber reads them: a 1,000-item `inv`
- * to each of 200 peers built 200,000 vectors and hash views for the filter.
+ * What the remote announces is indexed only when the filter is first
+ * consulted (we queue inventory for it): a peer we never relay to (a wallet,
+ * a crawler, an SPV client: most users of this library) never pays for it.
+ * Until then, a received `inv`'s vectors are kept as a copy of their wire
+ * bytes (36 each, one copy per message), only the newest messages that cover
+ * the last `knownSize` (fewer than twice that many vectors): indexing older
+ * ones would only evict them again. (So, unlike the
+ * filter itself, a duplicate among the newest `knownSize` announced does not
+ * keep an older one remembered.) The copy is taken from the payload while the
+ * message's `inventory` is unread (always, for a decoded one: this runs
+ * before delivery), so the vectors are built only if a subscriber reads them:
+ * a 1,000-item `inv` to each of 200 peers built 200,000 vectors and hash views
+ * for the filter, then indexed 200,000 keys.
  *
  * @internal
  */
@@ -21,6 +30,10 @@ export class Relay {
   private readonly knownInventory: InventoryFilter
   /** Items whose hash is not 32 bytes (none on the wire; a user's vector could be): string keys, made when first needed. */
   private knownOddInventory: BoundedSet<string> | undefined = undefined
+  /** Announced by the remote, not yet in `knownInventory`: wire bytes of whole vectors, oldest first. */
+  private announced: Array<Uint8Array> = []
+  /** Vectors in `announced`. */
+  private announcedCount = 0
   private readonly knownAddresses: BoundedSet<string>
   private pending: Array<InvVector.InvVector> = []
 
@@ -33,11 +46,30 @@ export class Relay {
   remoteHasInventory(message: { readonly inventory: ReadonlyArray<InvVector.InvVector> }): void {
     const bytes = unreadInventory(message)
     if (bytes === undefined) {
+      this.indexAnnounced()
       for (const v of message.inventory) this.addKnown(v)
       return
     }
+    const capacity = this.knownInventory.capacity
+    const count = Math.min(bytes.length / InvVector.SIZE, capacity)
+    if (count === 0) return
+    // A copy: a view would keep the whole received buffer alive.
+    this.announced.push(bytes.slice(bytes.length - count * InvVector.SIZE))
+    this.announcedCount += count
+    while (this.announcedCount - this.announced[0]!.length / InvVector.SIZE >= capacity) {
+      this.announcedCount -= this.announced.shift()!.length / InvVector.SIZE
+    }
+  }
+
+  /** Indexes what the remote announced since the filter was last consulted, oldest first. */
+  private indexAnnounced(): void {
+    if (this.announcedCount === 0) return
     const known = this.knownInventory
-    for (let o = 0; o < bytes.length; o += InvVector.SIZE) known.addAt(bytes, o)
+    for (const bytes of this.announced) {
+      for (let o = 0; o < bytes.length; o += InvVector.SIZE) known.addAt(bytes, o)
+    }
+    this.announced = []
+    this.announcedCount = 0
   }
 
   /** The remote announced these addresses: it knows them. */
@@ -94,6 +126,7 @@ export class Relay {
 
   /** True (and remembered) if the remote did not know `v`. */
   private markInventory(v: InvVector.InvVector): boolean {
+    this.indexAnnounced()
     if (v.hash.length === 32) {
       if (this.knownInventory.has(v.type, v.hash)) return false
       this.knownInventory.add(v.type, v.hash)
