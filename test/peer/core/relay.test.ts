@@ -1,5 +1,7 @@
 import * as Either from "effect/Either"
+import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { Relay } from "../../../src/internal/peer/core/Relay.js"
 import * as InvVector from "../../../src/wire/InvVector.js"
 import * as Message from "../../../src/wire/Message.js"
 import * as NetAddress from "../../../src/wire/NetAddress.js"
@@ -68,6 +70,25 @@ describe("core: relay (trickle and known filters)", () => {
     core.timer(T0 + 10_000)
     expect(invSent(take())).toEqual([[tx(4)]])
   })
+
+  it("what the remote announced off the wire is known exactly when it is among the last knownInventorySize announced", () =>
+    fc.assert(fc.property(
+      // Up to 150: the ring of announced vectors grows (from 64) while it wraps.
+      fc.integer({ min: 1, max: 150 }),
+      fc.array(fc.array(fc.integer({ min: 1, max: 250 }), { maxLength: 70 }), { maxLength: 10 }),
+      (knownSize, messages) => {
+        const decoded = messages.map((items) =>
+          Either.getOrThrow(Message.decodePayloadEither("inv", Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory: items.map(tx) })))))
+        )
+        const lastAnnounced = new Set(messages.flat().slice(-knownSize))
+        for (const n of new Set([...messages.flat(), 251])) {
+          const relay = new Relay(knownSize, 1000)
+          for (const m of decoded) relay.remoteHasInventory(m as Message.MessageOf<"Inv">)
+          relay.queue([tx(n)])
+          expect(relay.flush().length === 0).toBe(lastAnnounced.has(n))
+        }
+      }
+    )))
 
   it("a trickle larger than maxInvPerBatch goes in several inv messages", () => {
     const { core, take, handshake } = makeCore({ config: { maxInvPerBatch: 2 } })

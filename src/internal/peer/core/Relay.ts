@@ -13,16 +13,16 @@ import { InventoryFilter } from "../InventoryFilter.js"
  * What the remote announces is indexed only when the filter is first
  * consulted (we queue inventory for it): a peer we never relay to (a wallet,
  * a crawler, an SPV client: most users of this library) never pays for it.
- * Until then, a received `inv`'s vectors are kept as a copy of their wire
- * bytes (36 each, one copy per message), only the newest messages that cover
- * the last `knownSize` (fewer than twice that many vectors): indexing older
- * ones would only evict them again. (So, unlike the
- * filter itself, a duplicate among the newest `knownSize` announced does not
- * keep an older one remembered.) The copy is taken from the payload while the
- * message's `inventory` is unread (always, for a decoded one: this runs
- * before delivery), so the vectors are built only if a subscriber reads them:
- * a 1,000-item `inv` to each of 200 peers built 200,000 vectors and hash views
- * for the filter, then indexed 200,000 keys.
+ * Until then, the last `knownSize` vectors received in `inv`s are kept as
+ * their wire bytes (36 each) in a ring that grows to at most `knownSize`
+ * vectors and is then reused: indexing older ones would only evict them
+ * again. (So, unlike the filter itself, a duplicate among the newest
+ * `knownSize` announced does not keep an older one remembered.) The bytes are
+ * copied from the payload while the message's `inventory` is unread (always,
+ * for a decoded one: this runs before delivery), so the vectors are built
+ * only if a subscriber reads them: a 1,000-item `inv` to each of 200 peers
+ * built 200,000 vectors and hash views for the filter, then indexed 200,000
+ * keys; now it copies 200 × 36 KB.
  *
  * @internal
  */
@@ -30,9 +30,9 @@ export class Relay {
   private readonly knownInventory: InventoryFilter
   /** Items whose hash is not 32 bytes (none on the wire; a user's vector could be): string keys, made when first needed. */
   private knownOddInventory: BoundedSet<string> | undefined = undefined
-  /** Announced by the remote, not yet in `knownInventory`: wire bytes of whole vectors, oldest first. */
-  private announced: Array<Uint8Array> = []
-  /** Vectors in `announced`. */
+  /** Announced by the remote, not yet in `knownInventory`: a ring of wire vectors, `announcedCount` from `announcedStart`. */
+  private announced: Uint8Array = EMPTY
+  private announcedStart = 0
   private announcedCount = 0
   private readonly knownAddresses: BoundedSet<string>
   private pending: Array<InvVector.InvVector> = []
@@ -53,22 +53,51 @@ export class Relay {
     const capacity = this.knownInventory.capacity
     const count = Math.min(bytes.length / InvVector.SIZE, capacity)
     if (count === 0) return
-    // A copy: a view would keep the whole received buffer alive.
-    this.announced.push(bytes.slice(bytes.length - count * InvVector.SIZE))
-    this.announcedCount += count
-    while (this.announcedCount - this.announced[0]!.length / InvVector.SIZE >= capacity) {
-      this.announcedCount -= this.announced.shift()!.length / InvVector.SIZE
+    const SIZE = InvVector.SIZE
+    let ring = this.announced
+    if (this.announcedCount + count > ring.length / SIZE && ring.length < capacity * SIZE) {
+      ring = this.growAnnounced(Math.min(capacity, Math.max(64, 2 * ring.length / SIZE, this.announcedCount + count)))
     }
+    const slots = ring.length / SIZE
+    // The newest `count` vectors, written after the newest kept, over the oldest once the ring is full.
+    let from = bytes.length - count * SIZE
+    let at = (this.announcedStart + this.announcedCount) % slots
+    let left = count
+    while (left > 0) {
+      const n = Math.min(left, slots - at)
+      ring.set(bytes.subarray(from, from + n * SIZE), at * SIZE)
+      from += n * SIZE
+      left -= n
+      at = (at + n) % slots
+    }
+    const total = this.announcedCount + count
+    if (total > slots) this.announcedStart = (this.announcedStart + total - slots) % slots
+    this.announcedCount = Math.min(total, slots)
+  }
+
+  /** A ring of `slots` vectors holding the announced ones, oldest first. */
+  private growAnnounced(slots: number): Uint8Array {
+    const SIZE = InvVector.SIZE
+    const ring = new Uint8Array(slots * SIZE)
+    const old = this.announced
+    const oldSlots = old.length / SIZE
+    for (let i = 0; i < this.announcedCount; i++) {
+      const o = ((this.announcedStart + i) % oldSlots) * SIZE
+      ring.set(old.subarray(o, o + SIZE), i * SIZE)
+    }
+    this.announced = ring
+    this.announcedStart = 0
+    return ring
   }
 
   /** Indexes what the remote announced since the filter was last consulted, oldest first. */
   private indexAnnounced(): void {
     if (this.announcedCount === 0) return
     const known = this.knownInventory
-    for (const bytes of this.announced) {
-      for (let o = 0; o < bytes.length; o += InvVector.SIZE) known.addAt(bytes, o)
-    }
-    this.announced = []
+    const ring = this.announced
+    const slots = ring.length / InvVector.SIZE
+    for (let i = 0; i < this.announcedCount; i++) known.addAt(ring, ((this.announcedStart + i) % slots) * InvVector.SIZE)
+    this.announcedStart = 0
     this.announcedCount = 0
   }
 
@@ -151,3 +180,5 @@ const oddKey = (v: InvVector.InvVector): string => {
   for (let i = 0; i < v.hash.length; i++) s += String.fromCharCode(v.hash[i]!)
   return s
 }
+
+const EMPTY = new Uint8Array(0)
