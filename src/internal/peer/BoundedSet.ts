@@ -1,7 +1,8 @@
 /**
  * A set that forgets its oldest member once it holds `capacity` members.
- * Backs the per-peer known-inventory and known-address filters and the
- * process-wide recent-nonce registry: bounded memory whatever a peer sends.
+ * Backs the per-peer known-address filter (the known-inventory one is an
+ * `InventoryFilter`, which allocates nothing per key) and the process-wide
+ * recent-nonce registry: bounded memory whatever a peer sends.
  *
  * @internal
  */
@@ -73,30 +74,4 @@ export class BoundedSet<K> {
     this.stamps = stamps
     this.head = 0
   }
-}
-
-/**
- * The key of an inventory vector in a known-inventory filter: a number made
- * of 53 bits of its 32-byte hash (a hash is uniformly random) mixed with its
- * type without the witness flag. Two different items share a key with odds
- * of 2^-53 per pair (a filter holds a few thousand), far below the 10^-6
- * false positives Bitcoin Core accepts in the rolling bloom filter it keeps
- * for the same purpose; a false match only withholds an announcement the
- * remote would most likely not need. A number is 16 bytes and no string
- * building: a 1,000-item `inv` made 1,000 string keys per receiving peer,
- * most of what the filter cost in allocation. Hashes of another length
- * (none today) get a string key, which never equals a number.
- * @internal
- */
-export const inventoryKey = (type: number, h: Uint8Array): number | string => {
-  const t = type & 0x3fff_ffff
-  if (h.length !== 32) {
-    let s = String.fromCharCode(t & 0xffff, t >>> 16)
-    for (let i = 0; i < h.length; i++) s += String.fromCharCode(h[i]!)
-    return s
-  }
-  // Spread the (small) type over all 32 bits before mixing it in, so types differ in many bits.
-  const high = ((h[0]! | (h[1]! << 8) | (h[2]! << 16) | (h[3]! << 24)) ^ Math.imul(t, 0x9e37_79b1)) >>> 0
-  const low = (h[4]! | (h[5]! << 8) | ((h[6]! & 0x1f) << 16)) >>> 0
-  return high * 0x20_0000 + low
 }

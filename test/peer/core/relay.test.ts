@@ -1,4 +1,7 @@
+import * as Either from "effect/Either"
+import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { Relay } from "../../../src/internal/peer/core/Relay.js"
 import * as InvVector from "../../../src/wire/InvVector.js"
 import * as Message from "../../../src/wire/Message.js"
 import * as NetAddress from "../../../src/wire/NetAddress.js"
@@ -33,6 +36,59 @@ describe("core: relay (trickle and known filters)", () => {
     core.timer(T0 + 20_000)
     expect(invSent(take())).toEqual([])
   })
+
+  it("an inv received off the wire marks what it announces as known, whether or not anyone reads its inventory", () => {
+    const { core, take, handshake } = makeCore()
+    handshake()
+    core.timer(T0)
+    take()
+    const announced = [tx(1), block(9), { type: InvVector.InvType.WitnessTx, hash: hash(3) }]
+    const payload = Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory: announced })))
+    const decoded = Either.getOrThrow(Message.decodePayloadEither("inv", payload))
+    core.received(rx(decoded), T0 + 1)
+    // Delivered as decoded: the filter did not need the vectors.
+    expect(take()).toEqual([{ _tag: "deliver", message: decoded }])
+    expect(core.queueInventory([tx(1), tx(2), block(9), block(8), tx(3)])).toBeUndefined()
+    expect(invSent(take())).toEqual([[block(8)]])
+    core.timer(T0 + 10_000)
+    // tx(3) was announced as a witness tx: the same transaction.
+    expect(invSent(take())).toEqual([[tx(2)]])
+  })
+
+  it("what the remote announced off the wire is remembered up to knownInventorySize items, the newest", () => {
+    const { core, take, handshake } = makeCore({ config: { knownInventorySize: 3 } })
+    handshake()
+    core.timer(T0)
+    const announce = (...inventory: Array<InvVector.InvVector>) =>
+      core.received(rx(Either.getOrThrow(Message.decodePayloadEither("inv", Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory })))))), T0 + 1)
+    announce(tx(1), tx(2))
+    announce(tx(3))
+    announce(tx(4), tx(5), tx(6), tx(7))
+    take()
+    // The newest three are known; the fourth newest was forgotten (sending it makes it known again).
+    core.queueInventory([tx(5), tx(6), tx(7), tx(4)])
+    core.timer(T0 + 10_000)
+    expect(invSent(take())).toEqual([[tx(4)]])
+  })
+
+  it("what the remote announced off the wire is known exactly when it is among the last knownInventorySize announced", () =>
+    fc.assert(fc.property(
+      // Up to 150: the ring of announced vectors grows (from 64) while it wraps.
+      fc.integer({ min: 1, max: 150 }),
+      fc.array(fc.array(fc.integer({ min: 1, max: 250 }), { maxLength: 70 }), { maxLength: 10 }),
+      (knownSize, messages) => {
+        const decoded = messages.map((items) =>
+          Either.getOrThrow(Message.decodePayloadEither("inv", Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory: items.map(tx) })))))
+        )
+        const lastAnnounced = new Set(messages.flat().slice(-knownSize))
+        for (const n of new Set([...messages.flat(), 251])) {
+          const relay = new Relay(knownSize, 1000)
+          for (const m of decoded) relay.remoteHasInventory(m as Message.MessageOf<"Inv">)
+          relay.queue([tx(n)])
+          expect(relay.flush().length === 0).toBe(lastAnnounced.has(n))
+        }
+      }
+    )))
 
   it("a trickle larger than maxInvPerBatch goes in several inv messages", () => {
     const { core, take, handshake } = makeCore({ config: { maxInvPerBatch: 2 } })

@@ -169,7 +169,7 @@ export class PeerCore<R> {
         this.onPong(m.nonce, now)
         break
       case "Inv":
-        this.relay.remoteHasInventory(m.inventory)
+        this.relay.remoteHasInventory(m)
         break
       case "Addr":
       case "AddrV2":
