@@ -49,8 +49,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
 import * as MessageTransport from "../../peer/MessageTransport.js"
@@ -67,7 +69,7 @@ import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
-import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
+import { directReadLoop, readLoop, scheduleRuntime, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
 
@@ -84,256 +86,315 @@ const liveTimer = (task: () => void, millis: number): () => void => {
   return () => clearTimeout(handle)
 }
 
-const randomU64 = Effect.zipWith(
-  Random.nextIntBetween(0, 0x1_0000_0000),
-  Random.nextIntBetween(0, 0x1_0000_0000),
-  (hi, lo) => (BigInt(hi) << 32n) | BigInt(lo)
-)
+const u64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo)
+
+/**
+ * Our version nonce and the seed of our ping nonces: four 32-bit draws from
+ * the fiber's `Random` (a `TestRandom` in tests), chained with `flatMap`
+ * (`Effect.zipWith` goes through `Effect.all`, several times the ops).
+ */
+const seeds: Effect.Effect<{ readonly ourNonce: bigint; readonly pingSeed: bigint }> = Random.randomWith((random) => {
+  const u32 = random.nextIntBetween(0, 0x1_0000_0000)
+  return Effect.flatMap(u32, (a) =>
+    Effect.flatMap(u32, (b) =>
+      Effect.flatMap(u32, (c) =>
+        Effect.map(u32, (d) => ({ ourNonce: u64(a, b), pingSeed: u64(c, d) })))))
+})
 
 export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<Peer, PeerError, Scope.Scope> =>
   Effect.flatMap(start(socket, options), (peer) => peer.connected)
 
-export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const config = PeerConfig.make(options.config)
-    const direction = options.direction
-    const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
-    const clock = yield* Effect.clock
-    const now = () => clock.unsafeCurrentTimeMillis()
-    const connectedAt = now()
-    const outerScope = yield* Effect.scope
-    const closed = yield* Deferred.make<DisconnectReason>()
-    const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
-    const ourNonce = yield* randomU64
-    config.nonceRegistry.add(ourNonce)
-    // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
-    // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
-    const runtime = yield* Effect.runtime<never>()
-    const runFork = Runtime.runFork(runtime)
-    const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
+/** What `build` needs that takes an effect: the random draws, the start height, the socket's writer. */
+interface Drawn {
+  readonly ourNonce: bigint
+  readonly pingSeed: bigint
+  readonly startHeight: number
+  readonly write: (chunk: Uint8Array | string | CloseEvent) => Effect.Effect<void, Socket.SocketError>
+}
 
-    // Everything held before the handshake, against this peer's bound and the shared one
-    // (the network layer's, or one of this peer's own).
-    const preHandshake = new PreHandshake(
-      config.maxPreHandshakeBytes,
-      (config.preHandshakeBudget as ByteBudget | undefined) ?? new ByteBudget(PeerConfig.DEFAULT_PRE_HANDSHAKE_BUDGET)
-    )
-    const checkPreHandshake = (): void => {
-      if (core.verackReceived || core.reason !== undefined) return
-      const over = preHandshake.update(preHandshake.delivered + transport.bufferedBytes + reader.unreadBytes)
-      if (over !== undefined) end(over)
-    }
+/**
+ * A peer starts in two steps: the effects it needs (two random draws, the
+ * start height, the writer of a socket that does not write directly), then
+ * everything else in one synchronous step inside the fiber (`build`), which
+ * reads the clock, the scope and the runtime from the fiber rather than
+ * yielding for each: a short-lived peer (a refused inbound, a crawler's
+ * handshake) pays for little more than its own objects.
+ */
+export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> => {
+  const config = PeerConfig.make(options.config)
+  // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
+  // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
+  const writer = DirectWrite in socket && DirectClose in socket
+    ? undefined
+    : Effect.flatMap(Effect.scope, (scope) => Scope.extend(socket.writer, scope))
+  const height = config.startHeight
+  // The default start height is a plain value: read at once, not run.
+  const drawn: Effect.Effect<Drawn, never, Scope.Scope> = Effect.flatMap(seeds, ({ ourNonce, pingSeed }) =>
+    Exit.isExit(height) && Exit.isSuccess(height) && writer === undefined
+      ? Effect.succeed({ ourNonce, pingSeed, startHeight: height.value as number, write: noWriter })
+      : Effect.flatMap(height, (startHeight) =>
+        Effect.map(writer ?? Effect.succeed(noWriter), (write) => ({ ourNonce, pingSeed, startHeight, write }))))
+  return Effect.flatMap(drawn, (d) =>
+    Effect.withFiberRuntime<StartingPeer, never, Scope.Scope>((fiber, status) => {
+      // The finalizer is registered before the peer exists: an interruption between the two
+      // steps must not leave a started peer with nothing to close it.
+      const outerScope = Context.get(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<Scope.Scope>, Scope.Scope)
+      const slot: { finalizer: Effect.Effect<void> | undefined } = { finalizer: undefined }
+      return Effect.zipRight(
+        Scope.addFinalizer(outerScope, Effect.suspend(() => slot.finalizer ?? Effect.void)),
+        Effect.sync(() => build(socket, options, config, fiber, status.runtimeFlags, d, slot))
+      )
+    }))
+}
 
-    let handshakeSettled = false
-    let forkCleanup = (): void => {}
-    const pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void> = []
-    let peer: ReturnType<typeof surface> | undefined
+const build = (
+  socket: Socket.Socket,
+  options: PeerOptions,
+  config: PeerConfig.PeerConfigShape,
+  fiber: Fiber.RuntimeFiber<StartingPeer, never>,
+  runtimeFlags: RuntimeFlags.RuntimeFlags,
+  { ourNonce, pingSeed, startHeight, write }: Drawn,
+  slot: { finalizer: Effect.Effect<void> | undefined }
+): StartingPeer => {
+  const direction = options.direction
+  const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
+  const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
+  const now = () => clock.unsafeCurrentTimeMillis()
+  const connectedAt = now()
+  const closed = Deferred.unsafeMake<DisconnectReason>(fiber.id())
+  const handshakeDone = Deferred.unsafeMake<HandshakeInfo, PeerError>(fiber.id())
+  config.nonceRegistry.add(ourNonce)
+  // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
+  // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
+  const runtime = Runtime.make({ context: fiber.getFiberRef(FiberRef.currentContext), runtimeFlags, fiberRefs: fiber.getFiberRefs() })
+  const runFork = Runtime.runFork(runtime)
+  const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
+  const steps = scheduleRuntime(runtime)
 
-    const core: PeerCore<Resume> = new PeerCore<Resume>({
-      config,
-      direction,
-      connectedAt,
-      ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, yield* config.startHeight, connectedAt),
-      isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
-      transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
-      pingSeed: yield* randomU64,
-      stepPing: stepper(runtime, config.pingSchedule),
-      stepTrickle: stepper(runtime, config.trickleSchedule)
-    }, {
-      send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
-      deliver: (message, bytes) => {
-        subscribers.publish(message, bytes)
-        if (!core.verackReceived) {
-          preHandshake.delivered += bytes
-          checkPreHandshake()
-        }
-      },
-      handshakeComplete: (info) => {
-        preHandshake.release()
+  // Everything held before the handshake, against this peer's bound and the shared one
+  // (the network layer's, or one of this peer's own).
+  const preHandshake = new PreHandshake(
+    config.maxPreHandshakeBytes,
+    (config.preHandshakeBudget as ByteBudget | undefined) ?? new ByteBudget(PeerConfig.DEFAULT_PRE_HANDSHAKE_BUDGET)
+  )
+  const checkPreHandshake = (): void => {
+    if (core.verackReceived || core.reason !== undefined) return
+    const over = preHandshake.update(preHandshake.delivered + transport.bufferedBytes + reader.unreadBytes)
+    if (over !== undefined) end(over)
+  }
+
+  let handshakeSettled = false
+  let forkCleanup = (): void => {}
+  const pingWaiters: Array<(exit: Exit.Exit<Duration.Duration, PeerError>) => void> = []
+  let peer: ReturnType<typeof surface> | undefined
+
+  const core: PeerCore<Resume> = new PeerCore<Resume>({
+    config,
+    direction,
+    connectedAt,
+    ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, startHeight, connectedAt),
+    isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
+    transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
+    pingSeed,
+    stepPing: stepper(steps, config.pingSchedule),
+    stepTrickle: stepper(steps, config.trickleSchedule)
+  }, {
+    send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
+    deliver: (message, bytes) => {
+      subscribers.publish(message, bytes)
+      if (!core.verackReceived) {
+        preHandshake.delivered += bytes
+        checkPreHandshake()
+      }
+    },
+    handshakeComplete: (info) => {
+      preHandshake.release()
+      handshakeSettled = true
+      Deferred.unsafeDone(handshakeDone, Exit.succeed(info))
+      if (peer !== undefined) peer.info = info
+    },
+    completeRequest: (resume, value) => resume(Exit.succeed(value)),
+    failRequest: (resume, error) => resume(Exit.fail(error)),
+    dieRequest: (resume, cause) => resume(Exit.die(cause)),
+    pingAnswered: (millis) => {
+      // Usually one waiter (a sequential ping loop): no copy of the list for it.
+      if (pingWaiters.length === 0) return
+      const exit = Exit.succeed(Duration.millis(millis))
+      if (pingWaiters.length === 1) {
+        const resume = pingWaiters[0]!
+        pingWaiters.length = 0
+        return resume(exit)
+      }
+      for (const resume of pingWaiters.splice(0)) resume(exit)
+    },
+    wakeAt: (at) => alarm.wakeBy(at),
+    disconnect: (reason) => {
+      preHandshake.release()
+      // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
+      if (!handshakeSettled) {
         handshakeSettled = true
-        Deferred.unsafeDone(handshakeDone, Exit.succeed(info))
-        if (peer !== undefined) peer.info = info
-      },
-      completeRequest: (resume, value) => resume(Exit.succeed(value)),
-      failRequest: (resume, error) => resume(Exit.fail(error)),
-      dieRequest: (resume, cause) => resume(Exit.die(cause)),
-      pingAnswered: (millis) => {
-        // Usually one waiter (a sequential ping loop): no copy of the list for it.
-        if (pingWaiters.length === 0) return
-        const exit = Exit.succeed(Duration.millis(millis))
-        if (pingWaiters.length === 1) {
-          const resume = pingWaiters[0]!
-          pingWaiters.length = 0
-          return resume(exit)
-        }
-        for (const resume of pingWaiters.splice(0)) resume(exit)
-      },
-      wakeAt: (at) => alarm.wakeBy(at),
-      disconnect: (reason) => {
-        preHandshake.release()
-        // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
-        if (!handshakeSettled) {
-          handshakeSettled = true
-          Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(reason)))
-        }
-        forkCleanup()
+        Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(reason)))
       }
-    })
-    const end = (reason: DisconnectReason): void => void core.end(reason)
-    const transport = (options.transport ?? MessageTransport.v1)({ params: config.params, direction, version: () => core.codecVersion })
-    const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
-
-    // --- writing ---
-    // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
-    // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
-    const write = DirectWrite in socket && DirectClose in socket ? noWriter : yield* Scope.extend(socket.writer, outerScope)
-    const writer = new Writer(socket, write, runFork, (batch, size) => {
-      const t = now()
-      core.wrote(size, t)
-      for (const o of batch) {
-        if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
-        o.written?.()
-      }
-    }, (cause) => end(writeFailure(cause)))
-    const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
-
-    // --- reading ---
-    const reader = new Reader(
-      {
-        push: (chunk, out) => {
-          core.counters.onRead(chunk.length)
-          const error = transport.receive(chunk, out, outbound.writeTransportBytes)
-          outbound.releaseIfReady()
-          return error
-        }
-      },
-      // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
-      Math.max(1, Math.floor(config.subscriberBuffer / 2)),
-      now,
-      (r, t) => core.received(r, t),
-      (millis) => core.busy(millis),
-      (error) => end(DisconnectReason.DecodeError({ error })),
-      (cause) => end(DisconnectReason.Defect({ cause })),
-      fork,
-      (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES })),
-      checkPreHandshake
-    )
-
-    let socketOpen = false
-    const setOpen = (open: boolean) => void (socketOpen = open)
-    const directRead = (socket as Partial<DirectRead>)[DirectRead]
-
-    // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
-    const readerFirst = (t: number) => core.reason === undefined && core.stallCheckDue(t)
-    const alarm = new Alarm(
-      now,
-      fork,
-      (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
-      // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
-      (t) => readerFirst(t) ? undefined : core.timer(t),
-      // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
-      clock === liveClock ? liveTimer : undefined
-    )
-
-    // --- ending ---
-    const directClose = (socket as Partial<DirectClose>)[DirectClose]
-    let readFiber: Fiber.RuntimeFiber<void> | undefined
-    let stopReading: (() => void) | undefined
-    // Everyone still waiting learns why, once the socket and the timers are stopped; then `closed`.
-    const release = (r: DisconnectReason, unwritten: ReadonlyArray<Outgoing>): void => {
-      // One error for everyone still waiting, made only if someone is.
-      let shared: PeerError | undefined
-      const error = () => (shared ??= disconnectedError(r))
-      for (const o of unwritten) o.written?.(error())
-      for (const h of outbound.drainHeld()) h.written?.(error())
-      for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
-      for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
-      core.ping.abandon()
-      subscribers.endAll()
-      Deferred.unsafeDone(closed, Exit.succeed(r))
+      forkCleanup()
     }
-    const cleanup = Effect.gen(function*() {
-      const r = core.reason ?? DisconnectReason.Shutdown()
-      reader.stop()
-      yield* alarm.stop
-      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
-      // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
-      if (socketOpen) {
-        if (directClose !== undefined) directClose()
-        else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
-      }
-      stopReading?.()
-      if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
-      release(r, yield* writer.stop)
-    }).pipe(Effect.uninterruptible)
-    /**
-     * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
-     * the alarm has no fiber): done at once, or false when it needs the effect.
-     */
-    const cleanupNow = (): boolean => {
-      if (readFiber !== undefined || !alarm.idle || (socketOpen && directClose === undefined)) return false
-      const unwritten = writer.stopNow()
-      if (unwritten === undefined) return false
-      const r = core.reason ?? DisconnectReason.Shutdown()
-      reader.stop()
-      alarm.stopNow()
-      if (socketOpen) directClose!()
-      stopReading?.()
-      release(r, unwritten)
-      return true
-    }
-    // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
-    // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
-    // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
-    let cleanupStarted = false
-    const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
-      if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
-      cleanupStarted = true
-      return cleanup
-    }))
-    // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
-    // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
-    // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
-    // a fiber of its own. The closing scope runs the cleanup itself.
-    let finalizing = false
-    const cleanupSoon = (): void => {
-      if (cleanupStarted || finalizing) return
-      cleanupStarted = true
-      if (!cleanupNow()) runFork(cleanup, { immediate: false })
-    }
-    forkCleanup = () => {
-      if (!finalizing) queueMicrotask(cleanupSoon)
-    }
-    yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
-      finalizing = true
-      end(DisconnectReason.Shutdown())
-      return cleanupOnce
-    }))
-
-    // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
-    // find the remote's version and verack already waiting and answer them at once.
-    const initial = transport.initial()
-    if (initial !== undefined) outbound.writeTransportBytes(initial)
-    core.start()
-    // With the socket's `DirectRead`, no fiber at all; else a root fiber, like the others (a fiber
-    // forked from this one would keep this one alive).
-    if (directRead !== undefined) stopReading = directReadLoop(directRead, fork, reader, core, setOpen)
-    else readFiber = runFork(readLoop(socket, reader, core, setOpen))
-
-    peer = surface({
-      id: nextId++,
-      remote: NetAddress.toString(remoteAddress),
-      config,
-      core,
-      outbound,
-      subscribers,
-      handshakeDone,
-      closed,
-      pingWaiters,
-      now,
-      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
-    })
-    if (core.verackReceived) peer.info = core.handshake
-    return peer
   })
+  const end = (reason: DisconnectReason): void => void core.end(reason)
+  const transport = (options.transport ?? MessageTransport.v1)({ params: config.params, direction, version: () => core.codecVersion })
+  const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
+
+  // --- writing ---
+  const writer = new Writer(socket, write, runFork, (batch, size) => {
+    const t = now()
+    core.wrote(size, t)
+    for (const o of batch) {
+      if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
+      o.written?.()
+    }
+  }, (cause) => end(writeFailure(cause)))
+  const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
+
+  // --- reading ---
+  const reader = new Reader(
+    {
+      push: (chunk, out) => {
+        core.counters.onRead(chunk.length)
+        const error = transport.receive(chunk, out, outbound.writeTransportBytes)
+        outbound.releaseIfReady()
+        return error
+      }
+    },
+    // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
+    Math.max(1, Math.floor(config.subscriberBuffer / 2)),
+    now,
+    (r, t) => core.received(r, t),
+    (millis) => core.busy(millis),
+    (error) => end(DisconnectReason.DecodeError({ error })),
+    (cause) => end(DisconnectReason.Defect({ cause })),
+    fork,
+    (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES })),
+    checkPreHandshake
+  )
+
+  let socketOpen = false
+  const setOpen = (open: boolean) => void (socketOpen = open)
+  const directRead = (socket as Partial<DirectRead>)[DirectRead]
+
+  // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
+  const readerFirst = (t: number) => core.reason === undefined && core.stallCheckDue(t)
+  const alarm = new Alarm(
+    now,
+    fork,
+    (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
+    // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
+    (t) => readerFirst(t) ? undefined : core.timer(t),
+    // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
+    clock === liveClock ? liveTimer : undefined
+  )
+
+  // --- ending ---
+  const directClose = (socket as Partial<DirectClose>)[DirectClose]
+  let readFiber: Fiber.RuntimeFiber<void> | undefined
+  let stopReading: (() => void) | undefined
+  // Everyone still waiting learns why, once the socket and the timers are stopped; then `closed`.
+  const release = (r: DisconnectReason, unwritten: ReadonlyArray<Outgoing>): void => {
+    // One error for everyone still waiting, made only if someone is.
+    let shared: PeerError | undefined
+    const error = () => (shared ??= disconnectedError(r))
+    for (const o of unwritten) o.written?.(error())
+    for (const h of outbound.drainHeld()) h.written?.(error())
+    for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
+    for (const resume of pingWaiters.splice(0)) resume(Exit.fail(error()))
+    core.ping.abandon()
+    subscribers.endAll()
+    Deferred.unsafeDone(closed, Exit.succeed(r))
+  }
+  const cleanup = Effect.gen(function*() {
+    const r = core.reason ?? DisconnectReason.Shutdown()
+    reader.stop()
+    yield* alarm.stop
+    // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
+    // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
+    if (socketOpen) {
+      if (directClose !== undefined) directClose()
+      else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+    }
+    stopReading?.()
+    if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
+    release(r, yield* writer.stop)
+  }).pipe(Effect.uninterruptible)
+  /**
+   * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
+   * the alarm has no fiber): done at once, or false when it needs the effect.
+   */
+  const cleanupNow = (): boolean => {
+    if (readFiber !== undefined || !alarm.idle || (socketOpen && directClose === undefined)) return false
+    const unwritten = writer.stopNow()
+    if (unwritten === undefined) return false
+    const r = core.reason ?? DisconnectReason.Shutdown()
+    reader.stop()
+    alarm.stopNow()
+    if (socketOpen) directClose!()
+    stopReading?.()
+    release(r, unwritten)
+    return true
+  }
+  // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
+  // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
+  // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
+  let cleanupStarted = false
+  const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
+    if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+    cleanupStarted = true
+    return cleanup
+  }))
+  // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
+  // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
+  // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
+  // a fiber of its own. The closing scope runs the cleanup itself.
+  let finalizing = false
+  const cleanupSoon = (): void => {
+    if (cleanupStarted || finalizing) return
+    cleanupStarted = true
+    if (!cleanupNow()) runFork(cleanup, { immediate: false })
+  }
+  forkCleanup = () => {
+    if (!finalizing) queueMicrotask(cleanupSoon)
+  }
+  // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect.
+  slot.finalizer = Effect.suspend(() => {
+    finalizing = true
+    end(DisconnectReason.Shutdown())
+    if (!cleanupStarted && cleanupNow()) {
+      cleanupStarted = true
+      return Effect.void
+    }
+    return cleanupOnce
+  })
+
+  // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
+  // find the remote's version and verack already waiting and answer them at once.
+  const initial = transport.initial()
+  if (initial !== undefined) outbound.writeTransportBytes(initial)
+  core.start()
+  // With the socket's `DirectRead`, no fiber at all; else a root fiber, like the others (a fiber
+  // forked from this one would keep this one alive).
+  if (directRead !== undefined) stopReading = directReadLoop(directRead, fork, reader, core, setOpen)
+  else readFiber = runFork(readLoop(socket, reader, core, setOpen))
+
+  peer = surface({
+    id: nextId++,
+    remote: NetAddress.toString(remoteAddress),
+    config,
+    core,
+    outbound,
+    subscribers,
+    handshakeDone,
+    closed,
+    pingWaiters,
+    now,
+    stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
+  })
+  if (core.verackReceived) peer.info = core.handshake
+  return peer
+}
 
