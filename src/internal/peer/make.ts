@@ -230,10 +230,10 @@ const build = (
     wakeAt: (at) => alarm.wakeBy(at),
     disconnect: (reason) => {
       preHandshake.release()
-      // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
+      // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody awaits.
       if (!handshakeSettled) {
         handshakeSettled = true
-        Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(reason)))
+        Deferred.unsafeDone(handshakeDone, Effect.failSync(() => disconnectedError(reason)))
       }
       forkCleanup()
     }
@@ -308,7 +308,8 @@ const build = (
     subscribers.endAll()
     Deferred.unsafeDone(closed, Exit.succeed(r))
   }
-  const cleanup = Effect.gen(function*() {
+  // Built when needed: most peers clean up at once (`cleanupNow`).
+  const cleanup = (): Effect.Effect<void> => Effect.gen(function*() {
     const r = core.reason ?? DisconnectReason.Shutdown()
     reader.stop()
     yield* alarm.stop
@@ -338,15 +339,11 @@ const build = (
     release(r, unwritten)
     return true
   }
-  // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
-  // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
-  // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
+  // The cleanup runs once; later callers wait for it (`closed`). Not `Effect.cached`: that copies the
+  // first runner's FiberRefs to later callers, and when the first runner (the cleanup fiber) was
+  // interrupted by the closing scope, that includes its interruption, so the scope's finalizer failed
+  // as interrupted.
   let cleanupStarted = false
-  const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
-    if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
-    cleanupStarted = true
-    return cleanup
-  }))
   // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
   // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
   // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
@@ -355,21 +352,19 @@ const build = (
   const cleanupSoon = (): void => {
     if (cleanupStarted || finalizing) return
     cleanupStarted = true
-    if (!cleanupNow()) runFork(cleanup, { immediate: false })
+    if (!cleanupNow()) runFork(cleanup(), { immediate: false })
   }
   forkCleanup = () => {
     if (!finalizing) queueMicrotask(cleanupSoon)
   }
   // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect.
-  slot.finalizer = Effect.suspend(() => {
+  slot.finalizer = Effect.uninterruptible(Effect.suspend(() => {
     finalizing = true
     end(DisconnectReason.Shutdown())
-    if (!cleanupStarted && cleanupNow()) {
-      cleanupStarted = true
-      return Effect.void
-    }
-    return cleanupOnce
-  })
+    if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+    cleanupStarted = true
+    return cleanupNow() ? Effect.void : cleanup()
+  }))
 
   // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
   // find the remote's version and verack already waiting and answer them at once.
