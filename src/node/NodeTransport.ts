@@ -58,15 +58,16 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
   return {
     reachable,
     dial: (address) => {
-      const label = NetAddress.toString(address)
+      // The address as text, for an error only (most dials succeed).
+      const label = () => NetAddress.toString(address)
       if (!reachable.has(address.network)) {
-        return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: label }))
+        return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: label() }))
       }
       // Connect eagerly (NodeSocket.makeNet would connect only when first read), so
       // an unreachable address is a dial error, not a peer that dies at once.
       const connect = Effect.async<Net.Socket, Transport.TransportError>((resume) => {
         const conn = Net.createConnection({ host: NetAddress.hostToString(address), port: address.port, noDelay: true })
-        const onError = (cause: Error) => resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label, cause })))
+        const onError = (cause: Error) => resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label(), cause })))
         conn.once("connect", () => {
           // An error after connect must not crash the process either (`pausing` keeps a no-op
           // listener); this one would keep the finished dial fiber alive as long as the connection.
@@ -80,16 +81,19 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
         // rather than `Effect.timeout`, which races two fibers per dial.
         const onTimeout = () => {
           conn.destroy()
-          resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label })))
+          resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label() })))
         }
         if (timed) conn.setTimeout(dialTimeoutMillis, onTimeout)
         return Effect.sync(() => conn.destroy())
       })
-      // Interruptible while connecting; the finalizer is registered before anything can interrupt again.
-      const open = Effect.uninterruptibleMask((restore) =>
-        Effect.tap(restore(connect), (conn) => Effect.addFinalizer(() => Effect.sync(() => conn.destroy())))
+      // Interruptible while connecting; the finalizer is registered before anything can interrupt
+      // again. On the scope itself (`Scope.addFinalizer`): destroying a socket needs none of the
+      // fiber refs `Effect.addFinalizer` captures and restores around its finalizer.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(connect), (conn) =>
+          Effect.scopeWith((scope) =>
+            Effect.as(Scope.addFinalizer(scope, Effect.sync(() => conn.destroy())), new TcpSocket(conn) as Socket.Socket)))
       )
-      return Effect.flatMap(open, fromNetSocket)
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {
