@@ -105,12 +105,13 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
         server.on("connection", (conn) => {
           if (!server.listening) return void conn.destroy()
           conn.setNoDelay(true)
-          conn.on("error", ignoreError)
+          // Made at once: its no-op `error` listener guards the connection from now on.
+          const socket = new TcpSocket(conn)
           const remote = addressOf(conn.remoteAddress ?? "0.0.0.0", conn.remotePort ?? 0)
           // The connection ends with its handler: one the handler refuses without running
           // the socket (a banned host, no inbound slot left) must not stay open.
           run(Effect.flatMap(Scope.make(), (scope) =>
-            handled(scope, handler({ socket: new TcpSocket(conn), remote })).pipe(
+            handled(scope, handler({ socket, remote })).pipe(
               Effect.ensuring(Effect.sync(() => conn.destroy())),
               Effect.catchAllCause(Effect.logError)
             )))
