@@ -1,13 +1,9 @@
 import type * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
-import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
-import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
@@ -83,29 +79,9 @@ const readEnded = (
 }
 
 /**
- * The runtime a schedule steps in: the default services of `runtime` (its
- * `Clock` and `Random`: a `TestRandom` in tests) and nothing else. Each step
- * runs in a fiber of its own, which starts with a copy of its runtime's fiber
- * refs: a peer's whole runtime made each step ~3x dearer (four steps per
- * connection, at the handshake), and a schedule needs only these services
- * (`Schedule<unknown>` requires no context).
- *
- * @internal
- */
-export const scheduleRuntime = (runtime: Runtime.Runtime<never>): Runtime.Runtime<never> =>
-  Runtime.make({
-    context: Context.empty(),
-    runtimeFlags: runtime.runtimeFlags,
-    fiberRefs: FiberRefs.unsafeMake(new Map([[
-      DefaultServices.currentServices,
-      [[FiberId.none, FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices)]]
-    ]]))
-  })
-
-/**
  * Steps `schedule` for the core, as a loop over `Schedule.driver` would (the
- * next recurrence starts then; done: none). Runs in `runtime` (see
- * `scheduleRuntime`), so a jittered schedule draws from its `Random`.
+ * next recurrence starts then; done: none). Runs in the peer's runtime, so a
+ * jittered schedule draws from its `Random` (a `TestRandom` in tests).
  *
  * @internal
  */

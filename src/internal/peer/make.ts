@@ -69,7 +69,7 @@ import { disconnectedError, Outbound } from "./Outbound.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
-import { directReadLoop, readLoop, scheduleRuntime, stepper, writeFailure } from "./lifecycle.js"
+import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
 
@@ -169,7 +169,6 @@ const build = (
   const runtime = Runtime.make({ context: fiber.getFiberRef(FiberRef.currentContext), runtimeFlags, fiberRefs: fiber.getFiberRefs() })
   const runFork = Runtime.runFork(runtime)
   const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
-  const steps = scheduleRuntime(runtime)
 
   // Everything held before the handshake, against this peer's bound and the shared one
   // (the network layer's, or one of this peer's own).
@@ -196,8 +195,8 @@ const build = (
     isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
     transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
     pingSeed,
-    stepPing: stepper(steps, config.pingSchedule),
-    stepTrickle: stepper(steps, config.trickleSchedule)
+    stepPing: stepper(runtime, config.pingSchedule),
+    stepTrickle: stepper(runtime, config.trickleSchedule)
   }, {
     send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
     deliver: (message, bytes) => {
