@@ -108,6 +108,7 @@ const measure = async (label: string, loop: (ms: number) => Promise<number>, ms:
   await loop(Math.min(1000, ms / 4))
   const counts0 = { ...effectCounts() }
   ;(globalThis as { __opsOn?: boolean }).__opsOn = true
+  const heap0 = heapUsed()
   const cpu0 = mainThreadCpuNs()
   const t0 = now()
   let count = 0
@@ -120,6 +121,9 @@ const measure = async (label: string, loop: (ms: number) => Promise<number>, ms:
   const counts = effectCounts()
   if (counts !== undefined) {
     console.log(Object.entries(counts).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k} ${((v - (counts0[k] ?? 0)) / count).toFixed(1)}`).join(", ") + " per setup")
+  }
+  if ((globalThis as { gc?: unknown }).gc !== undefined) {
+    console.log(`heap left behind: ${((heapUsed() - heap0) / count).toFixed(0)} B per setup (after a full GC)`)
   }
   console.log(`${label}: ${count} setups, ${((count * 1000) / cpuMs).toFixed(0)} /s of main-thread CPU (${((cpuMs * 1000) / count).toFixed(0)} µs each), ${((count * 1000) / wallMs).toFixed(0)} /s of wall time`)
 }
