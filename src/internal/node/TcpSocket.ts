@@ -53,28 +53,33 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
     conn.on("error", ignoreError)
   }
 
-  readonly run = <_, E = never, R = never>(
+  // `run`, `runRaw` and `writer` are the prototype's, not built per connection: a peer over this
+  // socket uses the direct capabilities below, and an accepted connection a peer refuses uses nothing.
+  run<_, E = never, R = never>(
     handler: (data: Uint8Array) => Effect.Effect<_, E, R> | void,
     options?: { readonly onOpen?: Effect.Effect<void> | undefined }
-  ): Effect.Effect<void, Socket.SocketError | E, R> => {
+  ): Effect.Effect<void, Socket.SocketError | E, R> {
     const read = Effect.flatMap(Effect.runtime<R>(), (runtime) => this.read(handler, Runtime.runFork(runtime)))
     return options?.onOpen === undefined ? read : Effect.zipRight(options.onOpen, read)
   }
 
   /** Node delivers bytes only (no encoding is set): the same as `run`. */
-  readonly runRaw = <_, E = never, R = never>(
+  runRaw<_, E = never, R = never>(
     handler: (data: string | Uint8Array) => Effect.Effect<_, E, R> | void,
     options?: { readonly onOpen?: Effect.Effect<void> | undefined }
-  ): Effect.Effect<void, Socket.SocketError | E, R> => this.run(handler, options)
+  ): Effect.Effect<void, Socket.SocketError | E, R> {
+    return this.run(handler, options)
+  }
 
-  readonly writer: Effect.Effect<(chunk: Uint8Array | string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>, never, Scope.Scope> =
-    Effect.acquireRelease(
+  get writer(): Effect.Effect<(chunk: Uint8Array | string | Socket.CloseEvent) => Effect.Effect<void, Socket.SocketError>, never, Scope.Scope> {
+    return Effect.acquireRelease(
       Effect.succeed((chunk: Uint8Array | string | Socket.CloseEvent) => this.write(chunk)),
       () =>
         Effect.sync(() => {
           if (!this.conn.destroyed && !this.conn.writableEnded) this.conn.end()
         })
     )
+  }
 
   /**
    * With nothing buffered in the stream, the bytes go without a callback: a

@@ -49,8 +49,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
+import type * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
 import * as MessageTransport from "../../peer/MessageTransport.js"
@@ -85,31 +87,87 @@ const liveTimer = (task: () => void, millis: number): () => void => {
   return () => clearTimeout(handle)
 }
 
-const randomU64 = Effect.zipWith(
-  Random.nextIntBetween(0, 0x1_0000_0000),
-  Random.nextIntBetween(0, 0x1_0000_0000),
-  (hi, lo) => (BigInt(hi) << 32n) | BigInt(lo)
-)
+const u64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo)
+
+/**
+ * Our version nonce and the seed of our ping nonces: four 32-bit draws from
+ * the fiber's `Random` (a `TestRandom` in tests), chained with `flatMap`
+ * (`Effect.zipWith` goes through `Effect.all`, several times the ops).
+ */
+const seeds: Effect.Effect<{ readonly ourNonce: bigint; readonly pingSeed: bigint }> = Random.randomWith((random) => {
+  const u32 = random.nextIntBetween(0, 0x1_0000_0000)
+  return Effect.flatMap(u32, (a) =>
+    Effect.flatMap(u32, (b) =>
+      Effect.flatMap(u32, (c) =>
+        Effect.map(u32, (d) => ({ ourNonce: u64(a, b), pingSeed: u64(c, d) })))))
+})
 
 export const make = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<Peer, PeerError, Scope.Scope> =>
   Effect.flatMap(start(socket, options), (peer) => peer.connected)
 
-export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> =>
-  Effect.gen(function*() {
+/** What `build` needs that takes an effect: the random draws, the start height, the socket's writer. */
+interface Drawn {
+  readonly ourNonce: bigint
+  readonly pingSeed: bigint
+  readonly startHeight: number
+  readonly write: (chunk: Uint8Array | string | CloseEvent) => Effect.Effect<void, Socket.SocketError>
+}
+
+/**
+ * A peer starts in two steps: the effects it needs (two random draws, the
+ * start height, the writer of a socket that does not write directly), then
+ * everything else in one synchronous step inside the fiber (`build`), which
+ * reads the clock, the scope and the runtime from the fiber rather than
+ * yielding for each: a short-lived peer (a refused inbound, a crawler's
+ * handshake) pays for little more than its own objects.
+ */
+export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> => {
     const config = PeerConfig.make(options.config)
+  // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
+  // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
+  const writer = DirectWrite in socket && DirectClose in socket
+    ? undefined
+    : Effect.flatMap(Effect.scope, (scope) => Scope.extend(socket.writer, scope))
+  const height = config.startHeight
+  // The default start height is a plain value: read at once, not run.
+  const drawn: Effect.Effect<Drawn, never, Scope.Scope> = Effect.flatMap(seeds, ({ ourNonce, pingSeed }) =>
+    Exit.isExit(height) && Exit.isSuccess(height) && writer === undefined
+      ? Effect.succeed({ ourNonce, pingSeed, startHeight: height.value as number, write: noWriter })
+      : Effect.flatMap(height, (startHeight) =>
+        Effect.map(writer ?? Effect.succeed(noWriter), (write) => ({ ourNonce, pingSeed, startHeight, write }))))
+  return Effect.flatMap(drawn, (d) =>
+    Effect.withFiberRuntime<StartingPeer, never, Scope.Scope>((fiber, status) => {
+      // The finalizer is registered before the peer exists: an interruption between the two
+      // steps must not leave a started peer with nothing to close it.
+      const outerScope = Context.get(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<Scope.Scope>, Scope.Scope)
+      const slot: { finalizer: Effect.Effect<void> | undefined } = { finalizer: undefined }
+      return Effect.zipRight(
+        Scope.addFinalizer(outerScope, Effect.suspend(() => slot.finalizer ?? Effect.void)),
+        Effect.sync(() => build(socket, options, config, fiber, status.runtimeFlags, d, slot))
+      )
+    }))
+}
+
+const build = (
+  socket: Socket.Socket,
+  options: PeerOptions,
+  config: PeerConfig.PeerConfigShape,
+  fiber: Fiber.RuntimeFiber<StartingPeer, never>,
+  runtimeFlags: RuntimeFlags.RuntimeFlags,
+  { ourNonce, pingSeed, startHeight, write }: Drawn,
+  slot: { finalizer: Effect.Effect<void> | undefined }
+): StartingPeer => {
     const direction = options.direction
     const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
-    const clock = yield* Effect.clock
+  const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
     const now = () => clock.unsafeCurrentTimeMillis()
     const connectedAt = now()
-    const outerScope = yield* Effect.scope
-    const closed = yield* Deferred.make<DisconnectReason>()
-    const handshakeDone = yield* Deferred.make<HandshakeInfo, PeerError>()
-    const ourNonce = yield* randomU64
+  const closed = Deferred.unsafeMake<DisconnectReason>(fiber.id())
+  const handshakeDone = Deferred.unsafeMake<HandshakeInfo, PeerError>(fiber.id())
     config.nonceRegistry.add(ourNonce)
     // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
     // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
-    const runtime = yield* Effect.runtime<never>()
+  const runtime = Runtime.make({ context: fiber.getFiberRef(FiberRef.currentContext), runtimeFlags, fiberRefs: fiber.getFiberRefs() })
     const runFork = Runtime.runFork(runtime)
     const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
 
@@ -134,10 +192,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       config,
       direction,
       connectedAt,
-      ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, yield* config.startHeight, connectedAt),
+    ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, startHeight, connectedAt),
       isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
       transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
-      pingSeed: yield* randomU64,
+    pingSeed,
       stepPing: stepper(runtime, config.pingSchedule),
       stepTrickle: stepper(runtime, config.trickleSchedule)
     }, {
@@ -164,10 +222,10 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       wakeAt: (at) => alarm.wakeBy(at),
       disconnect: (reason) => {
         preHandshake.release()
-        // An error captures a stack trace: make none for a handshake nobody can be waiting on any more.
+      // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody awaits.
         if (!handshakeSettled) {
           handshakeSettled = true
-          Deferred.unsafeDone(handshakeDone, Exit.fail(disconnectedError(reason)))
+        Deferred.unsafeDone(handshakeDone, Effect.failSync(() => disconnectedError(reason)))
         }
         forkCleanup()
       }
@@ -177,9 +235,6 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
 
     // --- writing ---
-    // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
-    // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
-    const write = DirectWrite in socket && DirectClose in socket ? noWriter : yield* Scope.extend(socket.writer, outerScope)
     const writer = new Writer(socket, write, runFork, (batch, size) => {
       const t = now()
       core.wrote(size, t)
@@ -245,7 +300,8 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       subscribers.endAll()
       Deferred.unsafeDone(closed, Exit.succeed(r))
     }
-    const cleanup = Effect.gen(function*() {
+  // Built when needed: most peers clean up at once (`cleanupNow`).
+  const cleanup = (): Effect.Effect<void> => Effect.gen(function*() {
       const r = core.reason ?? DisconnectReason.Shutdown()
       reader.stop()
       yield* alarm.stop
@@ -275,15 +331,11 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
       release(r, unwritten)
       return true
     }
-    // Runs `cleanup` once; later callers wait for it. Not `Effect.cached`: that copies the first runner's
-    // FiberRefs to later callers, and when the first runner (the cleanup fiber) was interrupted by the
-    // closing scope, that includes its interruption, so the scope's finalizer failed as interrupted.
+  // The cleanup runs once; later callers wait for it (`closed`). Not `Effect.cached`: that copies the
+  // first runner's FiberRefs to later callers, and when the first runner (the cleanup fiber) was
+  // interrupted by the closing scope, that includes its interruption, so the scope's finalizer failed
+  // as interrupted.
     let cleanupStarted = false
-    const cleanupOnce = Effect.uninterruptible(Effect.suspend(() => {
-      if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
-      cleanupStarted = true
-      return cleanup
-    }))
     // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
     // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
     // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
@@ -292,15 +344,18 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     const cleanupSoon = (): void => {
       if (cleanupStarted || finalizing) return
       cleanupStarted = true
-      if (!cleanupNow()) runFork(cleanup, { immediate: false })
+    if (!cleanupNow()) runFork(cleanup(), { immediate: false })
     }
     forkCleanup = () => {
       if (!finalizing) queueMicrotask(cleanupSoon)
     }
-    yield* Scope.addFinalizer(outerScope, Effect.suspend(() => {
+  // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect.
+  slot.finalizer = Effect.uninterruptible(Effect.suspend(() => {
       finalizing = true
       end(DisconnectReason.Shutdown())
-      return cleanupOnce
+    if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+    cleanupStarted = true
+    return cleanupNow() ? Effect.void : cleanup()
     }))
 
     // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
@@ -328,5 +383,5 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     })
     if (core.verackReceived) peer.info = core.handshake
     return peer
-  })
+}
 
