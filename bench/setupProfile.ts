@@ -48,7 +48,7 @@ const quietSocket = (): Socket.Socket & DirectRead & DirectWrite & DirectClose =
     runRaw: () => never,
     writer: Effect.succeed(() => Effect.void),
     [DirectRead]: () => () => {},
-    [DirectWrite]: (_bytes, done) => done(),
+    [DirectWrite]: () => true,
     [DirectClose]: () => {}
   }
 }
