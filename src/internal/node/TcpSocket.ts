@@ -8,6 +8,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as Net from "node:net"
 import { DirectClose, DirectRead, DirectWrite } from "../peer/DirectWrite.js"
+import { isPieces, type Pieces } from "../peer/pieces.js"
 
 const ignoreError = (): void => {}
 
@@ -36,6 +37,8 @@ const ignoreError = (): void => {}
  *   side (FIN) if it still can.
  * - `DirectRead`, `DirectWrite` and `DirectClose`: a peer reads, writes
  *   and closes with no fiber for its read loop, a write or its close.
+ *   `DirectWrite` takes `Pieces` (a large v2 packet) corked, so they leave
+ *   in one `writev` without being joined.
  *
  * A no-op `error` listener stays for the connection's life: a late error
  * (a write after the remote reset, while nothing runs) is reported through
@@ -73,7 +76,19 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
         })
     )
 
-  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): void => this.send(bytes, done)
+  readonly [DirectWrite] = (bytes: Uint8Array | Pieces, done: (error?: Error | null) => void): void => {
+    if (!isPieces(bytes)) return this.send(bytes, done)
+    const conn = this.conn
+    if (conn.destroyed || conn.writableEnded) return done(new Error("socket closed"))
+    // Corked, the pieces go out in one `writev` when uncorked; `done` rides on the last (Node calls
+    // every write's callback, in order, with the error if the gathered write failed).
+    const pieces = bytes.pieces
+    const last = pieces.length - 1
+    conn.cork()
+    for (let i = 0; i < last; i++) conn.write(pieces[i]!)
+    conn.write(pieces[last]!, done)
+    conn.uncork()
+  }
 
   /** Writes `chunk`, or fails at once on a connection that has ended (rather than waiting). */
   private send(chunk: Uint8Array | string, done: (error?: Error | null) => void): void {

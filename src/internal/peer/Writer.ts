@@ -7,11 +7,13 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
+import { copyInto, joined, type Pieces } from "./pieces.js"
 import type { StallHandle } from "./core/Requests.js"
 
 /** One encoded message waiting to be written. */
 export interface Outgoing {
-  readonly frame: Uint8Array
+  /** The bytes: one array, or `Pieces` (a large v2 packet) written back to back. */
+  readonly frame: Uint8Array | Pieces
   /** Undefined for bytes of the transport's own protocol (not a message). */
   readonly command: string | undefined
   /** The message's payload size, for the per-command counters. */
@@ -28,7 +30,7 @@ export type { StallHandle } from "./core/Requests.js"
 
 /** Where the writer's bytes go: one write at a time, `done` when the socket took them. */
 interface Sink {
-  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => void
+  readonly write: (bytes: Uint8Array | Pieces, done: (error: Socket.SocketError | undefined) => void) => void
   /** Abandons a write in progress (its `done` is not called). */
   readonly cancel: Effect.Effect<void>
 }
@@ -87,7 +89,7 @@ export class Writer {
 
   push(o: Outgoing): void {
     this.queue.push(o)
-    this.queuedBytes += o.frame.length
+    this.queuedBytes += o.frame.byteLength
     if (this.writing || this.stopped) return
     this.writing = true
     queueMicrotask(this.flush)
@@ -155,7 +157,7 @@ export class Writer {
     const writes = this.writes
     const from = this.inFlightWritten
     const frames = writes === undefined ? 1 : writes[this.started - 1]!.frames
-    const bytes = writes === undefined ? batch[0]!.frame.length : writes[this.started - 1]!.bytes.length
+    const bytes = writes === undefined ? batch[0]!.frame.byteLength : writes[this.started - 1]!.bytes.byteLength
     this.inFlightWritten += frames
     this.queuedBytes -= bytes
     this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
@@ -170,7 +172,7 @@ export class Writer {
 
 /** One socket write: the bytes of `frames` consecutive queued frames. */
 interface Write {
-  readonly bytes: Uint8Array
+  readonly bytes: Uint8Array | Pieces
   readonly frames: number
 }
 
@@ -183,15 +185,15 @@ const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Write> => {
   const writes: Array<Write> = []
   for (let i = 0; i < batch.length;) {
     let j = i + 1
-    let run = batch[i]!.frame.length
-    while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
+    let run = batch[i]!.frame.byteLength
+    while (j < batch.length && run + batch[j]!.frame.byteLength <= COALESCE_MAX) run += batch[j++]!.frame.byteLength
     if (j - i === 1) writes.push({ bytes: batch[i]!.frame, frames: 1 })
     else {
       const bytes = new Uint8Array(run)
       const frames = j - i
       for (let at = 0; i < j; i++) {
-        bytes.set(batch[i]!.frame, at)
-        at += batch[i]!.frame.length
+        copyInto(bytes, batch[i]!.frame, at)
+        at += batch[i]!.frame.byteLength
       }
       writes.push({ bytes, frames })
     }
@@ -227,7 +229,8 @@ const effectSink = (
   let current: Fiber.RuntimeFiber<void, Socket.SocketError> | undefined
   return {
     write: (bytes, done) => {
-      const fiber = runFork(write(bytes))
+      // The Effect writer takes one array: pieces are joined for it.
+      const fiber = runFork(write(joined(bytes)))
       current = fiber
       fiber.addObserver((exit) => {
         if (current === fiber) current = undefined
