@@ -16,7 +16,9 @@
  * allows, since in a process with a large heap the garbage collector's
  * work follows the bytes of buffers allocated (`../pieces.ts`): `seal`
  * returns the ciphertext in the pieces OpenSSL made (`Pieces`, never
- * joined).
+ * joined), and a packet spread over reads is gathered into a pooled buffer
+ * and decrypted in one call whose output is the plaintext
+ * (`ciphertextPool.ts`), instead of decrypting each read and joining.
  *
  * @internal
  */
@@ -24,6 +26,7 @@ import { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js"
 import type { Pieces } from "../pieces.js"
 import { allocUnsafe } from "./bytes.js"
 import * as ChaChaJs from "./chachaJs.js"
+import * as CiphertextPool from "./ciphertextPool.js"
 import { nodeCrypto, type NodeCrypto } from "./nodeCrypto.js"
 
 /** Bytes the AEAD adds to every plaintext (the Poly1305 tag). @internal */
@@ -184,7 +187,8 @@ export const bySize = (small: ChaChaSuite, large: ChaChaSuite, limit: number): C
 
 /**
  * Largest piece `seal` gives to one native `update` call, and the size above
- * which a packet is sealed into `Pieces` (never joined). Node returns a new buffer per call:
+ * which a packet is sealed into `Pieces` (never joined) and opened from a
+ * pooled buffer (`ciphertextPool.ts`). Node returns a new buffer per call:
  * 64 KiB pieces come from the allocator's reused memory, where a large one
  * may take fresh pages. Up to one piece, joining is one small copy.
  */
@@ -268,6 +272,29 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
     opener: (key, nonce, aad, size) => {
       const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce, options)
       if (aad.length > 0) d.setAAD(aad, { plaintextLength: size })
+      const gather = size > NATIVE_PIECE ? CiphertextPool.take(size) : undefined
+      if (gather !== undefined) {
+        // A large packet, and a free buffer for it: its ciphertext is gathered there and decrypted
+        // in one call, whose output is the plaintext (see `ciphertextPool.ts`).
+        let fill = 0
+        return {
+          update: (piece) => {
+            gather.set(piece, fill)
+            fill += piece.length
+          },
+          final: (tag) => {
+            const plaintext = d.update(gather.subarray(0, size))
+            CiphertextPool.give(gather)
+            d.setAuthTag(tag)
+            try {
+              d.final()
+            } catch {
+              return undefined
+            }
+            return plaintext
+          }
+        }
+      }
       const parts: Array<Uint8Array> = []
       return {
         update: (piece) => {
@@ -281,6 +308,8 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
           } catch {
             return undefined
           }
+          // An authentic large packet that found no free buffer: the next one of its size will.
+          if (size > NATIVE_PIECE) CiphertextPool.seed(size)
           return join(parts, size)
         }
       }

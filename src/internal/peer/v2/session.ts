@@ -19,10 +19,13 @@
  * - `app`: packets carry messages; decoys are dropped.
  *
  * Every length a remote announces is checked against the network's cap
- * before anything is allocated for it; a packet that spans reads is
- * decrypted piece by piece as it arrives (never gathered as ciphertext) and
- * its plaintext held until the tag checks; memory per session is bounded by
- * the largest packet plus 4 KiB. Large packets leave `sendPieces` in
+ * before anything is allocated for it, and nothing is allocated from it
+ * before the bytes arrive: a packet that spans reads is decrypted piece by
+ * piece as it arrives, or (a large one, on the native suite) gathered into
+ * a free buffer of a process-wide pool (`ciphertextPool.ts`) and decrypted
+ * in one call; its plaintext is held until the tag checks. Memory per
+ * session is bounded by the largest packet plus 4 KiB, beside the pool's
+ * own bound. Large packets leave `sendPieces` in
  * `Pieces`, as the cipher made them, for a writer that takes them without
  * joining.
  *
