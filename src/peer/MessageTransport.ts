@@ -29,7 +29,8 @@
  *   It must bound what it buffers before it allocates from a length the
  *   remote sent. After an error it stays failed.
  * - `encode` turns one message into the bytes to write, at the given protocol
- *   version. `encodePrepared` does the same for a `Frame.Prepared` message,
+ *   version: one array, or `Pieces` written back to back (v2's large
+ *   packets, as the cipher made them). `encodePrepared` does the same for a `Frame.Prepared` message,
  *   shared by many peers: v1 reuses the prepared frame as it is; a transport
  *   that re-wraps may take the payload from it (`frame.subarray(24)`).
  *   Encode failures are typed (`WireError`) and nothing is written.
@@ -49,6 +50,7 @@ import type { ChainParams } from "../wire/ChainParams.js"
 import type * as Frame from "../wire/Frame.js"
 import type * as Message from "../wire/Message.js"
 import type { WireError } from "../wire/WireError.js"
+import type * as internalPieces from "../internal/peer/pieces.js"
 import * as internal from "../internal/peer/v1Transport.js"
 
 /**
@@ -81,6 +83,20 @@ export class MessageTransportError extends Data.TaggedError("MessageTransportErr
 export type ReceiveError = WireError | MessageTransportError
 
 /**
+ * Bytes to write as several arrays back to back, never joined into one
+ * buffer (`pieces`, `byteLength` in all): what `encode` may return for a
+ * large message (v2: its encrypted length and header, the ciphertext in the
+ * pieces the cipher returned, the tag). Joining a 1 MB packet would cost a
+ * copy and one more megabyte for the garbage collector. A socket of
+ * `NodeTransport` takes them in one gathered write; another socket gets them
+ * joined.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Pieces = internalPieces.Pieces
+
+/**
  * One connection's framing: received bytes to messages, messages to bytes.
  * See the module documentation for the contract.
  *
@@ -108,12 +124,12 @@ export interface MessageTransport {
     out: Array<Frame.Received>,
     write: (bytes: Uint8Array) => void
   ) => ReceiveError | undefined
-  /** The bytes for one message at protocol `version`. */
-  readonly encode: (message: Message.NetworkMessage, version: number) => Either.Either<Uint8Array, WireError>
+  /** The bytes for one message at protocol `version`: one array, or `Pieces`. */
+  readonly encode: (message: Message.NetworkMessage, version: number) => Either.Either<Uint8Array | Pieces, WireError>
   /** The bytes for a message prepared once for many peers. */
-  readonly encodePrepared: (prepared: Frame.Prepared, version: number) => Either.Either<Uint8Array, WireError>
+  readonly encodePrepared: (prepared: Frame.Prepared, version: number) => Either.Either<Uint8Array | Pieces, WireError>
   /** The payload size of bytes this transport just encoded (for the per-command counters; asked right after `encode`). */
-  readonly payloadSize: (bytes: Uint8Array) => number
+  readonly payloadSize: (bytes: Uint8Array | Pieces) => number
   /**
    * Messages received whole and authentic but dropped without a disconnect
    * (v2: an unknown short message id, as Bitcoin Core does). Absent: none.

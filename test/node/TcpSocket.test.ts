@@ -5,7 +5,8 @@
  * remote's FIN: success; a reset: a `Read` error with `ECONNRESET`; our own
  * close: `Close`); reads stop while a handler's effect is pending and go on
  * after, losing nothing; a write after the connection closed fails rather
- * than hangs; closing a listener leaves no socket open.
+ * than hangs; `Pieces` written directly arrive back to back, in order;
+ * closing a listener leaves no socket open.
  *
  * Waits are for conditions under a generous deadline, never for a time.
  */
@@ -20,6 +21,8 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
+import { DirectWrite } from "../../src/internal/peer/DirectWrite.js"
+import type { Pieces } from "../../src/internal/peer/pieces.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 
 const HOST = "127.0.0.1"
@@ -132,6 +135,32 @@ describe("TcpSocket (NodeTransport.fromNetSocket)", () => {
       ours.destroy()
       const e = yield* Effect.flip(write(bytes(10)).pipe(Effect.timeout(Duration.seconds(10))))
       expect(e._tag === "SocketError" && e.reason).toBe("Write")
+    }))
+
+  it.scopedLive("DirectWrite of Pieces: the remote gets them back to back, in order, and done is called once; on a closed connection, with an error", () =>
+    Effect.gen(function*() {
+      const { ours, remote } = yield* connectedPair
+      const socket = yield* NodeTransport.fromNetSocket(ours)
+      const direct = (socket as unknown as DirectWrite)[DirectWrite]
+      const received: Array<Buffer> = []
+      remote.on("data", (chunk: Buffer) => received.push(chunk))
+      const whole = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff)
+      const pieces: Pieces = { pieces: [whole.subarray(0, 3), whole.subarray(3, 200_000), whole.subarray(200_000)], byteLength: whole.length }
+      const calls: Array<Error | null | undefined> = []
+      // Pieces always report through `done`; a small write the kernel takes at once returns true instead.
+      expect(direct(pieces, (e) => calls.push(e))).toBe(false)
+      if (direct(bytes(5, 9), (e) => calls.push(e))) calls.push(undefined)
+      yield* eventually(() => calls.length === 2 && received.reduce((n, c) => n + c.length, 0) === 300_005)
+      expect(calls.map((e) => e ?? "ok")).toEqual(["ok", "ok"])
+      const got = Buffer.concat(received)
+      expect(Buffer.compare(got.subarray(0, 300_000), whole)).toBe(0)
+      expect(Array.from(got.subarray(300_000))).toEqual([9, 9, 9, 9, 9])
+      ours.destroy()
+      const failed: Array<Error | null | undefined> = []
+      expect(direct(pieces, (e) => failed.push(e))).toBe(false)
+      yield* eventually(() => failed.length > 0)
+      expect(failed.length).toBe(1)
+      expect(failed[0]).toBeInstanceOf(Error)
     }))
 
   it.scopedLive("backpressure: while a handler's effect is pending the connection is paused and nothing more is handled; then everything arrives", () =>

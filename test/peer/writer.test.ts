@@ -12,6 +12,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import { DirectWrite } from "../../src/internal/peer/DirectWrite.js"
+import { isPieces, joined, type Pieces } from "../../src/internal/peer/pieces.js"
 import { type Outgoing, Writer } from "../../src/internal/peer/Writer.js"
 
 const frame = (n: number, fill: number): Outgoing => ({
@@ -22,17 +23,27 @@ const frame = (n: number, fill: number): Outgoing => ({
   written: undefined
 })
 
+/** A frame in pieces (as a large v2 packet): `n` bytes of `fill`, cut in three. */
+const piecesFrame = (n: number, fill: number): Outgoing => {
+  const bytes = new Uint8Array(n).fill(fill)
+  const pieces: Pieces = { pieces: [bytes.subarray(0, 3), bytes.subarray(3, n - 16), bytes.subarray(n - 16)], byteLength: n }
+  return { frame: pieces, command: `c${fill}`, payloadSize: n, expects: 0, written: undefined }
+}
+
 const tick = Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
 
 type Sink = "effect writer" | "DirectWrite"
 
 const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
   const writes: Array<Uint8Array> = []
+  /** Whether each write reached the sink in pieces. */
+  const inPieces: Array<boolean> = []
   const batches: Array<Array<string>> = []
   const errors: Array<unknown> = []
-  const attempt = (bytes: Uint8Array): Error | undefined => {
+  const attempt = (bytes: Uint8Array | Pieces): Error | undefined => {
     if (writes.length >= failAt) return new Error("broken pipe")
-    writes.push(bytes)
+    writes.push(joined(bytes))
+    inPieces.push(isPieces(bytes))
     return undefined
   }
   const write = (bytes: Uint8Array) =>
@@ -42,7 +53,7 @@ const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
     })
   const socket = (sink === "DirectWrite"
     ? {
-      [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
+      [DirectWrite]: (bytes: Uint8Array | Pieces, done: (e?: Error | null) => void) => {
         setImmediate(() => done(attempt(bytes)))
         return false
       }
@@ -55,7 +66,7 @@ const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
     (batch) => batches.push(batch.map((o) => o.command ?? "")),
     (cause) => errors.push(cause)
   )
-  return { writer, writes, batches, errors }
+  return { writer, writes, inPieces, batches, errors }
 }
 
 describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sink) => {
@@ -77,6 +88,23 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       writer.push(frame(5, 5))
       for (let i = 0; i < 10 && batches.length === 3; i++) yield* tick
       expect(batches.at(-1)).toEqual(["c5"])
+    }))
+
+  it.effect("a frame in pieces: alone, DirectWrite takes the pieces as they are (the Effect writer, joined); with small frames, copied into their write", () =>
+    Effect.gen(function*() {
+      const { writer, writes, inPieces, batches } = setup(sink)
+      writer.push(piecesFrame(100_000, 1))
+      writer.push(frame(10, 2))
+      writer.push(piecesFrame(40, 3))
+      writer.push(frame(20, 4))
+      expect(writer.queuedBytes).toBe(100_070)
+      for (let i = 0; i < 10 && batches.length < 2; i++) yield* tick
+      expect(writes.map((w) => w.length)).toEqual([100_000, 70])
+      expect(writes[0]!.every((b) => b === 1)).toBe(true)
+      expect(Array.from(writes[1]!)).toEqual([...Array(10).fill(2), ...Array(40).fill(3), ...Array(20).fill(4)])
+      expect(inPieces).toEqual([sink === "DirectWrite", false])
+      expect(batches).toEqual([["c1"], ["c2", "c3", "c4"]])
+      expect(writer.queuedBytes).toBe(0)
     }))
 
   it.effect("a write error stops it: reported once, and stop hands back every frame not known to be written", () =>

@@ -8,6 +8,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import type * as Net from "node:net"
 import { DirectClose, DirectRead, DirectWrite } from "../peer/DirectWrite.js"
+import { isPieces, type Pieces } from "../peer/pieces.js"
 
 const ignoreError = (): void => {}
 
@@ -39,6 +40,8 @@ const NO_BYTES = new Uint8Array(0)
  *   side (FIN) if it still can.
  * - `DirectRead`, `DirectWrite` and `DirectClose`: a peer reads, writes
  *   and closes with no fiber for its read loop, a write or its close.
+ *   `DirectWrite` takes `Pieces` (a large v2 packet) corked, so they leave
+ *   in one `writev` without being joined.
  *
  * A no-op `error` listener stays for the connection's life: a late error
  * (a write after the remote reset, while nothing runs) is reported through
@@ -88,9 +91,26 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
    * was buffered instead (the kernel's buffer is full) or failed is told
    * through an empty write queued behind it, whose callback runs once the
    * stream is done with both.
+   *
+   * `Pieces` (a large BIP324 packet) go corked, so out in one `writev` when
+   * uncorked; `done` rides on the last (Node calls every write's callback, in
+   * order, with the error if the gathered write failed).
    */
-  readonly [DirectWrite] = (bytes: Uint8Array, done: (error?: Error | null) => void): boolean => {
+  readonly [DirectWrite] = (bytes: Uint8Array | Pieces, done: (error?: Error | null) => void): boolean => {
     const conn = this.conn
+    if (isPieces(bytes)) {
+      if (conn.destroyed || conn.writableEnded) {
+        done(new Error("socket closed"))
+        return false
+      }
+      const pieces = bytes.pieces
+      const last = pieces.length - 1
+      conn.cork()
+      for (let i = 0; i < last; i++) conn.write(pieces[i]!)
+      conn.write(pieces[last]!, done)
+      conn.uncork()
+      return false
+    }
     if (conn.writableLength !== 0 || conn.destroyed || conn.writableEnded) {
       this.send(bytes, done)
       return false

@@ -2,6 +2,7 @@ import type * as Socket from "@effect/platform/Socket"
 import type * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import type { Pieces } from "./pieces.js"
 
 /**
  * An optional capability of a `Socket`: writing without a fiber, the way
@@ -22,11 +23,12 @@ export const DirectWrite: unique symbol = Symbol.for("effect-bitcoin-p2p/DirectW
 /** @internal */
 export interface DirectWrite {
   /**
-   * Writes `bytes`. Returns `true` when the socket took them at once (`done`
-   * is then not called); otherwise `done` is called once the socket took
-   * them, with the error if it could not.
+   * Writes `bytes` (`Pieces`: back to back, in one gathered write). Returns
+   * `true` when the socket took them at once (`done` is then not called);
+   * otherwise `done` is called once the socket took them, with the error if
+   * it could not.
    */
-  readonly [DirectWrite]: (bytes: Uint8Array, done: (error?: Error | null) => void) => boolean
+  readonly [DirectWrite]: (bytes: Uint8Array | Pieces, done: (error?: Error | null) => void) => boolean
 }
 
 /**

@@ -53,9 +53,9 @@ export class Outbound {
     }
     const frame = encoded.right
     const queuedBytes = this.writer.queuedBytes
-    if (queuedBytes + frame.length > this.config.maxQueuedBytes) {
+    if (queuedBytes + frame.byteLength > this.config.maxQueuedBytes) {
       if (this.config.queueOverflow === "disconnect") {
-        const overflow = DisconnectReason.QueueOverflow({ queuedBytes: queuedBytes + frame.length, limit: this.config.maxQueuedBytes })
+        const overflow = DisconnectReason.QueueOverflow({ queuedBytes: queuedBytes + frame.byteLength, limit: this.config.maxQueuedBytes })
         this.end(overflow)
         return disconnectedError(this.ended() ?? overflow)
       }

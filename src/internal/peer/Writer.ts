@@ -8,11 +8,13 @@ import * as Option from "effect/Option"
 import type { PeerError } from "../../peer/PeerError.js"
 import { DirectWrite } from "./DirectWrite.js"
 import { onMicrotask } from "./microtask.js"
+import { copyInto, joined, type Pieces } from "./pieces.js"
 import type { StallHandle } from "./core/Requests.js"
 
 /** One encoded message waiting to be written. */
 export interface Outgoing {
-  readonly frame: Uint8Array
+  /** The bytes: one array, or `Pieces` (a large v2 packet) written back to back. */
+  readonly frame: Uint8Array | Pieces
   /** Undefined for bytes of the transport's own protocol (not a message). */
   readonly command: string | undefined
   /** The message's payload size, for the per-command counters. */
@@ -32,7 +34,7 @@ export type { StallHandle } from "./core/Requests.js"
  * (`done` is not called), else `done` when it took them.
  */
 interface Sink {
-  readonly write: (bytes: Uint8Array, done: (error: Socket.SocketError | undefined) => void) => boolean
+  readonly write: (bytes: Uint8Array | Pieces, done: (error: Socket.SocketError | undefined) => void) => boolean
   /** Abandons a write in progress (its `done` is not called). */
   readonly cancel: Effect.Effect<void>
 }
@@ -96,7 +98,7 @@ export class Writer {
 
   push(o: Outgoing): void {
     this.queue.push(o)
-    this.queuedBytes += o.frame.length
+    this.queuedBytes += o.frame.byteLength
     if (this.writing || this.stopped) return
     this.writing = true
     onMicrotask(this.flush)
@@ -181,7 +183,7 @@ export class Writer {
     const writes = this.writes
     const from = this.inFlightWritten
     const frames = writes === undefined ? 1 : writes[this.started - 1]!.frames
-    const bytes = writes === undefined ? batch[0]!.frame.length : writes[this.started - 1]!.bytes.length
+    const bytes = writes === undefined ? batch[0]!.frame.byteLength : writes[this.started - 1]!.bytes.byteLength
     this.inFlightWritten += frames
     this.queuedBytes -= bytes
     this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
@@ -201,7 +203,7 @@ export class Writer {
 
 /** One socket write: the bytes of `frames` consecutive queued frames. */
 interface Write {
-  readonly bytes: Uint8Array
+  readonly bytes: Uint8Array | Pieces
   readonly frames: number
 }
 
@@ -214,15 +216,15 @@ const coalesce = (batch: ReadonlyArray<Outgoing>): Array<Write> => {
   const writes: Array<Write> = []
   for (let i = 0; i < batch.length;) {
     let j = i + 1
-    let run = batch[i]!.frame.length
-    while (j < batch.length && run + batch[j]!.frame.length <= COALESCE_MAX) run += batch[j++]!.frame.length
+    let run = batch[i]!.frame.byteLength
+    while (j < batch.length && run + batch[j]!.frame.byteLength <= COALESCE_MAX) run += batch[j++]!.frame.byteLength
     if (j - i === 1) writes.push({ bytes: batch[i]!.frame, frames: 1 })
     else {
       const bytes = new Uint8Array(run)
       const frames = j - i
       for (let at = 0; i < j; i++) {
-        bytes.set(batch[i]!.frame, at)
-        at += batch[i]!.frame.length
+        copyInto(bytes, batch[i]!.frame, at)
+        at += batch[i]!.frame.byteLength
       }
       writes.push({ bytes, frames })
     }
@@ -260,7 +262,8 @@ const effectSink = (
   let current: Fiber.RuntimeFiber<void, Socket.SocketError> | undefined
   return {
     write: (bytes, done): false => {
-      const fiber = runFork(write(bytes))
+      // The Effect writer takes one array: pieces are joined for it.
+      const fiber = runFork(write(joined(bytes)))
       current = fiber
       fiber.addObserver((exit) => {
         if (current === fiber) current = undefined

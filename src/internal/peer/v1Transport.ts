@@ -23,6 +23,6 @@ export const v1 = (context: TransportContext): MessageTransport => {
     receive: (chunk, out) => decoder.push(chunk, out),
     encode: (message, version) => Frame.encodeEither(magic, message, { version, format }),
     encodePrepared: (prepared, version) => prepared.frame(magic, version, format),
-    payloadSize: (bytes) => bytes.length - Frame.HEADER_SIZE
+    payloadSize: (bytes) => bytes.byteLength - Frame.HEADER_SIZE
   }
 }

@@ -12,11 +12,21 @@
  * native AEAD context per packet, or noble's general-purpose setup per
  * packet, costs more than a small packet's whole encryption there.
  *
+ * Large packets on the native suite allocate as little as Node's API
+ * allows, since in a process with a large heap the garbage collector's
+ * work follows the bytes of buffers allocated (`../pieces.ts`): `seal`
+ * returns the ciphertext in the pieces OpenSSL made (`Pieces`, never
+ * joined), and a packet spread over reads is gathered into a pooled buffer
+ * and decrypted in one call whose output is the plaintext
+ * (`ciphertextPool.ts`), instead of decrypting each read and joining.
+ *
  * @internal
  */
 import { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js"
+import type { Pieces } from "../pieces.js"
 import { allocUnsafe } from "./bytes.js"
 import * as ChaChaJs from "./chachaJs.js"
+import * as CiphertextPool from "./ciphertextPool.js"
 import { nodeCrypto, type NodeCrypto } from "./nodeCrypto.js"
 
 /** Bytes the AEAD adds to every plaintext (the Poly1305 tag). @internal */
@@ -33,7 +43,9 @@ export interface ChaChaSuite {
   /**
    * Encrypts the plaintext `head || body` (two parts, so a large payload is
    * never copied into a plaintext buffer first) and returns `room` bytes
-   * left for the caller to fill, then the ciphertext, then the tag.
+   * left for the caller to fill, then the ciphertext, then the tag: in one
+   * array, or (a large packet on the native suite) in `Pieces` whose first
+   * piece holds the `room` bytes.
    */
   readonly seal: (
     key: Uint8Array,
@@ -42,7 +54,7 @@ export interface ChaChaSuite {
     head: Uint8Array,
     body: Uint8Array,
     room: number
-  ) => Uint8Array
+  ) => Uint8Array | Pieces
   /** Decrypts ciphertext-then-tag; `undefined` when the tag does not authenticate. */
   readonly open: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array) => Uint8Array | undefined
   /**
@@ -174,12 +186,11 @@ export const bySize = (small: ChaChaSuite, large: ChaChaSuite, limit: number): C
 })
 
 /**
- * Largest piece `seal` gives to one native `update` call. Node returns a
- * new buffer per call: a 1 MB one costs about as much again as encrypting
- * the megabyte (fresh pages each time), while 64 KiB pieces come from the
- * allocator's reused memory, so encrypting in pieces and copying each into
- * the packet beats one large update copied once (measured: ~0.74 ms against
- * ~1.6 ms for 1 MB).
+ * Largest piece `seal` gives to one native `update` call, and the size above
+ * which a packet is sealed into `Pieces` (never joined) and opened from a
+ * pooled buffer (`ciphertextPool.ts`). Node returns a new buffer per call:
+ * 64 KiB pieces come from the allocator's reused memory, where a large one
+ * may take fresh pages. Up to one piece, joining is one small copy.
  */
 const NATIVE_PIECE = 64 * 1024
 
@@ -207,12 +218,12 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
     },
     seal: (key, nonce, aad, head, body, room) => {
       const size = head.length + body.length
-      const out = allocUnsafe(room + size + TAG_SIZE)
       const c = crypto.createCipheriv("chacha20-poly1305", key, nonce, options)
       if (aad.length > 0) c.setAAD(aad, { plaintextLength: size })
       // A stream cipher: the parts encrypt as their concatenation would. A small message goes in one
       // call (each call costs a native crossing and a buffer).
       if (size <= SMALL.length) {
+        const out = allocUnsafe(room + size + TAG_SIZE)
         SMALL.set(head)
         SMALL.set(body, head.length)
         out.set(c.update(SMALL.subarray(0, size)), room)
@@ -221,6 +232,17 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
         out.set(c.getAuthTag(), room + size)
         return out
       }
+      if (size > NATIVE_PIECE) {
+        // Large: the pieces as OpenSSL returns them, never joined (see `Pieces`).
+        const first = allocUnsafe(room + head.length)
+        first.set(c.update(head), room)
+        const pieces: Array<Uint8Array> = [first]
+        for (let i = 0; i < body.length; i += NATIVE_PIECE) pieces.push(c.update(body.subarray(i, i + NATIVE_PIECE)))
+        c.final()
+        pieces.push(c.getAuthTag())
+        return { pieces, byteLength: room + size + TAG_SIZE }
+      }
+      const out = allocUnsafe(room + size + TAG_SIZE)
       out.set(c.update(head), room)
       let at = room + head.length
       for (let i = 0; i < body.length; i += NATIVE_PIECE) {
@@ -250,6 +272,29 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
     opener: (key, nonce, aad, size) => {
       const d = crypto.createDecipheriv("chacha20-poly1305", key, nonce, options)
       if (aad.length > 0) d.setAAD(aad, { plaintextLength: size })
+      const gather = size > NATIVE_PIECE ? CiphertextPool.take(size) : undefined
+      if (gather !== undefined) {
+        // A large packet, and a free buffer for it: its ciphertext is gathered there and decrypted
+        // in one call, whose output is the plaintext (see `ciphertextPool.ts`).
+        let fill = 0
+        return {
+          update: (piece) => {
+            gather.set(piece, fill)
+            fill += piece.length
+          },
+          final: (tag) => {
+            const plaintext = d.update(gather.subarray(0, size))
+            CiphertextPool.give(gather)
+            d.setAuthTag(tag)
+            try {
+              d.final()
+            } catch {
+              return undefined
+            }
+            return plaintext
+          }
+        }
+      }
       const parts: Array<Uint8Array> = []
       return {
         update: (piece) => {
@@ -263,6 +308,8 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
           } catch {
             return undefined
           }
+          // An authentic large packet that found no free buffer: the next one of its size will.
+          if (size > NATIVE_PIECE) CiphertextPool.seed(size)
           return join(parts, size)
         }
       }

@@ -11,6 +11,7 @@
  *
  * @internal
  */
+import type { Pieces } from "../pieces.js"
 import { type ChaChaSuite, type Opener, TAG_SIZE } from "./cipher.js"
 
 /** Messages per key. @internal */
@@ -97,8 +98,8 @@ export class FSChaCha20Poly1305 {
     this.key = copy(initialKey)
   }
 
-  /** Encrypts `head || body`; the result starts with `room` bytes for the caller, then ciphertext and tag. */
-  encrypt(aad: Uint8Array, head: Uint8Array, body: Uint8Array, room: number): Uint8Array {
+  /** Encrypts `head || body`; the result starts with `room` bytes for the caller, then ciphertext and tag (see `ChaChaSuite.seal`). */
+  encrypt(aad: Uint8Array, head: Uint8Array, body: Uint8Array, room: number): Uint8Array | Pieces {
     this.setNonce()
     const out = this.suite.seal(this.key, this.nonce, aad, head, body, room)
     this.advance()

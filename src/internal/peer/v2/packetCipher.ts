@@ -8,6 +8,7 @@
  */
 import { type ChaChaSuite, defaultSuite, type Opener, TAG_SIZE } from "./cipher.js"
 import { FSChaCha20, FSChaCha20Poly1305, LENGTH_FIELD_SIZE } from "./fschacha.js"
+import { isPieces, joined, type Pieces } from "../pieces.js"
 import type { SessionKeys } from "./hkdf.js"
 
 /** The header byte's flag for a decoy packet, which the receiver discards. @internal */
@@ -46,25 +47,27 @@ export class PacketCipher {
   /**
    * Encrypts one packet whose contents are `type || body`, given apart so a
    * large payload is not copied before encryption. `type` holds the message
-   * type bytes (empty for raw contents).
+   * type bytes (empty for raw contents). A large packet comes back in
+   * `Pieces`, as the cipher made it (see `ChaChaSuite.seal`).
    */
-  encryptParts(type: Uint8Array, body: Uint8Array, aad: Uint8Array = EMPTY, ignore = false): Uint8Array {
+  encryptParts(type: Uint8Array, body: Uint8Array, aad: Uint8Array = EMPTY, ignore = false): Uint8Array | Pieces {
     const contentsSize = type.length + body.length
     if (contentsSize > MAX_LENGTH_FIELD) throw new RangeError(`v2 packet contents too large: ${contentsSize}`)
     const head = new Uint8Array(HEADER_SIZE + type.length)
     head[0] = ignore ? IGNORE_BIT : 0
     head.set(type, HEADER_SIZE)
-    const out = this.sendP.encrypt(aad, head, body, LENGTH_FIELD_SIZE)
+    const sealed = this.sendP.encrypt(aad, head, body, LENGTH_FIELD_SIZE)
+    const out = isPieces(sealed) ? sealed.pieces[0]! : sealed
     out[0] = contentsSize
     out[1] = contentsSize >>> 8
     out[2] = contentsSize >>> 16
     this.sendL.crypt(out, 0)
-    return out
+    return sealed
   }
 
-  /** Encrypts one packet with the given contents. */
+  /** Encrypts one packet with the given contents, in one array. */
   encrypt(contents: Uint8Array, aad: Uint8Array = EMPTY, ignore = false): Uint8Array {
-    return this.encryptParts(EMPTY, contents, aad, ignore)
+    return joined(this.encryptParts(EMPTY, contents, aad, ignore))
   }
 
   /** Decrypts the 3-byte length field at `bytes[offset..]` into the contents length. Advances the length cipher. */

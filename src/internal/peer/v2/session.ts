@@ -19,14 +19,20 @@
  * - `app`: packets carry messages; decoys are dropped.
  *
  * Every length a remote announces is checked against the network's cap
- * before anything is allocated for it; a packet that spans reads is
- * decrypted piece by piece as it arrives (never gathered as ciphertext) and
- * its plaintext held until the tag checks; memory per session is bounded by
- * the largest packet plus 4 KiB.
+ * before anything is allocated for it, and nothing is allocated from it
+ * before the bytes arrive: a packet that spans reads is decrypted piece by
+ * piece as it arrives, or (a large one, on the native suite) gathered into
+ * a free buffer of a process-wide pool (`ciphertextPool.ts`) and decrypted
+ * in one call; its plaintext is held until the tag checks. Memory per
+ * session is bounded by the largest packet plus 4 KiB, beside the pool's
+ * own bound. Large packets leave `sendPieces` in
+ * `Pieces`, as the cipher made them, for a writer that takes them without
+ * joining.
  *
  * @internal
  */
 import { randomBytes } from "@noble/hashes/utils.js"
+import { joined, type Pieces } from "../pieces.js"
 import { type ChaChaSuite, defaultSuite, type Opener, TAG_SIZE } from "./cipher.js"
 import { type Ecdh, defaultEcdh, ELLSWIFT_SIZE, type EllSwiftKeyPair, generateKeyPair, sharedSecret } from "./ellswift.js"
 import { V2TransportError } from "./error.js"
@@ -233,6 +239,14 @@ export class Session {
    * then the result is empty.
    */
   send(command: string, payload: Uint8Array): Uint8Array {
+    return joined(this.sendPieces(command, payload))
+  }
+
+  /**
+   * `send`, with a large packet left in the `Pieces` its cipher made (for
+   * a writer that takes them: no copy, no second buffer of the packet's size).
+   */
+  sendPieces(command: string, payload: Uint8Array): Uint8Array | Pieces {
     if (this.cipher === undefined) {
       this.queued.push({ command, payload })
       return EMPTY
@@ -360,7 +374,7 @@ export class Session {
       aad = EMPTY
     }
     out.push(cipher.encrypt(EMPTY, aad))
-    for (const m of this.queued) out.push(this.encode(cipher, m.command, m.payload))
+    for (const m of this.queued) out.push(joined(this.encode(cipher, m.command, m.payload)))
     this.queued = []
     this.state = "garbage"
     this.garbageBuf = new Uint8Array(MAX_GARBAGE + TERMINATOR_SIZE)
@@ -492,7 +506,7 @@ export class Session {
     return { command, payload: contents.subarray(1 + LONG_COMMAND_SIZE) }
   }
 
-  private encode(cipher: PacketCipher, command: string, payload: Uint8Array): Uint8Array {
+  private encode(cipher: PacketCipher, command: string, payload: Uint8Array): Uint8Array | Pieces {
     const id = shortIdOf(command)
     const typeSize = id === undefined ? 1 + LONG_COMMAND_SIZE : 1
     const size = typeSize + payload.length

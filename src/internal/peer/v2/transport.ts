@@ -13,6 +13,7 @@ import * as Frame from "../../../wire/Frame.js"
 import * as Message from "../../../wire/Message.js"
 import { WireError } from "../../../wire/WireError.js"
 import { MessageTransportError, type MessageTransport, type TransportContext } from "../../../peer/MessageTransport.js"
+import type { Pieces } from "../pieces.js"
 import { v1 } from "../v1Transport.js"
 import type { V2TransportError } from "./error.js"
 import { Session, type SessionOptions } from "./session.js"
@@ -59,7 +60,7 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
   // does not tell): the peer asks right after encoding. One slot, not a WeakMap: a WeakMap key per
   // packet costs the garbage collector (ephemerons) on every message; cleared once read, so no
   // packet is kept alive by it.
-  let lastPacket: Uint8Array | undefined
+  let lastPacket: Uint8Array | Pieces | undefined
   let lastPayloadSize = 0
   let fallback: MessageTransport | undefined
 
@@ -79,10 +80,10 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
 
   // The session refuses (throws) a command it cannot carry or contents over the cap: a typed error
   // for the sender, as v1's framing gives, and nothing is written.
-  const sent = (payload: Uint8Array, command: string): Either.Either<Uint8Array, WireError> => {
-    let bytes: Uint8Array
+  const sent = (payload: Uint8Array, command: string): Either.Either<Uint8Array | Pieces, WireError> => {
+    let bytes: Uint8Array | Pieces
     try {
-      bytes = session.send(command, payload)
+      bytes = session.sendPieces(command, payload)
     } catch (e) {
       return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
     }
