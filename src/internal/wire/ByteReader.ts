@@ -1,14 +1,12 @@
 import type * as ByteCursor from "../../wire/ByteCursor.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+import { readI64, readU64 } from "./word64.js"
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false })
 const strictDecoder = new TextDecoder("utf-8", { fatal: true })
 
 /** The empty byte field every reader returns (see `bytesView`). */
 const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
-
-/** DataViews over whole ArrayBuffers, shared by every reader of the same buffer (see `ByteReader.dataView`). */
-const dataViews = new WeakMap<ArrayBufferLike, DataView>()
 
 /**
  * A cursor over a byte view. Every read checks the remaining length first, so a
@@ -18,11 +16,10 @@ const dataViews = new WeakMap<ArrayBufferLike, DataView>()
  *
  * Performance notes (this is the decoder's inner loop; see `npm run bench`):
  * creating a reader must be cheap, because one is made per message. So
- * integers up to 32 bits are assembled from bytes, and the two costly handles,
- * the input's `ArrayBuffer` (reading `.buffer` is a ~30 ns runtime call) and a
- * `DataView` (~120 ns to create), are only fetched when first needed: the
- * buffer for views, the DataView for 64-bit reads (`getBigUint64` is ~2x
- * faster than building a bigint from two halves).
+ * integers up to 32 bits are assembled from bytes, 64-bit ones through
+ * `word64.ts`'s scratch (no `DataView`: finding the input's in a `WeakMap`
+ * cost ~3x as much), and the input's `ArrayBuffer` (reading `.buffer` is a
+ * ~30 ns runtime call) is only fetched when a view first needs it.
  *
  * The public face of it is `ByteCursor.Reader` (what a custom header format
  * may use); this class stays internal so its buffer handling can change.
@@ -32,11 +29,9 @@ const dataViews = new WeakMap<ArrayBufferLike, DataView>()
 export class ByteReader implements ByteCursor.Reader {
   offset: number
   readonly end: number
-  /** The input's ArrayBuffer and its byte offset there, once a view or 64-bit read needed them. */
+  /** The input's ArrayBuffer and its byte offset there, once a view needed them. */
   private buffer: ArrayBufferLike | undefined = undefined
   private base = 0
-  /** A DataView over the whole of `buffer`, for 64-bit reads (index with `base + offset`). */
-  private view: DataView | undefined = undefined
 
   constructor(readonly bytes: Uint8Array, offset = 0, end = bytes.length) {
     this.offset = offset
@@ -59,20 +54,6 @@ export class ByteReader implements ByteCursor.Reader {
       this.base = this.bytes.byteOffset
     }
     return this.buffer
-  }
-
-  /** One DataView per ArrayBuffer, cached weakly: readers of messages cut from one chunk share it. */
-  private dataView(): DataView {
-    if (this.view === undefined) {
-      const buffer = this.arrayBuffer()
-      let view = dataViews.get(buffer)
-      if (view === undefined) {
-        view = new DataView(buffer)
-        dataViews.set(buffer, view)
-      }
-      this.view = view
-    }
-    return this.view
   }
 
   u8(): number {
@@ -128,15 +109,17 @@ export class ByteReader implements ByteCursor.Reader {
 
   u64le(): bigint {
     this.need(8, "u64")
-    const v = this.dataView().getBigUint64(this.base + this.offset, true)
-    this.offset += 8
+    const o = this.offset
+    const v = readU64(this.bytes, o)
+    this.offset = o + 8
     return v
   }
 
   i64le(): bigint {
     this.need(8, "i64")
-    const v = this.dataView().getBigInt64(this.base + this.offset, true)
-    this.offset += 8
+    const o = this.offset
+    const v = readI64(this.bytes, o)
+    this.offset = o + 8
     return v
   }
 
