@@ -310,6 +310,9 @@ export class FrameDecoder {
   private command: string | undefined = undefined
   /** The codec of `command` when it is known (found with the command, in one lookup). */
   private entry: Entry | undefined = undefined
+  /** The ArrayBuffer and byte offset of the payload `take` last returned as a view, for its reader; cleared after. */
+  private takenBuffer: ArrayBufferLike | undefined = undefined
+  private takenBase = 0
   /** The context of the last message decoded, kept while the version stays: not one object per message. */
   private context: Message.CodecContext
   private length = 0
@@ -353,6 +356,9 @@ export class FrameDecoder {
       const command = this.command!
       const entry = this.entry
       const payload = this.take(this.length)
+      // Handed to the payload's reader below, and not kept: the decoder holds no chunk it has finished with.
+      const buffer = this.takenBuffer
+      this.takenBuffer = undefined
       this.command = undefined
       this.entry = undefined
       const sum = payload.length === 0 ? EMPTY_CHECKSUM : checksumWord(payload)
@@ -366,7 +372,7 @@ export class FrameDecoder {
       } else {
         const version = this.version()
         if (version !== this.context.version) this.context = { version, format: this.format }
-        message = decodeWithOrError(entry, payload, this.context)
+        message = decodeWithOrError(entry, payload, this.context, buffer, this.takenBase)
         if (message instanceof WireError) return this.fail(message)
       }
       out.push({ command, payloadSize: payload.length, message })
@@ -481,12 +487,17 @@ export class FrameDecoder {
    * @internal
    */
   private take(n: number): Uint8Array {
+    this.takenBuffer = undefined
     if (n === 0) return EMPTY
     const first = this.chunks[0]!
     const head = this.head
     if (first.length - head >= n) {
       this.skip(n)
-      return new Uint8Array(first.buffer, first.byteOffset + head, n)
+      const buffer = first.buffer
+      const base = first.byteOffset + head
+      this.takenBuffer = buffer
+      this.takenBase = base
+      return new Uint8Array(buffer, base, n)
     }
     this.buffered -= n
     const out = new Uint8Array(n)

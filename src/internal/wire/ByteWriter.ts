@@ -24,6 +24,8 @@ const textEncoder = new TextEncoder()
  */
 export class ByteWriter implements ByteCursor.Writer {
   private buf: Uint8Array
+  /** In frame mode in the slab, the slab (`buf` is all of it), so that `endFrame` need not read `.buffer` (~25 ns). */
+  private arrayBuffer: ArrayBufferLike | undefined = undefined
   offset = 0
   /** Frame mode (`ByteWriter.frame`): where the frame starts in `buf` and where it must end. */
   private start = 0
@@ -62,8 +64,10 @@ export class ByteWriter implements ByteCursor.Writer {
       // Claimed before writing: nothing else is cut from the slab while this frame is written.
       w.start = claimSlab(size)
       w.buf = slabBytes
+      w.arrayBuffer = slab
     } else {
       w.buf = ownBuffer(size)
+      w.arrayBuffer = undefined
       w.start = 0
     }
     w.offset = w.start
@@ -79,13 +83,17 @@ export class ByteWriter implements ByteCursor.Writer {
    */
   static endFrame(w: ByteWriter): Uint8Array {
     const buf = w.buf
+    const slabBuffer = w.arrayBuffer
     const out = w.offset === w.end
       ? w.start === 0 && w.end === buf.length
         ? buf
+        : slabBuffer !== undefined
+        ? new Uint8Array(slabBuffer, w.start, w.end - w.start)
         : new Uint8Array(buf.buffer, buf.byteOffset + w.start, w.end - w.start)
       : buf.slice(w.start, w.offset)
     // Keep no frame handed out (a large one's own buffer, or one grown past the slab).
     w.buf = slabBytes
+    w.arrayBuffer = undefined
     framePooled = w
     return out
   }
@@ -122,6 +130,7 @@ export class ByteWriter implements ByteCursor.Writer {
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.offset))
     this.buf = next
+    this.arrayBuffer = undefined
   }
 
   u8(v: number): this {

@@ -31,9 +31,16 @@ export const toWireError = (command: string, e: unknown): WireError => {
  *
  * @internal
  */
-export const decodeWithOrError = (e: Entry, payload: Uint8Array, ctx: CodecContext): NetworkMessage | WireError => {
+export const decodeWithOrError = (
+  e: Entry,
+  payload: Uint8Array,
+  ctx: CodecContext,
+  buffer?: ArrayBufferLike,
+  base = 0
+): NetworkMessage | WireError => {
   try {
-    const r = new ByteReader(payload)
+    // `buffer` and `base`: the payload's ArrayBuffer and offset there, when the caller has them (see `ByteReader`).
+    const r = new ByteReader(payload, 0, payload.length, buffer, base)
     const m = e.codec.read(r, ctx)
     r.done()
     return m
