@@ -22,8 +22,8 @@ import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
 import { checksumWord, checksumWordFrom } from "../internal/wire/checksum.js"
 import { equals as sameBytes } from "./Hash.js"
-import { byTag } from "../internal/wire/definitions.js"
-import { encodeAfterOrError, type Entry } from "../internal/wire/messageCodec.js"
+import { byCommand, byTag } from "../internal/wire/definitions.js"
+import { decodeWithOrError, encodeAfterOrError, type Entry } from "../internal/wire/messageCodec.js"
 import * as Message from "./Message.js"
 import { WireError } from "./WireError.js"
 import type { WireFormat } from "./WireFormat.js"
@@ -308,6 +308,13 @@ export class FrameDecoder {
   private spareStart = -1
   private spareEnd = 0
   private command: string | undefined = undefined
+  /** The codec of `command` when it is known (found with the command, in one lookup). */
+  private entry: Entry | undefined = undefined
+  /** The ArrayBuffer and byte offset of the payload `take` last returned as a view, for its reader; cleared after. */
+  private takenBuffer: ArrayBufferLike | undefined = undefined
+  private takenBase = 0
+  /** The context of the last message decoded, kept while the version stays: not one object per message. */
+  private context: Message.CodecContext
   private length = 0
   /** The header's checksum as a big-endian int32, as `checksumWord` gives it. */
   private checksum = 0
@@ -318,6 +325,8 @@ export class FrameDecoder {
     this.maxMessageSize = options.params.maxMessageSize
     this.format = options.params.format
     this.version = options.version ?? (() => Message.defaultContext.version)
+    // Replaced at the first message (no version is negative); the callback is not called before then.
+    this.context = { version: -1, format: this.format }
   }
 
   /** Bytes received but not yet part of a decoded message. */
@@ -345,15 +354,28 @@ export class FrameDecoder {
       }
       if (this.buffered < this.length) return undefined
       const command = this.command!
+      const entry = this.entry
       const payload = this.take(this.length)
+      // Handed to the payload's reader below, and not kept: the decoder holds no chunk it has finished with.
+      const buffer = this.takenBuffer
+      this.takenBuffer = undefined
       this.command = undefined
+      this.entry = undefined
       const sum = payload.length === 0 ? EMPTY_CHECKSUM : checksumWord(payload)
       if (sum !== this.checksum) {
         return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
       }
-      const decoded = Message.decodePayloadEither(command, payload, { version: this.version(), format: this.format })
-      if (Either.isLeft(decoded)) return this.fail(decoded.left)
-      out.push({ command, payloadSize: payload.length, message: decoded.right })
+      // What `Message.decodePayloadEither` does, without looking the command up again or an `Either` per message.
+      let message: Message.NetworkMessage | WireError
+      if (entry === undefined) {
+        message = { _tag: "Unknown", command, payload }
+      } else {
+        const version = this.version()
+        if (version !== this.context.version) this.context = { version, format: this.format }
+        message = decodeWithOrError(entry, payload, this.context, buffer, this.takenBase)
+        if (message instanceof WireError) return this.fail(message)
+      }
+      out.push({ command, payloadSize: payload.length, message })
     }
   }
 
@@ -425,13 +447,16 @@ export class FrameDecoder {
     if (h[o] !== m[0] || h[o + 1] !== m[1] || h[o + 2] !== m[2] || h[o + 3] !== m[3]) {
       return new WireError({ reason: "BadMagic", expected: hex(m), actual: hex(h.subarray(o, o + 4)) })
     }
-    const command = parseCommand(h, o + 4)
-    if (command === undefined) return new WireError({ reason: "BadCommand", actual: hex(h.subarray(o + 4, o + 4 + COMMAND_SIZE)) })
-    const cap = Message.maxPayload(command, this.version(), this.format)
-    if (cap !== undefined && length > cap) {
-      return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: length })
+    const parsed = parseCommand(h, o + 4)
+    if (parsed === undefined) return new WireError({ reason: "BadCommand", actual: hex(h.subarray(o + 4, o + 4 + COMMAND_SIZE)) })
+    const command = typeof parsed === "string" ? parsed : parsed.command
+    const entry = typeof parsed === "string" ? byCommand.get(command) : parsed.entry
+    if (entry !== undefined) {
+      const cap = entry.def.maxPayload(this.version(), this.format)
+      if (length > cap) return new WireError({ reason: "OversizedPayload", command, expected: cap, actual: length })
     }
     this.command = command
+    this.entry = entry
     this.length = length
     this.checksum = (h[o + 20]! << 24) | (h[o + 21]! << 16) | (h[o + 22]! << 8) | h[o + 23]!
     return undefined
@@ -462,12 +487,17 @@ export class FrameDecoder {
    * @internal
    */
   private take(n: number): Uint8Array {
+    this.takenBuffer = undefined
     if (n === 0) return EMPTY
     const first = this.chunks[0]!
     const head = this.head
     if (first.length - head >= n) {
       this.skip(n)
-      return new Uint8Array(first.buffer, first.byteOffset + head, n)
+      const buffer = first.buffer
+      const base = first.byteOffset + head
+      this.takenBuffer = buffer
+      this.takenBase = base
+      return new Uint8Array(buffer, base, n)
     }
     this.buffered -= n
     const out = new Uint8Array(n)
@@ -503,14 +533,20 @@ const SPARE_SIZE = 16 * 1024
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("")
 
+/** A known command: its interned string and its codec. */
+interface KnownCommand {
+  readonly command: string
+  readonly entry: Entry
+}
+
 /**
  * The known commands by a hash of their bytes, so that parsing one returns the
- * same interned string every time: no string is built per frame (building one
- * costs more than the rest of the header), and the `Map` lookups keyed by it
- * find its hash already computed. Unknown commands are built each time, never
+ * same interned string every time, with its codec: no string is built per
+ * frame (building one costs more than the rest of the header), and no `Map`
+ * is searched by it afterwards. Unknown commands are built each time, never
  * cached, so a peer cannot grow this table.
  */
-const knownCommands = new Map<number, string>()
+const knownCommands = new Map<number, KnownCommand>()
 
 const commandHash = (b: Uint8Array, start: number, end: number): number => {
   let h = 0
@@ -518,8 +554,12 @@ const commandHash = (b: Uint8Array, start: number, end: number): number => {
   return h
 }
 
-/** The command in `b[o, o + COMMAND_SIZE)`: printable ASCII then NUL padding only; at least one character. */
-const parseCommand = (b: Uint8Array, o: number): string | undefined => {
+/**
+ * The command in `b[o, o + COMMAND_SIZE)`: printable ASCII then NUL padding
+ * only; at least one character. A known one comes with its codec; any other
+ * is built as a string.
+ */
+const parseCommand = (b: Uint8Array, o: number): KnownCommand | string | undefined => {
   const last = o + COMMAND_SIZE
   let end = o
   while (end < last && b[end] !== 0) {
@@ -530,9 +570,10 @@ const parseCommand = (b: Uint8Array, o: number): string | undefined => {
   if (end === o) return undefined
   for (let i = end; i < last; i++) if (b[i] !== 0) return undefined
   const known = knownCommands.get(commandHash(b, o, end))
-  if (known !== undefined && known.length === end - o) {
+  if (known !== undefined && known.command.length === end - o) {
+    const command = known.command
     let same = true
-    for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== b[o + i]) same = false
+    for (let i = 0; i < command.length; i++) if (command.charCodeAt(i) !== b[o + i]) same = false
     if (same) return known
   }
   return String.fromCharCode.apply(null, b.subarray(o, end) as unknown as Array<number>)
@@ -552,9 +593,10 @@ const knownByTag = new Map<string, { readonly entry: Entry; readonly commandByte
 
 for (const def of Message.definitions) {
   const bytes = Uint8Array.from(def.command, (ch) => ch.charCodeAt(0))
-  knownCommands.set(commandHash(bytes, 0, bytes.length), def.command)
+  const known: KnownCommand = { command: def.command, entry: byCommand.get(def.command)! }
+  knownCommands.set(commandHash(bytes, 0, bytes.length), known)
   const commandBytes = padded(bytes)
-  if (parseCommand(commandBytes, 0) === def.command) {
+  if (parseCommand(commandBytes, 0) === known) {
     knownCommandBytes.set(def.command, commandBytes)
     knownByTag.set(def._tag, { entry: byTag.get(def._tag)!, commandBytes })
   }

@@ -1,14 +1,12 @@
 import type * as ByteCursor from "../../wire/ByteCursor.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+import { readI64, readU64 } from "./word64.js"
 
 const textDecoder = new TextDecoder("utf-8", { fatal: false })
 const strictDecoder = new TextDecoder("utf-8", { fatal: true })
 
 /** The empty byte field every reader returns (see `bytesView`). */
 const NO_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array
-
-/** DataViews over whole ArrayBuffers, shared by every reader of the same buffer (see `ByteReader.dataView`). */
-const dataViews = new WeakMap<ArrayBufferLike, DataView>()
 
 /**
  * A cursor over a byte view. Every read checks the remaining length first, so a
@@ -18,11 +16,10 @@ const dataViews = new WeakMap<ArrayBufferLike, DataView>()
  *
  * Performance notes (this is the decoder's inner loop; see `npm run bench`):
  * creating a reader must be cheap, because one is made per message. So
- * integers up to 32 bits are assembled from bytes, and the two costly handles,
- * the input's `ArrayBuffer` (reading `.buffer` is a ~30 ns runtime call) and a
- * `DataView` (~120 ns to create), are only fetched when first needed: the
- * buffer for views, the DataView for 64-bit reads (`getBigUint64` is ~2x
- * faster than building a bigint from two halves).
+ * integers up to 32 bits are assembled from bytes, 64-bit ones through
+ * `word64.ts`'s scratch (no `DataView`: finding the input's in a `WeakMap`
+ * cost ~3x as much), and the input's `ArrayBuffer` (reading `.buffer` is a
+ * ~30 ns runtime call) is only fetched when a view first needs it.
  *
  * The public face of it is `ByteCursor.Reader` (what a custom header format
  * may use); this class stays internal so its buffer handling can change.
@@ -32,17 +29,21 @@ const dataViews = new WeakMap<ArrayBufferLike, DataView>()
 export class ByteReader implements ByteCursor.Reader {
   offset: number
   readonly end: number
-  /** The input's ArrayBuffer and its byte offset there, once a view or 64-bit read needed them. */
-  private buffer: ArrayBufferLike | undefined = undefined
-  private base = 0
-  /** A DataView over the whole of `buffer`, for 64-bit reads (index with `base + offset`). */
-  private view: DataView | undefined = undefined
-  /** A 64-bit read was done without the DataView (see `u64le`). */
-  private readU64 = false
+  /** The input's ArrayBuffer and its byte offset there, once a view needed them (or as given). */
+  private buffer: ArrayBufferLike | undefined
+  private base: number
 
-  constructor(readonly bytes: Uint8Array, offset = 0, end = bytes.length) {
+  /**
+   * `buffer` and `base`, when the caller already has them, are `bytes`'
+   * ArrayBuffer and byte offset: the frame decoder read them to make the
+   * payload's view, and reading `.buffer` again would cost as much as the
+   * view itself (~25 ns, a runtime call).
+   */
+  constructor(readonly bytes: Uint8Array, offset = 0, end = bytes.length, buffer?: ArrayBufferLike, base = 0) {
     this.offset = offset
     this.end = end
+    this.buffer = buffer
+    this.base = base
   }
 
   get remaining(): number {
@@ -61,20 +62,6 @@ export class ByteReader implements ByteCursor.Reader {
       this.base = this.bytes.byteOffset
     }
     return this.buffer
-  }
-
-  /** One DataView per ArrayBuffer, cached weakly: readers of messages cut from one chunk share it. */
-  private dataView(): DataView {
-    if (this.view === undefined) {
-      const buffer = this.arrayBuffer()
-      let view = dataViews.get(buffer)
-      if (view === undefined) {
-        view = new DataView(buffer)
-        dataViews.set(buffer, view)
-      }
-      this.view = view
-    }
-    return this.view
   }
 
   u8(): number {
@@ -131,24 +118,16 @@ export class ByteReader implements ByteCursor.Reader {
   u64le(): bigint {
     this.need(8, "u64")
     const o = this.offset
+    const v = readU64(this.bytes, o)
     this.offset = o + 8
-    // A reader's first 64-bit read assembles it from two halves: a ping's or pong's only field
-    // would otherwise make a DataView and a WeakMap entry for the socket's fresh chunk (~1.2 µs
-    // against ~0.2 µs). Later reads (a version's, a transaction's outputs) use the shared view.
-    if (this.view === undefined && !this.readU64) {
-      this.readU64 = true
-      const b = this.bytes
-      const lo = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
-      const hi = (b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24)) >>> 0
-      return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo)
-    }
-    return this.dataView().getBigUint64(this.base + o, true)
+    return v
   }
 
   i64le(): bigint {
     this.need(8, "i64")
-    const v = this.dataView().getBigInt64(this.base + this.offset, true)
-    this.offset += 8
+    const o = this.offset
+    const v = readI64(this.bytes, o)
+    this.offset = o + 8
     return v
   }
 

@@ -1,6 +1,7 @@
 import type * as ByteCursor from "../../wire/ByteCursor.js"
 import { builtinModule } from "./builtin.js"
 import { EncodeFailure } from "./EncodeFailure.js"
+import { writeU64 } from "./word64.js"
 
 const textEncoder = new TextEncoder()
 
@@ -8,8 +9,8 @@ const textEncoder = new TextEncoder()
  * A growable little-endian byte sink. It doubles its buffer as needed and
  * hands back a view of exactly what was written.
  *
- * Integers up to 32 bits are stored byte by byte; a `DataView` (~120 ns to
- * create) is only made for 64-bit writes. Two ways to produce a frame: a
+ * Integers up to 32 bits are stored byte by byte, 64-bit ones through
+ * `word64.ts`'s scratch (no `DataView`). Two ways to produce a frame: a
  * message whose size is known up front is written in place into a frame of
  * exactly that size (`frame` / `endFrame`: one allocation, no copy); any
  * other borrows a pooled scratch writer (`acquire` / `release`) instead of
@@ -23,7 +24,8 @@ const textEncoder = new TextEncoder()
  */
 export class ByteWriter implements ByteCursor.Writer {
   private buf: Uint8Array
-  private view: DataView | undefined = undefined
+  /** In frame mode in the slab, the slab (`buf` is all of it), so that `endFrame` need not read `.buffer` (~25 ns). */
+  private arrayBuffer: ArrayBufferLike | undefined = undefined
   offset = 0
   /** Frame mode (`ByteWriter.frame`): where the frame starts in `buf` and where it must end. */
   private start = 0
@@ -52,8 +54,7 @@ export class ByteWriter implements ByteCursor.Writer {
   /**
    * A writer positioned at the start of a fresh frame of exactly `size`
    * bytes, which it writes in place: in the shared slab when `size` is at
-   * most `SLAB_ITEM_MAX` (with the slab's `DataView`, made once per slab,
-   * not per frame), else in a buffer of its own. Hand it to `endFrame` when
+   * most `SLAB_ITEM_MAX`, else in a buffer of its own. Hand it to `endFrame` when
    * written. No scratch buffer, no copy: the encoder computed the size first.
    */
   static frame(size: number): ByteWriter {
@@ -63,10 +64,10 @@ export class ByteWriter implements ByteCursor.Writer {
       // Claimed before writing: nothing else is cut from the slab while this frame is written.
       w.start = claimSlab(size)
       w.buf = slabBytes
-      w.view = slabView
+      w.arrayBuffer = slab
     } else {
       w.buf = ownBuffer(size)
-      w.view = undefined
+      w.arrayBuffer = undefined
       w.start = 0
     }
     w.offset = w.start
@@ -82,14 +83,17 @@ export class ByteWriter implements ByteCursor.Writer {
    */
   static endFrame(w: ByteWriter): Uint8Array {
     const buf = w.buf
+    const slabBuffer = w.arrayBuffer
     const out = w.offset === w.end
       ? w.start === 0 && w.end === buf.length
         ? buf
+        : slabBuffer !== undefined
+        ? new Uint8Array(slabBuffer, w.start, w.end - w.start)
         : new Uint8Array(buf.buffer, buf.byteOffset + w.start, w.end - w.start)
       : buf.slice(w.start, w.offset)
     // Keep no frame handed out (a large one's own buffer, or one grown past the slab).
     w.buf = slabBytes
-    w.view = slabView
+    w.arrayBuffer = undefined
     framePooled = w
     return out
   }
@@ -126,11 +130,7 @@ export class ByteWriter implements ByteCursor.Writer {
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.offset))
     this.buf = next
-    this.view = undefined
-  }
-
-  private dataView(): DataView {
-    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength))
+    this.arrayBuffer = undefined
   }
 
   u8(v: number): this {
@@ -196,17 +196,18 @@ export class ByteWriter implements ByteCursor.Writer {
     return this
   }
 
-  /** `setBigUint64` / `setBigInt64` already reduce modulo 2^64, as `BigInt.asUintN(64, v)` would. */
+  /** Reduced modulo 2^64, as `BigInt.asUintN(64, v)` would; through `word64.ts`'s scratch, no `DataView`. */
   u64le(v: bigint): this {
     this.ensure(8)
-    this.dataView().setBigUint64(this.offset, v, true)
+    writeU64(this.buf, this.offset, v)
     this.offset += 8
     return this
   }
 
+  /** The same bytes as `u64le` writes for the value modulo 2^64. */
   i64le(v: bigint): this {
     this.ensure(8)
-    this.dataView().setBigInt64(this.offset, v, true)
+    writeU64(this.buf, this.offset, v)
     this.offset += 8
     return this
   }
@@ -296,7 +297,6 @@ export class ByteWriter implements ByteCursor.Writer {
     if (n !== this.buf.length || this.buf.length <= POOLED_MAX) return this.copy()
     const out = this.buf
     this.buf = new Uint8Array(POOLED_INITIAL)
-    this.view = undefined
     this.offset = 0
     return out
   }
@@ -339,14 +339,11 @@ const SLAB_ITEM_MAX = 2048
 const SLAB_SIZE = 8192
 let slab = new ArrayBuffer(SLAB_SIZE)
 let slabBytes = new Uint8Array(slab)
-/** 64-bit fields are written through a `DataView`: one per slab, not one per frame (~60 ns to make one). */
-let slabView = new DataView(slab)
 let slabUsed = 0
 
 const newSlab = (): void => {
   slab = new ArrayBuffer(SLAB_SIZE)
   slabBytes = new Uint8Array(slab)
-  slabView = new DataView(slab)
   slabUsed = 0
 }
 
@@ -391,5 +388,5 @@ const ownBuffer: (n: number) => Uint8Array = (() => {
   }
 })()
 
-/** The writer `frame` hands out, kept between frames (its slab and `DataView` with it). */
+/** The writer `frame` hands out, kept between frames. */
 let framePooled: ByteWriter | undefined = undefined

@@ -24,16 +24,35 @@ export const toWireError = (command: string, e: unknown): WireError => {
   return new WireError({ reason: "InvalidValue", command, detail: String(e) })
 }
 
-/** Decodes a known command's payload; the whole payload must be consumed. @internal */
-export const decodeWith = (e: Entry, payload: Uint8Array, ctx: CodecContext): Either.Either<NetworkMessage, WireError> => {
+/**
+ * Decodes a known command's payload; the whole payload must be consumed.
+ * The message or the error as a union, not an `Either`: the frame decoder
+ * takes it as it is (one object fewer per message).
+ *
+ * @internal
+ */
+export const decodeWithOrError = (
+  e: Entry,
+  payload: Uint8Array,
+  ctx: CodecContext,
+  buffer?: ArrayBufferLike,
+  base = 0
+): NetworkMessage | WireError => {
   try {
-    const r = new ByteReader(payload)
+    // `buffer` and `base`: the payload's ArrayBuffer and offset there, when the caller has them (see `ByteReader`).
+    const r = new ByteReader(payload, 0, payload.length, buffer, base)
     const m = e.codec.read(r, ctx)
     r.done()
-    return Either.right(m)
+    return m
   } catch (error) {
-    return Either.left(toWireError(e.def.command, error))
+    return toWireError(e.def.command, error)
   }
+}
+
+/** `decodeWithOrError` as an `Either`. @internal */
+export const decodeWith = (e: Entry, payload: Uint8Array, ctx: CodecContext): Either.Either<NetworkMessage, WireError> => {
+  const m = decodeWithOrError(e, payload, ctx)
+  return m instanceof WireError ? Either.left(m) : Either.right(m)
 }
 
 /**

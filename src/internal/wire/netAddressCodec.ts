@@ -8,6 +8,7 @@ import type { ByteWriter } from "./ByteWriter.js"
 import { DecodeFailure } from "./DecodeFailure.js"
 import { EncodeFailure } from "./EncodeFailure.js"
 import { isMappedAt } from "./mappedIPv4.js"
+import { writeU64 } from "./word64.js"
 import {
   addressLength,
   MAX_ADDRV2_ADDRESS,
@@ -43,15 +44,6 @@ export const readLegacy = (r: ByteReader): NetAddressFields => {
 }
 
 /**
- * The last services value written and its two 32-bit halves: an `addr` list
- * mostly repeats one value, and splitting a `bigint` costs more than the
- * rest of an entry.
- */
-let lastServices = 0n
-let servicesLow = 0
-let servicesHigh = 0
-
-/**
  * Stores a legacy address (services, 16-byte IP, big-endian port: 26 bytes)
  * at `b[o]`, every byte of it, and returns the offset after it. The caller
  * has made room (`ByteWriter.room`).
@@ -59,24 +51,8 @@ let servicesHigh = 0
  * @internal
  */
 export const putLegacy = (b: Uint8Array, o: number, a: NetAddressFields): number => {
-  const services = a.services
-  if (services !== lastServices) {
-    // Reduced modulo 2^64, as `setBigUint64` (the general 64-bit write) does.
-    const u = BigInt.asUintN(64, services)
-    servicesLow = Number(u & 0xffff_ffffn)
-    servicesHigh = Number(u >> 32n)
-    lastServices = services
-  }
-  const lo = servicesLow
-  const hi = servicesHigh
-  b[o] = lo
-  b[o + 1] = lo >>> 8
-  b[o + 2] = lo >>> 16
-  b[o + 3] = lo >>> 24
-  b[o + 4] = hi
-  b[o + 5] = hi >>> 8
-  b[o + 6] = hi >>> 16
-  b[o + 7] = hi >>> 24
+  // Reduced modulo 2^64, as every 64-bit write is; no splitting of the `bigint` into halves by arithmetic.
+  writeU64(b, o, a.services)
   const ip = a.address
   if (a.network === NetworkId.IPv4 && ip.length === 4) {
     // The ::ffff:0:0/96 prefix: ten zero bytes (unrolled: half the cost of a loop), then ff ff.
