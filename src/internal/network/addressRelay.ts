@@ -214,7 +214,9 @@ export const make = (
 
     const readvertiseLoop: Effect.Effect<void> = Effect.gen(function*() {
       for (;;) {
-        // From the scan to the sleep nothing yields to a registering peer without `wakeAt` set.
+        // `wakeAt` is set with the scan: a peer registering after it and due sooner restarts the loop,
+        // which is then between scan and sleep. While advertising, `wakeAt` is the time just reached:
+        // a newcomer is due later, restarts nothing, and the next scan sees it.
         let next = Infinity
         for (const a of adverts.values()) if (a.dueAt < next) next = a.dueAt
         wakeAt = next
