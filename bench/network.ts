@@ -20,6 +20,7 @@
  * Run alone: `npm run bench:network` (a tsc build run by node with
  * --expose-gc; under tsx without `--expose-gc` the churn heap check is skipped). Knobs:
  * BENCH_NET_PEERS (200), BENCH_NET_ROUNDS (40), BENCH_NET_CHURN (1000),
+ * BENCH_NET_CHURN_ROUNDS (1: further rounds of churn, ours and bare interleaved, CPU medians),
  * BENCH_NET_FILTER (regex on broadcast, churn, book).
  */
 import * as Context from "effect/Context"
@@ -71,6 +72,7 @@ import { mainThreadCpuNs } from "./harness.js"
 const PEERS = envNumber("BENCH_NET_PEERS", 200)
 const ROUNDS = envNumber("BENCH_NET_ROUNDS", 40)
 const CHURN = envNumber("BENCH_NET_CHURN", 1000)
+const CHURN_ROUNDS = envNumber("BENCH_NET_CHURN_ROUNDS", 1)
 const CHURN_CONCURRENCY = 8
 
 export interface BroadcastRow {
@@ -88,9 +90,11 @@ export interface BroadcastRow {
 
 export interface ChurnResult {
   readonly cycles: number
+  /** Rounds of `cycles`, ours and bare interleaved (the CPU figures are medians over them). */
+  readonly rounds: number
   readonly oursPerSec: number
   readonly barePerSec: number
-  /** Cycles per second of main-thread CPU (steadier than wall time on a loaded machine). */
+  /** Cycles per second of main-thread CPU (steadier than wall time on a loaded machine), median over rounds. */
   readonly oursPerCpuSec: number
   readonly barePerCpuSec: number
   readonly handlesBefore: number
@@ -324,19 +328,28 @@ const churnSection = Effect.gen(function*() {
   yield* Effect.promise(() => bareCycles(200))
   const before = yield* Effect.promise(memory)
   const oursPerSec = yield* cycles(CHURN)
-  const oursPerCpuSec = CHURN / lastCpuSec
+  const oursCpu = [lastCpuSec]
   yield* drained
   // Let the closed sockets' handles go (their close callbacks run on later turns).
   yield* Effect.promise(() => waitUntil(() => process.getActiveResourcesInfo().length <= before.handles, 2000))
   const after = yield* Effect.promise(memory)
   const barePerSec = yield* Effect.promise(() => bareCycles(CHURN))
-  const barePerCpuSec = CHURN / lastCpuSec
+  const bareCpu = [lastCpuSec]
+  // Further rounds, ours and bare interleaved: CPU figures are the medians over rounds.
+  for (let round = 1; round < CHURN_ROUNDS; round++) {
+    yield* cycles(CHURN)
+    oursCpu.push(lastCpuSec)
+    yield* drained
+    yield* Effect.promise(() => bareCycles(CHURN))
+    bareCpu.push(lastCpuSec)
+  }
   return {
     cycles: CHURN,
+    rounds: CHURN_ROUNDS,
     oursPerSec,
     barePerSec,
-    oursPerCpuSec,
-    barePerCpuSec,
+    oursPerCpuSec: CHURN / median(oursCpu),
+    barePerCpuSec: CHURN / median(bareCpu),
     handlesBefore: before.handles,
     handlesAfter: after.handles,
     heapGrowth: hasGc ? after.heapUsed - before.heapUsed : undefined,
@@ -501,6 +514,7 @@ export const report = (r: NetworkResults): void => {
     )
     const handlesOk = c.handlesAfter <= c.handlesBefore
     const heapOk = c.heapGrowth === undefined || c.heapGrowth < 2 * 1024 * 1024
+    console.log(`main-thread CPU per cycle (median of ${c.rounds} round${c.rounds === 1 ? "" : "s"}): ours ${(1e6 / c.oursPerCpuSec).toFixed(0)} µs, bare ${(1e6 / c.barePerCpuSec).toFixed(0)} µs`)
     console.log(`handles: ${handlesOk ? "no growth" : `GREW (${c.leftover})`}; heap: ${heapOk ? "no growth beyond noise (< 2 MiB)" : `GREW ${mib(c.heapGrowth!)} (${kib(c.heapGrowth! / c.cycles)} per cycle)`}`)
   }
   if (r.book.length > 0) {

@@ -6,6 +6,7 @@
  * to two other peers, and self-advertisement to outbound peers.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -14,6 +15,7 @@ import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import * as AddressBook from "../../src/network/AddressBook.js"
+import { AddressRelay } from "../../src/network/AddressRelay.js"
 import type * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
@@ -130,6 +132,43 @@ describe("Dispatcher: periodic self-advertisement", () => {
       const entry = (again[0]!.message as Message.MessageOf<"Addr">).addresses[0]!
       expect(NetAddress.toString(entry)).toBe(node.key)
       expect(entry.time).toBe(NOW_S + 240)
+    })))
+  it.scoped("each peer keeps its own advertisement times; one connected later but due sooner is served first; a departed peer stops", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      // Per step of any peer's schedule, the next of these delays: the first peer's first wait is
+      // 2.5 minutes, the second's (connected a minute later) half a minute, then a minute each (all
+      // under the 5-minute idle timeout: these raw remotes never speak).
+      const delays = [2.5, 0.5]
+      const advertiseSchedule = Schedule.spaced(Duration.minutes(1)).pipe(
+        Schedule.modifyDelay(() => Duration.minutes(delays.shift() ?? 1))
+      )
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, advertiseSchedule } })
+      const first = yield* inboundRaw(hub, node, "127.0.73.1", 5101)
+      yield* settle
+      yield* TestClock.adjust(Duration.minutes(1))
+      const second = yield* inboundRaw(hub, node, "127.0.73.2", 5102)
+      yield* settle
+      yield* first.drain
+      yield* second.drain
+      // 2 minutes in: the second peer's turn (due at 1:30), not the first's (due at 2:30).
+      yield* TestClock.adjust(Duration.minutes(1))
+      yield* settle
+      expect(announced(yield* second.drain)).toEqual([node.key])
+      expect(announced(yield* first.drain)).toEqual([])
+      // 2:30: the first peer's, and the second's next (a minute after its first).
+      yield* TestClock.adjust(Duration.minutes(0.5))
+      yield* settle
+      expect(announced(yield* first.drain)).toEqual([node.key])
+      expect(announced(yield* second.drain)).toEqual([node.key])
+      // The second peer leaves: the first still gets its own, a minute after its last.
+      yield* second.close
+      yield* settle
+      yield* TestClock.adjust(Duration.minutes(1))
+      yield* settle
+      expect(announced(yield* first.drain)).toEqual([node.key])
+      const { selfAdvertisements } = yield* Context.get(node.context, AddressRelay).stats
+      expect(selfAdvertisements).toBe(4)
     })))
 })
 

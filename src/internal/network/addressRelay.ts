@@ -7,9 +7,12 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberHandle from "effect/FiberHandle"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
+import * as Intervals from "effect/ScheduleIntervals"
+import * as ScheduleDecision from "effect/ScheduleDecision"
 import type * as Scope from "effect/Scope"
 import { type AddressBookShape, isRoutable } from "../../network/AddressBook.js"
 import type { AddressRelayShape } from "../../network/AddressRelay.js"
@@ -59,6 +62,13 @@ interface TrickleSlot {
   driver: Schedule.ScheduleDriver<unknown, unknown, never> | undefined
   /** The peer's scope (the registry's, closed when it disconnects): its trickle fiber runs there. */
   readonly scope: Scope.Scope
+}
+
+/** A connected peer's periodic self-advertisement: its `advertiseSchedule` state and next due time. */
+interface Advert {
+  readonly peer: Peer.Peer
+  state: unknown
+  dueAt: number
 }
 
 /** @internal */
@@ -165,22 +175,76 @@ export const make = (
       })
 
     /**
-     * Announces our address again on `advertiseSchedule`, resetting the peer's
-     * known-address filter first (as Bitcoin Core does): relays die out where
-     * both chosen peers already had an address, and without the reset no
-     * address, ours included, could ever cross this link again.
+     * Announces our address again to each peer on `advertiseSchedule`,
+     * resetting the peer's known-address filter first (as Bitcoin Core does):
+     * relays die out where both chosen peers already had an address, and
+     * without the reset no address, ours included, could ever cross this link
+     * again.
+     *
+     * One loop for every peer, not a fiber per peer: each peer keeps its own
+     * schedule state and due time (stepped exactly as a `Schedule.driver`
+     * would: from connect, then from each advertisement), and the loop sleeps
+     * until the earliest due time. A connection that lives a few milliseconds
+     * (churn) costs a map entry, not a fork, a timer and an interruption. The
+     * loop runs only while a peer is waiting; a peer due before the loop's
+     * wake-up restarts it (only while it sleeps: never mid-advertisement).
      */
-    const readvertise = (peer: Peer.Peer) =>
+    const adverts = new Map<number, Advert>()
+    const advertLoop = yield* FiberHandle.make<void, never>()
+    const runAdvertLoop = yield* FiberHandle.runtime(advertLoop)<never>()
+    /** When the running loop wakes next; Infinity when no loop is running. */
+    let wakeAt = Infinity
+
+    /** Steps `advert`'s schedule from now: its next due time, or removed when the schedule is done. */
+    const step = (advert: Advert) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.map(config.advertiseSchedule.step(now, undefined, advert.state), ([state, _, decision]) => {
+          advert.state = state
+          if (ScheduleDecision.isDone(decision)) adverts.delete(advert.peer.id)
+          else advert.dueAt = Intervals.start(decision.intervals)
+        }))
+
+    const advertise = (peer: Peer.Peer) =>
       Effect.gen(function*() {
-        const driver = yield* Schedule.driver(config.advertiseSchedule)
-        for (;;) {
-          yield* driver.next(undefined)
-          const addresses = yield* compatible(peer, yield* self)
-          if (addresses.length === 0) continue
-          stats.selfAdvertisements++
-          yield* Effect.ignore(peer.advertiseAddresses(addresses))
-        }
+        const addresses = yield* compatible(peer, yield* self)
+        if (addresses.length === 0) return
+        stats.selfAdvertisements++
+        yield* peer.advertiseAddresses(addresses)
       }).pipe(Effect.ignore)
+
+    const readvertiseLoop: Effect.Effect<void> = Effect.gen(function*() {
+      for (;;) {
+        // `wakeAt` is set with the scan: a peer registering after it and due sooner restarts the loop,
+        // which is then between scan and sleep. While advertising, `wakeAt` is the time just reached:
+        // a newcomer is due later, restarts nothing, and the next scan sees it.
+        let next = Infinity
+        for (const a of adverts.values()) if (a.dueAt < next) next = a.dueAt
+        wakeAt = next
+        if (next === Infinity) return
+        const now = yield* Clock.currentTimeMillis
+        if (next > now) yield* Effect.sleep(Duration.millis(next - now))
+        const woke = yield* Clock.currentTimeMillis
+        for (const a of Array.from(adverts.values())) {
+          if (a.dueAt > woke || adverts.get(a.peer.id) !== a) continue
+          yield* advertise(a.peer)
+          yield* step(a)
+        }
+      }
+    })
+
+    /** Registers a newly connected peer for periodic advertisement. */
+    const startAdvertising = (peer: Peer.Peer) =>
+      Effect.suspend(() => {
+        const advert: Advert = { peer, state: config.advertiseSchedule.initial, dueAt: Infinity }
+        adverts.set(peer.id, advert)
+        return Effect.flatMap(step(advert), () =>
+          Effect.sync(() => {
+            if (adverts.get(peer.id) === advert && advert.dueAt < wakeAt) {
+              wakeAt = advert.dueAt
+              runAdvertLoop(readvertiseLoop)
+            }
+          }))
+      })
 
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
       Effect.gen(function*() {
@@ -191,6 +255,7 @@ export const make = (
         yield* Effect.addFinalizer(() => Effect.sync(() => {
           answered.delete(peer.id)
           pending.delete(peer.id)
+          adverts.delete(peer.id)
           networkOf.delete(peer.id)
         }))
         // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
@@ -206,7 +271,7 @@ export const make = (
         }
         // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
         // too, so every link's filter is reset from both ends.
-        if (own.length > 0) yield* Effect.forkScoped(readvertise(peer))
+        if (own.length > 0) yield* startAdvertising(peer)
       })
 
     const onMessage = ({ message, peer }: Received): Effect.Effect<void> => {

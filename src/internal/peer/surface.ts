@@ -20,6 +20,7 @@ import type * as NetAddress from "../../wire/NetAddress.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
+import { withMailboxSource } from "./mailboxSource.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
@@ -84,13 +85,16 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
         return { mailbox, subscription: subscribers.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
       }),
       ({ subscription }) => Effect.sync(() => subscription?.remove())
-    ).pipe(Effect.map(({ mailbox, subscription }) =>
+    ).pipe(Effect.map(({ mailbox, subscription }) => {
       // What the consumer takes no longer counts against the subscriber's byte bound.
-      Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
-        subscription?.taken(chunk.length)
+      const taken = (count: number) => subscription?.taken(count)
+      const stream = Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
+        taken(chunk.length)
         return chunk
       })
-    ))
+      // The registry takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
+      return withMailboxSource(stream, { mailbox, taken })
+    }))
 
   const request = <A>(
     message: Message.NetworkMessage,
