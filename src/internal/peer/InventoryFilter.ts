@@ -53,17 +53,17 @@ export class InventoryFilter {
     return this.used
   }
 
-  /** Whether the vector of `type` whose 32-byte hash starts at `hash[offset]` is in the filter. */
-  has(type: number, hash: Uint8Array, offset = 0): boolean {
+  /** Whether the vector of `type` with this 32-byte `hash` is in the filter. */
+  has(type: number, hash: Uint8Array): boolean {
     if (this.used === 0) return false
-    const high = keyHigh(type, hash, offset)
-    const low = keyLow(hash, offset)
+    const high = keyHigh(type, hash, 0)
+    const low = keyLow(hash, 0)
     return this.index[this.probe(this.homeOf(high, low), high, low)]! !== 0
   }
 
-  /** Adds the vector of `type` whose 32-byte hash starts at `hash[offset]` (see `has`). */
-  add(type: number, hash: Uint8Array, offset = 0): void {
-    this.addKey(keyHigh(type, hash, offset), keyLow(hash, offset))
+  /** Adds the vector of `type` with this 32-byte `hash` (see `has`). */
+  add(type: number, hash: Uint8Array): void {
+    this.addKey(keyHigh(type, hash, 0), keyLow(hash, 0))
   }
 
   /** Adds the 36-byte vector at `bytes[offset]` as it is on the wire (u32 type, 32-byte hash). */
@@ -100,8 +100,7 @@ export class InventoryFilter {
       entry = this.oldest
       this.unindex(this.slots[entry]!)
       this.unlink(entry)
-      slot = home
-      while (this.index[slot]! !== 0) slot = (slot + 1) & this.mask
+      slot = this.probe(home, high, low)
     }
     this.keys[2 * entry] = high
     this.keys[2 * entry + 1] = low

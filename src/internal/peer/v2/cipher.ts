@@ -242,13 +242,10 @@ const makeNativeSuite = (crypto: NodeCrypto): ChaChaSuite => {
         pieces.push(c.getAuthTag())
         return { pieces, byteLength: room + size + TAG_SIZE }
       }
+      // Mid-sized (at most one native piece): one output buffer, the head and the body encrypted into it.
       const out = allocUnsafe(room + size + TAG_SIZE)
       out.set(c.update(head), room)
-      let at = room + head.length
-      for (let i = 0; i < body.length; i += NATIVE_PIECE) {
-        out.set(c.update(body.subarray(i, i + NATIVE_PIECE)), at)
-        at += Math.min(NATIVE_PIECE, body.length - i)
-      }
+      out.set(c.update(body), room + head.length)
       c.final()
       out.set(c.getAuthTag(), room + size)
       return out
