@@ -137,6 +137,11 @@ describe("the ciphertext pool", () => {
     // The smallest went first: what is left are the largest.
     expect(CiphertextPool.take(3 * 256 * 1024 - 1)!.length).toBe(3 * 256 * 1024)
     drainPool()
+    // Seeded largest first, the smallest still go (not the oldest): the largest two are still there.
+    for (let i = CiphertextPool.MAX_FREE + 2; i >= 1; i--) CiphertextPool.seed(i * 256 * 1024)
+    expect(CiphertextPool.take((CiphertextPool.MAX_FREE + 2) * 256 * 1024)?.length).toBe((CiphertextPool.MAX_FREE + 2) * 256 * 1024)
+    expect(CiphertextPool.take((CiphertextPool.MAX_FREE + 1) * 256 * 1024)?.length).toBe((CiphertextPool.MAX_FREE + 1) * 256 * 1024)
+    drainPool()
     CiphertextPool.seed(CiphertextPool.MAX_FREE_BYTES + 1)
     expect(CiphertextPool.stats().buffers).toBe(0)
     for (let i = 0; i < 3; i++) CiphertextPool.seed(CiphertextPool.MAX_FREE_BYTES / 2)

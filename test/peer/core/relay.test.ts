@@ -2,6 +2,7 @@ import * as Either from "effect/Either"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Relay } from "../../../src/internal/peer/core/Relay.js"
+import { unreadInventory } from "../../../src/internal/wire/inventoryMessage.js"
 import * as InvVector from "../../../src/wire/InvVector.js"
 import * as Message from "../../../src/wire/Message.js"
 import * as NetAddress from "../../../src/wire/NetAddress.js"
@@ -46,7 +47,8 @@ describe("core: relay (trickle and known filters)", () => {
     const payload = Either.getOrThrow(Message.encodePayloadEither(Message.Inv.make({ inventory: announced })))
     const decoded = Either.getOrThrow(Message.decodePayloadEither("inv", payload))
     core.received(rx(decoded), T0 + 1)
-    // Delivered as decoded: the filter did not need the vectors.
+    // The filter did not need the vectors: the inventory is still unread (read from its bytes).
+    expect(unreadInventory(decoded)).toBeDefined()
     expect(take()).toEqual([{ _tag: "deliver", message: decoded }])
     expect(core.queueInventory([tx(1), tx(2), block(9), block(8), tx(3)])).toBeUndefined()
     expect(invSent(take())).toEqual([[block(8)]])
