@@ -154,9 +154,7 @@ export class ByteReader implements ByteCursor.Reader {
 
   /** Moves past CompactSize-prefixed bytes, checked as `varBytes(remaining, what)` checks them. */
   skipVarBytes(what: string): void {
-    const n = this.compactSize()
-    this.need(n, what)
-    this.offset += n
+    this.skip(this.compactSize(), what)
   }
 
   hash(): Uint8Array {

@@ -206,10 +206,7 @@ export class ByteWriter implements ByteCursor.Writer {
 
   /** The same bytes as `u64le` writes for the value modulo 2^64. */
   i64le(v: bigint): this {
-    this.ensure(8)
-    writeU64(this.buf, this.offset, v)
-    this.offset += 8
-    return this
+    return this.u64le(v)
   }
 
   /** `n` zero bytes (room the caller fills in later). */

@@ -109,8 +109,10 @@ const portableWordOfRange = (data: Uint8Array, start: number, end: number): numb
 
 /**
  * The frame checksum (the first four bytes of `sha256d(payload)`) as one
- * big-endian int32, by the same paths as `Hash.sha256d`, allocating nothing
- * but the native hasher's result string.
+ * big-endian int32, by the same paths as `Hash.sha256d` where `node:crypto`
+ * returns latin1 (everywhere Node runs; where it cannot, this takes the
+ * portable path and `Hash.sha256d` native's `Buffer`), allocating nothing but
+ * the native hasher's result string.
  */
 export const checksumWord = (payload: Uint8Array): number => checksumWordFrom(payload, 0)
 
