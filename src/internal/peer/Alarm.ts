@@ -168,11 +168,9 @@ export class Alarm {
 
   /** Ends the alarm fiber or timer, if any. */
   readonly stop: Effect.Effect<void> = Effect.suspend(() => {
-    this.disarm()
-    this.stopped = true
+    this.stopNow()
     const fiber = this.fiber
     this.fiber = undefined
-    this.due = Number.POSITIVE_INFINITY
     if (fiber === undefined) return Effect.void
     fiber.unsafeInterruptAsFork(FiberId.none)
     return Effect.asVoid(fiber.await)

@@ -20,21 +20,13 @@ export interface Deadline {
  */
 export class StallTable {
   private deadlines: Array<Deadline> = []
-  /** Each rule's timeout in milliseconds, decoded on first use (a ping's rule is met once per ping); made on first use too (an idle peer holds none). */
-  private timeoutMillis: Map<string, number> | undefined = undefined
   constructor(private readonly rules: Readonly<Record<string, StallRule>>) {}
 
   /** Records a request written at `now` that expects `count` replies; returns its deadline, if the command has a rule. */
   expect(command: string, now: number, count = 1): Deadline | undefined {
     const rule = this.rules[command]
     if (rule === undefined || count <= 0) return undefined
-    const known = (this.timeoutMillis ??= new Map())
-    let timeout = known.get(command)
-    if (timeout === undefined) {
-      timeout = Duration.toMillis(rule.timeout)
-      known.set(command, timeout)
-    }
-    const deadline: Deadline = { command, replies: rule.replies, remaining: count, due: now + timeout }
+    const deadline: Deadline = { command, replies: rule.replies, remaining: count, due: now + Duration.toMillis(rule.timeout) }
     this.deadlines.push(deadline)
     return deadline
   }
