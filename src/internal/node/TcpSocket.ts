@@ -98,11 +98,11 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
    */
   readonly [DirectWrite] = (bytes: Uint8Array | Pieces, done: (error?: Error | null) => void): boolean => {
     const conn = this.conn
+    if (conn.destroyed || conn.writableEnded) {
+      done(new Error("socket closed"))
+      return false
+    }
     if (isPieces(bytes)) {
-      if (conn.destroyed || conn.writableEnded) {
-        done(new Error("socket closed"))
-        return false
-      }
       const pieces = bytes.pieces
       const last = pieces.length - 1
       conn.cork()
@@ -111,8 +111,8 @@ export class TcpSocket implements Socket.Socket, DirectRead, DirectWrite, Direct
       conn.uncork()
       return false
     }
-    if (conn.writableLength !== 0 || conn.destroyed || conn.writableEnded) {
-      this.send(bytes, done)
+    if (conn.writableLength !== 0) {
+      conn.write(bytes, done)
       return false
     }
     conn.write(bytes)
