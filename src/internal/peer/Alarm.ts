@@ -70,6 +70,10 @@ export class Alarm {
       return
     }
     if (at <= this.now()) {
+      // On the live clock, on the next timer turn: what is due now is a schedule's step (the
+      // handshake's, a pong's), which a peer that ends first (a crawler's, a refused one) never
+      // needs; the step is taken as of the time it became due, so the schedule keeps its times.
+      if (this.timer !== undefined) return this.restart(at)
       if (!this.soon) {
         this.soon = true
         onMicrotask(this.ringSoon)

@@ -251,19 +251,19 @@ export class PeerCore<R> {
     }
     if (this.verackReceived) {
       const pinging = this.pinging
-      if (pinging.stepDue) pinging.advance(now)
+      pinging.stepIfDue()
       if (pinging.isDue(now)) {
         pinging.next = undefined
         if (!ProtocolVersion.hasPong(this.negotiatedVersion)) {
           // Before BIP-0031 a ping has no nonce and no answer: it only keeps the connection alive.
           this.sendOrDisconnect(Message.Ping.make({ nonce: 0n }))
-          pinging.stepDue = true
+          pinging.stepDueAt(now)
         } else if (this.ping.pending !== undefined) this.ping.scheduledOut = true
         else if (this.startPing(now) === undefined) this.ping.scheduledOut = true
-        else pinging.stepDue = true
+        else pinging.stepDueAt(now)
       }
       const trickling = this.trickling
-      if (trickling.stepDue) trickling.advance(now)
+      trickling.stepIfDue()
       if (trickling.isDue(now)) {
         for (const inventory of this.relay.flush()) this.sendOrDisconnect(Message.Inv.make({ inventory }))
         trickling.advance(now)
@@ -360,8 +360,8 @@ export class PeerCore<R> {
     if (this.reason !== undefined) return
     this.actions.handshakeComplete(this.handshake!)
     // Keep-alive and trickle start now.
-    this.pinging.stepDue = true
-    this.trickling.stepDue = true
+    this.pinging.stepDueAt(now)
+    this.trickling.stepDueAt(now)
     this.actions.wakeAt(now)
   }
 
@@ -372,7 +372,7 @@ export class PeerCore<R> {
     if (this.ping.scheduledOut) {
       // The next scheduled ping is timed from this answer.
       this.ping.scheduledOut = false
-      this.pinging.stepDue = true
+      this.pinging.stepDueAt(now)
       this.actions.wakeAt(now)
     }
   }

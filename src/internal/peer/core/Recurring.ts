@@ -4,19 +4,40 @@
  * draw random jitter): it asks the engine's `step` for the next recurrence
  * and keeps the answer.
  *
+ * A step that comes due (at the handshake, after a scheduled ping was
+ * answered) is taken on the next timer turn, as of the time it came due
+ * (`stepFrom`): the schedule keeps its times, and a peer that ends first (a
+ * crawler's, a refused one) never runs it.
+ *
  * @internal
  */
 export class Recurring {
   /** When it recurs next; undefined while not scheduled (or done). */
   next: number | undefined = undefined
-  /** The schedule must be stepped (at the handshake, and after a scheduled ping was answered). */
-  stepDue = false
+  /** Since when the schedule must be stepped; undefined while no step is due. */
+  stepFrom: number | undefined = undefined
 
   constructor(private readonly step: (now: number) => number | undefined) {}
 
+  /** A step is due as of `now`. */
+  stepDueAt(now: number): void {
+    this.stepFrom ??= now
+  }
+
+  /** Whether a step is due. */
+  get stepDue(): boolean {
+    return this.stepFrom !== undefined
+  }
+
+  /** Takes the due step, if any, as of when it came due. */
+  stepIfDue(): void {
+    const from = this.stepFrom
+    if (from !== undefined) this.advance(from)
+  }
+
   /** Steps at `now`: the next recurrence starts then (done: none). */
   advance(now: number): void {
-    this.stepDue = false
+    this.stepFrom = undefined
     this.next = this.step(now)
   }
 
