@@ -44,7 +44,6 @@ import { CloseEvent } from "@effect/platform/Socket"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -62,6 +61,7 @@ import type { PeerError } from "../../peer/PeerError.js"
 import type * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm } from "./Alarm.js"
+import { Outcome } from "./Outcome.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
 import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
@@ -162,8 +162,8 @@ const build = (
   const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
     const now = () => clock.unsafeCurrentTimeMillis()
     const connectedAt = now()
-  const closed = Deferred.unsafeMake<DisconnectReason>(fiber.id())
-  const handshakeDone = Deferred.unsafeMake<HandshakeInfo, PeerError>(fiber.id())
+  const closed = new Outcome<DisconnectReason>(fiber.id())
+  const handshakeDone = new Outcome<HandshakeInfo, PeerError>(fiber.id())
     config.nonceRegistry.add(ourNonce)
     // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
     // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
@@ -183,7 +183,6 @@ const build = (
       if (over !== undefined) end(over)
     }
 
-    let handshakeSettled = false
     let forkCleanup = (): void => {}
     const pingWaiters = new PingWaiters()
     let peer: ReturnType<typeof surface> | undefined
@@ -209,8 +208,7 @@ const build = (
       },
       handshakeComplete: (info) => {
         preHandshake.release()
-        handshakeSettled = true
-        Deferred.unsafeDone(handshakeDone, Exit.succeed(info))
+        handshakeDone.settle(Exit.succeed(info))
         if (peer !== undefined) peer.info = info
       },
       completeRequest: (resume, value) => resume(Exit.succeed(value)),
@@ -223,10 +221,7 @@ const build = (
       disconnect: (reason) => {
         preHandshake.release()
       // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody awaits.
-        if (!handshakeSettled) {
-          handshakeSettled = true
-        Deferred.unsafeDone(handshakeDone, Effect.failSync(() => disconnectedError(reason)))
-        }
+        if (!handshakeDone.settled) handshakeDone.settle(Effect.failSync(() => disconnectedError(reason)))
         forkCleanup()
       }
     })
@@ -298,7 +293,7 @@ const build = (
       if (pingWaiters.size > 0) pingWaiters.settle(Exit.fail(error()))
       core.ping.abandon()
       subscribers.endAll()
-      Deferred.unsafeDone(closed, Exit.succeed(r))
+      closed.settle(Exit.succeed(r))
     }
   // Built when needed: most peers clean up at once (`cleanupNow`).
   const cleanup = (): Effect.Effect<void> => Effect.gen(function*() {
@@ -353,7 +348,7 @@ const build = (
   slot.finalizer = Effect.uninterruptible(Effect.suspend(() => {
       finalizing = true
       end(DisconnectReason.Shutdown())
-    if (cleanupStarted) return Effect.asVoid(Deferred.await(closed))
+    if (cleanupStarted) return Effect.asVoid(closed.await)
     cleanupStarted = true
     return cleanupNow() ? Effect.void : cleanup()
     }))

@@ -1,5 +1,4 @@
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -22,6 +21,7 @@ import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
 import { withMailboxSource } from "./mailboxSource.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
+import type { Outcome } from "./Outcome.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
 import type { Subscribers } from "./Subscribers.js"
@@ -37,8 +37,8 @@ export interface Parts {
   readonly core: PeerCore<Resume>
   readonly outbound: Outbound
   readonly subscribers: Subscribers<Message.NetworkMessage>
-  readonly handshakeDone: Deferred.Deferred<HandshakeInfo, PeerError>
-  readonly closed: Deferred.Deferred<DisconnectReason>
+  readonly handshakeDone: Outcome<HandshakeInfo, PeerError>
+  readonly closed: Outcome<DisconnectReason>
   /** Fibers waiting for the outstanding ping's pong: resumed with the round trip, or why there is none. */
   readonly pingWaiters: PingWaiters
   readonly now: () => number
@@ -176,9 +176,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     direction: core.options.direction,
     remote: parts.remote,
     info: undefined,
-    handshake: Deferred.await(parts.handshakeDone),
+    handshake: parts.handshakeDone.await,
     // Once the handshake completed, `info` is set: this object is a `Peer` (the one place that says so).
-    connected: Effect.map(Deferred.await(parts.handshakeDone), () => peer as Peer),
+    connected: Effect.map(parts.handshakeDone.await, () => peer as Peer),
     send,
     sendAndAwait,
     subscribe: ((...tags: Array<string>) => register(tags)) as Peer["subscribe"],
@@ -206,9 +206,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     disconnect: (detail = "requested") =>
       Effect.suspend(() => {
         core.end(DisconnectReason.LocalRequest({ detail }))
-        return Effect.asVoid(Deferred.await(parts.closed))
+        return Effect.asVoid(parts.closed.await)
       }),
-    awaitDisconnect: Deferred.await(parts.closed),
+    awaitDisconnect: parts.closed.await,
     disconnectReason: Effect.sync(() => core.reason)
   }
   return peer
