@@ -167,6 +167,24 @@ describe("Alarm on a timer (the live clock)", () => {
       expect(live()).toEqual([])
     }))
 
+  it.scoped("a deadline already due waits for a 0 ms timer, not a microtask: stopped before that turn, it never rings", () =>
+    Effect.gen(function*() {
+      const rang: Array<number> = []
+      const { alarm, state, live, fire } = yield* makeTimed((now) => (rang.push(now), Infinity))
+      state.now = 500
+      alarm.wakeBy(500)
+      expect(live().map((t) => t.millis)).toEqual([0])
+      yield* Effect.promise(() => Promise.resolve())
+      expect(rang).toEqual([])
+      fire(501)
+      expect(rang).toEqual([501])
+      alarm.wakeBy(501)
+      expect(live().map((t) => t.millis)).toEqual([0])
+      yield* alarm.stop
+      expect(live()).toEqual([])
+      expect(rang).toEqual([501])
+    }))
+
   it.scoped("a ring that needs an effect runs in a fiber that ends once it rang; the next deadline is a timer again", () =>
     Effect.gen(function*() {
       const { alarm, state, live, fire } = yield* makeTimed(() => undefined, (now) => now + 2000)

@@ -55,6 +55,24 @@ describe("core: deadlines and pings", () => {
     expect(sent(take())).toContain("ping")
   })
 
+  it("a step that came due is taken as of when it came due, however late the timer rings (the schedules keep their times)", () => {
+    const { core, take, sent, handshake } = makeCore()
+    handshake()
+    // The engine rings on a later timer turn: the schedules still start at the handshake.
+    expect(core.timer(T0 + 7)).toBe(T0 + 10_000)
+    core.timer(T0 + 120_000)
+    const ping = take().find((x) => x._tag === "send") as { message: Message.MessageOf<"Ping"> }
+    core.received(rx(Message.Pong.make({ nonce: ping.message.nonce })), T0 + 120_250)
+    take()
+    // Rung late after the pong: the next ping is still due 120 s after the answer.
+    core.timer(T0 + 120_900)
+    take()
+    core.timer(T0 + 240_249)
+    expect(sent(take()).filter((c) => c === "ping")).toEqual([])
+    core.timer(T0 + 240_250)
+    expect(sent(take())).toContain("ping")
+  })
+
   it("a user ping while one is out waits for the same pong; no pong within the pong timeout (20 min) → PingTimeout", () => {
     const { core, take, sent, handshake } = makeCore()
     handshake()

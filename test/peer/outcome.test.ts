@@ -1,0 +1,47 @@
+/**
+ * A peer's outcome (`internal/peer/Outcome`: its handshake, its end): what
+ * the peer relies on is that a fiber waiting before it settles and one
+ * asking after both get the result, that only the first settlement counts,
+ * and that a failure given as an effect reaches every waiter.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import { Outcome } from "../../src/internal/peer/Outcome.js"
+
+describe("Outcome", () => {
+  it.effect("a waiter before and one after both get the first result", () =>
+    Effect.gen(function*() {
+      const outcome = new Outcome<number>(FiberId.none)
+      const early = yield* Effect.fork(outcome.await)
+      yield* Effect.yieldNow()
+      expect(outcome.settled).toBe(false)
+      outcome.settle(Exit.succeed(1))
+      outcome.settle(Exit.succeed(2))
+      expect(outcome.settled).toBe(true)
+      expect(yield* Fiber.join(early)).toBe(1)
+      expect(yield* outcome.await).toBe(1)
+    }))
+
+  it.effect("a failure given as an effect reaches every waiter, before and after", () =>
+    Effect.gen(function*() {
+      const outcome = new Outcome<number, string>(FiberId.none)
+      const early = yield* Effect.fork(outcome.await)
+      yield* Effect.yieldNow()
+      outcome.settle(Effect.fail("gone"))
+      expect(yield* Fiber.await(early)).toEqual(Exit.fail("gone"))
+      expect(yield* Effect.exit(outcome.await)).toEqual(Exit.fail("gone"))
+    }))
+
+  it.effect("a waiter can be interrupted; the outcome still settles for the others", () =>
+    Effect.gen(function*() {
+      const outcome = new Outcome<number>(FiberId.none)
+      const quitter = yield* Effect.fork(outcome.await)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(quitter)
+      outcome.settle(Exit.succeed(3))
+      expect(yield* outcome.await).toBe(3)
+    }))
+})
