@@ -5,11 +5,14 @@
  * @internal
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
@@ -413,23 +416,66 @@ export const make = (
       })
 
     const slotDecision = yield* Effect.makeSemaphore(1)
-    const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
-      Effect.gen(function*() {
-        // Refused connections are closed by the transport when this handler returns.
-        if (yield* book.isBanned(remote)) return yield* refuse(remote, "Banned")
-        const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
-        // One decision at a time: the candidate list (read through each peer's stats) and the slot
-        // taken from it must not interleave with another arrival's, or a group could pass its cap.
-        const fiber = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((f) => Effect.succeed(f))
-        const slot = yield* slotDecision.withPermits(1)(
+    /** Arrivals inside `slotDecision` (reading candidates, then taking a slot); the fast path waits for none. */
+    let deciding = 0
+
+    /**
+     * A slot for a newcomer in `group`. Most arrivals find room: with no other
+     * decision under way, the check and the slot are one synchronous step (no
+     * semaphore, nothing read from the peers), so nothing can interleave. One
+     * that may have to evict reads the candidates, one decision at a time: the
+     * candidate list and the slot taken from it must not interleave with another
+     * arrival's, or a group could pass its cap.
+     */
+    const decideSlot = (group: string) =>
+      Effect.withFiberRuntime<InboundSlot | undefined>((fiber) => {
+        if (deciding === 0 && !mayEvict(group)) {
+          const slot: InboundSlot = {
+            id: nextSlotId++,
+            group,
+            connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(),
+            peer: undefined,
+            lastBlockAt: 0,
+            lastTxAt: 0,
+            fiber,
+            evicted: false
+          }
+          inbound.set(slot.id, slot)
+          return Effect.succeed(slot)
+        }
+        deciding++
+        return slotDecision.withPermits(1)(
           Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
-        )
-        if (slot === undefined) return yield* refuse(remote, "NoSlot")
+        ).pipe(Effect.ensuring(Effect.sync(() => void deciding--)))
+      })
+
+    /** The v2 responder for a peer the handshake guard does not charge (local, no-ban): one for all of them. */
+    const v2InboundUnguarded = V2Transport.messageTransport({ acceptV1: config.transportMode === "auto" })
+
+    const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
+      Effect.flatMap(book.isBanned(remote), (banned) => {
+        // Refused connections are closed by the transport when this handler returns.
+        if (banned) return refuse(remote, "Banned")
+        return Effect.flatMap(decideSlot(inboundGroup(isLocal(remote), AddressBook.netGroup(remote))), (slot) =>
+          slot === undefined ? refuse(remote, "NoSlot") : runInbound(slot, remote, socket))
+      })
+
+    /**
+     * Handshakes and runs an inbound peer in its slot. What it holds (the slot,
+     * its address in use, a handshake-guard charge) is let go in one exit
+     * handler, whatever the end.
+     */
+    const runInbound = (slot: InboundSlot, remote: NetAddress.NetAddressFields, socket: Socket.Socket) =>
+      Effect.withFiberRuntime<void, never, Scope.Scope>((fiber) => {
         let messageTransport = inboundTransport
         let release = () => {}
-        if (v2Enabled) {
+        if (v2Enabled && !mayBan(remote)) messageTransport = v2InboundUnguarded
+        else if (v2Enabled) {
           // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
-          const clock = yield* Effect.clock
+          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
+          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
+          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
+          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
           const subnet = subnetOf(remote)
           let held = false
           release = () => {
@@ -442,29 +488,32 @@ export const make = (
             held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
             return held
           }
-          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
-          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
-          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
           messageTransport = releasingWhenReady(
-            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit: mayBan(remote) ? admit : undefined }),
+            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
             release
           )
         }
-        yield* Effect.gen(function*() {
-          const { inbox, peer } = yield* Effect.ensuring(startPeer(socket, "inbound", remote, messageTransport), Effect.sync(release))
+        /** host:port in `inUse` once the handshake completed. */
+        let key: string | undefined
+        return Effect.flatMap(startPeer(socket, "inbound", remote, messageTransport), ({ inbox, peer }) => {
+          release()
           slot.peer = peer
           inboundByPeer.set(peer.id, slot)
-          yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
+          key = NetAddress.toString(remote)
+          inUse.add(key)
+          return runPeer(peer, inbox, remote, false)
         }).pipe(
-          // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
-          // fibers per connection for its whole life), so it is reported here (a connection that
-          // does not become a peer is always seen).
-          Effect.onInterrupt(() => (slot.evicted ? handshakeEvicted(remote) : Effect.void)),
-          Effect.ignore,
-          Effect.ensuring(Effect.sync(() => {
+          Effect.onExit((exit) => {
+            release()
+            if (key !== undefined) inUse.delete(key)
             inbound.delete(slot.id)
             if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
-          }))
+            // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
+            // fibers per connection for its whole life), so it is reported here (a connection that
+            // does not become a peer is always seen).
+            return slot.evicted && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? handshakeEvicted(remote) : Effect.void
+          }),
+          Effect.ignore
         )
       })
 
