@@ -42,9 +42,13 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
 
   /** The handlers' `onConnected`, in the order they were installed, each in the peer's scope. */
   const connected = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, entry: PeerRegistry.PeerEntry, scope: Scope.Scope): Effect.Effect<void> => {
-    let all: Effect.Effect<void> = Effect.void
-    for (const h of installed) if (h.onConnected !== undefined) all = Effect.zipRight(all, Scope.extend(h.onConnected(entry), scope))
-    return all
+    let all: Effect.Effect<void> | undefined
+    for (const h of installed) {
+      if (h.onConnected === undefined) continue
+      const one = Scope.extend(h.onConnected(entry), scope)
+      all = all === undefined ? one : Effect.zipRight(all, one)
+    }
+    return all ?? Effect.void
   }
 
   const deliver = (peer: Peer.Peer) => (message: Message.NetworkMessage): Effect.Effect<void> => handleFrom(onMessage, 0, { peer, message })
