@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { Session } from "node:inspector/promises"
 import * as v8 from "node:v8"
 import { DirectClose, DirectRead, DirectWrite } from "../src/internal/peer/DirectWrite.js"
@@ -209,6 +210,8 @@ if (mode === "start") {
     }))
     const connector = Context.get(hub, Connector)
     const address = connector.listenAddress!
+    // EVENTS=1: an events subscriber too, as the network bench's churn row keeps one to count the hub's peers.
+    if (process.env["EVENTS"] === "1") yield* Effect.forkScoped(Stream.runForEach(connector.events, () => Effect.void))
     const config = nodeConfig()
     const loop = (ms: number) =>
       Effect.runPromise(Effect.gen(function*() {
