@@ -193,33 +193,38 @@ export const make = (
       direction: Peer.Direction,
       remote: NetAddress.NetAddressFields,
       messageTransport: MessageTransport.Factory
-    ) =>
-      Effect.gen(function*() {
-        const config = direction === "inbound" ? inboundConfig : peerConfig
-        let made: MessageTransport.MessageTransport | undefined
-        const starting = yield* Peer.start(socket, {
-          direction,
-          remote,
-          config,
-          transport: (context) => (made = messageTransport(context))
-        })
-        const inbox = yield* starting.subscribe()
-        const peer = yield* starting.connected.pipe(
-          Effect.tapError(() =>
-            Effect.flatMap(starting.awaitDisconnect, (reason) =>
-              Effect.zipRight(
-                Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
-                registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
-              ))),
-          Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
+    ) => {
+      let made: MessageTransport.MessageTransport | undefined
+      /** A failed handshake: counted and reported; a v2 attempt that met a v1 node becomes `RetryOverV1`. */
+      const failed = (starting: Peer.StartingPeer, error: PeerError): Effect.Effect<never, PeerError | RetryOverV1> =>
+        Effect.flatMap(starting.awaitDisconnect, (reason) =>
+          Effect.zipRight(
+            Effect.zipRight(
+              Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
+              registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
+            ),
             Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
               // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
               // node has had a whole (bad) header from us: it is a v1 node that hung up.
-              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true ? Effect.fail(new RetryOverV1({ cause: error })) : Effect.fail(error))
-          )
-        )
-        return { inbox, peer }
-      })
+              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true
+                ? Effect.fail(new RetryOverV1({ cause: error }))
+                : Effect.fail(error))
+          ))
+      return Effect.flatMap(
+        Peer.start(socket, {
+          direction,
+          remote,
+          config: direction === "inbound" ? inboundConfig : peerConfig,
+          transport: (context) => (made = messageTransport(context))
+        }),
+        (starting) =>
+          Effect.flatMap(starting.subscribe(), (inbox) =>
+            Effect.map(
+              Effect.catchAll(starting.connected, (error) => failed(starting, error)),
+              (peer) => ({ inbox, peer })
+            ))
+      )
+    }
 
     /** An inbound connection closed before a peer starts on it: counted and reported. */
     const refuse = (remote: NetAddress.NetAddressFields, reason: RefusalReason) =>
@@ -377,8 +382,16 @@ export const make = (
       if (inbound.size >= config.maxInbound) return true
       let same = 0
       for (const slot of inbound.values()) if (slot.group === group) same++
-      return same >= config.maxInboundPerGroup
+      return evictionFor(same) !== undefined
     }
+
+    /**
+     * The eviction rule, for a newcomer whose group holds `same` slots: one of
+     * its own group when the group is full, else one of any group when every
+     * slot is taken, else none.
+     */
+    const evictionFor = (same: number): "group" | "any" | undefined =>
+      same >= config.maxInboundPerGroup ? "group" : inbound.size >= config.maxInbound ? "any" : undefined
     const noCandidates: Effect.Effect<ReadonlyArray<Candidate>> = Effect.succeed([])
 
     /**
@@ -391,8 +404,9 @@ export const make = (
         const live = list.filter((c) => inbound.has(c.id))
         const sameGroup = live.filter((c) => c.group === group)
         let victim: Candidate | undefined
-        if (sameGroup.length >= config.maxInboundPerGroup) victim = leastUsefulOf(sameGroup)
-        else if (inbound.size >= config.maxInbound) {
+        const eviction = evictionFor(sameGroup.length)
+        if (eviction === "group") victim = leastUsefulOf(sameGroup)
+        else if (eviction === "any") {
           victim = selectToEvict(live, groupRank)
           if (victim === undefined) return undefined
         }
@@ -456,7 +470,9 @@ export const make = (
       Effect.flatMap(book.isBanned(remote), (banned) => {
         // Refused connections are closed by the transport when this handler returns.
         if (banned) return refuse(remote, "Banned")
-        return Effect.flatMap(decideSlot(inboundGroup(isLocal(remote), AddressBook.netGroup(remote))), (slot) =>
+        // A local remote's book group (its address as text) would go unused: every local peer shares one.
+        const local = isLocal(remote)
+        return Effect.flatMap(decideSlot(inboundGroup(local, local ? "" : AddressBook.netGroup(remote))), (slot) =>
           slot === undefined ? refuse(remote, "NoSlot") : runInbound(slot, remote, socket))
       })
 
@@ -499,7 +515,8 @@ export const make = (
           release()
           slot.peer = peer
           inboundByPeer.set(peer.id, slot)
-          key = NetAddress.toString(remote)
+          // The peer's `remote` is the address as text already (`NetAddress.toString`), the key `inUse` takes.
+          key = peer.remote
           inUse.add(key)
           return runPeer(peer, inbox, remote, false)
         }).pipe(
