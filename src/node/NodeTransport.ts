@@ -109,13 +109,12 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
           const socket = new TcpSocket(conn)
           const remote = addressOf(conn.remoteAddress ?? "0.0.0.0", conn.remotePort ?? 0)
           // The connection ends with its handler: one the handler refuses without running
-          // the socket (a banned host, no inbound slot left) must not stay open. Its destroy is
-          // the scope's first finalizer, so it runs last, after the handler's, whatever they do.
+          // the socket (a banned host, no inbound slot left) must not stay open.
           run(Effect.flatMap(Scope.make(), (scope) =>
-            Effect.zipRight(
-              Scope.addFinalizer(scope, Effect.sync(() => conn.destroy())),
-              handled(scope, handler({ socket, remote }))
-            ).pipe(Effect.catchAllCause(Effect.logError))))
+            handled(scope, handler({ socket, remote })).pipe(
+              Effect.ensuring(Effect.sync(() => conn.destroy())),
+              Effect.catchAllCause(Effect.logError)
+            )))
         })
         return addressOf(bound.address === "::" ? "::1" : bound.address, bound.port)
       })
