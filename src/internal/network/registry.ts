@@ -87,10 +87,13 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
         manual: options.manual,
         connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       }
-      registry.set(peer.id, entry)
       const installed = handlers
+      // Registered inside what the exit step guards: an interruption cannot leave the entry behind.
       const live = Effect.zipRight(
-        connected(installed, entry, scope),
+        Effect.suspend(() => {
+          registry.set(peer.id, entry)
+          return connected(installed, entry, scope)
+        }),
         Effect.suspend(() => {
           events.unsafeOffer(PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
           const loop = Effect.zipRight(
