@@ -7,29 +7,37 @@
  *   node dist/bench/bench/setupProfile.js bare [concurrency] [seconds]
  *   node dist/bench/bench/setupProfile.js start [count]
  *   node dist/bench/bench/setupProfile.js dial [concurrency] [seconds]
+ *   node dist/bench/bench/setupProfile.js hub [concurrency] [seconds]
  *
  * `ours`: dial + handshake + close of our peers over loopback TCP (both ends
  * in this process), as the bench row does; `bare`: its `node:net` reference.
  * `start`: `Peer.start` and the scope's close over a socket that does nothing
  * (no bytes ever arrive), `count` times: the peer's own cost, without TCP.
  * `dial`: `NodeTransport`'s dial and close, its listener's handler ending at
- * once: the transport's share.
+ * once: the transport's share. `hub`: as `ours`, against a `NodeNetwork.layer`
+ * hub instead of a plain peer listener (the network bench's churn row): `hub`
+ * minus `ours` is the network layer's share.
  * Prints setups per second of main-thread CPU and of wall time (`start`: CPU
  * per setup, and the heap left behind per setup, after full GCs when run with
  * `--expose-gc`). For allocations per setup, add the sampling heap profiler
  * (`ALLOC=1`: every sample, collected or not, summed by function).
  */
 import * as Socket from "@effect/platform/Socket"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { Session } from "node:inspector/promises"
 import * as v8 from "node:v8"
 import { DirectClose, DirectRead, DirectWrite } from "../src/internal/peer/DirectWrite.js"
+import { Connector } from "../src/network/Connector.js"
+import * as NodeNetwork from "../src/node/NodeNetwork.js"
 import * as NodeTransport from "../src/node/NodeTransport.js"
 import * as Peer from "../src/peer/Peer.js"
 import { mainThreadCpuNs } from "./harness.js"
-import { bareHandshake, bareHandshakeServer, bareServer, dialPeer, listenPeers, nodeConfig, now, waitUntil } from "./loopback.js"
+import { bareHandshake, bareHandshakeServer, bareServer, dialPeer, listenPeers, nodeConfig, now, params, waitUntil } from "./loopback.js"
 
 const [mode = "ours", arg = "1", seconds = "5"] = process.argv.slice(2)
 
@@ -184,6 +192,43 @@ if (mode === "start") {
         return done
       }))
     yield* Effect.promise(() => measure(`dial ×${concurrency}`, loop, Number(seconds) * 1000))
+  })))
+} else if (mode === "hub") {
+  // The network bench's churn row: a NodeNetwork hub (listening, nothing outbound) accepts each peer.
+  const concurrency = Number(arg)
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const transport = NodeTransport.make()
+    const hub = yield* Layer.build(NodeNetwork.layer({
+      peer: { params },
+      listen: { host: "127.0.0.1", port: 0 },
+      targetOutbound: 0,
+      maxInbound: 1000,
+      maxInboundPerGroup: 1000,
+      sendGetAddr: false,
+      answerGetAddr: false,
+      addressBook: { allowLocal: true }
+    }))
+    const connector = Context.get(hub, Connector)
+    const address = connector.listenAddress!
+    // EVENTS=1: an events subscriber too, as the network bench's churn row keeps one to count the hub's peers.
+    if (process.env["EVENTS"] === "1") yield* Effect.forkScoped(Stream.runForEach(connector.events, () => Effect.void))
+    const config = nodeConfig()
+    const loop = (ms: number) =>
+      Effect.runPromise(Effect.gen(function*() {
+        const end = now() + ms
+        let done = 0
+        yield* Effect.forEach(Array.from({ length: concurrency }), () =>
+          Effect.gen(function*() {
+            while (now() < end) {
+              yield* Effect.scoped(dialPeer(transport, address, config))
+              done++
+            }
+          }), { concurrency, discard: true })
+        const peers = () => Effect.runSync(connector.peers).length
+        yield* Effect.promise(() => waitUntil(() => peers() === 0, 5000))
+        return done
+      }))
+    yield* Effect.promise(() => measure(`hub ×${concurrency}`, loop, Number(seconds) * 1000))
   })))
 } else {
   const concurrency = Number(arg)

@@ -13,7 +13,7 @@ import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as Intervals from "effect/ScheduleIntervals"
 import * as ScheduleDecision from "effect/ScheduleDecision"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { type AddressBookShape, isRoutable } from "../../network/AddressBook.js"
 import type { AddressRelayShape } from "../../network/AddressRelay.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
@@ -94,11 +94,9 @@ export const make = (
     const nowSeconds = Effect.map(Clock.currentTimeMillis, (ms) => Math.floor(ms / 1000))
 
     /** Our addresses stamped now: where we listen, and the configured external ones (an onion service). */
-    const self = Effect.gen(function*() {
-      const listen = yield* registry.listenAddress
-      const time = yield* nowSeconds
+    const self = Effect.zipWith(registry.listenAddress, nowSeconds, (listen, time) => {
       const own = Option.isSome(listen) ? [listen.value, ...config.externalAddresses] : config.externalAddresses
-      return own.map((a) => ({ ...a, services, time }))
+      return own.map((a): NetAddress.TimedNetAddressFields => ({ ...a, services, time }))
     })
     const ownKeys = Effect.map(registry.listenAddress, (listen) =>
       new Set([...Option.toArray(listen), ...config.externalAddresses].map(NetAddress.toString)))
@@ -247,19 +245,28 @@ export const make = (
       })
 
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
-      Effect.gen(function*() {
+      Effect.flatMap(Effect.scope, (scope) => {
         // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-        const slot: TrickleSlot = { queue: [], sending: false, driver: undefined, scope: yield* Effect.scope }
-        pending.set(peer.id, slot)
+        pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
         networkOf.set(peer.id, remote.network)
-        yield* Effect.addFinalizer(() => Effect.sync(() => {
+        // On the scope itself: forgetting the peer needs none of the fiber refs `Effect.addFinalizer`
+        // captures and restores around its finalizer.
+        const forget = Scope.addFinalizer(scope, Effect.sync(() => {
           answered.delete(peer.id)
           pending.delete(peer.id)
           adverts.delete(peer.id)
           networkOf.delete(peer.id)
         }))
-        // An onion address goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
-        const own = yield* self
+        return Effect.zipRight(forget, Effect.flatMap(self, (own) => greet(peer, own)))
+      })
+
+    /**
+     * What a newly connected peer gets: an outbound one our addresses at once
+     * (and `getaddr`); every one the periodic advertisement. An onion address
+     * goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
+     */
+    const greet = (peer: Peer.Peer, own: ReadonlyArray<NetAddress.TimedNetAddressFields>): Effect.Effect<void> =>
+      Effect.gen(function*() {
         if (peer.direction === "outbound") {
           // Tell an outbound peer where we listen at once, so the network can find us.
           const addresses = yield* compatible(peer, own)

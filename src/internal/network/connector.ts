@@ -5,11 +5,14 @@
  * @internal
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
@@ -190,33 +193,38 @@ export const make = (
       direction: Peer.Direction,
       remote: NetAddress.NetAddressFields,
       messageTransport: MessageTransport.Factory
-    ) =>
-      Effect.gen(function*() {
-        const config = direction === "inbound" ? inboundConfig : peerConfig
-        let made: MessageTransport.MessageTransport | undefined
-        const starting = yield* Peer.start(socket, {
-          direction,
-          remote,
-          config,
-          transport: (context) => (made = messageTransport(context))
-        })
-        const inbox = yield* starting.subscribe()
-        const peer = yield* starting.connected.pipe(
-          Effect.tapError(() =>
-            Effect.flatMap(starting.awaitDisconnect, (reason) =>
-              Effect.zipRight(
-                Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
-                registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
-              ))),
-          Effect.catchAll((error): Effect.Effect<never, PeerError | RetryOverV1> =>
+    ) => {
+      let made: MessageTransport.MessageTransport | undefined
+      /** A failed handshake: counted and reported; a v2 attempt that met a v1 node becomes `RetryOverV1`. */
+      const failed = (starting: Peer.StartingPeer, error: PeerError): Effect.Effect<never, PeerError | RetryOverV1> =>
+        Effect.flatMap(starting.awaitDisconnect, (reason) =>
+          Effect.zipRight(
+            Effect.zipRight(
+              Metric.increment(Metric.tagged(Metric.tagged(handshakeFailed, "direction", direction), "reason", reason._tag)),
+              registry.report(PeerEvent.HandshakeFailed({ remote: starting.remote, direction, reason }))
+            ),
             Effect.flatMap(starting.stats, ({ bytesSent }): Effect.Effect<never, PeerError | RetryOverV1> =>
               // BIP-0324: we initiated v2, their key never came, nothing at all came, and a v1
               // node has had a whole (bad) header from us: it is a v1 node that hung up.
-              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true ? Effect.fail(new RetryOverV1({ cause: error })) : Effect.fail(error))
-          )
-        )
-        return { inbox, peer }
-      })
+              error.disconnect?._tag !== "Shutdown" && made?.shouldReconnectV1?.(bytesSent) === true
+                ? Effect.fail(new RetryOverV1({ cause: error }))
+                : Effect.fail(error))
+          ))
+      return Effect.flatMap(
+        Peer.start(socket, {
+          direction,
+          remote,
+          config: direction === "inbound" ? inboundConfig : peerConfig,
+          transport: (context) => (made = messageTransport(context))
+        }),
+        (starting) =>
+          Effect.flatMap(starting.subscribe(), (inbox) =>
+            Effect.map(
+              Effect.catchAll(starting.connected, (error) => failed(starting, error)),
+              (peer) => ({ inbox, peer })
+            ))
+      )
+    }
 
     /** An inbound connection closed before a peer starts on it: counted and reported. */
     const refuse = (remote: NetAddress.NetAddressFields, reason: RefusalReason) =>
@@ -374,8 +382,16 @@ export const make = (
       if (inbound.size >= config.maxInbound) return true
       let same = 0
       for (const slot of inbound.values()) if (slot.group === group) same++
-      return same >= config.maxInboundPerGroup
+      return evictionFor(same) !== undefined
     }
+
+    /**
+     * The eviction rule, for a newcomer whose group holds `same` slots: one of
+     * its own group when the group is full, else one of any group when every
+     * slot is taken, else none.
+     */
+    const evictionFor = (same: number): "group" | "any" | undefined =>
+      same >= config.maxInboundPerGroup ? "group" : inbound.size >= config.maxInbound ? "any" : undefined
     const noCandidates: Effect.Effect<ReadonlyArray<Candidate>> = Effect.succeed([])
 
     /**
@@ -388,8 +404,9 @@ export const make = (
         const live = list.filter((c) => inbound.has(c.id))
         const sameGroup = live.filter((c) => c.group === group)
         let victim: Candidate | undefined
-        if (sameGroup.length >= config.maxInboundPerGroup) victim = leastUsefulOf(sameGroup)
-        else if (inbound.size >= config.maxInbound) {
+        const eviction = evictionFor(sameGroup.length)
+        if (eviction === "group") victim = leastUsefulOf(sameGroup)
+        else if (eviction === "any") {
           victim = selectToEvict(live, groupRank)
           if (victim === undefined) return undefined
         }
@@ -413,23 +430,68 @@ export const make = (
       })
 
     const slotDecision = yield* Effect.makeSemaphore(1)
-    const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
-      Effect.gen(function*() {
-        // Refused connections are closed by the transport when this handler returns.
-        if (yield* book.isBanned(remote)) return yield* refuse(remote, "Banned")
-        const group = inboundGroup(isLocal(remote), AddressBook.netGroup(remote))
-        // One decision at a time: the candidate list (read through each peer's stats) and the slot
-        // taken from it must not interleave with another arrival's, or a group could pass its cap.
-        const fiber = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((f) => Effect.succeed(f))
-        const slot = yield* slotDecision.withPermits(1)(
+    /** Arrivals inside `slotDecision` (reading candidates, then taking a slot); the fast path waits for none. */
+    let deciding = 0
+
+    /**
+     * A slot for a newcomer in `group`. Most arrivals find room: with no other
+     * decision under way, the check and the slot are one synchronous step (no
+     * semaphore, nothing read from the peers), so nothing can interleave. One
+     * that may have to evict reads the candidates, one decision at a time: the
+     * candidate list and the slot taken from it must not interleave with another
+     * arrival's, or a group could pass its cap.
+     */
+    const decideSlot = (group: string) =>
+      Effect.withFiberRuntime<InboundSlot | undefined>((fiber) => {
+        if (deciding === 0 && !mayEvict(group)) {
+          const slot: InboundSlot = {
+            id: nextSlotId++,
+            group,
+            connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(),
+            peer: undefined,
+            lastBlockAt: 0,
+            lastTxAt: 0,
+            fiber,
+            evicted: false
+          }
+          inbound.set(slot.id, slot)
+          return Effect.succeed(slot)
+        }
+        deciding++
+        return slotDecision.withPermits(1)(
           Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
-        )
-        if (slot === undefined) return yield* refuse(remote, "NoSlot")
+        ).pipe(Effect.ensuring(Effect.sync(() => void deciding--)))
+      })
+
+    /** The v2 responder for a peer the handshake guard does not charge (local, no-ban): one for all of them. */
+    const v2InboundUnguarded = V2Transport.messageTransport({ acceptV1: config.transportMode === "auto" })
+
+    const onInbound = ({ remote, socket }: { readonly socket: Socket.Socket; readonly remote: NetAddress.NetAddressFields }) =>
+      Effect.flatMap(book.isBanned(remote), (banned) => {
+        // Refused connections are closed by the transport when this handler returns.
+        if (banned) return refuse(remote, "Banned")
+        // A local remote's book group (its address as text) would go unused: every local peer shares one.
+        const local = isLocal(remote)
+        return Effect.flatMap(decideSlot(inboundGroup(local, local ? "" : AddressBook.netGroup(remote))), (slot) =>
+          slot === undefined ? refuse(remote, "NoSlot") : runInbound(slot, remote, socket))
+      })
+
+    /**
+     * Handshakes and runs an inbound peer in its slot. What it holds (the slot,
+     * its address in use, a handshake-guard charge) is let go in one exit
+     * handler, whatever the end.
+     */
+    const runInbound = (slot: InboundSlot, remote: NetAddress.NetAddressFields, socket: Socket.Socket) =>
+      Effect.withFiberRuntime<void, never, Scope.Scope>((fiber) => {
         let messageTransport = inboundTransport
         let release = () => {}
-        if (v2Enabled) {
+        if (v2Enabled && !mayBan(remote)) messageTransport = v2InboundUnguarded
+        else if (v2Enabled) {
           // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
-          const clock = yield* Effect.clock
+          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
+          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
+          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
+          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
           const subnet = subnetOf(remote)
           let held = false
           release = () => {
@@ -442,29 +504,33 @@ export const make = (
             held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
             return held
           }
-          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
-          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
-          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
           messageTransport = releasingWhenReady(
-            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit: mayBan(remote) ? admit : undefined }),
+            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
             release
           )
         }
-        yield* Effect.gen(function*() {
-          const { inbox, peer } = yield* Effect.ensuring(startPeer(socket, "inbound", remote, messageTransport), Effect.sync(release))
+        /** host:port in `inUse` once the handshake completed. */
+        let key: string | undefined
+        return Effect.flatMap(startPeer(socket, "inbound", remote, messageTransport), ({ inbox, peer }) => {
+          release()
           slot.peer = peer
           inboundByPeer.set(peer.id, slot)
-          yield* withAddressInUse(remote, undefined, runPeer(peer, inbox, remote, false))
+          // The peer's `remote` is the address as text already (`NetAddress.toString`), the key `inUse` takes.
+          key = peer.remote
+          inUse.add(key)
+          return runPeer(peer, inbox, remote, false)
         }).pipe(
-          // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
-          // fibers per connection for its whole life), so it is reported here (a connection that
-          // does not become a peer is always seen).
-          Effect.onInterrupt(() => (slot.evicted ? handshakeEvicted(remote) : Effect.void)),
-          Effect.ignore,
-          Effect.ensuring(Effect.sync(() => {
+          Effect.onExit((exit) => {
+            release()
+            if (key !== undefined) inUse.delete(key)
             inbound.delete(slot.id)
             if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
-          }))
+            // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
+            // fibers per connection for its whole life), so it is reported here (a connection that
+            // does not become a peer is always seen).
+            return slot.evicted && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? handshakeEvicted(remote) : Effect.void
+          }),
+          Effect.ignore
         )
       })
 

@@ -4,9 +4,12 @@
  * @internal
  */
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
@@ -37,49 +40,94 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
     onMessage = next.flatMap((h) => (h.onMessage === undefined ? [] : [h.onMessage]))
   }
 
-  const deliver = (peer: Peer.Peer) => (message: Message.NetworkMessage): Effect.Effect<void> => {
-    const received = { peer, message }
-    const list = onMessage
-    return list.length === 1 ? list[0]!(received) : Effect.forEach(list, (f) => f(received), { discard: true })
+  /** The handlers' `onConnected`, in the order they were installed, each in the peer's scope. */
+  const connected = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, entry: PeerRegistry.PeerEntry, scope: Scope.Scope): Effect.Effect<void> => {
+    let all: Effect.Effect<void> | undefined
+    for (const h of installed) {
+      if (h.onConnected === undefined) continue
+      const one = Scope.extend(h.onConnected(entry), scope)
+      all = all === undefined ? one : Effect.zipRight(all, one)
+    }
+    return all ?? Effect.void
   }
 
+  const deliver = (peer: Peer.Peer) => (message: Message.NetworkMessage): Effect.Effect<void> => handleFrom(onMessage, 0, { peer, message })
+
+  /**
+   * The handlers from `i` on, in order, each called once the one before it is
+   * done (as `Effect.forEach` would). One that has nothing to do with this
+   * message (`Effect.void`, most of them for most messages) costs no step:
+   * `Effect.forEach` over three handlers was most of a short connection's
+   * message handling.
+   */
+  const handleFrom = (list: ReadonlyArray<(r: PeerRegistry.Received) => Effect.Effect<void>>, i: number, received: PeerRegistry.Received): Effect.Effect<void> => {
+    for (; i < list.length; i++) {
+      const handled = list[i]!(received)
+      if (handled === Effect.void) continue
+      const next = i + 1
+      return next === list.length ? handled : Effect.flatMap(handled, () => handleFrom(list, next, received))
+    }
+    return Effect.void
+  }
+
+  /**
+   * One peer's life in the registry, in as few steps as a connection that lives
+   * a handshake allows (churn): the entry and the `Connected` event in one
+   * synchronous step, the handlers' `onConnected` in the peer's scope, the
+   * message loop, then one exit step that forgets the peer and closes its
+   * scope (`scope`: the peer's own; handlers' fibers and finalizers end with
+   * the peer). Debug logs are built only when the fiber's level lets them through.
+   */
   const run = (peer: Peer.Peer, options: PeerRegistry.RunOptions): Effect.Effect<DisconnectReason> =>
-    Effect.gen(function*() {
+    Effect.withFiberRuntime((fiber) => Effect.flatMap(Scope.make(), (scope) => {
+      const debug = fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal <= LogLevel.Debug.ordinal
       const entry: PeerRegistry.PeerEntry = {
         peer,
         address: options.address,
         manual: options.manual,
-        connectedAt: yield* Clock.currentTimeMillis
+        connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       }
-      // The peer's own scope: handlers' fibers and finalizers end with the peer.
-      const scope = yield* Scope.make()
-      const reason = yield* Effect.gen(function*() {
-        registry.set(peer.id, entry)
-        for (const h of handlers) if (h.onConnected !== undefined) yield* Scope.extend(h.onConnected(entry), scope)
-        yield* PubSub.publish(events, PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
-        yield* Effect.annotateLogs(Effect.logDebug("peer connected"), { peer: peer.remote, direction: peer.direction })
-        // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
-        // what it buffered, so messages the peer sent before it ended still reach the handlers, then
-        // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
-        // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
-        // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
-        yield* runForEach(options.inbox, deliver(peer)).pipe(
-          // The inbox fails only when this loop fell behind the peer's own buffer.
-          Effect.catchAll((e) => peer.disconnect(`network handlers could not keep up: ${e.message}`))
-        )
-        return yield* peer.awaitDisconnect
-      }).pipe(Effect.ensuring(Effect.suspend(() => {
+      const installed = handlers
+      // Registered inside what the exit step guards: an interruption cannot leave the entry behind.
+      const live = Effect.zipRight(
+        Effect.suspend(() => {
+          registry.set(peer.id, entry)
+          return connected(installed, entry, scope)
+        }),
+        Effect.suspend(() => {
+          events.unsafeOffer(PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
+          const loop = Effect.zipRight(
+            // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
+            // what it buffered, so messages the peer sent before it ended still reach the handlers, then
+            // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
+            // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
+            // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
+            runForEach(options.inbox, deliver(peer)).pipe(
+              // The inbox fails only when this loop fell behind the peer's own buffer.
+              Effect.catchAll((e) => peer.disconnect(`network handlers could not keep up: ${e.message}`))
+            ),
+            peer.awaitDisconnect
+          )
+          return debug
+            ? Effect.zipRight(Effect.annotateLogs(Effect.logDebug("peer connected"), { peer: peer.remote, direction: peer.direction }), loop)
+            : loop
+        })
+      )
+      const ended = (reason: DisconnectReason, banned: boolean) => {
+        events.unsafeOffer(PeerEvent.Disconnected({ id: peer.id, remote: peer.remote, direction: peer.direction, reason, banned }))
+        return debug
+          ? Effect.as(Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) }), reason)
+          : Effect.succeed(reason)
+      }
+      return Effect.onExit(live, () => {
         registry.delete(peer.id)
         return Scope.close(scope, Exit.void)
-      })))
-      const banned = options.onDisconnected === undefined ? false : yield* options.onDisconnected(reason)
-      yield* Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) })
-      yield* PubSub.publish(
-        events,
-        PeerEvent.Disconnected({ id: peer.id, remote: peer.remote, direction: peer.direction, reason, banned })
-      )
-      return reason
-    })
+      }).pipe(Effect.flatMap((reason) =>
+        options.onDisconnected === undefined
+          ? ended(reason, false)
+          : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned))
+      ))
+    }))
 
   return {
     peers: Effect.sync(() => Array.from(registry.values(), (e) => e.peer)),
@@ -93,7 +141,7 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
         () => Effect.sync(() => install(handlers.filter((h) => h !== handler)))
       ),
     run,
-    report: (event) => Effect.asVoid(PubSub.publish(events, event)),
+    report: (event) => Effect.sync(() => void events.unsafeOffer(event)),
     listenAddress: Effect.sync(() => listenAddress),
     setListenAddress: (address) => Effect.sync(() => {
       listenAddress = address
