@@ -2,8 +2,9 @@
  * The peer's inbound side (`internal/peer/Reader`), driven directly: bytes
  * pushed as a socket would push them, synchronously. What the peer relies
  * on: a flood is handled at most 256 KiB per turn of the event loop (other
- * sockets and timers get theirs), a burst of small messages gives
- * subscribers a microtask turn every `messageSlice` messages, order is kept
+ * sockets and timers get theirs; a large message counts once it completes),
+ * a burst of small messages gives subscribers a microtask turn every
+ * `messageSlice` messages, order is kept
  * across turns, a decode error comes after the messages before it, an
  * exception in handling stops the reader without escaping into the socket's
  * callback, and the end of the socket is reported once everything received
@@ -77,6 +78,22 @@ describe("Reader", () => {
     }
     expect(seen.length).toBe(frames)
     expect(turns).toBeGreaterThanOrEqual(3)
+  })
+
+  it("counts a large message against the turn's budget when it completes: its chunks are not held back before that", async () => {
+    const { reader, seen } = makeReader()
+    const frame = Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(7))
+    const chunks: Array<Uint8Array> = []
+    for (let at = 0; at < frame.length; at += 64 * 1024) chunks.push(frame.subarray(at, at + 64 * 1024))
+    // 17 chunks arriving in one turn, over 256 KiB: the message is handled as its last byte arrives.
+    for (const c of chunks) reader.onChunk(c)
+    expect(seen.length).toBe(1)
+    expect(reader.unreadBytes).toBe(0)
+    // It spent the turn's budget: what comes next in this turn waits for the next one.
+    reader.onChunk(Frame.encode(params.magic, Message.Ping.make({ nonce: 3n })))
+    expect(seen.length).toBe(1)
+    await macrotask()
+    expect(seen.length).toBe(2)
   })
 
   it("gives a microtask turn every messageSlice messages within one chunk, without waiting for I/O", async () => {

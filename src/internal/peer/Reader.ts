@@ -12,7 +12,12 @@ export interface Decoder {
   readonly push: (chunk: Uint8Array, out: Array<Frame.Received>) => ReceiveError | undefined
 }
 
-/** Bytes decoded in one turn of the event loop before the reader lets other work run. */
+/**
+ * Bytes of messages decoded in one turn of the event loop before the reader
+ * lets other work run (a message is decoded whole: the one that crosses it
+ * completes first). Counted as messages complete, where the work is: a chunk
+ * that only extends a message still arriving costs next to nothing.
+ */
 const READ_SLICE = 256 * 1024
 
 /**
@@ -50,9 +55,9 @@ const PausableStream = Context.GenericTag<{ readonly pause: () => unknown; reado
  * message costs no fiber hop, and an idle peer holds no reader fiber.
  *
  * Two budgets keep one busy remote from hurting the others:
- * - at most `READ_SLICE` bytes are decoded per turn of the event loop; past
- *   it, the reader takes a macrotask turn (other sockets and timers run)
- *   before going on;
+ * - messages of at most `READ_SLICE` bytes are decoded per turn of the event
+ *   loop (plus the one that crosses it); past it, the reader takes a
+ *   macrotask turn (other sockets and timers run) before going on;
  * - at most `messageSlice` messages are published without a microtask turn,
  *   so subscribers that keep up take what they were given before a burst
  *   fills their buffers (a burst cuts off only the slow ones).
@@ -79,6 +84,8 @@ export class Reader {
   private bytesMarker = false
   private messagesMarker = false
   private drainer: Fiber.RuntimeFiber<void, never> | undefined
+  /** Cancels the macrotask turn the reader waits for, while it waits for one. */
+  private cancelTurn: (() => void) | undefined
   private room: Effect.Latch | undefined
   /** Waits for room, stopping the socket meanwhile if it can be stopped. */
   private waitForRoom: Effect.Effect<void> | undefined
@@ -116,18 +123,7 @@ export class Reader {
   /** The socket's data handler. */
   readonly onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
     if (this.stopped) return
-    if (this.drainer !== undefined) {
-      this.backlog.push(chunk)
-      this.backlogBytes += chunk.length
-      if (this.backlogBytes < PAUSE_AT) return
-      if (this.backlogBytes > MAX_UNREAD_BYTES) {
-        const unread = this.backlogBytes
-        this.stop()
-        this.onOverflow(unread)
-        return
-      }
-      return this.askForRoom()
-    }
+    if (this.draining || this.turnBytes >= READ_SLICE) return this.queue(chunk)
     // This runs in the socket's callback (for Node, an event listener): an exception must not
     // escape into it, where it would be uncaught.
     try {
@@ -135,7 +131,25 @@ export class Reader {
     } catch (cause) {
       return this.defect(cause)
     }
-    if (this.needsTurn()) this.startDrain()
+    // Frames left for a later microtask turn need the drainer now. A spent byte budget does not:
+    // the next chunk, if it comes before the turn ends, is queued and starts it then (a large
+    // message that spends the budget is usually followed by a quiet turn, and a drainer is a fork).
+    if (this.pending.length > 0 && !this.draining && !this.stopped) this.startDrain()
+  }
+
+  /** Keeps a chunk for the drainer (started if need be), asking for room past `PAUSE_AT`. */
+  private queue(chunk: Uint8Array): Effect.Effect<void> | void {
+    this.backlog.push(chunk)
+    this.backlogBytes += chunk.length
+    if (!this.draining) this.startDrain()
+    if (this.backlogBytes < PAUSE_AT) return
+    if (this.backlogBytes > MAX_UNREAD_BYTES) {
+      const unread = this.backlogBytes
+      this.stop()
+      this.onOverflow(unread)
+      return
+    }
+    return this.askForRoom()
   }
 
   /**
@@ -169,7 +183,7 @@ export class Reader {
    * ended: messages already read still count).
    */
   whenDrained(then: () => void): void {
-    if (this.drainer === undefined || this.stopped) then()
+    if (!this.draining || this.stopped) then()
     else this.ended = then
   }
 
@@ -183,13 +197,23 @@ export class Reader {
     this.room?.unsafeOpen()
     this.drainer?.unsafeInterruptAsFork(FiberId.none)
     this.drainer = undefined
+    this.cancelTurn?.()
+    this.cancelTurn = undefined
   }
 
   private decode(chunk: Uint8Array): void {
-    this.countBytes(chunk.length)
     this.decoded.length = 0
     const error = this.decoder.push(chunk, this.decoded)
-    if (this.decoded.length > 0) this.handle(this.decoded, 0)
+    const decoded = this.decoded
+    if (decoded.length > 0) {
+      // The budget counts the bytes of the messages completed, where the work is (checksum or
+      // decryption, decoding): a chunk that only extends a large message being received costs
+      // next to nothing, and counting it spent the budget four times over a 1 MB block.
+      let bytes = 0
+      for (let i = 0; i < decoded.length; i++) bytes += decoded[i]!.payloadSize + FRAME_OVERHEAD
+      this.countBytes(bytes)
+      this.handle(decoded, 0)
+    }
     if (error === undefined) {
       if (!this.stopped) this.onDecoded()
       return
@@ -250,28 +274,54 @@ export class Reader {
   }
 
   /**
-   * Goes on in a fiber of the reader's own. The socket keeps reading meanwhile (into the backlog,
-   * up to `MAX_UNREAD_BYTES`): pausing a TCP socket for every turn would stall a fast sender.
+   * Waits for the turn the budgets need, then goes on. The socket keeps reading meanwhile (into
+   * the backlog, up to `MAX_UNREAD_BYTES`): pausing a TCP socket for every turn would stall a fast
+   * sender.
+   *
+   * Out of messages for this microtask turn only: a fiber of the reader's own yields, so that
+   * subscribers' fibers take theirs first, and goes on while that is all it needs. Out of bytes:
+   * a macrotask turn, and only that starts a new byte budget; it is waited for with a plain
+   * callback rather than a fiber, since there is nothing to yield to in the fiber scheduler, and
+   * forking a fiber for it (once or more per large message) cost more than the wait.
    */
   private startDrain(): void {
-    this.drainer = this.fork(this.drain)
+    if (this.turnBytes >= READ_SLICE) this.cancelTurn = afterTurn(this.onTurn)
+    else this.drainer = this.fork(this.drain)
+  }
+
+  /** Whether the reader waits for a turn (later chunks queue behind it). */
+  private get draining(): boolean {
+    return this.drainer !== undefined || this.cancelTurn !== undefined
+  }
+
+  private readonly onTurn = (): void => {
+    this.cancelTurn = undefined
+    if (this.stopped) return
+    this.resetBytes()
+    this.resetMessages()
+    try {
+      this.step()
+    } catch (cause) {
+      return this.defect(cause)
+    }
+    if (this.stopped) return
+    if (this.pending.length === 0 && this.backlogHead === this.backlog.length) this.drained()
+    else this.startDrain()
   }
 
   private readonly drain: Effect.Effect<void> = Effect.suspend(() => {
     if (this.stopped) return Effect.void
-    if (!this.needsTurn() && this.backlogHead === this.backlog.length) {
+    if (this.pending.length === 0 && this.backlogHead === this.backlog.length) {
       this.drainer = undefined
-      this.room?.unsafeOpen()
-      const ended = this.ended
-      this.ended = undefined
-      ended?.()
+      this.drained()
       return Effect.void
     }
-    // Out of messages for this microtask turn only: a microtask turn lets subscribers take theirs.
-    // Out of bytes: a macrotask turn, and only that starts a new byte budget.
-    const bytesSpent = this.turnBytes >= READ_SLICE
-    return Effect.zipRight(bytesSpent ? yieldToEventLoop : Effect.yieldNow(), Effect.sync(() => {
-      if (bytesSpent) this.resetBytes()
+    if (this.turnBytes >= READ_SLICE) {
+      this.drainer = undefined
+      this.startDrain()
+      return Effect.void
+    }
+    return Effect.zipRight(Effect.yieldNow(), Effect.sync(() => {
       this.resetMessages()
       try {
         this.step()
@@ -280,6 +330,14 @@ export class Reader {
       }
     })).pipe(Effect.zipRight(this.drain))
   })
+
+  /** Everything received so far was handled: the socket may read on, an end waiting for that is told. */
+  private drained(): void {
+    this.room?.unsafeOpen()
+    const ended = this.ended
+    this.ended = undefined
+    ended?.()
+  }
 
   /** One turn's worth: pending frames first, then queued chunks, while the budgets last. */
   private step(): void {
@@ -306,18 +364,21 @@ export class Reader {
 
 const EMPTY = new Uint8Array(0)
 
+/** Bytes counted per message beyond its payload (a v1 header; a v2 packet's overhead is near it). */
+const FRAME_OVERHEAD = 24
+
 /** Runs `f` on the next macrotask turn (after pending I/O callbacks). */
 const nextTurn = (f: () => void): void => {
   if (typeof setImmediate === "function") setImmediate(f)
   else setTimeout(f, 0)
 }
 
-/** A macrotask turn (I/O and timers run), not just a fiber yield (microtasks only). */
-const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+/** Runs `f` on the next macrotask turn (I/O and timers run first); returns what cancels it. */
+const afterTurn = (f: () => void): () => void => {
   if (typeof setImmediate === "function") {
-    const handle = setImmediate(() => resume(Effect.void))
-    return Effect.sync(() => clearImmediate(handle))
+    const handle = setImmediate(f)
+    return () => clearImmediate(handle)
   }
-  const handle = setTimeout(() => resume(Effect.void), 0)
-  return Effect.sync(() => clearTimeout(handle))
-})
+  const handle = setTimeout(f, 0)
+  return () => clearTimeout(handle)
+}
