@@ -20,7 +20,8 @@ import type * as NetAddress from "../../wire/NetAddress.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
-import { withMailboxSource } from "./mailboxSource.js"
+import { subscriptionStream } from "./mailboxSource.js"
+import { SendNow } from "./SendNow.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
@@ -62,9 +63,11 @@ export interface Parts {
 export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | undefined } => {
   const { config, core, outbound, subscribers, now } = parts
 
+  const sendNow = (message: Frame.Sendable): PeerError | undefined => outbound.enqueue(message, undefined)
+
   const send = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
     Effect.suspend(() => {
-      const error = outbound.enqueue(message, undefined)
+      const error = sendNow(message)
       return error === undefined ? Effect.void : Effect.fail(error)
     })
 
@@ -86,14 +89,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       }),
       ({ subscription }) => Effect.sync(() => subscription?.remove())
     ).pipe(Effect.map(({ mailbox, subscription }) => {
-      // What the consumer takes no longer counts against the subscriber's byte bound.
-      const taken = (count: number) => subscription?.taken(count)
-      const stream = Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
-        taken(chunk.length)
-        return chunk
-      })
-      // The registry takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
-      return withMailboxSource(stream, { mailbox, taken })
+      // What the consumer takes no longer counts against the subscriber's byte bound. The registry
+      // takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
+      return subscriptionStream(mailbox, (count) => subscription?.taken(count))
     }))
 
   const request = <A>(
@@ -171,7 +169,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     ...parts.stats()
   }))
 
-  const peer: StartingPeer & { info: HandshakeInfo | undefined } = {
+  const peer: StartingPeer & SendNow & { info: HandshakeInfo | undefined } = {
     id: parts.id,
     direction: core.options.direction,
     remote: parts.remote,
@@ -180,6 +178,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     // Once the handshake completed, `info` is set: this object is a `Peer` (the one place that says so).
     connected: Effect.map(Deferred.await(parts.handshakeDone), () => peer as Peer),
     send,
+    [SendNow]: sendNow,
     sendAndAwait,
     subscribe: ((...tags: Array<string>) => register(tags)) as Peer["subscribe"],
     messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as Peer["messages"],
