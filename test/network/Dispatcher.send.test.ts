@@ -14,7 +14,7 @@ import * as Dispatcher from "../../src/network/Dispatcher.js"
 import * as PeerRegistry from "../../src/network/PeerRegistry.js"
 import type * as Peer from "../../src/peer/Peer.js"
 import { PeerError } from "../../src/peer/PeerError.js"
-import { SendNow } from "../../src/internal/peer/SendNow.js"
+import { setSendNow } from "../../src/internal/peer/SendNow.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
@@ -36,9 +36,9 @@ const standIn = (id: number, options: { readonly direct: boolean; readonly refus
         const error = accept(m)
         return error === undefined ? Effect.void : Effect.fail(error)
       }),
-    awaitDisconnect: Effect.never,
-    ...(options.direct ? { [SendNow]: accept } : {})
+    awaitDisconnect: Effect.never
   } as unknown as Peer.Peer
+  if (options.direct) setSendNow(peer, accept)
   return { peer, sent }
 }
 
@@ -52,17 +52,26 @@ describe("Dispatcher: sends to many peers", () => {
       const users = standIn(2, { direct: false })
       const full = standIn(3, { direct: true, refuses: true })
       const fullUsers = standIn(4, { direct: false, refuses: true })
-      for (const { peer } of [ours, users, full, fullUsers]) {
+      // A user's object made from one of our peers, with a send of its own: that send is used.
+      const inner = standIn(5, { direct: true })
+      const wrappedSent: Array<string> = []
+      const wrapped = {
+        ...inner.peer,
+        send: (m: Frame.Sendable) => Effect.sync(() => void wrappedSent.push(Frame.messageOf(m)._tag))
+      } as Peer.Peer
+      for (const peer of [ours.peer, users.peer, full.peer, fullUsers.peer, wrapped]) {
         yield* Effect.forkScoped(registry.run(peer, { inbox: Stream.empty, address: NetAddress.fromHost(`127.0.0.${peer.id}`, 8333)!, manual: false }))
       }
       yield* Effect.yieldNow()
-      expect((yield* registry.peers).length).toBe(4)
+      expect((yield* registry.peers).length).toBe(5)
 
-      expect(yield* dispatcher.broadcast(Message.Ping.make({ nonce: 1n }))).toBe(2)
+      expect(yield* dispatcher.broadcast(Message.Ping.make({ nonce: 1n }))).toBe(3)
       expect(ours.sent).toEqual(["Ping"])
       expect(users.sent).toEqual(["Ping"])
+      expect(wrappedSent).toEqual(["Ping"])
+      expect(inner.sent).toEqual([])
 
-      expect(yield* dispatcher.broadcast(Message.Pong.make({ nonce: 2n }), (p) => p.id !== 1)).toBe(1)
+      expect(yield* dispatcher.broadcast(Message.Pong.make({ nonce: 2n }), (p) => p.id !== 1)).toBe(2)
       expect(ours.sent).toEqual(["Ping"])
       expect(users.sent).toEqual(["Ping", "Pong"])
 

@@ -2,11 +2,14 @@ import type { PeerError } from "../../peer/PeerError.js"
 import type * as Frame from "../../wire/Frame.js"
 
 /**
- * An optional capability of a peer object: `send` without an effect. It
- * queues the message and returns why it could not (as `send` fails), from
- * synchronous code. The peers this package builds have it; the dispatcher
- * uses it to send one message to many peers in one synchronous pass, and
- * falls back to `send` for a peer without it (one a user built).
+ * `send` without an effect, for the peers this package builds: queues the
+ * message and returns why it could not (as `send` fails), from synchronous
+ * code. The dispatcher uses it to send one message to many peers in one
+ * synchronous pass, and falls back to `send` for any other peer object.
+ *
+ * Kept beside the peer object (a `WeakMap`), not on it: an object a user
+ * makes from a peer (`{ ...peer, send }`) does not inherit it, so a `send`
+ * of the user's own is never bypassed.
  *
  * Why: a broadcast to 200 peers ran `send` as an effect per peer, plus a
  * reduce step and a match per peer: ~0.8 KiB of effect objects and several
@@ -14,12 +17,14 @@ import type * as Frame from "../../wire/Frame.js"
  *
  * @internal
  */
-export const SendNow: unique symbol = Symbol.for("effect-bitcoin-p2p/internal/SendNow")
+export type SendNow = (message: Frame.Sendable) => PeerError | undefined
 
-/** @internal */
-export interface SendNow {
-  readonly [SendNow]: (message: Frame.Sendable) => PeerError | undefined
+const byPeer = new WeakMap<object, SendNow>()
+
+/** Records `peer`'s synchronous send. @internal */
+export const setSendNow = (peer: object, sendNow: SendNow): void => {
+  byPeer.set(peer, sendNow)
 }
 
-/** The peer's synchronous send, if it has one. @internal */
-export const sendNowOf = (peer: object): SendNow[typeof SendNow] | undefined => (peer as Partial<SendNow>)[SendNow]
+/** The peer's synchronous send, if it is one this package built. @internal */
+export const sendNowOf = (peer: object): SendNow | undefined => byPeer.get(peer)

@@ -21,7 +21,7 @@ import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
 import { subscriptionStream } from "./mailboxSource.js"
-import { SendNow } from "./SendNow.js"
+import { setSendNow } from "./SendNow.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
@@ -169,7 +169,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     ...parts.stats()
   }))
 
-  const peer: StartingPeer & SendNow & { info: HandshakeInfo | undefined } = {
+  const peer: StartingPeer & { info: HandshakeInfo | undefined } = {
     id: parts.id,
     direction: core.options.direction,
     remote: parts.remote,
@@ -178,7 +178,6 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     // Once the handshake completed, `info` is set: this object is a `Peer` (the one place that says so).
     connected: Effect.map(Deferred.await(parts.handshakeDone), () => peer as Peer),
     send,
-    [SendNow]: sendNow,
     sendAndAwait,
     subscribe: ((...tags: Array<string>) => register(tags)) as Peer["subscribe"],
     messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as Peer["messages"],
@@ -210,6 +209,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     awaitDisconnect: Deferred.await(parts.closed),
     disconnectReason: Effect.sync(() => core.reason)
   }
+  setSendNow(peer, sendNow)
   return peer
 }
 
