@@ -83,7 +83,12 @@ export interface BroadcastRow {
   /** Median and 90th percentile milliseconds until all peers received the message. */
   readonly ours: { readonly median: number; readonly p90: number }
   readonly bare: { readonly median: number; readonly p90: number }
-  /** Median main-thread CPU milliseconds per broadcast (both ends live in this process). */
+  /**
+   * Mean main-thread CPU milliseconds per broadcast (both ends live in this process): the thread
+   * clock (`schedstat`) advances at scheduler ticks, so one round of a few milliseconds reads as 0
+   * or a whole tick, and a median of rounds was mostly tick noise (bare's 1-hash median read 0.000
+   * ms in a run whose mean was 1.9 ms). The sum over rounds is exact to a tick.
+   */
   readonly oursCpu: number
   readonly bareCpu: number
 }
@@ -164,6 +169,8 @@ const invOf = (items: number, seed: number) =>
 
 // ---------------------------------------------------------------------------
 // Broadcast
+
+const mean = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0) / xs.length
 
 const broadcastSection = Effect.gen(function*() {
   progress(`broadcast to ${PEERS} peers`)
@@ -263,8 +270,8 @@ const broadcastSection = Effect.gen(function*() {
       read,
       ours: { median: median(o), p90: quantile(o, 0.9) },
       bare: { median: median(b), p90: quantile(b, 0.9) },
-      oursCpu: median(oc),
-      bareCpu: median(bc)
+      oursCpu: mean(oc),
+      bareCpu: mean(bc)
     })
   }
   if (touched < 0) console.log(touched)

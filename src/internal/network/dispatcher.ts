@@ -11,8 +11,11 @@ import * as Stream from "effect/Stream"
 import type { DispatcherShape } from "../../network/Dispatcher.js"
 import * as NetworkConfig from "../../network/NetworkConfig.js"
 import type { PeerRegistryShape, Received } from "../../network/PeerRegistry.js"
+import type { Peer } from "../../peer/Peer.js"
 import { PeerError } from "../../peer/PeerError.js"
 import * as Frame from "../../wire/Frame.js"
+import { subscriptionStream } from "../peer/mailboxSource.js"
+import { sendNowOf } from "../peer/SendNow.js"
 import { Subscribers } from "../peer/Subscribers.js"
 
 /** @internal */
@@ -30,10 +33,10 @@ export const make = (
       Effect.acquireRelease(
         Effect.gen(function*() {
           const mailbox = yield* Mailbox.make<Received, PeerError>({ capacity, strategy: "dropping" })
-          return { mailbox, remove: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox).remove }
+          return { mailbox, subscription: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
         }),
-        ({ remove }) => Effect.sync(remove)
-      ).pipe(Effect.map(({ mailbox }) => Mailbox.toStream(mailbox)))
+        ({ subscription }) => Effect.sync(subscription.remove)
+      ).pipe(Effect.map(({ mailbox, subscription }) => subscriptionStream(mailbox, subscription.taken)))
 
     const sendTo = (id: number, message: Frame.Sendable) =>
       Effect.flatMap(registry.peer(id), (peer) =>
@@ -41,23 +44,35 @@ export const make = (
           ? Effect.fail(new PeerError({ reason: "Disconnected", detail: `no peer ${id}` }))
           : peer.send(message))
 
-    /** Sends `message`, encoded once, to each of `targets`: how many accepted it. */
-    const sendEach = <A>(targets: Iterable<A>, send: (target: A, message: Frame.Sendable) => Effect.Effect<void, PeerError>, message: Frame.Sendable) =>
+    /**
+     * Sends `message`, encoded once, to each of `peers`: how many accepted it. One synchronous pass
+     * over the peers this package built (`SendNow`); any other through its `send`.
+     */
+    const sendEach = (peers: ReadonlyArray<Peer>, message: Frame.Sendable): Effect.Effect<number> =>
       Effect.suspend(() => {
         const prepared = Frame.isPrepared(message) ? message : Frame.prepare(message)
-        return Effect.reduce(targets, 0, (n, target) => Effect.match(send(target, prepared), { onFailure: () => n, onSuccess: () => n + 1 }))
+        let accepted = 0
+        let others: Array<Peer> | undefined
+        for (const peer of peers) {
+          const sendNow = sendNowOf(peer)
+          if (sendNow === undefined) (others ??= []).push(peer)
+          else if (sendNow(prepared) === undefined) accepted++
+        }
+        if (others === undefined) return Effect.succeed(accepted)
+        return Effect.reduce(others, accepted, (n, peer) => Effect.match(peer.send(prepared), { onFailure: () => n, onSuccess: () => n + 1 }))
       })
 
-    const sendToMany = (ids: Iterable<number>, message: Frame.Sendable) => sendEach(ids, sendTo, message)
+    /** The connected peers among `ids`, in order (an id not connected accepts nothing). */
+    const peersOf = (ids: Iterable<number>) =>
+      Effect.map(Effect.forEach(ids, (id) => registry.peer(id)), (found) => found.filter((peer) => peer !== undefined))
 
     return {
       subscribe: ((...tags: Array<string>) => register(tags)) as DispatcherShape["subscribe"],
       messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as DispatcherShape["messages"],
       sendTo,
-      sendToMany,
+      sendToMany: (ids, message) => Effect.flatMap(peersOf(ids), (peers) => sendEach(peers, message)),
       // The registry's peers in hand: no second lookup per recipient by id.
       broadcast: (message, filter) =>
-        Effect.flatMap(registry.peers, (peers) =>
-          sendEach(filter === undefined ? peers : peers.filter(filter), (peer, m) => peer.send(m), message))
+        Effect.flatMap(registry.peers, (peers) => sendEach(filter === undefined ? peers : peers.filter(filter), message))
     }
   })

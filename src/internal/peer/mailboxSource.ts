@@ -10,6 +10,8 @@
  *
  * @internal
  */
+import * as Channel from "effect/Channel"
+import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import type * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
@@ -26,6 +28,28 @@ export interface MailboxSource<A, E> {
 /** `stream`, marked as reading `source`: the stream itself is unchanged. */
 export const withMailboxSource = <A, E>(stream: Stream.Stream<A, E>, source: MailboxSource<A, E>): Stream.Stream<A, E> =>
   Object.assign(stream, { [MailboxSourceKey]: source })
+
+/**
+ * A subscription's stream: every batch the mailbox holds, reported `taken`
+ * and emitted as one chunk; ends when the mailbox is done and drained, fails
+ * as it fails; carries its source (`runForEach`). The channel reads the
+ * mailbox itself rather than mapping `Mailbox.toStream`'s chunks: a stream
+ * run pays per pull for every channel layer an element crosses, and a
+ * subscriber that keeps up pulls once per message (a broadcast inv to 200
+ * peers: one pull each).
+ */
+export const subscriptionStream = <A, E>(mailbox: Mailbox.ReadonlyMailbox<A, E>, taken: (count: number) => void): Stream.Stream<A, E> => {
+  const next = (): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> => loop
+  const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.flatMap(
+    Channel.fromEffect(mailbox.takeAll),
+    ([chunk, done]) => {
+      taken(chunk.length)
+      if (!done) return Channel.flatMap(Channel.write(chunk), next)
+      return chunk.length === 0 ? Channel.void : Channel.write(chunk)
+    }
+  )
+  return withMailboxSource(Stream.fromChannel(loop), { mailbox, taken })
+}
 
 /**
  * `Stream.runForEach`, taking from the mailbox directly when `stream` carries

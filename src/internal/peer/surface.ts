@@ -19,7 +19,8 @@ import type * as NetAddress from "../../wire/NetAddress.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
-import { withMailboxSource } from "./mailboxSource.js"
+import { subscriptionStream } from "./mailboxSource.js"
+import { setSendNow } from "./SendNow.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import type { Outcome } from "./Outcome.js"
 import { answersGetData } from "./replies.js"
@@ -62,9 +63,11 @@ export interface Parts {
 export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | undefined } => {
   const { config, core, outbound, subscribers, now } = parts
 
+  const sendNow = (message: Frame.Sendable): PeerError | undefined => outbound.enqueue(message, undefined)
+
   const send = (message: Frame.Sendable): Effect.Effect<void, PeerError> =>
     Effect.suspend(() => {
-      const error = outbound.enqueue(message, undefined)
+      const error = sendNow(message)
       return error === undefined ? Effect.void : Effect.fail(error)
     })
 
@@ -86,14 +89,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       }),
       ({ subscription }) => Effect.sync(() => subscription?.remove())
     ).pipe(Effect.map(({ mailbox, subscription }) => {
-      // What the consumer takes no longer counts against the subscriber's byte bound.
-      const taken = (count: number) => subscription?.taken(count)
-      const stream = Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
-        taken(chunk.length)
-        return chunk
-      })
-      // The registry takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
-      return withMailboxSource(stream, { mailbox, taken })
+      // What the consumer takes no longer counts against the subscriber's byte bound. The registry
+      // takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
+      return subscriptionStream(mailbox, (count) => subscription?.taken(count))
     }))
 
   const request = <A>(
@@ -211,6 +209,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     awaitDisconnect: parts.closed.await,
     disconnectReason: Effect.sync(() => core.reason)
   }
+  setSendNow(peer, sendNow)
   return peer
 }
 
