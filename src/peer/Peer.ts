@@ -235,6 +235,24 @@ export interface StartingPeer {
     (): Stream.Stream<Message.NetworkMessage, PeerError>
     <T extends Message.Tag>(...tags: [T, ...Array<T>]): Stream.Stream<Message.MessageOf<T>, PeerError>
   }
+  /**
+   * Runs `f` on every received message, or on those of the given types, one
+   * at a time and in order: what `Stream.runForEach(peer.messages(...), f)`
+   * does, subscribing when it starts running, succeeding when the peer
+   * disconnects, failing with `SubscriberLagged` (or `f`'s error) as the
+   * stream would. It takes each batch from the subscription directly, with no
+   * stream run per message: use it for a hot consumer (blocks, a relay's
+   * inventory). Measured: ~half the CPU and allocation per delivered message
+   * of the stream; and a delivered 1 MB block dies young, where a stream run
+   * kept blocks reachable until a full GC.
+   */
+  readonly runForEach: {
+    <E = never, R = never>(f: (message: Message.NetworkMessage) => Effect.Effect<void, E, R>): Effect.Effect<void, PeerError | E, R>
+    <T extends Message.Tag, E = never, R = never>(
+      tags: readonly [T, ...Array<T>],
+      f: (message: Message.MessageOf<T>) => Effect.Effect<void, E, R>
+    ): Effect.Effect<void, PeerError | E, R>
+  }
 
   /**
    * Sends `message` and waits for the first received message that `match`

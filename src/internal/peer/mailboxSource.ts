@@ -56,7 +56,10 @@ export const subscriptionStream = <A, E>(mailbox: Mailbox.ReadonlyMailbox<A, E>,
  * one: each batch the mailbox holds is reported taken, then handled in order;
  * ends when the mailbox is done and drained, fails as it fails.
  */
-export const runForEach = <A, E>(stream: Stream.Stream<A, E>, f: (a: A) => Effect.Effect<void>): Effect.Effect<void, E> => {
+export const runForEach = <A, E, E2 = never, R = never>(
+  stream: Stream.Stream<A, E>,
+  f: (a: A) => Effect.Effect<void, E2, R>
+): Effect.Effect<void, E | E2, R> => {
   const source = (stream as { readonly [MailboxSourceKey]?: MailboxSource<A, E> })[MailboxSourceKey]
   if (source === undefined) return Stream.runForEach(stream, f)
   const { mailbox, taken } = source

@@ -19,7 +19,7 @@ import type * as NetAddress from "../../wire/NetAddress.js"
 import * as ProtocolVersion from "../../wire/ProtocolVersion.js"
 import type { PeerCore } from "./core/PeerCore.js"
 import type { Request, StallHandle } from "./core/Requests.js"
-import { subscriptionStream } from "./mailboxSource.js"
+import { runForEach, subscriptionStream } from "./mailboxSource.js"
 import { setSendNow } from "./SendNow.js"
 import { disconnectedError, type Outbound } from "./Outbound.js"
 import type { Outcome } from "./Outcome.js"
@@ -93,6 +93,10 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
       // takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
       return subscriptionStream(mailbox, (count) => subscription?.taken(count))
     }))
+
+  // Subscribes when it runs, like `messages`; takes batches from the mailbox with no stream run.
+  const forEachOf = (tags: ReadonlyArray<string>, f: (m: Message.NetworkMessage) => Effect.Effect<void, unknown, unknown>) =>
+    Effect.scoped(Effect.flatMap(register(tags), (stream) => runForEach(stream, f)))
 
   const request = <A>(
     message: Message.NetworkMessage,
@@ -181,6 +185,10 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     sendAndAwait,
     subscribe: ((...tags: Array<string>) => register(tags)) as Peer["subscribe"],
     messages: ((...tags: Array<string>) => Stream.unwrapScoped(register(tags))) as Peer["messages"],
+    runForEach: ((tagsOrF: unknown, f?: unknown) =>
+      typeof tagsOrF === "function"
+        ? forEachOf([], tagsOrF as (m: Message.NetworkMessage) => Effect.Effect<void, unknown, unknown>)
+        : forEachOf(tagsOrF as ReadonlyArray<string>, f as (m: Message.NetworkMessage) => Effect.Effect<void, unknown, unknown>)) as Peer["runForEach"],
     request,
     getHeaders: (locator, stopHash = Hash.ZERO) =>
       request(Message.GetHeaders.make({ version: config.protocolVersion, locator, stopHash }), (m) => (m._tag === "Headers" ? m : undefined)),
