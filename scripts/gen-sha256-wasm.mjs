@@ -8,18 +8,12 @@
 //   [0, 32)    the chaining state H0..H7 as little-endian i32 (what JS sees
 //              through an Int32Array on the same memory);
 //   [64, ...)  input blocks, copied in by the caller, padding included.
-// and three functions:
+// and two functions:
 //   blocks(ptr, n)  compresses the n 64-byte blocks at ptr into the state;
 //   digestBlock()   replaces the state with the SHA-256 of the 32-byte digest
 //                   the state holds (the second pass of a double SHA-256: one
-//                   block with constant padding), and returns its first word;
-//   doubleBlock()   the double SHA-256 of a message whose padded form is the
-//                   one block at 64 (at most 55 bytes: a ping, a pong, a
-//                   header-sized input), into the state, returning its first
-//                   word: both passes in one call, the first starting from the
-//                   initial hash value as constants, the second by calling
-//                   digestBlock.
-// All are fully unrolled: the 16-word message schedule lives in locals, the
+//                   block with constant padding), and returns its first word.
+// Both are fully unrolled: the 16-word message schedule lives in locals, the
 // round constants are immediates, and each round renames a..h instead of
 // moving them.
 import { readFileSync, writeFileSync } from "node:fs"
@@ -121,14 +115,6 @@ const digestBlockBody = () => [
   { ret: get("s0") }
 ]
 
-const doubleBlockBody = () => [
-  ...IV.map((x, i) => set(`s${i}`, num(x))),
-  ...Array.from({ length: 16 }, (_, i) => set(`w${i}`, loadBE(null, 64 + 4 * i))),
-  ...rounds(),
-  ...Array.from({ length: 8 }, (_, i) => store(i, get(`s${i}`))),
-  { ret: { call: 1 } } // digestBlock
-]
-
 // ---- Encoding ----
 const uleb = (n) => {
   const out = []
@@ -156,7 +142,6 @@ const local = (name) => {
 }
 const expr = (e) => {
   if ("num" in e) return [0x41, ...sleb(e.num)] // i32.const
-  if ("call" in e) return [0x10, ...uleb(e.call)] // call (no arguments)
   if ("get" in e) return [0x20, ...local(e.get)] // local.get
   if ("load" in e) return [...(e.load === null ? [0x41, 0] : [0x20, ...local(e.load)]), 0x28, 2, ...uleb(e.offset)] // i32.load align=4
   return [...expr(e.args[0]), ...expr(e.args[1]), e.code]
@@ -181,10 +166,10 @@ const module = [
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   // types: 0 = (i32, i32) -> (), 1 = () -> i32
   ...section(1, vec([[0x60, 2, 0x7f, 0x7f, 0], [0x60, 0, 1, 0x7f]])),
-  ...section(3, vec([[0], [1], [1]])),
+  ...section(3, vec([[0], [1]])),
   ...section(5, vec([[0x00, 1]])), // memory: min 1 page, no max
-  ...section(7, vec([[...str("memory"), 2, 0], [...str("blocks"), 0, 0], [...str("digestBlock"), 0, 1], [...str("doubleBlock"), 0, 2]])),
-  ...section(10, vec([funcBody(blocksBody(), 2, false), funcBody(digestBlockBody(), 0, true), funcBody(doubleBlockBody(), 0, true)]))
+  ...section(7, vec([[...str("memory"), 2, 0], [...str("blocks"), 0, 0], [...str("digestBlock"), 0, 1]])),
+  ...section(10, vec([funcBody(blocksBody(), 2, false), funcBody(digestBlockBody(), 0, true)]))
 ]
 
 const base64 = Buffer.from(module).toString("base64")

@@ -5,9 +5,7 @@
  * double SHA-256. Its fully unrolled compression runs a block in about half
  * the time of the JS one in `Sha256.ts`, and a call costs tens of
  * nanoseconds, so the copy of the input into its memory is cheap beside the
- * hashing. An input of at most 55 bytes (one padded block: every small
- * frame's payload) takes one call for both passes (`doubleBlock`), the first
- * starting from the initial hash value as constants.
+ * hashing.
  *
  * `wasmSha256` is `undefined` where `WebAssembly` is missing or refuses a
  * synchronous compile (a browser's main thread caps those at 4 KiB); callers
@@ -30,8 +28,6 @@ type Exports = {
   readonly blocks: (ptr: number, n: number) => void
   /** Replaces the state (a 32-byte digest) with its SHA-256; returns the first word. */
   readonly digestBlock: () => number
-  /** The double SHA-256 of the one padded block at `INPUT` into the state (both passes); returns the first word. */
-  readonly doubleBlock: () => number
 }
 
 /** The bit of the `WebAssembly` namespace used here (no DOM or Node types needed). */
@@ -72,33 +68,11 @@ const IV6 = 0x1f83d9ab
 const IV7 = 0x5be0cd19
 
 const make = (exports: Exports): WasmSha256 => {
-  const { blocks, digestBlock, doubleBlock } = exports
+  const { blocks, digestBlock } = exports
   // The module never grows its memory, so these views stay attached.
   const mem = new Uint8Array(exports.memory.buffer)
   const words = new Int32Array(exports.memory.buffer)
   const state = new Int32Array(exports.memory.buffer, 0, 8)
-
-  /**
-   * Pads `data[start, end)`, at most 55 bytes, into the one block at `INPUT`:
-   * the bytes, 0x80, zeros, then the length in bits (big-endian; under 448, so
-   * its last two bytes). A byte loop: for a few dozen bytes it is cheaper than
-   * `set`/`fill` and needs no view of `data`.
-   */
-  const padOneBlock = (data: Uint8Array, start: number, end: number): void => {
-    const n = end - start
-    for (let i = 0; i < n; i++) mem[INPUT + i] = data[start + i]!
-    mem[INPUT + n] = 0x80
-    // The zeros up to the length's last two bytes: bytes to a word boundary, then whole words (a
-    // quarter of the stores: the padding of a ping's 8 bytes is 53 zero bytes).
-    let z = INPUT + n + 1
-    while ((z & 3) !== 0) mem[z++] = 0
-    for (let w = z >>> 2, last = (INPUT + 60) >>> 2; w < last; w++) words[w] = 0
-    const bits = n * 8
-    mem[INPUT + 60] = 0
-    mem[INPUT + 61] = 0
-    mem[INPUT + 62] = bits >>> 8
-    mem[INPUT + 63] = bits
-  }
 
   /** SHA-256 of `data[start, end)` into the state. */
   const hashRange = (data: Uint8Array, start: number, end: number): void => {
@@ -138,21 +112,11 @@ const make = (exports: Exports): WasmSha256 => {
   const digest = (): Uint8Array => digestOfState(state)
 
   return {
-    // Up to 55 bytes (every small frame's payload): one block, both passes in one call.
     sha256dWordOfRange: (data, start, end) => {
-      if (end - start < 56) {
-        padOneBlock(data, start, end)
-        return doubleBlock()
-      }
       hashRange(data, start, end)
       return digestBlock()
     },
     sha256d: (data) => {
-      if (data.length < 56) {
-        padOneBlock(data, 0, data.length)
-        doubleBlock()
-        return digest()
-      }
       hashRange(data, 0, data.length)
       digestBlock()
       return digest()
