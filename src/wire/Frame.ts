@@ -21,6 +21,7 @@ import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
 import type { ChainParams } from "./ChainParams.js"
 import { checksumWord, checksumWordFrom } from "../internal/wire/checksum.js"
+import { ECHO_SIZE, EchoChecksums as EchoMemory } from "../internal/wire/echoChecksums.js"
 import { equals as sameBytes } from "./Hash.js"
 import { byCommand, byTag } from "../internal/wire/definitions.js"
 import { decodeWithOrError, encodeAfterOrError, type Entry } from "../internal/wire/messageCodec.js"
@@ -55,6 +56,43 @@ export interface Received {
   readonly message: Message.NetworkMessage
 }
 
+const EchoChecksumsTypeId: unique symbol = Symbol.for("effect-bitcoin-p2p/Frame/EchoChecksums")
+
+/**
+ * One connection's memory of its last 8-byte payloads' checksums, one sent
+ * and one received, for its `FrameDecoder` (option `echo`) and its
+ * `encodeEither` calls to share. A pong echoes its ping's nonce (BIP-0031),
+ * so its checksum is the ping's: the peer that answers reuses the checksum
+ * it has just verified, and the peer that pinged the one it has just
+ * written, instead of hashing the same 8 bytes again. The encoder only uses
+ * what the decoder verified, and the decoder only what the encoder wrote:
+ * a payload the connection did not send is always hashed when received. A
+ * reused checksum is exactly the one hashing gives (all 8 bytes must be
+ * equal). One per connection; never shared between connections.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EchoChecksums {
+  readonly [EchoChecksumsTypeId]: typeof EchoChecksumsTypeId
+}
+
+class EchoChecksumsImpl extends EchoMemory implements EchoChecksums {
+  readonly [EchoChecksumsTypeId]: typeof EchoChecksumsTypeId = EchoChecksumsTypeId
+}
+
+/**
+ * A new, empty `EchoChecksums` for one connection.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeEchoChecksums = (): EchoChecksums => new EchoChecksumsImpl()
+
+/** The memory behind an `EchoChecksums` made by `makeEchoChecksums` (anything else is ignored). */
+const echoMemory = (echo: EchoChecksums | undefined): EchoMemory | undefined =>
+  echo instanceof EchoChecksumsImpl ? echo : undefined
+
 /**
  * Options of a frame decoder.
  *
@@ -70,6 +108,8 @@ export interface DecoderOptions {
    * Defaults to the current version.
    */
   readonly version?: () => number
+  /** The connection's `EchoChecksums`, shared with its encoder (see there). */
+  readonly echo?: EchoChecksums | undefined
 }
 
 /**
@@ -96,7 +136,7 @@ const commandBytesOf = (command: string): Uint8Array => {
  * uninitialised memory). The header is `magic.length + 20` bytes: 24 for
  * every real network.
  */
-const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: Uint8Array): void => {
+const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: Uint8Array, echo?: EchoMemory): void => {
   const at = magic.length
   const start = at + COMMAND_SIZE + 8
   for (let i = 0; i < at; i++) frame[i] = magic[i]!
@@ -106,7 +146,11 @@ const writeHeader = (frame: Uint8Array, magic: Uint8Array, command: Uint8Array):
   frame[at + 13] = length >>> 8
   frame[at + 14] = length >>> 16
   frame[at + 15] = length >>> 24
-  const sum = length === 0 ? EMPTY_CHECKSUM : checksumWordFrom(frame, start)
+  const sum = length === 0
+    ? EMPTY_CHECKSUM
+    : length === ECHO_SIZE && echo !== undefined
+    ? echo.framed(frame, start)
+    : checksumWordFrom(frame, start)
   frame[at + 16] = sum >>> 24
   frame[at + 17] = sum >>> 16
   frame[at + 18] = sum >>> 8
@@ -134,7 +178,8 @@ export const encodeRaw = (magic: Uint8Array, command: string, payload: Uint8Arra
 const frameOrError = (
   magic: Uint8Array,
   message: Message.NetworkMessage,
-  ctx: Message.CodecContext
+  ctx: Message.CodecContext,
+  echo?: EchoMemory
 ): Uint8Array | WireError => {
   if (message._tag === "Unknown") {
     try {
@@ -152,13 +197,14 @@ const frameOrError = (
   // Written straight after room for the header, in one buffer: no separate payload to copy.
   const frame = encodeAfterOrError(known.entry, message, ctx, magic.length + COMMAND_SIZE + 8)
   if (!(frame instanceof Uint8Array)) return frame
-  writeHeader(frame, magic, known.commandBytes)
+  writeHeader(frame, magic, known.commandBytes, echo)
   return frame
 }
 
 /**
  * Encodes a message into a complete frame. Fails with `EncodeFailed` when a
- * value cannot be represented on the wire.
+ * value cannot be represented on the wire. `echo`: the connection's
+ * `EchoChecksums`, when the frame is for a connection that has one.
  *
  * @since 0.1.0
  * @category encoding
@@ -166,9 +212,10 @@ const frameOrError = (
 export const encodeEither = (
   magic: Uint8Array,
   message: Message.NetworkMessage,
-  ctx: Message.CodecContext = Message.defaultContext
+  ctx: Message.CodecContext = Message.defaultContext,
+  echo?: EchoChecksums
 ): Either.Either<Uint8Array, WireError> => {
-  const frame = frameOrError(magic, message, ctx)
+  const frame = frameOrError(magic, message, ctx, echoMemory(echo))
   return frame instanceof Uint8Array ? Either.right(frame) : Either.left(frame)
 }
 
@@ -300,6 +347,7 @@ export class FrameDecoder {
   private readonly maxMessageSize: number
   private readonly format: WireFormat | undefined
   private readonly version: () => number
+  private readonly echo: EchoMemory | undefined
   private chunks: Array<Uint8Array> = []
   private head = 0
   private buffered = 0
@@ -325,6 +373,7 @@ export class FrameDecoder {
     this.maxMessageSize = options.params.maxMessageSize
     this.format = options.params.format
     this.version = options.version ?? (() => Message.defaultContext.version)
+    this.echo = echoMemory(options.echo)
     // Replaced at the first message (no version is negative); the callback is not called before then.
     this.context = { version: -1, format: this.format }
   }
@@ -361,7 +410,11 @@ export class FrameDecoder {
       this.takenBuffer = undefined
       this.command = undefined
       this.entry = undefined
-      const sum = payload.length === 0 ? EMPTY_CHECKSUM : checksumWord(payload)
+      const sum = payload.length === 0
+        ? EMPTY_CHECKSUM
+        : payload.length === ECHO_SIZE && this.echo !== undefined
+        ? this.echo.received(payload)
+        : checksumWord(payload)
       if (sum !== this.checksum) {
         return this.fail(new WireError({ reason: "BadChecksum", command, detail: `payload of ${payload.length} bytes` }))
       }

@@ -4,14 +4,18 @@ import type { MessageTransport, TransportContext } from "../../peer/MessageTrans
 /**
  * v1 framing as a `MessageTransport`: the frame decoder for what arrives,
  * `Frame.encodeEither` (or the prepared frame, shared as it is) for what
- * leaves. Nothing of its own to write, ready from the start.
+ * leaves, both with the connection's `Frame.EchoChecksums` (a pong is then
+ * hashed by neither side: it repeats its ping's checksum). Nothing of its
+ * own to write, ready from the start.
  *
  * @internal
  */
 export const v1 = (context: TransportContext): MessageTransport => {
   // The network's wire format (header and transaction serialization) goes into every codec call.
   const { format, magic } = context.params
-  const decoder = new Frame.FrameDecoder({ params: context.params, version: context.version })
+  // A pong's checksum is its ping's: the connection's decoder and encoder share what they hashed.
+  const echo = Frame.makeEchoChecksums()
+  const decoder = new Frame.FrameDecoder({ params: context.params, version: context.version, echo })
   return {
     name: "v1",
     sessionId: undefined,
@@ -21,7 +25,7 @@ export const v1 = (context: TransportContext): MessageTransport => {
     },
     initial: () => undefined,
     receive: (chunk, out) => decoder.push(chunk, out),
-    encode: (message, version) => Frame.encodeEither(magic, message, { version, format }),
+    encode: (message, version) => Frame.encodeEither(magic, message, { version, format }, echo),
     encodePrepared: (prepared, version) => prepared.frame(magic, version, format),
     payloadSize: (bytes) => bytes.byteLength - Frame.HEADER_SIZE
   }

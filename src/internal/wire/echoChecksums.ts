@@ -1,0 +1,64 @@
+/**
+ * One connection's memory of the checksums of its last 8-byte payloads: the
+ * one it framed (sent) and the one its decoder verified (received). A pong
+ * echoes its ping's nonce (BIP-0031), so its payload, and with it its
+ * checksum, is the ping's: the peer that answers frames a payload it has just
+ * verified, and the peer that pinged receives one it has just framed. Each
+ * skips one double SHA-256 (two compressions, most of the cost of framing or
+ * checking a ping-sized message).
+ *
+ * Only the other direction's slot is ever consulted: the encoder trusts what
+ * the decoder verified, the decoder what the encoder framed. A decoder fed
+ * the same frame over and over (a codec benchmark) hashes every one of them,
+ * as it must for bytes it never sent; and nothing is shared between
+ * connections. A hit needs all 8 bytes equal, so the checksum it gives is
+ * exactly the one hashing would give.
+ *
+ * @internal
+ */
+import { checksumWordFrom } from "./checksum.js"
+
+/** The payload size this memory is for: a ping's or a pong's nonce (also `feefilter`'s). */
+export const ECHO_SIZE = 8
+
+const wordAt = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
+
+/** @internal */
+export class EchoChecksums {
+  private sentLo = 0
+  private sentHi = 0
+  private sentSum = 0
+  private hasSent = false
+  private receivedLo = 0
+  private receivedHi = 0
+  private receivedSum = 0
+  private hasReceived = false
+
+  /** The checksum of the payload `frame[start, start + 8)` (the frame's end) being framed: the received one's if equal. */
+  framed(frame: Uint8Array, start: number): number {
+    const lo = wordAt(frame, start)
+    const hi = wordAt(frame, start + 4)
+    const sum = this.hasReceived && lo === this.receivedLo && hi === this.receivedHi
+      ? this.receivedSum
+      : checksumWordFrom(frame, start)
+    this.sentLo = lo
+    this.sentHi = hi
+    this.sentSum = sum
+    this.hasSent = true
+    return sum
+  }
+
+  /** The checksum of a received 8-byte payload, to check the header's against: the sent one's if equal. */
+  received(payload: Uint8Array): number {
+    const lo = wordAt(payload, 0)
+    const hi = wordAt(payload, 4)
+    const sum = this.hasSent && lo === this.sentLo && hi === this.sentHi
+      ? this.sentSum
+      : checksumWordFrom(payload, 0)
+    this.receivedLo = lo
+    this.receivedHi = hi
+    this.receivedSum = sum
+    this.hasReceived = true
+    return sum
+  }
+}
