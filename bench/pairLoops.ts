@@ -15,6 +15,7 @@
  * Knobs: BENCH_PEER_ROUND_MS (default 500), BENCH_PEER_ROUNDS (5).
  */
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type * as Peer from "../src/peer/Peer.js"
@@ -136,12 +137,18 @@ export const batchFlood = (sendBatch: () => void, drained: () => Promise<unknown
   }
 }
 
-/** Counts messages from a subscription through a replaceable callback (one subscriber for all rounds). */
-export const counter = <A>(stream: Stream.Stream<A, unknown>) =>
+/** Counts messages from a subscription through a replaceable callback (one subscriber for all rounds); `stop` ends it. */
+export const counter = <A>(stream: Stream.Stream<A, unknown>) => forEachCounter<A>((f) => Stream.runForEach(stream, f))
+
+/**
+ * Counts messages through a consumer that runs `f` on each (e.g. `(f) =>
+ * peer.runForEach(["Block"], f)`), through a replaceable callback; `stop` ends it.
+ */
+export const forEachCounter = <A>(run: (f: (a: A) => Effect.Effect<void>) => Effect.Effect<void, unknown>) =>
   Effect.gen(function*() {
     const state = { on: (_: A): void => {} }
-    yield* Effect.forkScoped(Stream.runForEach(stream, (a) => Effect.sync(() => state.on(a))).pipe(Effect.ignore))
-    return state
+    const fiber = yield* Effect.forkScoped(run((a) => Effect.sync(() => state.on(a))).pipe(Effect.ignore))
+    return Object.assign(state, { stop: Fiber.interrupt(fiber) })
   })
 
 /** `peer.ping` round trips per second, one at a time. */
