@@ -9,7 +9,9 @@
  *     decode it with `FrameDecoder`; the 1,000-hash inv twice: as received
  *     (neither side's client reads the vectors: the decoder leaves them
  *     unbuilt until read), and read (every client, ours and bare, reads each
- *     vector's hash, as a client that acts on an inv does);
+ *     vector's hash, as a client that acts on an inv does); each row with
+ *     our clients consuming as a `Stream` (`subscribe` + `Stream.runForEach`),
+ *     then again through `peer.runForEach` (bare's clients: a callback);
  *   - churn: 1,000 connect + handshake + disconnect cycles against the hub's
  *     listener (rate against the bare handshake), then handles
  *     (`process.getActiveResourcesInfo()`) and heap after GC against before;
@@ -26,6 +28,7 @@
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -190,16 +193,28 @@ const broadcastSection = Effect.gen(function*() {
     touch(m)
     if (++received === target && done !== undefined) Deferred.unsafeDone(done, Effect.void)
   }
-  yield* Effect.forEach(
+  // Each client consumes its invs as a `Stream` (`subscribe` + `Stream.runForEach`) for the first
+  // rows, then through `peer.runForEach` (no stream run per message) for the same rows again.
+  const consumers: Array<Fiber.RuntimeFiber<void>> = []
+  const clientPeers = yield* Effect.forEach(
     Array.from({ length: PEERS }),
     () =>
       Effect.gen(function*() {
         const peer = yield* dialPeer(transport, hub.address, clientConfig)
         const invs = yield* peer.subscribe("Inv")
-        yield* Effect.forkScoped(Stream.runForEach(invs, (m) => Effect.sync(() => onInv(m))).pipe(Effect.ignore))
+        consumers.push(yield* Effect.forkScoped(Stream.runForEach(invs, (m) => Effect.sync(() => onInv(m))).pipe(Effect.ignore)))
+        return peer
       }),
-    { concurrency: 20, discard: true }
+    { concurrency: 20 }
   )
+  const switchToRunForEach = Effect.gen(function*() {
+    yield* Fiber.interruptAll(consumers.splice(0))
+    for (const peer of clientPeers) {
+      consumers.push(yield* Effect.forkScoped(peer.runForEach(["Inv"], (m) => Effect.sync(() => onInv(m))).pipe(Effect.ignore)))
+    }
+    // Let each consumer subscribe before the next broadcast.
+    yield* Effect.yieldNow()
+  })
   if (!(yield* Effect.promise(() => waitUntil(() => hub.count.peers >= PEERS, 10_000)))) {
     return yield* Effect.dieMessage(`hub has ${hub.count.peers} peers, expected ${PEERS}`)
   }
@@ -242,7 +257,9 @@ const broadcastSection = Effect.gen(function*() {
     })
 
   const rows: Array<BroadcastRow> = []
-  for (const [items, read] of [[1, false], [1000, false], [1000, true]] as const) {
+  const cases = [[1, false], [1000, false], [1000, true]] as const
+  for (const [index, [items, read, viaForEach]] of [...cases.map(([i, r]) => [i, r, false] as const), ...cases.map(([i, r]) => [i, r, true] as const)].entries()) {
+    if (index === cases.length) yield* switchToRunForEach
     readAll = read
     const o: Array<number> = []
     const b: Array<number> = []
@@ -265,7 +282,8 @@ const broadcastSection = Effect.gen(function*() {
       }
     }
     rows.push({
-      name: items === 1 ? "inv, 1 block hash" : `inv, ${items} tx hashes${read ? ", every vector read" : ""}`,
+      name: (items === 1 ? "inv, 1 block hash" : `inv, ${items} tx hashes${read ? ", every vector read" : ""}`) +
+        (viaForEach ? " (clients: peer.runForEach)" : ""),
       items,
       read,
       ours: { median: median(o), p90: quantile(o, 0.9) },
