@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
-import { Reader } from "../../src/internal/peer/Reader.js"
+import { type Decoder, Reader } from "../../src/internal/peer/Reader.js"
 import * as Message from "../../src/wire/Message.js"
 import type { ReceiveError } from "../../src/peer/MessageTransport.js"
 
@@ -37,12 +37,13 @@ const pingChunks = (n: number, perChunk = 2048): { chunks: Array<Uint8Array>; fr
 const makeReader = (options: {
   readonly messageSlice?: number
   readonly onMessage?: (m: Message.NetworkMessage) => boolean | void
+  readonly decoder?: Decoder
 } = {}) => {
   const seen: Array<Message.NetworkMessage> = []
   const events: Array<string> = []
   const runFork = Runtime.runFork(Runtime.defaultRuntime)
   const reader = new Reader(
-    new Frame.FrameDecoder({ params }),
+    options.decoder ?? new Frame.FrameDecoder({ params }),
     options.messageSlice ?? 1_000_000,
     () => performance.now(),
     (r) => {
@@ -94,6 +95,25 @@ describe("Reader", () => {
     expect(seen.length).toBe(1)
     await macrotask()
     expect(seen.length).toBe(2)
+  })
+
+  it("counts bytes a transport works on without completing a message (v2 decoys): a flood of them still waits for later turns", async () => {
+    // A transport that decrypts and drops every byte (as v2 does a decoy packet): nothing held, no message.
+    let worked = 0
+    const swallow: Decoder = { push: (chunk) => void (worked += chunk.length), bufferedBytes: 0 }
+    const { reader } = makeReader({ decoder: swallow })
+    for (let i = 0; i < 16; i++) reader.onChunk(new Uint8Array(64 * 1024)) // 1 MiB in one turn
+    expect(worked).toBeLessThanOrEqual(256 * 1024 + 64 * 1024)
+    expect(reader.unreadBytes).toBeGreaterThan(0)
+    let turns = 0
+    while (worked < 1024 * 1024 && turns < 100) {
+      const before = worked
+      await macrotask()
+      turns++
+      expect(worked - before).toBeLessThanOrEqual(256 * 1024 + 64 * 1024)
+    }
+    expect(worked).toBe(1024 * 1024)
+    expect(turns).toBeGreaterThanOrEqual(3)
   })
 
   it("gives a microtask turn every messageSlice messages within one chunk, without waiting for I/O", async () => {

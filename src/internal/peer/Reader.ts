@@ -10,13 +10,16 @@ import { onMicrotask } from "./microtask.js"
 export interface Decoder {
   /** Appends the messages `chunk` completes to `out`; returns the error that ends the stream. */
   readonly push: (chunk: Uint8Array, out: Array<Frame.Received>) => ReceiveError | undefined
+  /** Bytes received and held, not yet part of a message (what the transport has not worked on yet). */
+  readonly bufferedBytes: number
 }
 
 /**
- * Bytes of messages decoded in one turn of the event loop before the reader
- * lets other work run (a message is decoded whole: the one that crosses it
- * completes first). Counted as messages complete, where the work is: a chunk
- * that only extends a message still arriving costs next to nothing.
+ * Bytes the transport works on (decodes, decrypts, drops) in one turn of the
+ * event loop before the reader lets other work run (a message is decoded
+ * whole: the one that crosses it completes first). Bytes the transport only
+ * holds, a chunk extending a message still arriving, are counted when that
+ * message completes: holding them costs next to nothing.
  */
 const READ_SLICE = 256 * 1024
 
@@ -203,17 +206,17 @@ export class Reader {
 
   private decode(chunk: Uint8Array): void {
     this.decoded.length = 0
+    const held = this.decoder.bufferedBytes
     const error = this.decoder.push(chunk, this.decoded)
     const decoded = this.decoded
-    if (decoded.length > 0) {
-      // The budget counts the bytes of the messages completed, where the work is (checksum or
-      // decryption, decoding): a chunk that only extends a large message being received costs
-      // next to nothing, and counting it spent the budget four times over a 1 MB block.
-      let bytes = 0
-      for (let i = 0; i < decoded.length; i++) bytes += decoded[i]!.payloadSize + FRAME_OVERHEAD
-      this.countBytes(bytes)
-      this.handle(decoded, 0)
-    }
+    // The budget counts the bytes the transport consumed, where the work is: decoded (checksum,
+    // decoding), decrypted, or dropped after that work (v2 decoys and unknown ids complete no
+    // message and cost the same). A chunk that only extends a large message being received is
+    // held, costs next to nothing, and counts when the message completes: counting it on arrival
+    // spent the budget four times over a 1 MB block.
+    const consumed = chunk.length + held - this.decoder.bufferedBytes
+    if (consumed > 0) this.countBytes(consumed)
+    if (decoded.length > 0) this.handle(decoded, 0)
     if (error === undefined) {
       if (!this.stopped) this.onDecoded()
       return
@@ -259,7 +262,7 @@ export class Reader {
     // Mark the end of this macrotask turn only once it matters, not for every small message.
     if (!this.bytesMarker && this.turnBytes >= READ_SLICE / 4) {
       this.bytesMarker = true
-      nextTurn(this.resetBytes)
+      afterTurn(this.resetBytes)
     }
   }
 
@@ -363,15 +366,6 @@ export class Reader {
 }
 
 const EMPTY = new Uint8Array(0)
-
-/** Bytes counted per message beyond its payload (a v1 header; a v2 packet's overhead is near it). */
-const FRAME_OVERHEAD = 24
-
-/** Runs `f` on the next macrotask turn (after pending I/O callbacks). */
-const nextTurn = (f: () => void): void => {
-  if (typeof setImmediate === "function") setImmediate(f)
-  else setTimeout(f, 0)
-}
 
 /** Runs `f` on the next macrotask turn (I/O and timers run first); returns what cancels it. */
 const afterTurn = (f: () => void): () => void => {

@@ -248,6 +248,9 @@ const build = (
           const error = transport.receive(chunk, out, outbound.writeTransportBytes)
           outbound.releaseIfReady()
           return error
+        },
+        get bufferedBytes() {
+          return transport.bufferedBytes
         }
       },
       // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
