@@ -28,6 +28,8 @@
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -196,12 +198,14 @@ const broadcastSection = Effect.gen(function*() {
   // Each client consumes its invs as a `Stream` (`subscribe` + `Stream.runForEach`) for the first
   // rows, then through `peer.runForEach` (no stream run per message) for the same rows again.
   const consumers: Array<Fiber.RuntimeFiber<void>> = []
+  const consumerScope = yield* Scope.make()
   const clientPeers = yield* Effect.forEach(
     Array.from({ length: PEERS }),
     () =>
       Effect.gen(function*() {
         const peer = yield* dialPeer(transport, hub.address, clientConfig)
-        const invs = yield* peer.subscribe("Inv")
+        // Subscribed in the consumer's own scope: interrupting it ends the subscription too.
+        const invs = yield* peer.subscribe("Inv").pipe(Scope.extend(consumerScope))
         consumers.push(yield* Effect.forkScoped(Stream.runForEach(invs, (m) => Effect.sync(() => onInv(m))).pipe(Effect.ignore)))
         return peer
       }),
@@ -209,6 +213,7 @@ const broadcastSection = Effect.gen(function*() {
   )
   const switchToRunForEach = Effect.gen(function*() {
     yield* Fiber.interruptAll(consumers.splice(0))
+    yield* Scope.close(consumerScope, Exit.void)
     for (const peer of clientPeers) {
       consumers.push(yield* Effect.forkScoped(peer.runForEach(["Inv"], (m) => Effect.sync(() => onInv(m))).pipe(Effect.ignore)))
     }

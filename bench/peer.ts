@@ -13,8 +13,9 @@
  *     bare and bcoin: `drain`), counted on receipt (`subscribe("Tx")`),
  *     against bare and bcoin's pair;
  *   - one-way throughput of ~1 MB `block` messages (the receiving peer
- *     decodes them; counted through `subscribe("Block")`, then again through
- *     `peer.runForEach(["Block"], …)`, the consumer compared with bcoin's);
+ *     decodes them; counted through `peer.runForEach(["Block"], …)`, the
+ *     consumer compared with bcoin's, then again through `subscribe("Block")`
+ *     run as a `Stream`);
  *   - sequential ping and one-way 1 MB blocks against bcoin's peer pair too
  *     (`bcoinPeer.ts`: two bcoin 1.0.2 `Peer`s, native hashing when the
  *     addon from `npm run bench:setup-native` loads), in the same rounds;
@@ -346,12 +347,15 @@ const blockSection = Effect.gen(function*() {
   // The receiver consuming with `peer.runForEach` (no stream run per message; bcoin and bare count
   // with a plain callback), measured first and alone: a stream consumer's runs keep delivered blocks
   // reachable past young GCs, and what they promote would be charged to whatever runs next.
-  const handled = yield* forEachCounter<Message.MessageOf<"Block">>((f) => inb.runForEach(["Block"], f))
-  const viaForEach = bcoin === undefined ? undefined : yield* interleavedMany(
-    [bareBlocks(client, remote, block, frame, false), (ms) => bcoin.blocks(ms, BLOCK_WINDOW)],
-    creditLoop(handled, BLOCK_WINDOW, out.send(prepared))
-  )
-  yield* handled.stop
+  const viaForEach = bcoin === undefined ? undefined : yield* Effect.gen(function*() {
+    const handled = yield* forEachCounter<Message.MessageOf<"Block">>((f) => inb.runForEach(["Block"], f))
+    const r = yield* interleavedMany(
+      [bareBlocks(client, remote, block, frame, false), (ms) => bcoin.blocks(ms, BLOCK_WINDOW)],
+      creditLoop(handled, BLOCK_WINDOW, out.send(prepared))
+    )
+    yield* handled.stop
+    return r
+  })
   // Then as a `Stream`, `subscribe("Block")` run by `Stream.runForEach`.
   const blocks = yield* counter(yield* inb.subscribe("Block"))
   const preAll = yield* interleavedMany(

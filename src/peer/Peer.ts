@@ -13,8 +13,9 @@
  * - received bytes are decoded where they arrive, in the socket's data
  *   callback, and each message is dispatched at once (protocol duties first:
  *   pong, handshake rules, stall bookkeeping; then request waiters and
- *   subscribers). At most 256 KiB is decoded per turn of the event loop, so
- *   one flooding remote cannot starve the others, and at most 1 MiB is held
+ *   subscribers). About 256 KiB is worked on per turn of the event loop
+ *   (the message that crosses it completes first), so one flooding remote
+ *   cannot starve the others, and at most 1 MiB is held
  *   unread, over any socket (past it the socket is paused, or the peer ends
  *   with `ReadOverflow` if it cannot be);
  * - bytes become messages, and messages bytes, through the connection's

@@ -246,18 +246,21 @@ export const make = (
 
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
       Effect.flatMap(Effect.scope, (scope) => {
-        // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-        pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
-        networkOf.set(peer.id, remote.network)
         // On the scope itself: forgetting the peer needs none of the fiber refs `Effect.addFinalizer`
-        // captures and restores around its finalizer.
+        // captures and restores around its finalizer. Added before the entries are set, so an
+        // interruption between the two leaves nothing behind.
         const forget = Scope.addFinalizer(scope, Effect.sync(() => {
           answered.delete(peer.id)
           pending.delete(peer.id)
           adverts.delete(peer.id)
           networkOf.delete(peer.id)
         }))
-        return Effect.zipRight(forget, Effect.flatMap(self, (own) => greet(peer, own)))
+        return Effect.zipRight(forget, Effect.suspend(() => {
+          // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
+          pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
+          networkOf.set(peer.id, remote.network)
+          return Effect.flatMap(self, (own) => greet(peer, own))
+        }))
       })
 
     /**

@@ -457,10 +457,13 @@ export const make = (
           inbound.set(slot.id, slot)
           return Effect.succeed(slot)
         }
-        deciding++
-        return slotDecision.withPermits(1)(
-          Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
-        ).pipe(Effect.ensuring(Effect.sync(() => void deciding--)))
+        // Counted inside what `ensuring` guards: an interruption before it could not leave the count up.
+        return Effect.suspend(() => {
+          deciding++
+          return slotDecision.withPermits(1)(
+            Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
+          )
+        }).pipe(Effect.ensuring(Effect.sync(() => void deciding--)))
       })
 
     /** The v2 responder for a peer the handshake guard does not charge (local, no-ban): one for all of them. */

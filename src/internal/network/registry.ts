@@ -40,12 +40,17 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
     onMessage = next.flatMap((h) => (h.onMessage === undefined ? [] : [h.onMessage]))
   }
 
-  /** The handlers' `onConnected`, in the order they were installed, each in the peer's scope. */
+  /**
+   * The handlers' `onConnected`, in the order they were installed, each in the peer's scope; each
+   * called only once the one before it is done (a handler that works when called, not in its
+   * effect, must not run ahead of one before it, nor after one that died).
+   */
   const connected = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, entry: PeerRegistry.PeerEntry, scope: Scope.Scope): Effect.Effect<void> => {
     let all: Effect.Effect<void> | undefined
     for (const h of installed) {
-      if (h.onConnected === undefined) continue
-      const one = Scope.extend(h.onConnected(entry), scope)
+      const onConnected = h.onConnected
+      if (onConnected === undefined) continue
+      const one = all === undefined ? Scope.extend(onConnected(entry), scope) : Effect.suspend(() => Scope.extend(onConnected(entry), scope))
       all = all === undefined ? one : Effect.zipRight(all, one)
     }
     return all ?? Effect.void
@@ -72,8 +77,8 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
 
   /**
    * One peer's life in the registry, in as few steps as a connection that lives
-   * a handshake allows (churn): the entry and the `Connected` event in one
-   * synchronous step, the handlers' `onConnected` in the peer's scope, the
+   * a handshake allows (churn): the entry set, the handlers' `onConnected` in
+   * the peer's scope, then the `Connected` event, the
    * message loop, then one exit step that forgets the peer and closes its
    * scope (`scope`: the peer's own; handlers' fibers and finalizers end with
    * the peer). Debug logs are built only when the fiber's level lets them through.

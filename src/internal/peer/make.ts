@@ -220,8 +220,9 @@ const build = (
       wakeAt: (at) => alarm.wakeBy(at),
       disconnect: (reason) => {
         preHandshake.release()
-      // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody awaits.
-        if (!handshakeDone.settled) handshakeDone.settle(Effect.failSync(() => disconnectedError(reason)))
+        // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody
+        // awaits. The first settle wins: after a completed handshake this changes nothing.
+        handshakeDone.settle(Effect.failSync(() => disconnectedError(reason)))
         forkCleanup()
       }
     })

@@ -1,6 +1,7 @@
 /**
  * One connection's memory of the checksums of its last 8-byte payloads: the
- * one it framed (sent) and the one its decoder verified (received). A pong
+ * one it framed (sent) and the one its decoder hashed (received: a frame
+ * whose checksum then fails ends the decoder anyway). A pong
  * echoes its ping's nonce (BIP-0031), so its payload, and with it its
  * checksum, is the ping's: the peer that answers frames a payload it has just
  * verified, and the peer that pinged receives one it has just framed. Each
@@ -8,7 +9,7 @@
  * checking a ping-sized message).
  *
  * Only the other direction's slot is ever consulted: the encoder trusts what
- * the decoder verified, the decoder what the encoder framed. A decoder fed
+ * the decoder hashed, the decoder what the encoder framed. A decoder fed
  * the same frame over and over (a codec benchmark) hashes every one of them,
  * as it must for bytes it never sent; and nothing is shared between
  * connections. A hit needs all 8 bytes equal, so the checksum it gives is
