@@ -35,6 +35,8 @@ import { DirectClose, DirectRead, DirectWrite } from "../src/internal/peer/Direc
 import { Connector } from "../src/network/Connector.js"
 import * as NodeNetwork from "../src/node/NodeNetwork.js"
 import * as NodeTransport from "../src/node/NodeTransport.js"
+import type * as Transport from "../src/network/Transport.js"
+import type * as NetAddress from "../src/wire/NetAddress.js"
 import * as Peer from "../src/peer/Peer.js"
 import { mainThreadCpuNs } from "./harness.js"
 import { bareHandshake, bareHandshakeServer, bareServer, dialPeer, listenPeers, nodeConfig, now, params, waitUntil } from "./loopback.js"
@@ -112,6 +114,26 @@ const allocations = async (count: () => number, body: () => Promise<void>): Prom
 /** Effect's op and fiber counters, when a preload installed them (counting is left out of the repository). */
 const effectCounts = (): Record<string, number> | undefined => (globalThis as { __effectCounts?: Record<string, number> }).__effectCounts
 
+/** `cycle` run for `ms`, `concurrency` at a time, then a wait for `drained(cycles)`; returns the cycles. */
+const cycleLoop = (concurrency: number, cycle: Effect.Effect<unknown, unknown>, drained: (cycles: number) => boolean) => (ms: number) =>
+  Effect.runPromise(Effect.gen(function*() {
+    const end = now() + ms
+    let done = 0
+    yield* Effect.forEach(Array.from({ length: concurrency }), () =>
+      Effect.gen(function*() {
+        while (now() < end) {
+          yield* cycle
+          done++
+        }
+      }), { concurrency, discard: true })
+    yield* Effect.promise(() => waitUntil(() => drained(done), 5000))
+    return done
+  }))
+
+/** Dial + handshake + close to `address`, as `cycleLoop`. */
+const dialLoop = (transport: Transport.TransportShape, address: NetAddress.NetAddressFields, concurrency: number, drained: () => boolean) =>
+  cycleLoop(concurrency, Effect.scoped(dialPeer(transport, address, nodeConfig())), drained)
+
 const measure = async (label: string, loop: (ms: number) => Promise<number>, ms: number) => {
   await loop(Math.min(1000, ms / 4))
   const counts0 = { ...effectCounts() }
@@ -177,20 +199,7 @@ if (mode === "start") {
     const transport = NodeTransport.make()
     let live = 0
     const address = yield* transport.listen("127.0.0.1", 0, () => Effect.sync(() => live++))
-    const loop = (ms: number) =>
-      Effect.runPromise(Effect.gen(function*() {
-        const end = now() + ms
-        let done = 0
-        yield* Effect.forEach(Array.from({ length: concurrency }), () =>
-          Effect.gen(function*() {
-            while (now() < end) {
-              yield* Effect.scoped(transport.dial(address))
-              done++
-            }
-          }), { concurrency, discard: true })
-        yield* Effect.promise(() => waitUntil(() => live >= done, 5000))
-        return done
-      }))
+    const loop = cycleLoop(concurrency, Effect.scoped(transport.dial(address)), (done) => live >= done)
     yield* Effect.promise(() => measure(`dial ×${concurrency}`, loop, Number(seconds) * 1000))
   })))
 } else if (mode === "hub") {
@@ -212,22 +221,7 @@ if (mode === "start") {
     const address = connector.listenAddress!
     // EVENTS=1: an events subscriber too, as the network bench's churn row keeps one to count the hub's peers.
     if (process.env["EVENTS"] === "1") yield* Effect.forkScoped(Stream.runForEach(connector.events, () => Effect.void))
-    const config = nodeConfig()
-    const loop = (ms: number) =>
-      Effect.runPromise(Effect.gen(function*() {
-        const end = now() + ms
-        let done = 0
-        yield* Effect.forEach(Array.from({ length: concurrency }), () =>
-          Effect.gen(function*() {
-            while (now() < end) {
-              yield* Effect.scoped(dialPeer(transport, address, config))
-              done++
-            }
-          }), { concurrency, discard: true })
-        const peers = () => Effect.runSync(connector.peers).length
-        yield* Effect.promise(() => waitUntil(() => peers() === 0, 5000))
-        return done
-      }))
+    const loop = dialLoop(transport, address, concurrency, () => Effect.runSync(connector.peers).length === 0)
     yield* Effect.promise(() => measure(`hub ×${concurrency}`, loop, Number(seconds) * 1000))
   })))
 } else {
@@ -235,21 +229,7 @@ if (mode === "start") {
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const transport = NodeTransport.make()
     const listener = yield* listenPeers(transport, nodeConfig(), false)
-    const config = nodeConfig()
-    const loop = (ms: number) =>
-      Effect.runPromise(Effect.gen(function*() {
-        const end = now() + ms
-        let done = 0
-        yield* Effect.forEach(Array.from({ length: concurrency }), () =>
-          Effect.gen(function*() {
-            while (now() < end) {
-              yield* Effect.scoped(dialPeer(transport, listener.address, config))
-              done++
-            }
-          }), { concurrency, discard: true })
-        yield* Effect.promise(() => waitUntil(() => listener.live() === 0, 5000))
-        return done
-      }))
+    const loop = dialLoop(transport, listener.address, concurrency, () => listener.live() === 0)
     yield* Effect.promise(() => measure(`ours ×${concurrency}`, loop, Number(seconds) * 1000))
   })))
 }

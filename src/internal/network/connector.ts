@@ -415,19 +415,15 @@ export const make = (
           if (slot !== undefined) yield* evict(slot)
         }
         if (inbound.size >= config.maxInbound) return undefined
-        const slot: InboundSlot = {
-          id: nextSlotId++,
-          group,
-          connectedAt: yield* Clock.currentTimeMillis,
-          peer: undefined,
-          lastBlockAt: 0,
-          lastTxAt: 0,
-          fiber,
-          evicted: false
-        }
-        inbound.set(slot.id, slot)
-        return slot
+        return addSlot(group, yield* Clock.currentTimeMillis, fiber)
       })
+
+    /** A new inbound slot in `group`, taken. */
+    const addSlot = (group: string, connectedAt: number, fiber: InboundSlot["fiber"]): InboundSlot => {
+      const slot: InboundSlot = { id: nextSlotId++, group, connectedAt, peer: undefined, lastBlockAt: 0, lastTxAt: 0, fiber, evicted: false }
+      inbound.set(slot.id, slot)
+      return slot
+    }
 
     const slotDecision = yield* Effect.makeSemaphore(1)
     /** Arrivals inside `slotDecision` (reading candidates, then taking a slot); the fast path waits for none. */
@@ -444,18 +440,7 @@ export const make = (
     const decideSlot = (group: string) =>
       Effect.withFiberRuntime<InboundSlot | undefined>((fiber) => {
         if (deciding === 0 && !mayEvict(group)) {
-          const slot: InboundSlot = {
-            id: nextSlotId++,
-            group,
-            connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(),
-            peer: undefined,
-            lastBlockAt: 0,
-            lastTxAt: 0,
-            fiber,
-            evicted: false
-          }
-          inbound.set(slot.id, slot)
-          return Effect.succeed(slot)
+          return Effect.succeed(addSlot(group, Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(), fiber))
         }
         // Counted inside what `ensuring` guards: an interruption before it could not leave the count up.
         return Effect.suspend(() => {
