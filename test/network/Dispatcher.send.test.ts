@@ -14,12 +14,16 @@ import * as Dispatcher from "../../src/network/Dispatcher.js"
 import * as PeerRegistry from "../../src/network/PeerRegistry.js"
 import type * as Peer from "../../src/peer/Peer.js"
 import { PeerError } from "../../src/peer/PeerError.js"
-import { setSendNow } from "../../src/internal/peer/SendNow.js"
+import { sendNowOf, setSendNow } from "../../src/internal/peer/SendNow.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
+import { connectRaw } from "../support/peer.js"
 
-/** A stand-in peer recording what it was sent: through `SendNow` when `direct`, refusing everything when `refuses`. */
+/**
+ * A stand-in peer recording what it was sent: through `SendNow` when `direct`, refusing everything when `refuses`.
+ * A `direct` one's `send` dies: the dispatcher must reach such a peer through its `SendNow` only.
+ */
 const standIn = (id: number, options: { readonly direct: boolean; readonly refuses?: boolean }) => {
   const sent: Array<string> = []
   const accept = (m: Frame.Sendable): PeerError | undefined => {
@@ -32,10 +36,12 @@ const standIn = (id: number, options: { readonly direct: boolean; readonly refus
     remote: `127.0.0.${id}:8333`,
     direction: "inbound",
     send: (m: Frame.Sendable) =>
-      Effect.suspend(() => {
-        const error = accept(m)
-        return error === undefined ? Effect.void : Effect.fail(error)
-      }),
+      options.direct
+        ? Effect.dieMessage(`peer ${id} has a SendNow: its send must not be used`)
+        : Effect.suspend(() => {
+          const error = accept(m)
+          return error === undefined ? Effect.void : Effect.fail(error)
+        }),
     awaitDisconnect: Effect.never
   } as unknown as Peer.Peer
   if (options.direct) setSendNow(peer, accept)
@@ -75,9 +81,23 @@ describe("Dispatcher: sends to many peers", () => {
       expect(ours.sent).toEqual(["Ping"])
       expect(users.sent).toEqual(["Ping", "Pong"])
 
-      // An id not connected accepts nothing; the others are sent to once per id given.
-      expect(yield* dispatcher.sendToMany([1, 9, 2, 3], Message.Verack.make({}))).toBe(2)
-      expect(ours.sent).toEqual(["Ping", "Verack"])
+      // An id not connected accepts nothing; a connected one is sent to once per time it is given
+      // (ids are not deduplicated: 1 twice, 2 once; 3 and 4 refuse), by either path.
+      expect(yield* dispatcher.sendToMany([1, 1, 9, 2, 3, 4], Message.Verack.make({}))).toBe(3)
+      expect(ours.sent).toEqual(["Ping", "Verack", "Verack"])
       expect(users.sent).toEqual(["Ping", "Pong", "Verack"])
+      expect(yield* dispatcher.sendToMany([2, 2], Message.Verack.make({}))).toBe(2)
+      expect(users.sent).toEqual(["Ping", "Pong", "Verack", "Verack", "Verack"])
+    }))
+
+  it.scoped("the peers this package builds register their SendNow, which queues the message for the remote", () =>
+    Effect.gen(function*() {
+      const { peer, raw } = yield* connectRaw("outbound")
+      const sendNow = sendNowOf(peer)
+      expect(sendNow).toBeDefined()
+      expect(sendNow!(Frame.prepare(Message.Pong.make({ nonce: 42n })))).toBeUndefined()
+      expect((yield* raw.nextOf("Pong")).nonce).toBe(42n)
+      // An object a user makes from it does not inherit it.
+      expect(sendNowOf({ ...peer })).toBeUndefined()
     }))
 })

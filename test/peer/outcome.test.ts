@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
 import { Outcome } from "../../src/internal/peer/Outcome.js"
 
 describe("Outcome", () => {
@@ -39,9 +40,18 @@ describe("Outcome", () => {
     Effect.gen(function*() {
       const outcome = new Outcome<number>(FiberId.none)
       const quitter = yield* Effect.fork(outcome.await)
+      // The second waiter waits on the same outcome before the first is interrupted.
+      const stayer = yield* Effect.fork(outcome.await)
       yield* Effect.yieldNow()
+      expect(yield* Fiber.poll(stayer)).toEqual(Option.none())
       yield* Fiber.interrupt(quitter)
+      yield* Effect.yieldNow()
+      expect(yield* Fiber.poll(stayer)).toEqual(Option.none())
       outcome.settle(Exit.succeed(3))
+      yield* Effect.yieldNow()
+      // Resumed by the settlement (not merely able to be joined later).
+      expect(yield* Fiber.poll(stayer)).toEqual(Option.some(Exit.succeed(3)))
+      expect(yield* Fiber.join(stayer)).toBe(3)
       expect(yield* outcome.await).toBe(3)
     }))
 })

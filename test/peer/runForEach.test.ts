@@ -3,7 +3,9 @@
  * It must behave as `Stream.runForEach` over `peer.messages(...)` does: only
  * the asked-for types, in order, ending with the peer, cut off with
  * `SubscriberLagged` when it falls behind, and a handler's failure ends it
- * (the peer stays up, its other subscribers unaffected).
+ * (the peer stays up, its other subscribers unaffected). Ended any way
+ * (interrupted, its handler failed), it removes its subscription: the peer's
+ * `Subscribers` (captured by wrapping the class) count it no more.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
@@ -14,7 +16,22 @@ import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
+import { vi } from "vitest"
+import type { Subscribers } from "../../src/internal/peer/Subscribers.js"
 import { connectRaw, params, polled, txInv } from "../support/peer.js"
+
+/** Every `Subscribers` made since the last reset: a peer makes one. */
+const made = vi.hoisted(() => ({ all: [] as Array<{ readonly size: number }> }))
+vi.mock("../../src/internal/peer/Subscribers.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/internal/peer/Subscribers.js")>()
+  class Tracked<A> extends real.Subscribers<A> {
+    constructor(...args: ConstructorParameters<typeof real.Subscribers<A>>) {
+      super(...args)
+      made.all.push(this)
+    }
+  }
+  return { ...real, Subscribers: Tracked }
+})
 
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i)
 const inv = (n: number) => Message.Inv.make({ inventory: [txInv(n)] })
@@ -91,5 +108,43 @@ describe("peer.runForEach", () => {
       expect(seen).toEqual(range(20, 5))
       expect(yield* polled(next)).toBeUndefined()
       expect(yield* peer.disconnectReason).toBeUndefined()
+    }))
+
+  it.scoped("interrupted (waiting, or in its handler) or ended by its handler's failure, it removes its subscription", () =>
+    Effect.gen(function*() {
+      made.all.length = 0
+      const { peer, raw } = yield* connectRaw("outbound", { subscriberBuffer: 10 })
+      expect(made.all.length).toBe(1)
+      const subscribers = made.all[0]! as Subscribers<unknown>
+      const base = subscribers.size
+      const waiting = yield* Effect.fork(peer.runForEach(["Inv"], () => Effect.void))
+      const stuck = yield* Effect.fork(peer.runForEach(["Inv"], () => Effect.never))
+      const failing = yield* Effect.fork(peer.runForEach(["Inv"], () => Effect.fail("stop" as const)))
+      const seen: Array<number> = []
+      const live = yield* Effect.fork(peer.runForEach(["Inv"], (m) => Effect.sync(() => seen.push(numberOf(m)))))
+      yield* quiesce
+      expect(subscribers.size).toBe(base + 4)
+      yield* raw.send(inv(0))
+      yield* quiesce
+      // `stuck` is in its handler, `waiting` waits for more; `failing` ended.
+      expect(yield* Effect.flip(Fiber.join(failing))).toBe("stop")
+      expect(subscribers.size).toBe(base + 3)
+      yield* Fiber.interrupt(waiting)
+      expect(subscribers.size).toBe(base + 2)
+      yield* Fiber.interrupt(stuck)
+      expect(subscribers.size).toBe(base + 1)
+      // More than subscriberBuffer messages, as one write: only the live consumer gets them, and keeps up.
+      const frames = [...range(25, 1).map(inv), Message.Ping.make({ nonce: 5n })].map((m) => Frame.encode(params.magic, m))
+      const flood = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
+      frames.reduce((at, f) => (flood.set(f, at), at + f.length), 0)
+      yield* raw.sendBytes(flood)
+      expect((yield* raw.nextOf("Pong")).nonce).toBe(5n)
+      yield* quiesce
+      expect(seen).toEqual(range(26))
+      expect(yield* polled(live)).toBeUndefined()
+      expect(subscribers.size).toBe(base + 1)
+      yield* raw.close
+      expect(yield* Fiber.await(live)).toEqual(Exit.void)
+      expect(subscribers.size).toBe(0)
     }))
 })

@@ -5,14 +5,42 @@
  * checked by the peer that pinged. What goes out must still be byte for byte
  * what `Frame.encode` gives, and what comes in must still be refused when its
  * checksum is wrong, however close it is to what was sent.
+ *
+ * Hashes are counted by wrapping what `internal/wire/checksum` exports (the
+ * only way the frame codec and the echo memory hash a payload): a memory
+ * that did nothing would still give the right bytes, only more hashes.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { vi } from "vitest"
 import * as Either from "effect/Either"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
 import type { WireError } from "../../src/wire/WireError.js"
 import { toHex } from "../support/wire.js"
+
+/** Payload hashes since the last reset. */
+const hashes = vi.hoisted(() => ({ count: 0 }))
+vi.mock("../../src/internal/wire/checksum.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/internal/wire/checksum.js")>()
+  return {
+    ...real,
+    checksumWord: (payload: Uint8Array): number => {
+      hashes.count++
+      return real.checksumWord(payload)
+    },
+    checksumWordFrom: (frame: Uint8Array, start: number): number => {
+      hashes.count++
+      return real.checksumWordFrom(frame, start)
+    }
+  }
+})
+/** How many payloads `f` hashed. */
+const hashesOf = (f: () => void): number => {
+  const before = hashes.count
+  f()
+  return hashes.count - before
+}
 
 const magic = ChainParams.mainnet.magic
 const NONCE = 0x0123_4567_89ab_cdefn
@@ -44,7 +72,10 @@ describe("Frame.EchoChecksums", () => {
     for (const answered of [NONCE, ...NEAR]) {
       expect(receive(Frame.encode(magic, Message.Ping.make({ nonce: NONCE })))).toMatchObject({ _tag: "Ping" })
       const pong = Message.Pong.make({ nonce: answered })
-      expect(framed(pong, echo)).toBe(toHex(Frame.encode(magic, pong)))
+      let bytes = ""
+      // The pong that echoes the ping is not hashed; one that differs is.
+      expect(hashesOf(() => bytes = framed(pong, echo))).toBe(answered === NONCE ? 0 : 1)
+      expect(bytes).toBe(toHex(Frame.encode(magic, pong)))
     }
     // A feefilter is 8 bytes too: the same memory, the same bytes as without it.
     const fee = Message.FeeFilter.make({ feeRate: NONCE })
@@ -57,7 +88,8 @@ describe("Frame.EchoChecksums", () => {
 
     const echo = Frame.makeEchoChecksums()
     framed(ping, echo)
-    expect(decoderWith(echo)(pongFrame)).toEqual(Message.Pong.make({ nonce: NONCE }))
+    const receive = decoderWith(echo)
+    expect(hashesOf(() => expect(receive(pongFrame)).toEqual(Message.Pong.make({ nonce: NONCE })))).toBe(0)
 
     // The echoed payload with a wrong checksum.
     const corrupt = Uint8Array.from(pongFrame)
@@ -75,13 +107,48 @@ describe("Frame.EchoChecksums", () => {
     }
   })
 
-  it("is one per connection: a decoder without it, or with another connection's, checks every payload itself", () => {
-    const ping = Message.Ping.make({ nonce: NONCE })
-    const mine = Frame.makeEchoChecksums()
-    framed(ping, mine)
-    const near = withChecksumOf(Frame.encode(magic, Message.Pong.make({ nonce: NEAR[2]! })), Frame.encode(magic, ping))
-    expect(decoderWith(Frame.makeEchoChecksums())(near)).toMatchObject({ reason: "BadChecksum" })
+  it("the counter sees the codec's hashes: a plain encode hashes once, a plain decode once", () => {
+    expect(hashesOf(() => Frame.encode(magic, Message.Ping.make({ nonce: NONCE })))).toBe(1)
     const plain = new Frame.FrameDecoder({ params: ChainParams.mainnet })
-    expect(plain.push(near, [])).toMatchObject({ reason: "BadChecksum" })
+    expect(hashesOf(() => plain.push(Frame.encode(magic, Message.Pong.make({ nonce: NONCE })), []))).toBe(2)
+  })
+
+  /** A ping framed by one connection, received by another, answered with its pong, received by the first: the frames and the hash count. */
+  const exchange = (pinger: Frame.EchoChecksums | undefined, answerer: Frame.EchoChecksums | undefined) => {
+    const hashesBefore = hashes.count
+    const ping = Either.getOrThrow(Frame.encodeEither(magic, Message.Ping.make({ nonce: NONCE }), undefined, pinger))
+    const received = new Frame.FrameDecoder({ params: ChainParams.mainnet, echo: answerer })
+    const out: Array<Frame.Received> = []
+    expect(received.push(ping, out)).toBeUndefined()
+    expect(out[0]!.message).toEqual(Message.Ping.make({ nonce: NONCE }))
+    const pong = Either.getOrThrow(Frame.encodeEither(magic, Message.Pong.make({ nonce: NONCE }), undefined, answerer))
+    const back = new Frame.FrameDecoder({ params: ChainParams.mainnet, echo: pinger })
+    expect(back.push(pong, out)).toBeUndefined()
+    expect(out[1]!.message).toEqual(Message.Pong.make({ nonce: NONCE }))
+    return { ping, pong, hashed: hashes.count - hashesBefore }
+  }
+
+  it("a ping and its pong between two connections are hashed twice with each side's EchoChecksums, four times without", () => {
+    const withEcho = exchange(Frame.makeEchoChecksums(), Frame.makeEchoChecksums())
+    const without = exchange(undefined, undefined)
+    expect(withEcho.hashed).toBe(2)
+    expect(without.hashed).toBe(4)
+    expect(toHex(withEcho.ping)).toBe(toHex(without.ping))
+    expect(toHex(withEcho.pong)).toBe(toHex(without.pong))
+  })
+
+  it("is one per connection: another connection's decoder receiving that exact pong hashes it once", () => {
+    // Straight after the exchange (the pong is what the answerer framed last): a new connection's decoder.
+    const { pong } = exchange(Frame.makeEchoChecksums(), Frame.makeEchoChecksums())
+    const fresh = new Frame.FrameDecoder({ params: ChainParams.mainnet, echo: Frame.makeEchoChecksums() })
+    const out: Array<Frame.Received> = []
+    expect(hashesOf(() => expect(fresh.push(pong, out)).toBeUndefined())).toBe(1)
+    expect(out[0]!.message).toEqual(Message.Pong.make({ nonce: NONCE }))
+    // A connection that framed a ping of its own (a different nonce).
+    const other = Frame.makeEchoChecksums()
+    framed(Message.Ping.make({ nonce: NEAR[2]! }), other)
+    const decoder = new Frame.FrameDecoder({ params: ChainParams.mainnet, echo: other })
+    expect(hashesOf(() => expect(decoder.push(pong, out)).toBeUndefined())).toBe(1)
+    expect(out[1]!.message).toEqual(Message.Pong.make({ nonce: NONCE }))
   })
 })

@@ -37,6 +37,11 @@ export class Subscribers<A> {
   private readonly subs = new Set<Subscriber<A>>()
   constructor(private readonly tagOf: (a: A) => string, private readonly maxBytes = Number.POSITIVE_INFINITY) {}
 
+  /** How many subscribers there are (for tests: a subscription ended is removed). */
+  get size(): number {
+    return this.subs.size
+  }
+
   add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): Subscription {
     const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, bytes: 0 }
     this.subs.add(sub)
