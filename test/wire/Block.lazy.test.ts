@@ -10,6 +10,7 @@ import * as Arbitrary from "effect/Arbitrary"
 import * as FastCheck from "effect/FastCheck"
 import { isDeepStrictEqual } from "node:util"
 import * as Block from "../../src/wire/Block.js"
+import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Transaction from "../../src/wire/Transaction.js"
 import { bytes, toHex } from "../support/wire.js"
 import { BLOCK_ONE_HEX } from "./vectors/blocks.js"
@@ -44,6 +45,24 @@ describe("a block read from bytes", () => {
     const bad = Uint8Array.from(good)
     bad[flagAt] = 0x02
     expect(() => Block.fromBytes(bad)).toThrow(/flags 2/)
+  })
+
+  it("checks a transaction the fast walk leaves to the full check (Litecoin's HogEx) there, and the next one from where it ended", () => {
+    const one = Block.fromBytes(blockOne)
+    const plain = Transaction.toBytes(witnessTx, false)
+    // A HogEx: MWEB flag 8, no witness, a null MWEB transaction (one 0 byte) before the lock time.
+    const hogEx = Transaction.toBytes({ ...witnessTx, inputs: witnessTx.inputs.map((i) => ({ ...i, witness: [] })), mweb: new Uint8Array(1) })
+    expect([hogEx[4], hogEx[5], hogEx[hogEx.length - 5]]).toEqual([0x00, 0x08, 0x00])
+    const txs = [one.transactions[0]!, Transaction.fromBytes(hogEx, "mweb"), witnessTx, Transaction.fromBytes(plain)]
+    const encoded = Block.toBytes({ header: one.header, transactions: txs }, ChainParams.ltcMainnet.format)
+    const read = Block.fromBytes(encoded, ChainParams.ltcMainnet.format)
+    expect(read.transactions.map((tx) => toHex(Transaction.toBytes(tx)))).toEqual(txs.map((tx) => toHex(Transaction.toBytes(tx))))
+    // The segwit transaction after the HogEx, malformed: the read fails, with its error.
+    const bad = Uint8Array.from(encoded)
+    const flagAt = encoded.length - plain.length - Transaction.toBytes(witnessTx).length + 5
+    expect([bad[flagAt - 1], bad[flagAt]]).toEqual([0x00, 0x01])
+    bad[flagAt] = 0x02
+    expect(() => Block.fromBytes(bad, ChainParams.ltcMainnet.format)).toThrow(/flags 2/)
   })
 
   it("is a plain value: same keys, prototype and deep equality as the block built by hand", () => {

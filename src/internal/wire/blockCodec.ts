@@ -77,7 +77,7 @@ const transactionsProperty: PropertyDescriptor = {
 /**
  * Reads a block. Every transaction is checked here (a malformed one fails
  * the read, as it must; checked without building anything, by
- * `TransactionCodec.skip`), but the block handed out holds only the header and
+ * `TransactionCodec.skipFast`), but the block handed out holds only the header and
  * the transactions' bytes; its `transactions` are built from those bytes
  * when first read, once.
  *
@@ -98,7 +98,7 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
   const serialization = format.transactions
   const n = r.count(Number.MAX_SAFE_INTEGER, TransactionCodec.MIN_SIZE, "transactions")
   const start = r.offset
-  for (let i = 0; i < n; i++) TransactionCodec.skip(r, serialization)
+  for (let i = 0; i < n; i++) TransactionCodec.skipFast(r, serialization)
   return BlockSource.make(header, { count: n, serialization, transactions: r.bytes.subarray(start, r.offset) })
 }
 
