@@ -12,20 +12,8 @@ import { connect, memoryTransport, settle } from "../support/peer.js"
 
 /** Payload hashes so far. */
 const hashes = vi.hoisted(() => ({ count: 0 }))
-vi.mock("../../src/internal/wire/checksum.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/internal/wire/checksum.js")>()
-  return {
-    ...real,
-    checksumWord: (payload: Uint8Array): number => {
-      hashes.count++
-      return real.checksumWord(payload)
-    },
-    checksumWordFrom: (frame: Uint8Array, start: number): number => {
-      hashes.count++
-      return real.checksumWordFrom(frame, start)
-    }
-  }
-})
+vi.mock("../../src/internal/wire/checksum.js", async (importOriginal) =>
+  (await import("../support/hashCount.js")).countingChecksum(await importOriginal(), hashes))
 
 describe("EchoChecksums between two peers", () => {
   it.scoped("a ping and its pong are hashed twice", () =>

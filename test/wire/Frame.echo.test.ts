@@ -21,20 +21,8 @@ import { toHex } from "../support/wire.js"
 
 /** Payload hashes since the last reset. */
 const hashes = vi.hoisted(() => ({ count: 0 }))
-vi.mock("../../src/internal/wire/checksum.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/internal/wire/checksum.js")>()
-  return {
-    ...real,
-    checksumWord: (payload: Uint8Array): number => {
-      hashes.count++
-      return real.checksumWord(payload)
-    },
-    checksumWordFrom: (frame: Uint8Array, start: number): number => {
-      hashes.count++
-      return real.checksumWordFrom(frame, start)
-    }
-  }
-})
+vi.mock("../../src/internal/wire/checksum.js", async (importOriginal) =>
+  (await import("../support/hashCount.js")).countingChecksum(await importOriginal(), hashes))
 /** How many payloads `f` hashed. */
 const hashesOf = (f: () => void): number => {
   const before = hashes.count
