@@ -24,42 +24,43 @@ export const ECHO_SIZE = 8
 
 const wordAt = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
 
+/** One direction's last 8-byte payload (as two little-endian words) and its checksum. */
+interface Slot {
+  lo: number
+  hi: number
+  sum: number
+  set: boolean
+}
+
+const emptySlot = (): Slot => ({ lo: 0, hi: 0, sum: 0, set: false })
+
+/**
+ * The checksum of the 8 bytes at `b[o, o + 8)` (the array's end), taken from
+ * `other` when it holds the same bytes; remembered in `own`.
+ */
+const checksumVia = (b: Uint8Array, o: number, own: Slot, other: Slot): number => {
+  const lo = wordAt(b, o)
+  const hi = wordAt(b, o + 4)
+  const sum = other.set && lo === other.lo && hi === other.hi ? other.sum : checksumWordFrom(b, o)
+  own.lo = lo
+  own.hi = hi
+  own.sum = sum
+  own.set = true
+  return sum
+}
+
 /** @internal */
 export class EchoChecksums {
-  private sentLo = 0
-  private sentHi = 0
-  private sentSum = 0
-  private hasSent = false
-  private receivedLo = 0
-  private receivedHi = 0
-  private receivedSum = 0
-  private hasReceived = false
+  private readonly sent = emptySlot()
+  private readonly lastReceived = emptySlot()
 
   /** The checksum of the payload `frame[start, start + 8)` (the frame's end) being framed: the received one's if equal. */
   framed(frame: Uint8Array, start: number): number {
-    const lo = wordAt(frame, start)
-    const hi = wordAt(frame, start + 4)
-    const sum = this.hasReceived && lo === this.receivedLo && hi === this.receivedHi
-      ? this.receivedSum
-      : checksumWordFrom(frame, start)
-    this.sentLo = lo
-    this.sentHi = hi
-    this.sentSum = sum
-    this.hasSent = true
-    return sum
+    return checksumVia(frame, start, this.sent, this.lastReceived)
   }
 
   /** The checksum of a received 8-byte payload, to check the header's against: the sent one's if equal. */
   received(payload: Uint8Array): number {
-    const lo = wordAt(payload, 0)
-    const hi = wordAt(payload, 4)
-    const sum = this.hasSent && lo === this.sentLo && hi === this.sentHi
-      ? this.sentSum
-      : checksumWordFrom(payload, 0)
-    this.receivedLo = lo
-    this.receivedHi = hi
-    this.receivedSum = sum
-    this.hasReceived = true
-    return sum
+    return checksumVia(payload, 0, this.lastReceived, this.sent)
   }
 }
