@@ -156,12 +156,10 @@ export class Relay {
   /** True (and remembered) if the remote did not know `v`. */
   private markInventory(v: InvVector.InvVector): boolean {
     this.indexAnnounced()
-    if (v.hash.length === 32) {
-      if (this.knownInventory.has(v.type, v.hash)) return false
-      this.knownInventory.add(v.type, v.hash)
-      return true
-    }
-    if (this.knownOddInventory?.has(oddKey(v)) === true) return false
+    const known = v.hash.length === 32
+      ? this.knownInventory.has(v.type, v.hash)
+      : this.knownOddInventory?.has(oddKey(v)) === true
+    if (known) return false
     this.addKnown(v)
     return true
   }
