@@ -90,6 +90,23 @@ describe("SHA-256 paths: WebAssembly, native first pass + WebAssembly second pas
     )
   })
 
+  it("hashes any 8 bytes (the one-call path of a ping's nonce) at any offset like node:crypto", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.nat(9), (nonce, at) => {
+        const frame = new Uint8Array(at + 8 + 3)
+        frame.set(nonce, at)
+        const expected = wordOf(nodeDouble(nonce))
+        expect(wasm.sha256dWordOfRange(frame, at, at + 8)).toBe(expected)
+        expect(Checksum.checksumWordFrom(frame.subarray(0, at + 8), at)).toBe(expected)
+      }),
+      { numRuns: 2000 }
+    )
+    // The words' extremes: all bits clear, all set, only the sign bits.
+    for (const nonce of [new Uint8Array(8), new Uint8Array(8).fill(0xff), Uint8Array.of(0, 0, 0, 0x80, 0, 0, 0, 0x80)]) {
+      expect(wasm.sha256dWordOfRange(nonce, 0, 8)).toBe(wordOf(nodeDouble(nonce)))
+    }
+  })
+
   it("returns plain Uint8Arrays that later calls do not overwrite", () => {
     const a = Hash.sha256d(ascii("a"))
     const b = Hash.sha256d(new Uint8Array(200))
