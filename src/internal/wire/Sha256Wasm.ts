@@ -23,7 +23,7 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
-import { digestOfState, loadLatin1Words, putBitLength } from "./Sha256.js"
+import { digestOfState, loadUtf16Words, putBitLength } from "./Sha256.js"
 import { SHA256_WASM_BASE64 } from "./sha256WasmModule.js"
 
 /** What the module exports (see the generator for the memory layout). */
@@ -49,10 +49,10 @@ export interface WasmSha256 {
   readonly sha256dWordOfRange: (data: Uint8Array, start: number, end: number) => number
   /** `sha256d(data)`, 32 bytes. */
   readonly sha256d: (data: Uint8Array) => Uint8Array
-  /** The first word of the SHA-256 of a 32-byte digest given as a latin1 string (one char per byte). */
-  readonly secondPassWordOfLatin1: (first: string) => number
-  /** The SHA-256 of a 32-byte digest given as a latin1 string. */
-  readonly secondPassOfLatin1: (first: string) => Uint8Array
+  /** The first word of the SHA-256 of a 32-byte digest given as a UTF-16 string (two bytes per char, little-endian). */
+  readonly secondPassWordOfUtf16: (first: string) => number
+  /** The SHA-256 of a 32-byte digest given as a UTF-16 string. */
+  readonly secondPassOfUtf16: (first: string) => Uint8Array
 }
 
 /** Where input blocks go in the module's memory (the state sits at [0, 32)). */
@@ -133,12 +133,12 @@ const make = (exports: Exports): WasmSha256 => {
       digestBlock()
       return digest()
     },
-    secondPassWordOfLatin1: (first) => {
-      loadLatin1Words(state, first)
+    secondPassWordOfUtf16: (first) => {
+      loadUtf16Words(state, first)
       return digestBlock()
     },
-    secondPassOfLatin1: (first) => {
-      loadLatin1Words(state, first)
+    secondPassOfUtf16: (first) => {
+      loadUtf16Words(state, first)
       digestBlock()
       return digest()
     }
