@@ -11,7 +11,7 @@
  * `before` = the path of session 5 (JS SHA-256 below 120 B, else
  * `crypto.hash` to a Buffer plus the JS second pass); then the pieces:
  * `wasm` (both passes in WebAssembly), `js` (both passes in JS),
- * `hash.buf+js` / `hash.l1+wasm` (native first pass to a Buffer or a latin1
+ * `hash.buf+js` / `hash.u16+wasm` (native first pass to a Buffer or a UTF-16
  * string, second pass in JS or WebAssembly), `createHash+js`, `copy+js`
  * (a primed Hash object copied), `noble`.
  *
@@ -69,7 +69,7 @@ export const run = (): void => {
       ["hash.buf+js", (d) => Sha256.sha256OfDigestWord(oneShotHash("sha256", d, "buffer"))],
       ...(wasm === undefined || first === undefined
         ? []
-        : [["hash.l1+wasm", (d: Uint8Array) => wasm.secondPassWordOfLatin1(first(d))] as const]),
+        : [["hash.u16+wasm", (d: Uint8Array) => wasm.secondPassWordOfUtf16(first(d))] as const]),
       ["createHash+js", (d) => Sha256.sha256OfDigestWord(createHash("sha256").update(d).digest())],
       ["copy+js", (d) => Sha256.sha256OfDigestWord(primed.copy().update(d).digest())],
       ["noble", (d) => wordOf(nobleSha256(nobleSha256(d)))]

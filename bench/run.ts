@@ -406,7 +406,7 @@ if (streamResults !== undefined) {
 if (hashResults.length > 0) {
   table(
     "Hashing alone: double SHA-256. native = node:crypto.hash twice, noble = @noble/hashes twice, ours = Hash.sha256d " +
-      "(WebAssembly below 56 B, else native first pass as latin1 + WebAssembly second), bcoin = bcrypto hash256.",
+      "(WebAssembly below 56 B, else native first pass as UTF-16 + WebAssembly second), bcoin = bcrypto hash256.",
     ["input", "native hash/s", "native MB/s", "noble hash/s", "noble MB/s", "native/noble", "ours hash/s", "ours/native", "bcoin hash/s", "ours/bcoin"],
     hashResults.map(({ r, size: n }) => [
       size(n),

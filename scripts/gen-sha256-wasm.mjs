@@ -8,14 +8,22 @@
 //   [0, 32)    the chaining state H0..H7 as little-endian i32 (what JS sees
 //              through an Int32Array on the same memory);
 //   [64, ...)  input blocks, copied in by the caller, padding included.
-// and two functions:
+// and three functions:
 //   blocks(ptr, n)  compresses the n 64-byte blocks at ptr into the state;
 //   digestBlock()   replaces the state with the SHA-256 of the 32-byte digest
 //                   the state holds (the second pass of a double SHA-256: one
-//                   block with constant padding), and returns its first word.
-// Both are fully unrolled: the 16-word message schedule lives in locals, the
+//                   block with constant padding), and returns its first word;
+//   double8(lo, hi) the first word of the double SHA-256 of 8 bytes given as
+//                   two little-endian words (a ping's or pong's nonce): both
+//                   passes in locals, no memory touched, nothing for JS to
+//                   copy in or pad.
+// All are fully unrolled: the 16-word message schedule lives in locals, the
 // round constants are immediates, and each round renames a..h instead of
-// moving them.
+// moving them. The assembler folds what is known when it assembles (the
+// initial hash value, the padding words, whatever follows from them only):
+// a padding word costs no add in its round, a schedule word made of padding
+// alone is an immediate, and the first rounds of a pass that starts from the
+// initial hash value are partly computed here.
 import { readFileSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
@@ -34,6 +42,17 @@ const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b0568
 
 // ---- Expressions: a tiny tree that compiles to stack code ----
 const op = (code) => (...args) => ({ code, args })
+/** What each operator computes, for folding constants (int32 in, int32 out). */
+const evalOp = {
+  0x6a: (a, b) => (a + b) | 0,
+  0x6b: (a, b) => (a - b) | 0,
+  0x71: (a, b) => a & b,
+  0x72: (a, b) => a | b,
+  0x73: (a, b) => a ^ b,
+  0x76: (a, b) => (a >>> b) | 0,
+  0x77: (a, b) => ((a << b) | (a >>> (32 - b))) | 0,
+  0x78: (a, b) => ((a >>> b) | (a << (32 - b))) | 0
+}
 const add = (...xs) => xs.reduce(op(0x6a)) // i32.add
 const and = op(0x71)
 const or = op(0x72)
@@ -43,11 +62,10 @@ const rotr = (x, n) => op(0x78)(x, num(n))
 const rotl = (x, n) => op(0x77)(x, num(n))
 const num = (n) => ({ num: n | 0 })
 const get = (name) => ({ get: name })
+/** `x` with its bytes in the opposite order. */
+const bswap = (x) => or(and(rotl(x, 8), num(0x00ff00ff)), and(rotr(x, 8), num(0xff00ff00)))
 /** A big-endian word at memory[ptr + offset]: i32.load reads little-endian, so swap the bytes. */
-const loadBE = (ptr, offset) => {
-  const x = { load: ptr, offset }
-  return or(and(rotl(x, 8), num(0x00ff00ff)), and(rotr(x, 8), num(0xff00ff00)))
-}
+const loadBE = (ptr, offset) => bswap({ load: ptr, offset })
 const loadState = (i) => ({ load: null, offset: 4 * i })
 
 // SHA-256 functions (FIPS 180-4, 4.1.2).
@@ -115,6 +133,29 @@ const digestBlockBody = () => [
   { ret: get("s0") }
 ]
 
+/**
+ * The double SHA-256 of 8 bytes, whose little-endian words arrive in the
+ * parameters (`ptr` and `n` here): the one padded block is those two words
+ * big-endian, 0x80, zeros and the bit length 64.
+ */
+const double8Body = () => [
+  set("w0", bswap(get("ptr"))),
+  set("w1", bswap(get("n"))),
+  set("w2", num(0x80000000)),
+  ...Array.from({ length: 12 }, (_, i) => set(`w${3 + i}`, num(0))),
+  set("w15", num(64)),
+  ...IV.map((x, i) => set(`s${i}`, num(x))),
+  ...rounds(),
+  // The second pass over the digest just computed (s0..s7), as digestBlock does it from memory.
+  ...Array.from({ length: 8 }, (_, i) => set(`w${i}`, get(`s${i}`))),
+  set("w8", num(0x80000000)),
+  ...Array.from({ length: 6 }, (_, i) => set(`w${9 + i}`, num(0))),
+  set("w15", num(256)),
+  ...IV.map((x, i) => set(`s${i}`, num(x))),
+  ...rounds(),
+  { ret: get("s0") }
+]
+
 // ---- Encoding ----
 const uleb = (n) => {
   const out = []
@@ -140,22 +181,60 @@ const local = (name) => {
   if (i < 0) throw new Error(`unknown local ${name}`)
   return uleb(i)
 }
+/**
+ * `e` with the locals `known` holds replaced by their values and what is
+ * then constant computed here. Constants gather on the right of a sum or an
+ * xor and merge there (both are associative and commutative), so a round's
+ * `... + K[i] + W[i]` is one immediate when W[i] is known.
+ */
+const fold = (e, known) => {
+  if ("num" in e || "load" in e) return e
+  if ("get" in e) return known?.has(e.get) ? num(known.get(e.get)) : e
+  let a = fold(e.args[0], known)
+  let b = fold(e.args[1], known)
+  if ("num" in a && "num" in b) return num(evalOp[e.code](a.num, b.num))
+  const merges = e.code === 0x6a || e.code === 0x73
+  if (merges || e.code === 0x72) {
+    if ("num" in a) [a, b] = [b, a]
+    if ("num" in b && b.num === 0) return a
+    if (merges && "num" in b && a.code === e.code && "num" in a.args[1]) {
+      return { code: e.code, args: [a.args[0], num(evalOp[e.code](a.args[1].num, b.num))] }
+    }
+  }
+  if (e.code === 0x71 && (("num" in a && a.num === 0) || ("num" in b && b.num === 0))) return num(0)
+  return { code: e.code, args: [a, b] }
+}
 const expr = (e) => {
   if ("num" in e) return [0x41, ...sleb(e.num)] // i32.const
   if ("get" in e) return [0x20, ...local(e.get)] // local.get
   if ("load" in e) return [...(e.load === null ? [0x41, 0] : [0x20, ...local(e.load)]), 0x28, 2, ...uleb(e.offset)] // i32.load align=4
   return [...expr(e.args[0]), ...expr(e.args[1]), e.code]
 }
-const stmt = (s) => {
-  if ("set" in s) return [...expr(s.value), 0x21, ...local(s.set)] // local.set
-  if ("store" in s) return [0x41, 0, ...expr(s.value), 0x36, 2, ...uleb(s.store)] // i32.store
-  if ("ret" in s) return [...expr(s.ret), 0x0f]
+/**
+ * One statement's code. `known`: the locals holding a constant here (a set
+ * whose value folds to one is not emitted; reads of it become the constant);
+ * `null` inside a loop, where a value may come from the last iteration.
+ */
+const stmt = (s, known) => {
+  if ("set" in s) {
+    const value = fold(s.value, known)
+    if (known !== null && "num" in value) {
+      known.set(s.set, value.num)
+      return []
+    }
+    known?.delete(s.set)
+    return [...expr(value), 0x21, ...local(s.set)] // local.set
+  }
+  if ("store" in s) return [0x41, 0, ...expr(fold(s.value, known)), 0x36, 2, ...uleb(s.store)] // i32.store
+  if ("ret" in s) return [...expr(fold(s.ret, known)), 0x0f]
   // block { loop { br_if 1 (n == 0); body; br 0 } }
-  return [0x02, 0x40, 0x03, 0x40, 0x20, ...local(s.loopWhile), 0x45, 0x0d, 1, ...s.body.flatMap(stmt), 0x0c, 0, 0x0b, 0x0b]
+  if (known !== null && known.size > 0) throw new Error("a loop after constants: not supported")
+  return [0x02, 0x40, 0x03, 0x40, 0x20, ...local(s.loopWhile), 0x45, 0x0d, 1, ...s.body.flatMap((b) => stmt(b, null)), 0x0c, 0, 0x0b, 0x0b]
 }
 /** `params` of the locals are parameters; the rest are declared (for `digestBlock`, `ptr` and `n` are plain unused locals). */
 const funcBody = (stmts, params, results) => {
-  const code = [...uleb(1), ...uleb(localNames.length - params), 0x7f, ...stmts.flatMap(stmt), ...(results ? [0x00] : []), 0x0b]
+  const known = new Map()
+  const code = [...uleb(1), ...uleb(localNames.length - params), 0x7f, ...stmts.flatMap((s) => stmt(s, known)), ...(results ? [0x00] : []), 0x0b]
   return [...uleb(code.length), ...code]
 }
 const section = (id, content) => [id, ...uleb(content.length), ...content]
@@ -164,12 +243,17 @@ const str = (s) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))]
 
 const module = [
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  // types: 0 = (i32, i32) -> (), 1 = () -> i32
-  ...section(1, vec([[0x60, 2, 0x7f, 0x7f, 0], [0x60, 0, 1, 0x7f]])),
-  ...section(3, vec([[0], [1]])),
+  // types: 0 = (i32, i32) -> (), 1 = () -> i32, 2 = (i32, i32) -> i32
+  ...section(1, vec([[0x60, 2, 0x7f, 0x7f, 0], [0x60, 0, 1, 0x7f], [0x60, 2, 0x7f, 0x7f, 1, 0x7f]])),
+  ...section(3, vec([[0], [1], [2]])),
   ...section(5, vec([[0x00, 1]])), // memory: min 1 page, no max
-  ...section(7, vec([[...str("memory"), 2, 0], [...str("blocks"), 0, 0], [...str("digestBlock"), 0, 1]])),
-  ...section(10, vec([funcBody(blocksBody(), 2, false), funcBody(digestBlockBody(), 0, true)]))
+  ...section(7, vec([
+    [...str("memory"), 2, 0],
+    [...str("blocks"), 0, 0],
+    [...str("digestBlock"), 0, 1],
+    [...str("double8"), 0, 2]
+  ])),
+  ...section(10, vec([funcBody(blocksBody(), 2, false), funcBody(digestBlockBody(), 0, true), funcBody(double8Body(), 2, true)]))
 ]
 
 const base64 = Buffer.from(module).toString("base64")

@@ -14,7 +14,7 @@
  * small inputs the fixed cost of a call into OpenSSL dominates. So `sha256d`
  * hashes inputs under `SMALL_INPUT` bytes (one padded block) in
  * WebAssembly, and the native hasher runs only the first pass natively,
- * taking its digest as a latin1 string (a `Buffer` result costs more than
+ * taking its digest as a UTF-16 string (a `Buffer` result costs more than
  * the hashing): the second pass always hashes exactly 32 bytes, one block,
  * cheaper in WebAssembly than another native call.
  *
@@ -29,7 +29,7 @@ import {
   type NodeCrypto,
   nodeCrypto,
   portableSha256d,
-  secondPassOfLatin1,
+  secondPassOfUtf16,
   SMALL_INPUT
 } from "../internal/wire/checksum.js"
 import * as Sha256 from "../internal/wire/Sha256.js"
@@ -63,8 +63,8 @@ const makeNativeHasher = (crypto: NodeCrypto): Hasher => {
   const name = oneShot !== undefined ? "node:crypto.hash" : "node:crypto.createHash"
   // The second pass hands out a plain `Uint8Array` (not a `Buffer`), like noble, so results compare equal.
   const first = nativeFirstPass
-  if (first !== undefined) return { name, sha256d: (data) => secondPassOfLatin1(first(data)) }
-  // A `node:crypto` that cannot return latin1: take its `Buffer`, and the second pass in JS.
+  if (first !== undefined) return { name, sha256d: (data) => secondPassOfUtf16(first(data)) }
+  // A `node:crypto` that cannot return UTF-16: take its `Buffer`, and the second pass in JS.
   if (oneShot !== undefined) return { name, sha256d: (data) => Sha256.sha256OfDigest(oneShot("sha256", data, "buffer")) }
   return { name, sha256d: (data) => Sha256.sha256OfDigest(crypto.createHash("sha256").update(data).digest()) }
 }

@@ -88,6 +88,24 @@ describe("FrameDecoder over split input", () => {
     expect(decoder.bufferedBytes).toBe(0)
   })
 
+  it("a large payload spanning chunks decodes to exactly its bytes (copied into memory that is not zeroed first)", () => {
+    // 20,000 bytes of an unknown command: its payload is the copy itself, every byte visible.
+    const payload = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 131 + 7) & 0xff)
+    const frame = Frame.encodeRaw(magic, "bulk", payload)
+    // Dirty memory around: buffers filled and dropped, so that reused memory would show through.
+    for (let i = 0; i < 50; i++) Buffer.allocUnsafeSlow(payload.length).fill(0xa5)
+    for (const size of [1500, 4096, 7001, 16384]) {
+      const chunks: Array<Uint8Array> = []
+      for (let o = 0; o < frame.length; o += size) chunks.push(frame.subarray(o, o + size))
+      const { out } = decodeChunks(chunks)
+      expect(out).toHaveLength(1)
+      const message = out[0]!.message as Message.Unknown
+      expect(message.command).toBe("bulk")
+      expect(Object.getPrototypeOf(message.payload)).toBe(Uint8Array.prototype)
+      expect(Buffer.from(message.payload).equals(Buffer.from(payload)), `chunks of ${size}`).toBe(true)
+    }
+  })
+
   it("a frame cut at any byte is incomplete, not an error, and completes with the rest", () => {
     for (const frame of frames) {
       for (let cut = 0; cut < frame.length; cut++) {

@@ -15,7 +15,8 @@ const nodeDouble = (b: Uint8Array) => createHash("sha256").update(createHash("sh
 const hex = Hash.bytesToHex
 const ascii = (s: string) => new TextEncoder().encode(s)
 const wordOf = (d: Uint8Array) => (d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!
-const latin1 = (b: Uint8Array) => String.fromCharCode(...b)
+/** A 32-byte digest as node:crypto's "utf16le" string: little-endian 16-bit code units. */
+const utf16 = (b: Uint8Array) => String.fromCharCode(...Array.from({ length: b.length >> 1 }, (_, i) => b[2 * i]! | (b[2 * i + 1]! << 8)))
 
 /** Every way this package computes a double SHA-256 of a whole input. */
 const doubleHashers: ReadonlyArray<readonly [string, (b: Uint8Array) => Uint8Array]> = [
@@ -28,7 +29,7 @@ const doubleHashers: ReadonlyArray<readonly [string, (b: Uint8Array) => Uint8Arr
 ]
 
 describe("SHA-256 paths: WebAssembly, native first pass + WebAssembly second pass, JS", () => {
-  it("is available on Node: WebAssembly compiled, the native first pass as latin1, native still the default", () => {
+  it("is available on Node: WebAssembly compiled, the native first pass as UTF-16, native still the default", () => {
     expect(wasmSha256).toBeDefined()
     expect(Checksum.nativeFirstPass).toBeDefined()
     expect(Hash.defaultHasher).toBe(Hash.nativeHasher)
@@ -51,8 +52,8 @@ describe("SHA-256 paths: WebAssembly, native first pass + WebAssembly second pas
       const expected = hex(sha256(Hash.bytesFromHex(single)))
       for (const [name, f] of doubleHashers) expect(hex(f(message)), `${name} of ${message.length} bytes`).toBe(expected)
       // The second pass alone, from the published first digest.
-      expect(hex(wasm.secondPassOfLatin1(latin1(Hash.bytesFromHex(single))))).toBe(expected)
-      expect(hex(Sha256.sha256OfLatin1Digest(latin1(Hash.bytesFromHex(single))))).toBe(expected)
+      expect(hex(wasm.secondPassOfUtf16(utf16(Hash.bytesFromHex(single))))).toBe(expected)
+      expect(hex(Sha256.sha256OfUtf16Digest(utf16(Hash.bytesFromHex(single))))).toBe(expected)
       expect(Checksum.checksumWord(message)).toBe(wordOf(Hash.bytesFromHex(expected)))
     }
   })
@@ -88,6 +89,23 @@ describe("SHA-256 paths: WebAssembly, native first pass + WebAssembly second pas
       }),
       { numRuns: 1500 }
     )
+  })
+
+  it("hashes any 8 bytes (the one-call path of a ping's nonce) at any offset like node:crypto", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 8, maxLength: 8 }), fc.nat(9), (nonce, at) => {
+        const frame = new Uint8Array(at + 8 + 3)
+        frame.set(nonce, at)
+        const expected = wordOf(nodeDouble(nonce))
+        expect(wasm.sha256dWordOfRange(frame, at, at + 8)).toBe(expected)
+        expect(Checksum.checksumWordFrom(frame.subarray(0, at + 8), at)).toBe(expected)
+      }),
+      { numRuns: 2000 }
+    )
+    // The words' extremes: all bits clear, all set, only the sign bits.
+    for (const nonce of [new Uint8Array(8), new Uint8Array(8).fill(0xff), Uint8Array.of(0, 0, 0, 0x80, 0, 0, 0, 0x80)]) {
+      expect(wasm.sha256dWordOfRange(nonce, 0, 8)).toBe(wordOf(nodeDouble(nonce)))
+    }
   })
 
   it("returns plain Uint8Arrays that later calls do not overwrite", () => {

@@ -373,9 +373,12 @@ const POOLED_MAX = 256 * 1024
  * which for a 30 KB `addr` frame measured ~20 µs against ~1-6 µs, more than
  * writing the whole payload. Safe because a frame writer stores every byte
  * before `endFrame` hands the frame out (it checks it ended where the size
- * said; the header is written whole by the frame encoder).
+ * said; the header is written whole by the frame encoder), and the frame
+ * decoder copies every byte of a payload that spans chunks into it.
+ *
+ * @internal
  */
-const ownBuffer: (n: number) => Uint8Array = (() => {
+export const ownBuffer: (n: number) => Uint8Array = (() => {
   const node = builtinModule<{ readonly Buffer: { allocUnsafeSlow(n: number): Uint8Array } }>("node:buffer")
   if (node === undefined) return (n: number) => new Uint8Array(n)
   const alloc = node.Buffer

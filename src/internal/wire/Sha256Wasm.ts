@@ -11,6 +11,11 @@
  * synchronous compile (a browser's main thread caps those at 4 KiB); callers
  * then use `Sha256.ts`.
  *
+ * An 8-byte input (a ping's or pong's nonce: the payload hashed most often)
+ * takes one call, `double8`, with its bytes as two integer arguments: both
+ * compressions run on locals, with the padding and the initial hash value
+ * folded into the code when it was generated, and JS copies in nothing.
+ *
  * Not reentrant (one module-level memory), which is fine: JavaScript runs
  * one call at a time and nothing here yields.
  *
@@ -18,7 +23,7 @@
  */
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
-import { digestOfState, loadLatin1Words, putBitLength } from "./Sha256.js"
+import { digestOfState, loadUtf16Words, putBitLength } from "./Sha256.js"
 import { SHA256_WASM_BASE64 } from "./sha256WasmModule.js"
 
 /** What the module exports (see the generator for the memory layout). */
@@ -28,6 +33,8 @@ type Exports = {
   readonly blocks: (ptr: number, n: number) => void
   /** Replaces the state (a 32-byte digest) with its SHA-256; returns the first word. */
   readonly digestBlock: () => number
+  /** The first word of the double SHA-256 of 8 bytes given as two little-endian words; no memory used. */
+  readonly double8: (lo: number, hi: number) => number
 }
 
 /** The bit of the `WebAssembly` namespace used here (no DOM or Node types needed). */
@@ -42,10 +49,10 @@ export interface WasmSha256 {
   readonly sha256dWordOfRange: (data: Uint8Array, start: number, end: number) => number
   /** `sha256d(data)`, 32 bytes. */
   readonly sha256d: (data: Uint8Array) => Uint8Array
-  /** The first word of the SHA-256 of a 32-byte digest given as a latin1 string (one char per byte). */
-  readonly secondPassWordOfLatin1: (first: string) => number
-  /** The SHA-256 of a 32-byte digest given as a latin1 string. */
-  readonly secondPassOfLatin1: (first: string) => Uint8Array
+  /** The first word of the SHA-256 of a 32-byte digest given as a UTF-16 string (two bytes per char, little-endian). */
+  readonly secondPassWordOfUtf16: (first: string) => number
+  /** The SHA-256 of a 32-byte digest given as a UTF-16 string. */
+  readonly secondPassOfUtf16: (first: string) => Uint8Array
 }
 
 /** Where input blocks go in the module's memory (the state sits at [0, 32)). */
@@ -67,8 +74,11 @@ const IV5 = 0x9b05688c | 0
 const IV6 = 0x1f83d9ab
 const IV7 = 0x5be0cd19
 
+/** The little-endian int32 at `b[o, o + 4)`. */
+const wordAt = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)
+
 const make = (exports: Exports): WasmSha256 => {
-  const { blocks, digestBlock } = exports
+  const { blocks, digestBlock, double8 } = exports
   // The module never grows its memory, so these views stay attached.
   const mem = new Uint8Array(exports.memory.buffer)
   const words = new Int32Array(exports.memory.buffer)
@@ -113,6 +123,8 @@ const make = (exports: Exports): WasmSha256 => {
 
   return {
     sha256dWordOfRange: (data, start, end) => {
+      // Eight bytes (a ping's or pong's nonce, a feefilter): one call with the two words, no copy, no padding from JS.
+      if (end - start === 8) return double8(wordAt(data, start), wordAt(data, start + 4))
       hashRange(data, start, end)
       return digestBlock()
     },
@@ -121,12 +133,12 @@ const make = (exports: Exports): WasmSha256 => {
       digestBlock()
       return digest()
     },
-    secondPassWordOfLatin1: (first) => {
-      loadLatin1Words(state, first)
+    secondPassWordOfUtf16: (first) => {
+      loadUtf16Words(state, first)
       return digestBlock()
     },
-    secondPassOfLatin1: (first) => {
-      loadLatin1Words(state, first)
+    secondPassOfUtf16: (first) => {
+      loadUtf16Words(state, first)
       digestBlock()
       return digest()
     }
@@ -135,6 +147,8 @@ const make = (exports: Exports): WasmSha256 => {
 
 /** The frame checksum of an empty payload (`sha256d("")`), a known answer checked before the module is used. */
 const EMPTY_CHECKSUM = 0x5df6e0e2
+/** The frame checksum of the bytes 01..08, the known answer for the 8-byte path (`double8`). */
+const ONE_TO_EIGHT_CHECKSUM = 0x2502fa94
 
 const instantiate = (): WasmSha256 | undefined => {
   const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
@@ -142,7 +156,9 @@ const instantiate = (): WasmSha256 | undefined => {
   if (wasm === undefined || Either.isLeft(bytes)) return undefined
   try {
     const hasher = make(new wasm.Instance(new wasm.Module(bytes.right)).exports as Exports)
-    return hasher.sha256dWordOfRange(new Uint8Array(0), 0, 0) === EMPTY_CHECKSUM ? hasher : undefined
+    const empty = hasher.sha256dWordOfRange(new Uint8Array(0), 0, 0)
+    const eight = hasher.sha256dWordOfRange(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), 0, 8)
+    return empty === EMPTY_CHECKSUM && eight === ONE_TO_EIGHT_CHECKSUM ? hasher : undefined
   } catch {
     // No synchronous compile here (a browser's main thread refuses modules over 4 KiB): the JS path serves.
     return undefined

@@ -7,7 +7,8 @@
  * `checksumWord` and `checksumWordFrom`: no digest array per frame.
  *
  * With `node:crypto`, inputs of `SMALL_INPUT` bytes or more take one native
- * call for the first pass, asked for as a latin1 string: a `Buffer` result
+ * call for the first pass, asked for as a UTF-16 string (`"utf16le"`: two
+ * bytes per char, half the chars of latin1 to read back): a `Buffer` result
  * costs ~0.7 µs more per call than the hashing of a small input. The second
  * pass always hashes exactly 32 bytes (one block with constant padding), so
  * it runs in WebAssembly (or JS) straight from that string.
@@ -22,10 +23,10 @@ import { builtinModule } from "./builtin.js"
 export type NodeCrypto = {
   readonly hash?: {
     (alg: string, data: Uint8Array, enc: "buffer"): Uint8Array
-    (alg: string, data: Uint8Array, enc: "latin1"): string
+    (alg: string, data: Uint8Array, enc: "utf16le"): string
   }
   readonly createHash: (alg: string) => {
-    update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "latin1"): string }
+    update(d: Uint8Array): { digest(): Uint8Array; digest(enc: "utf16le"): string }
   }
 }
 
@@ -49,17 +50,21 @@ export const SMALL_INPUT = 56
  */
 const PORTABLE_SMALL_INPUT = 120
 
-/** SHA-256("abc") (FIPS 180-2, appendix B.1), to check the latin1 output before relying on it. */
+/** SHA-256("abc") (FIPS 180-2, appendix B.1), to check the UTF-16 output before relying on it. */
 const ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-const latin1Hex = (s: string): string => {
+/** The bytes of a digest given as UTF-16 (little-endian code units), in hex. */
+const utf16Hex = (s: string): string => {
   let hex = ""
-  for (let i = 0; i < s.length; i++) hex += s.charCodeAt(i).toString(16).padStart(2, "0")
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    hex += (c & 0xff).toString(16).padStart(2, "0") + (c >>> 8).toString(16).padStart(2, "0")
+  }
   return hex
 }
 
 /**
- * The native first pass (SHA-256 once) as a latin1 string, when `node:crypto`
+ * The native first pass (SHA-256 once) as a UTF-16 string, when `node:crypto`
  * is there and gives the right answer that way (other runtimes' `node:crypto`
  * might not know the encoding); `undefined` otherwise.
  */
@@ -69,19 +74,19 @@ export const nativeFirstPass: ((data: Uint8Array) => string) | undefined = (() =
   const createHash = nodeCrypto.createHash
   // One-shot `crypto.hash` (Node >= 20.12) avoids the Hash object: ~1.8x faster on small inputs.
   const first: (data: Uint8Array) => string = oneShot !== undefined
-    ? (data) => oneShot("sha256", data, "latin1")
-    : (data) => createHash("sha256").update(data).digest("latin1")
+    ? (data) => oneShot("sha256", data, "utf16le")
+    : (data) => createHash("sha256").update(data).digest("utf16le")
   try {
-    return latin1Hex(first(Uint8Array.of(0x61, 0x62, 0x63))) === ABC_SHA256 ? first : undefined
+    return utf16Hex(first(Uint8Array.of(0x61, 0x62, 0x63))) === ABC_SHA256 ? first : undefined
   } catch {
     return undefined
   }
 })()
 
-/** The second pass from a latin1 first-pass digest, to 32 bytes and to the checksum word. */
-export const secondPassOfLatin1: (first: string) => Uint8Array = wasmSha256?.secondPassOfLatin1 ?? Sha256.sha256OfLatin1Digest
-const secondPassWordOfLatin1: (first: string) => number = wasmSha256?.secondPassWordOfLatin1 ??
-  Sha256.sha256OfLatin1DigestWord
+/** The second pass from a UTF-16 first-pass digest, to 32 bytes and to the checksum word. */
+export const secondPassOfUtf16: (first: string) => Uint8Array = wasmSha256?.secondPassOfUtf16 ?? Sha256.sha256OfUtf16Digest
+const secondPassWordOfUtf16: (first: string) => number = wasmSha256?.secondPassWordOfUtf16 ??
+  Sha256.sha256OfUtf16DigestWord
 
 const wordOf = (digest: Uint8Array): number => (digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!
 
@@ -110,7 +115,7 @@ const portableWordOfRange = (data: Uint8Array, start: number, end: number): numb
 /**
  * The frame checksum (the first four bytes of `sha256d(payload)`) as one
  * big-endian int32, by the same paths as `Hash.sha256d` where `node:crypto`
- * returns latin1 (everywhere Node runs; where it cannot, this takes the
+ * returns UTF-16 (everywhere Node runs; where it cannot, this takes the
  * portable path and `Hash.sha256d` native's `Buffer`), allocating nothing but
  * the native hasher's result string.
  */
@@ -123,4 +128,4 @@ export const checksumWord = (payload: Uint8Array): number => checksumWordFrom(pa
 export const checksumWordFrom = (frame: Uint8Array, start: number): number =>
   frame.length - start < SMALL_INPUT || nativeFirstPass === undefined
     ? portableWordOfRange(frame, start, frame.length)
-    : secondPassWordOfLatin1(nativeFirstPass(view(frame, start, frame.length)))
+    : secondPassWordOfUtf16(nativeFirstPass(view(frame, start, frame.length)))
