@@ -162,8 +162,8 @@ const build = (
   const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
     const now = () => clock.unsafeCurrentTimeMillis()
     const connectedAt = now()
-  const closed = new Outcome<DisconnectReason>(fiber.id())
-  const handshakeDone = new Outcome<HandshakeInfo, PeerError>(fiber.id())
+  const closed = new Outcome<DisconnectReason>()
+  const handshakeDone = new Outcome<HandshakeInfo, PeerError>()
     config.nonceRegistry.add(ourNonce)
     // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
     // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
