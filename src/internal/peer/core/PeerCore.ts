@@ -14,7 +14,7 @@ import { StallTable } from "../StallTable.js"
 import type { Actions } from "./Actions.js"
 import { Counters } from "./Counters.js"
 import { PingState } from "./Ping.js"
-import { Recurring } from "./Recurring.js"
+import { Recurring, type Step } from "./Recurring.js"
 import { Relay } from "./Relay.js"
 import { type Request, Requests, type StallHandle } from "./Requests.js"
 
@@ -38,8 +38,8 @@ export interface CoreOptions {
   /** Seeds the ping nonces. */
   readonly pingSeed: bigint
   /** Steps the ping and trickle schedules at `now`: the next recurrence, or undefined when done. */
-  readonly stepPing: (now: number) => number | undefined
-  readonly stepTrickle: (now: number) => number | undefined
+  readonly stepPing: Step
+  readonly stepTrickle: Step
 }
 
 /**
@@ -362,7 +362,7 @@ export class PeerCore<R> {
     // Keep-alive and trickle start now.
     this.pinging.stepDueAt(now)
     this.trickling.stepDueAt(now)
-    this.actions.wakeAt(now)
+    this.actions.wakeAt(this.nextWake(now))
   }
 
   private onPong(nonce: bigint, now: number): void {
@@ -373,7 +373,7 @@ export class PeerCore<R> {
       // The next scheduled ping is timed from this answer.
       this.ping.scheduledOut = false
       this.pinging.stepDueAt(now)
-      this.actions.wakeAt(now)
+      this.actions.wakeAt(this.nextWake(now))
     }
   }
 
