@@ -104,9 +104,14 @@ const randomOf = (runtime: Runtime.Runtime<never>): Random.Random =>
  *
  * @internal
  */
-export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Schedule<unknown>): Step => {
+export const stepper = (
+  runtime: Runtime.Runtime<never>,
+  schedule: Schedule.Schedule<unknown>,
+  /** The runtime's `Random` (the engine has it at hand). */
+  random?: Random.Random
+): Step => {
   const spacing = spacingOf(schedule)
-  if (spacing !== undefined && (!spacing.draws || randomOf(runtime) === liveRandom)) return spacing.step
+  if (spacing !== undefined && (!spacing.draws || (random ?? randomOf(runtime)) === liveRandom)) return spacing.step
   let state = schedule.initial
   const run = Runtime.runSync(runtime)
   return (t: number): number | undefined => {

@@ -18,6 +18,30 @@ import { Recurring, type Step } from "./Recurring.js"
 import { Relay } from "./Relay.js"
 import { type Request, Requests, type StallHandle } from "./Requests.js"
 
+/** A config's timeouts in milliseconds, read once per config object (the peers of a node share one). */
+interface Millis {
+  readonly pongTimeout: number
+  readonly handshakeTimeout: number
+  readonly idleTimeout: number
+  readonly stallTickInterval: number
+}
+
+const millisByConfig = new WeakMap<PeerConfigShape, Millis>()
+
+const millisOf = (config: PeerConfigShape): Millis => {
+  let millis = millisByConfig.get(config)
+  if (millis === undefined) {
+    millis = {
+      pongTimeout: Duration.toMillis(config.pongTimeout),
+      handshakeTimeout: Duration.toMillis(config.handshakeTimeout),
+      idleTimeout: Duration.toMillis(config.idleTimeout),
+      stallTickInterval: Duration.toMillis(config.stallTickInterval)
+    }
+    millisByConfig.set(config, millis)
+  }
+  return millis
+}
+
 /**
  * What a core is made from: the peer's settings, and what the engine decided
  * when the peer started (our `version`, random seeds, the clock's reading).
@@ -94,12 +118,13 @@ export class PeerCore<R> {
     this.config = config
     this.stalls = new StallTable(config.stallRules)
     this.relay = new Relay(config.knownInventorySize, config.maxInvPerBatch)
-    this.ping = new PingState(options.pingSeed, Duration.toMillis(config.pongTimeout))
+    const millis = millisOf(config)
+    this.ping = new PingState(options.pingSeed, millis.pongTimeout)
     this.pinging = new Recurring(options.stepPing)
     this.trickling = new Recurring(options.stepTrickle)
-    this.handshakeDue = options.connectedAt + Duration.toMillis(config.handshakeTimeout)
-    this.idleMillis = Duration.toMillis(config.idleTimeout)
-    this.tickMillis = Duration.toMillis(config.stallTickInterval)
+    this.handshakeDue = options.connectedAt + millis.handshakeTimeout
+    this.idleMillis = millis.idleTimeout
+    this.tickMillis = millis.stallTickInterval
     this.nextTick = options.connectedAt + this.tickMillis
   }
 
