@@ -68,11 +68,36 @@ import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { PingWaiters } from "./PingWaiters.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
-import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
+import { type Decoder, MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
 import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
+
+/**
+ * What the reader decodes through: the transport, with the bytes read
+ * counted and frames held for a transport that was not ready released once
+ * it is. A class, not an object literal: a literal with a getter
+ * (`bufferedBytes`) is built by V8's slow path, microseconds per peer.
+ */
+class ReadSide implements Decoder {
+  constructor(
+    private readonly transport: MessageTransport.MessageTransport,
+    private readonly counters: PeerCore<Resume>["counters"],
+    private readonly outbound: Outbound
+  ) {}
+
+  push(chunk: Uint8Array, out: Parameters<Decoder["push"]>[1]): ReturnType<Decoder["push"]> {
+    this.counters.onRead(chunk.length)
+    const error = this.transport.receive(chunk, out, this.outbound.writeTransportBytes)
+    this.outbound.releaseIfReady()
+    return error
+  }
+
+  get bufferedBytes(): number {
+    return this.transport.bufferedBytes
+  }
+}
 
 let nextId = 1
 
@@ -223,7 +248,7 @@ const build = (
       connectedAt,
     ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, startHeight, connectedAt),
       isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
-      transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
+      transport: () => transport,
     pingSeed,
       stepPing: stepper(runtime, config.pingSchedule, Context.get(services, Random.Random)),
       stepTrickle: stepper(runtime, config.trickleSchedule, Context.get(services, Random.Random))
@@ -273,17 +298,7 @@ const build = (
 
     // --- reading ---
     const reader = new Reader(
-      {
-        push: (chunk, out) => {
-          core.counters.onRead(chunk.length)
-          const error = transport.receive(chunk, out, outbound.writeTransportBytes)
-          outbound.releaseIfReady()
-          return error
-        },
-        get bufferedBytes() {
-          return transport.bufferedBytes
-        }
-      },
+      new ReadSide(transport, core.counters, outbound),
       // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
       Math.max(1, Math.floor(config.subscriberBuffer / 2)),
       now,

@@ -70,7 +70,7 @@ export const makeCore = (options: {
     connectedAt: T0,
     ourVersion: ourVersion(config, ZERO_ADDRESS, OUR_NONCE, 0, T0),
     isOurNonce: (nonce) => nonce === OUR_NONCE,
-    transport: { name: "v1", sessionId: undefined },
+    transport: () => ({ name: "v1", sessionId: undefined }),
     pingSeed: 42n,
     stepPing: Object.assign((now: number) => now + 120_000, { immediate: options.immediateSteps ?? false }),
     stepTrickle: Object.assign((now: number) => now + 10_000, { immediate: options.immediateSteps ?? false })

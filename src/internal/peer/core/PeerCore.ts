@@ -58,7 +58,7 @@ export interface CoreOptions {
   /** Whether a version nonce is one we sent (a self-connection). */
   readonly isOurNonce: (nonce: bigint) => boolean
   /** The message transport's name and session id, recorded in the handshake info. */
-  readonly transport: { readonly name: string; readonly sessionId: Uint8Array | undefined }
+  readonly transport: () => { readonly name: string; readonly sessionId: Uint8Array | undefined }
   /** Seeds the ping nonces. */
   readonly pingSeed: bigint
   /** Steps the ping and trickle schedules at `now`: the next recurrence, or undefined when done. */
@@ -368,7 +368,7 @@ export class PeerCore<R> {
   private onVersion(v: Message.MessageOf<"Version">, now: number): void {
     if (this.versionReceived) return void this.violation("DuplicateVersion", "second version message")
     this.versionReceived = true
-    const accepted = handshakeRules.negotiate(this.config, v, now, this.options.isOurNonce, this.options.transport)
+    const accepted = handshakeRules.negotiate(this.config, v, now, this.options.isOurNonce, this.options.transport())
     if (handshakeRules.isRefusal(accepted)) return void this.end(accepted)
     this.handshake = accepted
     this.negotiatedVersion = accepted.negotiatedVersion
