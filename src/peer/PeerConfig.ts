@@ -15,6 +15,7 @@ import * as Schedule from "effect/Schedule"
 import * as ChainParams from "../wire/ChainParams.js"
 import { BoundedSet } from "../internal/peer/BoundedSet.js"
 import { ByteBudget } from "../internal/peer/PreHandshake.js"
+import * as PlainSchedule from "../internal/peer/plainSchedule.js"
 import * as ServiceFlags from "../wire/ServiceFlags.js"
 
 /**
@@ -237,13 +238,13 @@ export const defaults: PeerConfigShape = {
   minProtocolVersion: ChainParams.mainnet.minProtocolVersion,
   startHeight: Effect.succeed(0),
   relay: true,
-  pingSchedule: Schedule.spaced(Duration.minutes(2)),
+  pingSchedule: PlainSchedule.spaced(Duration.minutes(2)),
   pongTimeout: Duration.minutes(20),
   idleTimeout: Duration.minutes(5),
   handshakeTimeout: Duration.seconds(30),
   stallRules: defaultStallRules,
   stallTickInterval: Duration.seconds(15),
-  trickleSchedule: Schedule.spaced(Duration.seconds(10)).pipe(Schedule.jittered),
+  trickleSchedule: PlainSchedule.spaced(Duration.seconds(10), { min: 0.8, max: 1.2 }),
   maxInvPerBatch: 1000,
   knownInventorySize: 1000,
   maxQueuedBytes: 16 * 1024 * 1024,
@@ -334,7 +335,7 @@ export const layerConfig = (partial: Partial<PeerConfigShape> = {}): Layer.Layer
         idleTimeout: idle,
         handshakeTimeout: handshake,
         maxQueuedBytes: maxQueued,
-        ...(ping._tag === "Some" ? { pingSchedule: Schedule.spaced(ping.value) } : {})
+        ...(ping._tag === "Some" ? { pingSchedule: PlainSchedule.spaced(ping.value) } : {})
       })
     })
   )

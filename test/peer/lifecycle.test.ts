@@ -5,6 +5,9 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as TestContext from "effect/TestContext"
 import { stepper, writeFailure } from "../../src/internal/peer/lifecycle.js"
+import * as PlainSchedule from "../../src/internal/peer/plainSchedule.js"
+import * as Random from "effect/Random"
+import * as Runtime from "effect/Runtime"
 import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
 
 const writeError = (code: string | undefined, reason: "Write" | "Read" = "Write") =>
@@ -47,5 +50,31 @@ describe("stepping a schedule for the core", () => {
       expect(next).toBeGreaterThanOrEqual(8_000)
       expect(next).toBeLessThanOrEqual(12_000)
     }
+  })
+
+  it("a spacing made by plainSchedule steps like Effect's spaced, without an effect (immediate)", () => {
+    const plain = stepper(runtime, PlainSchedule.spaced(Duration.minutes(2)))
+    const effect = stepper(runtime, Schedule.spaced(Duration.minutes(2)))
+    expect(plain.immediate).toBe(true)
+    expect(effect.immediate).toBeUndefined()
+    for (const t of [0, 1_000, 500_000]) expect(plain(t)).toBe(effect(t))
+  })
+
+  it("a jittered spacing is immediate on the default Random (within its bounds), stepped by Effect under another Random", () => {
+    const schedule = PlainSchedule.spaced(Duration.seconds(10), { min: 0.8, max: 1.2 })
+    const live = stepper(Runtime.defaultRuntime, schedule)
+    expect(live.immediate).toBe(true)
+    const delays = Array.from({ length: 200 }, (_, i) => live(i * 100_000)! - i * 100_000)
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(8_000)
+    expect(Math.max(...delays)).toBeLessThanOrEqual(12_000)
+    // Jittered, not fixed.
+    expect(new Set(delays).size).toBeGreaterThan(1)
+    // Under a Random of the user's: Effect steps it, drawing from that Random.
+    const seeded = Effect.runSync(Effect.withRandom(Effect.runtime<never>(), Random.make("seed")))
+    const tested = stepper(seeded, schedule)
+    expect(tested.immediate).toBeUndefined()
+    const next = tested(0)!
+    expect(next).toBeGreaterThanOrEqual(8_000)
+    expect(next).toBeLessThanOrEqual(12_000)
   })
 })

@@ -8,14 +8,13 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import { Outcome } from "../../src/internal/peer/Outcome.js"
 
 describe("Outcome", () => {
   it.effect("a waiter before and one after both get the first result", () =>
     Effect.gen(function*() {
-      const outcome = new Outcome<number>(FiberId.none)
+      const outcome = new Outcome<number>()
       const early = yield* Effect.fork(outcome.await)
       yield* Effect.yieldNow()
       expect(outcome.settled).toBe(false)
@@ -28,7 +27,7 @@ describe("Outcome", () => {
 
   it.effect("a failure given as an effect reaches every waiter, before and after", () =>
     Effect.gen(function*() {
-      const outcome = new Outcome<number, string>(FiberId.none)
+      const outcome = new Outcome<number, string>()
       const early = yield* Effect.fork(outcome.await)
       yield* Effect.yieldNow()
       outcome.settle(Effect.fail("gone"))
@@ -38,7 +37,7 @@ describe("Outcome", () => {
 
   it.effect("a waiter can be interrupted; the outcome still settles for the others", () =>
     Effect.gen(function*() {
-      const outcome = new Outcome<number>(FiberId.none)
+      const outcome = new Outcome<number>()
       const quitter = yield* Effect.fork(outcome.await)
       // The second waiter waits on the same outcome before the first is interrupted.
       const stayer = yield* Effect.fork(outcome.await)

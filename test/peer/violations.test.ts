@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
@@ -284,5 +285,17 @@ describe("helpers", () => {
         const peer = yield* Effect.flatten(make.await)
         expect(peer.info.nonce).toBe(raw.nonce)
       }
+    }))
+
+  it.scoped("our version nonce is drawn from the fiber's Random: a seeded one repeats it, the default one does not", () =>
+    Effect.gen(function*() {
+      const nonceUnder = (random: Random.Random | undefined) =>
+        Effect.gen(function*() {
+          const started = withRaw("outbound")
+          const { raw } = yield* (random === undefined ? started : Effect.withRandom(started, random))
+          return (yield* raw.expect("Version")).nonce
+        })
+      expect(yield* nonceUnder(Random.make("seed"))).toBe(yield* nonceUnder(Random.make("seed")))
+      expect(yield* nonceUnder(undefined)).not.toBe(yield* nonceUnder(undefined))
     }))
 })

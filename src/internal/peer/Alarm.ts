@@ -26,10 +26,12 @@ const MAX_TIMER_MILLIS = 2 ** 31 - 1
  * handled on a microtask instead, when `ringNow` can handle it without an
  * effect: a peer's handshake no longer restarts its alarm fiber twice. On
  * the live clock it waits for the next timer turn instead (a 0 ms timer):
- * those steps cost a fiber each (`Runtime.runSync`), and a peer that ends
- * within the turn (a dialer that closes once connected, a crawler) never
- * needs them; the core steps as of the time they came due, so a schedule's
- * times do not move.
+ * a step of an Effect schedule costs a fiber (`Runtime.runSync`), and a peer
+ * that ends within the turn (a dialer that closes once connected, a crawler)
+ * never needs it; the core steps as of the time it came due, so a
+ * schedule's times do not move. The default schedules are plain spacings
+ * the core steps at once (`plainSchedule.ts`): with them the handshake asks
+ * for no such turn.
  *
  * On the live clock (`timer` given: what `Effect.sleep` does there, a plain
  * timer), there is no fiber at all while waiting: the deadline is a timer

@@ -1,17 +1,23 @@
 import type * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
 import type * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import { DisconnectReason } from "../../peer/DisconnectReason.js"
 import type { PeerCore } from "./core/PeerCore.js"
+import type { Step } from "./core/Recurring.js"
 import type { DirectRead } from "./DirectWrite.js"
+import { spacingOf } from "./plainSchedule.js"
 import type { Reader } from "./Reader.js"
 
 /**
@@ -78,14 +84,34 @@ const readEnded = (
   } else core.end(DisconnectReason.SocketError({ cause: error.value }))
 }
 
+/** The default services' `Random`: a plain uniform draw stands for it (see `stepper`). */
+const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
+
+const randomOf = (runtime: Runtime.Runtime<never>): Random.Random =>
+  Context.get(FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices), Random.Random)
+
 /**
  * Steps `schedule` for the core, as a loop over `Schedule.driver` would (the
  * next recurrence starts then; done: none). Runs in the peer's runtime, so a
- * jittered schedule draws from its `Random` (a `TestRandom` in tests).
+ * jittered schedule draws from its `Random`.
+ *
+ * A spacing (`plainSchedule.spaced`: the default ping and trickle schedules)
+ * is stepped without an effect, and is `immediate`: the core takes such a
+ * step when it comes due rather than on the next timer turn. Its jitter
+ * draws from `Math.random` where the runtime's `Random` is the default
+ * services' one (itself seeded from `Math.random`); under any other `Random`
+ * a jittered spacing is stepped by Effect, drawing from it.
  *
  * @internal
  */
-export const stepper = (runtime: Runtime.Runtime<never>, schedule: Schedule.Schedule<unknown>) => {
+export const stepper = (
+  runtime: Runtime.Runtime<never>,
+  schedule: Schedule.Schedule<unknown>,
+  /** The runtime's `Random` (the engine has it at hand). */
+  random?: Random.Random
+): Step => {
+  const spacing = spacingOf(schedule)
+  if (spacing !== undefined && (!spacing.draws || (random ?? randomOf(runtime)) === liveRandom)) return spacing.step
   let state = schedule.initial
   const run = Runtime.runSync(runtime)
   return (t: number): number | undefined => {

@@ -68,11 +68,36 @@ import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { PingWaiters } from "./PingWaiters.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
-import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
+import { type Decoder, MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
 import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
+
+/**
+ * What the reader decodes through: the transport, with the bytes read
+ * counted and frames held for a transport that was not ready released once
+ * it is. A class, not an object literal: a literal with a getter
+ * (`bufferedBytes`) is built by V8's slow path, microseconds per peer.
+ */
+class ReadSide implements Decoder {
+  constructor(
+    private readonly transport: MessageTransport.MessageTransport,
+    private readonly counters: PeerCore<Resume>["counters"],
+    private readonly outbound: Outbound
+  ) {}
+
+  push(chunk: Uint8Array, out: Parameters<Decoder["push"]>[1]): ReturnType<Decoder["push"]> {
+    this.counters.onRead(chunk.length)
+    const error = this.transport.receive(chunk, out, this.outbound.writeTransportBytes)
+    this.outbound.releaseIfReady()
+    return error
+  }
+
+  get bufferedBytes(): number {
+    return this.transport.bufferedBytes
+  }
+}
 
 let nextId = 1
 
@@ -113,16 +138,41 @@ interface Drawn {
   readonly write: (chunk: Uint8Array | string | CloseEvent) => Effect.Effect<void, Socket.SocketError>
 }
 
+/** The default services' `Random`: where it is the fiber's, plain draws stand for it (see `start`). */
+const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
+
+/** A uniform 32-bit draw, as `Random.nextIntBetween(0, 2 ** 32)` on the default `Random`. */
+const u32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
+
 /**
- * A peer starts in two steps: the effects it needs (two random draws, the
- * start height, the writer of a socket that does not write directly), then
- * everything else in one synchronous step inside the fiber (`build`), which
+ * The config each peer runs with, filled from the defaults once per given
+ * config object (a network or a dialer passes the same one to every peer):
+ * not ~40 fields copied per peer, and the core's durations read once.
+ */
+const filled = new WeakMap<Partial<PeerConfig.PeerConfigShape>, PeerConfig.PeerConfigShape>()
+const configOf = (partial: Partial<PeerConfig.PeerConfigShape> | undefined): PeerConfig.PeerConfigShape => {
+  if (partial === undefined) return PeerConfig.make()
+  let config = filled.get(partial)
+  if (config === undefined) {
+    config = PeerConfig.make(partial)
+    filled.set(partial, config)
+  }
+  return config
+}
+
+/**
+ * A peer starts in one synchronous step inside the fiber (`build`), which
  * reads the clock, the scope and the runtime from the fiber rather than
  * yielding for each: a short-lived peer (a refused inbound, a crawler's
- * handshake) pays for little more than its own objects.
+ * handshake) pays for little more than its own objects. Before it, only
+ * when needed, the effects it takes: the random draws under a `Random` other
+ * than the default one (a test's, a user's: drawn from it; on the default
+ * one, `Math.random`, which seeds it, is drawn from directly), a start
+ * height that is an effect, the writer of a socket that does not write
+ * directly.
  */
 export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effect<StartingPeer, never, Scope.Scope> => {
-    const config = PeerConfig.make(options.config)
+  const config = configOf(options.config)
   // A socket that writes and closes directly (`NodeTransport`'s) never uses its Effect writer: not
   // acquired, nor its finalizer run (the cleanup destroys such a socket, and its transport owns it).
   const writer = DirectWrite in socket && DirectClose in socket
@@ -130,22 +180,26 @@ export const start = (socket: Socket.Socket, options: PeerOptions): Effect.Effec
     : Effect.flatMap(Effect.scope, (scope) => Scope.extend(socket.writer, scope))
   const height = config.startHeight
   // The default start height is a plain value: read at once, not run.
-  const drawn: Effect.Effect<Drawn, never, Scope.Scope> = Effect.flatMap(seeds, ({ ourNonce, pingSeed }) =>
-    Exit.isExit(height) && Exit.isSuccess(height) && writer === undefined
-      ? Effect.succeed({ ourNonce, pingSeed, startHeight: height.value as number, write: noWriter })
-      : Effect.flatMap(height, (startHeight) =>
+  const plainHeight = Exit.isExit(height) && Exit.isSuccess(height) && writer === undefined ? height.value as number : undefined
+  const begin = (fiber: Fiber.RuntimeFiber<StartingPeer, never>, runtimeFlags: RuntimeFlags.RuntimeFlags, d: Drawn) => {
+    // The finalizer is registered before the peer exists: an interruption between the two
+    // steps must not leave a started peer with nothing to close it.
+    const outerScope = Context.get(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<Scope.Scope>, Scope.Scope)
+    const slot: { finalizer: Effect.Effect<void> | undefined } = { finalizer: undefined }
+    return Effect.zipRight(
+      Scope.addFinalizer(outerScope, Effect.suspend(() => slot.finalizer ?? Effect.void)),
+      Effect.sync(() => build(socket, options, config, fiber, runtimeFlags, d, slot))
+    )
+  }
+  return Effect.withFiberRuntime<StartingPeer, never, Scope.Scope>((fiber, status) => {
+    if (plainHeight !== undefined && Context.get(fiber.getFiberRef(DefaultServices.currentServices), Random.Random) === liveRandom) {
+      return begin(fiber, status.runtimeFlags, { ourNonce: u64(u32(), u32()), pingSeed: u64(u32(), u32()), startHeight: plainHeight, write: noWriter })
+    }
+    const drawn: Effect.Effect<Drawn, never, Scope.Scope> = Effect.flatMap(seeds, ({ ourNonce, pingSeed }) =>
+      Effect.flatMap(height, (startHeight) =>
         Effect.map(writer ?? Effect.succeed(noWriter), (write) => ({ ourNonce, pingSeed, startHeight, write }))))
-  return Effect.flatMap(drawn, (d) =>
-    Effect.withFiberRuntime<StartingPeer, never, Scope.Scope>((fiber, status) => {
-      // The finalizer is registered before the peer exists: an interruption between the two
-      // steps must not leave a started peer with nothing to close it.
-      const outerScope = Context.get(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<Scope.Scope>, Scope.Scope)
-      const slot: { finalizer: Effect.Effect<void> | undefined } = { finalizer: undefined }
-      return Effect.zipRight(
-        Scope.addFinalizer(outerScope, Effect.suspend(() => slot.finalizer ?? Effect.void)),
-        Effect.sync(() => build(socket, options, config, fiber, status.runtimeFlags, d, slot))
-      )
-    }))
+    return Effect.flatMap(drawn, (d) => Effect.withFiberRuntime<StartingPeer, never, Scope.Scope>((fiber, status) => begin(fiber, status.runtimeFlags, d)))
+  })
 }
 
 const build = (
@@ -159,11 +213,12 @@ const build = (
 ): StartingPeer => {
     const direction = options.direction
     const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
-  const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
+  const services = fiber.getFiberRef(DefaultServices.currentServices)
+  const clock = Context.get(services, Clock.Clock)
     const now = () => clock.unsafeCurrentTimeMillis()
     const connectedAt = now()
-  const closed = new Outcome<DisconnectReason>(fiber.id())
-  const handshakeDone = new Outcome<HandshakeInfo, PeerError>(fiber.id())
+  const closed = new Outcome<DisconnectReason>()
+  const handshakeDone = new Outcome<HandshakeInfo, PeerError>()
     config.nonceRegistry.add(ourNonce)
     // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
     // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
@@ -193,10 +248,10 @@ const build = (
       connectedAt,
     ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, startHeight, connectedAt),
       isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
-      transport: { get name() { return transport.name }, get sessionId() { return transport.sessionId } },
+      transport: () => transport,
     pingSeed,
-      stepPing: stepper(runtime, config.pingSchedule),
-      stepTrickle: stepper(runtime, config.trickleSchedule)
+      stepPing: stepper(runtime, config.pingSchedule, Context.get(services, Random.Random)),
+      stepTrickle: stepper(runtime, config.trickleSchedule, Context.get(services, Random.Random))
     }, {
       send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
       deliver: (message, bytes) => {
@@ -243,17 +298,7 @@ const build = (
 
     // --- reading ---
     const reader = new Reader(
-      {
-        push: (chunk, out) => {
-          core.counters.onRead(chunk.length)
-          const error = transport.receive(chunk, out, outbound.writeTransportBytes)
-          outbound.releaseIfReady()
-          return error
-        },
-        get bufferedBytes() {
-          return transport.bufferedBytes
-        }
-      },
+      new ReadSide(transport, core.counters, outbound),
       // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
       Math.max(1, Math.floor(config.subscriberBuffer / 2)),
       now,

@@ -54,6 +54,8 @@ export const makeCore = (options: {
   readonly config?: Partial<PeerConfig.PeerConfigShape>
   /** Sends fail with this (a full queue, say). */
   readonly sendError?: () => PeerError | undefined
+  /** Steps the engine takes without an effect (the default spacings'): the core takes them when due. */
+  readonly immediateSteps?: boolean
 } = {}) => {
   const config = PeerConfig.make({
     params: ChainParams.regtest,
@@ -68,10 +70,10 @@ export const makeCore = (options: {
     connectedAt: T0,
     ourVersion: ourVersion(config, ZERO_ADDRESS, OUR_NONCE, 0, T0),
     isOurNonce: (nonce) => nonce === OUR_NONCE,
-    transport: { name: "v1", sessionId: undefined },
+    transport: () => ({ name: "v1", sessionId: undefined }),
     pingSeed: 42n,
-    stepPing: (now) => now + 120_000,
-    stepTrickle: (now) => now + 10_000
+    stepPing: Object.assign((now: number) => now + 120_000, { immediate: options.immediateSteps ?? false }),
+    stepTrickle: Object.assign((now: number) => now + 10_000, { immediate: options.immediateSteps ?? false })
   }, {
     send: (message) => {
       const error = options.sendError?.()

@@ -55,6 +55,19 @@ describe("core: deadlines and pings", () => {
     expect(sent(take())).toContain("ping")
   })
 
+  it("immediate steps (the default spacings) are taken at the handshake: it wakes for the trickle, not at once, and pings at +120 s", () => {
+    const { core, take, sent, handshake } = makeCore({ immediateSteps: true })
+    const a = handshake()
+    // Nothing left for a timer turn: the wake is the earliest deadline, the trickle's.
+    expect(a.filter((x) => x._tag === "wakeAt").at(-1)).toEqual({ _tag: "wakeAt", at: T0 + 10_000 })
+    expect(core.timer(T0 + 10_000)).toBe(T0 + 15_000) // the stall tick, then the next trickle at +20 s
+    expect(sent(take())).toEqual([])
+    core.timer(T0 + 119_999)
+    expect(sent(take())).not.toContain("ping")
+    core.timer(T0 + 120_000)
+    expect(sent(take())).toContain("ping")
+  })
+
   it("a step that came due is taken as of when it came due, however late the timer rings (the schedules keep their times)", () => {
     const { core, take, sent, handshake } = makeCore()
     handshake()

@@ -14,9 +14,33 @@ import { StallTable } from "../StallTable.js"
 import type { Actions } from "./Actions.js"
 import { Counters } from "./Counters.js"
 import { PingState } from "./Ping.js"
-import { Recurring } from "./Recurring.js"
+import { Recurring, type Step } from "./Recurring.js"
 import { Relay } from "./Relay.js"
 import { type Request, Requests, type StallHandle } from "./Requests.js"
+
+/** A config's timeouts in milliseconds, read once per config object (the peers of a node share one). */
+interface Millis {
+  readonly pongTimeout: number
+  readonly handshakeTimeout: number
+  readonly idleTimeout: number
+  readonly stallTickInterval: number
+}
+
+const millisByConfig = new WeakMap<PeerConfigShape, Millis>()
+
+const millisOf = (config: PeerConfigShape): Millis => {
+  let millis = millisByConfig.get(config)
+  if (millis === undefined) {
+    millis = {
+      pongTimeout: Duration.toMillis(config.pongTimeout),
+      handshakeTimeout: Duration.toMillis(config.handshakeTimeout),
+      idleTimeout: Duration.toMillis(config.idleTimeout),
+      stallTickInterval: Duration.toMillis(config.stallTickInterval)
+    }
+    millisByConfig.set(config, millis)
+  }
+  return millis
+}
 
 /**
  * What a core is made from: the peer's settings, and what the engine decided
@@ -34,12 +58,12 @@ export interface CoreOptions {
   /** Whether a version nonce is one we sent (a self-connection). */
   readonly isOurNonce: (nonce: bigint) => boolean
   /** The message transport's name and session id, recorded in the handshake info. */
-  readonly transport: { readonly name: string; readonly sessionId: Uint8Array | undefined }
+  readonly transport: () => { readonly name: string; readonly sessionId: Uint8Array | undefined }
   /** Seeds the ping nonces. */
   readonly pingSeed: bigint
   /** Steps the ping and trickle schedules at `now`: the next recurrence, or undefined when done. */
-  readonly stepPing: (now: number) => number | undefined
-  readonly stepTrickle: (now: number) => number | undefined
+  readonly stepPing: Step
+  readonly stepTrickle: Step
 }
 
 /**
@@ -94,12 +118,13 @@ export class PeerCore<R> {
     this.config = config
     this.stalls = new StallTable(config.stallRules)
     this.relay = new Relay(config.knownInventorySize, config.maxInvPerBatch)
-    this.ping = new PingState(options.pingSeed, Duration.toMillis(config.pongTimeout))
+    const millis = millisOf(config)
+    this.ping = new PingState(options.pingSeed, millis.pongTimeout)
     this.pinging = new Recurring(options.stepPing)
     this.trickling = new Recurring(options.stepTrickle)
-    this.handshakeDue = options.connectedAt + Duration.toMillis(config.handshakeTimeout)
-    this.idleMillis = Duration.toMillis(config.idleTimeout)
-    this.tickMillis = Duration.toMillis(config.stallTickInterval)
+    this.handshakeDue = options.connectedAt + millis.handshakeTimeout
+    this.idleMillis = millis.idleTimeout
+    this.tickMillis = millis.stallTickInterval
     this.nextTick = options.connectedAt + this.tickMillis
   }
 
@@ -343,7 +368,7 @@ export class PeerCore<R> {
   private onVersion(v: Message.MessageOf<"Version">, now: number): void {
     if (this.versionReceived) return void this.violation("DuplicateVersion", "second version message")
     this.versionReceived = true
-    const accepted = handshakeRules.negotiate(this.config, v, now, this.options.isOurNonce, this.options.transport)
+    const accepted = handshakeRules.negotiate(this.config, v, now, this.options.isOurNonce, this.options.transport())
     if (handshakeRules.isRefusal(accepted)) return void this.end(accepted)
     this.handshake = accepted
     this.negotiatedVersion = accepted.negotiatedVersion
@@ -362,7 +387,7 @@ export class PeerCore<R> {
     // Keep-alive and trickle start now.
     this.pinging.stepDueAt(now)
     this.trickling.stepDueAt(now)
-    this.actions.wakeAt(now)
+    this.actions.wakeAt(this.nextWake(now))
   }
 
   private onPong(nonce: bigint, now: number): void {
@@ -373,7 +398,7 @@ export class PeerCore<R> {
       // The next scheduled ping is timed from this answer.
       this.ping.scheduledOut = false
       this.pinging.stepDueAt(now)
-      this.actions.wakeAt(now)
+      this.actions.wakeAt(this.nextWake(now))
     }
   }
 

@@ -1,4 +1,16 @@
 /**
+ * How the engine steps a schedule at `now`: the next recurrence, or
+ * undefined when done. `immediate`: stepping costs no more than a call (no
+ * effect to run), so the core takes a step when it comes due.
+ *
+ * @internal
+ */
+export interface Step {
+  (now: number): number | undefined
+  readonly immediate?: boolean
+}
+
+/**
  * A schedule the peer follows (pings, the inventory trickle). The core does
  * not run schedules (an Effect `Schedule` steps inside the runtime, and may
  * draw random jitter): it asks the engine's `step` for the next recurrence
@@ -7,7 +19,9 @@
  * A step that comes due (at the handshake, after a scheduled ping was
  * answered) is taken on the next timer turn, as of the time it came due
  * (`stepFrom`): the schedule keeps its times, and a peer that ends first (a
- * crawler's, a refused one) never runs it.
+ * crawler's, a refused one) never runs it. A step that is `immediate`
+ * (a plain spacing, the defaults) is taken at once instead: then nothing is
+ * left for a timer turn, and the alarm is not re-armed for it.
  *
  * @internal
  */
@@ -17,11 +31,12 @@ export class Recurring {
   /** Since when the schedule must be stepped; undefined while no step is due. */
   stepFrom: number | undefined = undefined
 
-  constructor(private readonly step: (now: number) => number | undefined) {}
+  constructor(private readonly step: Step) {}
 
-  /** A step is due as of `now`. */
+  /** A step is due as of `now` (taken at once when it is `immediate`). */
   stepDueAt(now: number): void {
-    this.stepFrom ??= now
+    if (this.step.immediate === true && this.stepFrom === undefined) this.advance(now)
+    else this.stepFrom ??= now
   }
 
   /** Whether a step is due. */
