@@ -22,8 +22,15 @@ import { allocUnsafe } from "./bytes.js"
 
 const TAG_SIZE = 16
 
-/** One keystream block (64 bytes), reused: the caller consumes it before the next call. */
-const BLOCK = new Uint8Array(64)
+/**
+ * One keystream block (64 bytes), reused: the caller consumes it before the
+ * next call. Written as 16 words (one store each instead of four), read as
+ * bytes: the byte view is in the RFC's little-endian order, on a
+ * big-endian machine after a swap.
+ */
+const BLOCK_WORDS = new Uint32Array(16)
+const BLOCK = new Uint8Array(BLOCK_WORDS.buffer)
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 const u32le = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
 
@@ -38,17 +45,19 @@ const loadKey = (key: Uint8Array, nonce: Uint8Array): void => {
   NONCE[2] = u32le(nonce, 8)
 }
 
-const store = (o: number, w: number): void => {
-  BLOCK[o] = w
-  BLOCK[o + 1] = w >>> 8
-  BLOCK[o + 2] = w >>> 16
-  BLOCK[o + 3] = w >>> 24
+/** On a big-endian machine, puts each word of `BLOCK_WORDS` in little-endian byte order. */
+const swapBlockWords = (): void => {
+  for (let i = 0; i < 16; i++) {
+    const w = BLOCK_WORDS[i]!
+    BLOCK_WORDS[i] = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)
+  }
 }
 
 /** The ChaCha20 block function (RFC 8439 §2.3) for the loaded key and nonce at `counter`, into `BLOCK`. */
 const chachaBlock = (counter: number): void => {
-  const k0 = KEY[0]!, k1 = KEY[1]!, k2 = KEY[2]!, k3 = KEY[3]!, k4 = KEY[4]!, k5 = KEY[5]!, k6 = KEY[6]!, k7 = KEY[7]!
-  const n0 = NONCE[0]!, n1 = NONCE[1]!, n2 = NONCE[2]!
+  const k0 = KEY[0]! | 0, k1 = KEY[1]! | 0, k2 = KEY[2]! | 0, k3 = KEY[3]! | 0
+  const k4 = KEY[4]! | 0, k5 = KEY[5]! | 0, k6 = KEY[6]! | 0, k7 = KEY[7]! | 0
+  const n0 = NONCE[0]! | 0, n1 = NONCE[1]! | 0, n2 = NONCE[2]! | 0
   // "expand 32-byte k"
   let x0 = 0x61707865, x1 = 0x3320646e, x2 = 0x79622d32, x3 = 0x6b206574
   let x4 = k0, x5 = k1, x6 = k2, x7 = k3, x8 = k4, x9 = k5, x10 = k6, x11 = k7
@@ -90,22 +99,23 @@ const chachaBlock = (counter: number): void => {
     x3 = (x3 + x4) | 0, t = x14 ^ x3, x14 = (t << 8) | (t >>> 24)
     x9 = (x9 + x14) | 0, t = x4 ^ x9, x4 = (t << 7) | (t >>> 25)
   }
-  store(0, x0 + 0x61707865)
-  store(4, x1 + 0x3320646e)
-  store(8, x2 + 0x79622d32)
-  store(12, x3 + 0x6b206574)
-  store(16, x4 + k0)
-  store(20, x5 + k1)
-  store(24, x6 + k2)
-  store(28, x7 + k3)
-  store(32, x8 + k4)
-  store(36, x9 + k5)
-  store(40, x10 + k6)
-  store(44, x11 + k7)
-  store(48, x12 + counter)
-  store(52, x13 + n0)
-  store(56, x14 + n1)
-  store(60, x15 + n2)
+  BLOCK_WORDS[0] = (x0 + 0x61707865) | 0
+  BLOCK_WORDS[1] = (x1 + 0x3320646e) | 0
+  BLOCK_WORDS[2] = (x2 + 0x79622d32) | 0
+  BLOCK_WORDS[3] = (x3 + 0x6b206574) | 0
+  BLOCK_WORDS[4] = (x4 + k0) | 0
+  BLOCK_WORDS[5] = (x5 + k1) | 0
+  BLOCK_WORDS[6] = (x6 + k2) | 0
+  BLOCK_WORDS[7] = (x7 + k3) | 0
+  BLOCK_WORDS[8] = (x8 + k4) | 0
+  BLOCK_WORDS[9] = (x9 + k5) | 0
+  BLOCK_WORDS[10] = (x10 + k6) | 0
+  BLOCK_WORDS[11] = (x11 + k7) | 0
+  BLOCK_WORDS[12] = (x12 + counter) | 0
+  BLOCK_WORDS[13] = (x13 + n0) | 0
+  BLOCK_WORDS[14] = (x14 + n1) | 0
+  BLOCK_WORDS[15] = (x15 + n2) | 0
+  if (!LITTLE_ENDIAN) swapBlockWords()
 }
 
 /** `dst[d..d+length) = src[s..s+length) ^ keystream` from block `counter` of the loaded key and nonce. */
@@ -123,7 +133,6 @@ const xorStream = (src: Uint8Array, s: number, dst: Uint8Array, d: number, lengt
 
 const R = new Float64Array(10)
 const H = new Float64Array(10)
-const G = new Float64Array(10)
 /** Padding for a last partial block of the AAD or ciphertext, and the lengths block. */
 const PAD = new Uint8Array(16)
 
@@ -150,7 +159,7 @@ const polyInit = (): void => {
   R[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1fff
   R[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff
   R[9] = t7 >>> 5
-  H.fill(0)
+  for (let i = 0; i < 10; i++) H[i] = 0
 }
 
 /** h = (h + m) * r mod 2^130 - 5 for each whole 16-byte block of `m[from..to)`. */
@@ -209,89 +218,124 @@ const polyBlocks = (m: Uint8Array, from: number, to: number): void => {
   H[0] = h0, H[1] = h1, H[2] = h2, H[3] = h3, H[4] = h4, H[5] = h5, H[6] = h6, H[7] = h7, H[8] = h8, H[9] = h9
 }
 
-/** Feeds `m[from..to)` zero-padded to whole blocks. */
+/**
+ * Feeds `m[from..to)` zero-padded to whole blocks. (Copied byte by byte: a
+ * packet's last block is at most 15 bytes, where a `subarray` and a `set`
+ * would cost more than the copy.)
+ */
 const polyPadded = (m: Uint8Array, from: number, to: number): void => {
   const whole = from + ((to - from) & ~15)
   polyBlocks(m, from, whole)
   if (whole < to) {
-    PAD.fill(0)
-    PAD.set(m.subarray(whole, to))
+    const n = to - whole
+    for (let i = 0; i < n; i++) PAD[i] = m[whole + i]!
+    for (let i = n; i < 16; i++) PAD[i] = 0
     polyBlocks(PAD, 0, 16)
   }
 }
 
-/** The AEAD's last block: both lengths, 64-bit little-endian. */
+/** The AEAD's last block: both lengths, 64-bit little-endian (a packet's lengths fit in 32 bits). */
 const polyLengths = (aadLength: number, ciphertextLength: number): void => {
-  PAD.fill(0)
   PAD[0] = aadLength, PAD[1] = aadLength >>> 8, PAD[2] = aadLength >>> 16, PAD[3] = aadLength >>> 24
+  PAD[4] = PAD[5] = PAD[6] = PAD[7] = 0
   PAD[8] = ciphertextLength, PAD[9] = ciphertextLength >>> 8, PAD[10] = ciphertextLength >>> 16, PAD[11] = ciphertextLength >>> 24
+  PAD[12] = PAD[13] = PAD[14] = PAD[15] = 0
   polyBlocks(PAD, 0, 16)
 }
 
-/** The tag (h mod p, plus s) into `out[at..at+16)`. */
-const polyFinish = (s: Uint8Array, out: Uint8Array, at: number): void => {
-  const h = H
-  // Full carry until every limb is 13 bits (h < 2^130 + small, folded until below 2^130).
-  for (let pass = 0; pass < 3; pass++) {
-    let c = 0
-    for (let i = 0; i < 10; i++) {
-      const v = h[i]! + c
-      c = Math.floor(v / 8192)
-      h[i] = v - c * 8192
-    }
-    h[0] = h[0]! + 5 * c
+/**
+ * The tag, (h mod p) + s mod 2^128, into `out[at..at+16)`; s is the
+ * one-time key's second half, `BLOCK[16..32)`. Straight-line: two carry
+ * passes bring every limb below 2^13 (after `polyBlocks` only h1 may be
+ * above; the second pass carries out of h9 only when the first left
+ * h1..h9 all ones, and then h0 is small), then h - p is taken when h >= p.
+ */
+const polyFinish = (out: Uint8Array, at: number): void => {
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!
+  let c: number
+  for (let pass = 0; pass < 2; pass++) {
+    c = h0 >>> 13, h0 &= 0x1fff
+    h1 += c, c = h1 >>> 13, h1 &= 0x1fff
+    h2 += c, c = h2 >>> 13, h2 &= 0x1fff
+    h3 += c, c = h3 >>> 13, h3 &= 0x1fff
+    h4 += c, c = h4 >>> 13, h4 &= 0x1fff
+    h5 += c, c = h5 >>> 13, h5 &= 0x1fff
+    h6 += c, c = h6 >>> 13, h6 &= 0x1fff
+    h7 += c, c = h7 >>> 13, h7 &= 0x1fff
+    h8 += c, c = h8 >>> 13, h8 &= 0x1fff
+    h9 += c, c = h9 >>> 13, h9 &= 0x1fff
+    h0 += 5 * c
   }
-  // h >= p exactly when h + 5 reaches 2^130: then the result is h + 5 - 2^130.
-  const g = G
-  let c = 5
-  for (let i = 0; i < 10; i++) {
-    const v = h[i]! + c
-    c = v >>> 13
-    g[i] = v & 0x1fff
-  }
-  const useG = c // 1 when h >= p
-  // h mod 2^128 as eight 16-bit words, plus s, into the tag.
-  let acc = 0
-  let bits = 0
-  let w = 0
-  let carry = 0
-  for (let i = 0; i < 10 && w < 8; i++) {
-    acc |= (useG === 1 ? g[i]! : h[i]!) << bits
-    bits += 13
-    while (bits >= 16 && w < 8) {
-      const sum = (acc & 0xffff) + (s[2 * w]! | (s[2 * w + 1]! << 8)) + carry
-      carry = sum >>> 16
-      out[at + 2 * w] = sum
-      out[at + 2 * w + 1] = sum >>> 8
-      w++
-      acc >>>= 16
-      bits -= 16
-    }
-  }
+  // g = h + 5 - 2^130: when adding 5 carries out of bit 130, h >= p and g is h mod p.
+  let g0 = h0 + 5
+  c = g0 >>> 13, g0 &= 0x1fff
+  let g1 = h1 + c
+  c = g1 >>> 13, g1 &= 0x1fff
+  let g2 = h2 + c
+  c = g2 >>> 13, g2 &= 0x1fff
+  let g3 = h3 + c
+  c = g3 >>> 13, g3 &= 0x1fff
+  let g4 = h4 + c
+  c = g4 >>> 13, g4 &= 0x1fff
+  let g5 = h5 + c
+  c = g5 >>> 13, g5 &= 0x1fff
+  let g6 = h6 + c
+  c = g6 >>> 13, g6 &= 0x1fff
+  let g7 = h7 + c
+  c = g7 >>> 13, g7 &= 0x1fff
+  let g8 = h8 + c
+  c = g8 >>> 13, g8 &= 0x1fff
+  let g9 = h9 + c
+  c = g9 >>> 13, g9 &= 0x1fff
+  // Select without a branch on the value: all ones when h >= p.
+  const useG = -c, useH = ~useG
+  h0 = (g0 & useG) | (h0 & useH), h1 = (g1 & useG) | (h1 & useH), h2 = (g2 & useG) | (h2 & useH)
+  h3 = (g3 & useG) | (h3 & useH), h4 = (g4 & useG) | (h4 & useH), h5 = (g5 & useG) | (h5 & useH)
+  h6 = (g6 & useG) | (h6 & useH), h7 = (g7 & useG) | (h7 & useH), h8 = (g8 & useG) | (h8 & useH)
+  h9 = (g9 & useG) | (h9 & useH)
+  // h mod 2^128 as eight 16-bit words (limb i holds bits 13i .. 13i+12), plus s with carry.
+  const b = BLOCK
+  let sum = ((h0 | (h1 << 13)) & 0xffff) + (b[16]! | (b[17]! << 8))
+  out[at] = sum, out[at + 1] = sum >>> 8
+  sum = (sum >>> 16) + (((h1 >>> 3) | (h2 << 10)) & 0xffff) + (b[18]! | (b[19]! << 8))
+  out[at + 2] = sum, out[at + 3] = sum >>> 8
+  sum = (sum >>> 16) + (((h2 >>> 6) | (h3 << 7)) & 0xffff) + (b[20]! | (b[21]! << 8))
+  out[at + 4] = sum, out[at + 5] = sum >>> 8
+  sum = (sum >>> 16) + (((h3 >>> 9) | (h4 << 4)) & 0xffff) + (b[22]! | (b[23]! << 8))
+  out[at + 6] = sum, out[at + 7] = sum >>> 8
+  sum = (sum >>> 16) + (((h4 >>> 12) | (h5 << 1) | (h6 << 14)) & 0xffff) + (b[24]! | (b[25]! << 8))
+  out[at + 8] = sum, out[at + 9] = sum >>> 8
+  sum = (sum >>> 16) + (((h6 >>> 2) | (h7 << 11)) & 0xffff) + (b[26]! | (b[27]! << 8))
+  out[at + 10] = sum, out[at + 11] = sum >>> 8
+  sum = (sum >>> 16) + (((h7 >>> 5) | (h8 << 8)) & 0xffff) + (b[28]! | (b[29]! << 8))
+  out[at + 12] = sum, out[at + 13] = sum >>> 8
+  sum = (sum >>> 16) + (((h8 >>> 8) | (h9 << 5)) & 0xffff) + (b[30]! | (b[31]! << 8))
+  out[at + 14] = sum, out[at + 15] = sum >>> 8
 }
-
-/** The 16 bytes of s: the one-time key's second half, kept while `BLOCK` is reused for the keystream. */
-const S = new Uint8Array(16)
 
 /**
  * Forward secrecy, as `fschacha.ts` wipes a replaced key: nothing of a key
- * or its keystream stays in the shared scratch after a call.
+ * or its keystream (the one-time Poly1305 key included) stays in the shared
+ * scratch after a call.
  */
 const wipe = (): void => {
   KEY.fill(0)
-  BLOCK.fill(0)
-  S.fill(0)
+  BLOCK_WORDS.fill(0)
+  R.fill(0)
 }
 
-/** Computes the tag of `aad` and `ciphertext[from..to)` into `out[at..]` for the loaded key and nonce. */
+/**
+ * Computes the tag of `aad` and `ciphertext[from..to)` into `out[at..]` for
+ * the loaded key and nonce. `BLOCK` holds the one-time key (block 0)
+ * until the tag is written: the caller draws keystream before or after.
+ */
 const tagInto = (aad: Uint8Array, ciphertext: Uint8Array, from: number, to: number, out: Uint8Array, at: number): void => {
   chachaBlock(0)
   polyInit()
-  S.set(BLOCK.subarray(16, 32))
-  polyPadded(aad, 0, aad.length)
+  if (aad.length > 0) polyPadded(aad, 0, aad.length)
   polyPadded(ciphertext, from, to)
   polyLengths(aad.length, to - from)
-  polyFinish(S, out, at)
+  polyFinish(out, at)
 }
 
 /**
@@ -303,15 +347,21 @@ export const poly1305Blocks = (key: Uint8Array, message: Uint8Array): Uint8Array
   if (key.length !== 32 || message.length % 16 !== 0) throw new RangeError("poly1305Blocks: 32-byte key, whole blocks")
   BLOCK.set(key)
   polyInit()
-  S.set(key.subarray(16, 32))
   polyBlocks(message, 0, message.length)
   const tag = new Uint8Array(TAG_SIZE)
-  polyFinish(S, tag, 0)
+  polyFinish(tag, 0)
   wipe()
   return tag
 }
 
 const TAG = new Uint8Array(TAG_SIZE)
+
+/** `dst.set(src, at)`, by a loop for a few bytes (a ping's 8), where the call costs more than the copy. */
+const copyInto = (src: Uint8Array, dst: Uint8Array, at: number): void => {
+  const n = src.length
+  if (n > 32) dst.set(src, at)
+  else for (let i = 0; i < n; i++) dst[at + i] = src[i]!
+}
 
 /**
  * ChaCha20-Poly1305 seal of `head || body`: `room` bytes left for the
@@ -327,17 +377,14 @@ export const seal = (
   room: number
 ): Uint8Array => {
   loadKey(key, nonce)
-  const size = head.length + body.length
+  const headSize = head.length
+  const size = headSize + body.length
   const out = allocUnsafe(room + size + TAG_SIZE)
-  xorStream(head, 0, out, room, head.length, 1)
-  // The body continues the keystream where the head stopped, which need not be a block boundary.
-  if (head.length % 64 === 0) {
-    xorStream(body, 0, out, room + head.length, body.length, 1 + head.length / 64)
-  } else {
-    out.set(head, room)
-    out.set(body, room + head.length)
-    xorStream(out, room, out, room, size, 1)
-  }
+  // Copied in, then encrypted in place: the body continues the keystream where the head stopped,
+  // which need not be a block boundary. The head is a byte or a few (header, message type).
+  for (let i = 0; i < headSize; i++) out[room + i] = head[i]!
+  copyInto(body, out, room + headSize)
+  xorStream(out, room, out, room, size, 1)
   tagInto(aad, out, room, room + size, out, room + size)
   wipe()
   return out
