@@ -133,8 +133,8 @@ const xorStream = (src: Uint8Array, s: number, dst: Uint8Array, d: number, lengt
 
 const R = new Float64Array(10)
 const H = new Float64Array(10)
-/** Padding for a last partial block of the AAD or ciphertext, and the lengths block. */
-const PAD = new Uint8Array(16)
+/** A last partial block of the AAD or ciphertext, zero-padded, and the lengths block after it. */
+const PAD = new Uint8Array(32)
 
 /** Takes r (clamped) from the one-time key in `BLOCK[0..16)` and clears the accumulator. */
 const polyInit = (): void => {
@@ -219,28 +219,46 @@ const polyBlocks = (m: Uint8Array, from: number, to: number): void => {
 }
 
 /**
- * Feeds `m[from..to)` zero-padded to whole blocks. (Copied byte by byte: a
- * packet's last block is at most 15 bytes, where a `subarray` and a `set`
- * would cost more than the copy.)
+ * Copies `m[from..to)` (less than a block) into `PAD[at..at+16)`, zero-padded.
+ * Byte by byte: a few bytes, where a `subarray` and a `set` would cost more
+ * than the copy.
  */
+const padInto = (m: Uint8Array, from: number, to: number, at: number): void => {
+  const n = to - from
+  for (let i = 0; i < n; i++) PAD[at + i] = m[from + i]!
+  for (let i = n; i < 16; i++) PAD[at + i] = 0
+}
+
+/** Feeds `m[from..to)` zero-padded to whole blocks. */
 const polyPadded = (m: Uint8Array, from: number, to: number): void => {
   const whole = from + ((to - from) & ~15)
   polyBlocks(m, from, whole)
   if (whole < to) {
-    const n = to - whole
-    for (let i = 0; i < n; i++) PAD[i] = m[whole + i]!
-    for (let i = n; i < 16; i++) PAD[i] = 0
+    padInto(m, whole, to, 0)
     polyBlocks(PAD, 0, 16)
   }
 }
 
-/** The AEAD's last block: both lengths, 64-bit little-endian (a packet's lengths fit in 32 bits). */
-const polyLengths = (aadLength: number, ciphertextLength: number): void => {
-  PAD[0] = aadLength, PAD[1] = aadLength >>> 8, PAD[2] = aadLength >>> 16, PAD[3] = aadLength >>> 24
-  PAD[4] = PAD[5] = PAD[6] = PAD[7] = 0
-  PAD[8] = ciphertextLength, PAD[9] = ciphertextLength >>> 8, PAD[10] = ciphertextLength >>> 16, PAD[11] = ciphertextLength >>> 24
-  PAD[12] = PAD[13] = PAD[14] = PAD[15] = 0
-  polyBlocks(PAD, 0, 16)
+/**
+ * Feeds the AEAD's end: the ciphertext `m[from..to)` zero-padded, then the
+ * lengths block (both lengths, 64-bit little-endian; a packet's fit in 32
+ * bits). The last partial block and the lengths go through `polyBlocks`
+ * together, from `PAD`: a small packet is one call.
+ */
+const polyCiphertextAndLengths = (m: Uint8Array, from: number, to: number, aadLength: number): void => {
+  const whole = from + ((to - from) & ~15)
+  if (whole > from) polyBlocks(m, from, whole)
+  let at = 0
+  if (whole < to) {
+    padInto(m, whole, to, 0)
+    at = 16
+  }
+  const length = to - from
+  PAD[at] = aadLength, PAD[at + 1] = aadLength >>> 8, PAD[at + 2] = aadLength >>> 16, PAD[at + 3] = aadLength >>> 24
+  PAD[at + 4] = PAD[at + 5] = PAD[at + 6] = PAD[at + 7] = 0
+  PAD[at + 8] = length, PAD[at + 9] = length >>> 8, PAD[at + 10] = length >>> 16, PAD[at + 11] = length >>> 24
+  PAD[at + 12] = PAD[at + 13] = PAD[at + 14] = PAD[at + 15] = 0
+  polyBlocks(PAD, 0, at + 16)
 }
 
 /**
@@ -319,9 +337,10 @@ const polyFinish = (out: Uint8Array, at: number): void => {
  * scratch after a call.
  */
 const wipe = (): void => {
-  KEY.fill(0)
-  BLOCK_WORDS.fill(0)
-  R.fill(0)
+  // Loops: at these sizes a \`fill\` call costs more than the stores.
+  for (let i = 0; i < 8; i++) KEY[i] = 0
+  for (let i = 0; i < 16; i++) BLOCK_WORDS[i] = 0
+  for (let i = 0; i < 10; i++) R[i] = 0
 }
 
 /**
@@ -333,8 +352,7 @@ const tagInto = (aad: Uint8Array, ciphertext: Uint8Array, from: number, to: numb
   chachaBlock(0)
   polyInit()
   if (aad.length > 0) polyPadded(aad, 0, aad.length)
-  polyPadded(ciphertext, from, to)
-  polyLengths(aad.length, to - from)
+  polyCiphertextAndLengths(ciphertext, from, to, aad.length)
   polyFinish(out, at)
 }
 
@@ -391,23 +409,31 @@ export const seal = (
 }
 
 /**
- * ChaCha20-Poly1305 open of ciphertext-then-tag: the plaintext, or
- * `undefined` when the tag does not authenticate (nothing is decrypted then).
+ * ChaCha20-Poly1305 open of ciphertext-then-tag in `sealed[from..to)`: the
+ * plaintext, or `undefined` when the tag does not authenticate (nothing is
+ * decrypted then).
  * @internal
  */
-export const open = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined => {
-  const size = sealed.length - TAG_SIZE
-  if (size < 0) return undefined
+export const open = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+  from = 0,
+  to = sealed.length
+): Uint8Array | undefined => {
+  const end = to - TAG_SIZE
+  if (end < from) return undefined
   loadKey(key, nonce)
-  tagInto(aad, sealed, 0, size, TAG, 0)
+  tagInto(aad, sealed, from, end, TAG, 0)
   let diff = 0
-  for (let i = 0; i < TAG_SIZE; i++) diff |= TAG[i]! ^ sealed[size + i]!
+  for (let i = 0; i < TAG_SIZE; i++) diff |= TAG[i]! ^ sealed[end + i]!
   if (diff !== 0) {
     wipe()
     return undefined
   }
-  const plaintext = allocUnsafe(size)
-  xorStream(sealed, 0, plaintext, 0, size, 1)
+  const plaintext = allocUnsafe(end - from)
+  xorStream(sealed, from, plaintext, 0, end - from, 1)
   wipe()
   return plaintext
 }
