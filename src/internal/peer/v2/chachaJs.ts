@@ -12,9 +12,11 @@
  * (`cipher.ts` picks the path by size): from a few hundred bytes on,
  * OpenSSL's vectorised ChaCha20 wins.
  *
- * Poly1305 works on 10 limbs of 13 bits: a product of two limbs and the sum
- * of ten of them stay far below 2^53, so JavaScript numbers hold them
- * exactly.
+ * Poly1305 works on 6 limbs of 22 bits (132 bits; 2^132 = 20 mod p): a
+ * limb of h (below 2^23 once a block is added) times 20 times a limb of r
+ * (below 2^22) is below 2^50, and a sum of six such products below 2^53, so
+ * JavaScript numbers hold every product and sum exactly: 36 multiplications
+ * a block.
  *
  * @internal
  */
@@ -131,91 +133,70 @@ const xorStream = (src: Uint8Array, s: number, dst: Uint8Array, d: number, lengt
 // Poly1305 (RFC 8439 §2.5), only as the AEAD uses it: every input is padded to
 // whole 16-byte blocks, so every block carries the 2^128 bit.
 
-const R = new Float64Array(10)
-const H = new Float64Array(10)
+const R = new Float64Array(6)
+const H = new Float64Array(6)
 /** A last partial block of the AAD or ciphertext, zero-padded, and the lengths block after it. */
 const PAD = new Uint8Array(32)
 
+/** 2^22: limb radix. */
+const LIMB = 0x400000
+const LIMB_MASK = 0x3fffff
+
 /** Takes r (clamped) from the one-time key in `BLOCK[0..16)` and clears the accumulator. */
 const polyInit = (): void => {
-  const b = BLOCK
   // Clamp (RFC 8439 §2.5): the top 4 bits of bytes 3, 7, 11, 15 and the low 2 bits of 4, 8, 12 cleared.
-  const t0 = b[0]! | (b[1]! << 8)
-  const t1 = b[2]! | ((b[3]! & 15) << 8)
-  const t2 = (b[4]! & 252) | (b[5]! << 8)
-  const t3 = b[6]! | ((b[7]! & 15) << 8)
-  const t4 = (b[8]! & 252) | (b[9]! << 8)
-  const t5 = b[10]! | ((b[11]! & 15) << 8)
-  const t6 = (b[12]! & 252) | (b[13]! << 8)
-  const t7 = b[14]! | ((b[15]! & 15) << 8)
-  // Bits 13i .. 13i+12 of r, from its eight 16-bit words.
-  R[0] = t0 & 0x1fff
-  R[1] = ((t0 >>> 13) | (t1 << 3)) & 0x1fff
-  R[2] = ((t1 >>> 10) | (t2 << 6)) & 0x1fff
-  R[3] = ((t2 >>> 7) | (t3 << 9)) & 0x1fff
-  R[4] = ((t3 >>> 4) | (t4 << 12)) & 0x1fff
-  R[5] = (t4 >>> 1) & 0x1fff
-  R[6] = ((t4 >>> 14) | (t5 << 2)) & 0x1fff
-  R[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1fff
-  R[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff
-  R[9] = t7 >>> 5
-  for (let i = 0; i < 10; i++) H[i] = 0
+  const w0 = u32le(BLOCK, 0) & 0x0fffffff
+  const w1 = u32le(BLOCK, 4) & 0x0ffffffc
+  const w2 = u32le(BLOCK, 8) & 0x0ffffffc
+  const w3 = u32le(BLOCK, 12) & 0x0ffffffc
+  // Bits 22i .. 22i+21 of r, from its four 32-bit words (r < 2^124: the top limb has 14 bits).
+  R[0] = w0 & LIMB_MASK
+  R[1] = ((w0 >>> 22) | (w1 << 10)) & LIMB_MASK
+  R[2] = ((w1 >>> 12) | (w2 << 20)) & LIMB_MASK
+  R[3] = (w2 >>> 2) & LIMB_MASK
+  R[4] = ((w2 >>> 24) | (w3 << 8)) & LIMB_MASK
+  R[5] = w3 >>> 14
+  for (let i = 0; i < 6; i++) H[i] = 0
 }
 
-/** h = (h + m) * r mod 2^130 - 5 for each whole 16-byte block of `m[from..to)`. */
+/** h = (h + m) * r mod 2^130 - 5 (kept below 2^132, not fully reduced) for each whole 16-byte block of `m[from..to)`. */
 const polyBlocks = (m: Uint8Array, from: number, to: number): void => {
-  const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!, r6 = R[6]!, r7 = R[7]!, r8 = R[8]!, r9 = R[9]!
-  // 2^130 = 5 (mod p): a product that lands at limb 10 + i counts 5 times at limb i.
-  const s1 = 5 * r1, s2 = 5 * r2, s3 = 5 * r3, s4 = 5 * r4, s5 = 5 * r5, s6 = 5 * r6, s7 = 5 * r7, s8 = 5 * r8, s9 = 5 * r9
-  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!
+  const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!
+  // 2^132 = 4 * 2^130 = 20 (mod p): a product that lands at limb 6 + i counts 20 times at limb i.
+  const s1 = 20 * r1, s2 = 20 * r2, s3 = 20 * r3, s4 = 20 * r4, s5 = 20 * r5
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!
   for (let o = from; o < to; o += 16) {
-    const t0 = m[o]! | (m[o + 1]! << 8)
-    const t1 = m[o + 2]! | (m[o + 3]! << 8)
-    const t2 = m[o + 4]! | (m[o + 5]! << 8)
-    const t3 = m[o + 6]! | (m[o + 7]! << 8)
-    const t4 = m[o + 8]! | (m[o + 9]! << 8)
-    const t5 = m[o + 10]! | (m[o + 11]! << 8)
-    const t6 = m[o + 12]! | (m[o + 13]! << 8)
-    const t7 = m[o + 14]! | (m[o + 15]! << 8)
-    h0 += t0 & 0x1fff
-    h1 += ((t0 >>> 13) | (t1 << 3)) & 0x1fff
-    h2 += ((t1 >>> 10) | (t2 << 6)) & 0x1fff
-    h3 += ((t2 >>> 7) | (t3 << 9)) & 0x1fff
-    h4 += ((t3 >>> 4) | (t4 << 12)) & 0x1fff
-    h5 += (t4 >>> 1) & 0x1fff
-    h6 += ((t4 >>> 14) | (t5 << 2)) & 0x1fff
-    h7 += ((t5 >>> 11) | (t6 << 5)) & 0x1fff
-    h8 += ((t6 >>> 8) | (t7 << 8)) & 0x1fff
-    h9 += (t7 >>> 5) | (1 << 11) // the 2^128 bit
-    // Limbs are below 2^14 and 5r below 2^16: each sum of ten products is below 2^34, exact.
-    let d0 = h0 * r0 + h1 * s9 + h2 * s8 + h3 * s7 + h4 * s6 + h5 * s5 + h6 * s4 + h7 * s3 + h8 * s2 + h9 * s1
-    let d1 = h0 * r1 + h1 * r0 + h2 * s9 + h3 * s8 + h4 * s7 + h5 * s6 + h6 * s5 + h7 * s4 + h8 * s3 + h9 * s2
-    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s9 + h4 * s8 + h5 * s7 + h6 * s6 + h7 * s5 + h8 * s4 + h9 * s3
-    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s9 + h5 * s8 + h6 * s7 + h7 * s6 + h8 * s5 + h9 * s4
-    let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s9 + h6 * s8 + h7 * s7 + h8 * s6 + h9 * s5
-    let d5 = h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0 + h6 * s9 + h7 * s8 + h8 * s7 + h9 * s6
-    let d6 = h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2 + h5 * r1 + h6 * r0 + h7 * s9 + h8 * s8 + h9 * s7
-    let d7 = h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3 + h5 * r2 + h6 * r1 + h7 * r0 + h8 * s9 + h9 * s8
-    let d8 = h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4 + h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * s9
-    let d9 = h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5 + h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0
-    // Carry (the sums exceed 32 bits: floor division, not shifts), the top carry folded back times 5.
-    let c = Math.floor(d0 / 8192)
-    h0 = d0 - c * 8192
-    d1 += c, c = Math.floor(d1 / 8192), h1 = d1 - c * 8192
-    d2 += c, c = Math.floor(d2 / 8192), h2 = d2 - c * 8192
-    d3 += c, c = Math.floor(d3 / 8192), h3 = d3 - c * 8192
-    d4 += c, c = Math.floor(d4 / 8192), h4 = d4 - c * 8192
-    d5 += c, c = Math.floor(d5 / 8192), h5 = d5 - c * 8192
-    d6 += c, c = Math.floor(d6 / 8192), h6 = d6 - c * 8192
-    d7 += c, c = Math.floor(d7 / 8192), h7 = d7 - c * 8192
-    d8 += c, c = Math.floor(d8 / 8192), h8 = d8 - c * 8192
-    d9 += c, c = Math.floor(d9 / 8192), h9 = d9 - c * 8192
-    h0 += 5 * c
-    c = Math.floor(h0 / 8192)
-    h0 -= c * 8192
+    const w0 = m[o]! | (m[o + 1]! << 8) | (m[o + 2]! << 16) | (m[o + 3]! << 24)
+    const w1 = m[o + 4]! | (m[o + 5]! << 8) | (m[o + 6]! << 16) | (m[o + 7]! << 24)
+    const w2 = m[o + 8]! | (m[o + 9]! << 8) | (m[o + 10]! << 16) | (m[o + 11]! << 24)
+    const w3 = m[o + 12]! | (m[o + 13]! << 8) | (m[o + 14]! << 16) | (m[o + 15]! << 24)
+    h0 += w0 & LIMB_MASK
+    h1 += ((w0 >>> 22) | (w1 << 10)) & LIMB_MASK
+    h2 += ((w1 >>> 12) | (w2 << 20)) & LIMB_MASK
+    h3 += (w2 >>> 2) & LIMB_MASK
+    h4 += ((w2 >>> 24) | (w3 << 8)) & LIMB_MASK
+    h5 += (w3 >>> 14) | (1 << 18) // the 2^128 bit
+    // Limbs of h below 2^23 + 2^13, of 20r below 2^27: each sum of six products is below 2^53, exact.
+    const d0 = h0 * r0 + h1 * s5 + h2 * s4 + h3 * s3 + h4 * s2 + h5 * s1
+    let d1 = h0 * r1 + h1 * r0 + h2 * s5 + h3 * s4 + h4 * s3 + h5 * s2
+    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s5 + h4 * s4 + h5 * s3
+    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s5 + h5 * s4
+    let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s5
+    let d5 = h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0
+    // Carry (the sums exceed 32 bits: floor division, not shifts), the top carry folded back times 20.
+    let c = Math.floor(d0 / LIMB)
+    h0 = d0 - c * LIMB
+    d1 += c, c = Math.floor(d1 / LIMB), h1 = d1 - c * LIMB
+    d2 += c, c = Math.floor(d2 / LIMB), h2 = d2 - c * LIMB
+    d3 += c, c = Math.floor(d3 / LIMB), h3 = d3 - c * LIMB
+    d4 += c, c = Math.floor(d4 / LIMB), h4 = d4 - c * LIMB
+    d5 += c, c = Math.floor(d5 / LIMB), h5 = d5 - c * LIMB
+    h0 += 20 * c
+    c = Math.floor(h0 / LIMB)
+    h0 -= c * LIMB
     h1 += c
   }
-  H[0] = h0, H[1] = h1, H[2] = h2, H[3] = h3, H[4] = h4, H[5] = h5, H[6] = h6, H[7] = h7, H[8] = h8, H[9] = h9
+  H[0] = h0, H[1] = h1, H[2] = h2, H[3] = h3, H[4] = h4, H[5] = h5
 }
 
 /**
@@ -264,71 +245,58 @@ const polyCiphertextAndLengths = (m: Uint8Array, from: number, to: number, aadLe
 /**
  * The tag, (h mod p) + s mod 2^128, into `out[at..at+16)`; s is the
  * one-time key's second half, `BLOCK[16..32)`. Straight-line: two carry
- * passes bring every limb below 2^13 (after `polyBlocks` only h1 may be
- * above; the second pass carries out of h9 only when the first left
- * h1..h9 all ones, and then h0 is small), then h - p is taken when h >= p.
+ * passes, each folding the bits from 2^130 up back in times 5, bring h
+ * below 2^130 with limbs of 22 bits (20 in the top one): the first leaves
+ * h1..h5 in range and h0 small past it, the second carries past the top
+ * only when the first left h1..h5 all ones, and then h0 is tiny. Then
+ * h - p is taken when h >= p.
  */
 const polyFinish = (out: Uint8Array, at: number): void => {
-  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!
   let c: number
   for (let pass = 0; pass < 2; pass++) {
-    c = h0 >>> 13, h0 &= 0x1fff
-    h1 += c, c = h1 >>> 13, h1 &= 0x1fff
-    h2 += c, c = h2 >>> 13, h2 &= 0x1fff
-    h3 += c, c = h3 >>> 13, h3 &= 0x1fff
-    h4 += c, c = h4 >>> 13, h4 &= 0x1fff
-    h5 += c, c = h5 >>> 13, h5 &= 0x1fff
-    h6 += c, c = h6 >>> 13, h6 &= 0x1fff
-    h7 += c, c = h7 >>> 13, h7 &= 0x1fff
-    h8 += c, c = h8 >>> 13, h8 &= 0x1fff
-    h9 += c, c = h9 >>> 13, h9 &= 0x1fff
+    c = h0 >>> 22, h0 &= LIMB_MASK
+    h1 += c, c = h1 >>> 22, h1 &= LIMB_MASK
+    h2 += c, c = h2 >>> 22, h2 &= LIMB_MASK
+    h3 += c, c = h3 >>> 22, h3 &= LIMB_MASK
+    h4 += c, c = h4 >>> 22, h4 &= LIMB_MASK
+    h5 += c, c = h5 >>> 20, h5 &= 0xfffff
     h0 += 5 * c
   }
   // g = h + 5 - 2^130: when adding 5 carries out of bit 130, h >= p and g is h mod p.
   let g0 = h0 + 5
-  c = g0 >>> 13, g0 &= 0x1fff
+  c = g0 >>> 22, g0 &= LIMB_MASK
   let g1 = h1 + c
-  c = g1 >>> 13, g1 &= 0x1fff
+  c = g1 >>> 22, g1 &= LIMB_MASK
   let g2 = h2 + c
-  c = g2 >>> 13, g2 &= 0x1fff
+  c = g2 >>> 22, g2 &= LIMB_MASK
   let g3 = h3 + c
-  c = g3 >>> 13, g3 &= 0x1fff
+  c = g3 >>> 22, g3 &= LIMB_MASK
   let g4 = h4 + c
-  c = g4 >>> 13, g4 &= 0x1fff
+  c = g4 >>> 22, g4 &= LIMB_MASK
   let g5 = h5 + c
-  c = g5 >>> 13, g5 &= 0x1fff
-  let g6 = h6 + c
-  c = g6 >>> 13, g6 &= 0x1fff
-  let g7 = h7 + c
-  c = g7 >>> 13, g7 &= 0x1fff
-  let g8 = h8 + c
-  c = g8 >>> 13, g8 &= 0x1fff
-  let g9 = h9 + c
-  c = g9 >>> 13, g9 &= 0x1fff
+  c = g5 >>> 20, g5 &= 0xfffff
   // Select without a branch on the value: all ones when h >= p.
   const useG = -c, useH = ~useG
   h0 = (g0 & useG) | (h0 & useH), h1 = (g1 & useG) | (h1 & useH), h2 = (g2 & useG) | (h2 & useH)
   h3 = (g3 & useG) | (h3 & useH), h4 = (g4 & useG) | (h4 & useH), h5 = (g5 & useG) | (h5 & useH)
-  h6 = (g6 & useG) | (h6 & useH), h7 = (g7 & useG) | (h7 & useH), h8 = (g8 & useG) | (h8 & useH)
-  h9 = (g9 & useG) | (h9 & useH)
-  // h mod 2^128 as eight 16-bit words (limb i holds bits 13i .. 13i+12), plus s with carry.
-  const b = BLOCK
-  let sum = ((h0 | (h1 << 13)) & 0xffff) + (b[16]! | (b[17]! << 8))
-  out[at] = sum, out[at + 1] = sum >>> 8
-  sum = (sum >>> 16) + (((h1 >>> 3) | (h2 << 10)) & 0xffff) + (b[18]! | (b[19]! << 8))
-  out[at + 2] = sum, out[at + 3] = sum >>> 8
-  sum = (sum >>> 16) + (((h2 >>> 6) | (h3 << 7)) & 0xffff) + (b[20]! | (b[21]! << 8))
-  out[at + 4] = sum, out[at + 5] = sum >>> 8
-  sum = (sum >>> 16) + (((h3 >>> 9) | (h4 << 4)) & 0xffff) + (b[22]! | (b[23]! << 8))
-  out[at + 6] = sum, out[at + 7] = sum >>> 8
-  sum = (sum >>> 16) + (((h4 >>> 12) | (h5 << 1) | (h6 << 14)) & 0xffff) + (b[24]! | (b[25]! << 8))
-  out[at + 8] = sum, out[at + 9] = sum >>> 8
-  sum = (sum >>> 16) + (((h6 >>> 2) | (h7 << 11)) & 0xffff) + (b[26]! | (b[27]! << 8))
-  out[at + 10] = sum, out[at + 11] = sum >>> 8
-  sum = (sum >>> 16) + (((h7 >>> 5) | (h8 << 8)) & 0xffff) + (b[28]! | (b[29]! << 8))
-  out[at + 12] = sum, out[at + 13] = sum >>> 8
-  sum = (sum >>> 16) + (((h8 >>> 8) | (h9 << 5)) & 0xffff) + (b[30]! | (b[31]! << 8))
-  out[at + 14] = sum, out[at + 15] = sum >>> 8
+  // h mod 2^128 as four 32-bit words (limb i holds bits 22i .. 22i+21), plus s with carry.
+  let sum = ((h0 | (h1 << 22)) >>> 0) + u32le(BLOCK, 16)
+  writeU32le(out, at, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h1 >>> 10) | (h2 << 12)) >>> 0) + u32le(BLOCK, 20)
+  writeU32le(out, at + 4, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h2 >>> 20) | (h3 << 2) | (h4 << 24)) >>> 0) + u32le(BLOCK, 24)
+  writeU32le(out, at + 8, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h4 >>> 8) | (h5 << 14)) >>> 0) + u32le(BLOCK, 28)
+  writeU32le(out, at + 12, sum)
+}
+
+/** The low 32 bits of `n` (below 2^53), little-endian, at `out[at..at+4)`. */
+const writeU32le = (out: Uint8Array, at: number, n: number): void => {
+  out[at] = n
+  out[at + 1] = n >>> 8
+  out[at + 2] = n >>> 16
+  out[at + 3] = n >>> 24
 }
 
 /**
@@ -340,7 +308,7 @@ const wipe = (): void => {
   // Loops: at these sizes a \`fill\` call costs more than the stores.
   for (let i = 0; i < 8; i++) KEY[i] = 0
   for (let i = 0; i < 16; i++) BLOCK_WORDS[i] = 0
-  for (let i = 0; i < 10; i++) R[i] = 0
+  for (let i = 0; i < 6; i++) R[i] = 0
 }
 
 /**
