@@ -4,8 +4,8 @@
  * - RFC 8439's published AEAD vector (§2.8.2) and Poly1305 edge vectors
  *   (Appendix A.3 #5, #6), byte for byte;
  * - property: sealed bytes equal `@noble/ciphers`' and OpenSSL's for any key,
- *   nonce, AAD and size, each opens the others' packets, and any flipped bit
- *   is refused;
+ *   nonce, AAD and size, each opens the others' packets (also from a range of
+ *   a larger read), and any flipped bit is refused;
  * - the switch: packets of plaintext size `SMALL_PACKET - 1`, `SMALL_PACKET`
  *   and `SMALL_PACKET + 1` give the same bytes on every suite, whole or
  *   spread over reads, and 3 × 224 packets around the boundary (three
@@ -100,6 +100,31 @@ describe("plain-JS ChaCha20-Poly1305", () => {
         }
       ),
       { numRuns: 300 }
+    )
+  })
+
+  it("open of a range: a packet between other bytes (as in a socket read) opens where it lies, on every suite", () => {
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.uint8Array({ minLength: 32, maxLength: 32 }),
+        FastCheck.uint8Array({ maxLength: 600 }),
+        FastCheck.uint8Array({ maxLength: 40 }),
+        FastCheck.uint8Array({ maxLength: 40 }),
+        (key, plaintext, before, after) => {
+          const nonce = new Uint8Array(12)
+          const sealed = joined(nobleSuite.seal(key, nonce, EMPTY, EMPTY, plaintext, 0))
+          const read = new Uint8Array([...before, ...sealed, ...after])
+          const from = before.length
+          const to = from + sealed.length
+          for (const suite of [jsSuite, native, nobleSuite, defaultSuite]) {
+            expect(toHex(suite.open(key, nonce, EMPTY, read, from, to)!), suite.name).toBe(toHex(plaintext))
+            // The bytes after the packet are not part of it: one byte more or less is refused.
+            expect(suite.open(key, nonce, EMPTY, read, from, to - 1), suite.name).toBeUndefined()
+            if (after.length > 0) expect(suite.open(key, nonce, EMPTY, read, from, to + 1), suite.name).toBeUndefined()
+          }
+        }
+      ),
+      { numRuns: 100 }
     )
   })
 

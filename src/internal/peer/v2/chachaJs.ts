@@ -12,9 +12,11 @@
  * (`cipher.ts` picks the path by size): from a few hundred bytes on,
  * OpenSSL's vectorised ChaCha20 wins.
  *
- * Poly1305 works on 10 limbs of 13 bits: a product of two limbs and the sum
- * of ten of them stay far below 2^53, so JavaScript numbers hold them
- * exactly.
+ * Poly1305 works on 6 limbs of 22 bits (132 bits; 2^132 = 20 mod p): a
+ * limb of h (below 2^23 once a block is added) times 20 times a limb of r
+ * (below 2^22) is below 2^50, and a sum of six such products below 2^53, so
+ * JavaScript numbers hold every product and sum exactly: 36 multiplications
+ * a block.
  *
  * @internal
  */
@@ -22,8 +24,15 @@ import { allocUnsafe } from "./bytes.js"
 
 const TAG_SIZE = 16
 
-/** One keystream block (64 bytes), reused: the caller consumes it before the next call. */
-const BLOCK = new Uint8Array(64)
+/**
+ * One keystream block (64 bytes), reused: the caller consumes it before the
+ * next call. Written as 16 words (one store each instead of four), read as
+ * bytes: the byte view is in the RFC's little-endian order, on a
+ * big-endian machine after a swap.
+ */
+const BLOCK_WORDS = new Uint32Array(16)
+const BLOCK = new Uint8Array(BLOCK_WORDS.buffer)
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 const u32le = (b: Uint8Array, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0
 
@@ -38,17 +47,19 @@ const loadKey = (key: Uint8Array, nonce: Uint8Array): void => {
   NONCE[2] = u32le(nonce, 8)
 }
 
-const store = (o: number, w: number): void => {
-  BLOCK[o] = w
-  BLOCK[o + 1] = w >>> 8
-  BLOCK[o + 2] = w >>> 16
-  BLOCK[o + 3] = w >>> 24
+/** On a big-endian machine, puts each word of `BLOCK_WORDS` in little-endian byte order. */
+const swapBlockWords = (): void => {
+  for (let i = 0; i < 16; i++) {
+    const w = BLOCK_WORDS[i]!
+    BLOCK_WORDS[i] = ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)
+  }
 }
 
 /** The ChaCha20 block function (RFC 8439 §2.3) for the loaded key and nonce at `counter`, into `BLOCK`. */
 const chachaBlock = (counter: number): void => {
-  const k0 = KEY[0]!, k1 = KEY[1]!, k2 = KEY[2]!, k3 = KEY[3]!, k4 = KEY[4]!, k5 = KEY[5]!, k6 = KEY[6]!, k7 = KEY[7]!
-  const n0 = NONCE[0]!, n1 = NONCE[1]!, n2 = NONCE[2]!
+  const k0 = KEY[0]! | 0, k1 = KEY[1]! | 0, k2 = KEY[2]! | 0, k3 = KEY[3]! | 0
+  const k4 = KEY[4]! | 0, k5 = KEY[5]! | 0, k6 = KEY[6]! | 0, k7 = KEY[7]! | 0
+  const n0 = NONCE[0]! | 0, n1 = NONCE[1]! | 0, n2 = NONCE[2]! | 0
   // "expand 32-byte k"
   let x0 = 0x61707865, x1 = 0x3320646e, x2 = 0x79622d32, x3 = 0x6b206574
   let x4 = k0, x5 = k1, x6 = k2, x7 = k3, x8 = k4, x9 = k5, x10 = k6, x11 = k7
@@ -90,22 +101,23 @@ const chachaBlock = (counter: number): void => {
     x3 = (x3 + x4) | 0, t = x14 ^ x3, x14 = (t << 8) | (t >>> 24)
     x9 = (x9 + x14) | 0, t = x4 ^ x9, x4 = (t << 7) | (t >>> 25)
   }
-  store(0, x0 + 0x61707865)
-  store(4, x1 + 0x3320646e)
-  store(8, x2 + 0x79622d32)
-  store(12, x3 + 0x6b206574)
-  store(16, x4 + k0)
-  store(20, x5 + k1)
-  store(24, x6 + k2)
-  store(28, x7 + k3)
-  store(32, x8 + k4)
-  store(36, x9 + k5)
-  store(40, x10 + k6)
-  store(44, x11 + k7)
-  store(48, x12 + counter)
-  store(52, x13 + n0)
-  store(56, x14 + n1)
-  store(60, x15 + n2)
+  BLOCK_WORDS[0] = (x0 + 0x61707865) | 0
+  BLOCK_WORDS[1] = (x1 + 0x3320646e) | 0
+  BLOCK_WORDS[2] = (x2 + 0x79622d32) | 0
+  BLOCK_WORDS[3] = (x3 + 0x6b206574) | 0
+  BLOCK_WORDS[4] = (x4 + k0) | 0
+  BLOCK_WORDS[5] = (x5 + k1) | 0
+  BLOCK_WORDS[6] = (x6 + k2) | 0
+  BLOCK_WORDS[7] = (x7 + k3) | 0
+  BLOCK_WORDS[8] = (x8 + k4) | 0
+  BLOCK_WORDS[9] = (x9 + k5) | 0
+  BLOCK_WORDS[10] = (x10 + k6) | 0
+  BLOCK_WORDS[11] = (x11 + k7) | 0
+  BLOCK_WORDS[12] = (x12 + counter) | 0
+  BLOCK_WORDS[13] = (x13 + n0) | 0
+  BLOCK_WORDS[14] = (x14 + n1) | 0
+  BLOCK_WORDS[15] = (x15 + n2) | 0
+  if (!LITTLE_ENDIAN) swapBlockWords()
 }
 
 /** `dst[d..d+length) = src[s..s+length) ^ keystream` from block `counter` of the loaded key and nonce. */
@@ -121,92 +133,81 @@ const xorStream = (src: Uint8Array, s: number, dst: Uint8Array, d: number, lengt
 // Poly1305 (RFC 8439 §2.5), only as the AEAD uses it: every input is padded to
 // whole 16-byte blocks, so every block carries the 2^128 bit.
 
-const R = new Float64Array(10)
-const H = new Float64Array(10)
-const G = new Float64Array(10)
-/** Padding for a last partial block of the AAD or ciphertext, and the lengths block. */
-const PAD = new Uint8Array(16)
+const R = new Float64Array(6)
+const H = new Float64Array(6)
+/** A last partial block of the AAD or ciphertext, zero-padded, and the lengths block after it. */
+const PAD = new Uint8Array(32)
+
+/** 2^22: limb radix. */
+const LIMB = 0x400000
+const LIMB_MASK = 0x3fffff
 
 /** Takes r (clamped) from the one-time key in `BLOCK[0..16)` and clears the accumulator. */
 const polyInit = (): void => {
-  const b = BLOCK
   // Clamp (RFC 8439 §2.5): the top 4 bits of bytes 3, 7, 11, 15 and the low 2 bits of 4, 8, 12 cleared.
-  const t0 = b[0]! | (b[1]! << 8)
-  const t1 = b[2]! | ((b[3]! & 15) << 8)
-  const t2 = (b[4]! & 252) | (b[5]! << 8)
-  const t3 = b[6]! | ((b[7]! & 15) << 8)
-  const t4 = (b[8]! & 252) | (b[9]! << 8)
-  const t5 = b[10]! | ((b[11]! & 15) << 8)
-  const t6 = (b[12]! & 252) | (b[13]! << 8)
-  const t7 = b[14]! | ((b[15]! & 15) << 8)
-  // Bits 13i .. 13i+12 of r, from its eight 16-bit words.
-  R[0] = t0 & 0x1fff
-  R[1] = ((t0 >>> 13) | (t1 << 3)) & 0x1fff
-  R[2] = ((t1 >>> 10) | (t2 << 6)) & 0x1fff
-  R[3] = ((t2 >>> 7) | (t3 << 9)) & 0x1fff
-  R[4] = ((t3 >>> 4) | (t4 << 12)) & 0x1fff
-  R[5] = (t4 >>> 1) & 0x1fff
-  R[6] = ((t4 >>> 14) | (t5 << 2)) & 0x1fff
-  R[7] = ((t5 >>> 11) | (t6 << 5)) & 0x1fff
-  R[8] = ((t6 >>> 8) | (t7 << 8)) & 0x1fff
-  R[9] = t7 >>> 5
-  H.fill(0)
+  const w0 = u32le(BLOCK, 0) & 0x0fffffff
+  const w1 = u32le(BLOCK, 4) & 0x0ffffffc
+  const w2 = u32le(BLOCK, 8) & 0x0ffffffc
+  const w3 = u32le(BLOCK, 12) & 0x0ffffffc
+  // Bits 22i .. 22i+21 of r, from its four 32-bit words (r < 2^124: the top limb has 14 bits).
+  R[0] = w0 & LIMB_MASK
+  R[1] = ((w0 >>> 22) | (w1 << 10)) & LIMB_MASK
+  R[2] = ((w1 >>> 12) | (w2 << 20)) & LIMB_MASK
+  R[3] = (w2 >>> 2) & LIMB_MASK
+  R[4] = ((w2 >>> 24) | (w3 << 8)) & LIMB_MASK
+  R[5] = w3 >>> 14
+  for (let i = 0; i < 6; i++) H[i] = 0
 }
 
-/** h = (h + m) * r mod 2^130 - 5 for each whole 16-byte block of `m[from..to)`. */
+/** h = (h + m) * r mod 2^130 - 5 (kept below 2^132, not fully reduced) for each whole 16-byte block of `m[from..to)`. */
 const polyBlocks = (m: Uint8Array, from: number, to: number): void => {
-  const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!, r6 = R[6]!, r7 = R[7]!, r8 = R[8]!, r9 = R[9]!
-  // 2^130 = 5 (mod p): a product that lands at limb 10 + i counts 5 times at limb i.
-  const s1 = 5 * r1, s2 = 5 * r2, s3 = 5 * r3, s4 = 5 * r4, s5 = 5 * r5, s6 = 5 * r6, s7 = 5 * r7, s8 = 5 * r8, s9 = 5 * r9
-  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!, h6 = H[6]!, h7 = H[7]!, h8 = H[8]!, h9 = H[9]!
+  const r0 = R[0]!, r1 = R[1]!, r2 = R[2]!, r3 = R[3]!, r4 = R[4]!, r5 = R[5]!
+  // 2^132 = 4 * 2^130 = 20 (mod p): a product that lands at limb 6 + i counts 20 times at limb i.
+  const s1 = 20 * r1, s2 = 20 * r2, s3 = 20 * r3, s4 = 20 * r4, s5 = 20 * r5
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!
   for (let o = from; o < to; o += 16) {
-    const t0 = m[o]! | (m[o + 1]! << 8)
-    const t1 = m[o + 2]! | (m[o + 3]! << 8)
-    const t2 = m[o + 4]! | (m[o + 5]! << 8)
-    const t3 = m[o + 6]! | (m[o + 7]! << 8)
-    const t4 = m[o + 8]! | (m[o + 9]! << 8)
-    const t5 = m[o + 10]! | (m[o + 11]! << 8)
-    const t6 = m[o + 12]! | (m[o + 13]! << 8)
-    const t7 = m[o + 14]! | (m[o + 15]! << 8)
-    h0 += t0 & 0x1fff
-    h1 += ((t0 >>> 13) | (t1 << 3)) & 0x1fff
-    h2 += ((t1 >>> 10) | (t2 << 6)) & 0x1fff
-    h3 += ((t2 >>> 7) | (t3 << 9)) & 0x1fff
-    h4 += ((t3 >>> 4) | (t4 << 12)) & 0x1fff
-    h5 += (t4 >>> 1) & 0x1fff
-    h6 += ((t4 >>> 14) | (t5 << 2)) & 0x1fff
-    h7 += ((t5 >>> 11) | (t6 << 5)) & 0x1fff
-    h8 += ((t6 >>> 8) | (t7 << 8)) & 0x1fff
-    h9 += (t7 >>> 5) | (1 << 11) // the 2^128 bit
-    // Limbs are below 2^14 and 5r below 2^16: each sum of ten products is below 2^34, exact.
-    let d0 = h0 * r0 + h1 * s9 + h2 * s8 + h3 * s7 + h4 * s6 + h5 * s5 + h6 * s4 + h7 * s3 + h8 * s2 + h9 * s1
-    let d1 = h0 * r1 + h1 * r0 + h2 * s9 + h3 * s8 + h4 * s7 + h5 * s6 + h6 * s5 + h7 * s4 + h8 * s3 + h9 * s2
-    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s9 + h4 * s8 + h5 * s7 + h6 * s6 + h7 * s5 + h8 * s4 + h9 * s3
-    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s9 + h5 * s8 + h6 * s7 + h7 * s6 + h8 * s5 + h9 * s4
-    let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s9 + h6 * s8 + h7 * s7 + h8 * s6 + h9 * s5
-    let d5 = h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0 + h6 * s9 + h7 * s8 + h8 * s7 + h9 * s6
-    let d6 = h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2 + h5 * r1 + h6 * r0 + h7 * s9 + h8 * s8 + h9 * s7
-    let d7 = h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3 + h5 * r2 + h6 * r1 + h7 * r0 + h8 * s9 + h9 * s8
-    let d8 = h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4 + h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * s9
-    let d9 = h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5 + h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0
-    // Carry (the sums exceed 32 bits: floor division, not shifts), the top carry folded back times 5.
-    let c = Math.floor(d0 / 8192)
-    h0 = d0 - c * 8192
-    d1 += c, c = Math.floor(d1 / 8192), h1 = d1 - c * 8192
-    d2 += c, c = Math.floor(d2 / 8192), h2 = d2 - c * 8192
-    d3 += c, c = Math.floor(d3 / 8192), h3 = d3 - c * 8192
-    d4 += c, c = Math.floor(d4 / 8192), h4 = d4 - c * 8192
-    d5 += c, c = Math.floor(d5 / 8192), h5 = d5 - c * 8192
-    d6 += c, c = Math.floor(d6 / 8192), h6 = d6 - c * 8192
-    d7 += c, c = Math.floor(d7 / 8192), h7 = d7 - c * 8192
-    d8 += c, c = Math.floor(d8 / 8192), h8 = d8 - c * 8192
-    d9 += c, c = Math.floor(d9 / 8192), h9 = d9 - c * 8192
-    h0 += 5 * c
-    c = Math.floor(h0 / 8192)
-    h0 -= c * 8192
+    const w0 = m[o]! | (m[o + 1]! << 8) | (m[o + 2]! << 16) | (m[o + 3]! << 24)
+    const w1 = m[o + 4]! | (m[o + 5]! << 8) | (m[o + 6]! << 16) | (m[o + 7]! << 24)
+    const w2 = m[o + 8]! | (m[o + 9]! << 8) | (m[o + 10]! << 16) | (m[o + 11]! << 24)
+    const w3 = m[o + 12]! | (m[o + 13]! << 8) | (m[o + 14]! << 16) | (m[o + 15]! << 24)
+    h0 += w0 & LIMB_MASK
+    h1 += ((w0 >>> 22) | (w1 << 10)) & LIMB_MASK
+    h2 += ((w1 >>> 12) | (w2 << 20)) & LIMB_MASK
+    h3 += (w2 >>> 2) & LIMB_MASK
+    h4 += ((w2 >>> 24) | (w3 << 8)) & LIMB_MASK
+    h5 += (w3 >>> 14) | (1 << 18) // the 2^128 bit
+    // Limbs of h below 2^23 + 2^13, of 20r below 2^27: each sum of six products is below 2^53, exact.
+    const d0 = h0 * r0 + h1 * s5 + h2 * s4 + h3 * s3 + h4 * s2 + h5 * s1
+    let d1 = h0 * r1 + h1 * r0 + h2 * s5 + h3 * s4 + h4 * s3 + h5 * s2
+    let d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s5 + h4 * s4 + h5 * s3
+    let d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s5 + h5 * s4
+    let d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s5
+    let d5 = h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0
+    // Carry (the sums exceed 32 bits: floor division, not shifts), the top carry folded back times 20.
+    let c = Math.floor(d0 / LIMB)
+    h0 = d0 - c * LIMB
+    d1 += c, c = Math.floor(d1 / LIMB), h1 = d1 - c * LIMB
+    d2 += c, c = Math.floor(d2 / LIMB), h2 = d2 - c * LIMB
+    d3 += c, c = Math.floor(d3 / LIMB), h3 = d3 - c * LIMB
+    d4 += c, c = Math.floor(d4 / LIMB), h4 = d4 - c * LIMB
+    d5 += c, c = Math.floor(d5 / LIMB), h5 = d5 - c * LIMB
+    h0 += 20 * c
+    c = Math.floor(h0 / LIMB)
+    h0 -= c * LIMB
     h1 += c
   }
-  H[0] = h0, H[1] = h1, H[2] = h2, H[3] = h3, H[4] = h4, H[5] = h5, H[6] = h6, H[7] = h7, H[8] = h8, H[9] = h9
+  H[0] = h0, H[1] = h1, H[2] = h2, H[3] = h3, H[4] = h4, H[5] = h5
+}
+
+/**
+ * Copies `m[from..to)` (less than a block) into `PAD[at..at+16)`, zero-padded.
+ * Byte by byte: a few bytes, where a `subarray` and a `set` would cost more
+ * than the copy.
+ */
+const padInto = (m: Uint8Array, from: number, to: number, at: number): void => {
+  const n = to - from
+  for (let i = 0; i < n; i++) PAD[at + i] = m[from + i]!
+  for (let i = n; i < 16; i++) PAD[at + i] = 0
 }
 
 /** Feeds `m[from..to)` zero-padded to whole blocks. */
@@ -214,84 +215,113 @@ const polyPadded = (m: Uint8Array, from: number, to: number): void => {
   const whole = from + ((to - from) & ~15)
   polyBlocks(m, from, whole)
   if (whole < to) {
-    PAD.fill(0)
-    PAD.set(m.subarray(whole, to))
+    padInto(m, whole, to, 0)
     polyBlocks(PAD, 0, 16)
   }
 }
 
-/** The AEAD's last block: both lengths, 64-bit little-endian. */
-const polyLengths = (aadLength: number, ciphertextLength: number): void => {
-  PAD.fill(0)
-  PAD[0] = aadLength, PAD[1] = aadLength >>> 8, PAD[2] = aadLength >>> 16, PAD[3] = aadLength >>> 24
-  PAD[8] = ciphertextLength, PAD[9] = ciphertextLength >>> 8, PAD[10] = ciphertextLength >>> 16, PAD[11] = ciphertextLength >>> 24
-  polyBlocks(PAD, 0, 16)
+/**
+ * Feeds the AEAD's end: the ciphertext `m[from..to)` zero-padded, then the
+ * lengths block (both lengths, 64-bit little-endian; a packet's fit in 32
+ * bits). The last partial block and the lengths go through `polyBlocks`
+ * together, from `PAD`: a small packet is one call.
+ */
+const polyCiphertextAndLengths = (m: Uint8Array, from: number, to: number, aadLength: number): void => {
+  const whole = from + ((to - from) & ~15)
+  if (whole > from) polyBlocks(m, from, whole)
+  let at = 0
+  if (whole < to) {
+    padInto(m, whole, to, 0)
+    at = 16
+  }
+  const length = to - from
+  PAD[at] = aadLength, PAD[at + 1] = aadLength >>> 8, PAD[at + 2] = aadLength >>> 16, PAD[at + 3] = aadLength >>> 24
+  PAD[at + 4] = PAD[at + 5] = PAD[at + 6] = PAD[at + 7] = 0
+  PAD[at + 8] = length, PAD[at + 9] = length >>> 8, PAD[at + 10] = length >>> 16, PAD[at + 11] = length >>> 24
+  PAD[at + 12] = PAD[at + 13] = PAD[at + 14] = PAD[at + 15] = 0
+  polyBlocks(PAD, 0, at + 16)
 }
 
-/** The tag (h mod p, plus s) into `out[at..at+16)`. */
-const polyFinish = (s: Uint8Array, out: Uint8Array, at: number): void => {
-  const h = H
-  // Full carry until every limb is 13 bits (h < 2^130 + small, folded until below 2^130).
-  for (let pass = 0; pass < 3; pass++) {
-    let c = 0
-    for (let i = 0; i < 10; i++) {
-      const v = h[i]! + c
-      c = Math.floor(v / 8192)
-      h[i] = v - c * 8192
-    }
-    h[0] = h[0]! + 5 * c
+/**
+ * The tag, (h mod p) + s mod 2^128, into `out[at..at+16)`; s is the
+ * one-time key's second half, `BLOCK[16..32)`. Straight-line: two carry
+ * passes, each folding the bits from 2^130 up back in times 5, bring h
+ * below 2^130 with limbs of 22 bits (20 in the top one): the first leaves
+ * h1..h5 in range and h0 small past it, the second carries past the top
+ * only when the first left h1..h5 all ones, and then h0 is tiny. Then
+ * h - p is taken when h >= p.
+ */
+const polyFinish = (out: Uint8Array, at: number): void => {
+  let h0 = H[0]!, h1 = H[1]!, h2 = H[2]!, h3 = H[3]!, h4 = H[4]!, h5 = H[5]!
+  let c: number
+  for (let pass = 0; pass < 2; pass++) {
+    c = h0 >>> 22, h0 &= LIMB_MASK
+    h1 += c, c = h1 >>> 22, h1 &= LIMB_MASK
+    h2 += c, c = h2 >>> 22, h2 &= LIMB_MASK
+    h3 += c, c = h3 >>> 22, h3 &= LIMB_MASK
+    h4 += c, c = h4 >>> 22, h4 &= LIMB_MASK
+    h5 += c, c = h5 >>> 20, h5 &= 0xfffff
+    h0 += 5 * c
   }
-  // h >= p exactly when h + 5 reaches 2^130: then the result is h + 5 - 2^130.
-  const g = G
-  let c = 5
-  for (let i = 0; i < 10; i++) {
-    const v = h[i]! + c
-    c = v >>> 13
-    g[i] = v & 0x1fff
-  }
-  const useG = c // 1 when h >= p
-  // h mod 2^128 as eight 16-bit words, plus s, into the tag.
-  let acc = 0
-  let bits = 0
-  let w = 0
-  let carry = 0
-  for (let i = 0; i < 10 && w < 8; i++) {
-    acc |= (useG === 1 ? g[i]! : h[i]!) << bits
-    bits += 13
-    while (bits >= 16 && w < 8) {
-      const sum = (acc & 0xffff) + (s[2 * w]! | (s[2 * w + 1]! << 8)) + carry
-      carry = sum >>> 16
-      out[at + 2 * w] = sum
-      out[at + 2 * w + 1] = sum >>> 8
-      w++
-      acc >>>= 16
-      bits -= 16
-    }
-  }
+  // g = h + 5 - 2^130: when adding 5 carries out of bit 130, h >= p and g is h mod p.
+  let g0 = h0 + 5
+  c = g0 >>> 22, g0 &= LIMB_MASK
+  let g1 = h1 + c
+  c = g1 >>> 22, g1 &= LIMB_MASK
+  let g2 = h2 + c
+  c = g2 >>> 22, g2 &= LIMB_MASK
+  let g3 = h3 + c
+  c = g3 >>> 22, g3 &= LIMB_MASK
+  let g4 = h4 + c
+  c = g4 >>> 22, g4 &= LIMB_MASK
+  let g5 = h5 + c
+  c = g5 >>> 20, g5 &= 0xfffff
+  // Select without a branch on the value: all ones when h >= p.
+  const useG = -c, useH = ~useG
+  h0 = (g0 & useG) | (h0 & useH), h1 = (g1 & useG) | (h1 & useH), h2 = (g2 & useG) | (h2 & useH)
+  h3 = (g3 & useG) | (h3 & useH), h4 = (g4 & useG) | (h4 & useH), h5 = (g5 & useG) | (h5 & useH)
+  // h mod 2^128 as four 32-bit words (limb i holds bits 22i .. 22i+21), plus s with carry.
+  let sum = ((h0 | (h1 << 22)) >>> 0) + u32le(BLOCK, 16)
+  writeU32le(out, at, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h1 >>> 10) | (h2 << 12)) >>> 0) + u32le(BLOCK, 20)
+  writeU32le(out, at + 4, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h2 >>> 20) | (h3 << 2) | (h4 << 24)) >>> 0) + u32le(BLOCK, 24)
+  writeU32le(out, at + 8, sum)
+  sum = Math.floor(sum / 0x1_0000_0000) + (((h4 >>> 8) | (h5 << 14)) >>> 0) + u32le(BLOCK, 28)
+  writeU32le(out, at + 12, sum)
 }
 
-/** The 16 bytes of s: the one-time key's second half, kept while `BLOCK` is reused for the keystream. */
-const S = new Uint8Array(16)
+/** The low 32 bits of `n` (below 2^53), little-endian, at `out[at..at+4)`. */
+const writeU32le = (out: Uint8Array, at: number, n: number): void => {
+  out[at] = n
+  out[at + 1] = n >>> 8
+  out[at + 2] = n >>> 16
+  out[at + 3] = n >>> 24
+}
 
 /**
  * Forward secrecy, as `fschacha.ts` wipes a replaced key: nothing of a key
- * or its keystream stays in the shared scratch after a call.
+ * or its keystream (the one-time Poly1305 key included) stays in the shared
+ * scratch after a call.
  */
 const wipe = (): void => {
-  KEY.fill(0)
-  BLOCK.fill(0)
-  S.fill(0)
+  // Loops: at these sizes a \`fill\` call costs more than the stores.
+  for (let i = 0; i < 8; i++) KEY[i] = 0
+  for (let i = 0; i < 16; i++) BLOCK_WORDS[i] = 0
+  for (let i = 0; i < 6; i++) R[i] = 0
 }
 
-/** Computes the tag of `aad` and `ciphertext[from..to)` into `out[at..]` for the loaded key and nonce. */
+/**
+ * Computes the tag of `aad` and `ciphertext[from..to)` into `out[at..]` for
+ * the loaded key and nonce. `BLOCK` holds the one-time key (block 0)
+ * until the tag is written: the caller draws keystream before or after.
+ */
 const tagInto = (aad: Uint8Array, ciphertext: Uint8Array, from: number, to: number, out: Uint8Array, at: number): void => {
   chachaBlock(0)
   polyInit()
-  S.set(BLOCK.subarray(16, 32))
-  polyPadded(aad, 0, aad.length)
-  polyPadded(ciphertext, from, to)
-  polyLengths(aad.length, to - from)
-  polyFinish(S, out, at)
+  if (aad.length > 0) polyPadded(aad, 0, aad.length)
+  polyCiphertextAndLengths(ciphertext, from, to, aad.length)
+  polyFinish(out, at)
 }
 
 /**
@@ -303,15 +333,21 @@ export const poly1305Blocks = (key: Uint8Array, message: Uint8Array): Uint8Array
   if (key.length !== 32 || message.length % 16 !== 0) throw new RangeError("poly1305Blocks: 32-byte key, whole blocks")
   BLOCK.set(key)
   polyInit()
-  S.set(key.subarray(16, 32))
   polyBlocks(message, 0, message.length)
   const tag = new Uint8Array(TAG_SIZE)
-  polyFinish(S, tag, 0)
+  polyFinish(tag, 0)
   wipe()
   return tag
 }
 
 const TAG = new Uint8Array(TAG_SIZE)
+
+/** `dst.set(src, at)`, by a loop for a few bytes (a ping's 8), where the call costs more than the copy. */
+const copyInto = (src: Uint8Array, dst: Uint8Array, at: number): void => {
+  const n = src.length
+  if (n > 32) dst.set(src, at)
+  else for (let i = 0; i < n; i++) dst[at + i] = src[i]!
+}
 
 /**
  * ChaCha20-Poly1305 seal of `head || body`: `room` bytes left for the
@@ -327,40 +363,45 @@ export const seal = (
   room: number
 ): Uint8Array => {
   loadKey(key, nonce)
-  const size = head.length + body.length
+  const headSize = head.length
+  const size = headSize + body.length
   const out = allocUnsafe(room + size + TAG_SIZE)
-  xorStream(head, 0, out, room, head.length, 1)
-  // The body continues the keystream where the head stopped, which need not be a block boundary.
-  if (head.length % 64 === 0) {
-    xorStream(body, 0, out, room + head.length, body.length, 1 + head.length / 64)
-  } else {
-    out.set(head, room)
-    out.set(body, room + head.length)
-    xorStream(out, room, out, room, size, 1)
-  }
+  // Copied in, then encrypted in place: the body continues the keystream where the head stopped,
+  // which need not be a block boundary. The head is a byte or a few (header, message type).
+  for (let i = 0; i < headSize; i++) out[room + i] = head[i]!
+  copyInto(body, out, room + headSize)
+  xorStream(out, room, out, room, size, 1)
   tagInto(aad, out, room, room + size, out, room + size)
   wipe()
   return out
 }
 
 /**
- * ChaCha20-Poly1305 open of ciphertext-then-tag: the plaintext, or
- * `undefined` when the tag does not authenticate (nothing is decrypted then).
+ * ChaCha20-Poly1305 open of ciphertext-then-tag in `sealed[from..to)`: the
+ * plaintext, or `undefined` when the tag does not authenticate (nothing is
+ * decrypted then).
  * @internal
  */
-export const open = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined => {
-  const size = sealed.length - TAG_SIZE
-  if (size < 0) return undefined
+export const open = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+  from = 0,
+  to = sealed.length
+): Uint8Array | undefined => {
+  const end = to - TAG_SIZE
+  if (end < from) return undefined
   loadKey(key, nonce)
-  tagInto(aad, sealed, 0, size, TAG, 0)
+  tagInto(aad, sealed, from, end, TAG, 0)
   let diff = 0
-  for (let i = 0; i < TAG_SIZE; i++) diff |= TAG[i]! ^ sealed[size + i]!
+  for (let i = 0; i < TAG_SIZE; i++) diff |= TAG[i]! ^ sealed[end + i]!
   if (diff !== 0) {
     wipe()
     return undefined
   }
-  const plaintext = allocUnsafe(size)
-  xorStream(sealed, 0, plaintext, 0, size, 1)
+  const plaintext = allocUnsafe(end - from)
+  xorStream(sealed, from, plaintext, 0, end - from, 1)
   wipe()
   return plaintext
 }

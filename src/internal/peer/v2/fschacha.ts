@@ -106,10 +106,13 @@ export class FSChaCha20Poly1305 {
     return out
   }
 
-  /** Decrypts ciphertext-then-tag; `undefined` when it does not authenticate. The counter advances either way. */
-  decrypt(aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
+  /**
+   * Decrypts ciphertext-then-tag, `sealed[from..to)` (all of it by default);
+   * `undefined` when it does not authenticate. The counter advances either way.
+   */
+  decrypt(aad: Uint8Array, sealed: Uint8Array, from = 0, to = sealed.length): Uint8Array | undefined {
     this.setNonce()
-    const plaintext = sealed.length < TAG_SIZE ? undefined : this.suite.open(this.key, this.nonce, aad, sealed)
+    const plaintext = to - from < TAG_SIZE ? undefined : this.suite.open(this.key, this.nonce, aad, sealed, from, to)
     this.advance()
     return plaintext
   }
@@ -125,6 +128,7 @@ export class FSChaCha20Poly1305 {
     return opener
   }
 
+  /** The packet count into the nonce's first 4 bytes; the rekey count after them changes only in `advance`. */
   private setNonce(): void {
     const n = this.nonce
     const p = this.packet
@@ -132,7 +136,6 @@ export class FSChaCha20Poly1305 {
     n[1] = p >>> 8
     n[2] = p >>> 16
     n[3] = p >>> 24
-    writeU64LE(n, 4, this.rekeys)
   }
 
   private advance(): void {
@@ -144,6 +147,6 @@ export class FSChaCha20Poly1305 {
     this.key.fill(0)
     this.key = next
     this.packet = 0
-    this.rekeys++
+    writeU64LE(n, 4, ++this.rekeys)
   }
 }

@@ -32,6 +32,13 @@ export class PacketCipher {
   private readonly recvL: FSChaCha20
   private readonly recvP: FSChaCha20Poly1305
   private readonly lengthScratch = new Uint8Array(LENGTH_FIELD_SIZE)
+  /**
+   * Header byte and one-byte message id of the next message packet: every
+   * suite's `seal` copies or encrypts `head` before it returns, so one
+   * array serves every packet (a ping or an `inv` allocates only its
+   * ciphertext).
+   */
+  private readonly shortHead = new Uint8Array(HEADER_SIZE + 1)
 
   constructor(
     keys: Pick<SessionKeys, "initiatorL" | "initiatorP" | "responderL" | "responderP">,
@@ -56,6 +63,20 @@ export class PacketCipher {
     const head = new Uint8Array(HEADER_SIZE + type.length)
     head[0] = ignore ? IGNORE_BIT : 0
     head.set(type, HEADER_SIZE)
+    return this.seal(aad, head, body, contentsSize)
+  }
+
+  /** Encrypts a message packet whose type is the one-byte message id `id` (BIP324's short form) and whose payload is `body`. */
+  encryptShort(id: number, body: Uint8Array): Uint8Array | Pieces {
+    const contentsSize = 1 + body.length
+    if (contentsSize > MAX_LENGTH_FIELD) throw new RangeError(`v2 packet contents too large: ${contentsSize}`)
+    const head = this.shortHead
+    head[0] = 0
+    head[1] = id
+    return this.seal(EMPTY, head, body, contentsSize)
+  }
+
+  private seal(aad: Uint8Array, head: Uint8Array, body: Uint8Array, contentsSize: number): Uint8Array | Pieces {
     const sealed = this.sendP.encrypt(aad, head, body, LENGTH_FIELD_SIZE)
     const out = isPieces(sealed) ? sealed.pieces[0]! : sealed
     out[0] = contentsSize
@@ -80,9 +101,12 @@ export class PacketCipher {
     return l[0]! | (l[1]! << 8) | (l[2]! << 16)
   }
 
-  /** Decrypts header || contents || tag; `undefined` when it does not authenticate. */
-  decrypt(sealed: Uint8Array, aad: Uint8Array = EMPTY): Uint8Array | undefined {
-    return this.recvP.decrypt(aad, sealed)
+  /**
+   * Decrypts header || contents || tag, `sealed[from..to)` (all of it by
+   * default); `undefined` when it does not authenticate.
+   */
+  decrypt(sealed: Uint8Array, aad: Uint8Array = EMPTY, from = 0, to = sealed.length): Uint8Array | undefined {
+    return this.recvP.decrypt(aad, sealed, from, to)
   }
 
   /** Starts decrypting header || contents (`size` bytes) arriving in pieces; the tag goes to `final`. */

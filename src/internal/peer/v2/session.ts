@@ -422,8 +422,8 @@ export class Session {
     const aad = this.state === "version" ? this.receivedGarbage : EMPTY
     let plaintext: Uint8Array | undefined
     if (this.opener === undefined && chunk.length - at >= sealedSize) {
-      // The whole packet is in this chunk: decrypt from a view, no copy.
-      plaintext = cipher.decrypt(chunk.subarray(at, at + sealedSize), aad)
+      // The whole packet is in this chunk: decrypted where it lies, no copy.
+      plaintext = cipher.decrypt(chunk, aad, at, at + sealedSize)
       at += sealedSize
     } else {
       if (at === chunk.length) return at
@@ -460,25 +460,27 @@ export class Session {
       this.state = "app"
       return at
     }
-    const message = this.parseContents(plaintext.subarray(HEADER_SIZE))
+    const message = this.parseContents(plaintext)
     if (message !== undefined) messages.push(message)
     return at
   }
 
-  private parseContents(contents: Uint8Array): RawMessage | undefined {
-    if (contents.length === 0) {
+  /** The message in a packet's plaintext (header byte, then contents); one view is made, the payload's. */
+  private parseContents(plaintext: Uint8Array): RawMessage | undefined {
+    if (plaintext.length === HEADER_SIZE) {
       this.fail("BadMessageType", "empty contents")
       return undefined
     }
-    const id = contents[0]!
+    const id = plaintext[HEADER_SIZE]!
     if (id !== 0) {
       const command = commandOfShortId(id)
       if (command === undefined) {
         this._droppedMessages++
         return undefined
       }
-      return { command, payload: contents.subarray(1) }
+      return { command, payload: plaintext.subarray(HEADER_SIZE + 1) }
     }
+    const contents = plaintext.subarray(HEADER_SIZE)
     if (contents.length < 1 + LONG_COMMAND_SIZE) {
       this.fail("BadMessageType", "long-form command cut short")
       return undefined
@@ -511,16 +513,14 @@ export class Session {
     const typeSize = id === undefined ? 1 + LONG_COMMAND_SIZE : 1
     const size = typeSize + payload.length
     if (size > this.maxContents) throw new RangeError(`v2 message too large: ${command} of ${payload.length} bytes`)
+    if (id !== undefined) return cipher.encryptShort(id, payload)
+    // The long form: a zero byte, then the command NUL-padded to 12 bytes.
+    if (command.length === 0 || command.length > LONG_COMMAND_SIZE) throw new RangeError(`bad command: ${command}`)
     const type = new Uint8Array(typeSize)
-    if (id !== undefined) {
-      type[0] = id
-    } else {
-      if (command.length === 0 || command.length > LONG_COMMAND_SIZE) throw new RangeError(`bad command: ${command}`)
-      for (let i = 0; i < command.length; i++) {
-        const c = command.charCodeAt(i)
-        if (!isPrintable(c)) throw new RangeError(`bad command: ${command}`)
-        type[1 + i] = c
-      }
+    for (let i = 0; i < command.length; i++) {
+      const c = command.charCodeAt(i)
+      if (!isPrintable(c)) throw new RangeError(`bad command: ${command}`)
+      type[1 + i] = c
     }
     return cipher.encryptParts(type, payload)
   }
