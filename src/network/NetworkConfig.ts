@@ -120,7 +120,9 @@ export interface NetworkConfigShape {
    * When we listen, our address is announced to each outbound peer at
    * connection and then again on this schedule, so that it keeps spreading
    * after the first relays die out. Default about every 24 hours (jittered), as
-   * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL.
+   * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL. Each peer steps it
+   * from its connection, one second after connecting (a first advertisement
+   * due sooner than that waits for that second).
    */
   readonly advertiseSchedule: Schedule.Schedule<unknown>
   /**

@@ -172,6 +172,35 @@ describe("Dispatcher: periodic self-advertisement", () => {
     })))
 })
 
+describe("Dispatcher: a newcomer's first advertisement step", () => {
+  it.scoped("is taken a second after it connects, as of its connection; a peer gone sooner never steps the schedule", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      let steps = 0
+      const advertiseSchedule = Schedule.spaced(Duration.minutes(1)).pipe(Schedule.tapOutput(() => Effect.sync(() => void steps++)))
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, advertiseSchedule } })
+      // Connected and gone within the second: no step, and no advertisement ever.
+      const brief = yield* inboundRaw(hub, node, "127.0.74.1", 5201)
+      yield* settle
+      yield* brief.close
+      yield* TestClock.adjust(Duration.seconds(2))
+      expect(steps).toBe(0)
+      // One that stays is stepped by the ring a second later, from when it connected: due a minute after that.
+      const stays = yield* inboundRaw(hub, node, "127.0.74.2", 5202)
+      yield* settle
+      expect(steps).toBe(0)
+      yield* TestClock.adjust(Duration.seconds(1))
+      expect(steps).toBe(1)
+      yield* stays.drain
+      yield* TestClock.adjust(Duration.seconds(58))
+      expect(announced(yield* stays.drain)).toEqual([])
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* settle
+      expect(announced(yield* stays.drain)).toEqual([node.key])
+      expect(steps).toBe(2)
+    })))
+})
+
 describe("Dispatcher: gossip", () => {
   it.scoped("gossip is booked under the sender's host, so one host's connections share one source group", () =>
     sim(Effect.gen(function*() {

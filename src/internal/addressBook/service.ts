@@ -116,6 +116,7 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
       yield* Ref.set(bans, HashMap.fromIterable(loaded.value.bans.map((b) => [banKey(b), b] as const)))
     }
 
+    const notBanned = Effect.succeed(false)
     const isBannedIn = (current: HashMap.HashMap<string, AddressBook.Ban>, millis: number) => (h: Host): boolean => {
       if (HashMap.isEmpty(current)) return false
       const ban = HashMap.get(current, banKey(h))
@@ -218,8 +219,10 @@ export const make = (options: AddressBook.Options, loaded: Option.Option<BookFil
         Effect.andThen(Ref.update(bans, HashMap.remove(banKey(host))), () => {
           table.version++
         }),
+      // Asked for every inbound connection: with no ban in force (most nodes, most of the time), no clock read.
       isBanned: (host) =>
-        Effect.zipWith(Ref.get(bans), Clock.currentTimeMillis, (current, millis) => isBannedIn(current, millis)(host)),
+        Effect.flatMap(Ref.get(bans), (current) =>
+          HashMap.isEmpty(current) ? notBanned : Effect.map(Clock.currentTimeMillis, (millis) => isBannedIn(current, millis)(host))),
       bans: Effect.zipWith(Ref.get(bans), Clock.currentTimeMillis, (current, millis) =>
         Array.from(HashMap.values(bansInForce(current, millis)))),
       size: Effect.sync(() => table.records.size),

@@ -5,11 +5,13 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberHandle from "effect/FiberHandle"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Intervals from "effect/ScheduleIntervals"
 import * as ScheduleDecision from "effect/ScheduleDecision"
@@ -22,6 +24,7 @@ import type * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
+import { Alarm } from "../peer/Alarm.js"
 
 /** Announcements of at most this many addresses are relayed (Bitcoin Core: 10). */
 const RELAY_MAX_ADDRESSES = 10
@@ -34,6 +37,13 @@ const RELAY_MAX_AGE_SECONDS = 600
 const RELAY_FANOUT = 2
 /** Most addresses in a `getaddr` answer (Bitcoin Core: MAX_ADDR_TO_SEND). */
 const GETADDR_MAX = 1000
+
+/**
+ * How long a newly connected peer waits before its `advertiseSchedule` takes
+ * its first step (as of when it connected): the self-advertisements come a day
+ * apart, and most short connections end before this, costing no step at all.
+ */
+const NEWCOMER_STEP_DELAY_MILLIS = 1000
 
 /** Most addresses queued for one peer's next trickle (Bitcoin Core: MAX_ADDR_TO_SEND); a random one is replaced past it. */
 const TRICKLE_MAX = 1000
@@ -68,7 +78,18 @@ interface TrickleSlot {
 interface Advert {
   readonly peer: Peer.Peer
   state: unknown
+  /** The next advertisement; before the first step, when the peer connected (the time it is stepped from). */
   dueAt: number
+  /** Whether the schedule took its first step. */
+  stepped: boolean
+}
+
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** What `Effect.sleep` does on the live clock: a plain timer, with no fiber waiting on it. */
+const liveTimer = (task: () => void, millis: number): () => void => {
+  const handle = setTimeout(task, millis)
+  return () => clearTimeout(handle)
 }
 
 /** @internal */
@@ -179,28 +200,37 @@ export const make = (
      * without the reset no address, ours included, could ever cross this link
      * again.
      *
-     * One loop for every peer, not a fiber per peer: each peer keeps its own
-     * schedule state and due time (stepped exactly as a `Schedule.driver`
-     * would: from connect, then from each advertisement), and the loop sleeps
-     * until the earliest due time. A connection that lives a few milliseconds
-     * (churn) costs a map entry, not a fork, a timer and an interruption. The
-     * loop runs only while a peer is waiting; a peer due before the loop's
-     * wake-up restarts it (only while it sleeps: never mid-advertisement).
+     * Every peer's due time on one `Alarm` (the peer's own timer shape: on the
+     * live clock a plain timer, and a fiber only for a ring), not a fiber per
+     * peer: each peer keeps its own schedule state and due time, stepped
+     * exactly as a `Schedule.driver` would, from connect and then from each
+     * advertisement. A newcomer is not stepped when it connects: the first
+     * ring at least `NEWCOMER_STEP_DELAY` later steps it as of its connection,
+     * so its times are the same unless its first advertisement was due sooner
+     * than that (it then waits for the ring). A connection that lives less than
+     * that (churn: a dialer that closes once connected, a crawler) costs a map
+     * entry, not a schedule step, a fiber and a timer.
      */
     const adverts = new Map<number, Advert>()
-    const advertLoop = yield* FiberHandle.make<void, never>()
-    const runAdvertLoop = yield* FiberHandle.runtime(advertLoop)<never>()
-    /** When the running loop wakes next; Infinity when no loop is running. */
-    let wakeAt = Infinity
+    const clock = yield* Effect.clock
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const alarm = new Alarm(
+      () => clock.unsafeCurrentTimeMillis(),
+      (effect) => runFork(effect, { immediate: false }),
+      (t) => ringAdverts(t),
+      undefined,
+      clock === liveClock ? liveTimer : undefined
+    )
+    yield* Effect.addFinalizer(() => alarm.stop)
 
-    /** Steps `advert`'s schedule from now: its next due time, or removed when the schedule is done. */
-    const step = (advert: Advert) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(config.advertiseSchedule.step(now, undefined, advert.state), ([state, _, decision]) => {
-          advert.state = state
-          if (ScheduleDecision.isDone(decision)) adverts.delete(advert.peer.id)
-          else advert.dueAt = Intervals.start(decision.intervals)
-        }))
+    /** Steps `advert`'s schedule from `now`: its next due time, or removed when the schedule is done. */
+    const step = (advert: Advert, now: number) =>
+      Effect.map(config.advertiseSchedule.step(now, undefined, advert.state), ([state, _, decision]) => {
+        advert.state = state
+        advert.stepped = true
+        if (ScheduleDecision.isDone(decision)) adverts.delete(advert.peer.id)
+        else advert.dueAt = Intervals.start(decision.intervals)
+      })
 
     const advertise = (peer: Peer.Peer) =>
       Effect.gen(function*() {
@@ -210,78 +240,74 @@ export const make = (
         yield* peer.advertiseAddresses(addresses)
       }).pipe(Effect.ignore)
 
-    const readvertiseLoop: Effect.Effect<void> = Effect.gen(function*() {
-      for (;;) {
-        // `wakeAt` is set with the scan: a peer registering after it and due sooner restarts the loop,
-        // which is then between scan and sleep. While advertising, `wakeAt` is the time just reached:
-        // a newcomer is due later, restarts nothing, and the next scan sees it.
+    /**
+     * The alarm's ring at `t`: newcomers stepped from their connection, then
+     * every peer due advertised and stepped from now. Returns the earliest due time.
+     */
+    const ringAdverts = (t: number): Effect.Effect<number> =>
+      Effect.gen(function*() {
+        for (const a of Array.from(adverts.values())) {
+          if (adverts.get(a.peer.id) !== a) continue
+          if (!a.stepped) yield* step(a, a.dueAt)
+          else if (a.dueAt <= t) {
+            yield* advertise(a.peer)
+            yield* step(a, yield* Clock.currentTimeMillis)
+          }
+        }
         let next = Infinity
         for (const a of adverts.values()) if (a.dueAt < next) next = a.dueAt
-        wakeAt = next
-        if (next === Infinity) return
-        const now = yield* Clock.currentTimeMillis
-        if (next > now) yield* Effect.sleep(Duration.millis(next - now))
-        const woke = yield* Clock.currentTimeMillis
-        for (const a of Array.from(adverts.values())) {
-          if (a.dueAt > woke || adverts.get(a.peer.id) !== a) continue
-          yield* advertise(a.peer)
-          yield* step(a)
-        }
-      }
-    })
+        return next
+      })
 
-    /** Registers a newly connected peer for periodic advertisement. */
-    const startAdvertising = (peer: Peer.Peer) =>
-      Effect.suspend(() => {
-        const advert: Advert = { peer, state: config.advertiseSchedule.initial, dueAt: Infinity }
-        adverts.set(peer.id, advert)
-        return Effect.flatMap(step(advert), () =>
-          Effect.sync(() => {
-            if (adverts.get(peer.id) === advert && advert.dueAt < wakeAt) {
-              wakeAt = advert.dueAt
-              runAdvertLoop(readvertiseLoop)
-            }
-          }))
+    /** Registers a newly connected peer for periodic advertisement, to be stepped from now by a later ring. */
+    const startAdvertising = (peer: Peer.Peer) => {
+      const now = clock.unsafeCurrentTimeMillis()
+      adverts.set(peer.id, { peer, state: config.advertiseSchedule.initial, dueAt: now, stepped: false })
+      alarm.wakeBy(now + NEWCOMER_STEP_DELAY_MILLIS)
+    }
+
+    /** Forgets a departed peer. */
+    const forget = (id: number) =>
+      Effect.sync(() => {
+        answered.delete(id)
+        pending.delete(id)
+        adverts.delete(id)
+        networkOf.delete(id)
       })
 
     const onConnected = ({ address: remote, peer }: PeerEntry) =>
-      Effect.flatMap(Effect.scope, (scope) => {
+      Effect.flatMap(Effect.scope, (scope) =>
         // On the scope itself: forgetting the peer needs none of the fiber refs `Effect.addFinalizer`
         // captures and restores around its finalizer. Added before the entries are set, so an
         // interruption between the two leaves nothing behind.
-        const forget = Scope.addFinalizer(scope, Effect.sync(() => {
-          answered.delete(peer.id)
-          pending.delete(peer.id)
-          adverts.delete(peer.id)
-          networkOf.delete(peer.id)
-        }))
-        return Effect.zipRight(forget, Effect.suspend(() => {
-          // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-          pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
-          networkOf.set(peer.id, remote.network)
-          return Effect.flatMap(self, (own) => greet(peer, own))
-        }))
-      })
+        Effect.zipRight(
+          Scope.addFinalizer(scope, forget(peer.id)),
+          Effect.flatMap(registry.listenAddress, (listen) => {
+            // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
+            pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
+            networkOf.set(peer.id, remote.network)
+            // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
+            // too, so every link's filter is reset from both ends.
+            const advertising = Option.isSome(listen) || config.externalAddresses.length > 0
+            if (advertising) startAdvertising(peer)
+            return peer.direction === "outbound" ? Effect.flatMap(self, (own) => greetOutbound(peer, own)) : Effect.void
+          })
+        ))
 
     /**
-     * What a newly connected peer gets: an outbound one our addresses at once
-     * (and `getaddr`); every one the periodic advertisement. An onion address
-     * goes only to a peer that asked for addrv2: addr (v1) cannot carry it.
+     * What a newly connected outbound peer gets at once: our addresses (and
+     * `getaddr`). An onion address goes only to a peer that asked for addrv2:
+     * addr (v1) cannot carry it.
      */
-    const greet = (peer: Peer.Peer, own: ReadonlyArray<NetAddress.TimedNetAddressFields>): Effect.Effect<void> =>
+    const greetOutbound = (peer: Peer.Peer, own: ReadonlyArray<NetAddress.TimedNetAddressFields>): Effect.Effect<void> =>
       Effect.gen(function*() {
-        if (peer.direction === "outbound") {
-          // Tell an outbound peer where we listen at once, so the network can find us.
-          const addresses = yield* compatible(peer, own)
-          if (addresses.length > 0) {
-            stats.selfAdvertisements++
-            yield* Effect.ignore(peer.pushAddresses(addresses))
-          }
-          if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
+        // Tell an outbound peer where we listen at once, so the network can find us.
+        const addresses = yield* compatible(peer, own)
+        if (addresses.length > 0) {
+          stats.selfAdvertisements++
+          yield* Effect.ignore(peer.pushAddresses(addresses))
         }
-        // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
-        // too, so every link's filter is reset from both ends.
-        if (own.length > 0) yield* startAdvertising(peer)
+        if (config.sendGetAddr) yield* Effect.ignore(peer.send(Message.GetAddr.make({})))
       })
 
     const onMessage = ({ message, peer }: Received): Effect.Effect<void> => {

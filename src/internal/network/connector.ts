@@ -187,12 +187,17 @@ export const make = (
         }
       })
 
-    /** Starts a peer, subscribing before its handshake so that no message after verack is missed. */
-    const startPeer = (
+    /**
+     * Starts a peer, subscribing before its handshake so that no message after
+     * verack is missed; `use` takes the inbox and the connected peer (a
+     * continuation rather than a result: one step fewer per connection).
+     */
+    const startPeer = <A, E, R>(
       socket: Socket.Socket,
       direction: Peer.Direction,
       remote: NetAddress.NetAddressFields,
-      messageTransport: MessageTransport.Factory
+      messageTransport: MessageTransport.Factory,
+      use: (inbox: RunOptions["inbox"], peer: Peer.Peer) => Effect.Effect<A, E, R>
     ) => {
       let made: MessageTransport.MessageTransport | undefined
       /** A failed handshake: counted and reported; a v2 attempt that met a v1 node becomes `RetryOverV1`. */
@@ -219,9 +224,9 @@ export const make = (
         }),
         (starting) =>
           Effect.flatMap(starting.subscribe(), (inbox) =>
-            Effect.map(
+            Effect.flatMap(
               Effect.catchAll(starting.connected, (error) => failed(starting, error)),
-              (peer) => ({ inbox, peer })
+              (peer) => use(inbox, peer)
             ))
       )
     }
@@ -269,7 +274,7 @@ export const make = (
         Effect.gen(function*() {
           yield* book.markAttempt(address)
           const socket = yield* transport.dial(address)
-          const { inbox, peer } = yield* startPeer(socket, "outbound", address, messageTransport)
+          const { inbox, peer } = yield* startPeer(socket, "outbound", address, messageTransport, (inbox, peer) => Effect.succeed({ inbox, peer }))
           yield* book.markGood(address)
           if (onConnected) yield* onConnected(peer)
           return yield* runPeer(peer, inbox, address, manual)
@@ -430,25 +435,30 @@ export const make = (
     let deciding = 0
 
     /**
-     * A slot for a newcomer in `group`. Most arrivals find room: with no other
-     * decision under way, the check and the slot are one synchronous step (no
-     * semaphore, nothing read from the peers), so nothing can interleave. One
-     * that may have to evict reads the candidates, one decision at a time: the
-     * candidate list and the slot taken from it must not interleave with another
-     * arrival's, or a group could pass its cap.
+     * A slot for a newcomer in `group`, then `use` of it (`undefined`: none).
+     * Most arrivals find room: with no other decision under way, the check and
+     * the slot are one synchronous step (no semaphore, nothing read from the
+     * peers), so nothing can interleave, and `use` follows in the same step.
+     * One that may have to evict reads the candidates, one decision at a time:
+     * the candidate list and the slot taken from it must not interleave with
+     * another arrival's, or a group could pass its cap.
      */
-    const decideSlot = (group: string) =>
-      Effect.withFiberRuntime<InboundSlot | undefined>((fiber) => {
+    const withSlot = <A, R>(
+      group: string,
+      use: (slot: InboundSlot | undefined, fiber: Fiber.RuntimeFiber<unknown, unknown>) => Effect.Effect<A, never, R>
+    ) =>
+      Effect.withFiberRuntime<A, never, R>((fiber) => {
         if (deciding === 0 && !mayEvict(group)) {
-          return Effect.succeed(addSlot(group, Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(), fiber))
+          return use(addSlot(group, Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis(), fiber), fiber)
         }
         // Counted inside what `ensuring` guards: an interruption before it could not leave the count up.
-        return Effect.suspend(() => {
+        const decided = Effect.suspend(() => {
           deciding++
           return slotDecision.withPermits(1)(
             Effect.flatMap(Effect.suspend(() => (mayEvict(group) ? candidates : noCandidates)), (list) => takeSlot(group, list, fiber))
           )
         }).pipe(Effect.ensuring(Effect.sync(() => void deciding--)))
+        return Effect.flatMap(decided, (slot) => use(slot, fiber))
       })
 
     /** The v2 responder for a peer the handshake guard does not charge (local, no-ban): one for all of them. */
@@ -460,8 +470,8 @@ export const make = (
         if (banned) return refuse(remote, "Banned")
         // A local remote's book group (its address as text) would go unused: every local peer shares one.
         const local = isLocal(remote)
-        return Effect.flatMap(decideSlot(inboundGroup(local, local ? "" : AddressBook.netGroup(remote))), (slot) =>
-          slot === undefined ? refuse(remote, "NoSlot") : runInbound(slot, remote, socket))
+        return withSlot(inboundGroup(local, local ? "" : AddressBook.netGroup(remote)), (slot, fiber) =>
+          slot === undefined ? refuse(remote, "NoSlot") : runInbound(fiber, slot, remote, socket))
       })
 
     /**
@@ -469,58 +479,62 @@ export const make = (
      * its address in use, a handshake-guard charge) is let go in one exit
      * handler, whatever the end.
      */
-    const runInbound = (slot: InboundSlot, remote: NetAddress.NetAddressFields, socket: Socket.Socket) =>
-      Effect.withFiberRuntime<void, never, Scope.Scope>((fiber) => {
-        let messageTransport = inboundTransport
-        let release = () => {}
-        if (v2Enabled && !mayBan(remote)) messageTransport = v2InboundUnguarded
-        else if (v2Enabled) {
-          // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
-          // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
-          // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
-          // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
-          const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-          const subnet = subnetOf(remote)
-          let held = false
-          release = () => {
-            if (held) {
-              held = false
-              guard.release()
-            }
+    const runInbound = (
+      fiber: Fiber.RuntimeFiber<unknown, unknown>,
+      slot: InboundSlot,
+      remote: NetAddress.NetAddressFields,
+      socket: Socket.Socket
+    ): Effect.Effect<void, never, Scope.Scope> => {
+      let messageTransport = inboundTransport
+      let release = () => {}
+      if (v2Enabled && !mayBan(remote)) messageTransport = v2InboundUnguarded
+      else if (v2Enabled) {
+        // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
+        // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
+        // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
+        // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.
+        const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+        const subnet = subnetOf(remote)
+        let held = false
+        release = () => {
+          if (held) {
+            held = false
+            guard.release()
           }
-          const admit = () => {
-            held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
-            return held
-          }
-          messageTransport = releasingWhenReady(
-            V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
-            release
-          )
         }
-        /** host:port in `inUse` once the handshake completed. */
-        let key: string | undefined
-        return Effect.flatMap(startPeer(socket, "inbound", remote, messageTransport), ({ inbox, peer }) => {
-          release()
-          slot.peer = peer
-          inboundByPeer.set(peer.id, slot)
-          // The peer's `remote` is the address as text already (`NetAddress.toString`), the key `inUse` takes.
-          key = peer.remote
-          inUse.add(key)
-          return runPeer(peer, inbox, remote, false)
-        }).pipe(
-          Effect.onExit((exit) => {
-            release()
-            if (key !== undefined) inUse.delete(key)
-            inbound.delete(slot.id)
-            if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
-            // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
-            // fibers per connection for its whole life), so it is reported here (a connection that
-            // does not become a peer is always seen).
-            return slot.evicted && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? handshakeEvicted(remote) : Effect.void
-          }),
-          Effect.ignore
+        const admit = () => {
+          held = guard.admit(subnet, clock.unsafeCurrentTimeMillis()) === undefined
+          return held
+        }
+        messageTransport = releasingWhenReady(
+          V2Transport.messageTransport({ acceptV1: config.transportMode === "auto", admit }),
+          release
         )
-      })
+      }
+      /** host:port in `inUse` once the handshake completed. */
+      let key: string | undefined
+      return startPeer(socket, "inbound", remote, messageTransport, (inbox, peer) => {
+        release()
+        slot.peer = peer
+        inboundByPeer.set(peer.id, slot)
+        // The peer's `remote` is the address as text already (`NetAddress.toString`), the key `inUse` takes.
+        key = peer.remote
+        inUse.add(key)
+        return runPeer(peer, inbox, remote, false)
+      }).pipe(
+        Effect.onExit((exit) => {
+          release()
+          if (key !== undefined) inUse.delete(key)
+          inbound.delete(slot.id)
+          if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
+          // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
+          // fibers per connection for its whole life), so it is reported here (a connection that
+          // does not become a peer is always seen).
+          return slot.evicted && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? handshakeEvicted(remote) : Effect.void
+        }),
+        Effect.ignore
+      )
+    }
 
     // What eviction protects: peers that recently gave us blocks and transactions.
     yield* registry.addHandler({

@@ -27,7 +27,9 @@ export const make = (
     const capacity = config.subscriberBuffer ?? NetworkConfig.defaults.subscriberBuffer
     const bus = new Subscribers<Received>((r) => r.message._tag)
     yield* Effect.addFinalizer(() => Effect.sync(() => bus.endAll()))
-    yield* registry.addHandler({ onMessage: (received) => Effect.sync(() => bus.publish(received)) })
+    // With no subscriber the message is nobody's: no step in the peer's handler chain (a connection that
+    // lives a handshake delivers its four handshake messages to the handlers, and most nodes subscribe to few).
+    yield* registry.addHandler({ onMessage: (received) => bus.size === 0 ? Effect.void : Effect.sync(() => bus.publish(received)) })
 
     const register = (tags: ReadonlyArray<string>) =>
       Effect.acquireRelease(
