@@ -36,7 +36,7 @@ export const make = (
           return { mailbox, subscription: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
         }),
         ({ subscription }) => Effect.sync(subscription.remove)
-      ).pipe(Effect.map(({ mailbox, subscription }) => subscriptionStream(mailbox, subscription.taken)))
+      ).pipe(Effect.map(({ subscription }) => subscriptionStream(subscription)))
 
     const sendTo = (id: number, message: Frame.Sendable) =>
       Effect.flatMap(registry.peer(id), (peer) =>

@@ -91,7 +91,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     ).pipe(Effect.map(({ mailbox, subscription }) => {
       // What the consumer takes no longer counts against the subscriber's byte bound. The registry
       // takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
-      return subscriptionStream(mailbox, (count) => subscription?.taken(count))
+      return subscription === undefined
+        ? subscriptionStream({ next: mailbox.takeAll, taken: () => {} })
+        : subscriptionStream(subscription)
     }))
 
   // Subscribes when it runs, like `messages`; takes batches from the mailbox with no stream run.
