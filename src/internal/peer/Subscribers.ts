@@ -1,7 +1,8 @@
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Mailbox from "effect/Mailbox"
+import * as Mailbox from "effect/Mailbox"
+import type * as Scheduler from "effect/Scheduler"
 import { PeerError } from "../../peer/PeerError.js"
 
 interface Subscriber<A> {
@@ -142,3 +143,19 @@ const isOpenAndEmpty = <A, E>(mailbox: Mailbox.Mailbox<A, E>): boolean => {
   const size = mailbox.unsafeSize()
   return size._tag === "Some" && size.value === 0
 }
+
+/**
+ * Runs a task at once. A subscription's mailbox schedules a task on every
+ * offer to wake its takers; its consumer waits outside it (above), so the
+ * task nearly always finds none, and a scheduled one cost a promise and its
+ * reaction per offer. A taker it does find (a second consumer) is resumed
+ * through its own fiber's scheduler, not run here.
+ */
+const atOnce: Scheduler.Scheduler = {
+  scheduleTask: (task) => task(),
+  shouldYield: () => false
+}
+
+/** A subscriber's mailbox: `capacity` messages, dropping (`publish` cuts off a subscriber it cannot take). @internal */
+export const makeMailbox = <A>(capacity: number): Effect.Effect<Mailbox.Mailbox<A, PeerError>> =>
+  Effect.withScheduler(Mailbox.make<A, PeerError>({ capacity, strategy: "dropping" }), atOnce)
