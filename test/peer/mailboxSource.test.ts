@@ -11,7 +11,7 @@ import * as Stream from "effect/Stream"
 import { runForEach, withMailboxSource } from "../../src/internal/peer/mailboxSource.js"
 
 const marked = (mailbox: Mailbox.Mailbox<number, string>, taken: Array<number>) =>
-  withMailboxSource(Stream.die("the stream itself must not run"), { mailbox, taken: (n) => taken.push(n) })
+  withMailboxSource(Stream.die("the stream itself must not run"), { next: mailbox.takeAll, taken: (n) => taken.push(n) })
 
 describe("mailboxSource.runForEach", () => {
   it.effect("hands every message in order, reports each batch taken, and ends once the mailbox is done and drained", () =>

@@ -5,7 +5,6 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import * as Mailbox from "effect/Mailbox"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { DispatcherShape } from "../../network/Dispatcher.js"
@@ -16,7 +15,7 @@ import { PeerError } from "../../peer/PeerError.js"
 import * as Frame from "../../wire/Frame.js"
 import { subscriptionStream } from "../peer/mailboxSource.js"
 import { sendNowOf } from "../peer/SendNow.js"
-import { Subscribers } from "../peer/Subscribers.js"
+import { makeMailbox, Subscribers } from "../peer/Subscribers.js"
 
 /** @internal */
 export const make = (
@@ -34,11 +33,11 @@ export const make = (
     const register = (tags: ReadonlyArray<string>) =>
       Effect.acquireRelease(
         Effect.gen(function*() {
-          const mailbox = yield* Mailbox.make<Received, PeerError>({ capacity, strategy: "dropping" })
+          const mailbox = yield* makeMailbox<Received>(capacity)
           return { mailbox, subscription: bus.add(tags.length === 0 ? undefined : new Set(tags), mailbox) }
         }),
         ({ subscription }) => Effect.sync(subscription.remove)
-      ).pipe(Effect.map(({ mailbox, subscription }) => subscriptionStream(mailbox, subscription.taken)))
+      ).pipe(Effect.map(({ subscription }) => subscriptionStream(subscription)))
 
     const sendTo = (id: number, message: Frame.Sendable) =>
       Effect.flatMap(registry.peer(id), (peer) =>

@@ -1,5 +1,8 @@
+import type * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Mailbox from "effect/Mailbox"
+import type * as Scheduler from "effect/Scheduler"
 import { PeerError } from "../../peer/PeerError.js"
 
 interface Subscriber<A> {
@@ -9,10 +12,17 @@ interface Subscriber<A> {
   sizes: Array<number>
   head: number
   bytes: number
+  /** The consumer parked in `next` on an empty mailbox: resumed by the next offer or end. */
+  waiting: ((wake: Effect.Effect<void>) => void) | undefined
 }
 
-/** A subscription: `taken(n)` when the consumer took the `n` oldest messages, `remove` to end it. */
-export interface Subscription {
+/**
+ * A subscription: `next` takes every message buffered (waiting for one),
+ * `taken(n)` when the consumer took the `n` oldest messages, `remove` to end it.
+ */
+export interface Subscription<A> {
+  /** The mailbox's `takeAll`, with a cheaper wait when it is empty (see `Subscribers`). */
+  readonly next: Effect.Effect<readonly [messages: Chunk.Chunk<A>, done: boolean], PeerError>
   readonly taken: (count: number) => void
   readonly remove: () => void
 }
@@ -31,6 +41,17 @@ export interface Subscription {
  * mailbox reports what it took (`taken`), and the oldest sizes are dropped.
  * A message alone in an empty buffer is always taken, whatever its size.
  *
+ * Waiting: a consumer that finds its mailbox empty parks in an `Effect.async`
+ * that `publish` (or the end) resumes at once, then takes everything with
+ * `takeAll`, rather than parking in `takeAll` itself. The mailbox wakes its
+ * own takers from a scheduled task, and its wait is an interruptible async
+ * with a finalizer: per message a subscriber that keeps up (a broadcast inv,
+ * one per peer) paid ~3 µs more of main-thread CPU that way (200 parked
+ * fibers woken once each: ~6.5 µs against ~3.5 µs per wake). The mailbox still
+ * holds the messages, bounds them and ends or fails the stream. A second
+ * consumer of the same subscription, running while the first waits, waits in
+ * `takeAll` as before.
+ *
  * @internal
  */
 export class Subscribers<A> {
@@ -42,10 +63,18 @@ export class Subscribers<A> {
     return this.subs.size
   }
 
-  add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): Subscription {
-    const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, bytes: 0 }
+  add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): Subscription<A> {
+    const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, bytes: 0, waiting: undefined }
     this.subs.add(sub)
+    // No canceler: an interrupted wait leaves `waiting` behind, and the next wake calls it for
+    // nothing (Effect ignores a resume after the interruption); a canceler costs an interruptible
+    // region per wait.
+    const wait = Effect.async<void>((resume) => {
+      sub.waiting = resume
+    })
+    const waitThenTake = Effect.zipRight(wait, mailbox.takeAll)
     return {
+      next: Effect.suspend(() => sub.waiting === undefined && isOpenAndEmpty(mailbox) ? waitThenTake : mailbox.takeAll),
       taken: (count) => {
         const end = Math.min(sub.head + count, sub.sizes.length)
         for (let i = sub.head; i < end; i++) sub.bytes -= sub.sizes[i]!
@@ -61,6 +90,7 @@ export class Subscribers<A> {
       remove: () => {
         this.subs.delete(sub)
         mailbox.unsafeDone(Exit.void)
+        wake(sub)
       }
     }
   }
@@ -75,20 +105,57 @@ export class Subscribers<A> {
         this.cutOff(sub, `${sub.bytes} bytes buffered, ${this.maxBytes} allowed; ${tag} and later messages missed`)
       } else if (!sub.mailbox.unsafeOffer(a)) {
         this.cutOff(sub, `buffer full; ${tag} and later messages missed`)
-      } else if (bytes !== undefined) {
-        sub.sizes.push(bytes)
-        sub.bytes += bytes
+      } else {
+        if (bytes !== undefined) {
+          sub.sizes.push(bytes)
+          sub.bytes += bytes
+        }
+        wake(sub)
       }
     }
   }
 
   endAll(): void {
-    for (const sub of this.subs) sub.mailbox.unsafeDone(Exit.void)
+    for (const sub of this.subs) {
+      sub.mailbox.unsafeDone(Exit.void)
+      wake(sub)
+    }
     this.subs.clear()
   }
 
   private cutOff(sub: Subscriber<A>, detail: string): void {
     this.subs.delete(sub)
     sub.mailbox.unsafeDone(Exit.fail(new PeerError({ reason: "SubscriberLagged", detail })))
+    wake(sub)
   }
 }
+
+/** Resumes the consumer waiting for `sub`'s mailbox, if one is. */
+const wake = <A>(sub: Subscriber<A>): void => {
+  const waiting = sub.waiting
+  if (waiting === undefined) return
+  sub.waiting = undefined
+  waiting(Effect.void)
+}
+
+/** Open with nothing buffered: a taker would wait. (A done mailbox has no size.) */
+const isOpenAndEmpty = <A, E>(mailbox: Mailbox.Mailbox<A, E>): boolean => {
+  const size = mailbox.unsafeSize()
+  return size._tag === "Some" && size.value === 0
+}
+
+/**
+ * Runs a task at once. A subscription's mailbox schedules a task on every
+ * offer to wake its takers; its consumer waits outside it (above), so the
+ * task nearly always finds none, and a scheduled one cost a promise and its
+ * reaction per offer. A taker it does find (a second consumer) is resumed
+ * through its own fiber's scheduler, not run here.
+ */
+const atOnce: Scheduler.Scheduler = {
+  scheduleTask: (task) => task(),
+  shouldYield: () => false
+}
+
+/** A subscriber's mailbox: `capacity` messages, dropping (`publish` cuts off a subscriber it cannot take). @internal */
+export const makeMailbox = <A>(capacity: number): Effect.Effect<Mailbox.Mailbox<A, PeerError>> =>
+  Effect.withScheduler(Mailbox.make<A, PeerError>({ capacity, strategy: "dropping" }), atOnce)

@@ -13,14 +13,14 @@
 import * as Channel from "effect/Channel"
 import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import type * as Mailbox from "effect/Mailbox"
 import * as Stream from "effect/Stream"
 
 const MailboxSourceKey: unique symbol = Symbol.for("effect-bitcoin-p2p/internal/MailboxSource")
 
-/** The mailbox behind a subscription stream, and what to tell the subscription when messages are taken. */
+/** How to take from the mailbox behind a subscription stream, and what to tell the subscription when messages are taken. */
 export interface MailboxSource<A, E> {
-  readonly mailbox: Mailbox.ReadonlyMailbox<A, E>
+  /** Every message buffered, waiting for one (a mailbox's `takeAll`, or a subscription's `next`), and whether it ended. */
+  readonly next: Effect.Effect<readonly [messages: Chunk.Chunk<A>, done: boolean], E>
   /** Called with how many messages were taken, before they are handled (as the stream does). */
   readonly taken: (count: number) => void
 }
@@ -38,17 +38,18 @@ export const withMailboxSource = <A, E>(stream: Stream.Stream<A, E>, source: Mai
  * subscriber that keeps up pulls once per message (a broadcast inv to 200
  * peers: one pull each).
  */
-export const subscriptionStream = <A, E>(mailbox: Mailbox.ReadonlyMailbox<A, E>, taken: (count: number) => void): Stream.Stream<A, E> => {
+export const subscriptionStream = <A, E>(source: MailboxSource<A, E>): Stream.Stream<A, E> => {
+  const { next: take, taken } = source
   const next = (): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> => loop
   const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.flatMap(
-    Channel.fromEffect(mailbox.takeAll),
+    Channel.fromEffect(take),
     ([chunk, done]) => {
       taken(chunk.length)
       if (!done) return Channel.flatMap(Channel.write(chunk), next)
       return chunk.length === 0 ? Channel.void : Channel.write(chunk)
     }
   )
-  return withMailboxSource(Stream.fromChannel(loop), { mailbox, taken })
+  return withMailboxSource(Stream.fromChannel(loop), source)
 }
 
 /**
@@ -62,10 +63,10 @@ export const runForEach = <A, E, E2 = never, R = never>(
 ): Effect.Effect<void, E | E2, R> => {
   const source = (stream as { readonly [MailboxSourceKey]?: MailboxSource<A, E> })[MailboxSourceKey]
   if (source === undefined) return Stream.runForEach(stream, f)
-  const { mailbox, taken } = source
+  const { next, taken } = source
   return Effect.gen(function*() {
     for (;;) {
-      const [chunk, done] = yield* mailbox.takeAll
+      const [chunk, done] = yield* next
       taken(chunk.length)
       for (const a of chunk) yield* f(a)
       if (done) return

@@ -3,7 +3,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
@@ -25,7 +24,7 @@ import { disconnectedError, type Outbound } from "./Outbound.js"
 import type { Outcome } from "./Outcome.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
-import type { Subscribers } from "./Subscribers.js"
+import { makeMailbox, type Subscribers } from "./Subscribers.js"
 
 /** How the engine resumes a fiber waiting for a request's reply. */
 export type Resume = (exit: Exit.Exit<unknown, PeerError>) => void
@@ -80,7 +79,7 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
   const register = (tags: ReadonlyArray<string>) =>
     Effect.acquireRelease(
       Effect.gen(function*() {
-        const mailbox = yield* Mailbox.make<Message.NetworkMessage, PeerError>({ capacity: config.subscriberBuffer, strategy: "dropping" })
+        const mailbox = yield* makeMailbox<Message.NetworkMessage>(config.subscriberBuffer)
         if (core.reason !== undefined) {
           mailbox.unsafeDone(Exit.void)
           return { mailbox, subscription: undefined }
@@ -91,7 +90,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
     ).pipe(Effect.map(({ mailbox, subscription }) => {
       // What the consumer takes no longer counts against the subscriber's byte bound. The registry
       // takes from the mailbox directly (`mailboxSource.ts`): no stream run per peer.
-      return subscriptionStream(mailbox, (count) => subscription?.taken(count))
+      return subscription === undefined
+        ? subscriptionStream({ next: mailbox.takeAll, taken: () => {} })
+        : subscriptionStream(subscription)
     }))
 
   // Subscribes when it runs, like `messages`; takes batches from the mailbox with no stream run.

@@ -1,0 +1,118 @@
+/**
+ * A subscription's `next` (`Subscribers.ts`): a consumer that finds its
+ * mailbox empty waits outside the mailbox, woken by `publish` or by the end.
+ * Every way of waking it must reach it, in order, with nothing lost, and an
+ * interrupted wait must not leave a later consumer waiting for ever.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Mailbox from "effect/Mailbox"
+import type { PeerError } from "../../src/peer/PeerError.js"
+import { Subscribers } from "../../src/internal/peer/Subscribers.js"
+
+interface Note {
+  readonly tag: string
+  readonly n: number
+}
+
+const setup = (capacity = 16, maxBytes?: number) =>
+  Effect.gen(function*() {
+    const bus = new Subscribers<Note>((a) => a.tag, maxBytes)
+    const mailbox = yield* Mailbox.make<Note, PeerError>({ capacity, strategy: "dropping" })
+    return { bus, subscription: bus.add(undefined, mailbox) }
+  })
+
+/** Everything `next` hands out until the subscription ends (or how it failed), also kept in `seen` as it comes. */
+const drain = (next: Effect.Effect<readonly [Chunk.Chunk<Note>, boolean], PeerError>, seen: Array<number> = []) =>
+  Effect.gen(function*() {
+    for (;;) {
+      const [chunk, done] = yield* next
+      for (const a of chunk) seen.push(a.n)
+      if (done) return seen
+    }
+  })
+
+/** Lets other fibers run until `seen` holds `count` messages (or gives up after many turns). */
+const until = (seen: ReadonlyArray<number>, count: number) =>
+  Effect.gen(function*() {
+    for (let turn = 0; turn < 100 && seen.length < count; turn++) yield* Effect.yieldNow()
+  })
+
+describe("Subscribers: waiting for the next message", () => {
+  it.effect("a waiting consumer is woken by each publish and gets every message in order, then the end", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup()
+      const seen: Array<number> = []
+      const fiber = yield* Effect.fork(drain(subscription.next, seen))
+      yield* Effect.yieldNow()
+      for (let n = 1; n <= 3; n++) {
+        bus.publish({ tag: "a", n })
+        yield* until(seen, n)
+        expect(seen).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+      }
+      bus.publish({ tag: "a", n: 4 })
+      bus.publish({ tag: "a", n: 5 })
+      yield* until(seen, 5)
+      expect(seen).toEqual([1, 2, 3, 4, 5])
+      subscription.remove()
+      expect(yield* Fiber.join(fiber)).toEqual([1, 2, 3, 4, 5])
+    }))
+
+  it.effect("a consumer waiting when its subscriber is cut off fails with SubscriberLagged after what it buffered", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup(2)
+      const fiber = yield* Effect.fork(drain(subscription.next))
+      yield* Effect.yieldNow()
+      // Published in one synchronous run: the third finds the buffer full.
+      bus.publish({ tag: "a", n: 1 })
+      bus.publish({ tag: "a", n: 2 })
+      bus.publish({ tag: "a", n: 3 })
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("SubscriberLagged")
+    }))
+
+  it.effect("endAll wakes a waiting consumer, which ends", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup()
+      const fiber = yield* Effect.fork(drain(subscription.next))
+      yield* Effect.yieldNow()
+      bus.endAll()
+      expect(yield* Fiber.join(fiber)).toEqual([])
+    }))
+
+  it.effect("after a waiting consumer is interrupted, the next consumer still gets every message", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup()
+      const first = yield* Effect.fork(subscription.next)
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(first)
+      const seen: Array<number> = []
+      const second = yield* Effect.fork(drain(subscription.next, seen))
+      yield* Effect.yieldNow()
+      bus.publish({ tag: "a", n: 1 })
+      yield* until(seen, 1)
+      bus.publish({ tag: "a", n: 2 })
+      yield* until(seen, 2)
+      expect(seen).toEqual([1, 2])
+      subscription.remove()
+      expect(yield* Fiber.join(second)).toEqual([1, 2])
+    }))
+
+  it.effect("two consumers waiting at once: every message reaches one of them, none twice", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup()
+      const a = yield* Effect.fork(drain(subscription.next))
+      const b = yield* Effect.fork(drain(subscription.next))
+      yield* Effect.yieldNow()
+      for (let n = 1; n <= 6; n++) {
+        bus.publish({ tag: "a", n })
+        yield* Effect.yieldNow()
+      }
+      subscription.remove()
+      const seen = [...(yield* Fiber.join(a)), ...(yield* Fiber.join(b))].sort((x, y) => x - y)
+      expect(seen).toEqual([1, 2, 3, 4, 5, 6])
+    }))
+})
