@@ -9,9 +9,9 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Mailbox from "effect/Mailbox"
+import type * as Scheduler from "effect/Scheduler"
 import type { PeerError } from "../../src/peer/PeerError.js"
-import { Subscribers } from "../../src/internal/peer/Subscribers.js"
+import { makeMailbox, Subscribers } from "../../src/internal/peer/Subscribers.js"
 
 interface Note {
   readonly tag: string
@@ -21,7 +21,7 @@ interface Note {
 const setup = (capacity = 16, maxBytes?: number) =>
   Effect.gen(function*() {
     const bus = new Subscribers<Note>((a) => a.tag, maxBytes)
-    const mailbox = yield* Mailbox.make<Note, PeerError>({ capacity, strategy: "dropping" })
+    const mailbox = yield* makeMailbox<Note>(capacity)
     return { bus, subscription: bus.add(undefined, mailbox) }
   })
 
@@ -64,7 +64,8 @@ describe("Subscribers: waiting for the next message", () => {
   it.effect("a consumer waiting when its subscriber is cut off fails with SubscriberLagged after what it buffered", () =>
     Effect.gen(function*() {
       const { bus, subscription } = yield* setup(2)
-      const fiber = yield* Effect.fork(drain(subscription.next))
+      const seen: Array<number> = []
+      const fiber = yield* Effect.fork(drain(subscription.next, seen))
       yield* Effect.yieldNow()
       // Published in one synchronous run: the third finds the buffer full.
       bus.publish({ tag: "a", n: 1 })
@@ -72,6 +73,7 @@ describe("Subscribers: waiting for the next message", () => {
       bus.publish({ tag: "a", n: 3 })
       const exit = yield* Fiber.await(fiber)
       expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("SubscriberLagged")
+      expect(seen).toEqual([1, 2])
     }))
 
   it.effect("endAll wakes a waiting consumer, which ends", () =>
@@ -115,4 +117,51 @@ describe("Subscribers: waiting for the next message", () => {
       const seen = [...(yield* Fiber.join(a)), ...(yield* Fiber.join(b))].sort((x, y) => x - y)
       expect(seen).toEqual([1, 2, 3, 4, 5, 6])
     }))
+
+  /**
+   * The consumer's fiber may yield between `next` finding the mailbox empty
+   * and registering its wait (every 2,048 operations it does). A scheduler
+   * that makes it yield right after that check puts a publish, or the end,
+   * in the gap: the consumer must still see it.
+   */
+  const inTheGap = async (between: (bus: Subscribers<Note>) => void) => {
+    const tasks: Array<() => void> = []
+    let yieldNext = false
+    // Tasks are held until the gap is filled, then run on timers as usual.
+    let held = true
+    const scheduler: Scheduler.Scheduler = {
+      scheduleTask: (task) => void (held ? tasks.push(task) : setTimeout(task, 0)),
+      shouldYield: () => {
+        if (!yieldNext) return false
+        yieldNext = false
+        return 0
+      }
+    }
+    const bus = new Subscribers<Note>((a) => a.tag)
+    const mailbox = Effect.runSync(makeMailbox<Note>(16))
+    const size = mailbox.unsafeSize.bind(mailbox)
+    // Each look at the mailbox's size (the emptiness check) makes the fiber yield at its next step.
+    ;(mailbox as { unsafeSize: typeof mailbox.unsafeSize }).unsafeSize = () => {
+      yieldNext = true
+      return size()
+    }
+    const subscription = bus.add(undefined, mailbox)
+    const fiber = Effect.runFork(Effect.withScheduler(drain(subscription.next), scheduler))
+    expect(tasks.length).toBe(1) // it yielded after its check, before waiting
+    between(bus)
+    held = false
+    for (const task of tasks.splice(0)) setTimeout(task, 0)
+    return { bus, fiber }
+  }
+
+  it("a publish between the consumer's check and its wait reaches it", async () => {
+    const { bus, fiber } = await inTheGap((bus) => bus.publish({ tag: "a", n: 1 }))
+    bus.endAll()
+    expect(await Effect.runPromise(Fiber.join(fiber))).toEqual([1])
+  })
+
+  it("the end between the consumer's check and its wait ends it", async () => {
+    const { fiber } = await inTheGap((bus) => bus.endAll())
+    expect(await Effect.runPromise(Fiber.join(fiber))).toEqual([])
+  })
 })

@@ -66,11 +66,15 @@ export class Subscribers<A> {
   add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): Subscription<A> {
     const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, bytes: 0, waiting: undefined }
     this.subs.add(sub)
-    // No canceler: an interrupted wait leaves `waiting` behind, and the next wake calls it for
-    // nothing (Effect ignores a resume after the interruption); a canceler costs an interruptible
-    // region per wait.
+    // No canceler: an interrupted wait leaves `waiting` behind (holding its fiber until the next
+    // wake or the end), and the next wake calls it for nothing (Effect ignores a resume after the
+    // interruption); a canceler costs an interruptible region per wait.
+    // The check is made again here: the fiber may yield between `next`'s check and this register,
+    // and a publish or end in between would find no waiter to wake. Whoever finds the slot taken
+    // (a stale or a second consumer) or the mailbox not empty goes on to `takeAll` at once.
     const wait = Effect.async<void>((resume) => {
-      sub.waiting = resume
+      if (sub.waiting === undefined && isOpenAndEmpty(mailbox)) sub.waiting = resume
+      else resume(Effect.void)
     })
     const waitThenTake = Effect.zipRight(wait, mailbox.takeAll)
     return {

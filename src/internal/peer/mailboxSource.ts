@@ -1,5 +1,5 @@
 /**
- * A subscription stream that also carries the mailbox it reads, so that an
+ * A subscription stream that also carries how to take from its subscription, so that an
  * internal consumer can take from the mailbox directly instead of running the
  * stream. The registry runs every connected peer's handlers this way: running
  * a `Stream` sets up a channel executor per run, which for a connection that
