@@ -171,6 +171,12 @@ export type Factory = (context: TransportContext) => MessageTransport
  * checksum) decoded by `Frame.FrameDecoder`. No handshake of its own, ready
  * at once, no session id. The default.
  *
+ * The transport it makes is a class instance: its `bufferedBytes` getter
+ * lives on the prototype, so a wrapper must forward each member explicitly
+ * (a getter for each getter, as the network's connector does); one made by
+ * spreading it (`{ ...inner, receive }`) copies only own properties and
+ * reads `bufferedBytes` as `undefined`.
+ *
  * @since 0.2.0
  * @category constructors
  */

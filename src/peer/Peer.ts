@@ -167,7 +167,13 @@ export interface PeerOptions {
   readonly direction: Direction
   /** The remote's address, put in our `version` and shown in stats. Default `0.0.0.0:0`. */
   readonly remote?: NetAddress.NetAddressFields | undefined
-  /** Overrides of `PeerConfig.defaults`. */
+  /**
+   * Overrides of `PeerConfig.defaults`. Read once per object: the first peer
+   * started from it fills it from the defaults and every later peer given the
+   * same object shares that filled config (its nonce registry included), so
+   * changes made to the object after the first peer are not seen. To change
+   * the config, pass a new object.
+   */
   readonly config?: Partial<PeerConfigShape> | undefined
   /**
    * How this connection frames messages: `MessageTransport.v1` (the default)

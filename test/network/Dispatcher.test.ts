@@ -6,6 +6,7 @@
  * to two other peers, and self-advertisement to outbound peers.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -198,6 +199,31 @@ describe("Dispatcher: a newcomer's first advertisement step", () => {
       yield* settle
       expect(announced(yield* stays.drain)).toEqual([node.key])
       expect(steps).toBe(2)
+    })))
+})
+
+describe("Dispatcher: staggered newcomers", () => {
+  it.scoped("each newcomer's first step is taken a second after its own connection, not at another's ring", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const steppedAt: Array<number> = []
+      const advertiseSchedule = Schedule.spaced(Duration.minutes(1)).pipe(
+        Schedule.tapOutput(() => Effect.map(Clock.currentTimeMillis, (t) => void steppedAt.push(t - START)))
+      )
+      const node = yield* startNode(hub, 1, { config: { targetOutbound: 0, advertiseSchedule } })
+      // Connected at 0 and at 0.5 s (the handshake takes no clock time in memory).
+      yield* inboundRaw(hub, node, "127.0.75.1", 5301)
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* inboundRaw(hub, node, "127.0.75.2", 5302)
+      yield* TestClock.adjust(Duration.millis(499))
+      expect(steppedAt).toEqual([])
+      // The first's ring at 1 s leaves the second, half a second old, for its own at 1.5 s.
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(steppedAt).toEqual([1000])
+      yield* TestClock.adjust(Duration.millis(499))
+      expect(steppedAt).toEqual([1000])
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(steppedAt).toEqual([1000, 1500])
     })))
 })
 

@@ -1,5 +1,5 @@
 import * as Socket from "@effect/platform/Socket"
-import { describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -9,6 +9,7 @@ import * as PlainSchedule from "../../src/internal/peer/plainSchedule.js"
 import * as Random from "effect/Random"
 import * as Runtime from "effect/Runtime"
 import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
+import * as PeerConfig from "../../src/peer/PeerConfig.js"
 
 const writeError = (code: string | undefined, reason: "Write" | "Read" = "Write") =>
   new Socket.SocketGenericError({ reason, cause: Object.assign(new Error(code ?? "boom"), code === undefined ? {} : { code }) })
@@ -76,5 +77,22 @@ describe("stepping a schedule for the core", () => {
     const next = tested(0)!
     expect(next).toBeGreaterThanOrEqual(8_000)
     expect(next).toBeLessThanOrEqual(12_000)
+  })
+
+  describe("the default trickle spacing, drawn from Math.random, against Effect's jitteredWith", () => {
+    afterEach(() => {
+      vi.restoreAllMocks()
+    })
+    // The draws at the ends and inside: a swapped min/max or a draw used as (1 - r) shows at each but 0.5.
+    it.each([0, 0.1, 0.5, 0.75, 0.999])("Math.random() = %s: the plain step equals jitteredWith's under Random.fixed([the same])", (r) => {
+      const effects = Schedule.jitteredWith(Schedule.spaced(Duration.seconds(10)), { min: 0.8, max: 1.2 })
+      const fixed = Effect.runSync(Effect.withRandom(Effect.runtime<never>(), Random.fixed([r])))
+      const reference = stepper(fixed, effects)
+      expect(reference.immediate).toBeUndefined()
+      vi.spyOn(Math, "random").mockReturnValue(r)
+      const plain = stepper(Runtime.defaultRuntime, PeerConfig.defaults.trickleSchedule)
+      expect(plain.immediate).toBe(true)
+      for (const t of [0, 1_000, 123_456]) expect(plain(t)).toBe(reference(t))
+    })
   })
 })

@@ -2,7 +2,9 @@
  * A peer's outcome (`internal/peer/Outcome`: its handshake, its end): what
  * the peer relies on is that a fiber waiting before it settles and one
  * asking after both get the result, that only the first settlement counts,
- * and that a failure given as an effect reaches every waiter.
+ * that a failure given as an effect reaches every waiter, and that an
+ * interrupted waiter leaves the list (a peer whose `connected` is raced and
+ * lost many times must not keep every loser's callback until it ends).
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -52,5 +54,24 @@ describe("Outcome", () => {
       expect(yield* Fiber.poll(stayer)).toEqual(Option.some(Exit.succeed(3)))
       expect(yield* Fiber.join(stayer)).toBe(3)
       expect(yield* outcome.await).toBe(3)
+    }))
+
+  it.effect("interrupted waiters leave the waiter list", () =>
+    Effect.gen(function*() {
+      const outcome = new Outcome<number>()
+      // White-box: the list is private; read it to see what an unsettled outcome holds.
+      const waiting = () => (outcome as unknown as { waiters: Array<unknown> | undefined }).waiters?.length ?? 0
+      const fibers = []
+      for (let i = 0; i < 10; i++) fibers.push(yield* Effect.fork(outcome.await))
+      yield* Effect.yieldNow()
+      expect(waiting()).toBe(10)
+      for (const fiber of fibers) yield* Fiber.interrupt(fiber)
+      expect(waiting()).toBe(0)
+      // A later waiter still gets the result.
+      const late = yield* Effect.fork(outcome.await)
+      yield* Effect.yieldNow()
+      expect(waiting()).toBe(1)
+      outcome.settle(Exit.succeed(4))
+      expect(yield* Fiber.join(late)).toBe(4)
     }))
 })

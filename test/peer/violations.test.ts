@@ -287,6 +287,8 @@ describe("helpers", () => {
       }
     }))
 
+  // Over a MemorySocket (no DirectWrite): the effectful draws only. The direct path, where the
+  // default Random is Math.random drawn from directly, is tested in versionNonce.test.ts.
   it.scoped("our version nonce is drawn from the fiber's Random: a seeded one repeats it, the default one does not", () =>
     Effect.gen(function*() {
       const nonceUnder = (random: Random.Random | undefined) =>

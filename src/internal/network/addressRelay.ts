@@ -204,11 +204,12 @@ export const make = (
      * live clock a plain timer, and a fiber only for a ring), not a fiber per
      * peer: each peer keeps its own schedule state and due time, stepped
      * exactly as a `Schedule.driver` would, from connect and then from each
-     * advertisement. A newcomer is not stepped when it connects: the first
-     * ring at least `NEWCOMER_STEP_DELAY` later steps it as of its connection,
-     * so its times are the same unless its first advertisement was due sooner
-     * than that (it then waits for the ring). A connection that lives less than
-     * that (churn: a dialer that closes once connected, a crawler) costs a map
+     * advertisement. A newcomer is not stepped when it connects: the ring
+     * `NEWCOMER_STEP_DELAY_MILLIS` after its connection steps it as of its
+     * connection (a ring sooner, for another peer, leaves it), so its times are
+     * the same unless its first advertisement was due sooner than that (it
+     * then waits for that ring). A connection that lives less than that
+     * (churn: a dialer that closes once connected, a crawler) costs a map
      * entry, not a schedule step, a fiber and a timer.
      */
     const adverts = new Map<number, Advert>()
@@ -240,22 +241,27 @@ export const make = (
         yield* peer.advertiseAddresses(addresses)
       }).pipe(Effect.ignore)
 
+    /** When `advert` next needs the ring: a newcomer a second after it connected, a stepped peer when due. */
+    const wantedAt = (a: Advert): number => a.stepped ? a.dueAt : a.dueAt + NEWCOMER_STEP_DELAY_MILLIS
+
     /**
-     * The alarm's ring at `t`: newcomers stepped from their connection, then
-     * every peer due advertised and stepped from now. Returns the earliest due time.
+     * The alarm's ring at `t`: newcomers connected a second ago or more stepped
+     * from their connection, then every peer due advertised and stepped from
+     * now. Returns the earliest time the ring is wanted again.
      */
     const ringAdverts = (t: number): Effect.Effect<number> =>
       Effect.gen(function*() {
         for (const a of Array.from(adverts.values())) {
           if (adverts.get(a.peer.id) !== a) continue
-          if (!a.stepped) yield* step(a, a.dueAt)
-          else if (a.dueAt <= t) {
+          if (!a.stepped) {
+            if (wantedAt(a) <= t) yield* step(a, a.dueAt)
+          } else if (a.dueAt <= t) {
             yield* advertise(a.peer)
             yield* step(a, yield* Clock.currentTimeMillis)
           }
         }
         let next = Infinity
-        for (const a of adverts.values()) if (a.dueAt < next) next = a.dueAt
+        for (const a of adverts.values()) next = Math.min(next, wantedAt(a))
         return next
       })
 
