@@ -121,7 +121,7 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
 
 /**
  * Runs a connection's handler in `scope`; when it ends, however, closes the
- * scope, then destroys the connection, then logs a failure (one exit step:
+ * scope, then destroys the connection, then logs a failure of either (one exit step:
  * `Effect.scoped`, `ensuring` and `catchAllCause` each cost their own). The
  * handler runs in a fiber of its own (the listener's `FiberSet`), so the
  * scope is set in that fiber's context for good instead of provided around
@@ -132,12 +132,16 @@ const handled = <E>(scope: Scope.CloseableScope, conn: Net.Socket, handler: Effe
   Effect.onExit(
     Effect.zipRight(FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, scope)), handler as Effect.Effect<void, E>),
     (exit) =>
-      Effect.flatMap(Scope.close(scope, exit), () => {
+      // The connection is destroyed however the scope closed (a finalizer that dies included).
+      Effect.flatMap(Effect.exit(Scope.close(scope, exit)), (closed) => {
         conn.destroy()
+        const cause = Exit.isSuccess(closed)
+          ? Exit.isFailure(exit) ? exit.cause : undefined
+          : Exit.isFailure(exit) ? Cause.sequential(exit.cause, closed.cause) : closed.cause
         // An interruption is the listener's scope closing: not an error.
-        return Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Effect.logError(exit.cause) : Effect.void
+        return cause !== undefined && !Cause.isInterruptedOnly(cause) ? Effect.logError(cause) : Effect.void
       })
-  ).pipe(Effect.ignore)
+  ).pipe(Effect.exit, Effect.asVoid)
 
 /**
  * A listening `node:net` server that stops accepting when the scope closes
