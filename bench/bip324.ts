@@ -15,8 +15,8 @@
  *     key agreement (ECDH on the remote's encoding + tagged hash + HKDF) on
  *     the native and noble paths; then a whole in-memory handshake (two
  *     sessions, both sides' work);
- *   - cipher path in memory (sans-I/O, no sockets), 1 MB and 100-byte
- *     packets: v2 `send` + `receive` (one side encrypts, the other decrypts)
+ *   - cipher path in memory (sans-I/O, no sockets), 1 MB, 100-byte and
+ *     500-byte packets: v2 `send` + `receive` (one side encrypts, the other decrypts)
  *     on the default (plain JS up to `SMALL_PACKET` bytes, native above),
  *     native-only, plain-JS-only and noble suites, against a loop that seals and opens
  *     the same frames with native ChaCha20-Poly1305 straight from
@@ -190,7 +190,7 @@ const throughputGroup = (label: string, command: string, payload: Uint8Array, ba
 }
 
 /** Packet plaintext sizes for the JS / native crossover table (the switch sits at `SMALL_PACKET`). */
-const CROSSOVER_SIZES = [16, 64, 256, SMALL_PACKET, 512, 1024, 4096]
+const CROSSOVER_SIZES = [16, 64, 256, 384, 512, SMALL_PACKET, 768, 1024, 4096]
 
 /** One seal and one open of a `size`-byte plaintext on each suite, the key and nonce fixed (no session). */
 const crossoverGroup = (size: number): Array<Result> => {
@@ -401,9 +401,12 @@ export const run = async (): Promise<void> => {
   if (on("cipher")) {
     const block = new Uint8Array(1_000_000).fill(0x5a)
     const small = new Uint8Array(100).fill(1)
+    // A transaction of a common size, between the old switch (384 bytes) and the new one (`SMALL_PACKET`).
+    const mid = new Uint8Array(500).fill(2)
     for (const [label, command, payload, batch] of [
       ["1 MB packets", "block", block, 1],
-      ["100-byte packets", "tx", small, 100]
+      ["100-byte packets", "tx", small, 100],
+      ["500-byte packets", "tx", mid, 100]
     ] as const) {
       progress(`BIP324 cipher path, ${label}`)
       const rows = throughputGroup(label, command, payload, batch)

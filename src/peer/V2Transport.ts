@@ -24,7 +24,7 @@
  *
  * Crypto runs in OpenSSL through `node:crypto` when the runtime has it
  * (ChaCha20, ChaCha20-Poly1305, secp256k1 ECDH, HKDF), `@noble/*` otherwise;
- * packets of up to 384 bytes of plaintext, and every packet without
+ * packets of up to 640 bytes of plaintext, and every packet without
  * `node:crypto`, go through a plain-JavaScript ChaCha20-Poly1305 (a native
  * AEAD context per packet costs more than a small packet in JavaScript).
  *

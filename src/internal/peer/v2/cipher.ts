@@ -178,17 +178,23 @@ export const jsSuite: ChaChaSuite = {
 
 /**
  * Packets whose plaintext (header byte and contents) is at most this many
- * bytes go through `jsSuite` when the native suite is in use. Measured
- * (seal + open, µs of CPU, Node 20): 34 bytes 2.8 JS / 8.2 native, 300
- * bytes 6.2 / 9.2, 500 bytes 9.6 / 10.1, 700 bytes 12.6 / 10.2. Below the
- * crossover, with a margin: the native cost is mostly fixed per packet.
- * (Since the JavaScript Poly1305 went to 22-bit limbs, `bench:bip324`'s
- * size table at load 12: 16 bytes 1.4 / 14.6, 384 bytes 7.0 / 14.0, 512
- * bytes 9.2 / 12.9, 1024 bytes 17.3 / 14.3: the crossover moved up, the
- * limit was left where it was.)
+ * bytes go through `jsSuite` when the native suite is in use. The native
+ * cost is mostly fixed per packet: a fresh OpenSSL context per nonce
+ * (`createCipheriv`'s context setup was 32% of a 512-byte native seal + open
+ * in a CPU profile, the encryption itself under 20%; Node has no way to
+ * give a context a new nonce, so one cannot be reused), where the
+ * JavaScript cost grows with the size. Seal + open, µs of CPU, medians of 7
+ * interleaved rounds in each of 3 processes (load 9): 384 bytes 6.8-10.4
+ * JS / 12.4-18.5 native, 512 bytes 10.2-12.8 / 13.2-17.4, 640 bytes
+ * 12.0-16.1 / 13.1-18.7, 704 bytes 12.1-17.2 / 13.5-20.2, 768 bytes
+ * 13.5-19.1 / 13.8-19.0, 1024 bytes 18.1-24.7 / 14.9-19.7: the crossover is
+ * near 768 bytes; the limit sits a step below it (JS 0.86-0.92x native's
+ * cost there). It was 384 before the JavaScript Poly1305 went to 22-bit
+ * limbs. Typical transactions (250-600 bytes) and `inv`s of up to 17
+ * entries now stay in JavaScript.
  * @internal
  */
-export const SMALL_PACKET = 384
+export const SMALL_PACKET = 640
 
 /** Keystream draws of up to this many bytes go to `bySize`'s small suite. */
 const SMALL_KEYSTREAM = 64

@@ -55,6 +55,18 @@ export const V1_HEADER_SIZE = 24
 
 const VERSION_COMMAND = new TextEncoder().encode("version\0\0\0\0\0")
 
+/**
+ * Whether `bytes` starts with a whole v1 `version` header prefix (`magic` +
+ * "version\0\0\0\0\0"): what a responder's `prefix` state looks for, for a
+ * caller that sees the first read before any session exists. @internal
+ */
+export const startsWithV1Version = (magic: Uint8Array, bytes: Uint8Array): boolean => {
+  if (bytes.length < V1_PREFIX_SIZE) return false
+  for (let i = 0; i < 4; i++) if (bytes[i] !== magic[i]) return false
+  for (let i = 4; i < V1_PREFIX_SIZE; i++) if (bytes[i] !== VERSION_COMMAND[i - 4]) return false
+  return true
+}
+
 const EMPTY = new Uint8Array(0)
 
 /** Options of a session. @internal */
@@ -293,7 +305,8 @@ export class Session {
           const earlier = this.keyFill
           at = this.readPrefix(chunk, at, out)
           if ((this.state as State) === "v1") {
-            return { messages, bytesToWrite: EMPTY, v1: concat([this.theirKey.slice(0, earlier), chunk]) }
+            // The usual case, the whole prefix in the first read: that read is handed over as it is.
+            return { messages, bytesToWrite: EMPTY, v1: earlier === 0 ? chunk : concat([this.theirKey.slice(0, earlier), chunk]) }
           }
           break
         }

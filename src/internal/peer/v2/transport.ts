@@ -16,7 +16,7 @@ import { MessageTransportError, type MessageTransport, type TransportContext } f
 import type { Pieces } from "../pieces.js"
 import { v1 } from "../v1Transport.js"
 import type { V2TransportError } from "./error.js"
-import { Session, type SessionOptions } from "./session.js"
+import { type RawMessage, Session, type SessionOptions, startsWithV1Version } from "./session.js"
 
 /** Options of the v2 transport besides the connection's context. @internal */
 export type V2Options = Omit<SessionOptions, "initiating" | "magic" | "maxMessageSize"> & {
@@ -45,27 +45,134 @@ const errorReason = (e: V2TransportError): MessageTransportError["reason"] => {
 const toTransportError = (e: V2TransportError): MessageTransportError =>
   new MessageTransportError({ reason: errorReason(e), transport: "v2", detail: e.message, cause: e })
 
-/** @internal */
-export const v2 = (options: V2Options = {}) => (context: TransportContext): MessageTransport => {
-  const session = new Session({
-    ...options,
-    initiating: context.direction === "outbound",
-    magic: context.params.magic,
-    maxMessageSize: context.params.maxMessageSize
-  })
+/**
+ * The v2 session as a peer's transport. A class, not an object literal with
+ * getters (V8 builds such a literal on its slow path: ~3 µs, against
+ * ~0.15 µs for a class instance, see `v1Transport.ts`); the getters live on
+ * the prototype, the interface's functions are own properties (a wrapper
+ * may take them as they are: `encode: inner.encode`).
+ *
+ * A responder makes its session only when the first read does not start
+ * with a v1 `version` header (or when the peer sends before anything
+ * arrived): a v1 remote, whose first read holds its whole `version` message,
+ * is handed to v1 framing without a session ever being built. A v2
+ * initiator sees the same either way: the responder's key was never sent
+ * before the remote's first bytes.
+ */
+class V2MessageTransport implements MessageTransport {
+  private readonly context: TransportContext
+  private readonly options: V2Options
   // The network's wire format goes into every codec call and payload cap, as in v1.
-  const format = context.params.format
-  const acceptV1 = options.acceptV1 ?? true
+  private readonly format: TransportContext["params"]["format"]
+  private readonly acceptV1: boolean
+  private ownSession: Session | undefined
+  private fallback: MessageTransport | undefined
   // The payload size of the packet encoded last, for the peer's per-command counters (a ciphertext
   // does not tell): the peer asks right after encoding. One slot, not a WeakMap: a WeakMap key per
   // packet costs the garbage collector (ephemerons) on every message; cleared once read, so no
   // packet is kept alive by it.
-  let lastPacket: Uint8Array | Pieces | undefined
-  let lastPayloadSize = 0
-  let fallback: MessageTransport | undefined
+  private lastPacket: Uint8Array | Pieces | undefined = undefined
+  private lastPayloadSize = 0
 
-  const deliver = (raws: ReadonlyArray<{ command: string; payload: Uint8Array }>, out: Array<Frame.Received>) => {
-    const version = context.version()
+  constructor(context: TransportContext, options: V2Options) {
+    this.context = context
+    this.options = options
+    this.format = context.params.format
+    this.acceptV1 = options.acceptV1 ?? true
+    // An initiator writes its key first: its session is needed at once.
+    this.ownSession = context.direction === "outbound" ? this.makeSession() : undefined
+  }
+
+  private makeSession(): Session {
+    return new Session({
+      ...this.options,
+      initiating: this.context.direction === "outbound",
+      magic: this.context.params.magic,
+      maxMessageSize: this.context.params.maxMessageSize
+    })
+  }
+
+  private get session(): Session {
+    return (this.ownSession ??= this.makeSession())
+  }
+
+  get name(): string {
+    return this.fallback?.name ?? "v2"
+  }
+
+  get sessionId(): Uint8Array | undefined {
+    return this.fallback === undefined ? this.ownSession?.sessionId : undefined
+  }
+
+  // Our messages may flow once the keys exist (as Core, without waiting for the remote's version packet).
+  get ready(): boolean {
+    return this.fallback?.ready ?? this.ownSession?.canSend ?? false
+  }
+
+  get bufferedBytes(): number {
+    return this.fallback?.bufferedBytes ?? this.ownSession?.bufferedBytes ?? 0
+  }
+
+  get droppedMessages(): number {
+    return this.ownSession?.droppedMessages ?? 0
+  }
+
+  readonly initial = (): Uint8Array | undefined => {
+    // A responder writes nothing before the remote's first bytes.
+    const session = this.ownSession
+    return session !== undefined && session.initialBytes.length > 0 ? session.initialBytes : undefined
+  }
+
+  readonly receive: MessageTransport["receive"] = (chunk, out, write) => {
+    if (this.fallback !== undefined) return this.fallback.receive(chunk, out, write)
+    // A responder's first read that starts with a v1 `version` header: v1, no session made. (Refused
+    // when v1 is not accepted: the session fails on it and answers every later read with its error.)
+    if (this.ownSession === undefined && this.acceptV1 && startsWithV1Version(this.context.params.magic, chunk)) {
+      return this.toV1(chunk, out, write)
+    }
+    const r = this.session.receive(chunk)
+    if (r.v1 !== undefined) return this.toV1(r.v1, out, write)
+    if (r.bytesToWrite.length > 0) write(r.bytesToWrite)
+    const failed = this.deliver(r.messages, out)
+    if (failed !== undefined) return failed
+    return r.error === undefined ? undefined : toTransportError(r.error)
+  }
+
+  readonly encode: MessageTransport["encode"] = (message, version) => {
+    if (this.fallback !== undefined) return this.fallback.encode(message, version)
+    return Either.flatMap(
+      Message.encodePayloadEither(message, { version, format: this.format }),
+      (payload) => this.sent(payload, Message.commandOf(message))
+    )
+  }
+
+  readonly encodePrepared: MessageTransport["encodePrepared"] = (prepared, version) => {
+    if (this.fallback !== undefined) return this.fallback.encodePrepared(prepared, version)
+    // The payload alone, encoded once for every peer: v2 has no checksum, so none is computed for it
+    // (a v1 frame already prepared is reused without one more encoding).
+    return Either.flatMap(prepared.payload(version, this.format), (payload) => this.sent(payload, Message.commandOf(prepared.message)))
+  }
+
+  readonly payloadSize: MessageTransport["payloadSize"] = (bytes) => {
+    if (this.fallback !== undefined) return this.fallback.payloadSize(bytes)
+    const size = bytes === this.lastPacket ? this.lastPayloadSize : 0
+    this.lastPacket = undefined
+    return size
+  }
+
+  readonly shouldReconnectV1 = (bytesSent: number): boolean =>
+    this.fallback === undefined && this.ownSession !== undefined && this.ownSession.shouldReconnectV1(bytesSent)
+
+  /** The remote speaks v1: every byte received so far goes to v1 framing, which serves the connection from now on. */
+  private toV1(bytes: Uint8Array, out: Array<Frame.Received>, write: (bytes: Uint8Array) => void) {
+    if (!this.acceptV1) return new MessageTransportError({ reason: "Handshake", transport: "v2", detail: "the remote speaks v1" })
+    this.fallback = v1(this.context)
+    return this.fallback.receive(bytes, out, write)
+  }
+
+  private deliver(raws: ReadonlyArray<RawMessage>, out: Array<Frame.Received>) {
+    const version = this.context.version()
+    const format = this.format
     for (const { command, payload } of raws) {
       const cap = Message.maxPayload(command, version, format)
       if (cap !== undefined && payload.length > cap) {
@@ -80,66 +187,18 @@ export const v2 = (options: V2Options = {}) => (context: TransportContext): Mess
 
   // The session refuses (throws) a command it cannot carry or contents over the cap: a typed error
   // for the sender, as v1's framing gives, and nothing is written.
-  const sent = (payload: Uint8Array, command: string): Either.Either<Uint8Array | Pieces, WireError> => {
+  private sent(payload: Uint8Array, command: string): Either.Either<Uint8Array | Pieces, WireError> {
     let bytes: Uint8Array | Pieces
     try {
-      bytes = session.sendPieces(command, payload)
+      bytes = this.session.sendPieces(command, payload)
     } catch (e) {
       return Either.left(new WireError({ reason: "EncodeFailed", command, detail: String(e) }))
     }
-    lastPacket = bytes
-    lastPayloadSize = payload.length
+    this.lastPacket = bytes
+    this.lastPayloadSize = payload.length
     return Either.right(bytes)
   }
-
-  const transport: MessageTransport = {
-    get name() {
-      return fallback?.name ?? "v2"
-    },
-    get sessionId() {
-      return fallback === undefined ? session.sessionId : undefined
-    },
-    // Our messages may flow once the keys exist (as Core, without waiting for the remote's version packet).
-    get ready() {
-      return fallback?.ready ?? session.canSend
-    },
-    get bufferedBytes() {
-      return fallback?.bufferedBytes ?? session.bufferedBytes
-    },
-    initial: () => (session.initialBytes.length > 0 ? session.initialBytes : undefined),
-    receive: (chunk, out, write) => {
-      if (fallback !== undefined) return fallback.receive(chunk, out, write)
-      const r = session.receive(chunk)
-      if (r.v1 !== undefined) {
-        if (!acceptV1) return new MessageTransportError({ reason: "Handshake", transport: "v2", detail: "the remote speaks v1" })
-        fallback = v1(context)
-        return fallback.receive(r.v1, out, write)
-      }
-      if (r.bytesToWrite.length > 0) write(r.bytesToWrite)
-      const failed = deliver(r.messages, out)
-      if (failed !== undefined) return failed
-      return r.error === undefined ? undefined : toTransportError(r.error)
-    },
-    encode: (message, version) => {
-      if (fallback !== undefined) return fallback.encode(message, version)
-      return Either.flatMap(Message.encodePayloadEither(message, { version, format }), (payload) => sent(payload, Message.commandOf(message)))
-    },
-    encodePrepared: (prepared, version) => {
-      if (fallback !== undefined) return fallback.encodePrepared(prepared, version)
-      // The payload alone, encoded once for every peer: v2 has no checksum, so none is computed for it
-      // (a v1 frame already prepared is reused without one more encoding).
-      return Either.flatMap(prepared.payload(version, format), (payload) => sent(payload, Message.commandOf(prepared.message)))
-    },
-    payloadSize: (bytes) => {
-      if (fallback !== undefined) return fallback.payloadSize(bytes)
-      const size = bytes === lastPacket ? lastPayloadSize : 0
-      lastPacket = undefined
-      return size
-    },
-    get droppedMessages() {
-      return session.droppedMessages
-    },
-    shouldReconnectV1: (bytesSent) => fallback === undefined && session.shouldReconnectV1(bytesSent)
-  }
-  return transport
 }
+
+/** @internal */
+export const v2 = (options: V2Options = {}) => (context: TransportContext): MessageTransport => new V2MessageTransport(context, options)
