@@ -63,6 +63,28 @@ describe("plain-JS ChaCha20-Poly1305", () => {
     expect(toHex(ChaChaJs.poly1305Blocks(hex(r2 + "ff".repeat(16)), hex(r2)))).toBe("03" + "00".repeat(15))
   })
 
+  it("RFC 8439 A.3 #7 to #11: Poly1305 with every limb carrying, h equal to p, and the top limbs overflowing", () => {
+    const z = "00".repeat(16)
+    const r1 = "01" + "00".repeat(15)
+    const r4 = "0100000000000000040000000000000000" + "00".repeat(15)
+    const cases: ReadonlyArray<readonly [key: string, message: string, tag: string]> = [
+      [r1 + z, "ff".repeat(16) + "f0" + "ff".repeat(15) + "11" + "00".repeat(15), "05" + "00".repeat(15)],
+      [r1 + z, "ff".repeat(16) + "fb" + "fe".repeat(15) + "01".repeat(16), "00".repeat(16)],
+      ["02" + "00".repeat(15) + z, "fd" + "ff".repeat(15), "fa" + "ff".repeat(15)],
+      [
+        r4,
+        "e33594d7505e43b900000000000000003394d7505e4379cd01000000000000000000000000000000000000000000000001000000000000000000000000000000",
+        "14000000000000005500000000000000"
+      ],
+      [
+        r4,
+        "e33594d7505e43b900000000000000003394d7505e4379cd010000000000000000000000000000000000000000000000",
+        "13000000000000000000000000000000"
+      ]
+    ]
+    for (const [key, message, tag] of cases) expect(toHex(ChaChaJs.poly1305Blocks(hex(key), hex(message)))).toBe(tag)
+  })
+
   it("property: Poly1305 equals noble's, including all-ones keys and messages", () => {
     const bytes = (n: number) => FastCheck.oneof(FastCheck.uint8Array({ minLength: n, maxLength: n }), FastCheck.constant(new Uint8Array(n).fill(0xff)))
     FastCheck.assert(

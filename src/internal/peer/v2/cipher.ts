@@ -165,7 +165,7 @@ export const nobleSuite: ChaChaSuite = {
 /**
  * The plain JavaScript ChaCha20-Poly1305 of `chachaJs.ts`: several times
  * faster than a native context for a small packet, slower than OpenSSL
- * from about 500 bytes on. @internal
+ * from somewhere between 640 and 1,024 bytes on (`SMALL_PACKET`). @internal
  */
 export const jsSuite: ChaChaSuite = {
   name: "js",

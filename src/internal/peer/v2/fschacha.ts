@@ -142,7 +142,9 @@ export class FSChaCha20Poly1305 {
     if (++this.packet < REKEY_INTERVAL) return
     const n = this.nonce
     n[0] = n[1] = n[2] = n[3] = 0xff
-    const next = copy(this.suite.keystream(this.key, n, 1, 32))
+    const drawn = this.suite.keystream(this.key, n, 1, 32)
+    const next = copy(drawn)
+    drawn.fill(0) // the next key: not left behind in the draw
     // Forward secrecy: the old key is wiped.
     this.key.fill(0)
     this.key = next
