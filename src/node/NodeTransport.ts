@@ -54,7 +54,7 @@ export const reachable: ReadonlySet<number> = new Set([NetAddress.NetworkId.IPv4
  */
 export const make = (options: { readonly dialTimeout?: Duration.DurationInput } = {}): Transport.TransportShape => {
   const dialTimeout = Duration.decode(options.dialTimeout ?? Duration.seconds(10))
-  // A Node timer takes 1 ms to 2^31 - 1 ms; an infinite timeout means no timer at all.
+  // Node's socket timer takes 1 ms to 2^31 - 1 ms; an infinite timeout means no timer at all.
   const timed = Duration.isFinite(dialTimeout)
   const dialTimeoutMillis = Math.max(1, Math.min(2 ** 31 - 1, Math.ceil(Duration.toMillis(dialTimeout))))
   return {
@@ -69,33 +69,24 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
       // an unreachable address is a dial error, not a peer that dies at once.
       const connect = Effect.async<Net.Socket, Transport.TransportError>((resume) => {
         const conn = Net.createConnection({ host: NetAddress.hostToString(address), port: address.port, noDelay: true })
-        // A plain timer bounds the connect (a real socket: the real clock), rather than `Effect.timeout`,
-        // which races two fibers per dial, or the socket's inactivity timer, which adds and removes a
-        // `timeout` listener and is refreshed once more on connect.
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const onError = (cause: Error) => {
-          clearTimeout(timer)
-          resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label(), cause })))
-        }
+        const onError = (cause: Error) => resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label(), cause })))
         conn.once("connect", () => {
-          clearTimeout(timer)
-          // An error after connect must not crash the process either (`TcpSocket` keeps a no-op
+          // An error after connect must not crash the process either (`pausing` keeps a no-op
           // listener); this one would keep the finished dial fiber alive as long as the connection.
           conn.off("error", onError)
           conn.on("error", ignoreError)
+          if (timed) conn.setTimeout(0, onTimeout) // clears the timer and removes the listener
           resume(Effect.succeed(conn))
         })
         conn.on("error", onError)
-        if (timed) {
-          timer = setTimeout(() => {
-            conn.destroy()
-            resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label() })))
-          }, dialTimeoutMillis)
-        }
-        return Effect.sync(() => {
-          clearTimeout(timer)
+        // The socket's own inactivity timer bounds the connect (a real socket: the real clock),
+        // rather than `Effect.timeout`, which races two fibers per dial.
+        const onTimeout = () => {
           conn.destroy()
-        })
+          resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label() })))
+        }
+        if (timed) conn.setTimeout(dialTimeoutMillis, onTimeout)
+        return Effect.sync(() => conn.destroy())
       })
       // Interruptible while connecting; the finalizer is registered before anything can interrupt
       // again. On the scope itself (`Scope.addFinalizer`): destroying a socket needs none of the
