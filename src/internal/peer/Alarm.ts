@@ -22,7 +22,8 @@ const MAX_TIMER_MILLIS = 2 ** 31 - 1
  * a deadline comes earlier than the one slept for (rare: a request timeout
  * shorter than the next tick), the sleeping fiber is interrupted and a new
  * one started. A deadline that is already due ("as soon as possible": the
- * schedules' first steps at the handshake, the next ping after a pong) is
+ * first steps at the handshake and the next ping after a pong of a schedule
+ * other than the default ones, which the core steps at once) is
  * handled on a microtask instead, when `ringNow` can handle it without an
  * effect: a peer's handshake no longer restarts its alarm fiber twice. On
  * the live clock it waits for the next timer turn instead (a 0 ms timer):

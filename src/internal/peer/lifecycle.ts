@@ -84,8 +84,8 @@ const readEnded = (
   } else core.end(DisconnectReason.SocketError({ cause: error.value }))
 }
 
-/** The default services' `Random`: a plain uniform draw stands for it (see `stepper`). */
-const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
+/** The default services' `Random`: where it is the fiber's, a plain `Math.random` draw stands for it (see `stepper`, and `make.ts`'s `start`). @internal */
+export const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
 
 const randomOf = (runtime: Runtime.Runtime<never>): Random.Random =>
   Context.get(FiberRefs.getOrDefault(runtime.fiberRefs, DefaultServices.currentServices), Random.Random)

@@ -70,7 +70,7 @@ import { PingWaiters } from "./PingWaiters.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
 import { type Decoder, MAX_UNREAD_BYTES, Reader } from "./Reader.js"
 import { Subscribers } from "./Subscribers.js"
-import { directReadLoop, readLoop, stepper, writeFailure } from "./lifecycle.js"
+import { directReadLoop, liveRandom, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
 
@@ -138,8 +138,6 @@ interface Drawn {
   readonly write: (chunk: Uint8Array | string | CloseEvent) => Effect.Effect<void, Socket.SocketError>
 }
 
-/** The default services' `Random`: where it is the fiber's, plain draws stand for it (see `start`). */
-const liveRandom = Context.get(DefaultServices.liveServices, Random.Random)
 
 /** A uniform 32-bit draw, as `Random.nextIntBetween(0, 2 ** 32)` on the default `Random`. */
 const u32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
@@ -149,9 +147,10 @@ const u32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
  * config object (a network or a dialer passes the same one to every peer):
  * not ~40 fields copied per peer, and the core's durations read once.
  */
+const defaultConfig = PeerConfig.make()
 const filled = new WeakMap<Partial<PeerConfig.PeerConfigShape>, PeerConfig.PeerConfigShape>()
 const configOf = (partial: Partial<PeerConfig.PeerConfigShape> | undefined): PeerConfig.PeerConfigShape => {
-  if (partial === undefined) return PeerConfig.make()
+  if (partial === undefined) return defaultConfig
   let config = filled.get(partial)
   if (config === undefined) {
     config = PeerConfig.make(partial)
