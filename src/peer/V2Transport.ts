@@ -195,6 +195,9 @@ export interface TransportOptions {
  * The v2 transport for a `Peer` (`PeerOptions.transport`): the outbound side
  * initiates, the inbound side responds. Its `name` is `"v2"` (or `"v1"` once
  * an inbound v1 remote was detected) and its `sessionId` the session's.
+ * These, `ready`, `bufferedBytes` and `droppedMessages` are getters on the
+ * transport's prototype: a wrapper forwards each member explicitly (a copy
+ * made by spreading it, `{ ...transport }`, reads them as `undefined`).
  *
  * @since 0.2.0
  * @category constructors

@@ -395,7 +395,7 @@ export class Session {
   }
 
   private isV1VersionHeader(): boolean {
-    return sameBytes(this.theirKey.subarray(0, 4), this.magic) && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)
+    return startsWithV1Version(this.magic, this.theirKey)
   }
 
   private readGarbage(chunk: Uint8Array, at: number): number {
