@@ -112,7 +112,8 @@ class ReleasingWhenReady implements MessageTransport.MessageTransport {
   }
 }
 
-const releasingWhenReady = (factory: MessageTransport.Factory, release: () => void): MessageTransport.Factory => (context) =>
+/** Wraps `factory`'s transports in `ReleasingWhenReady`. @internal */
+export const releasingWhenReady = (factory: MessageTransport.Factory, release: () => void): MessageTransport.Factory => (context) =>
   new ReleasingWhenReady(factory(context), release)
 
 /** @internal */
