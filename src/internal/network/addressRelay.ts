@@ -5,8 +5,6 @@
  */
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -24,7 +22,7 @@ import type * as Peer from "../../peer/Peer.js"
 import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
-import { Alarm } from "../peer/Alarm.js"
+import { Alarm, timerOf } from "../peer/Alarm.js"
 
 /** Announcements of at most this many addresses are relayed (Bitcoin Core: 10). */
 const RELAY_MAX_ADDRESSES = 10
@@ -82,14 +80,6 @@ interface Advert {
   dueAt: number
   /** Whether the schedule took its first step. */
   stepped: boolean
-}
-
-const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
-
-/** What `Effect.sleep` does on the live clock: a plain timer, with no fiber waiting on it. */
-const liveTimer = (task: () => void, millis: number): () => void => {
-  const handle = setTimeout(task, millis)
-  return () => clearTimeout(handle)
 }
 
 /** @internal */
@@ -220,7 +210,7 @@ export const make = (
       (effect) => runFork(effect, { immediate: false }),
       (t) => ringAdverts(t),
       undefined,
-      clock === liveClock ? liveTimer : undefined
+      timerOf(clock)
     )
     yield* Effect.addFinalizer(() => alarm.stop)
 

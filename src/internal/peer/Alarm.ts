@@ -1,8 +1,29 @@
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { onMicrotask } from "./microtask.js"
+
+/** The default services' clock: its `sleep` is a plain timer, which the alarm may arm itself. */
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+/** What `Effect.sleep` does on the live clock: a plain timer, with no fiber waiting on it. */
+const liveTimer = (task: () => void, millis: number): () => void => {
+  const handle = setTimeout(task, millis)
+  return () => clearTimeout(handle)
+}
+
+/**
+ * The alarm's `timer` for `clock`: a plain timer on the live clock; none on
+ * any other (a `TestClock`), where the alarm sleeps on the clock.
+ *
+ * @internal
+ */
+export const timerOf = (clock: Clock.Clock): ((task: () => void, millis: number) => () => void) | undefined =>
+  clock === liveClock ? liveTimer : undefined
 
 /** The longest a JavaScript timer can wait (longer ones fire at once). */
 const MAX_TIMER_MILLIS = 2 ** 31 - 1

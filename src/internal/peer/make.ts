@@ -60,7 +60,7 @@ import * as PeerConfig from "../../peer/PeerConfig.js"
 import type { PeerError } from "../../peer/PeerError.js"
 import type * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
-import { Alarm } from "./Alarm.js"
+import { Alarm, timerOf } from "./Alarm.js"
 import { Outcome } from "./Outcome.js"
 import { PeerCore } from "./core/PeerCore.js"
 import * as handshakeRules from "./handshake.js"
@@ -101,16 +101,8 @@ class ReadSide implements Decoder {
 
 let nextId = 1
 
-/** The default services' clock: its `sleep` is a plain timer, which the alarm may arm itself. */
-const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
-
 /** The Effect writer of a socket that writes and closes directly: never called. */
 const noWriter = (): Effect.Effect<void, Socket.SocketError> => Effect.dieMessage("the socket writes directly")
-
-const liveTimer = (task: () => void, millis: number): () => void => {
-  const handle = setTimeout(task, millis)
-  return () => clearTimeout(handle)
-}
 
 const u64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo)
 
@@ -138,17 +130,16 @@ interface Drawn {
   readonly write: (chunk: Uint8Array | string | CloseEvent) => Effect.Effect<void, Socket.SocketError>
 }
 
-
 /** A uniform 32-bit draw, as `Random.nextIntBetween(0, 2 ** 32)` on the default `Random`. */
 const u32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
 
+const defaultConfig = PeerConfig.make()
+const filled = new WeakMap<Partial<PeerConfig.PeerConfigShape>, PeerConfig.PeerConfigShape>()
 /**
  * The config each peer runs with, filled from the defaults once per given
  * config object (a network or a dialer passes the same one to every peer):
  * not ~40 fields copied per peer, and the core's durations read once.
  */
-const defaultConfig = PeerConfig.make()
-const filled = new WeakMap<Partial<PeerConfig.PeerConfigShape>, PeerConfig.PeerConfigShape>()
 const configOf = (partial: Partial<PeerConfig.PeerConfigShape> | undefined): PeerConfig.PeerConfigShape => {
   if (partial === undefined) return defaultConfig
   let config = filled.get(partial)
@@ -323,7 +314,7 @@ const build = (
       // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
       (t) => readerFirst(t) ? undefined : core.timer(t),
       // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
-      clock === liveClock ? liveTimer : undefined
+      timerOf(clock)
     )
 
     // --- ending ---
