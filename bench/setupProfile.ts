@@ -7,6 +7,7 @@
  *   node dist/bench/bench/setupProfile.js bare [concurrency] [seconds]
  *   node dist/bench/bench/setupProfile.js start [count]
  *   node dist/bench/bench/setupProfile.js dial [concurrency] [seconds]
+ *   node dist/bench/bench/setupProfile.js baredial [concurrency] [seconds]
  *   node dist/bench/bench/setupProfile.js hub [concurrency] [seconds]
  *
  * `ours`: dial + handshake + close of our peers over loopback TCP (both ends
@@ -30,6 +31,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Session } from "node:inspector/promises"
+import * as Net from "node:net"
 import * as v8 from "node:v8"
 import { DirectClose, DirectRead, DirectWrite } from "../src/internal/peer/DirectWrite.js"
 import { Connector } from "../src/network/Connector.js"
@@ -39,7 +41,7 @@ import type * as Transport from "../src/network/Transport.js"
 import type * as NetAddress from "../src/wire/NetAddress.js"
 import * as Peer from "../src/peer/Peer.js"
 import { mainThreadCpuNs } from "./harness.js"
-import { bareHandshake, bareHandshakeServer, bareServer, dialPeer, listenPeers, nodeConfig, now, params, waitUntil } from "./loopback.js"
+import { bareHandshake, bareHandshakeServer, bareServer, dialPeer, HOST, listenPeers, nodeConfig, now, params, waitUntil } from "./loopback.js"
 
 const [mode = "ours", arg = "1", seconds = "5"] = process.argv.slice(2)
 
@@ -202,6 +204,42 @@ if (mode === "start") {
     const loop = cycleLoop(concurrency, Effect.scoped(transport.dial(address)), (done) => live >= done)
     yield* Effect.promise(() => measure(`dial ×${concurrency}`, loop, Number(seconds) * 1000))
   })))
+} else if (mode === "baredial") {
+  // What `dial` does, in plain node:net: no Effect, no scope, no fiber per connection.
+  const concurrency = Number(arg)
+  let live = 0
+  const server = Net.createServer({ noDelay: true }, (conn) => {
+    live++
+    conn.on("error", () => {})
+    conn.once("close", () => live--)
+    void conn.remoteAddress
+    conn.destroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve))
+  const port = (server.address() as Net.AddressInfo).port
+  const dial = () =>
+    new Promise<void>((resolve, reject) => {
+      const conn = Net.createConnection({ host: HOST, port, noDelay: true })
+      conn.once("connect", () => {
+        conn.destroy()
+        resolve()
+      })
+      conn.once("error", reject)
+    })
+  const loop = async (ms: number) => {
+    const end = now() + ms
+    let done = 0
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (now() < end) {
+        await dial()
+        done++
+      }
+    }))
+    await waitUntil(() => live === 0, 5000)
+    return done
+  }
+  await measure(`baredial ×${concurrency}`, loop, Number(seconds) * 1000)
+  server.close()
 } else if (mode === "hub") {
   // The network bench's churn row: a NodeNetwork hub (listening, nothing outbound) accepts each peer.
   const concurrency = Number(arg)

@@ -17,6 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import { TcpSocket } from "../internal/node/TcpSocket.js"
+import { DirectClose } from "../internal/peer/DirectWrite.js"
 import * as Transport from "../network/Transport.js"
 import * as NetAddress from "../wire/NetAddress.js"
 
@@ -65,37 +66,50 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
       if (!reachable.has(address.network)) {
         return Effect.fail(new Transport.TransportError({ reason: "Unsupported", address: label() }))
       }
-      // Connect eagerly (NodeSocket.makeNet would connect only when first read), so
-      // an unreachable address is a dial error, not a peer that dies at once.
-      const connect = Effect.async<Net.Socket, Transport.TransportError>((resume) => {
-        const conn = Net.createConnection({ host: NetAddress.hostToString(address), port: address.port, noDelay: true })
-        const onError = (cause: Error) => resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label(), cause })))
-        conn.once("connect", () => {
-          // An error after connect must not crash the process either (`pausing` keeps a no-op
-          // listener); this one would keep the finished dial fiber alive as long as the connection.
-          conn.off("error", onError)
-          conn.on("error", ignoreError)
-          if (timed) conn.setTimeout(0, onTimeout) // clears the timer and removes the listener
-          resume(Effect.succeed(conn))
+      const host = NetAddress.hostToString(address)
+      // Per run of the returned effect (a retried dial runs it again): the connection being made.
+      return Effect.suspend(() => {
+        let conn: Net.Socket | undefined
+        // Connect eagerly (NodeSocket.makeNet would connect only when first read), so an
+        // unreachable address is a dial error, not a peer that dies at once. No canceler: the
+        // interrupted dial destroys `conn` below, in the step that also sees every other failure
+        // (a canceler is another uninterruptible region wrapped around the wait: ~5 Effect
+        // operations per dial).
+        const connect = Effect.async<TcpSocket, Transport.TransportError>((resume) => {
+          const socket = Net.createConnection({ host, port: address.port, noDelay: true })
+          conn = socket
+          const onError = (cause: Error) => resume(Effect.fail(new Transport.TransportError({ reason: "Unreachable", address: label(), cause })))
+          // The socket's own inactivity timer bounds the connect (a real socket: the real clock),
+          // rather than `Effect.timeout`, which races two fibers per dial.
+          const onTimeout = () => {
+            socket.destroy()
+            resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label() })))
+          }
+          socket.once("connect", () => {
+            socket.off("error", onError)
+            if (timed) socket.setTimeout(0, onTimeout) // clears the timer and removes the listener
+            // Made here: its no-op `error` listener guards the connection from now on (a late
+            // error must not crash the process, and `onError` would keep this dial alive).
+            resume(Effect.succeed(new TcpSocket(socket)))
+          })
+          socket.on("error", onError)
+          if (timed) socket.setTimeout(dialTimeoutMillis, onTimeout)
         })
-        conn.on("error", onError)
-        // The socket's own inactivity timer bounds the connect (a real socket: the real clock),
-        // rather than `Effect.timeout`, which races two fibers per dial.
-        const onTimeout = () => {
-          conn.destroy()
-          resume(Effect.fail(new Transport.TransportError({ reason: "Timeout", address: label() })))
-        }
-        if (timed) conn.setTimeout(dialTimeoutMillis, onTimeout)
-        return Effect.sync(() => conn.destroy())
+        // Interruptible while connecting; then, uninterruptibly, either the connection is destroyed
+        // (failed, timed out, interrupted, or connected but interrupted before this step ran) or its
+        // finalizer is on the scope. On the scope itself (`Scope.addFinalizer`): destroying a socket
+        // needs none of the fiber refs `Effect.addFinalizer` captures and restores around it.
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.matchCauseEffect(restore(connect), {
+            onFailure: (cause) => {
+              conn?.destroy()
+              return Effect.failCause(cause)
+            },
+            onSuccess: (socket) =>
+              Effect.scopeWith((scope) => Effect.as(Scope.addFinalizer(scope, Effect.sync(socket[DirectClose])), socket as Socket.Socket))
+          })
+        )
       })
-      // Interruptible while connecting; the finalizer is registered before anything can interrupt
-      // again. On the scope itself (`Scope.addFinalizer`): destroying a socket needs none of the
-      // fiber refs `Effect.addFinalizer` captures and restores around its finalizer.
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(connect), (conn) =>
-          Effect.scopeWith((scope) =>
-            Effect.as(Scope.addFinalizer(scope, Effect.sync(() => conn.destroy())), new TcpSocket(conn) as Socket.Socket)))
-      )
     },
     listen: (host, port, handler) =>
       Effect.gen(function*() {
@@ -106,7 +120,6 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
         const bound = server.address() as Net.AddressInfo
         server.on("connection", (conn) => {
           if (!server.listening) return void conn.destroy()
-          conn.setNoDelay(true)
           // Made at once: its no-op `error` listener guards the connection from now on.
           const socket = new TcpSocket(conn)
           const remote = addressOf(conn.remoteAddress ?? "0.0.0.0", conn.remotePort ?? 0)
@@ -133,13 +146,15 @@ export const make = (options: { readonly dialTimeout?: Duration.DurationInput } 
 const handled = <E>(scope: Scope.CloseableScope, conn: Net.Socket, handler: Effect.Effect<void, E, Scope.Scope>): Effect.Effect<void> => {
   const ended = (exit: Exit.Exit<void, E>): Effect.Effect<void> =>
     // The connection is destroyed however the scope closed (a finalizer that dies included).
-    Effect.flatMap(Effect.exit(Scope.close(scope, exit)), (closed) => {
-      conn.destroy()
-      const cause = Exit.isSuccess(closed)
-        ? Exit.isFailure(exit) ? exit.cause : undefined
-        : Exit.isFailure(exit) ? Cause.sequential(exit.cause, closed.cause) : closed.cause
-      // An interruption is the listener's scope closing: not an error.
-      return cause !== undefined && !Cause.isInterruptedOnly(cause) ? Effect.logError(cause) : Effect.void
+    Effect.matchCauseEffect(Scope.close(scope, exit), {
+      onFailure: (closed) => {
+        conn.destroy()
+        return logUnlessInterrupted(Exit.isFailure(exit) ? Cause.sequential(exit.cause, closed) : closed)
+      },
+      onSuccess: () => {
+        conn.destroy()
+        return Exit.isFailure(exit) ? logUnlessInterrupted(exit.cause) : Effect.void
+      }
     })
   return Effect.uninterruptibleMask((restore) =>
     Effect.matchCauseEffect(
@@ -149,6 +164,10 @@ const handled = <E>(scope: Scope.CloseableScope, conn: Net.Socket, handler: Effe
   )
 }
 
+/** An interruption is the listener's scope closing: not an error. */
+const logUnlessInterrupted = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError(cause)
+
 /**
  * A listening `node:net` server that stops accepting when the scope closes
  * (the connections it accepted are their handlers' to close).
@@ -156,7 +175,8 @@ const handled = <E>(scope: Scope.CloseableScope, conn: Net.Socket, handler: Effe
 const listenOn = (host: string, port: number): Effect.Effect<Net.Server, Transport.TransportError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<Net.Server, Transport.TransportError>((resume) => {
-      const server = Net.createServer()
+      // `noDelay`: Node sets it on each accepted connection before `connection` (as `setNoDelay` did).
+      const server = Net.createServer({ noDelay: true })
       const onError = (cause: Error) =>
         resume(Effect.fail(new Transport.TransportError({ reason: "ListenFailed", address: `${host}:${port}`, cause })))
       server.once("error", onError)

@@ -2,7 +2,9 @@
  * `NodeTransport.make().dial` over loopback: what a connector relies on. A
  * refused port is `Unreachable` at once; a connect that hangs is `Timeout`
  * after `dialTimeout` (and the half-open socket is not left behind); an
- * infinite timeout is no timer at all; the dialled socket carries data.
+ * infinite timeout is no timer at all; an interrupted dial leaves no socket
+ * behind; closing the dial's scope closes the connection; the dialled socket
+ * carries data.
  *
  * The hanging connect comes from a child process listening with a backlog of
  * one whose event loop is blocked: it never accepts, so once the kernel's
@@ -13,6 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
 import * as Net from "node:net"
 import * as NetAddress from "../../src/wire/NetAddress.js"
@@ -82,6 +85,45 @@ describe("NodeTransport.make dial", () => {
       )
       expect(sockets()).toBeLessThanOrEqual(before)
     }), { timeout: 15_000 })
+
+  it.scopedLive("an interrupted dial leaves no socket behind", () =>
+    Effect.gen(function*() {
+      const { port } = yield* blackhole
+      // No dial timer: only the interruption (`timeoutOption`) ends the connect that hangs.
+      const transport = NodeTransport.make({ dialTimeout: Duration.infinity })
+      const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
+      const before = sockets()
+      let interrupted = 0
+      for (let i = 0; i < 4 && interrupted === 0; i++) {
+        const r = yield* Effect.timeoutOption(Effect.scoped(transport.dial(loopback(port))), Duration.millis(300))
+        if (Option.isNone(r)) interrupted++
+      }
+      expect(interrupted).toBe(1)
+      yield* Effect.suspend(() => (sockets() <= before ? Effect.void : Effect.fail("sockets left"))).pipe(
+        Effect.retry(Schedule.spaced(Duration.millis(20))),
+        Effect.timeout(Duration.seconds(10)),
+        Effect.ignore
+      )
+      expect(sockets()).toBeLessThanOrEqual(before)
+    }), { timeout: 15_000 })
+
+  it.scopedLive("closing the dial's scope closes the connection", () =>
+    Effect.gen(function*() {
+      const closed = yield* Effect.makeLatch(false)
+      const server = Net.createServer((c) => {
+        c.on("error", () => {})
+        c.on("close", () => closed.unsafeOpen())
+        c.resume()
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))),
+        () => Effect.promise(() => new Promise<void>((r) => server.close(() => r())))
+      )
+      const port = (server.address() as Net.AddressInfo).port
+      yield* Effect.scoped(NodeTransport.make().dial(loopback(port)))
+      const ended = yield* Effect.timeoutOption(closed.await, Duration.seconds(10))
+      expect(Option.isSome(ended)).toBe(true)
+    }))
 
   it.scopedLive("an infinite dialTimeout means no timer: the dial connects and the socket carries data", () =>
     Effect.gen(function*() {
