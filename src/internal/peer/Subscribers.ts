@@ -9,17 +9,21 @@ interface Subscriber<A> {
   readonly tags: ReadonlySet<string> | undefined
   readonly mailbox: Mailbox.Mailbox<A, PeerError>
   /**
-   * Sizes of the messages in the mailbox, oldest first: `sizes[head..tail)`. The array is kept and
-   * written over once drained, not replaced: a new one per message grew a fresh backing store that
-   * lived until the next message, one object per subscriber outliving every young GC in between.
+   * Sizes of the messages in the mailbox, oldest first: `sizes[head..tail)`. Once drained, a small
+   * array is kept and written over rather than replaced: a new one per message grew a fresh backing
+   * store that lived until the next message, one object per subscriber outliving every young GC in
+   * between. One grown past `KEEP_SIZES` by a burst is dropped, so an idle subscriber does not pin it.
    */
-  readonly sizes: Array<number>
+  sizes: Array<number>
   head: number
   tail: number
   bytes: number
   /** The consumer parked in `next` on an empty mailbox: resumed (with the mailbox's `takeAll`) by the next offer or end. */
   waiting: ((take: Effect.Effect<Batch<A>, PeerError>) => void) | undefined
 }
+
+/** The most sizes a drained subscriber keeps room for (see `Subscriber.sizes`). */
+const KEEP_SIZES = 64
 
 /** What a mailbox's `takeAll` gives: every message buffered, and whether the mailbox is done. */
 type Batch<A> = readonly [messages: Chunk.Chunk<A>, done: boolean]
@@ -50,8 +54,8 @@ export interface Subscription<A> {
  * A message alone in an empty buffer is always taken, whatever its size.
  *
  * Waiting: a consumer that finds its mailbox empty parks in an `Effect.async`
- * that `publish` (or the end) resumes at once, then takes everything with
- * `takeAll`, rather than parking in `takeAll` itself. The mailbox wakes its
+ * that `publish` (or the end) resumes at once with the mailbox's `takeAll`,
+ * rather than parking in `takeAll` itself. The mailbox wakes its
  * own takers from a scheduled task, and its wait is an interruptible async
  * with a finalizer: per message a subscriber that keeps up (a broadcast inv,
  * one per peer) paid ~3 µs more of main-thread CPU that way (200 parked
@@ -95,6 +99,7 @@ export class Subscribers<A> {
         if (end === sub.tail) {
           sub.head = 0
           sub.tail = 0
+          if (sizes.length > KEEP_SIZES) sub.sizes = []
         } else if (end > 1024 && end * 2 > sub.tail) {
           sizes.copyWithin(0, end, sub.tail)
           sub.tail -= end
