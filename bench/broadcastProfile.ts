@@ -10,10 +10,15 @@
  * until all received, as the bench row does; `bare`: its `node:net`
  * reference (one encoded frame written to 200 sockets, decoded by
  * `FrameDecoder`). `items` hashes per inv (1), `read` = 1 when every client
- * reads each vector (0), `rounds` broadcasts (400). Prints main-thread CPU per
- * broadcast; `PROFILE=file.cpuprofile` writes a CPU profile of the rounds
- * alone (set-up excluded), `HEAP=file.heapprofile` a sampling profile of
- * everything they allocate (collected or not). Env BENCH_NET_PEERS (200).
+ * reads each vector (0), `rounds` broadcasts (400). Prints main-thread CPU,
+ * wall time and the time the main thread waited for a CPU (runnable: the
+ * machine's load) per broadcast; `PROFILE=file.cpuprofile` writes a CPU
+ * profile of the rounds alone (set-up excluded; sampled every 100 µs),
+ * `SNAPSHOT=file.heapsnapshot` a heap snapshot after them, `HEAP=file.heapprofile` a sampling profile of
+ * everything they allocate (collected or not; with `HEAP_LIVE=1` only what
+ * is still alive at the end: what the rounds keep; `HEAP_LIVE=minor` what
+ * outlived a young-generation GC, what makes GC work); `COUNT=1` counts the
+ * timers, immediates and ticks they schedule. Env BENCH_NET_PEERS (200).
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -30,6 +35,7 @@ import * as Frame from "../src/wire/Frame.js"
 import * as InvVector from "../src/wire/InvVector.js"
 import * as Message from "../src/wire/Message.js"
 import { mainThreadCpuNs } from "./harness.js"
+import { runQueueNs } from "./network.js"
 import * as MailboxSource from "../src/internal/peer/mailboxSource.js"
 import { type BareEnd, bareDial, bareServer, dialPeer, envNumber, HOST, magic, median, nodeConfig, params, waitUntil } from "./loopback.js"
 
@@ -66,27 +72,68 @@ const measure = async (once: (round: number) => Promise<void>) => {
   session?.connect()
   if (file !== undefined) {
     await session!.post("Profiler.enable")
+    // Finer than the default 1 ms: a broadcast lasts a few milliseconds.
+    await session!.post("Profiler.setSamplingInterval", { interval: 100 })
     await session!.post("Profiler.start")
   }
   if (heapFile !== undefined) {
     // Every allocation, collected or not: what a broadcast allocates, not what survives.
+    // HEAP_LIVE=1: only what is alive at the end; =minor: what outlived a young GC (survived or promoted).
+    const live = process.env["HEAP_LIVE"]
     await session!.post("HeapProfiler.startSampling", {
       samplingInterval: 1024,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true
+      includeObjectsCollectedByMajorGC: live !== "1",
+      includeObjectsCollectedByMinorGC: live === undefined
     })
   }
   const cpu: Array<number> = []
+  const wall: Array<number> = []
+  let queued = 0
+  const counting = process.env["COUNT"] === "1" ? countScheduling() : undefined
   for (let r = 0; r < ROUNDS; r++) {
     const c0 = mainThreadCpuNs()
+    const q0 = runQueueNs()
+    const w0 = performance.now()
     await once(r)
+    wall.push(performance.now() - w0)
+    queued += runQueueNs() - q0
     cpu.push((mainThreadCpuNs() - c0) / 1e6)
   }
+  if (counting !== undefined) console.log(`per broadcast: ${counting()}`)
   if (file !== undefined) writeFileSync(file, JSON.stringify((await session!.post("Profiler.stop")).profile))
+  if (process.env["SNAPSHOT"] !== undefined) (await import("node:v8")).writeHeapSnapshot(process.env["SNAPSHOT"])
+  // A young GC first: what the last rounds left in the young generation would read as surviving.
+  if (heapFile !== undefined && process.env["HEAP_LIVE"] === "minor") (globalThis as { gc?: (o: object) => void }).gc?.({ type: "minor" })
   if (heapFile !== undefined) writeFileSync(heapFile, JSON.stringify((await session!.post("HeapProfiler.stopSampling")).profile))
   session?.disconnect()
   const total = cpu.reduce((a, b) => a + b, 0)
-  console.log(`${mode} items=${ITEMS} read=${READ}: CPU per broadcast median ${median(cpu).toFixed(3)} ms, mean ${(total / ROUNDS).toFixed(3)} ms (${ROUNDS} rounds)`)
+  console.log(
+    `${mode} items=${ITEMS} read=${READ}: CPU per broadcast median ${median(cpu).toFixed(3)} ms, mean ${(total / ROUNDS).toFixed(3)} ms; wall median ${median(wall).toFixed(3)} ms, mean ${(wall.reduce((a, b) => a + b, 0) / ROUNDS).toFixed(3)} ms; ` +
+      `waiting for a CPU (runnable) mean ${(queued / ROUNDS / 1e6).toFixed(3)} ms (${ROUNDS} rounds)`
+  )
+}
+
+/**
+ * COUNT=1: counts the timers, immediates and ticks scheduled during the rounds (a hop to a later
+ * turn of the event loop is time the broadcast waits with the CPU idle); returns what prints them per round.
+ */
+const countScheduling = (): () => string => {
+  const counts = { setTimeout: 0, setImmediate: 0, nextTick: 0 }
+  const wrap = <F extends (...args: Array<never>) => unknown>(name: keyof typeof counts, f: F): F =>
+    ((...args: Parameters<F>) => {
+      counts[name]++
+      return f(...args)
+    }) as F
+  const saved = { setTimeout: globalThis.setTimeout, setImmediate: globalThis.setImmediate, nextTick: process.nextTick }
+  globalThis.setTimeout = wrap("setTimeout", saved.setTimeout)
+  globalThis.setImmediate = wrap("setImmediate", saved.setImmediate)
+  process.nextTick = wrap("nextTick", saved.nextTick)
+  return () => {
+    globalThis.setTimeout = saved.setTimeout
+    globalThis.setImmediate = saved.setImmediate
+    process.nextTick = saved.nextTick
+    return Object.entries(counts).map(([k, v]) => `${k} ${(v / ROUNDS).toFixed(2)}`).join(", ")
+  }
 }
 
 const ours = Effect.gen(function*() {

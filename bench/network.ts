@@ -21,7 +21,7 @@
  *
  * Run alone: `npm run bench:network` (a tsc build run by node with
  * --expose-gc; under tsx without `--expose-gc` the churn heap check is skipped). Knobs:
- * BENCH_NET_PEERS (200), BENCH_NET_ROUNDS (40), BENCH_NET_CHURN (1000),
+ * BENCH_NET_PEERS (200), BENCH_NET_ROUNDS (40), BENCH_NET_WARMUP (20), BENCH_NET_CHURN (1000),
  * BENCH_NET_CHURN_ROUNDS (1: further rounds of churn, ours and bare interleaved, CPU medians),
  * BENCH_NET_FILTER (regex on broadcast, churn, book).
  */
@@ -70,12 +70,20 @@ import {
   table,
   waitUntil
 } from "./loopback.js"
+import { readFileSync } from "node:fs"
 import * as NodeNetwork from "../src/node/NodeNetwork.js"
 import * as NodeTransport from "../src/node/NodeTransport.js"
 import { mainThreadCpuNs } from "./harness.js"
 
 const PEERS = envNumber("BENCH_NET_PEERS", 200)
 const ROUNDS = envNumber("BENCH_NET_ROUNDS", 40)
+/**
+ * Unmeasured broadcasts before each row's rounds (a quarter for the 1,000-hash rows). With 2, the
+ * first row (1 hash, Stream clients) measured our path while V8 was still compiling it: 13.5 ms of
+ * main-thread CPU per broadcast against 6.4 ms after 30 (bare: 5.1 and 2.7; load ~9.5), where
+ * bare's path, Node's own, was already warm from the set-up.
+ */
+const WARMUP = envNumber("BENCH_NET_WARMUP", 20)
 const CHURN = envNumber("BENCH_NET_CHURN", 1000)
 const CHURN_ROUNDS = envNumber("BENCH_NET_CHURN_ROUNDS", 1)
 const CHURN_CONCURRENCY = 8
@@ -96,6 +104,14 @@ export interface BroadcastRow {
    */
   readonly oursCpu: number
   readonly bareCpu: number
+  /**
+   * Mean milliseconds per broadcast the main thread spent runnable but waiting for a CPU (other
+   * processes, or this one's GC threads, on it). Measured: wall ≈ main-thread CPU + this wait, to
+   * within a few percent, for ours and bare alike; on a loaded machine the wall ratio falls below
+   * the CPU ratio through this wait (longer rounds wait more), not through an idle wait of ours.
+   */
+  readonly oursQueued: number
+  readonly bareQueued: number
 }
 
 export interface ChurnResult {
@@ -176,6 +192,18 @@ const invOf = (items: number, seed: number) =>
 // Broadcast
 
 const mean = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/**
+ * Nanoseconds the main thread has spent runnable but waiting for a CPU (the second field of
+ * Linux's schedstat; 0 where it is missing): the part of a wall time that is the machine's load.
+ */
+export const runQueueNs = (): number => {
+  try {
+    return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 2)[1])
+  } catch {
+    return 0
+  }
+}
 
 const broadcastSection = Effect.gen(function*() {
   progress(`broadcast to ${PEERS} peers`)
@@ -270,20 +298,28 @@ const broadcastSection = Effect.gen(function*() {
     const b: Array<number> = []
     const oc: Array<number> = []
     const bc: Array<number> = []
+    const oq: Array<number> = []
+    const bq: Array<number> = []
     // A 1,000-item inv costs each receiver a full decode: fewer rounds keep the section short.
     const rounds = items === 1 ? ROUNDS : Math.max(3, Math.floor(ROUNDS / 4))
-    for (let r = -2; r < rounds; r++) {
+    const warmup = items === 1 ? WARMUP : Math.max(2, Math.floor(WARMUP / 4))
+    for (let r = -warmup; r < rounds; r++) {
       const inv = invOf(items, r + 1000 * items)
       const c0 = mainThreadCpuNs()
+      const q0 = runQueueNs()
       const bareMs = yield* Effect.promise(() => bareOnce(Frame.encode(magic, inv)))
       const c1 = mainThreadCpuNs()
+      const q1 = runQueueNs()
       const oursMs = yield* oursOnce(inv)
       const c2 = mainThreadCpuNs()
+      const q2 = runQueueNs()
       if (r >= 0) {
         b.push(bareMs)
         o.push(oursMs)
         bc.push((c1 - c0) / 1e6)
         oc.push((c2 - c1) / 1e6)
+        bq.push((q1 - q0) / 1e6)
+        oq.push((q2 - q1) / 1e6)
       }
     }
     rows.push({
@@ -294,7 +330,9 @@ const broadcastSection = Effect.gen(function*() {
       ours: { median: median(o), p90: quantile(o, 0.9) },
       bare: { median: median(b), p90: quantile(b, 0.9) },
       oursCpu: mean(oc),
-      bareCpu: mean(bc)
+      bareCpu: mean(bc),
+      oursQueued: mean(oq),
+      bareQueued: mean(bq)
     })
   }
   if (touched < 0) console.log(touched)
@@ -519,6 +557,11 @@ export const report = (r: NetworkResults): void => {
       ])
     )
     console.log(`(per peer: ${r.broadcast.map((x) => `${x.name}: ${ms(x.ours.median / PEERS)} ours, ${ms(x.bare.median / PEERS)} bare`).join("; ")})`)
+    console.log(
+      `(per broadcast, mean main-thread CPU / runnable but waiting for a CPU: ${
+        r.broadcast.map((x) => `${x.name}: ours ${ms(x.oursCpu)} / ${ms(x.oursQueued)}, bare ${ms(x.bareCpu)} / ${ms(x.bareQueued)}`).join("; ")
+      })`
+    )
   }
   if (r.churn !== undefined) {
     const c = r.churn

@@ -41,6 +41,39 @@ const until = (seen: ReadonlyArray<number>, count: number) =>
     for (let turn = 0; turn < 100 && seen.length < count; turn++) yield* Effect.yieldNow()
   })
 
+describe("Subscribers: the byte bound", () => {
+  const lagged = (exit: Exit.Exit<unknown, unknown>) => Exit.isFailure(exit) && JSON.stringify(exit.cause).includes("SubscriberLagged")
+
+  it.effect("counts only what is buffered: what the consumer took frees its bytes, across drains, bursts and partial takes", () =>
+    Effect.gen(function*() {
+      const { bus, subscription } = yield* setup(1000, 1000)
+      let n = 0
+      const publish = (count: number) => {
+        for (let i = 0; i < count; i++) bus.publish({ tag: "a", n: ++n }, 10)
+      }
+      // Bursts of 90 (900 of 1,000 bytes), each taken whole: none is cut off.
+      for (let round = 0; round < 3; round++) {
+        publish(90)
+        const [chunk, done] = yield* subscription.next
+        expect([chunk.length, done]).toEqual([90, false])
+        subscription.taken(chunk.length)
+      }
+      // 100 buffered (1,000 bytes), half of them reported taken: room for 50 more, not 51.
+      publish(100)
+      const [chunk] = yield* subscription.next
+      expect(chunk.length).toBe(100)
+      subscription.taken(50)
+      publish(50)
+      expect(bus.size).toBe(1)
+      publish(1)
+      expect(bus.size).toBe(0)
+      const [rest, done] = yield* subscription.next
+      expect(Chunk.toReadonlyArray(rest).map((a) => a.n)).toEqual(Array.from({ length: 50 }, (_, i) => 371 + i))
+      expect(done).toBe(false)
+      expect(lagged(yield* Effect.exit(subscription.next))).toBe(true)
+    }))
+})
+
 describe("Subscribers: waiting for the next message", () => {
   it.effect("a waiting consumer is woken by each publish and gets every message in order, then the end", () =>
     Effect.gen(function*() {

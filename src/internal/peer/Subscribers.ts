@@ -8,13 +8,25 @@ import { PeerError } from "../../peer/PeerError.js"
 interface Subscriber<A> {
   readonly tags: ReadonlySet<string> | undefined
   readonly mailbox: Mailbox.Mailbox<A, PeerError>
-  /** Sizes of the messages in the mailbox, oldest first (from `head`). */
+  /**
+   * Sizes of the messages in the mailbox, oldest first: `sizes[head..tail)`. Once drained, a small
+   * array is kept and written over rather than replaced: a new one per message grew a fresh backing
+   * store that lived until the next message, one object per subscriber outliving every young GC in
+   * between. One grown past `KEEP_SIZES` by a burst is dropped, so an idle subscriber does not pin it.
+   */
   sizes: Array<number>
   head: number
+  tail: number
   bytes: number
-  /** The consumer parked in `next` on an empty mailbox: resumed by the next offer or end. */
-  waiting: ((wake: Effect.Effect<void>) => void) | undefined
+  /** The consumer parked in `next` on an empty mailbox: resumed (with the mailbox's `takeAll`) by the next offer or end. */
+  waiting: ((take: Effect.Effect<Batch<A>, PeerError>) => void) | undefined
 }
+
+/** The most sizes a drained subscriber keeps room for (see `Subscriber.sizes`). */
+const KEEP_SIZES = 64
+
+/** What a mailbox's `takeAll` gives: every message buffered, and whether the mailbox is done. */
+type Batch<A> = readonly [messages: Chunk.Chunk<A>, done: boolean]
 
 /**
  * A subscription: `next` takes every message buffered (waiting for one),
@@ -22,7 +34,7 @@ interface Subscriber<A> {
  */
 export interface Subscription<A> {
   /** The mailbox's `takeAll`, with a cheaper wait when it is empty (see `Subscribers`). */
-  readonly next: Effect.Effect<readonly [messages: Chunk.Chunk<A>, done: boolean], PeerError>
+  readonly next: Effect.Effect<Batch<A>, PeerError>
   readonly taken: (count: number) => void
   readonly remove: () => void
 }
@@ -42,8 +54,8 @@ export interface Subscription<A> {
  * A message alone in an empty buffer is always taken, whatever its size.
  *
  * Waiting: a consumer that finds its mailbox empty parks in an `Effect.async`
- * that `publish` (or the end) resumes at once, then takes everything with
- * `takeAll`, rather than parking in `takeAll` itself. The mailbox wakes its
+ * that `publish` (or the end) resumes at once with the mailbox's `takeAll`,
+ * rather than parking in `takeAll` itself. The mailbox wakes its
  * own takers from a scheduled task, and its wait is an interruptible async
  * with a finalizer: per message a subscriber that keeps up (a broadcast inv,
  * one per peer) paid ~3 µs more of main-thread CPU that way (200 parked
@@ -64,7 +76,7 @@ export class Subscribers<A> {
   }
 
   add(tags: ReadonlySet<string> | undefined, mailbox: Mailbox.Mailbox<A, PeerError>): Subscription<A> {
-    const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, bytes: 0, waiting: undefined }
+    const sub: Subscriber<A> = { tags, mailbox, sizes: [], head: 0, tail: 0, bytes: 0, waiting: undefined }
     this.subs.add(sub)
     // No canceler: an interrupted wait leaves `waiting` behind (holding its fiber until the next
     // wake or the end), and the next wake calls it for nothing (Effect ignores a resume after the
@@ -72,22 +84,25 @@ export class Subscribers<A> {
     // The check is made again here: the fiber may yield between `next`'s check and this register,
     // and a publish or end in between would find no waiter to wake. Whoever finds the slot taken
     // (a stale or a second consumer) or the mailbox not empty goes on to `takeAll` at once.
-    const wait = Effect.async<void>((resume) => {
+    // Resumed with `takeAll` itself (not resumed, then `takeAll`): one step fewer per wake.
+    const waitThenTake = Effect.async<Batch<A>, PeerError>((resume) => {
       if (sub.waiting === undefined && isOpenAndEmpty(mailbox)) sub.waiting = resume
-      else resume(Effect.void)
+      else resume(mailbox.takeAll)
     })
-    const waitThenTake = Effect.zipRight(wait, mailbox.takeAll)
     return {
       next: Effect.suspend(() => sub.waiting === undefined && isOpenAndEmpty(mailbox) ? waitThenTake : mailbox.takeAll),
       taken: (count) => {
-        const end = Math.min(sub.head + count, sub.sizes.length)
-        for (let i = sub.head; i < end; i++) sub.bytes -= sub.sizes[i]!
+        const sizes = sub.sizes
+        const end = Math.min(sub.head + count, sub.tail)
+        for (let i = sub.head; i < end; i++) sub.bytes -= sizes[i]!
         sub.head = end
-        if (sub.head === sub.sizes.length) {
-          sub.sizes = []
+        if (end === sub.tail) {
           sub.head = 0
-        } else if (sub.head > 1024 && sub.head * 2 > sub.sizes.length) {
-          sub.sizes = sub.sizes.slice(sub.head)
+          sub.tail = 0
+          if (sizes.length > KEEP_SIZES) sub.sizes = []
+        } else if (end > 1024 && end * 2 > sub.tail) {
+          sizes.copyWithin(0, end, sub.tail)
+          sub.tail -= end
           sub.head = 0
         }
       },
@@ -111,7 +126,7 @@ export class Subscribers<A> {
         this.cutOff(sub, `buffer full; ${tag} and later messages missed`)
       } else {
         if (bytes !== undefined) {
-          sub.sizes.push(bytes)
+          sub.sizes[sub.tail++] = bytes
           sub.bytes += bytes
         }
         wake(sub)
@@ -139,7 +154,7 @@ const wake = <A>(sub: Subscriber<A>): void => {
   const waiting = sub.waiting
   if (waiting === undefined) return
   sub.waiting = undefined
-  waiting(Effect.void)
+  waiting(sub.mailbox.takeAll)
 }
 
 /** Open with nothing buffered: a taker would wait. (A done mailbox has no size.) */

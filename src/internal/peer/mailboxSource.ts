@@ -11,7 +11,7 @@
  * @internal
  */
 import * as Channel from "effect/Channel"
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 
@@ -56,6 +56,12 @@ export const subscriptionStream = <A, E>(source: MailboxSource<A, E>): Stream.St
  * `Stream.runForEach`, taking from the mailbox directly when `stream` carries
  * one: each batch the mailbox holds is reported taken, then handled in order;
  * ends when the mailbox is done and drained, fails as it fails.
+ *
+ * A loop of `flatMap`s built once, not a generator: a consumer that keeps up
+ * takes one message per wake (a broadcast inv), and a generator's step
+ * allocated an iterator per `yield*` and kept its last batch alive in its
+ * suspended frame while it waited, so that every message a parked consumer
+ * had handled outlived the young GCs until the next one came.
  */
 export const runForEach = <A, E, E2 = never, R = never>(
   stream: Stream.Stream<A, E>,
@@ -64,12 +70,12 @@ export const runForEach = <A, E, E2 = never, R = never>(
   const source = (stream as { readonly [MailboxSourceKey]?: MailboxSource<A, E> })[MailboxSourceKey]
   if (source === undefined) return Stream.runForEach(stream, f)
   const { next, taken } = source
-  return Effect.gen(function*() {
-    for (;;) {
-      const [chunk, done] = yield* next
-      taken(chunk.length)
-      for (const a of chunk) yield* f(a)
-      if (done) return
-    }
+  const again = (): Effect.Effect<void, E | E2, R> => loop
+  const loop: Effect.Effect<void, E | E2, R> = Effect.flatMap(next, (batch) => {
+    const chunk = batch[0]
+    taken(chunk.length)
+    const handled = chunk.length === 1 ? f(Chunk.unsafeHead(chunk)) : Effect.forEach(chunk, f, { discard: true })
+    return batch[1] ? handled : Effect.flatMap(handled, again)
   })
+  return loop
 }
