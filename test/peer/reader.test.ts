@@ -97,6 +97,31 @@ describe("Reader", () => {
     expect(seen.length).toBe(2)
   })
 
+  it("out of budget, takes the chunks that only extend the next large message at once (not unread); the chunk completing it waits for a turn", async () => {
+    const { reader, seen } = makeReader()
+    const size = 1024 * 1024 + Frame.HEADER_SIZE
+    const stream = new Uint8Array(2 * size)
+    for (let i = 0; i < 2; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
+    const chunks: Array<Uint8Array> = []
+    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    // Two 1 MiB messages in one turn (a fast sender's burst): the first spends the budget.
+    const waits: Array<unknown> = []
+    let unread = 0
+    for (const c of chunks) {
+      const w = reader.onChunk(c)
+      if (w !== undefined) waits.push(w)
+      unread = Math.max(unread, reader.unreadBytes)
+    }
+    expect(seen.length).toBe(1)
+    // The second one's chunks went to the decoder as they came; only the chunk that completes it is unread.
+    expect(unread).toBeGreaterThan(0)
+    expect(unread).toBeLessThanOrEqual(64 * 1024)
+    expect(waits).toEqual([])
+    await macrotask()
+    expect(seen.map((m) => (m._tag === "Unknown" ? m.payload[0] : -1))).toEqual([1, 2])
+    expect(reader.unreadBytes).toBe(0)
+  })
+
   it("counts bytes a transport works on without completing a message (v2 decoys): a flood of them still waits for later turns", async () => {
     // A transport that decrypts and drops every byte (as v2 does a decoy packet): nothing held, no message.
     let worked = 0

@@ -12,6 +12,8 @@ export interface Decoder {
   readonly push: (chunk: Uint8Array, out: Array<Frame.Received>) => ReceiveError | undefined
   /** Bytes received and held, not yet part of a message (what the transport has not worked on yet). */
   readonly bufferedBytes: number
+  /** Bytes still to arrive before the message being received completes (0 when unknown): a shorter chunk completes nothing. */
+  readonly awaitingBytes?: number | undefined
 }
 
 /**
@@ -126,7 +128,9 @@ export class Reader {
   /** The socket's data handler. */
   readonly onChunk = (chunk: Uint8Array): Effect.Effect<void> | void => {
     if (this.stopped) return
-    if (this.draining || this.turnBytes >= READ_SLICE) return this.queue(chunk)
+    if (this.draining || this.turnBytes >= READ_SLICE) {
+      if (!this.holds(chunk)) return this.queue(chunk)
+    }
     // This runs in the socket's callback (for Node, an event listener): an exception must not
     // escape into it, where it would be uncaught.
     try {
@@ -138,6 +142,23 @@ export class Reader {
     // the next chunk, if it comes before the turn ends, is queued and starts it then (a large
     // message that spends the budget is usually followed by a quiet turn, and a drainer is a fork).
     if (this.pending.length > 0 && !this.draining && !this.stopped) this.startDrain()
+  }
+
+  /**
+   * Whether a chunk that arrives while the reader waits for its turn can go to
+   * the transport at once: nothing is queued before it, and it only extends
+   * the message being received (completes nothing, so it is no work to take
+   * now and needs no turn). Without this, the chunks of a large message
+   * (a 1 MB block arrives in 64 KiB reads) queued behind a spent budget
+   * until the backlog paused the socket, once per block.
+   */
+  private holds(chunk: Uint8Array): boolean {
+    return this.backlogHead === this.backlog.length && this.extendsOnly(chunk)
+  }
+
+  /** Whether `chunk`, next in line for the transport, completes nothing there. */
+  private extendsOnly(chunk: Uint8Array): boolean {
+    return chunk.length < (this.decoder.awaitingBytes ?? 0)
   }
 
   /** Keeps a chunk for the drainer (started if need be), asking for room past `PAUSE_AT`. */
@@ -351,8 +372,10 @@ export class Reader {
       if (this.pending.length > 0 || this.stopped) return
       if (this.pendingError !== undefined) return this.fail(this.pendingError)
     }
-    while (this.backlogHead < this.backlog.length && !this.needsTurn()) {
+    while (this.backlogHead < this.backlog.length && !this.stopped) {
       const chunk = this.backlog[this.backlogHead]!
+      // Out of budget, a chunk that only extends the message being received is still taken (it is no work).
+      if (this.needsTurn() && !this.extendsOnly(chunk)) break
       this.backlog[this.backlogHead++] = EMPTY
       if (this.backlogHead === this.backlog.length) {
         this.backlog = []

@@ -97,6 +97,10 @@ class ReadSide implements Decoder {
   get bufferedBytes(): number {
     return this.transport.bufferedBytes
   }
+
+  get awaitingBytes(): number | undefined {
+    return this.transport.awaitingBytes
+  }
 }
 
 let nextId = 1
