@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
-import { type Decoder, Reader } from "../../src/internal/peer/Reader.js"
+import { type Decoder, MAX_UNREAD_BYTES, Reader } from "../../src/internal/peer/Reader.js"
 import * as Message from "../../src/wire/Message.js"
 import type { ReceiveError } from "../../src/peer/MessageTransport.js"
 
@@ -193,17 +193,18 @@ describe("Reader", () => {
     expect(drainedAt).toBe(frames)
   })
 
-  it("near 1 MiB waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
+  it("near the read bound (4 MiB) waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
     const { reader, seen, events } = makeReader()
-    const { chunks, frames } = pingChunks(24)
+    const { chunks, frames } = pingChunks(MAX_UNREAD_BYTES / (64 * 1024) + 8)
     // A socket that honours the request: it stops delivering until the effect completes.
     let i = 0
     let wait: Effect.Effect<void> | void = undefined
     while (i < chunks.length && wait === undefined) wait = reader.onChunk(chunks[i++]!)
     expect(wait).toBeDefined()
-    expect(reader.unreadBytes).toBeLessThanOrEqual(1024 * 1024)
+    expect(MAX_UNREAD_BYTES).toBe(4 * 1024 * 1024)
+    expect(reader.unreadBytes).toBeLessThanOrEqual(MAX_UNREAD_BYTES)
     await Effect.runPromise(wait as Effect.Effect<void>)
-    expect(reader.unreadBytes).toBeLessThanOrEqual(512 * 1024)
+    expect(reader.unreadBytes).toBeLessThanOrEqual(MAX_UNREAD_BYTES / 2)
     while (i < chunks.length) {
       const w = reader.onChunk(chunks[i++]!)
       if (w !== undefined) await Effect.runPromise(w)
@@ -213,14 +214,14 @@ describe("Reader", () => {
     expect(events).toEqual([])
   })
 
-  it("a socket that reads on past 1 MiB regardless ends the reader with an overflow, holding no more than that", async () => {
+  it("a socket that reads on past the read bound (4 MiB) regardless ends the reader with an overflow, holding no more than that", async () => {
     const { reader, seen, events } = makeReader()
-    const { chunks, frames } = pingChunks(24) // 24 x 64 KiB, all at once, every request to wait ignored
+    const { chunks, frames } = pingChunks(MAX_UNREAD_BYTES / (64 * 1024) + 8) // 72 x 64 KiB, all at once, every request to wait ignored
     for (const c of chunks) reader.onChunk(c)
     expect(events).toHaveLength(1)
     const unread = Number(events[0]!.split(":")[1])
-    expect(unread).toBeGreaterThan(1024 * 1024)
-    expect(unread).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024)
+    expect(unread).toBeGreaterThan(MAX_UNREAD_BYTES)
+    expect(unread).toBeLessThanOrEqual(MAX_UNREAD_BYTES + 64 * 1024)
     for (let t = 0; t < 10; t++) await macrotask()
     // Stopped: what was unread is dropped, nothing more is handled.
     expect(reader.unreadBytes).toBe(0)

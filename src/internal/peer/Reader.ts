@@ -29,8 +29,14 @@ const READ_SLICE = 256 * 1024
  * The most received bytes a peer holds unread (waiting for the decoder). A
  * socket that cannot be made to stop reading past it ends the peer
  * (`ReadOverflow`) rather than let a remote fill our memory.
+ *
+ * 4 MiB, one maximum protocol message (Bitcoin Core's cap is 4,000,000 bytes;
+ * its default per-peer receive buffer is 5 MB). A block stream arrives in
+ * bursts of several MB, read while the reader waits for its next turn; with
+ * 1 MiB the socket was paused and resumed once per 1 MB block, which cost
+ * ~15-25% of the main thread's CPU per block over loopback (issue 15).
  */
-export const MAX_UNREAD_BYTES = 1024 * 1024
+export const MAX_UNREAD_BYTES = 4 * 1024 * 1024
 
 /**
  * Unread bytes at which the socket is asked to stop reading, below the bound
