@@ -38,6 +38,14 @@
  * a `takeAll` loop, or to an `Effect.async` waiter: 0 full GCs, ~325 blk/s
  * of CPU; to any `Stream.runForEach` (over `Mailbox.toStream`, with or
  * without `mapChunks`, `repeatEffectChunk`, `fromPull`): 2-17, ~250.
+ * Session 10 (`ours-foreach`, load 5-13): `perf` on the main thread put
+ * ~23-34% in SHA-256 (the receiver's one checksum; bcoin hashes on both
+ * sides), ~27-29% in the kernel (loopback TCP, both ends), `endOf` ~6-7%,
+ * the payload copy ~5-6%; the cpuprofile's ~20% "(garbage collector)" is
+ * mostly off-CPU (GC on the main thread's CPU ~1.5%). The reader paused the
+ * socket once per block (a burst of several MB arrives while it waits for
+ * its turn; 1 MiB unread bound): no budget, or a 4 MiB bound with held
+ * chunks, took ~15-25% off the CPU per block.
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
