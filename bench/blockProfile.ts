@@ -20,7 +20,8 @@
  * `ours-sendawait` (the same pacing, blocks delivered to a subscriber).
  * `ours-takeall` is `ours` with the subscription consumed without running
  * its `Stream` (the mailbox's `takeAll` in a loop, as the network registry
- * consumes a peer's inbox).
+ * consumes a peer's inbox). `ours-foreach`: the receiver on
+ * `peer.runForEach(["Block"], …)`, as the bench row against bcoin's pair.
  * Env: `SNAPSHOT=n` writes n heap snapshots during the run; `SURVIVORS=file`
  * writes a sampling heap profile of the allocations that outlived a young GC.
  *
@@ -37,6 +38,14 @@
  * a `takeAll` loop, or to an `Effect.async` waiter: 0 full GCs, ~325 blk/s
  * of CPU; to any `Stream.runForEach` (over `Mailbox.toStream`, with or
  * without `mapChunks`, `repeatEffectChunk`, `fromPull`): 2-17, ~250.
+ * Session 10 (`ours-foreach`, load 5-13): `perf` on the main thread put
+ * ~23-34% in SHA-256 (the receiver's one checksum; bcoin hashes on both
+ * sides), ~27-29% in the kernel (loopback TCP, both ends), `endOf` ~6-7%,
+ * the payload copy ~5-6%; the cpuprofile's ~20% "(garbage collector)" is
+ * mostly off-CPU (GC on the main thread's CPU ~1.5%). The reader paused the
+ * socket once per block (a burst of several MB arrives while it waits for
+ * its turn; 1 MiB unread bound): no budget, or a 4 MiB bound with held
+ * chunks, took ~15-25% off the CPU per block.
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -50,16 +59,17 @@ import * as MailboxSource from "../src/internal/peer/mailboxSource.js"
 import * as BcoinPeer from "./bcoinPeer.js"
 import { mainThreadCpuNs } from "./harness.js"
 import { barePair, bareServer, listenPeers, magic, makeBlock, nodeConfig, now, peerPair } from "./loopback.js"
-import { counter, creditLoop, windowLoop } from "./pairLoops.js"
+import { counter, creditLoop, forEachCounter, windowLoop } from "./pairLoops.js"
 
 const [mode = "ours", seconds = "3"] = process.argv.slice(2)
 const WINDOW = 4
 
 /** Counts GCs by kind while `f` runs. */
 const countGcs = () => {
-  const counts = { major: 0, minor: 0, incremental: 0, weak: 0 }
+  const counts = { major: 0, minor: 0, incremental: 0, weak: 0, ms: 0 }
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
+      counts.ms += e.duration
       const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) counts.minor++
       else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) counts.major++
@@ -104,7 +114,7 @@ const measure = async (run: (ms: number) => Promise<number>) => {
   await new Promise((r) => setTimeout(r, 50))
   gcs.stop()
   console.log(
-    `${mode}: ${rate.toFixed(1)} blk/s wall, ${(blocks / cpuS).toFixed(1)} blk/s CPU; GCs: ${gcs.counts.major} full, ${gcs.counts.minor} young, ${gcs.counts.incremental} incremental`
+    `${mode}: ${rate.toFixed(1)} blk/s wall, ${(blocks / cpuS).toFixed(1)} blk/s CPU; GCs: ${gcs.counts.major} full, ${gcs.counts.minor} young, ${gcs.counts.incremental} incremental, ${gcs.counts.ms.toFixed(0)} ms in GC pauses`
   )
 }
 
@@ -169,7 +179,9 @@ if (mode === "bare") {
           return (sent * 1000) / (now() - start)
         })
       : creditLoop(
-        process.env["EXP_CONS"] === "chunk"
+        mode === "ours-foreach"
+          ? yield* forEachCounter<unknown>((f) => inb.runForEach(["Block"], f))
+          : process.env["EXP_CONS"] === "chunk"
           ? yield* chunkCounter(yield* inb.subscribe("Block"))
           : mode === "ours-takeall"
           ? yield* mailboxCounter(yield* inb.subscribe("Block"))

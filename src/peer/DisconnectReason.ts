@@ -73,7 +73,7 @@ export type DisconnectReason = Data.TaggedEnum<{
   /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
   QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
   /**
-   * More than the read bound (1 MiB) arrived unread: the socket did not stop
+   * More than the read bound (4 MiB) arrived unread: the socket did not stop
    * reading when the peer asked it to (a `Socket` that neither waits for its
    * handler's effect nor offers a pausable stream).
    */

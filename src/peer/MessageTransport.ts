@@ -112,6 +112,15 @@ export interface MessageTransport {
   readonly ready: boolean
   /** Bytes received and held, not yet part of a message (counted against the peer's read bound). */
   readonly bufferedBytes: number
+  /**
+   * Bytes still to arrive before the message being received completes, when
+   * the transport knows (v1: once a frame's header has passed its checks);
+   * absent or 0 otherwise. A chunk shorter than this must complete nothing
+   * in `receive` (it is only held, within the message's checked length): the
+   * peer then takes it even while it waits for its turn to decode, instead of
+   * queueing it as unread bytes (which past a bound pauses the socket).
+   */
+  readonly awaitingBytes?: number | undefined
   /** Bytes to write before anything else; asked once, when the peer starts. */
   readonly initial: () => Uint8Array | undefined
   /**

@@ -15,7 +15,7 @@
  *   pong, handshake rules, stall bookkeeping; then request waiters and
  *   subscribers). About 256 KiB is worked on per turn of the event loop
  *   (the message that crosses it completes first), so one flooding remote
- *   cannot starve the others, and at most 1 MiB is held
+ *   cannot starve the others, and at most 4 MiB is held
  *   unread, over any socket (past it the socket is paused, or the peer ends
  *   with `ReadOverflow` if it cannot be);
  * - bytes become messages, and messages bytes, through the connection's
@@ -148,7 +148,7 @@ export interface PeerStats {
   readonly minPingMillis: number | undefined
   /** Bytes waiting in the outbound queue. */
   readonly queuedBytes: number
-  /** Bytes received and not yet decoded: at most 1 MiB over any socket (see `ReadOverflow`). */
+  /** Bytes received and not yet decoded: at most 4 MiB over any socket (see `ReadOverflow`). */
   readonly unreadBytes: number
   /** The message transport (`"v1"`, `"v2"`) and its session id, if it has one. */
   readonly transport: string

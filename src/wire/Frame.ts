@@ -385,6 +385,19 @@ export class FrameDecoder {
   }
 
   /**
+   * Bytes still to arrive before the message being received is complete,
+   * once its header has been read and passed its checks; 0 between messages,
+   * before a header is whole, and after an error. A chunk shorter than this
+   * only extends that message: `push` holds it (within the frame's checked
+   * length) and completes nothing.
+   *
+   * @since 0.2.0
+   */
+  get awaitingBytes(): number {
+    return this.command === undefined || this.failed !== undefined ? 0 : this.length - this.buffered
+  }
+
+  /**
    * Adds a chunk; appends every completed message to `out`. Returns the error
    * that ends the stream, if any (messages completed before it are in `out`).
    *

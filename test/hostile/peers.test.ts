@@ -338,7 +338,7 @@ describe("over loopback TCP: flood", () => {
         expect(pongs).toBe(sent.pings)
         expect(drained.received["inv"]?.messages).toBe(sent.frames)
         // Memory: bounded by the buffers (the subscriber's 100 messages, about 20 MB of inv objects, and
-        // 1 MiB of unread bytes), not by what the flooder sent; kernel buffers hold the rest of the backlog.
+        // 4 MiB of unread bytes), not by what the flooder sent; kernel buffers hold the rest of the backlog.
         expect(midFlood).toBeDefined()
         expect(total(midFlood) - base).toBeLessThan(48 * MB)
         // (socket chunks are array buffers: without backpressure the unread ones pile up here, 40 MB/s)

@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Frame from "../../src/wire/Frame.js"
-import { type Decoder, Reader } from "../../src/internal/peer/Reader.js"
+import { type Decoder, MAX_UNREAD_BYTES, Reader } from "../../src/internal/peer/Reader.js"
 import * as Message from "../../src/wire/Message.js"
 import type { ReceiveError } from "../../src/peer/MessageTransport.js"
 
@@ -97,6 +97,31 @@ describe("Reader", () => {
     expect(seen.length).toBe(2)
   })
 
+  it("out of budget, takes the chunks that only extend the next large message at once (not unread); the chunk completing it waits for a turn", async () => {
+    const { reader, seen } = makeReader()
+    const size = 1024 * 1024 + Frame.HEADER_SIZE
+    const stream = new Uint8Array(2 * size)
+    for (let i = 0; i < 2; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
+    const chunks: Array<Uint8Array> = []
+    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    // Two 1 MiB messages in one turn (a fast sender's burst): the first spends the budget.
+    const waits: Array<unknown> = []
+    let unread = 0
+    for (const c of chunks) {
+      const w = reader.onChunk(c)
+      if (w !== undefined) waits.push(w)
+      unread = Math.max(unread, reader.unreadBytes)
+    }
+    expect(seen.length).toBe(1)
+    // The second one's chunks went to the decoder as they came; only the chunk that completes it is unread.
+    expect(unread).toBeGreaterThan(0)
+    expect(unread).toBeLessThanOrEqual(64 * 1024)
+    expect(waits).toEqual([])
+    await macrotask()
+    expect(seen.map((m) => (m._tag === "Unknown" ? m.payload[0] : -1))).toEqual([1, 2])
+    expect(reader.unreadBytes).toBe(0)
+  })
+
   it("counts bytes a transport works on without completing a message (v2 decoys): a flood of them still waits for later turns", async () => {
     // A transport that decrypts and drops every byte (as v2 does a decoy packet): nothing held, no message.
     let worked = 0
@@ -168,17 +193,18 @@ describe("Reader", () => {
     expect(drainedAt).toBe(frames)
   })
 
-  it("near 1 MiB waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
+  it("near the read bound (4 MiB) waiting, asks the socket to wait (an effect that completes once half of it was handled)", async () => {
     const { reader, seen, events } = makeReader()
-    const { chunks, frames } = pingChunks(24)
+    const { chunks, frames } = pingChunks(MAX_UNREAD_BYTES / (64 * 1024) + 8)
     // A socket that honours the request: it stops delivering until the effect completes.
     let i = 0
     let wait: Effect.Effect<void> | void = undefined
     while (i < chunks.length && wait === undefined) wait = reader.onChunk(chunks[i++]!)
     expect(wait).toBeDefined()
-    expect(reader.unreadBytes).toBeLessThanOrEqual(1024 * 1024)
+    expect(MAX_UNREAD_BYTES).toBe(4 * 1024 * 1024)
+    expect(reader.unreadBytes).toBeLessThanOrEqual(MAX_UNREAD_BYTES)
     await Effect.runPromise(wait as Effect.Effect<void>)
-    expect(reader.unreadBytes).toBeLessThanOrEqual(512 * 1024)
+    expect(reader.unreadBytes).toBeLessThanOrEqual(MAX_UNREAD_BYTES / 2)
     while (i < chunks.length) {
       const w = reader.onChunk(chunks[i++]!)
       if (w !== undefined) await Effect.runPromise(w)
@@ -188,14 +214,14 @@ describe("Reader", () => {
     expect(events).toEqual([])
   })
 
-  it("a socket that reads on past 1 MiB regardless ends the reader with an overflow, holding no more than that", async () => {
+  it("a socket that reads on past the read bound (4 MiB) regardless ends the reader with an overflow, holding no more than that", async () => {
     const { reader, seen, events } = makeReader()
-    const { chunks, frames } = pingChunks(24) // 24 x 64 KiB, all at once, every request to wait ignored
+    const { chunks, frames } = pingChunks(MAX_UNREAD_BYTES / (64 * 1024) + 8) // 72 x 64 KiB, all at once, every request to wait ignored
     for (const c of chunks) reader.onChunk(c)
     expect(events).toHaveLength(1)
     const unread = Number(events[0]!.split(":")[1])
-    expect(unread).toBeGreaterThan(1024 * 1024)
-    expect(unread).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024)
+    expect(unread).toBeGreaterThan(MAX_UNREAD_BYTES)
+    expect(unread).toBeLessThanOrEqual(MAX_UNREAD_BYTES + 64 * 1024)
     for (let t = 0; t < 10; t++) await macrotask()
     // Stopped: what was unread is dropped, nothing more is handled.
     expect(reader.unreadBytes).toBe(0)

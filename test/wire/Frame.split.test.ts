@@ -88,6 +88,36 @@ describe("FrameDecoder over split input", () => {
     expect(decoder.bufferedBytes).toBe(0)
   })
 
+  it("awaitingBytes: what the message being received still lacks, once its header passed; a shorter chunk completes nothing", () => {
+    const decoder = new Frame.FrameDecoder(options)
+    const out: Array<Frame.Received> = []
+    const block = frames[7]!
+    const payload = block.length - Frame.HEADER_SIZE
+    expect(decoder.awaitingBytes).toBe(0)
+    decoder.push(block.subarray(0, 10), out) // half a header: nothing known yet
+    expect(decoder.awaitingBytes).toBe(0)
+    decoder.push(block.subarray(10, Frame.HEADER_SIZE + 5), out)
+    expect(decoder.awaitingBytes).toBe(payload - 5)
+    // Every chunk shorter than that is held; the one that reaches the end completes the message.
+    let at = Frame.HEADER_SIZE + 5
+    while (decoder.awaitingBytes > 1) {
+      const n = Math.min(7, decoder.awaitingBytes - 1)
+      expect(decoder.push(block.subarray(at, at + n), out)).toBeUndefined()
+      at += n
+      expect(out).toEqual([])
+      expect(decoder.awaitingBytes).toBe(block.length - at)
+    }
+    decoder.push(block.subarray(at), out)
+    expect(out).toEqual([expected[7]])
+    expect(decoder.awaitingBytes).toBe(0)
+    // After an error: 0 (a failed decoder takes nothing more).
+    const bad = Uint8Array.from(block.subarray(0, Frame.HEADER_SIZE + 5))
+    bad[0] = 0
+    const failed = new Frame.FrameDecoder(options)
+    expect(failed.push(bad, out)?.reason).toBe("BadMagic")
+    expect(failed.awaitingBytes).toBe(0)
+  })
+
   it("a large payload spanning chunks decodes to exactly its bytes, whatever the chunk size", () => {
     // 20,000 bytes of an unknown command: its payload is the decoder's copy itself, every byte
     // compared, at chunk sizes that cut it at different places. (The copy goes to memory that is

@@ -98,6 +98,9 @@ class ReleasingWhenReady implements MessageTransport.MessageTransport {
   get bufferedBytes(): number {
     return this.inner.bufferedBytes
   }
+  get awaitingBytes(): number | undefined {
+    return this.inner.awaitingBytes
+  }
   get droppedMessages(): number | undefined {
     return this.inner.droppedMessages
   }

@@ -5,7 +5,7 @@
  *   socket ─ bytes ─▶ │ Reader ─▶ MessageTransport.receive ─▶ PeerCore.received  │─▶ Subscribers ─▶ your streams
  *   (data callback)   │  256 KiB per macrotask turn,             │ rules, filters │    (bounded mailboxes)
  *                     │  half a subscriber buffer per microtask  │ stalls, stats  │─▶ request / ping waiters
- *                     │  ≤ 1 MiB unread, then the socket pauses  ▼                │
+ *                     │  ≤ 4 MiB unread, then the socket pauses  ▼                │
  *                     │                                  Actions (sink)          │
  *   your send ───────▶│ Outbound ◀── send ───────────────────┘    │ wakeAt        │
  *   request, ping ───▶│  transport.encode, held until ready,      ▼               │
@@ -96,6 +96,10 @@ class ReadSide implements Decoder {
 
   get bufferedBytes(): number {
     return this.transport.bufferedBytes
+  }
+
+  get awaitingBytes(): number | undefined {
+    return this.transport.awaitingBytes
   }
 }
 

@@ -33,6 +33,10 @@ class V1Transport implements MessageTransport {
     return this.decoder.bufferedBytes
   }
 
+  get awaitingBytes(): number {
+    return this.decoder.awaitingBytes
+  }
+
   // Own functions, not prototype methods: the interface's members are function-valued properties,
   // which a wrapper may take as they are (`encode: inner.encode`).
   readonly initial = (): undefined => undefined

@@ -113,6 +113,11 @@ class V2MessageTransport implements MessageTransport {
     return this.fallback?.bufferedBytes ?? this.ownSession?.bufferedBytes ?? 0
   }
 
+  /** The v1 fallback's (a v2 session does not say). */
+  get awaitingBytes(): number | undefined {
+    return this.fallback?.awaitingBytes
+  }
+
   get droppedMessages(): number {
     return this.ownSession?.droppedMessages ?? 0
   }
