@@ -28,7 +28,7 @@ const standIn = (id: number, gone: Deferred.Deferred<void>) =>
     remote: `127.0.0.${id}:8333`,
     direction: "inbound",
     info: undefined,
-    awaitDisconnect: Effect.as(Deferred.await(gone), DisconnectReason.RemoteClosed())
+    awaitDisconnect: Effect.as(Deferred.await(gone), DisconnectReason.RemoteClosed({ reset: false }))
   }) as unknown as Peer.Peer
 
 describe("PeerRegistry: the handlers of a peer", () => {
@@ -65,7 +65,7 @@ describe("PeerRegistry: the handlers of a peer", () => {
       expect(log).toEqual(["first starts", "first done", "hooked connected 1", "last", "event Connected"])
 
       yield* Deferred.succeed(gone, undefined)
-      expect(yield* Fiber.join(running)).toEqual(DisconnectReason.RemoteClosed())
+      expect(yield* Fiber.join(running)).toEqual(DisconnectReason.RemoteClosed({ reset: false }))
       yield* until(() => log.length >= 7)
       expect(log.slice(5)).toEqual(["hooked disconnected 1", "event Disconnected"])
       expect(yield* registry.peers).toEqual([])

@@ -121,18 +121,16 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
       const reached = { count: 0 }
       const announced = () => {
         events.unsafeOffer(PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
-        const loop = Effect.zipRight(
-          // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
-          // what it buffered, so messages the peer sent before it ended still reach the handlers, then
-          // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
-          // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
-          // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
-          runForEach(options.inbox, deliver(peer)).pipe(
-            // The inbox fails only when this loop fell behind the peer's own buffer.
-            Effect.catchAll((e) => peer.disconnect(`network handlers could not keep up: ${e.message}`))
-          ),
-          peer.awaitDisconnect
-        )
+        // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
+        // what it buffered, so messages the peer sent before it ended still reach the handlers, then
+        // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
+        // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
+        // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
+        const loop = Effect.matchEffect(runForEach(options.inbox, deliver(peer)), {
+          // The inbox fails only when this loop fell behind the peer's own buffer.
+          onFailure: (e) => Effect.zipRight(peer.disconnect(`network handlers could not keep up: ${e.message}`), peer.awaitDisconnect),
+          onSuccess: () => peer.awaitDisconnect
+        })
         return debug
           ? Effect.zipRight(Effect.annotateLogs(Effect.logDebug("peer connected"), { peer: peer.remote, direction: peer.direction }), loop)
           : loop
@@ -149,15 +147,24 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
           ? Effect.as(Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) }), reason)
           : Effect.succeed(reason)
       }
-      return Effect.onExit(live, () => {
+      /** Forgets the peer and closes its scope, whatever the end. */
+      const leave = () => {
         registry.delete(peer.id)
         disconnectHooks(installed, reached.count, entry)
         return Scope.close(scope, Exit.void)
-      }).pipe(Effect.flatMap((reason) =>
-        options.onDisconnected === undefined
-          ? ended(reason, false)
-          : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned))
-      ))
+      }
+      // One uninterruptible exit step (`onExit` then a `flatMap` for `onDisconnected` cost a step
+      // each): the connector's ban decision runs uninterrupted once the peer is gone.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.matchCauseEffect(restore(live), {
+          onFailure: (cause) => Effect.zipRight(leave(), Effect.failCause(cause)),
+          onSuccess: (reason) =>
+            Effect.flatMap(leave(), () =>
+              options.onDisconnected === undefined
+                ? ended(reason, false)
+                : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned)))
+        })
+      )
     }))
 
   return {
