@@ -23,6 +23,7 @@ import * as PeerConfig from "../../peer/PeerConfig.js"
 import * as Message from "../../wire/Message.js"
 import * as NetAddress from "../../wire/NetAddress.js"
 import { Alarm, timerOf } from "../peer/Alarm.js"
+import { withPlainHooks } from "./plainHooks.js"
 
 /** Announcements of at most this many addresses are relayed (Bitcoin Core: 10). */
 const RELAY_MAX_ADDRESSES = 10
@@ -263,31 +264,42 @@ export const make = (
     }
 
     /** Forgets a departed peer. */
-    const forget = (id: number) =>
-      Effect.sync(() => {
-        answered.delete(id)
-        pending.delete(id)
-        adverts.delete(id)
-        networkOf.delete(id)
-      })
+    const forget = (id: number) => {
+      answered.delete(id)
+      pending.delete(id)
+      adverts.delete(id)
+      networkOf.delete(id)
+    }
 
-    const onConnected = ({ address: remote, peer }: PeerEntry) =>
+    /**
+     * A peer connected: its relay queue (trickles fork into `scope`, the
+     * peer's), its network, its advertisements; an outbound one is greeted
+     * (the effect returned). Called directly by this package's registry
+     * (`plainHooks.ts`), by `onConnected` under any other.
+     */
+    const connected = (
+      { address: remote, peer }: PeerEntry,
+      scope: Scope.Scope,
+      listen: Option.Option<NetAddress.NetAddressFields>
+    ): Effect.Effect<void> | undefined => {
+      // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
+      pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
+      networkOf.set(peer.id, remote.network)
+      // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
+      // too, so every link's filter is reset from both ends.
+      const advertising = Option.isSome(listen) || config.externalAddresses.length > 0
+      if (advertising) startAdvertising(peer)
+      return peer.direction === "outbound" ? Effect.flatMap(self, (own) => greetOutbound(peer, own)) : undefined
+    }
+
+    const onConnected = (entry: PeerEntry) =>
       Effect.flatMap(Effect.scope, (scope) =>
         // On the scope itself: forgetting the peer needs none of the fiber refs `Effect.addFinalizer`
         // captures and restores around its finalizer. Added before the entries are set, so an
         // interruption between the two leaves nothing behind.
         Effect.zipRight(
-          Scope.addFinalizer(scope, forget(peer.id)),
-          Effect.flatMap(registry.listenAddress, (listen) => {
-            // The rate-limit state is kept (per host, bounded by the book): reconnecting must not refill it.
-            pending.set(peer.id, { queue: [], sending: false, driver: undefined, scope })
-            networkOf.set(peer.id, remote.network)
-            // As Bitcoin Core (MaybeSendAddr): the periodic advertisement goes to every peer, inbound
-            // too, so every link's filter is reset from both ends.
-            const advertising = Option.isSome(listen) || config.externalAddresses.length > 0
-            if (advertising) startAdvertising(peer)
-            return peer.direction === "outbound" ? Effect.flatMap(self, (own) => greetOutbound(peer, own)) : Effect.void
-          })
+          Scope.addFinalizer(scope, Effect.sync(() => forget(entry.peer.id))),
+          Effect.flatMap(registry.listenAddress, (listen) => connected(entry, scope, listen) ?? Effect.void)
         ))
 
     /**
@@ -343,6 +355,9 @@ export const make = (
       }
     }
 
-    yield* registry.addHandler({ onConnected, onMessage })
+    yield* registry.addHandler(withPlainHooks({ onConnected, onMessage }, {
+      connected,
+      disconnected: (entry) => forget(entry.peer.id)
+    }))
     return { stats: Effect.sync(() => ({ ...stats })) }
   })

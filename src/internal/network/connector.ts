@@ -12,7 +12,6 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as FiberSet from "effect/FiberSet"
@@ -240,10 +239,11 @@ export const make = (
         }),
         (starting) =>
           Effect.flatMap(starting.subscribe(), (inbox) =>
-            Effect.flatMap(
-              Effect.catchAll(starting.connected, (error) => failed(starting, error)),
-              (peer) => use(inbox, peer)
-            ))
+            // One step for both ends of the handshake (a catchAll, then a flatMap, cost one each).
+            Effect.matchEffect(starting.connected, {
+              onFailure: (error) => failed(starting, error),
+              onSuccess: (peer) => use(inbox, peer)
+            }))
       )
     }
 
@@ -529,7 +529,20 @@ export const make = (
       }
       /** host:port in `inUse` once the handshake completed. */
       let key: string | undefined
-      return startPeer(socket, "inbound", remote, messageTransport, (inbox, peer) => {
+      /**
+       * What the connection held, let go whatever its end; an eviction before the
+       * handshake completed (this fiber interrupted: no race of two forked fibers
+       * per connection for its whole life) is reported here, so a connection that
+       * does not become a peer is always seen.
+       */
+      const ended = (interrupted: boolean): Effect.Effect<void> => {
+        release()
+        if (key !== undefined) inUse.delete(key)
+        inbound.delete(slot.id)
+        if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
+        return slot.evicted && interrupted ? handshakeEvicted(remote) : Effect.void
+      }
+      const running = startPeer(socket, "inbound", remote, messageTransport, (inbox, peer) => {
         release()
         slot.peer = peer
         inboundByPeer.set(peer.id, slot)
@@ -537,18 +550,19 @@ export const make = (
         key = peer.remote
         inUse.add(key)
         return runPeer(peer, inbox, remote, false)
-      }).pipe(
-        Effect.onExit((exit) => {
-          release()
-          if (key !== undefined) inUse.delete(key)
-          inbound.delete(slot.id)
-          if (slot.peer !== undefined) inboundByPeer.delete(slot.peer.id)
-          // Evicted before its handshake completed: this fiber is interrupted (no race of two forked
-          // fibers per connection for its whole life), so it is reported here (a connection that
-          // does not become a peer is always seen).
-          return slot.evicted && Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? handshakeEvicted(remote) : Effect.void
-        }),
-        Effect.ignore
+      })
+      // One uninterruptible exit step that drops a failed handshake's error (`onExit` then `ignore`
+      // re-raised the exit only to drop it, a step each); a defect or an interruption goes on to the
+      // transport, which closes the connection after it and logs a defect.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.matchCauseEffect(restore(running), {
+          onFailure: (cause) => {
+            const left = ended(Cause.isInterruptedOnly(cause))
+            const rest = Cause.stripFailures(cause)
+            return Cause.isEmpty(rest) ? left : Effect.zipRight(left, Effect.failCause(rest))
+          },
+          onSuccess: () => ended(false)
+        })
       )
     }
 

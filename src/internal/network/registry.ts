@@ -18,6 +18,7 @@ import type * as PeerRegistry from "../../network/PeerRegistry.js"
 import { describe, type DisconnectReason } from "../../peer/DisconnectReason.js"
 import type * as Peer from "../../peer/Peer.js"
 import { runForEach } from "../peer/mailboxSource.js"
+import { plainHooksOf } from "./plainHooks.js"
 import type * as Message from "../../wire/Message.js"
 import type * as NetAddress from "../../wire/NetAddress.js"
 
@@ -41,19 +42,42 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
   }
 
   /**
-   * The handlers' `onConnected`, in the order they were installed, each in the peer's scope; each
-   * called only once the one before it is done (a handler that works when called, not in its
-   * effect, must not run ahead of one before it, nor after one that died).
+   * The handlers' `onConnected` from `i` on, in the order they were
+   * installed, each in the peer's scope; each called only once the one before
+   * it is done (a handler that works when called, not in its effect, must not
+   * run ahead of one before it, nor after one that died). A handler with
+   * plain hooks (`plainHooks.ts`) is called directly, and costs no step when
+   * it leaves nothing to do. `reached` learns how many handlers were called
+   * (their `disconnected` hooks are owed at exit). `undefined`: all done.
    */
-  const connected = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, entry: PeerRegistry.PeerEntry, scope: Scope.Scope): Effect.Effect<void> => {
-    let all: Effect.Effect<void> | undefined
-    for (const h of installed) {
-      const onConnected = h.onConnected
-      if (onConnected === undefined) continue
-      const one = all === undefined ? Scope.extend(onConnected(entry), scope) : Effect.suspend(() => Scope.extend(onConnected(entry), scope))
-      all = all === undefined ? one : Effect.zipRight(all, one)
+  const connectFrom = (
+    installed: ReadonlyArray<PeerRegistry.PeerHandler>,
+    i: number,
+    entry: PeerRegistry.PeerEntry,
+    scope: Scope.Scope,
+    reached: { count: number }
+  ): Effect.Effect<void> | undefined => {
+    for (; i < installed.length; i++) {
+      const h = installed[i]!
+      const hooks = plainHooksOf(h)
+      reached.count = i + 1
+      const pending = hooks !== undefined
+        ? hooks.connected(entry, scope, listenAddress)
+        : h.onConnected === undefined
+        ? undefined
+        : Scope.extend(h.onConnected(entry), scope)
+      if (pending === undefined) continue
+      const next = i + 1
+      return next === installed.length
+        ? pending
+        : Effect.flatMap(pending, () => connectFrom(installed, next, entry, scope, reached) ?? Effect.void)
     }
-    return all ?? Effect.void
+    return undefined
+  }
+
+  /** The plain `disconnected` hooks of the first `count` handlers of `installed`. */
+  const disconnectHooks = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, count: number, entry: PeerRegistry.PeerEntry) => {
+    for (let i = 0; i < count; i++) plainHooksOf(installed[i]!)?.disconnected(entry)
   }
 
   const deliver = (peer: Peer.Peer) => (message: Message.NetworkMessage): Effect.Effect<void> => handleFrom(onMessage, 0, { peer, message })
@@ -77,11 +101,12 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
 
   /**
    * One peer's life in the registry, in as few steps as a connection that lives
-   * a handshake allows (churn): the entry set, the handlers' `onConnected` in
-   * the peer's scope, then the `Connected` event, the
-   * message loop, then one exit step that forgets the peer and closes its
-   * scope (`scope`: the peer's own; handlers' fibers and finalizers end with
-   * the peer). Debug logs are built only when the fiber's level lets them through.
+   * a handshake allows (churn): the entry set and the handlers' `onConnected`
+   * in the peer's scope (the plain hooks of ours in the same step), then the
+   * `Connected` event, the message loop, then one exit step that forgets the
+   * peer, calls the hooks' `disconnected` and closes its scope (`scope`: the
+   * peer's own; handlers' fibers and finalizers end with the peer). Debug logs
+   * are built only when the fiber's level lets them through.
    */
   const run = (peer: Peer.Peer, options: PeerRegistry.RunOptions): Effect.Effect<DisconnectReason> =>
     Effect.withFiberRuntime((fiber) => Effect.flatMap(Scope.make(), (scope) => {
@@ -93,45 +118,53 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
         connectedAt: Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeMillis()
       }
       const installed = handlers
-      // Registered inside what the exit step guards: an interruption cannot leave the entry behind.
-      const live = Effect.zipRight(
-        Effect.suspend(() => {
-          registry.set(peer.id, entry)
-          return connected(installed, entry, scope)
-        }),
-        Effect.suspend(() => {
-          events.unsafeOffer(PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
-          const loop = Effect.zipRight(
-            // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
-            // what it buffered, so messages the peer sent before it ended still reach the handlers, then
-            // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
-            // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
-            // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
-            runForEach(options.inbox, deliver(peer)).pipe(
-              // The inbox fails only when this loop fell behind the peer's own buffer.
-              Effect.catchAll((e) => peer.disconnect(`network handlers could not keep up: ${e.message}`))
-            ),
-            peer.awaitDisconnect
-          )
-          return debug
-            ? Effect.zipRight(Effect.annotateLogs(Effect.logDebug("peer connected"), { peer: peer.remote, direction: peer.direction }), loop)
-            : loop
+      const reached = { count: 0 }
+      const announced = () => {
+        events.unsafeOffer(PeerEvent.Connected({ peer, info: peer.info, manual: options.manual }))
+        // The handlers run on this fiber, not on a forked pump: the inbox ends with the peer, after
+        // what it buffered, so messages the peer sent before it ended still reach the handlers, then
+        // its scope closes. One fiber fewer per connection (a fork and an interrupt per churn cycle).
+        // Taken from the subscription's mailbox when it is one of ours (`mailboxSource.ts`): running the
+        // inbox as a Stream set up a channel executor per connection (~500 µs of CPU per churn cycle).
+        const loop = Effect.matchEffect(runForEach(options.inbox, deliver(peer)), {
+          // The inbox fails only when this loop fell behind the peer's own buffer.
+          onFailure: (e) => Effect.zipRight(peer.disconnect(`network handlers could not keep up: ${e.message}`), peer.awaitDisconnect),
+          onSuccess: () => peer.awaitDisconnect
         })
-      )
+        return debug
+          ? Effect.zipRight(Effect.annotateLogs(Effect.logDebug("peer connected"), { peer: peer.remote, direction: peer.direction }), loop)
+          : loop
+      }
+      // Registered inside what the exit step guards: an interruption cannot leave the entry behind.
+      const live = Effect.suspend(() => {
+        registry.set(peer.id, entry)
+        const connecting = connectFrom(installed, 0, entry, scope, reached)
+        return connecting === undefined ? announced() : Effect.zipRight(connecting, Effect.suspend(announced))
+      })
       const ended = (reason: DisconnectReason, banned: boolean) => {
         events.unsafeOffer(PeerEvent.Disconnected({ id: peer.id, remote: peer.remote, direction: peer.direction, reason, banned }))
         return debug
           ? Effect.as(Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) }), reason)
           : Effect.succeed(reason)
       }
-      return Effect.onExit(live, () => {
+      /** Forgets the peer and closes its scope, whatever the end. */
+      const leave = () => {
         registry.delete(peer.id)
+        disconnectHooks(installed, reached.count, entry)
         return Scope.close(scope, Exit.void)
-      }).pipe(Effect.flatMap((reason) =>
-        options.onDisconnected === undefined
-          ? ended(reason, false)
-          : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned))
-      ))
+      }
+      // One uninterruptible exit step (`onExit` then a `flatMap` for `onDisconnected` cost a step
+      // each): the connector's ban decision runs uninterrupted once the peer is gone.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.matchCauseEffect(restore(live), {
+          onFailure: (cause) => Effect.zipRight(leave(), Effect.failCause(cause)),
+          onSuccess: (reason) =>
+            Effect.flatMap(leave(), () =>
+              options.onDisconnected === undefined
+                ? ended(reason, false)
+                : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned)))
+        })
+      )
     }))
 
   return {

@@ -1,0 +1,95 @@
+/**
+ * The registry runs each peer's handlers in the order they were installed:
+ * a handler's `onConnected` starts only once the one before it is done, and
+ * `Connected` is published after all of them. The handlers this package
+ * installs carry plain hooks (`plainHooks.ts`) that our registry calls
+ * directly instead of their `onConnected`: they keep their place in that
+ * order, and their `disconnected` runs once the peer is gone, before
+ * `Disconnected` is published. Peers stand in for real ones here.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import { withPlainHooks } from "../../src/internal/network/plainHooks.js"
+import * as PeerRegistry from "../../src/network/PeerRegistry.js"
+import { DisconnectReason } from "../../src/peer/DisconnectReason.js"
+import type * as Peer from "../../src/peer/Peer.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
+
+/** Yields until `done` holds (the events' consumer runs on its own fiber). */
+const until = (done: () => boolean) => Effect.repeat(Effect.yieldNow(), { until: done })
+
+/** A stand-in peer that disconnects (remote closed) when `gone` completes. */
+const standIn = (id: number, gone: Deferred.Deferred<void>) =>
+  ({
+    id,
+    remote: `127.0.0.${id}:8333`,
+    direction: "inbound",
+    info: undefined,
+    awaitDisconnect: Effect.as(Deferred.await(gone), DisconnectReason.RemoteClosed({ reset: false }))
+  }) as unknown as Peer.Peer
+
+describe("PeerRegistry: the handlers of a peer", () => {
+  it.scoped("run in install order, hooked ones in their place; the hooks' disconnected runs before Disconnected", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      const log: Array<string> = []
+      const events = yield* registry.subscribeEvents
+      const eventLog = yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => log.push(`event ${e._tag}`))))
+      const slow = yield* Deferred.make<void>()
+      // An effectful onConnected that waits: the hooked handler after it must wait too.
+      yield* registry.addHandler({
+        onConnected: () => Effect.zipRight(Effect.sync(() => log.push("first starts")), Effect.zipRight(Deferred.await(slow), Effect.sync(() => log.push("first done"))))
+      })
+      yield* registry.addHandler(withPlainHooks({
+        onConnected: () => Effect.dieMessage("our registry calls the plain hook, not onConnected")
+      }, {
+        connected: (entry) => {
+          log.push(`hooked connected ${entry.peer.id}`)
+          return undefined
+        },
+        disconnected: (entry) => void log.push(`hooked disconnected ${entry.peer.id}`)
+      }))
+      yield* registry.addHandler({ onConnected: () => Effect.sync(() => log.push("last")) })
+
+      const gone = yield* Deferred.make<void>()
+      const peer = standIn(1, gone)
+      const running = yield* Effect.forkScoped(registry.run(peer, { inbox: Stream.empty, address: NetAddress.fromHost("127.0.0.1", 8333)!, manual: false }))
+      yield* Effect.yieldNow()
+      expect(log).toEqual(["first starts"])
+
+      yield* Deferred.succeed(slow, undefined)
+      yield* until(() => log.length >= 5)
+      expect(log).toEqual(["first starts", "first done", "hooked connected 1", "last", "event Connected"])
+
+      yield* Deferred.succeed(gone, undefined)
+      expect(yield* Fiber.join(running)).toEqual(DisconnectReason.RemoteClosed({ reset: false }))
+      yield* until(() => log.length >= 7)
+      expect(log.slice(5)).toEqual(["hooked disconnected 1", "event Disconnected"])
+      expect(yield* registry.peers).toEqual([])
+      yield* Fiber.interrupt(eventLog)
+    }))
+
+  it.scoped("a peer interrupted while an earlier handler's onConnected waits: the hooks never connected it, nor disconnect it", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      const log: Array<string> = []
+      yield* registry.addHandler({ onConnected: () => Effect.never })
+      yield* registry.addHandler(withPlainHooks({}, {
+        connected: () => {
+          log.push("connected")
+          return undefined
+        },
+        disconnected: () => void log.push("disconnected")
+      }))
+      const peer = standIn(2, yield* Deferred.make<void>())
+      const running = yield* Effect.forkScoped(registry.run(peer, { inbox: Stream.empty, address: NetAddress.fromHost("127.0.0.2", 8333)!, manual: false }))
+      yield* Effect.yieldNow()
+      expect((yield* registry.peers).map((p) => p.id)).toEqual([2])
+      yield* Fiber.interrupt(running)
+      expect(log).toEqual([])
+      expect(yield* registry.peers).toEqual([])
+    }))
+})
