@@ -383,14 +383,18 @@ const build = (
     forkCleanup = () => {
       if (!finalizing) queueMicrotask(cleanupSoon)
     }
-  // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect.
-  slot.finalizer = Effect.uninterruptible(Effect.suspend(() => {
+  // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect
+  // (uninterruptible itself), or the wait for a cleanup already running, made uninterruptible here.
+  // Not wrapped whole in `Effect.uninterruptible`: the step before them is synchronous, and with the
+  // wrapper most of every peer's objects outlived young-generation collections (a start + close loop:
+  // ~3.9 MB of each ~13 MB scavenged survived and was promoted, against ~0.35 MB without it).
+  slot.finalizer = Effect.suspend(() => {
       finalizing = true
       end(DisconnectReason.Shutdown())
-    if (cleanupStarted) return Effect.asVoid(closed.await)
+    if (cleanupStarted) return Effect.uninterruptible(Effect.asVoid(closed.await))
     cleanupStarted = true
     return cleanupNow() ? Effect.void : cleanup()
-    }))
+    })
 
     // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
     // find the remote's version and verack already waiting and answer them at once.
