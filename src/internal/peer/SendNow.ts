@@ -10,10 +10,12 @@ import type * as Frame from "../../wire/Frame.js"
  * Kept on the peer object as a non-enumerable symbol property: an object a
  * user makes from a peer (`{ ...peer, send }`) does not copy it, so a `send`
  * of the user's own is never bypassed. Not in a `WeakMap` keyed by the peer,
- * as it was: V8's young-generation collections keep a weak map's values
- * alive whatever their keys, and this value (a closure over the whole peer)
- * then kept every short-lived peer alive until a full collection (a start +
- * close loop: ~3.9 MB of each ~13 MB scavenged survived and was promoted).
+ * as it was: measured, that entry (its value a closure over the whole peer)
+ * kept every short-lived peer alive through V8's young-generation
+ * collections, until a full one (a start + close loop: ~3.9 MB of each
+ * ~13 MB scavenged survived and was promoted; ~0.34 MB without it and the
+ * finalizer's `uninterruptible` wrapper, each of which alone kept it at
+ * ~3.9 MB).
  *
  * Why: a broadcast to 200 peers ran `send` as an effect per peer, plus a
  * reduce step and a match per peer: ~0.8 KiB of effect objects and several
