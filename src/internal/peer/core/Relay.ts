@@ -34,12 +34,15 @@ export class Relay {
   private announced: Uint8Array = EMPTY
   private announcedStart = 0
   private announcedCount = 0
-  private readonly knownAddresses: BoundedSet<string>
+  /** Made when first needed: a peer that never hears or is sent an address (a short connection) pays nothing. */
+  private knownAddressSet: BoundedSet<string> | undefined = undefined
   private pending: Array<InvVector.InvVector> = []
+
+  private readonly knownSize: number
 
   constructor(knownSize: number, private readonly maxInvPerBatch: number) {
     this.knownInventory = new InventoryFilter(knownSize)
-    this.knownAddresses = new BoundedSet(knownSize)
+    this.knownSize = knownSize
   }
 
   /** The remote announced this inventory (an `inv` message): it has it. */
@@ -135,7 +138,7 @@ export class Relay {
   freshAddresses<A extends NetAddress.NetAddressFields>(addresses: ReadonlyArray<A>, remoteWantsAddrV2: boolean): Array<A> {
     return addresses.filter((a) => {
       if (!remoteWantsAddrV2 && a.network !== NetAddress.NetworkId.IPv4 && a.network !== NetAddress.NetworkId.IPv6) return false
-      return !this.knownAddresses.has(NetAddress.toString(a))
+      return this.knownAddressSet === undefined || !this.knownAddressSet.has(NetAddress.toString(a))
     })
   }
 
@@ -150,10 +153,14 @@ export class Relay {
    * that once died out on this link could never cross it again.
    */
   forgetKnownAddresses(): void {
-    this.knownAddresses.clear()
+    this.knownAddressSet?.clear()
   }
 
   /** True (and remembered) if the remote did not know `v`. */
+  private get knownAddresses(): BoundedSet<string> {
+    return (this.knownAddressSet ??= new BoundedSet(this.knownSize))
+  }
+
   private markInventory(v: InvVector.InvVector): boolean {
     this.indexAnnounced()
     const known = v.hash.length === 32

@@ -26,36 +26,40 @@ export interface Request<R> {
  * @internal
  */
 export class Requests<R> {
-  private readonly waiting = new Set<Request<R>>()
+  /** Made by the first request: most peers never make one. */
+  private waiting: Set<Request<R>> | undefined = undefined
 
   add(request: Request<R>): void {
-    this.waiting.add(request)
+    ;(this.waiting ??= new Set()).add(request)
   }
 
   /** Removes it; false if it was no longer waiting. */
   remove(request: Request<R>): boolean {
-    return this.waiting.delete(request)
+    return this.waiting !== undefined && this.waiting.delete(request)
   }
 
   get size(): number {
-    return this.waiting.size
+    return this.waiting === undefined ? 0 : this.waiting.size
   }
 
   /** The earliest due time, or `Infinity`. */
   earliestDue(): number {
     let next = Number.POSITIVE_INFINITY
-    for (const r of this.waiting) next = Math.min(next, r.due)
+    if (this.waiting !== undefined) for (const r of this.waiting) next = Math.min(next, r.due)
     return next
   }
 
   [Symbol.iterator](): Iterator<Request<R>> {
-    return this.waiting[Symbol.iterator]()
+    return (this.waiting ?? NONE)[Symbol.iterator]()
   }
 
   /** Every request still waiting, removed (the peer ended). */
   drain(): Array<Request<R>> {
+    if (this.waiting === undefined || this.waiting.size === 0) return []
     const all = [...this.waiting]
     this.waiting.clear()
     return all
   }
 }
+
+const NONE: ReadonlySet<never> = new Set()
