@@ -216,225 +216,225 @@ const build = (
   { ourNonce, pingSeed, startHeight, write }: Drawn,
   slot: { finalizer: Effect.Effect<void> | undefined }
 ): StartingPeer => {
-    const direction = options.direction
-    const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
+  const direction = options.direction
+  const remoteAddress = options.remote ?? handshakeRules.ZERO_ADDRESS
   const services = fiber.getFiberRef(DefaultServices.currentServices)
   const clock = Context.get(services, Clock.Clock)
-    const now = () => clock.unsafeCurrentTimeMillis()
-    const connectedAt = now()
+  const now = () => clock.unsafeCurrentTimeMillis()
+  const connectedAt = now()
   const closed = new Outcome<DisconnectReason>()
   const handshakeDone = new Outcome<HandshakeInfo, PeerError>()
-    config.nonceRegistry.add(ourNonce)
-    // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
-    // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
+  config.nonceRegistry.add(ourNonce)
+  // Fibers started from synchronous code (the socket callback, `send`): the writer while frames
+  // are queued, the alarm, a reader that waits for its turn. Each is stopped by the cleanup.
   const runtime = Runtime.make({ context: fiber.getFiberRef(FiberRef.currentContext), runtimeFlags, fiberRefs: fiber.getFiberRefs() })
-    const runFork = Runtime.runFork(runtime)
-    const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
+  const runFork = Runtime.runFork(runtime)
+  const fork = (effect: Effect.Effect<void>) => runFork(effect, { immediate: false })
 
-    // Everything held before the handshake, against this peer's bound and the shared one
-    // (the network layer's, or one of this peer's own).
-    const preHandshake = new PreHandshake(
-      config.maxPreHandshakeBytes,
-      (config.preHandshakeBudget as ByteBudget | undefined) ?? new ByteBudget(PeerConfig.DEFAULT_PRE_HANDSHAKE_BUDGET)
-    )
-    const checkPreHandshake = (): void => {
-      if (core.verackReceived || core.reason !== undefined) return
-      const over = preHandshake.update(preHandshake.delivered + transport.bufferedBytes + reader.unreadBytes)
-      if (over !== undefined) end(over)
-    }
+  // Everything held before the handshake, against this peer's bound and the shared one
+  // (the network layer's, or one of this peer's own).
+  const preHandshake = new PreHandshake(
+    config.maxPreHandshakeBytes,
+    (config.preHandshakeBudget as ByteBudget | undefined) ?? new ByteBudget(PeerConfig.DEFAULT_PRE_HANDSHAKE_BUDGET)
+  )
+  const checkPreHandshake = (): void => {
+    if (core.verackReceived || core.reason !== undefined) return
+    const over = preHandshake.update(preHandshake.delivered + transport.bufferedBytes + reader.unreadBytes)
+    if (over !== undefined) end(over)
+  }
 
-    let forkCleanup = (): void => {}
-    const pingWaiters = new PingWaiters()
-    let peer: ReturnType<typeof surface> | undefined
+  let forkCleanup = (): void => {}
+  const pingWaiters = new PingWaiters()
+  let peer: ReturnType<typeof surface> | undefined
 
-    const core: PeerCore<Resume> = new PeerCore<Resume>({
-      config,
-      direction,
-      connectedAt,
+  const core: PeerCore<Resume> = new PeerCore<Resume>({
+    config,
+    direction,
+    connectedAt,
     ourVersion: handshakeRules.ourVersion(config, remoteAddress, ourNonce, startHeight, connectedAt),
-      isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
-      transport: () => transport,
+    isOurNonce: (nonce) => config.nonceRegistry.has(nonce),
+    transport: () => transport,
     pingSeed,
-      stepPing: stepper(runtime, config.pingSchedule, Context.get(services, Random.Random)),
-      stepTrickle: stepper(runtime, config.trickleSchedule, Context.get(services, Random.Random))
-    }, {
-      send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
-      deliver: (message, bytes) => {
-        subscribers.publish(message, bytes)
-        if (!core.verackReceived) {
-          preHandshake.delivered += bytes
-          checkPreHandshake()
-        }
-      },
-      handshakeComplete: (info) => {
-        preHandshake.release()
-        handshakeDone.settle(Exit.succeed(info))
-        if (peer !== undefined) peer.info = info
-      },
-      completeRequest: (resume, value) => resume(Exit.succeed(value)),
-      failRequest: (resume, error) => resume(Exit.fail(error)),
-      dieRequest: (resume, cause) => resume(Exit.die(cause)),
-      pingAnswered: (millis) => {
-        if (pingWaiters.size > 0) pingWaiters.settle(Exit.succeed(Duration.millis(millis)))
-      },
-      wakeAt: (at) => alarm.wakeBy(at),
-      disconnect: (reason) => {
-        preHandshake.release()
-        // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody
-        // awaits. The first settle wins: after a completed handshake this changes nothing.
-        handshakeDone.settle(Effect.failSync(() => disconnectedError(reason)))
-        forkCleanup()
+    stepPing: stepper(runtime, config.pingSchedule, Context.get(services, Random.Random)),
+    stepTrickle: stepper(runtime, config.trickleSchedule, Context.get(services, Random.Random))
+  }, {
+    send: (message: Message.NetworkMessage, stall) => outbound.enqueue(message, undefined, stall),
+    deliver: (message, bytes) => {
+      subscribers.publish(message, bytes)
+      if (!core.verackReceived) {
+        preHandshake.delivered += bytes
+        checkPreHandshake()
       }
-    })
-    const end = (reason: DisconnectReason): void => void core.end(reason)
-    const transport = (options.transport ?? MessageTransport.v1)({ params: config.params, direction, version: () => core.codecVersion })
-    const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
-
-    // --- writing ---
-    const writer = new Writer(socket, write, runFork, (batch, size) => {
-      const t = now()
-      core.wrote(size, t)
-      for (const o of batch) {
-        if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
-        o.written?.()
-      }
-    }, (cause) => end(writeFailure(cause)))
-    const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
-
-    // --- reading ---
-    const reader = new Reader(
-      new ReadSide(transport, core.counters, outbound),
-      // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
-      Math.max(1, Math.floor(config.subscriberBuffer / 2)),
-      now,
-      (r, t) => core.received(r, t),
-      (millis) => core.busy(millis),
-      (error) => end(DisconnectReason.DecodeError({ error })),
-      (cause) => end(DisconnectReason.Defect({ cause })),
-      fork,
-      (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES })),
-      checkPreHandshake
-    )
-
-    let socketOpen = false
-    const setOpen = (open: boolean) => void (socketOpen = open)
-    const directRead = (socket as Partial<DirectRead>)[DirectRead]
-
-    // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
-    const readerFirst = (t: number) => core.reason === undefined && core.stallCheckDue(t)
-    const alarm = new Alarm(
-      now,
-      fork,
-      (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
-      // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
-      (t) => readerFirst(t) ? undefined : core.timer(t),
-      // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
-      timerOf(clock)
-    )
-
-    // --- ending ---
-    const directClose = (socket as Partial<DirectClose>)[DirectClose]
-    let readFiber: Fiber.RuntimeFiber<void> | undefined
-    let stopReading: (() => void) | undefined
-    // Everyone still waiting learns why, once the socket and the timers are stopped; then `closed`.
-    const release = (r: DisconnectReason, unwritten: ReadonlyArray<Outgoing>): void => {
-      // One error for everyone still waiting, made only if someone is.
-      let shared: PeerError | undefined
-      const error = () => (shared ??= disconnectedError(r))
-      for (const o of unwritten) o.written?.(error())
-      for (const h of outbound.drainHeld()) h.written?.(error())
-      for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
-      if (pingWaiters.size > 0) pingWaiters.settle(Exit.fail(error()))
-      core.ping.abandon()
-      subscribers.endAll()
-      closed.settle(Exit.succeed(r))
+    },
+    handshakeComplete: (info) => {
+      preHandshake.release()
+      handshakeDone.settle(Exit.succeed(info))
+      if (peer !== undefined) peer.info = info
+    },
+    completeRequest: (resume, value) => resume(Exit.succeed(value)),
+    failRequest: (resume, error) => resume(Exit.fail(error)),
+    dieRequest: (resume, cause) => resume(Exit.die(cause)),
+    pingAnswered: (millis) => {
+      if (pingWaiters.size > 0) pingWaiters.settle(Exit.succeed(Duration.millis(millis)))
+    },
+    wakeAt: (at) => alarm.wakeBy(at),
+    disconnect: (reason) => {
+      preHandshake.release()
+      // An error captures a stack trace: made when awaited (`failSync`), not for a handshake nobody
+      // awaits. The first settle wins: after a completed handshake this changes nothing.
+      handshakeDone.settle(Effect.failSync(() => disconnectedError(reason)))
+      forkCleanup()
     }
+  })
+  const end = (reason: DisconnectReason): void => void core.end(reason)
+  const transport = (options.transport ?? MessageTransport.v1)({ params: config.params, direction, version: () => core.codecVersion })
+  const subscribers = new Subscribers<Message.NetworkMessage>((m) => m._tag, config.subscriberBufferBytes)
+
+  // --- writing ---
+  const writer = new Writer(socket, write, runFork, (batch, size) => {
+    const t = now()
+    core.wrote(size, t)
+    for (const o of batch) {
+      if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
+      o.written?.()
+    }
+  }, (cause) => end(writeFailure(cause)))
+  const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
+
+  // --- reading ---
+  const reader = new Reader(
+    new ReadSide(transport, core.counters, outbound),
+    // Half a subscriber's buffer per microtask turn: subscribers that keep up take what they were given.
+    Math.max(1, Math.floor(config.subscriberBuffer / 2)),
+    now,
+    (r, t) => core.received(r, t),
+    (millis) => core.busy(millis),
+    (error) => end(DisconnectReason.DecodeError({ error })),
+    (cause) => end(DisconnectReason.Defect({ cause })),
+    fork,
+    (unreadBytes) => end(DisconnectReason.ReadOverflow({ unreadBytes, limit: MAX_UNREAD_BYTES })),
+    checkPreHandshake
+  )
+
+  let socketOpen = false
+  const setOpen = (open: boolean) => void (socketOpen = open)
+  const directRead = (socket as Partial<DirectRead>)[DirectRead]
+
+  // --- time: one alarm fiber; before the stall check, a reader that is behind handles what already arrived ---
+  const readerFirst = (t: number) => core.reason === undefined && core.stallCheckDue(t)
+  const alarm = new Alarm(
+    now,
+    fork,
+    (t) => readerFirst(t) ? Effect.zipRight(Effect.yieldNow(), Effect.sync(() => core.timer(now()))) : Effect.sync(() => core.timer(t)),
+    // Synchronously only when the reader need not go first (that takes a yield: the alarm fiber does it).
+    (t) => readerFirst(t) ? undefined : core.timer(t),
+    // On the live clock, what its `sleep` does (a plain timer), without a fiber waiting on it.
+    timerOf(clock)
+  )
+
+  // --- ending ---
+  const directClose = (socket as Partial<DirectClose>)[DirectClose]
+  let readFiber: Fiber.RuntimeFiber<void> | undefined
+  let stopReading: (() => void) | undefined
+  // Everyone still waiting learns why, once the socket and the timers are stopped; then `closed`.
+  const release = (r: DisconnectReason, unwritten: ReadonlyArray<Outgoing>): void => {
+    // One error for everyone still waiting, made only if someone is.
+    let shared: PeerError | undefined
+    const error = () => (shared ??= disconnectedError(r))
+    for (const o of unwritten) o.written?.(error())
+    for (const h of outbound.drainHeld()) h.written?.(error())
+    for (const w of core.requests.drain()) w.handle(Exit.fail(error()))
+    if (pingWaiters.size > 0) pingWaiters.settle(Exit.fail(error()))
+    core.ping.abandon()
+    subscribers.endAll()
+    closed.settle(Exit.succeed(r))
+  }
   // Built when needed: most peers clean up at once (`cleanupNow`).
   const cleanup = (): Effect.Effect<void> => Effect.gen(function*() {
-      const r = core.reason ?? DisconnectReason.Shutdown()
-      reader.stop()
-      yield* alarm.stop
-      // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
-      // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
-      if (socketOpen) {
-        if (directClose !== undefined) directClose()
-        else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
-      }
-      stopReading?.()
-      if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
-      release(r, yield* writer.stop)
-    }).pipe(Effect.uninterruptible)
-    /**
-     * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
-     * the alarm has no fiber): done at once, or false when it needs the effect.
-     */
-    const cleanupNow = (): boolean => {
-      if (readFiber !== undefined || !alarm.idle || (socketOpen && directClose === undefined)) return false
-      const unwritten = writer.stopNow()
-      if (unwritten === undefined) return false
-      const r = core.reason ?? DisconnectReason.Shutdown()
-      reader.stop()
-      alarm.stopNow()
-      if (socketOpen) directClose!()
-      stopReading?.()
-      release(r, unwritten)
-      return true
+    const r = core.reason ?? DisconnectReason.Shutdown()
+    reader.stop()
+    yield* alarm.stop
+    // Close the transport first (a destroyed socket also ends a blocked write), unless it already ended;
+    // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
+    if (socketOpen) {
+      if (directClose !== undefined) directClose()
+      else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
     }
+    stopReading?.()
+    if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
+    release(r, yield* writer.stop)
+  }).pipe(Effect.uninterruptible)
+  /**
+   * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
+   * the alarm has no fiber): done at once, or false when it needs the effect.
+   */
+  const cleanupNow = (): boolean => {
+    if (readFiber !== undefined || !alarm.idle || (socketOpen && directClose === undefined)) return false
+    const unwritten = writer.stopNow()
+    if (unwritten === undefined) return false
+    const r = core.reason ?? DisconnectReason.Shutdown()
+    reader.stop()
+    alarm.stopNow()
+    if (socketOpen) directClose!()
+    stopReading?.()
+    release(r, unwritten)
+    return true
+  }
   // The cleanup runs once; later callers wait for it (`closed`). Not `Effect.cached`: that copies the
   // first runner's FiberRefs to later callers, and when the first runner (the cleanup fiber) was
   // interrupted by the closing scope, that includes its interruption, so the scope's finalizer failed
   // as interrupted.
-    let cleanupStarted = false
-    // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
-    // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
-    // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
-    // a fiber of its own. The closing scope runs the cleanup itself.
-    let finalizing = false
-    const cleanupSoon = (): void => {
-      if (cleanupStarted || finalizing) return
-      cleanupStarted = true
+  let cleanupStarted = false
+  // The cleanup starts when the peer ends (rather than a fiber per peer waiting for that from the
+  // start: a sleeping fiber costs kilobytes, times every connected peer), on a microtask (the end
+  // may come from inside the reader or the core): synchronously when it can (`cleanupNow`), else in
+  // a fiber of its own. The closing scope runs the cleanup itself.
+  let finalizing = false
+  const cleanupSoon = (): void => {
+    if (cleanupStarted || finalizing) return
+    cleanupStarted = true
     if (!cleanupNow()) runFork(cleanup(), { immediate: false })
-    }
-    forkCleanup = () => {
-      if (!finalizing) queueMicrotask(cleanupSoon)
-    }
+  }
+  forkCleanup = () => {
+    if (!finalizing) queueMicrotask(cleanupSoon)
+  }
   // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup effect
   // (uninterruptible itself), or the wait for a cleanup already running, made uninterruptible here.
   // Not wrapped whole in `Effect.uninterruptible`: the step before them is synchronous, and with the
   // wrapper most of every peer's objects outlived young-generation collections (a start + close loop:
   // ~3.9 MB of each ~13 MB scavenged survived and was promoted, against ~0.35 MB without it).
   slot.finalizer = Effect.suspend(() => {
-      finalizing = true
-      end(DisconnectReason.Shutdown())
+    finalizing = true
+    end(DisconnectReason.Shutdown())
     if (cleanupStarted) return Effect.uninterruptible(Effect.asVoid(closed.await))
     cleanupStarted = true
     return cleanupNow() ? Effect.void : cleanup()
-    })
+  })
 
-    // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
-    // find the remote's version and verack already waiting and answer them at once.
-    const initial = transport.initial()
-    if (initial !== undefined) outbound.writeTransportBytes(initial)
-    core.start()
-    // With the socket's `DirectRead`, no fiber at all; else a root fiber, like the others (a fiber
-    // forked from this one would keep this one alive).
-    if (directRead !== undefined) stopReading = directReadLoop(directRead, fork, reader, core, setOpen)
-    else readFiber = runFork(readLoop(socket, reader, core, setOpen))
+  // The transport's own first bytes, then (outbound) our version go out first: the read fiber may
+  // find the remote's version and verack already waiting and answer them at once.
+  const initial = transport.initial()
+  if (initial !== undefined) outbound.writeTransportBytes(initial)
+  core.start()
+  // With the socket's `DirectRead`, no fiber at all; else a root fiber, like the others (a fiber
+  // forked from this one would keep this one alive).
+  if (directRead !== undefined) stopReading = directReadLoop(directRead, fork, reader, core, setOpen)
+  else readFiber = runFork(readLoop(socket, reader, core, setOpen))
 
-    peer = surface({
-      id: nextId++,
-      remote: NetAddress.toString(remoteAddress),
-      config,
-      core,
-      outbound,
-      subscribers,
-      handshakeDone,
-      closed,
-      pingWaiters,
-      now,
-      stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
-    })
-    if (core.verackReceived) peer.info = core.handshake
-    return peer
+  peer = surface({
+    id: nextId++,
+    remote: NetAddress.toString(remoteAddress),
+    config,
+    core,
+    outbound,
+    subscribers,
+    handshakeDone,
+    closed,
+    pingWaiters,
+    now,
+    stats: () => ({ queuedBytes: writer.queuedBytes, unreadBytes: reader.unreadBytes, transport: transport.name, sessionId: transport.sessionId, droppedMessages: transport.droppedMessages ?? 0 })
+  })
+  if (core.verackReceived) peer.info = core.handshake
+  return peer
 }
 
