@@ -99,5 +99,7 @@ describe("Dispatcher: sends to many peers", () => {
       expect((yield* raw.nextOf("Pong")).nonce).toBe(42n)
       // An object a user makes from it does not inherit it.
       expect(sendNowOf({ ...peer })).toBeUndefined()
+      // Nor one that has the peer as its prototype (its own `send` must be used).
+      expect(sendNowOf(Object.create(peer))).toBeUndefined()
     }))
 })

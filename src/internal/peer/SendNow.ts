@@ -7,9 +7,10 @@ import type * as Frame from "../../wire/Frame.js"
  * code. The dispatcher uses it to send one message to many peers in one
  * synchronous pass, and falls back to `send` for any other peer object.
  *
- * Kept on the peer object as a non-enumerable symbol property: an object a
- * user makes from a peer (`{ ...peer, send }`) does not copy it, so a `send`
- * of the user's own is never bypassed. Not in a `WeakMap` keyed by the peer,
+ * Kept on the peer object as a non-enumerable symbol property, read as an
+ * own property only: an object a user makes from a peer (`{ ...peer, send }`,
+ * or `Object.create(peer, …)`) does not have it, so a `send` of the user's
+ * own is never bypassed. Not in a `WeakMap` keyed by the peer,
  * as it was: measured, that entry (its value a closure over the whole peer)
  * kept every short-lived peer alive through V8's young-generation
  * collections, until a full one (a start + close loop: ~3.9 MB of each
@@ -32,5 +33,11 @@ export const setSendNow = (peer: object, sendNow: SendNow): void => {
   Object.defineProperty(peer, SEND_NOW, { value: sendNow })
 }
 
-/** The peer's synchronous send, if it is one this package built. @internal */
-export const sendNowOf = (peer: object): SendNow | undefined => (peer as { readonly [SEND_NOW]?: SendNow })[SEND_NOW]
+/**
+ * The peer's synchronous send, if it is one this package built: an own
+ * property only, so an object made with the peer as its prototype
+ * (`Object.create(peer, { send })`) is reached through its own `send`.
+ * @internal
+ */
+export const sendNowOf = (peer: object): SendNow | undefined =>
+  Object.hasOwn(peer, SEND_NOW) ? (peer as { readonly [SEND_NOW]: SendNow })[SEND_NOW] : undefined
