@@ -82,4 +82,22 @@ describe("Outcome", () => {
       for (const fiber of stayers) expect(yield* Fiber.join(fiber)).toBe(4)
       expect(outcome.waiting).toBe(0)
     }))
+
+  it.effect("a caller that times out waiting 1,000 times leaves a bounded list, and its last wait gets the result", () =>
+    Effect.gen(function*() {
+      const outcome = new Outcome<number>()
+      let most = 0
+      // `Effect.timeout(peer.connected, …)` in a retry loop: each attempt's wait (in a fiber the
+      // timeout races) leaves its entry, and the sweeps drop them once those fibers ended.
+      for (let i = 0; i < 1000; i++) {
+        const r = yield* Effect.option(Effect.timeout(outcome.await, 0))
+        expect(Option.isNone(r)).toBe(true)
+        most = Math.max(most, outcome.waiting)
+      }
+      expect(most).toBeLessThanOrEqual(16)
+      const last = yield* Effect.fork(outcome.await)
+      yield* Effect.yieldNow()
+      outcome.settle(Exit.succeed(5))
+      expect(yield* Fiber.join(last)).toBe(5)
+    }))
 })

@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import { sweptWaiters, type WaiterList } from "./waiterList.js"
 
 /** How a waiting fiber is resumed: with the effect it then runs (the result). */
 type Resume<A, E> = (effect: Effect.Effect<A, E>) => void
@@ -18,23 +19,17 @@ const SWEEP_MIN = 8
  * (the dialer's `connected`, the listener's `awaitDisconnect`). Waiting after
  * it settled gets the result at once, as `Deferred.await` would.
  *
- * The wait has no canceler: with one, Effect wraps it in `onInterrupt` (a
- * mask, a restore, a match and the canceler's own steps), more than the wait
- * itself, on every connection's `connected` and `awaitDisconnect`. A fiber
- * interrupted while waiting (a raced `connected`, `awaitDisconnect` under a
- * timeout) leaves its entry, and resuming it later does nothing (Effect
- * ignores a resume after the interruption). The list stays bounded by a
- * sweep when it doubles: entries of fibers that ended go, and of a fiber's
- * several entries only the newest stays (a fiber waits in one place at a
- * time). What is left is at most one entry per fiber still alive, at O(1)
- * per wait, amortized.
+ * The wait has no canceler (see `WaiterList`: the canceler's `onInterrupt`
+ * cost more than the wait, on every connection's `connected` and
+ * `awaitDisconnect`): a fiber interrupted while waiting (a raced `connected`,
+ * `awaitDisconnect` under a timeout) leaves its entry until the list doubles
+ * and `sweptWaiters` drops it.
  *
  * @internal
  */
 export class Outcome<A, E = never> {
   private result: Effect.Effect<A, E> | undefined = undefined
-  /** Fiber, resume, fiber, resume, … in the order they came (no object per waiter). */
-  private waiters: Array<Fiber.RuntimeFiber<unknown, unknown> | Resume<A, E> | undefined> | undefined = undefined
+  private waiters: WaiterList<Resume<A, E>> | undefined = undefined
   private sweepAt = 2 * SWEEP_MIN
 
   /** Until settled: interruptible; the waiting fiber is the one running the registration. */
@@ -72,19 +67,9 @@ export class Outcome<A, E = never> {
     for (let i = 1; i < waiters.length; i += 2) (waiters[i] as Resume<A, E>)(result)
   }
 
-  /** Drops the entries of fibers that ended and all but the newest entry of each fiber. */
-  private sweep(waiters: Array<Fiber.RuntimeFiber<unknown, unknown> | Resume<A, E> | undefined>): void {
-    const seen = new Set<unknown>()
-    const kept: typeof waiters = []
-    for (let i = waiters.length - 2; i >= 0; i -= 2) {
-      const fiber = waiters[i] as Fiber.RuntimeFiber<unknown, unknown> | undefined
-      if (fiber !== undefined) {
-        if (seen.has(fiber) || fiber.unsafePoll() !== null) continue
-        seen.add(fiber)
-      }
-      kept.push(waiters[i + 1], fiber)
-    }
-    kept.reverse()
+  /** Keeps the entries still worth resuming (`sweptWaiters`). */
+  private sweep(waiters: WaiterList<Resume<A, E>>): void {
+    const kept = sweptWaiters(waiters)
     this.waiters = kept
     this.sweepAt = Math.max(2 * SWEEP_MIN, 2 * kept.length)
   }

@@ -2,6 +2,7 @@ import type * as Duration from "effect/Duration"
 import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import type { PeerError } from "../../peer/PeerError.js"
+import { sweptWaiters, type WaiterList } from "./waiterList.js"
 
 /** How `peer.ping` resumes a waiting fiber: with the round trip, or why there is none. */
 export type PingResume = (exit: Exit.Exit<Duration.Duration, PeerError>) => void
@@ -13,23 +14,15 @@ const SWEEP_MIN = 16
  * The fibers waiting for the outstanding ping's pong, all resumed at once
  * when it comes (or when the peer ends).
  *
- * `peer.ping` waits in an `Effect.async` with no canceler: a canceler makes
- * Effect wrap the wait in `onInterrupt` (a mask, a restore, a match and the
- * cleanup's own steps), about as much again as the wait itself, ~1 µs of a
- * sequential ping's round trip. Without it, a fiber interrupted while waiting
- * (`Effect.timeout(peer.ping)`) leaves its entry here, and resuming that
- * entry later does nothing (Effect ignores a resume after the interruption).
- * What keeps the list bounded is a sweep when it doubles: entries of fibers
- * that have ended go, and of a fiber's several entries only the newest stays
- * (a fiber waits in one place at a time, so the older ones are stale). What
- * is left is at most one entry per fiber still alive, and the sweep costs
- * O(1) per `add`, amortized.
+ * `peer.ping` waits in an `Effect.async` with no canceler (see `WaiterList`:
+ * the canceler's `onInterrupt` was ~1 µs of a sequential ping's round trip):
+ * a fiber interrupted while waiting (`Effect.timeout(peer.ping)`) leaves its
+ * entry here until the list doubles and `sweptWaiters` drops it.
  *
  * @internal
  */
 export class PingWaiters {
-  /** Fiber, resume, fiber, resume, …: no object per waiter. */
-  private waiting: Array<Fiber.RuntimeFiber<unknown, unknown> | PingResume | undefined> = []
+  private waiting: WaiterList<PingResume> = []
   private sweepAt = 2 * SWEEP_MIN
 
   /** Waiters, stale ones included. */
@@ -58,20 +51,9 @@ export class PingWaiters {
     for (let i = 1; i < waiting.length; i += 2) (waiting[i] as PingResume)(exit)
   }
 
-  /** Drops the entries of fibers that ended and all but the newest entry of each fiber. */
+  /** Keeps the entries still worth resuming (`sweptWaiters`). */
   private sweep(): void {
-    const waiting = this.waiting
-    const seen = new Set<unknown>()
-    const kept: typeof waiting = []
-    for (let i = waiting.length - 2; i >= 0; i -= 2) {
-      const fiber = waiting[i] as Fiber.RuntimeFiber<unknown, unknown> | undefined
-      if (fiber !== undefined) {
-        if (seen.has(fiber) || fiber.unsafePoll() !== null) continue
-        seen.add(fiber)
-      }
-      kept.push(waiting[i + 1]!, fiber)
-    }
-    kept.reverse()
+    const kept = sweptWaiters(this.waiting)
     this.waiting = kept
     this.sweepAt = Math.max(2 * SWEEP_MIN, 2 * kept.length)
   }
