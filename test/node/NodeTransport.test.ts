@@ -51,6 +51,17 @@ const blackhole = Effect.acquireRelease(
   (b) => Effect.sync(b.kill)
 )
 
+/** Open TCP sockets of this process. */
+const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
+
+/** Waits (sockets close asynchronously, so under a generous deadline) until no more than `before` are open. */
+const socketsBackTo = (before: number) =>
+  Effect.suspend(() => (sockets() <= before ? Effect.void : Effect.fail("sockets left"))).pipe(
+    Effect.retry(Schedule.spaced(Duration.millis(20))),
+    Effect.timeout(Duration.seconds(10)),
+    Effect.ignore
+  )
+
 describe("NodeTransport.make dial", () => {
   it.scopedLive("a refused port fails Unreachable", () =>
     Effect.gen(function*() {
@@ -63,7 +74,6 @@ describe("NodeTransport.make dial", () => {
     Effect.gen(function*() {
       const { port } = yield* blackhole
       const transport = NodeTransport.make({ dialTimeout: Duration.millis(300) })
-      const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
       const before = sockets()
       // Fill the listener's queue (those connects complete in the kernel), then one more hangs.
       let timedOut = 0
@@ -77,12 +87,7 @@ describe("NodeTransport.make dial", () => {
         }
       }
       expect(timedOut).toBe(1)
-      // Sockets close asynchronously: wait for it under a generous deadline.
-      yield* Effect.suspend(() => (sockets() <= before ? Effect.void : Effect.fail("sockets left"))).pipe(
-        Effect.retry(Schedule.spaced(Duration.millis(20))),
-        Effect.timeout(Duration.seconds(10)),
-        Effect.ignore
-      )
+      yield* socketsBackTo(before)
       expect(sockets()).toBeLessThanOrEqual(before)
     }), { timeout: 15_000 })
 
@@ -91,7 +96,6 @@ describe("NodeTransport.make dial", () => {
       const { port } = yield* blackhole
       // No dial timer: only the interruption (`timeoutOption`) ends the connect that hangs.
       const transport = NodeTransport.make({ dialTimeout: Duration.infinity })
-      const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length
       const before = sockets()
       let interrupted = 0
       for (let i = 0; i < 4 && interrupted === 0; i++) {
@@ -99,11 +103,7 @@ describe("NodeTransport.make dial", () => {
         if (Option.isNone(r)) interrupted++
       }
       expect(interrupted).toBe(1)
-      yield* Effect.suspend(() => (sockets() <= before ? Effect.void : Effect.fail("sockets left"))).pipe(
-        Effect.retry(Schedule.spaced(Duration.millis(20))),
-        Effect.timeout(Duration.seconds(10)),
-        Effect.ignore
-      )
+      yield* socketsBackTo(before)
       expect(sockets()).toBeLessThanOrEqual(before)
     }), { timeout: 15_000 })
 
