@@ -89,7 +89,9 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
   const register = (tags: ReadonlyArray<string>) =>
     Effect.flatMap(Effect.scope, (scope) => {
       const made = unsafeMakeMailbox<Message.NetworkMessage>(config.subscriberBuffer)
-      return made === undefined ? Effect.flatMap(makeMailbox<Message.NetworkMessage>(config.subscriberBuffer), (mailbox) => subscribeWith(scope, tags, mailbox)) : subscribeWith(scope, tags, made)
+      return made !== undefined
+        ? subscribeWith(scope, tags, made)
+        : Effect.flatMap(makeMailbox<Message.NetworkMessage>(config.subscriberBuffer), (mailbox) => subscribeWith(scope, tags, mailbox))
     })
 
   const subscribeWith = (scope: Scope.Scope, tags: ReadonlyArray<string>, mailbox: Mailbox.Mailbox<Message.NetworkMessage, PeerError>) => {
