@@ -11,7 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scheduler from "effect/Scheduler"
 import type { PeerError } from "../../src/peer/PeerError.js"
-import { makeMailbox, Subscribers, unsafeMakeMailbox } from "../../src/internal/peer/Subscribers.js"
+import { makeMailbox, Subscribers } from "../../src/internal/peer/Subscribers.js"
 
 interface Note {
   readonly tag: string
@@ -196,22 +196,5 @@ describe("Subscribers: waiting for the next message", () => {
   it("the end between the consumer's check and its wait ends it", async () => {
     const { fiber } = await inTheGap((bus) => bus.endAll())
     expect(await Effect.runPromise(Fiber.join(fiber))).toEqual([])
-  })
-})
-
-describe("a subscriber's mailbox made without a fiber", () => {
-  // `unsafeMakeMailbox` builds Effect's mailbox class directly (no `Effect.withScheduler` per
-  // subscription). If an Effect upgrade changed that class, it returns `undefined` and the slower
-  // path takes over: this fails so that the upgrade is noticed, not silently paid per peer.
-  it("is Effect's mailbox, dropping past its capacity, ending after what it buffered", async () => {
-    const mailbox = unsafeMakeMailbox<number>(2)
-    expect(mailbox).toBeDefined()
-    const taker = Effect.runFork(mailbox!.takeAll)
-    expect(mailbox!.unsafeOffer(1)).toBe(true)
-    expect(mailbox!.unsafeOffer(2)).toBe(true)
-    expect(mailbox!.unsafeOffer(3)).toBe(false)
-    mailbox!.unsafeDone(Exit.void)
-    const [chunk] = await Effect.runPromise(Fiber.join(taker))
-    expect(Chunk.toReadonlyArray(chunk)).toEqual([1, 2])
   })
 })

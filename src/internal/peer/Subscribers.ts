@@ -175,29 +175,6 @@ const atOnce: Scheduler.Scheduler = {
   shouldYield: () => false
 }
 
-type MailboxClass = new(scheduler: Scheduler.Scheduler, capacity: number, strategy: "dropping") => Mailbox.Mailbox<unknown, PeerError>
-
-/**
- * Effect's mailbox class, taken from one mailbox made at load: `Mailbox.make` reads its scheduler
- * from the fiber, and `Effect.withScheduler` around it (to give it `atOnce`) cost ~22 Effect ops
- * and ~5 KiB per subscription, which every accepted peer of a hub pays once (churn). Used only if a
- * probe shows the class still takes (scheduler, capacity, strategy) as its own fields; otherwise
- * `makeMailbox` goes through `Effect.withScheduler` as before.
- */
-const mailboxClass: MailboxClass | undefined = (() => {
-  const Class = (Effect.runSync(Mailbox.make<unknown, PeerError>(1)) as object).constructor as MailboxClass
-  const probe = new Class(atOnce, 3, "dropping") as unknown as Record<string, unknown>
-  return probe["scheduler"] === atOnce && probe["capacity"] === 3 && probe["strategy"] === "dropping" && Mailbox.isMailbox(probe)
-    ? Class
-    : undefined
-})()
-
-/** `makeMailbox`, made at once (no fiber needed); `undefined` if Effect's class changed shape (see `mailboxClass`). @internal */
-export const unsafeMakeMailbox = <A>(capacity: number): Mailbox.Mailbox<A, PeerError> | undefined =>
-  mailboxClass === undefined ? undefined : new mailboxClass(atOnce, capacity, "dropping") as Mailbox.Mailbox<A, PeerError>
-
 /** A subscriber's mailbox: `capacity` messages, dropping (`publish` cuts off a subscriber it cannot take). @internal */
 export const makeMailbox = <A>(capacity: number): Effect.Effect<Mailbox.Mailbox<A, PeerError>> =>
-  mailboxClass === undefined
-    ? Effect.withScheduler(Mailbox.make<A, PeerError>({ capacity, strategy: "dropping" }), atOnce)
-    : Effect.sync(() => new mailboxClass!(atOnce, capacity, "dropping") as Mailbox.Mailbox<A, PeerError>)
+  Effect.withScheduler(Mailbox.make<A, PeerError>({ capacity, strategy: "dropping" }), atOnce)

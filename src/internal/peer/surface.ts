@@ -26,7 +26,7 @@ import { disconnectedError, type Outbound } from "./Outbound.js"
 import type { Outcome } from "./Outcome.js"
 import { answersGetData } from "./replies.js"
 import type { PingWaiters } from "./PingWaiters.js"
-import { makeMailbox, type Subscribers, type Subscription, unsafeMakeMailbox } from "./Subscribers.js"
+import { makeMailbox, type Subscribers, type Subscription } from "./Subscribers.js"
 
 /** How the engine resumes a fiber waiting for a request's reply. */
 export type Resume = (exit: Exit.Exit<unknown, PeerError>) => void
@@ -87,12 +87,8 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
   // (an interruption in between leaves nothing behind), rather than an `Effect.acquireRelease`: that
   // cost ~16 Effect ops and ~12 KiB per subscription, which every peer a hub accepts pays (churn).
   const register = (tags: ReadonlyArray<string>) =>
-    Effect.flatMap(Effect.scope, (scope) => {
-      const made = unsafeMakeMailbox<Message.NetworkMessage>(config.subscriberBuffer)
-      return made !== undefined
-        ? subscribeWith(scope, tags, made)
-        : Effect.flatMap(makeMailbox<Message.NetworkMessage>(config.subscriberBuffer), (mailbox) => subscribeWith(scope, tags, mailbox))
-    })
+    Effect.flatMap(Effect.scope, (scope) =>
+      Effect.flatMap(makeMailbox<Message.NetworkMessage>(config.subscriberBuffer), (mailbox) => subscribeWith(scope, tags, mailbox)))
 
   const subscribeWith = (scope: Scope.Scope, tags: ReadonlyArray<string>, mailbox: Mailbox.Mailbox<Message.NetworkMessage, PeerError>) => {
     let subscription: Subscription<Message.NetworkMessage> | undefined
