@@ -122,6 +122,32 @@ describe("Reader", () => {
     expect(reader.unreadBytes).toBe(0)
   })
 
+  it("keeps order with a transport that overstates awaitingBytes: a chunk arriving while frames wait for their turn waits behind them", async () => {
+    // A transport that claims every chunk only extends a message still arriving (it never does here).
+    const frames = new Frame.FrameDecoder({ params })
+    const overstating: Decoder = {
+      push: (chunk, out) => frames.push(chunk, out),
+      get bufferedBytes() {
+        return frames.bufferedBytes
+      },
+      awaitingBytes: Number.MAX_SAFE_INTEGER
+    }
+    const { reader, seen } = makeReader({ decoder: overstating, messageSlice: 2 })
+    const pings = (from: number, n: number) => {
+      const encoded = Array.from({ length: n }, (_, i) => Frame.encode(params.magic, Message.Ping.make({ nonce: BigInt(from + i) })))
+      const chunk = new Uint8Array(encoded.reduce((total, f) => total + f.length, 0))
+      encoded.reduce((at, f) => (chunk.set(f, at), at + f.length), 0)
+      return chunk
+    }
+    // The first chunk outruns the message budget: frames wait for a microtask turn. The next two come meanwhile.
+    reader.onChunk(pings(0, 5))
+    reader.onChunk(pings(5, 5))
+    reader.onChunk(pings(10, 5))
+    for (let i = 0; i < 100 && seen.length < 15; i++) await Promise.resolve()
+    for (let i = 0; i < 10 && seen.length < 15; i++) await macrotask()
+    expect(seen.map((m) => (m._tag === "Ping" ? Number(m.nonce) : -1))).toEqual(Array.from({ length: 15 }, (_, i) => i))
+  })
+
   it("counts bytes a transport works on without completing a message (v2 decoys): a flood of them still waits for later turns", async () => {
     // A transport that decrypts and drops every byte (as v2 does a decoy packet): nothing held, no message.
     let worked = 0
