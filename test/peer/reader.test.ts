@@ -122,6 +122,28 @@ describe("Reader", () => {
     expect(reader.unreadBytes).toBe(0)
   })
 
+  it("on its turn, takes the queued chunk completing a large message, then the queued chunks only extending the next one, in that same turn", async () => {
+    const { reader, seen } = makeReader()
+    const size = 1024 * 1024 + Frame.HEADER_SIZE
+    const stream = new Uint8Array(3 * size)
+    for (let i = 0; i < 3; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
+    const chunks: Array<Uint8Array> = []
+    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    const last = chunks.pop()!
+    // One turn: the first message spends the budget; the chunk completing the second is queued,
+    // and every chunk after it queues behind it (the third message, all but its last chunk).
+    for (const c of chunks) reader.onChunk(c)
+    expect(seen.length).toBe(1)
+    expect(reader.unreadBytes).toBeGreaterThan(size / 2)
+    await macrotask()
+    // The second completed (spending the new turn's budget), and the third's chunks went to the decoder with it.
+    expect(seen.length).toBe(2)
+    expect(reader.unreadBytes).toBe(0)
+    reader.onChunk(last)
+    await macrotask()
+    expect(seen.map((m) => (m._tag === "Unknown" ? m.payload[0] : -1))).toEqual([1, 2, 3])
+  })
+
   it("keeps order with a transport that overstates awaitingBytes: a chunk arriving while frames wait for their turn waits behind them", async () => {
     // A transport that claims every chunk only extends a message still arriving (it never does here).
     const frames = new Frame.FrameDecoder({ params })
