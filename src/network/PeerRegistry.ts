@@ -130,7 +130,10 @@ export interface RunOptions {
   /**
    * Called once the peer is gone and its handlers' scopes are closed, before
    * `Disconnected` is published; returns whether the peer was banned (the
-   * connector's ban policy). Default: not banned.
+   * connector's ban policy). Default: not banned. It runs interruptibly: the
+   * forgetting and the scope's close before it cannot be interrupted, but
+   * interrupting `run` while it waits here ends it there, and `Disconnected`
+   * is then not published.
    */
   readonly onDisconnected?: ((reason: DisconnectReason) => Effect.Effect<boolean>) | undefined
 }
@@ -159,7 +162,9 @@ export interface PeerRegistryShape {
    * it, runs the handlers' `onConnected`, publishes `Connected`, feeds every
    * message to the handlers (those it sent before it ended too), then
    * unregisters it, closes its handlers' scope, asks `onDisconnected` and
-   * publishes `Disconnected`. Returns why the peer ended.
+   * publishes `Disconnected`. Returns why the peer ended. A handler that
+   * dies, or a finalizer on the peer's scope that dies, makes it die with
+   * every such defect, in order, once that scope is closed.
    */
   readonly run: (peer: Peer, options: RunOptions) => Effect.Effect<DisconnectReason>
   /**

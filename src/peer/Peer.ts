@@ -17,7 +17,8 @@
  *   (the message that crosses it completes first), so one flooding remote
  *   cannot starve the others, and at most 4 MiB is held
  *   unread, over any socket (past it the socket is paused, or the peer ends
- *   with `ReadOverflow` if it cannot be);
+ *   with `ReadOverflow` if it cannot be); the worst case per peer is that
+ *   plus the message being received;
  * - bytes become messages, and messages bytes, through the connection's
  *   `MessageTransport` (v1 framing unless `PeerOptions.transport` says
  *   otherwise);

@@ -8,8 +8,11 @@
  * `Disconnected` is published. Peers stand in for real ones here.
  */
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import { withPlainHooks } from "../../src/internal/network/plainHooks.js"
@@ -20,6 +23,13 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 
 /** Yields until `done` holds (the events' consumer runs on its own fiber). */
 const until = (done: () => boolean) => Effect.repeat(Effect.yieldNow(), { until: done })
+
+/** The messages of the defects in `exit`'s cause, in order. */
+const defectMessages = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isFailure(exit) ? Chunk.toArray(Cause.defects(exit.cause)).map((d) => (d as Error).message) : []
+
+/** Lets every ready fiber run a while; it never loops forever on a fiber that does not end. */
+const settle = Effect.repeatN(Effect.yieldNow(), 100)
 
 /** A stand-in peer that disconnects (remote closed) when `gone` completes. */
 const standIn = (id: number, gone: Deferred.Deferred<void>) =>
@@ -91,5 +101,81 @@ describe("PeerRegistry: the handlers of a peer", () => {
       yield* Fiber.interrupt(running)
       expect(log).toEqual([])
       expect(yield* registry.peers).toEqual([])
+    }))
+
+  it.scoped("a handler that dies, then a finalizer on its scope that dies too: the run dies with both, the handler's first", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      yield* registry.addHandler({
+        onConnected: () => Effect.zipRight(Effect.addFinalizer(() => Effect.dieMessage("finalizer died")), Effect.dieMessage("handler died"))
+      })
+      const peer = standIn(3, yield* Deferred.make<void>())
+      const exit = yield* Effect.exit(registry.run(peer, { inbox: Stream.empty, address: NetAddress.fromHost("127.0.0.3", 8333)!, manual: false }))
+      expect(defectMessages(exit)).toEqual(["handler died", "finalizer died"])
+      expect(yield* registry.peers).toEqual([])
+    }))
+
+  it.scoped("a plain hook whose disconnected throws: the other hooks, the scope's finalizers and Disconnected still happen, then the run dies with what it threw", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      const log: Array<string> = []
+      const events = yield* registry.subscribeEvents
+      const eventLog = yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => log.push(`event ${e._tag}`))))
+      yield* registry.addHandler({
+        onConnected: () => Effect.zipRight(
+          Effect.addFinalizer(() => Effect.sync(() => log.push("finalizer"))),
+          Effect.asVoid(Effect.forkScoped(Effect.onInterrupt(Effect.never, () => Effect.sync(() => log.push("fiber ended")))))
+        )
+      })
+      yield* registry.addHandler(withPlainHooks({}, {
+        connected: () => undefined,
+        disconnected: () => {
+          throw new Error("hook threw")
+        }
+      }))
+      yield* registry.addHandler(withPlainHooks({}, {
+        connected: () => undefined,
+        disconnected: () => void log.push("next hook")
+      }))
+      const gone = yield* Deferred.make<void>()
+      const peer = standIn(4, gone)
+      const running = yield* Effect.fork(registry.run(peer, { inbox: Stream.empty, address: NetAddress.fromHost("127.0.0.4", 8333)!, manual: false }))
+      yield* until(() => log.includes("event Connected"))
+      yield* Deferred.succeed(gone, undefined)
+      const exit = yield* Fiber.await(running)
+      yield* settle
+      expect(defectMessages(exit)).toEqual(["hook threw"])
+      expect(log).toContain("next hook")
+      expect(log).toContain("finalizer")
+      expect(log).toContain("fiber ended")
+      expect(log.at(-1)).toBe("event Disconnected")
+      expect(yield* registry.peers).toEqual([])
+      yield* Fiber.interrupt(eventLog)
+    }))
+
+  it.scoped("an onDisconnected that never completes does not hold up interrupting the run (it is the caller's, run interruptibly)", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      let finalized = false
+      yield* registry.addHandler({ onConnected: () => Effect.addFinalizer(() => Effect.sync(() => void (finalized = true))) })
+      const gone = yield* Deferred.make<void>()
+      const asked = yield* Deferred.make<void>()
+      const peer = standIn(5, gone)
+      // Daemons: were the run stuck, a child of the test's fiber would hold up the test's end forever.
+      const running = yield* Effect.forkDaemon(registry.run(peer, {
+        inbox: Stream.empty,
+        address: NetAddress.fromHost("127.0.0.5", 8333)!,
+        manual: false,
+        onDisconnected: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
+      }))
+      yield* Deferred.succeed(gone, undefined)
+      yield* Deferred.await(asked)
+      // The peer was forgotten and its scope closed before onDisconnected was asked.
+      expect(finalized).toBe(true)
+      expect(yield* registry.peers).toEqual([])
+      const interrupting = yield* Effect.forkDaemon(Fiber.interrupt(running))
+      yield* settle
+      const done = yield* Fiber.poll(interrupting)
+      expect(done._tag).toBe("Some")
     }))
 })

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest"
 import type * as Frame from "../../src/wire/Frame.js"
 import * as FrameCodec from "../../src/wire/Frame.js"
+import * as MessageTransportModule from "../../src/peer/MessageTransport.js"
 import type { MessageTransport, TransportContext } from "../../src/peer/MessageTransport.js"
 import { v2 } from "../../src/internal/peer/v2/transport.js"
 import { releasingWhenReady } from "../../src/internal/network/connector.js"
@@ -28,7 +29,7 @@ const receive = (t: MessageTransport, chunk: Uint8Array) => {
   return { out, error }
 }
 
-const shown = (t: MessageTransport) => [t.name, t.ready, t.bufferedBytes, t.sessionId, t.droppedMessages]
+const shown = (t: MessageTransport) => [t.name, t.ready, t.bufferedBytes, t.awaitingBytes, t.sessionId, t.droppedMessages]
 
 describe("releasingWhenReady", () => {
   it("shows the inner transport's state while a v2 handshake is under way, and holds the slot", () => {
@@ -51,8 +52,21 @@ describe("releasingWhenReady", () => {
     expect(released()).toBe(1)
     expect(t.name).toBe("v1")
     expect(t.bufferedBytes).toBeGreaterThan(0)
+    // What the reader reads to take a chunk out of turn: through the wrapper, from v2's v1 fallback.
+    expect(t.awaitingBytes).toBe(5)
     expect(shown(t)).toEqual(shown(inner()))
     expect(receive(t, frame.subarray(frame.length - 5)).out.map((r) => r.command)).toEqual(["version"])
     expect(released()).toBe(1)
+  })
+
+  it("shows how many bytes a v1 transport still awaits for the message being received (the reader's out-of-turn test)", () => {
+    let released = 0
+    const t = releasingWhenReady(MessageTransportModule.v1, () => void released++)(context("inbound"))
+    const frame = FrameCodec.encodeRaw(params.magic, "blob", new Uint8Array(100_000).fill(1))
+    expect(receive(t, frame.subarray(0, 40_000)).out).toEqual([])
+    expect(t.awaitingBytes).toBe(frame.length - 40_000)
+    expect(receive(t, frame.subarray(40_000)).out.map((r) => r.command)).toEqual(["blob"])
+    expect(t.awaitingBytes).toBe(0)
+    expect(released).toBe(1)
   })
 })

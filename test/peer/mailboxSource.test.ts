@@ -30,6 +30,21 @@ describe("mailboxSource.runForEach", () => {
       expect(Exit.isSuccess(yield* fiber.await)).toBe(true)
     }))
 
+  it.effect("calls the handler with the message alone, for a batch of several as for one (as Stream.runForEach does: no index)", () =>
+    Effect.gen(function*() {
+      const mailbox = yield* Mailbox.make<number, string>()
+      const arities: Array<number> = []
+      // A handler that takes optional arguments (`Effect.log`, `console.log`-like) sees every one it is given.
+      const f = (...args: ReadonlyArray<unknown>) => Effect.sync(() => void arities.push(args.length))
+      yield* mailbox.offerAll([1, 2, 3])
+      const fiber = yield* Effect.fork(runForEach(marked(mailbox, []), f))
+      yield* Effect.yieldNow()
+      yield* mailbox.offer(4)
+      yield* mailbox.end
+      yield* fiber.await
+      expect(arities).toEqual([1, 1, 1, 1])
+    }))
+
   it.effect("fails as the mailbox fails, after what it buffered", () =>
     Effect.gen(function*() {
       const mailbox = yield* Mailbox.make<number, string>()

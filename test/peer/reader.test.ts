@@ -122,6 +122,54 @@ describe("Reader", () => {
     expect(reader.unreadBytes).toBe(0)
   })
 
+  it("on its turn, takes the queued chunk completing a large message, then the queued chunks only extending the next one, in that same turn", async () => {
+    const { reader, seen } = makeReader()
+    const size = 1024 * 1024 + Frame.HEADER_SIZE
+    const stream = new Uint8Array(3 * size)
+    for (let i = 0; i < 3; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
+    const chunks: Array<Uint8Array> = []
+    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    const last = chunks.pop()!
+    // One turn: the first message spends the budget; the chunk completing the second is queued,
+    // and every chunk after it queues behind it (the third message, all but its last chunk).
+    for (const c of chunks) reader.onChunk(c)
+    expect(seen.length).toBe(1)
+    expect(reader.unreadBytes).toBeGreaterThan(size / 2)
+    await macrotask()
+    // The second completed (spending the new turn's budget), and the third's chunks went to the decoder with it.
+    expect(seen.length).toBe(2)
+    expect(reader.unreadBytes).toBe(0)
+    reader.onChunk(last)
+    await macrotask()
+    expect(seen.map((m) => (m._tag === "Unknown" ? m.payload[0] : -1))).toEqual([1, 2, 3])
+  })
+
+  it("keeps order with a transport that overstates awaitingBytes: a chunk arriving while frames wait for their turn waits behind them", async () => {
+    // A transport that claims every chunk only extends a message still arriving (it never does here).
+    const frames = new Frame.FrameDecoder({ params })
+    const overstating: Decoder = {
+      push: (chunk, out) => frames.push(chunk, out),
+      get bufferedBytes() {
+        return frames.bufferedBytes
+      },
+      awaitingBytes: Number.MAX_SAFE_INTEGER
+    }
+    const { reader, seen } = makeReader({ decoder: overstating, messageSlice: 2 })
+    const pings = (from: number, n: number) => {
+      const encoded = Array.from({ length: n }, (_, i) => Frame.encode(params.magic, Message.Ping.make({ nonce: BigInt(from + i) })))
+      const chunk = new Uint8Array(encoded.reduce((total, f) => total + f.length, 0))
+      encoded.reduce((at, f) => (chunk.set(f, at), at + f.length), 0)
+      return chunk
+    }
+    // The first chunk outruns the message budget: frames wait for a microtask turn. The next two come meanwhile.
+    reader.onChunk(pings(0, 5))
+    reader.onChunk(pings(5, 5))
+    reader.onChunk(pings(10, 5))
+    for (let i = 0; i < 100 && seen.length < 15; i++) await Promise.resolve()
+    for (let i = 0; i < 10 && seen.length < 15; i++) await macrotask()
+    expect(seen.map((m) => (m._tag === "Ping" ? Number(m.nonce) : -1))).toEqual(Array.from({ length: 15 }, (_, i) => i))
+  })
+
   it("counts bytes a transport works on without completing a message (v2 decoys): a flood of them still waits for later turns", async () => {
     // A transport that decrypts and drops every byte (as v2 does a decoy packet): nothing held, no message.
     let worked = 0

@@ -72,6 +72,26 @@ describe("Subscribers: the byte bound", () => {
       expect(done).toBe(false)
       expect(lagged(yield* Effect.exit(subscription.next))).toBe(true)
     }))
+
+  it.effect("keeps the right sizes when a partial take past 1,024 messages moves the rest to the front", () =>
+    Effect.gen(function*() {
+      // Message k is k bytes: a size read from the wrong place shows in the room left.
+      const all = 2000
+      const total = (all * (all + 1)) / 2
+      const { bus, subscription } = yield* setup(4 * all, total)
+      for (let k = 1; k <= all; k++) bus.publish({ tag: "a", n: k }, k)
+      expect(bus.size).toBe(1)
+      const [chunk] = yield* subscription.next
+      expect(chunk.length).toBe(all)
+      subscription.taken(1500) // past 1,024 and more than half: the 500 sizes left move to the front
+      subscription.taken(250) // messages 1,501-1,750 are gone: 1,751-2,000 remain
+      const buffered = ((1751 + all) * 250) / 2
+      // Room for exactly what is left: one more byte past it cuts the subscriber off.
+      bus.publish({ tag: "a", n: all + 1 }, total - buffered)
+      expect(bus.size).toBe(1)
+      bus.publish({ tag: "a", n: all + 2 }, 1)
+      expect(bus.size).toBe(0)
+    }))
 })
 
 describe("Subscribers: waiting for the next message", () => {

@@ -35,7 +35,13 @@ export interface PlainHooks {
     scope: Scope.Scope,
     listen: Option.Option<NetAddress.NetAddressFields>
   ) => Effect.Effect<void> | undefined
-  /** The peer is gone (the registry forgot it): what `onConnected` put on the scope to undo, done now. */
+  /**
+   * The peer is gone (the registry forgot it): what `onConnected` put on the
+   * scope to undo, done now. Must not throw: it runs in the registry's exit
+   * step, which catches a throw only to close the peer's scope and publish
+   * `Disconnected` before the peer's run dies with it (a bug, reported as a
+   * defect).
+   */
   readonly disconnected: (entry: PeerEntry) => void
 }
 

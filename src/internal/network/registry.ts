@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -75,9 +76,26 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
     return undefined
   }
 
-  /** The plain `disconnected` hooks of the first `count` handlers of `installed`. */
-  const disconnectHooks = (installed: ReadonlyArray<PeerRegistry.PeerHandler>, count: number, entry: PeerRegistry.PeerEntry) => {
-    for (let i = 0; i < count; i++) plainHooksOf(installed[i]!)?.disconnected(entry)
+  /**
+   * The plain `disconnected` hooks of the first `count` handlers of
+   * `installed`, each called whatever the one before it did; what they threw
+   * (a bug: they must not), as defects in order, or `undefined`. Caught here
+   * so that the peer's scope still closes after them.
+   */
+  const disconnectHooks = (
+    installed: ReadonlyArray<PeerRegistry.PeerHandler>,
+    count: number,
+    entry: PeerRegistry.PeerEntry
+  ): Cause.Cause<never> | undefined => {
+    let thrown: Cause.Cause<never> | undefined
+    for (let i = 0; i < count; i++) {
+      try {
+        plainHooksOf(installed[i]!)?.disconnected(entry)
+      } catch (defect) {
+        thrown = thrown === undefined ? Cause.die(defect) : Cause.sequential(thrown, Cause.die(defect))
+      }
+    }
+    return thrown
   }
 
   const deliver = (peer: Peer.Peer) => (message: Message.NetworkMessage): Effect.Effect<void> => handleFrom(onMessage, 0, { peer, message })
@@ -105,8 +123,9 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
    * in the peer's scope (the plain hooks of ours in the same step), then the
    * `Connected` event, the message loop, then one exit step that forgets the
    * peer, calls the hooks' `disconnected` and closes its scope (`scope`: the
-   * peer's own; handlers' fibers and finalizers end with the peer). Debug logs
-   * are built only when the fiber's level lets them through.
+   * peer's own; handlers' fibers and finalizers end with the peer), then the
+   * caller's `onDisconnected` (interruptible) and the `Disconnected` event.
+   * Debug logs are built only when the fiber's level lets them through.
    */
   const run = (peer: Peer.Peer, options: PeerRegistry.RunOptions): Effect.Effect<DisconnectReason> =>
     Effect.withFiberRuntime((fiber) => Effect.flatMap(Scope.make(), (scope) => {
@@ -147,22 +166,42 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
           ? Effect.as(Effect.annotateLogs(Effect.logDebug("peer disconnected"), { peer: peer.remote, reason: describe(reason) }), reason)
           : Effect.succeed(reason)
       }
-      /** Forgets the peer and closes its scope, whatever the end. */
-      const leave = () => {
+      /**
+       * Forgets the peer, calls the hooks' `disconnected` and closes its scope,
+       * whatever the end and whatever a hook does; fails with what a hook threw
+       * or a finalizer died of, once the scope is closed.
+       */
+      const leave = (): Effect.Effect<void> => {
         registry.delete(peer.id)
-        disconnectHooks(installed, reached.count, entry)
-        return Scope.close(scope, Exit.void)
+        const thrown = disconnectHooks(installed, reached.count, entry)
+        const closing = Scope.close(scope, Exit.void)
+        return thrown === undefined ? closing : Effect.matchCauseEffect(closing, {
+          onFailure: (died) => Effect.failCause(Cause.sequential(thrown, died)),
+          onSuccess: () => Effect.failCause(thrown)
+        })
       }
+      /** The caller's `onDisconnected` (run interruptibly: it is the caller's effect), then `Disconnected`. */
+      const gone = (reason: DisconnectReason, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
+        options.onDisconnected === undefined
+          ? ended(reason, false)
+          : Effect.flatMap(restore(options.onDisconnected(reason)), (banned) => ended(reason, banned))
       // One uninterruptible exit step (`onExit` then a `flatMap` for `onDisconnected` cost a step
-      // each): the connector's ban decision runs uninterrupted once the peer is gone.
+      // each): the peer is forgotten and its scope closed even if the run is interrupted meanwhile.
       return Effect.uninterruptibleMask((restore) =>
         Effect.matchCauseEffect(restore(live), {
-          onFailure: (cause) => Effect.zipRight(leave(), Effect.failCause(cause)),
+          // Both causes, in order, when closing the scope fails too (as `onExit` kept them).
+          onFailure: (cause) =>
+            Effect.matchCauseEffect(leave(), {
+              onFailure: (closing) => Effect.failCause(Cause.sequential(cause, closing)),
+              onSuccess: () => Effect.failCause(cause)
+            }),
+          // Closing the scope failed (a hook threw, a finalizer died): the peer is gone all the same,
+          // so `Disconnected` is still published, then the run fails with that.
           onSuccess: (reason) =>
-            Effect.flatMap(leave(), () =>
-              options.onDisconnected === undefined
-                ? ended(reason, false)
-                : Effect.flatMap(options.onDisconnected(reason), (banned) => ended(reason, banned)))
+            Effect.matchCauseEffect(leave(), {
+              onFailure: (closing) => Effect.zipRight(gone(reason, restore), Effect.failCause(closing)),
+              onSuccess: () => gone(reason, restore)
+            })
         })
       )
     }))

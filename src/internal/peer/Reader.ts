@@ -74,10 +74,13 @@ const PausableStream = Context.GenericTag<{ readonly pause: () => unknown; reado
  *   fills their buffers (a burst cuts off only the slow ones).
  *
  * While the reader waits for its turn, later chunks queue behind it in
- * order. Near `MAX_UNREAD_BYTES` queued, the handler returns an effect that
- * waits for room (see `askForRoom`): the socket stops reading, and TCP
- * pushes back on the remote. A socket that reads on regardless past
- * `MAX_UNREAD_BYTES` ends the peer: the bound holds over every socket.
+ * order, except a chunk that only extends the message being received (it
+ * completes nothing, with nothing queued or waiting before it: see
+ * `holds`), which goes to the transport at once. Near `MAX_UNREAD_BYTES`
+ * queued, the handler returns an effect that waits for room (see
+ * `askForRoom`): the socket stops reading, and TCP pushes back on the
+ * remote. A socket that reads on regardless past `MAX_UNREAD_BYTES` ends the
+ * peer: the bound holds over every socket.
  *
  * @internal
  */
@@ -145,26 +148,33 @@ export class Reader {
       return this.defect(cause)
     }
     // Frames left for a later microtask turn need the drainer now. A spent byte budget does not:
-    // the next chunk, if it comes before the turn ends, is queued and starts it then (a large
-    // message that spends the budget is usually followed by a quiet turn, and a drainer is a fork).
+    // the next chunk, if it comes before the turn ends and completes something, is queued and
+    // starts it then (a large message that spends the budget is usually followed by a quiet turn,
+    // or by chunks that only extend the next one, and a drainer is a fork).
     if (this.pending.length > 0 && !this.draining && !this.stopped) this.startDrain()
   }
 
   /**
    * Whether a chunk that arrives while the reader waits for its turn can go to
    * the transport at once: nothing is queued before it, and it only extends
-   * the message being received (completes nothing, so it is no work to take
-   * now and needs no turn). Without this, the chunks of a large message
-   * (a 1 MB block arrives in 64 KiB reads) queued behind a spent budget
-   * until the backlog paused the socket, once per block.
+   * the message being received (see `extendsOnly`). Without this, the chunks
+   * of a large message (a 1 MB block arrives in 64 KiB reads) queued behind a
+   * spent budget until the backlog paused the socket, once per block.
    */
   private holds(chunk: Uint8Array): boolean {
     return this.backlogHead === this.backlog.length && this.extendsOnly(chunk)
   }
 
-  /** Whether `chunk`, next in line for the transport, completes nothing there. */
+  /**
+   * Whether `chunk`, next in line for the transport, completes nothing there,
+   * so that it is no work to take now and needs no turn. Only with no frame
+   * waiting for its turn: the transport's `awaitingBytes` is trusted to say
+   * the chunk completes nothing, but one that overstated it would have the
+   * chunk's messages handled ahead of those frames (and the frames replaced),
+   * so order rests on the reader alone.
+   */
   private extendsOnly(chunk: Uint8Array): boolean {
-    return chunk.length < (this.decoder.awaitingBytes ?? 0)
+    return this.pending.length === 0 && chunk.length < (this.decoder.awaitingBytes ?? 0)
   }
 
   /** Keeps a chunk for the drainer (started if need be), asking for room past `PAUSE_AT`. */
@@ -304,9 +314,10 @@ export class Reader {
   }
 
   /**
-   * Waits for the turn the budgets need, then goes on. The socket keeps reading meanwhile (into
-   * the backlog, up to `MAX_UNREAD_BYTES`): pausing a TCP socket for every turn would stall a fast
-   * sender.
+   * Waits for the turn the budgets need, then goes on. The socket keeps reading meanwhile: into
+   * the backlog, up to `MAX_UNREAD_BYTES`, but for chunks that only extend the message being
+   * received, which go to the transport at once (`holds`). Pausing a TCP socket for every turn
+   * would stall a fast sender.
    *
    * Out of messages for this microtask turn only: a fiber of the reader's own yields, so that
    * subscribers' fibers take theirs first, and goes on while that is all it needs. Out of bytes:

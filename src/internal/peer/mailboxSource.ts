@@ -70,11 +70,14 @@ export const runForEach = <A, E, E2 = never, R = never>(
   const source = (stream as { readonly [MailboxSourceKey]?: MailboxSource<A, E> })[MailboxSourceKey]
   if (source === undefined) return Stream.runForEach(stream, f)
   const { next, taken } = source
+  // `Effect.forEach` passes each element's index too: a handler with optional parameters
+  // (`Effect.log`) would see it, where `Stream.runForEach` passes the element alone.
+  const handle = (a: A) => f(a)
   const again = (): Effect.Effect<void, E | E2, R> => loop
   const loop: Effect.Effect<void, E | E2, R> = Effect.flatMap(next, (batch) => {
     const chunk = batch[0]
     taken(chunk.length)
-    const handled = chunk.length === 1 ? f(Chunk.unsafeHead(chunk)) : Effect.forEach(chunk, f, { discard: true })
+    const handled = chunk.length === 1 ? f(Chunk.unsafeHead(chunk)) : Effect.forEach(chunk, handle, { discard: true })
     return batch[1] ? handled : Effect.flatMap(handled, again)
   })
   return loop
