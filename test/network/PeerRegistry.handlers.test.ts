@@ -41,13 +41,19 @@ const standIn = (id: number, gone: Deferred.Deferred<void>) =>
     awaitDisconnect: Effect.as(Deferred.await(gone), DisconnectReason.RemoteClosed({ reset: false }))
   }) as unknown as Peer.Peer
 
+/** A registry, and a log its events are written to (`event <tag>`) by `eventLog`, beside the test's own entries. */
+const loggingRegistry = Effect.gen(function*() {
+  const registry = yield* PeerRegistry.make
+  const log: Array<string> = []
+  const events = yield* registry.subscribeEvents
+  const eventLog = yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => log.push(`event ${e._tag}`))))
+  return { registry, log, eventLog }
+})
+
 describe("PeerRegistry: the handlers of a peer", () => {
   it.scoped("run in install order, hooked ones in their place; the hooks' disconnected runs before Disconnected", () =>
     Effect.gen(function*() {
-      const registry = yield* PeerRegistry.make
-      const log: Array<string> = []
-      const events = yield* registry.subscribeEvents
-      const eventLog = yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => log.push(`event ${e._tag}`))))
+      const { registry, log, eventLog } = yield* loggingRegistry
       const slow = yield* Deferred.make<void>()
       // An effectful onConnected that waits: the hooked handler after it must wait too.
       yield* registry.addHandler({
@@ -117,10 +123,7 @@ describe("PeerRegistry: the handlers of a peer", () => {
 
   it.scoped("a plain hook whose disconnected throws: the other hooks, the scope's finalizers and Disconnected still happen, then the run dies with what it threw", () =>
     Effect.gen(function*() {
-      const registry = yield* PeerRegistry.make
-      const log: Array<string> = []
-      const events = yield* registry.subscribeEvents
-      const eventLog = yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => log.push(`event ${e._tag}`))))
+      const { registry, log, eventLog } = yield* loggingRegistry
       yield* registry.addHandler({
         onConnected: () => Effect.zipRight(
           Effect.addFinalizer(() => Effect.sync(() => log.push("finalizer"))),

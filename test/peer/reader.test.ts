@@ -59,6 +59,18 @@ const makeReader = (options: {
   return { reader, seen, events }
 }
 
+/** The frame of a 1 MiB message. */
+const BLOB_FRAME = 1024 * 1024 + Frame.HEADER_SIZE
+
+/** `count` 1 MiB messages (payload bytes 1, 2, …) back to back, in 64 KiB reads as a socket gives them. */
+const blobChunks = (count: number): Array<Uint8Array> => {
+  const stream = new Uint8Array(count * BLOB_FRAME)
+  for (let i = 0; i < count; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * BLOB_FRAME)
+  const chunks: Array<Uint8Array> = []
+  for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+  return chunks
+}
+
 describe("Reader", () => {
   it.each([
     ["no message budget", 1_000_000],
@@ -99,11 +111,7 @@ describe("Reader", () => {
 
   it("out of budget, takes the chunks that only extend the next large message at once (not unread); the chunk completing it waits for a turn", async () => {
     const { reader, seen } = makeReader()
-    const size = 1024 * 1024 + Frame.HEADER_SIZE
-    const stream = new Uint8Array(2 * size)
-    for (let i = 0; i < 2; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
-    const chunks: Array<Uint8Array> = []
-    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    const chunks = blobChunks(2)
     // Two 1 MiB messages in one turn (a fast sender's burst): the first spends the budget.
     const waits: Array<unknown> = []
     let unread = 0
@@ -124,17 +132,13 @@ describe("Reader", () => {
 
   it("on its turn, takes the queued chunk completing a large message, then the queued chunks only extending the next one, in that same turn", async () => {
     const { reader, seen } = makeReader()
-    const size = 1024 * 1024 + Frame.HEADER_SIZE
-    const stream = new Uint8Array(3 * size)
-    for (let i = 0; i < 3; i++) stream.set(Frame.encodeRaw(params.magic, "blob", new Uint8Array(1024 * 1024).fill(i + 1)), i * size)
-    const chunks: Array<Uint8Array> = []
-    for (let at = 0; at < stream.length; at += 64 * 1024) chunks.push(stream.subarray(at, at + 64 * 1024))
+    const chunks = blobChunks(3)
     const last = chunks.pop()!
     // One turn: the first message spends the budget; the chunk completing the second is queued,
     // and every chunk after it queues behind it (the third message, all but its last chunk).
     for (const c of chunks) reader.onChunk(c)
     expect(seen.length).toBe(1)
-    expect(reader.unreadBytes).toBeGreaterThan(size / 2)
+    expect(reader.unreadBytes).toBeGreaterThan(BLOB_FRAME / 2)
     await macrotask()
     // The second completed (spending the new turn's budget), and the third's chunks went to the decoder with it.
     expect(seen.length).toBe(2)
