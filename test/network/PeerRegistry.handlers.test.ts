@@ -181,4 +181,29 @@ describe("PeerRegistry: the handlers of a peer", () => {
       const done = yield* Fiber.poll(interrupting)
       expect(done._tag).toBe("Some")
     }))
+
+  it.scoped("a plain hook that throws, then the run interrupted while onDisconnected waits: the run's cause keeps the hook's defect", () =>
+    Effect.gen(function*() {
+      const registry = yield* PeerRegistry.make
+      yield* registry.addHandler(withPlainHooks({}, {
+        connected: () => undefined,
+        disconnected: () => {
+          throw new Error("hook threw")
+        }
+      }))
+      const gone = yield* Deferred.make<void>()
+      const asked = yield* Deferred.make<void>()
+      const running = yield* Effect.forkDaemon(registry.run(standIn(6, gone), {
+        inbox: Stream.empty,
+        address: NetAddress.fromHost("127.0.0.6", 8333)!,
+        manual: false,
+        onDisconnected: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
+      }))
+      yield* Deferred.succeed(gone, undefined)
+      yield* Deferred.await(asked)
+      yield* Fiber.interrupt(running)
+      const exit = yield* Fiber.await(running)
+      expect(defectMessages(exit)).toEqual(["hook threw"])
+      expect(Exit.isFailure(exit) && Cause.isInterrupted(exit.cause)).toBe(true)
+    }))
 })

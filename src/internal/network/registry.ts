@@ -199,7 +199,12 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
           // so `Disconnected` is still published, then the run fails with that.
           onSuccess: (reason) =>
             Effect.matchCauseEffect(leave(), {
-              onFailure: (closing) => Effect.zipRight(gone(reason, restore), Effect.failCause(closing)),
+              // An interruption while `onDisconnected` runs keeps the closing's cause beside it.
+              onFailure: (closing) =>
+                Effect.matchCauseEffect(gone(reason, restore), {
+                  onFailure: (cut) => Effect.failCause(Cause.sequential(closing, cut)),
+                  onSuccess: () => Effect.failCause(closing)
+                }),
               onSuccess: () => gone(reason, restore)
             })
         })

@@ -358,12 +358,29 @@ const build = (
     // at once when the socket can (`DirectClose`), else through its writer, raced against the read loop's end.
     if (socketOpen) {
       if (directClose !== undefined) directClose()
-      else if (readFiber !== undefined) yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Fiber.await(readFiber))
+      // The wait for the read loop interruptible: the race's loser is interrupted, and in this
+      // uninterruptible cleanup it would otherwise wait for a read loop a failed close never ends.
+      else if (readFiber !== undefined) {
+        yield* Effect.raceFirst(Effect.ignore(write(new CloseEvent(1000))), Effect.interruptible(Fiber.await(readFiber)))
+      }
     }
     stopReading?.()
     if (readFiber !== undefined) yield* Fiber.interrupt(readFiber)
     release(r, yield* writer.stop)
-  }).pipe(Effect.uninterruptible)
+  }).pipe(
+    // A step that dies (a transport's writer dying on the close event) must not leave everyone
+    // waiting for `closed` for good: they learn the reason all the same, and the defect goes on to
+    // whoever ran the cleanup (the closing scope, or the cleanup's own fiber).
+    Effect.onError(() =>
+      closed.settled ? Effect.void : Effect.zipRight(
+        readFiber === undefined ? Effect.void : Fiber.interruptFork(readFiber),
+        Effect.sync(() => {
+          stopReading?.()
+          release(core.reason ?? DisconnectReason.Shutdown(), writer.stopNow() ?? [])
+        })
+      )),
+    Effect.uninterruptible
+  )
   /**
    * The same cleanup with nothing to wait for (the socket reads, writes and closes directly, and
    * the alarm has no fiber): done at once, or false when it needs the effect.
@@ -399,8 +416,8 @@ const build = (
     if (!finalizing) queueMicrotask(cleanupSoon)
   }
   // The closing scope: at once when nothing needs waiting for (`cleanupNow`), else the cleanup in a
-  // fiber of its own, started in this synchronous step, and an uninterruptible wait for it (as for a
-  // cleanup already running). Not wrapped whole in `Effect.uninterruptible`: with the wrapper most of
+  // fiber of its own, started in this synchronous step, and an uninterruptible wait for its end (or
+  // for `closed`, when a cleanup is already running). Not wrapped whole in `Effect.uninterruptible`: with the wrapper most of
   // every peer's objects outlived young-generation collections (a start + close loop: ~3.9 MB of each
   // ~13 MB scavenged survived and was promoted, against ~0.35 MB without it). So the cleanup is not
   // the effect returned here: a closing fiber that is interruptible (a user's `Scope.close`) could be
@@ -412,8 +429,9 @@ const build = (
     if (cleanupStarted) return awaitClosed()
     cleanupStarted = true
     if (cleanupNow()) return Effect.void
-    runFork(cleanup(), { immediate: false })
-    return awaitClosed()
+    const cleaning = runFork(cleanup(), { immediate: false })
+    // Its exit, not `Fiber.join` (which would copy the peer's fiber refs into the closing fiber).
+    return Effect.uninterruptible(Effect.flatten(Fiber.await(cleaning)))
   })
 
   // The transport's own first bytes, then (outbound) our version go out first: the read fiber may

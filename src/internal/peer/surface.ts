@@ -92,8 +92,14 @@ export const surface = (parts: Parts): StartingPeer & { info: HandshakeInfo | un
 
   const subscribeWith = (scope: Scope.Scope, tags: ReadonlyArray<string>, mailbox: Mailbox.Mailbox<Message.NetworkMessage, PeerError>) => {
     let subscription: Subscription<Message.NetworkMessage> | undefined
-    return Effect.map(Scope.addFinalizer(scope, Effect.sync(() => subscription?.remove())), () => {
-      if (core.reason !== undefined) {
+    // Set by the finalizer, which runs at once if the scope is already closed: no subscriber then.
+    let removed = false
+    const remove = Effect.sync(() => {
+      removed = true
+      subscription?.remove()
+    })
+    return Effect.map(Scope.addFinalizer(scope, remove), () => {
+      if (core.reason !== undefined || removed) {
         mailbox.unsafeDone(Exit.void)
         return subscriptionStream({ next: mailbox.takeAll, taken: () => {} })
       }
