@@ -29,6 +29,13 @@ import type * as NetAddress from "../../wire/NetAddress.js"
 const PeerEvent = Data.taggedEnum<PeerRegistry.PeerEvent>()
 
 /** @internal */
+/** Runs `effect`, then fails with `cause`, followed by `effect`'s own failure if it failed too. */
+const failAfter = (cause: Cause.Cause<never>, effect: Effect.Effect<unknown>): Effect.Effect<never> =>
+  Effect.matchCauseEffect(effect, {
+    onFailure: (later) => Effect.failCause(Cause.sequential(cause, later)),
+    onSuccess: () => Effect.failCause(cause)
+  })
+
 export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Scope> = Effect.gen(function*() {
   const registry = new Map<number, PeerRegistry.PeerEntry>()
   const events = yield* PubSub.unbounded<PeerRegistry.PeerEvent>()
@@ -175,10 +182,7 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
         registry.delete(peer.id)
         const thrown = disconnectHooks(installed, reached.count, entry)
         const closing = Scope.close(scope, Exit.void)
-        return thrown === undefined ? closing : Effect.matchCauseEffect(closing, {
-          onFailure: (died) => Effect.failCause(Cause.sequential(thrown, died)),
-          onSuccess: () => Effect.failCause(thrown)
-        })
+        return thrown === undefined ? closing : failAfter(thrown, closing)
       }
       /** The caller's `onDisconnected` (run interruptibly: it is the caller's effect), then `Disconnected`. */
       const gone = (reason: DisconnectReason, restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
@@ -190,21 +194,13 @@ export const make: Effect.Effect<PeerRegistry.PeerRegistryShape, never, Scope.Sc
       return Effect.uninterruptibleMask((restore) =>
         Effect.matchCauseEffect(restore(live), {
           // Both causes, in order, when closing the scope fails too (as `onExit` kept them).
-          onFailure: (cause) =>
-            Effect.matchCauseEffect(leave(), {
-              onFailure: (closing) => Effect.failCause(Cause.sequential(cause, closing)),
-              onSuccess: () => Effect.failCause(cause)
-            }),
+          onFailure: (cause) => failAfter(cause, leave()),
           // Closing the scope failed (a hook threw, a finalizer died): the peer is gone all the same,
           // so `Disconnected` is still published, then the run fails with that.
           onSuccess: (reason) =>
             Effect.matchCauseEffect(leave(), {
               // An interruption while `onDisconnected` runs keeps the closing's cause beside it.
-              onFailure: (closing) =>
-                Effect.matchCauseEffect(gone(reason, restore), {
-                  onFailure: (cut) => Effect.failCause(Cause.sequential(closing, cut)),
-                  onSuccess: () => Effect.failCause(closing)
-                }),
+              onFailure: (closing) => failAfter(closing, gone(reason, restore)),
               onSuccess: () => gone(reason, restore)
             })
         })
