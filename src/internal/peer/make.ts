@@ -422,11 +422,10 @@ const build = (
   // ~13 MB scavenged survived and was promoted, against ~0.35 MB without it). So the cleanup is not
   // the effect returned here: a closing fiber that is interruptible (a user's `Scope.close`) could be
   // interrupted before running it, after this step switched every other cleanup off (`finalizing`).
-  const awaitClosed = () => Effect.uninterruptible(Effect.asVoid(closed.await))
   slot.finalizer = Effect.suspend(() => {
     finalizing = true
     end(DisconnectReason.Shutdown())
-    if (cleanupStarted) return awaitClosed()
+    if (cleanupStarted) return Effect.uninterruptible(Effect.asVoid(closed.await))
     cleanupStarted = true
     if (cleanupNow()) return Effect.void
     const cleaning = runFork(cleanup(), { immediate: false })
