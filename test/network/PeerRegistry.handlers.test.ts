@@ -50,6 +50,27 @@ const loggingRegistry = Effect.gen(function*() {
   return { registry, log, eventLog }
 })
 
+/**
+ * Runs stand-in peer `id` in `registry` with an `onDisconnected` that never
+ * completes, ends the peer, and returns the run once `onDisconnected` was
+ * asked. A daemon: were the run stuck, a child of the test's fiber would hold
+ * up the test's end forever.
+ */
+const runUntilOnDisconnected = (registry: PeerRegistry.PeerRegistryShape, id: number) =>
+  Effect.gen(function*() {
+    const gone = yield* Deferred.make<void>()
+    const asked = yield* Deferred.make<void>()
+    const running = yield* Effect.forkDaemon(registry.run(standIn(id, gone), {
+      inbox: Stream.empty,
+      address: NetAddress.fromHost(`127.0.0.${id}`, 8333)!,
+      manual: false,
+      onDisconnected: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
+    }))
+    yield* Deferred.succeed(gone, undefined)
+    yield* Deferred.await(asked)
+    return running
+  })
+
 describe("PeerRegistry: the handlers of a peer", () => {
   it.scoped("run in install order, hooked ones in their place; the hooks' disconnected runs before Disconnected", () =>
     Effect.gen(function*() {
@@ -161,18 +182,7 @@ describe("PeerRegistry: the handlers of a peer", () => {
       const registry = yield* PeerRegistry.make
       let finalized = false
       yield* registry.addHandler({ onConnected: () => Effect.addFinalizer(() => Effect.sync(() => void (finalized = true))) })
-      const gone = yield* Deferred.make<void>()
-      const asked = yield* Deferred.make<void>()
-      const peer = standIn(5, gone)
-      // Daemons: were the run stuck, a child of the test's fiber would hold up the test's end forever.
-      const running = yield* Effect.forkDaemon(registry.run(peer, {
-        inbox: Stream.empty,
-        address: NetAddress.fromHost("127.0.0.5", 8333)!,
-        manual: false,
-        onDisconnected: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
-      }))
-      yield* Deferred.succeed(gone, undefined)
-      yield* Deferred.await(asked)
+      const running = yield* runUntilOnDisconnected(registry, 5)
       // The peer was forgotten and its scope closed before onDisconnected was asked.
       expect(finalized).toBe(true)
       expect(yield* registry.peers).toEqual([])
@@ -191,16 +201,7 @@ describe("PeerRegistry: the handlers of a peer", () => {
           throw new Error("hook threw")
         }
       }))
-      const gone = yield* Deferred.make<void>()
-      const asked = yield* Deferred.make<void>()
-      const running = yield* Effect.forkDaemon(registry.run(standIn(6, gone), {
-        inbox: Stream.empty,
-        address: NetAddress.fromHost("127.0.0.6", 8333)!,
-        manual: false,
-        onDisconnected: () => Effect.zipRight(Deferred.succeed(asked, undefined), Effect.never)
-      }))
-      yield* Deferred.succeed(gone, undefined)
-      yield* Deferred.await(asked)
+      const running = yield* runUntilOnDisconnected(registry, 6)
       yield* Fiber.interrupt(running)
       const exit = yield* Fiber.await(running)
       expect(defectMessages(exit)).toEqual(["hook threw"])
