@@ -102,6 +102,9 @@ export const make = (
  */
 export const hasSegwit = (params: Pick<ChainParams, "format">): boolean => WireFormat.hasSegwit(params.format)
 
+// Bitcoin's networks: magic, port, seeds and genesis as in Bitcoin Core
+// src/kernel/chainparams.cpp (bitcoin/bitcoin 284c42a3, 2025-09; seeds in its order).
+
 /**
  * Bitcoin mainnet.
  *
@@ -119,7 +122,8 @@ export const mainnet: ChainParams = make({
     "seed.btc.petertodd.net",
     "seed.bitcoin.sprovoost.nl",
     "dnsseed.emzy.de",
-    "seed.bitcoin.wiz.biz"
+    "seed.bitcoin.wiz.biz",
+    "seed.mainnet.achownodes.xyz"
   ],
   genesisHash: fromHex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
 })
@@ -138,7 +142,8 @@ export const testnet3: ChainParams = make({
     "testnet-seed.bitcoin.jonasschnelli.ch",
     "seed.tbtc.petertodd.net",
     "seed.testnet.bitcoin.sprovoost.nl",
-    "testnet-seed.bluematt.me"
+    "testnet-seed.bluematt.me",
+    "seed.testnet.achownodes.xyz"
   ],
   genesisHash: fromHex("000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943")
 })
@@ -215,7 +220,8 @@ export const regtest: ChainParams = make({
 
 // ---------------------------------------------------------------------------
 // The Bitcoin family. Sources (each value below is cited where it is set):
-//   BCHN  Bitcoin Cash Node src/chainparams.cpp (bitcoin-cash-node/bitcoin-cash-node f426b038)
+//   BCHN  Bitcoin Cash Node src/chainparams.cpp (bitcoin-cash-node/bitcoin-cash-node f426b038;
+//         seeds rechecked at 0829ca59, 2026), src/protocol.h (service bits, message caps)
 //   LTC   Litecoin Core src/chainparams.cpp (litecoin-project/litecoin 17f16cef, 0.21 with MWEB)
 //   DOGE  Dogecoin Core 1.14 src/chainparams.cpp (dogecoin/dogecoin d0902798)
 //   LBRY  lbrycrd src/chainparams.cpp (lbryio/lbrycrd 02f700b9), src/consensus/consensus.h (68a88648)
@@ -299,7 +305,7 @@ export const bchChipnet: ChainParams = make({
   name: "bch-chipnet",
   magic: Magic.fromHex("e2b7daaf"),
   defaultPort: 48333,
-  dnsSeeds: ["chipnet.bitjson.com"],
+  dnsSeeds: ["chipnet.bitjson.com", "seed.cbch.loping.net"],
   genesisHash: fromHex("000000001dd410c49a788668ce26751718cc797474d3152a5fc073dd44fd9f7b")
 })
 
