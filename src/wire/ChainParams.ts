@@ -246,13 +246,16 @@ export const BCH_FORMAT: WireFormat.WireFormat = {
  * 70015 (bcash's `PROTOCOL_VERSION`; a 70016 would let Bitcoin-only features
  * be assumed) and accept 70012 and up, which every current BCH node clears
  * (BCHN 70016, Bitcoin Unlimited 80003, BCHD 70013, Knuth and bcash 70015).
+ * A full node offers NODE_BITCOIN_CASH besides NODE_NETWORK (BCHN init.cpp
+ * sets it on every node; its seeder assumes both of a seeded address).
  */
 const bch = {
   format: BCH_FORMAT,
   maxMessageSize: 32_000_000,
   protocolVersion: 70015,
-  minProtocolVersion: ProtocolVersion.SENDHEADERS
-} as const
+  minProtocolVersion: ProtocolVersion.SENDHEADERS,
+  fullNodeServices: ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_BITCOIN_CASH
+}
 
 /**
  * Bitcoin Cash mainnet (BCHN `CMainParams`: netMagic e3e1f3e8, port 8333, Bitcoin's genesis).

@@ -97,6 +97,16 @@ describe("family presets (each chain's chainparams.cpp)", () => {
     for (const row of rows) expect(row.slice(1), String(row[0])).toEqual(expected(String(row[0])))
   })
 
+  it("a Bitcoin Cash full node offers NODE_NETWORK | NODE_BITCOIN_CASH (BCHN init.cpp sets bit 5; its seeder assumes both)", () => {
+    for (const p of [ChainParams.bchMainnet, ChainParams.bchTestnet4, ChainParams.bchChipnet, ChainParams.bchRegtest]) {
+      expect(ServiceFlags.toNames(p.fullNodeServices), p.name).toEqual(["NODE_NETWORK", "NODE_BITCOIN_CASH"])
+    }
+    // Nowhere else: bit 5 is Bitcoin Cash's own.
+    for (const p of Object.values(ChainParams.byName).filter((p) => !p.name.startsWith("bch-"))) {
+      expect(ServiceFlags.has(p.fullNodeServices, ServiceFlags.NODE_BITCOIN_CASH), p.name).toBe(false)
+    }
+  })
+
   it("every network's frame holds its largest block, and Bitcoin Cash's holds 32 MB", () => {
     for (const p of Object.values(ChainParams.byName)) {
       expect(p.maxMessageSize, p.name).toBeGreaterThanOrEqual(p.format.maxBlockPayload)
