@@ -57,7 +57,7 @@ export const NODE_BLOOM = 1n << 2n
  * A Bitcoin Cash node (BCHN src/protocol.h `NODE_BITCOIN_CASH = (1 << 5)`),
  * set by every BCHN node (init.cpp) since the August 2017 split.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constants
  */
 export const NODE_BITCOIN_CASH = 1n << 5n
