@@ -282,12 +282,16 @@ export const bchMainnet: ChainParams = make({
 
 /**
  * Bitcoin Cash testnet4 (BCHN `CTestNet4Params`: netMagic e2b7daaf, port 28333).
+ * Its blocks are 2 MB (`nDefaultConsensusBlockSize = 2 * ONE_MEGABYTE`, and
+ * ABLA is fixed-size there), so its frames are capped at 2 MB, not 32.
  *
  * @since 0.1.0
  * @category presets
  */
 export const bchTestnet4: ChainParams = make({
   ...bch,
+  format: { ...BCH_FORMAT, maxBlockPayload: 2_000_000 },
+  maxMessageSize: 2_000_000,
   name: "bch-testnet4",
   magic: Magic.fromHex("e2b7daaf"),
   defaultPort: 28333,
@@ -298,7 +302,8 @@ export const bchTestnet4: ChainParams = make({
 /**
  * Bitcoin Cash chipnet (BCHN `CChipNetParams`): a fork of testnet4 that
  * activates upgrades six months early. Same magic and genesis as testnet4,
- * port 48333.
+ * port 48333. Its blocks start at 2 MB but, unlike testnet4's, may grow by
+ * ABLA: the 32 MB caps stay.
  *
  * @since 0.1.0
  * @category presets

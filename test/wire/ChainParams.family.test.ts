@@ -112,6 +112,9 @@ describe("family presets (each chain's chainparams.cpp)", () => {
       expect(p.maxMessageSize, p.name).toBeGreaterThanOrEqual(p.format.maxBlockPayload)
     }
     expect(ChainParams.bchMainnet.format.maxBlockPayload).toBe(32_000_000)
+    // BCHN CTestNet4Params: 2 MB blocks, ABLA fixed-size there; chipnet starts at 2 MB but its ABLA may grow.
+    expect([ChainParams.bchTestnet4.format.maxBlockPayload, ChainParams.bchTestnet4.maxMessageSize]).toEqual([2_000_000, 2_000_000])
+    expect(ChainParams.bchChipnet.format.maxBlockPayload).toBe(32_000_000)
     expect(ChainParams.lbryMainnet.format.maxBlockPayload).toBe(8_000_000)
   })
 
