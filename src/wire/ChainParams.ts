@@ -334,8 +334,13 @@ export const bchRegtest: ChainParams = make({
 /**
  * Litecoin's format: 80-byte headers, segwit transactions with the MWEB flag
  * (its data kept as opaque bytes), 4 MB blocks. We never advertise NODE_MWEB
- * nor ask for MWEB inventory, so peers send blocks and transactions without
- * MWEB data (LIP-0006) except the HogEx marker byte.
+ * nor ask for MWEB inventory, so peers serve blocks and transactions in
+ * Litecoin's `SERIALIZE_NO_MWEB` form (LIP-0006): no extension block, and the
+ * HogEx as a plain transaction (Litecoin primitives/block.h, transaction.h).
+ * A flagged HogEx decodes too; but a block in the MWEB serialization
+ * (`MSG_MWEB_BLOCK`, or litecoind's raw `getblock`) ends with the extension
+ * block after its transactions, which block decoding refuses as trailing
+ * bytes (not supported).
  *
  * @since 0.1.0
  * @category constants
