@@ -353,6 +353,9 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
 
 /**
  * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
+ * Like every Litecoin preset it speaks Bitcoin's 70016: Litecoin Core's own
+ * 70017 (version.h `MWEB_SYNC_VERSION`) announces `mwebheader`,
+ * `mwebleafset` and `getmwebutxos` (LIP-0006), which this library does not speak.
  *
  * @since 0.1.0
  * @category presets
