@@ -337,10 +337,9 @@ export const bchRegtest: ChainParams = make({
  * nor ask for MWEB inventory, so peers serve blocks and transactions in
  * Litecoin's `SERIALIZE_NO_MWEB` form (LIP-0006): no extension block, and the
  * HogEx as a plain transaction (Litecoin primitives/block.h, transaction.h).
- * A flagged HogEx decodes too; but a block in the MWEB serialization
- * (`MSG_MWEB_BLOCK`, or litecoind's raw `getblock`) ends with the extension
- * block after its transactions, which block decoding refuses as trailing
- * bytes (not supported).
+ * A block in the MWEB serialization (`MSG_MWEB_BLOCK`, or litecoind's raw
+ * `getblock`) decodes too: its flagged HogEx, and the extension block after
+ * its transactions kept as bytes in `block.mweb`.
  *
  * @since 0.1.0
  * @category constants

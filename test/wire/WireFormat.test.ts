@@ -256,14 +256,15 @@ describe("transactions per family", () => {
     expectSame(frameRoundTrip(ChainParams.ltcMainnet, m), m)
   })
 
-  // Not a block a Litecoin node sends: with the HogEx flagged (the MWEB serialization) its extension
-  // block follows the transactions, which decoding does not support; without MWEB the HogEx is unflagged.
-  it("Litecoin: a block with a flagged HogEx as its last transaction round-trips", () => {
+  it("Litecoin: a block with a flagged HogEx last carries its MWEB extension block, and round-trips (more in Block.mweb.test.ts)", () => {
     const header = bytes(LTC_BLOCK_1)
-    const payload = concat(header, bytes("02"), Transaction.toBytes(Transaction.fromBytes(bytes(SEGWIT_TX))), hogEx)
+    const extension = bytes("01", "ab".repeat(20))
+    const payload = concat(header, bytes("02"), Transaction.toBytes(Transaction.fromBytes(bytes(SEGWIT_TX))), hogEx, extension)
     const m = decodeOk(ChainParams.ltcMainnet, "block", payload) as Message.MessageOf<"Block">
     expect(m.transactions[1]!.mweb).toEqual(bytes("00"))
+    expect(m.mweb).toEqual(extension)
     expect(toHex(Block.toBytes(m, ChainParams.ltcMainnet.format))).toBe(toHex(payload))
+    expectSame(frameRoundTrip(ChainParams.ltcMainnet, m), m)
   })
 
   it("WireFormat.hasSegwit follows the transaction serialization", () => {
