@@ -4,25 +4,37 @@
  *
  * @since 0.1.0
  */
+import * as Arbitrary from "effect/Arbitrary"
 import * as Schema from "effect/Schema"
 import * as BlockHeader from "./BlockHeader.js"
 import { ByteReader } from "../internal/wire/ByteReader.js"
 import { ByteWriter } from "../internal/wire/ByteWriter.js"
 import * as codec from "../internal/wire/blockCodec.js"
+import { Bytes } from "./Fields.js"
 import { sha256d } from "./Hash.js"
 import * as Transaction from "./Transaction.js"
 import * as WireFormat from "./WireFormat.js"
 
+const baseFields = {
+  header: BlockHeader.BlockHeader,
+  transactions: Schema.Array(Transaction.Transaction)
+}
+
 /**
- * A full block.
+ * A full block. `mweb` is Litecoin's MWEB extension block (LIP-0002) as
+ * received, from its presence byte: in the MWEB serialization (litecoind's
+ * raw `getblock`, `MSG_MWEB_BLOCK`) it follows the transactions when the
+ * last of two or more is a HogEx with the MWEB flag (Litecoin
+ * primitives/block.h). Blocks of other networks, and Litecoin blocks served
+ * without MWEB, have none. (Arbitraries leave it out.)
  *
  * @since 0.1.0
  * @category schemas
  */
-export const Block = Schema.Struct({
-  header: BlockHeader.BlockHeader,
-  transactions: Schema.Array(Transaction.Transaction)
-}).annotations({ identifier: "Block" })
+export const Block = Schema.Struct({ ...baseFields, mweb: Schema.optional(Bytes) }).annotations({
+  identifier: "Block",
+  arbitrary: () => () => Arbitrary.make(Schema.Struct(baseFields))
+})
 
 /**
  * @since 0.1.0

@@ -102,6 +102,9 @@ export const make = (
  */
 export const hasSegwit = (params: Pick<ChainParams, "format">): boolean => WireFormat.hasSegwit(params.format)
 
+// Bitcoin's networks: magic, port, seeds and genesis as in Bitcoin Core
+// src/kernel/chainparams.cpp (bitcoin/bitcoin 284c42a3, 2025-09; seeds in its order).
+
 /**
  * Bitcoin mainnet.
  *
@@ -119,7 +122,8 @@ export const mainnet: ChainParams = make({
     "seed.btc.petertodd.net",
     "seed.bitcoin.sprovoost.nl",
     "dnsseed.emzy.de",
-    "seed.bitcoin.wiz.biz"
+    "seed.bitcoin.wiz.biz",
+    "seed.mainnet.achownodes.xyz"
   ],
   genesisHash: fromHex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")
 })
@@ -138,7 +142,8 @@ export const testnet3: ChainParams = make({
     "testnet-seed.bitcoin.jonasschnelli.ch",
     "seed.tbtc.petertodd.net",
     "seed.testnet.bitcoin.sprovoost.nl",
-    "testnet-seed.bluematt.me"
+    "testnet-seed.bluematt.me",
+    "seed.testnet.achownodes.xyz"
   ],
   genesisHash: fromHex("000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943")
 })
@@ -215,7 +220,8 @@ export const regtest: ChainParams = make({
 
 // ---------------------------------------------------------------------------
 // The Bitcoin family. Sources (each value below is cited where it is set):
-//   BCHN  Bitcoin Cash Node src/chainparams.cpp (bitcoin-cash-node/bitcoin-cash-node f426b038)
+//   BCHN  Bitcoin Cash Node src/chainparams.cpp (bitcoin-cash-node/bitcoin-cash-node f426b038;
+//         seeds rechecked at 0829ca59, 2026), src/protocol.h (service bits, message caps)
 //   LTC   Litecoin Core src/chainparams.cpp (litecoin-project/litecoin 17f16cef, 0.21 with MWEB)
 //   DOGE  Dogecoin Core 1.14 src/chainparams.cpp (dogecoin/dogecoin d0902798)
 //   LBRY  lbrycrd src/chainparams.cpp (lbryio/lbrycrd 02f700b9), src/consensus/consensus.h (68a88648)
@@ -240,13 +246,16 @@ export const BCH_FORMAT: WireFormat.WireFormat = {
  * 70015 (bcash's `PROTOCOL_VERSION`; a 70016 would let Bitcoin-only features
  * be assumed) and accept 70012 and up, which every current BCH node clears
  * (BCHN 70016, Bitcoin Unlimited 80003, BCHD 70013, Knuth and bcash 70015).
+ * A full node offers NODE_BITCOIN_CASH besides NODE_NETWORK (BCHN init.cpp
+ * sets it on every node; its seeder assumes both of a seeded address).
  */
 const bch = {
   format: BCH_FORMAT,
   maxMessageSize: 32_000_000,
   protocolVersion: 70015,
-  minProtocolVersion: ProtocolVersion.SENDHEADERS
-} as const
+  minProtocolVersion: ProtocolVersion.SENDHEADERS,
+  fullNodeServices: ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_BITCOIN_CASH
+}
 
 /**
  * Bitcoin Cash mainnet (BCHN `CMainParams`: netMagic e3e1f3e8, port 8333, Bitcoin's genesis).
@@ -273,12 +282,16 @@ export const bchMainnet: ChainParams = make({
 
 /**
  * Bitcoin Cash testnet4 (BCHN `CTestNet4Params`: netMagic e2b7daaf, port 28333).
+ * Its blocks are 2 MB (`nDefaultConsensusBlockSize = 2 * ONE_MEGABYTE`, and
+ * ABLA is fixed-size there), so its frames are capped at 2 MB, not 32.
  *
  * @since 0.1.0
  * @category presets
  */
 export const bchTestnet4: ChainParams = make({
   ...bch,
+  format: { ...BCH_FORMAT, maxBlockPayload: 2_000_000 },
+  maxMessageSize: 2_000_000,
   name: "bch-testnet4",
   magic: Magic.fromHex("e2b7daaf"),
   defaultPort: 28333,
@@ -289,7 +302,8 @@ export const bchTestnet4: ChainParams = make({
 /**
  * Bitcoin Cash chipnet (BCHN `CChipNetParams`): a fork of testnet4 that
  * activates upgrades six months early. Same magic and genesis as testnet4,
- * port 48333.
+ * port 48333. Its blocks start at 2 MB but, unlike testnet4's, may grow by
+ * ABLA: the 32 MB caps stay.
  *
  * @since 0.1.0
  * @category presets
@@ -299,7 +313,7 @@ export const bchChipnet: ChainParams = make({
   name: "bch-chipnet",
   magic: Magic.fromHex("e2b7daaf"),
   defaultPort: 48333,
-  dnsSeeds: ["chipnet.bitjson.com"],
+  dnsSeeds: ["chipnet.bitjson.com", "seed.cbch.loping.net"],
   genesisHash: fromHex("000000001dd410c49a788668ce26751718cc797474d3152a5fc073dd44fd9f7b")
 })
 
@@ -320,8 +334,12 @@ export const bchRegtest: ChainParams = make({
 /**
  * Litecoin's format: 80-byte headers, segwit transactions with the MWEB flag
  * (its data kept as opaque bytes), 4 MB blocks. We never advertise NODE_MWEB
- * nor ask for MWEB inventory, so peers send blocks and transactions without
- * MWEB data (LIP-0006) except the HogEx marker byte.
+ * nor ask for MWEB inventory, so peers serve blocks and transactions in
+ * Litecoin's `SERIALIZE_NO_MWEB` form (LIP-0006): no extension block, and the
+ * HogEx as a plain transaction (Litecoin primitives/block.h, transaction.h).
+ * A block in the MWEB serialization (`MSG_MWEB_BLOCK`, or litecoind's raw
+ * `getblock`) decodes too: its flagged HogEx, and the extension block after
+ * its transactions kept as bytes in `block.mweb`.
  *
  * @since 0.1.0
  * @category constants
@@ -334,6 +352,9 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
 
 /**
  * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
+ * Like every Litecoin preset it speaks Bitcoin's 70016: Litecoin Core's own
+ * 70017 (version.h `MWEB_SYNC_VERSION`) announces `mwebheader`,
+ * `mwebleafset` and `getmwebutxos` (LIP-0006), which this library does not speak.
  *
  * @since 0.1.0
  * @category presets

@@ -3,6 +3,14 @@
  * and in address gossip. Held as a `bigint` so that bits this library does not
  * know survive a round trip untouched; `toNames` prints them as hex.
  *
+ * The names are Bitcoin Core's (src/protocol.h), plus Bitcoin Cash's
+ * NODE_BITCOIN_CASH (bit 5, unassigned in Bitcoin). Other members of the
+ * family give a few bits meanings of their own, which `toNames` does not
+ * know: on Bitcoin Cash (BCHN src/protocol.h) bit 6 is NODE_GRAPHENE, bit 8
+ * NODE_CF (its compact filters) and bit 11 NODE_EXTVERSION, not
+ * NODE_COMPACT_FILTERS and NODE_P2P_V2; Litecoin's NODE_MWEB is bit 24 and
+ * NODE_MWEB_LIGHT_CLIENT bit 23 (Litecoin src/protocol.h).
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -46,6 +54,14 @@ export const NODE_NETWORK = 1n << 0n
  */
 export const NODE_BLOOM = 1n << 2n
 /**
+ * A Bitcoin Cash node (BCHN src/protocol.h `NODE_BITCOIN_CASH = (1 << 5)`),
+ * set by every BCHN node (init.cpp) since the August 2017 split.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const NODE_BITCOIN_CASH = 1n << 5n
+/**
  * Serves witness data (BIP-0144).
  *
  * @since 0.1.0
@@ -78,6 +94,7 @@ const KNOWN: ReadonlyArray<readonly [bigint, string]> = [
   [NODE_NETWORK, "NODE_NETWORK"],
   [NODE_BLOOM, "NODE_BLOOM"],
   [NODE_WITNESS, "NODE_WITNESS"],
+  [NODE_BITCOIN_CASH, "NODE_BITCOIN_CASH"],
   [NODE_COMPACT_FILTERS, "NODE_COMPACT_FILTERS"],
   [NODE_NETWORK_LIMITED, "NODE_NETWORK_LIMITED"],
   [NODE_P2P_V2, "NODE_P2P_V2"]

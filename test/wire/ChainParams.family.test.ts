@@ -46,6 +46,39 @@ describe("family presets (each chain's chainparams.cpp)", () => {
     for (const p of family) expect(ChainParams.byName[p.name]).toBe(p)
   })
 
+  it("DNS seeds, in each chain's order (BCHN 0829ca59, LTC 17f16cef, DOGE 1.14 d0902798, LBRY 02f700b9)", () => {
+    const family = Object.values(ChainParams.byName).filter((p) => p.name.includes("-"))
+    expect(Object.fromEntries(family.map((p) => [p.name, p.dnsSeeds]))).toEqual({
+      "bch-mainnet": [
+        "seed.flowee.cash",
+        "seed-bch.bitcoinforks.org",
+        "btccash-seeder.bitcoinunlimited.info",
+        "seed.bchd.cash",
+        "seed.bch.loping.net",
+        "bchseed.c3-soft.com",
+        "bch.bitjson.com"
+      ],
+      "bch-testnet4": ["testnet4-seed-bch.toom.im", "seed.tbch4.loping.net", "testnet4-seed.flowee.cash", "testnet4.bitjson.com"],
+      "bch-chipnet": ["chipnet.bitjson.com", "seed.cbch.loping.net"],
+      "bch-regtest": [],
+      "ltc-mainnet": [
+        "seed-a.litecoin.loshan.co.uk",
+        "dnsseed.thrasher.io",
+        "dnsseed.litecointools.com",
+        "dnsseed.litecoinpool.org",
+        "dnsseed.koin-project.com"
+      ],
+      "ltc-testnet4": ["testnet-seed.litecointools.com", "seed-b.litecoin.loshan.co.uk", "dnsseed-testnet.thrasher.io"],
+      "ltc-regtest": [],
+      "doge-mainnet": ["seed.multidoge.org", "seed2.multidoge.org"],
+      "doge-testnet": ["testseed.jrn.me.uk"],
+      "doge-regtest": [],
+      "lbry-mainnet": ["dnsseed1.lbry.io", "dnsseed2.lbry.io", "dnsseed3.lbry.io", "dnsseed.emzy.de"],
+      "lbry-testnet": ["testdnsseed1.lbry.io", "testdnsseed2.lbry.io"],
+      "lbry-regtest": []
+    })
+  })
+
   it("formats: header serialization, transaction rules, segwit and the services a full node offers", () => {
     const rows = Object.values(ChainParams.byName).map((p) => [
       p.name,
@@ -64,11 +97,24 @@ describe("family presets (each chain's chainparams.cpp)", () => {
     for (const row of rows) expect(row.slice(1), String(row[0])).toEqual(expected(String(row[0])))
   })
 
+  it("a Bitcoin Cash full node offers NODE_NETWORK | NODE_BITCOIN_CASH (BCHN init.cpp sets bit 5; its seeder assumes both)", () => {
+    for (const p of [ChainParams.bchMainnet, ChainParams.bchTestnet4, ChainParams.bchChipnet, ChainParams.bchRegtest]) {
+      expect(ServiceFlags.toNames(p.fullNodeServices), p.name).toEqual(["NODE_NETWORK", "NODE_BITCOIN_CASH"])
+    }
+    // Nowhere else: bit 5 is Bitcoin Cash's own.
+    for (const p of Object.values(ChainParams.byName).filter((p) => !p.name.startsWith("bch-"))) {
+      expect(ServiceFlags.has(p.fullNodeServices, ServiceFlags.NODE_BITCOIN_CASH), p.name).toBe(false)
+    }
+  })
+
   it("every network's frame holds its largest block, and Bitcoin Cash's holds 32 MB", () => {
     for (const p of Object.values(ChainParams.byName)) {
       expect(p.maxMessageSize, p.name).toBeGreaterThanOrEqual(p.format.maxBlockPayload)
     }
     expect(ChainParams.bchMainnet.format.maxBlockPayload).toBe(32_000_000)
+    // BCHN CTestNet4Params: 2 MB blocks, ABLA fixed-size there; chipnet starts at 2 MB but its ABLA may grow.
+    expect([ChainParams.bchTestnet4.format.maxBlockPayload, ChainParams.bchTestnet4.maxMessageSize]).toEqual([2_000_000, 2_000_000])
+    expect(ChainParams.bchChipnet.format.maxBlockPayload).toBe(32_000_000)
     expect(ChainParams.lbryMainnet.format.maxBlockPayload).toBe(8_000_000)
   })
 

@@ -88,6 +88,32 @@ describe("network parameters", () => {
     ])
   })
 
+  it("DNS seeds, in Bitcoin Core's order (src/kernel/chainparams.cpp at 284c42a3, 2025-09)", () => {
+    expect([ChainParams.mainnet, ChainParams.testnet3, ChainParams.testnet4, ChainParams.signet, ChainParams.regtest].map((p) => [p.name, p.dnsSeeds])).toEqual([
+      ["mainnet", [
+        "seed.bitcoin.sipa.be",
+        "dnsseed.bluematt.me",
+        "seed.bitcoin.jonasschnelli.ch",
+        "seed.btc.petertodd.net",
+        "seed.bitcoin.sprovoost.nl",
+        "dnsseed.emzy.de",
+        "seed.bitcoin.wiz.biz",
+        "seed.mainnet.achownodes.xyz"
+      ]],
+      ["testnet3", [
+        "testnet-seed.bitcoin.jonasschnelli.ch",
+        "seed.tbtc.petertodd.net",
+        "seed.testnet.bitcoin.sprovoost.nl",
+        "testnet-seed.bluematt.me",
+        "seed.testnet.achownodes.xyz"
+      ]],
+      ["testnet4", ["seed.testnet4.bitcoin.sprovoost.nl", "seed.testnet4.wiz.biz"]],
+      ["signet", ["seed.signet.bitcoin.sprovoost.nl", "seed.signet.achownodes.xyz"]],
+      // Core lists "dummySeed.invalid." for regtest, a placeholder nothing resolves.
+      ["regtest", []]
+    ])
+  })
+
   it("signetMagic(DEFAULT_SIGNET_CHALLENGE) is the default signet's magic (BIP-0325)", () => {
     expect(Magic.toHex(ChainParams.signetMagic(ChainParams.DEFAULT_SIGNET_CHALLENGE))).toBe("0a03cf40")
     expect(ChainParams.signetMagic(ChainParams.DEFAULT_SIGNET_CHALLENGE)).toEqual(ChainParams.signet.magic)
@@ -105,8 +131,10 @@ describe("network parameters", () => {
     expect(custom.magic).toEqual(Hash.sha256d(bytes("01", "51")).subarray(0, 4))
   })
 
-  it("every network accepts a full block: the frame cap is at least the block payload cap", () => {
-    for (const p of Object.values(ChainParams.byName)) expect(p.maxMessageSize).toBeGreaterThanOrEqual(4_000_000)
+  it("every Bitcoin network accepts a full block: the frame cap is at least 4,000,000 bytes", () => {
+    for (const p of [ChainParams.mainnet, ChainParams.testnet3, ChainParams.testnet4, ChainParams.signet, ChainParams.regtest]) {
+      expect(p.maxMessageSize).toBeGreaterThanOrEqual(4_000_000)
+    }
   })
 
   it("Magic.fromHex refuses anything but 4 bytes", () => {

@@ -17,6 +17,20 @@ const host = (s: string) => {
   return parsed === undefined ? undefined : { network: parsed.network, hex: toHex(parsed.address) }
 }
 
+describe("BIP-0155 network ids", () => {
+  it("are the BIP's table: id and address length per network, 512 bytes at most", () => {
+    expect(Object.entries(NetAddress.NetworkId).map(([name, id]) => [name, id, NetAddress.addressLength[id]])).toEqual([
+      ["IPv4", 1, 4],
+      ["IPv6", 2, 16],
+      ["TorV2", 3, 10],
+      ["TorV3", 4, 32],
+      ["I2P", 5, 32],
+      ["CJDNS", 6, 16]
+    ])
+    expect(NetAddress.MAX_ADDRV2_ADDRESS).toBe(512)
+  })
+})
+
 describe("IPv4", () => {
   it("parses dotted quads and prints them back", () => {
     expect(host("1.2.3.4")).toEqual({ network: NetworkId.IPv4, hex: "01020304" })

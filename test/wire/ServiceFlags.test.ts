@@ -16,6 +16,11 @@ describe("ServiceFlags", () => {
     expect(ServiceFlags.toNames((1n << 63n) | (1n << 1n))).toEqual(["0x8000000000000002"])
   })
 
+  it("Bitcoin Cash's NODE_BITCOIN_CASH is bit 5 and is named (BCHN src/protocol.h; every BCHN node sets it, init.cpp)", () => {
+    expect(ServiceFlags.NODE_BITCOIN_CASH).toBe(32n)
+    expect(ServiceFlags.toNames(0x21n)).toEqual(["NODE_NETWORK", "NODE_BITCOIN_CASH"])
+  })
+
   it("make and has", () => {
     const f = ServiceFlags.make(ServiceFlags.NODE_NETWORK, ServiceFlags.NODE_WITNESS)
     expect(f).toBe(9n)

@@ -17,7 +17,7 @@ import * as Hash from "../../src/wire/Hash.js"
 import * as Message from "../../src/wire/Message.js"
 import * as Transaction from "../../src/wire/Transaction.js"
 import * as WireFormat from "../../src/wire/WireFormat.js"
-import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1 } from "./vectors/family.js"
+import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1, LTC_HOGEX } from "./vectors/family.js"
 import { bytes, concat, toHex } from "../support/wire.js"
 
 const NUM_RUNS = 100
@@ -234,6 +234,18 @@ describe("transactions per family", () => {
     expect(Either.isLeft(decode(ChainParams.mainnet, "tx", hogEx))).toBe(true)
   })
 
+  it("Litecoin: real mainnet HogEx transactions decode, hash to their published txids, and re-encode byte for byte", () => {
+    for (const { hex, txid } of LTC_HOGEX) {
+      const tx = Transaction.fromBytes(bytes(hex), "mweb")
+      expect(tx.mweb).toEqual(bytes("00"))
+      expect(Hash.toHex(Transaction.txid(tx))).toBe(txid)
+      expect(toHex(Transaction.toBytes(tx))).toBe(hex)
+      // Without the MWEB flag's rules (Bitcoin's segwit), flag 8 is unknown optional data.
+      expect(() => Transaction.fromBytes(bytes(hex))).toThrow(/flags 8/)
+    }
+    expect(Transaction.fromBytes(bytes(LTC_HOGEX[1].hex), "mweb").outputs[1]!.value).toBe(700_000_000n)
+  })
+
   it("Litecoin: an MWEB transaction passes through intact as opaque bytes, in a frame", () => {
     const opaque = bytes("01", "c0ffee".repeat(40))
     const withMweb = concat(hogEx.subarray(0, hogEx.length - 5), opaque, hogEx.subarray(hogEx.length - 4))
@@ -244,12 +256,15 @@ describe("transactions per family", () => {
     expectSame(frameRoundTrip(ChainParams.ltcMainnet, m), m)
   })
 
-  it("Litecoin: a block with a HogEx as its last transaction round-trips", () => {
+  it("Litecoin: a block with a flagged HogEx last carries its MWEB extension block, and round-trips (more in Block.mweb.test.ts)", () => {
     const header = bytes(LTC_BLOCK_1)
-    const payload = concat(header, bytes("02"), Transaction.toBytes(Transaction.fromBytes(bytes(SEGWIT_TX))), hogEx)
+    const extension = bytes("01", "ab".repeat(20))
+    const payload = concat(header, bytes("02"), Transaction.toBytes(Transaction.fromBytes(bytes(SEGWIT_TX))), hogEx, extension)
     const m = decodeOk(ChainParams.ltcMainnet, "block", payload) as Message.MessageOf<"Block">
     expect(m.transactions[1]!.mweb).toEqual(bytes("00"))
+    expect(m.mweb).toEqual(extension)
     expect(toHex(Block.toBytes(m, ChainParams.ltcMainnet.format))).toBe(toHex(payload))
+    expectSame(frameRoundTrip(ChainParams.ltcMainnet, m), m)
   })
 
   it("WireFormat.hasSegwit follows the transaction serialization", () => {

@@ -7,6 +7,7 @@ import type * as Transaction from "../../wire/Transaction.js"
 import * as WireFormat from "../../wire/WireFormat.js"
 import { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
+import { EncodeFailure } from "./EncodeFailure.js"
 import { Stamp } from "./plainObjects.js"
 import * as TransactionCodec from "./transactionCodec.js"
 
@@ -14,6 +15,7 @@ import * as TransactionCodec from "./transactionCodec.js"
 interface Block {
   readonly header: BlockHeader.BlockHeader
   readonly transactions: ReadonlyArray<Transaction.Transaction>
+  readonly mweb?: Uint8Array | undefined
 }
 
 interface SourceBytes {
@@ -41,10 +43,11 @@ class BlockSource extends Stamp {
     this.#source = source
   }
 
-  static make(header: BlockHeader.BlockHeader, source: SourceBytes): Block {
+  static make(header: BlockHeader.BlockHeader, source: SourceBytes, mweb: Uint8Array | undefined): Block {
     const block = { header }
     new BlockSource(block, source)
     Object.defineProperty(block, "transactions", transactionsProperty)
+    if (mweb !== undefined) (block as { mweb?: Uint8Array }).mweb = mweb
     return block as Block
   }
 
@@ -98,21 +101,60 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
   const serialization = format.transactions
   const n = r.count(Number.MAX_SAFE_INTEGER, TransactionCodec.MIN_SIZE, "transactions")
   const start = r.offset
-  for (let i = 0; i < n; i++) TransactionCodec.skipFast(r, serialization)
-  return BlockSource.make(header, { count: n, serialization, transactions: r.bytes.subarray(start, r.offset) })
+  if (serialization !== "mweb") {
+    for (let i = 0; i < n; i++) TransactionCodec.skipFast(r, serialization)
+    return BlockSource.make(header, { count: n, serialization, transactions: r.bytes.subarray(start, r.offset) }, undefined)
+  }
+  let last = start
+  for (let i = 0; i < n; i++) {
+    last = r.offset
+    TransactionCodec.skipFast(r, serialization)
+  }
+  const transactions = r.bytes.subarray(start, r.offset)
+  // Litecoin primitives/block.h: after a flagged HogEx last of two or more, the extension
+  // block (an OptionalPtr: at least its presence byte). It ends the block: all that is left.
+  const mweb = n >= 2 && isFlaggedHogEx(r.bytes, last, r.offset)
+    ? (r.remaining === 0 ? r.bytesView(1, "MWEB extension block") : r.bytesView(r.remaining, "MWEB extension block"))
+    : undefined
+  return BlockSource.make(header, { count: n, serialization, transactions }, mweb)
 }
+
+/**
+ * Whether the transaction in `bytes[start, end)` is a HogEx with the MWEB
+ * flag (Litecoin `IsHogEx`): marker 0, flag bit 8, and a null MWEB
+ * transaction (one 0 byte) just before its lock time.
+ */
+const isFlaggedHogEx = (bytes: Uint8Array, start: number, end: number): boolean =>
+  bytes[start + 4] === 0 && (bytes[start + 5]! & TransactionCodec.MWEB_FLAG) !== 0 && bytes[end - 5] === 0
+
+/** The same of a transaction object: its MWEB data is the null transaction alone. */
+const isHogExObject = (tx: Transaction.Transaction | undefined): boolean =>
+  tx?.mweb !== undefined && tx.mweb.length === 1 && tx.mweb[0] === 0
 
 /** Writes a block; one read by `read` and never looked into is written from its bytes as received. @internal */
 export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): void => {
   format.header.write(w, b.header)
   const source = BlockSource.unread(b)
   // Never looked into, so unchanged: its bytes as received are its serialization
-  // (reading accepts only canonical encodings).
+  // (reading accepts only canonical encodings, and found its extension block, if any).
   if (source !== undefined) {
     w.compactSize(source.count)
     w.bytes(source.transactions)
-    return
+  } else {
+    w.compactSize(b.transactions.length)
+    for (const tx of b.transactions) TransactionCodec.write(w, tx)
+    if (format.transactions === "mweb") checkExtension(b)
   }
-  w.compactSize(b.transactions.length)
-  for (const tx of b.transactions) TransactionCodec.write(w, tx)
+  if (b.mweb === undefined) return
+  if (format.transactions !== "mweb") throw new EncodeFailure("an MWEB extension block on a network without MWEB")
+  w.bytes(b.mweb)
+}
+
+/** Refuses a block Litecoin could not read back: extension block iff a flagged HogEx is last of two or more. */
+const checkExtension = (b: Block): void => {
+  const txs = b.transactions
+  const hogExLast = txs.length >= 2 && isHogExObject(txs[txs.length - 1])
+  if (hogExLast && b.mweb === undefined) throw new EncodeFailure("a flagged HogEx last needs the block's MWEB extension block")
+  if (!hogExLast && b.mweb !== undefined) throw new EncodeFailure("an MWEB extension block needs a flagged HogEx as the last of two or more transactions")
+  if (b.mweb !== undefined && b.mweb.length === 0) throw new EncodeFailure("an MWEB extension block has at least its presence byte")
 }

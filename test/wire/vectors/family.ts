@@ -50,3 +50,36 @@ export const DOGE_371337 = [
   // parent header (80 bytes)
   "02000000d2ec7dfeb7e8f43fe77aba3368df95ac2088034420402730ee0492a2084217083411b3fc91033bfdeea339bc11b9efc986e161c703e07a9045338c165673f09940fb11548b54021b58cc9ae5"
 ].join("")
+
+/**
+ * Litecoin mainnet HogEx transactions as the MWEB serialization carries them
+ * (marker 00, flag 08, no witness, a null MWEB transaction 00 before the lock
+ * time), with their txids as Litecoin block explorers publish them: block
+ * 2,680,000's (one input, one output) and block 3,115,499's (three inputs,
+ * the MWEB balance output and a peg-out to P2SH).
+ */
+export const LTC_HOGEX = [
+  {
+    txid: "fd786dea0b4d16017897c66c80f40bbbaac6ed5dfc1d8540f8e69b39ae07b798",
+    hex: [
+      "02000000", "0008", "01",
+      "055b9501fc80f092ec6a1fc82a130fbc4126d76aaccc8ff09d47bcacd439facf", "00000000", "00", "ffffffff",
+      "01", "19a0e168b7020000", "22", "582055b14302a0812dcfad58dc83b0d2c96d3bf36cc08735cd36987f721b69f6faa1",
+      "00", // null MWEB transaction: the HogEx
+      "00000000"
+    ].join("")
+  },
+  {
+    txid: "468ff805165c7987e03310e756fc904aa17031f1be466b7b10680a4b6f12e310",
+    hex: [
+      "02000000", "0008", "03",
+      "34deca06b4404281649ce20edcb757475b0dbfc18b55ca9d68e8879c95564ee6", "00000000", "00", "ffffffff",
+      "59f82ce926956c7ef652e7e5aa93c766e3b3f95ea91b32f940bd502558826bde", "00000000", "00", "ffffffff",
+      "6f3cc906516f39c5e2a9e82cae684292c124b448db737149dce0679ba38e74a1", "00000000", "00", "ffffffff",
+      "02", "08614a2eff200000", "22", "5820a0de06cda14d558d9f237cb8870276935256c9f81d25d808d6b932258cffac9f",
+      "0027b92900000000", "17", "a91429dc4ac51a4fdc6433518b3283123a665681e86b87",
+      "00",
+      "00000000"
+    ].join("")
+  }
+] as const
