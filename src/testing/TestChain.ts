@@ -80,10 +80,11 @@ export interface TestChain {
    * that we have, a `tx` for each transaction asked for that is among
    * `options.transactions` (the peer's mempool: none by default), in the
    * order asked, then one `notfound` for the rest. A transaction is found by
-   * txid for `tx` and `witnesstx` items and by wtxid for `wtx` (BIP-0339);
-   * a plain `tx` item gets it without its witnesses, as Bitcoin Core sends
-   * it to a peer that did not ask for them. A confirmed transaction is not
-   * served (nodes serve only their mempool).
+   * txid for `tx` and `witnesstx` items and by wtxid for `wtx` (BIP-0339).
+   * A plain `block` or `tx` item gets its transactions without witnesses, as
+   * Bitcoin Core sends them to a peer that did not ask for them (`witnessblock`,
+   * `witnesstx`, `wtx`: with them). A confirmed transaction is not served
+   * (nodes serve only their mempool).
    */
   readonly serve: (
     request: Message.MessageOf<"GetData">,

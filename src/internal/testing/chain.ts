@@ -156,9 +156,12 @@ const findTransaction = (
   const byWtxid = item.type === InvVector.InvType.WTx
   if (!byWtxid && item.type !== InvVector.InvType.Tx && item.type !== InvVector.InvType.WitnessTx) return undefined
   const tx = mempool.find((t) => Hash.equals(byWtxid ? wtxid(t) : txid(t), item.hash))
-  if (tx === undefined || item.type !== InvVector.InvType.Tx || !Transaction.hasWitness(tx)) return tx
-  return { ...tx, inputs: tx.inputs.map((input) => ({ ...input, witness: [] })) }
+  return tx === undefined || item.type !== InvVector.InvType.Tx ? tx : withoutWitness(tx)
 }
+
+/** `tx` as sent to a peer that asked without the witness flag (Core's non-witness serialization): same txid. */
+const withoutWitness = (tx: Transaction.Transaction): Transaction.Transaction =>
+  Transaction.hasWitness(tx) ? { ...tx, inputs: tx.inputs.map((input) => ({ ...input, witness: [] })) } : tx
 
 const build = (prefix: ReadonlyArray<Block.Block>, count: number, seed: string, segwit: boolean): TestChain.TestChain => {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`block count must be a non-negative integer, got ${count}`)
@@ -231,7 +234,10 @@ const fromBlocks = (
         const isBlock = item.type === InvVector.InvType.Block || item.type === InvVector.InvType.WitnessBlock
         const block = isBlock ? chain.block(item.hash) : undefined
         const tx = isBlock ? undefined : findTransaction(mempool, item)
-        if (block !== undefined) replies.push(Message.BlockMessage.make({ header: block.header, transactions: block.transactions }))
+        if (block !== undefined) {
+          const witnessed = item.type === InvVector.InvType.WitnessBlock
+          replies.push(Message.BlockMessage.make({ header: block.header, transactions: witnessed ? block.transactions : block.transactions.map(withoutWitness) }))
+        }
         else if (tx !== undefined) replies.push(Message.Tx.make({ tx }))
         else missing.push(item)
       }
