@@ -53,20 +53,25 @@ const fetchTransactions = (peer: Peer.Peer, txids: ReadonlyArray<Uint8Array>) =>
 
 // --- its tests ----------------------------------------------------------------
 
-/** A transaction spending the coinbase of `chain`'s block `height`: its output is a P2WSH of OP_TRUE (see TestChain). */
+/**
+ * An unconfirmed transaction: it spends the output of the transaction that
+ * block `height` confirmed besides its coinbase (a segwit chain has one from
+ * height 101 on, paying a P2WSH of OP_TRUE, which the witness `[OP_TRUE]`
+ * spends; see TestChain).
+ */
 const spending = (chain: TestChain.TestChain, height: number, fee: bigint): Transaction.Transaction => {
-  const coinbase = chain.blocks[height]!.transactions[0]!
+  const parent = chain.blocks[height]!.transactions[1]!
   return {
     version: 2,
-    inputs: [{ prevout: { hash: Transaction.txid(coinbase), index: 0 }, script: new Uint8Array(0), sequence: 0xfffffffd, witness: [Uint8Array.of(0x51)] }],
-    outputs: [{ value: coinbase.outputs[0]!.value - fee, script: coinbase.outputs[0]!.script }],
+    inputs: [{ prevout: { hash: Transaction.txid(parent), index: 0 }, script: new Uint8Array(0), sequence: 0xfffffffd, witness: [Uint8Array.of(0x51)] }],
+    outputs: [{ value: parent.outputs[0]!.value - fee, script: parent.outputs[0]!.script }],
     lockTime: 0
   }
 }
 
 describe("testing kit, as an app uses it: a wallet fetching its transactions", () => {
   const chain = TestChain.make({ length: 120, segwit: true })
-  const mempool = [spending(chain, 5, 1000n), spending(chain, 6, 2000n)]
+  const mempool = [spending(chain, 111, 1000n), spending(chain, 112, 2000n)]
   const [a, b] = mempool.map(Transaction.txid)
   // Confirmed (in block 110), so not in the peer's mempool: nodes answer notfound for it.
   const confirmed = Transaction.txid(chain.blocks[110]!.transactions[1]!)
