@@ -117,9 +117,11 @@ export interface NetworkConfigShape {
   /** Buffer of each network-wide subscriber before it is cut off. Default 16,384 messages. */
   readonly subscriberBuffer: number
   /**
-   * When we listen, our address is announced to each outbound peer at
-   * connection and then again on this schedule, so that it keeps spreading
-   * after the first relays die out. Default about every 24 hours (jittered), as
+   * When we listen (or have `externalAddresses`), our address is announced
+   * to each outbound peer at connection, and to every peer, inbound ones too
+   * (as Bitcoin Core), on this schedule, first resetting which addresses that
+   * peer is known to have, so that it keeps spreading after the first relays
+   * die out. Default about every 24 hours (jittered), as
    * Bitcoin Core's AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL. Each peer steps it
    * from its connection, one second after connecting (a first advertisement
    * due sooner than that waits for that second).

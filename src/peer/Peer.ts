@@ -270,6 +270,8 @@ export interface StartingPeer {
    * deadline: the caller was told, and the remote is not also disconnected
    * for it (some stay silent by design: bcoin never answers a `getheaders` at
    * its tip). Fire-and-forget sends (`send`, `pushGetHeaders`, …) keep theirs.
+   * The reply is not taken from anyone: like every received message, it also
+   * reaches every subscriber (`subscribe`, `messages`, `runForEach`).
    */
   readonly request: <A>(
     message: Message.NetworkMessage,

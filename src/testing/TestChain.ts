@@ -28,6 +28,7 @@ import type * as Block from "../wire/Block.js"
 import type * as BlockHeader from "../wire/BlockHeader.js"
 import type * as ChainParams from "../wire/ChainParams.js"
 import type * as Message from "../wire/Message.js"
+import type * as Transaction from "../wire/Transaction.js"
 
 /**
  * A chain from genesis (height 0) to its tip. Immutable: `extend` and `fork`
@@ -75,10 +76,20 @@ export interface TestChain {
    */
   readonly answerGetHeaders: (request: Message.MessageOf<"GetHeaders">) => Message.MessageOf<"Headers">
   /**
-   * Answers a `getdata`: a `block` for each block asked for that we have, in
-   * order, and one `notfound` for the rest (transactions included).
+   * Answers a `getdata` as a node does: a `block` for each block asked for
+   * that we have, a `tx` for each transaction asked for that is among
+   * `options.transactions` (the peer's mempool: none by default), in the
+   * order asked, then one `notfound` for the rest. A transaction is found by
+   * txid for `tx` and `witnesstx` items and by wtxid for `wtx` (BIP-0339).
+   * A plain `block` or `tx` item gets its transactions without witnesses, as
+   * Bitcoin Core sends them to a peer that did not ask for them (`witnessblock`,
+   * `witnesstx`, `wtx`: with them). A confirmed transaction is not served
+   * (nodes serve only their mempool).
    */
-  readonly serve: (request: Message.MessageOf<"GetData">) => ReadonlyArray<Message.NetworkMessage>
+  readonly serve: (
+    request: Message.MessageOf<"GetData">,
+    options?: ServeOptions
+  ) => ReadonlyArray<Message.NetworkMessage>
   /** The same chain with `count` more blocks (same seed and options). */
   readonly extend: (count: number) => TestChain
   /**
@@ -86,6 +97,17 @@ export interface TestChain {
    * blocks derived from `seed` follow.
    */
   readonly fork: (height: number, count: number, seed: string) => TestChain
+}
+
+/**
+ * What `TestChain.serve` can answer besides the chain's blocks.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ServeOptions {
+  /** Transactions the peer has unconfirmed (its mempool), served to `getdata` by txid or wtxid. */
+  readonly transactions?: ReadonlyArray<Transaction.Transaction>
 }
 
 /**

@@ -13,6 +13,8 @@
  *
  * - `advanceUntil(what, condition)` moves the clock in steps until a
  *   condition holds, and says how much simulated time it took;
+ *   `TestNetwork.advanceUntilDone(what, program)` until a program of yours
+ *   (a crawl, a request with a timeout) completes;
  * - `kill(i)` / `restart(i)` stop a node (its peers see `RemoteClosed`) and
  *   start it again at the same address, with its address book by default;
  * - `partition([[0, 1], [2, 3]])` cuts connections between groups and makes
@@ -222,6 +224,27 @@ export const advanceUntil: <E, R>(
   condition: Effect.Effect<boolean, E, R>,
   options?: { readonly step?: Duration.DurationInput; readonly limit?: Duration.DurationInput }
 ) => Effect.Effect<number, E | TestNetworkError, R> = internal.advanceUntil
+
+/**
+ * Runs `effect` while moving the `TestClock` in steps (as `advanceUntil`)
+ * until it completes, and returns its result (or its failure); fails with
+ * `NotReached` (`what`), interrupting it, when `limit` passes first. For a
+ * program whose waits are on the clock (a request's timeout, a retry, a
+ * peer's trickle): run directly under `TestClock`, nothing moves the clock
+ * for it and it waits forever.
+ *
+ * ```ts
+ * const census = yield* TestNetwork.advanceUntilDone("the crawl", crawl(transport, seeds), { step: "1 second" })
+ * ```
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const advanceUntilDone: <A, E, R>(
+  what: string,
+  effect: Effect.Effect<A, E, R>,
+  options?: { readonly step?: Duration.DurationInput; readonly limit?: Duration.DurationInput }
+) => Effect.Effect<A, E | TestNetworkError, R> = internal.advanceUntilDone
 
 /**
  * The settings a swarm node runs with (see the module doc), over `overrides`.

@@ -141,4 +141,16 @@ describe("TestChain", () => {
     expect(block?._tag === "Block" && Hash.equals(BlockHeader.hash(block.header), chain.hashes[7]!)).toBe(true)
     expect(notFound?._tag === "NotFound" && notFound.inventory).toEqual([tx])
   })
+
+  it("serves a segwit block with its witnesses to witnessblock, without them to block (as Core)", () => {
+    const chain = TestChain.make({ length: 101, segwit: true })
+    const [witnessed, plain] = chain.serve(Message.GetData.make({
+      inventory: [{ type: InvVector.InvType.WitnessBlock, hash: chain.tip }, { type: InvVector.InvType.Block, hash: chain.tip }]
+    }))
+    if (witnessed?._tag !== "Block" || plain?._tag !== "Block") return expect.unreachable("two blocks")
+    expect(witnessed.transactions.map(Transaction.hasWitness)).toEqual([true, true])
+    expect(plain.transactions.map(Transaction.hasWitness)).toEqual([false, false])
+    // The same transactions: the merkle root (txids) still matches the header.
+    expect(Block.computeMerkleRoot(plain)).toEqual(plain.header.merkleRoot)
+  })
 })

@@ -112,4 +112,21 @@ describe("TestNetwork", () => {
       yield* TestClock.adjust("10 millis")
       expect(Chunk.toReadonlyArray(yield* Fiber.join(fiber))).toEqual([1, 2])
     }).pipe(Effect.withRandom(Random.make("test-network-join"))), 120_000)
+
+  it.effect("advanceUntilDone runs a program that waits on the clock to its end, or fails NotReached and interrupts it", () =>
+    Effect.gen(function*() {
+      // A request that gives up after 30 s: alone under TestClock it would wait forever.
+      const gaveUp = Effect.as(Effect.sleep("30 seconds"), "gave up")
+      expect(yield* TestNetwork.advanceUntilDone("the request", gaveUp, { step: "1 second" })).toBe("gave up")
+      // Its failure is the program's own.
+      const failing = Effect.zipRight(Effect.sleep("2 seconds"), Effect.fail("refused" as const))
+      expect(yield* Effect.flip(TestNetwork.advanceUntilDone("the dial", failing))).toBe("refused")
+      // Too long: NotReached, and the program does not run on.
+      let finished = false
+      const tooLong = Effect.zipRight(Effect.sleep("10 minutes"), Effect.sync(() => void (finished = true)))
+      const error = yield* Effect.flip(TestNetwork.advanceUntilDone("the crawl", tooLong, { step: "1 minute", limit: "5 minutes" }))
+      expect([error._tag, error._tag === "TestNetworkError" ? error.reason : ""]).toEqual(["TestNetworkError", "NotReached"])
+      yield* TestClock.adjust("10 minutes")
+      expect(finished).toBe(false)
+    }))
 })

@@ -132,9 +132,12 @@ export const make = (
         let relayed = false
         for (const address of fresh) {
           const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
-          const able = shuffled.filter((_, i) => carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
+          // Only peers still connected: one may have left at any yield since `others` was taken (the
+          // shuffle, a random pick, a fork, the fiber's yield after 2,048 operations); its queue is gone.
+          const able = shuffled.filter((p, i) => pending.has(p.id) && carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
           for (const p of able) {
-            const slot = pending.get(p.id)!
+            const slot = pending.get(p.id)
+            if (slot === undefined) continue
             const queue = slot.queue
             if (queue.length < TRICKLE_MAX) queue.push(address)
             else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address

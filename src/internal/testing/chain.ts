@@ -145,6 +145,24 @@ const mineBlock = (
 
 const tagOf = (seed: string): Uint8Array => Hash.sha256d(new TextEncoder().encode(seed)).slice(0, 8)
 
+/**
+ * The mempool transaction a `getdata` item asks for: by wtxid for `wtx`, by
+ * txid for `tx` and `witnesstx`; without its witnesses for a plain `tx`.
+ */
+const findTransaction = (
+  mempool: ReadonlyArray<Transaction.Transaction>,
+  item: InvVector.InvVector
+): Transaction.Transaction | undefined => {
+  const byWtxid = item.type === InvVector.InvType.WTx
+  if (!byWtxid && item.type !== InvVector.InvType.Tx && item.type !== InvVector.InvType.WitnessTx) return undefined
+  const tx = mempool.find((t) => Hash.equals(byWtxid ? wtxid(t) : txid(t), item.hash))
+  return tx === undefined || item.type !== InvVector.InvType.Tx ? tx : withoutWitness(tx)
+}
+
+/** `tx` as sent to a peer that asked without the witness flag (Core's non-witness serialization): same txid. */
+const withoutWitness = (tx: Transaction.Transaction): Transaction.Transaction =>
+  Transaction.hasWitness(tx) ? { ...tx, inputs: tx.inputs.map((input) => ({ ...input, witness: [] })) } : tx
+
 const build = (prefix: ReadonlyArray<Block.Block>, count: number, seed: string, segwit: boolean): TestChain.TestChain => {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`block count must be a non-negative integer, got ${count}`)
   const blocks = prefix.slice()
@@ -208,14 +226,20 @@ const fromBlocks = (
     },
     headersAfter,
     answerGetHeaders: (request) => Message.Headers.make({ headers: headersAfter(request) }),
-    serve: (request) => {
+    serve: (request, options = {}) => {
       const replies: Array<Message.NetworkMessage> = []
       const missing: Array<InvVector.InvVector> = []
+      const mempool = options.transactions ?? []
       for (const item of request.inventory) {
         const isBlock = item.type === InvVector.InvType.Block || item.type === InvVector.InvType.WitnessBlock
         const block = isBlock ? chain.block(item.hash) : undefined
-        if (block === undefined) missing.push(item)
-        else replies.push(Message.BlockMessage.make({ header: block.header, transactions: block.transactions }))
+        const tx = isBlock ? undefined : findTransaction(mempool, item)
+        if (block !== undefined) {
+          const witnessed = item.type === InvVector.InvType.WitnessBlock
+          replies.push(Message.BlockMessage.make({ header: block.header, transactions: witnessed ? block.transactions : block.transactions.map(withoutWitness) }))
+        }
+        else if (tx !== undefined) replies.push(Message.Tx.make({ tx }))
+        else missing.push(item)
       }
       if (missing.length > 0) replies.push(Message.NotFound.make({ inventory: missing }))
       return replies

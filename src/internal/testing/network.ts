@@ -10,7 +10,9 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -102,6 +104,19 @@ export const advanceUntil = <E, R>(
       elapsed += step
     }
   })
+
+export const advanceUntilDone = <A, E, R>(
+  what: string,
+  effect: Effect.Effect<A, E, R>,
+  options: { readonly step?: Duration.DurationInput; readonly limit?: Duration.DurationInput } = {}
+): Effect.Effect<A, E | TestNetwork.TestNetworkError, R> =>
+  Effect.flatMap(Effect.fork(effect), (running) =>
+    Effect.zipRight(
+      // Not done within the limit (or this interrupted): it is interrupted, not left to run on with the
+      // clock the caller moves next (a forked child ends with its parent fiber only, which goes on).
+      Effect.onError(advanceUntil(what, Effect.map(Fiber.poll(running), Option.isSome), options), () => Fiber.interrupt(running)),
+      Fiber.join(running)
+    ))
 
 interface Running {
   readonly node: TestNetwork.TestNode
