@@ -61,7 +61,14 @@ export const make = (
     dial: (address) => {
       const peer = NetAddress.toString(address)
       return tcp.dial(address).pipe(
-        Effect.tapError((e) => observer.dialFailed(peer, `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`)),
+        Effect.tapError((e) =>
+          observer.dialFailed(
+            peer,
+            e.reason === "Unsupported"
+              ? `Unsupported: no route to this address's network (an onion needs --onion or --proxy, I2P --proxy; --onlynet leaves out the rest)`
+              : `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`
+          )
+        ),
         // The dial's scope is the outbound attempt's: it closes with a failure when the handshake
         // fails (a peer that got going returns its disconnect reason; shutdown interrupts).
         Effect.tap(() =>

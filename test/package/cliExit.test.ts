@@ -11,6 +11,7 @@ import { Effect, Either, Exit, Logger } from "effect"
 import * as Net from "node:net"
 import { builtInsFirst, cli } from "../../scratchpad/cli/command.js"
 import * as Output from "../../scratchpad/cli/output.js"
+import * as NetAddress from "../../src/wire/NetAddress.js"
 import { type CliChild, cliEvents, closedPort, startCli, waitForOutput } from "../support/cli.js"
 import { ownNode } from "../support/tcp.js"
 
@@ -97,17 +98,26 @@ describe("example program: log lines", () => {
 })
 
 describe("example program: how it ends", () => {
-  it("reaching no peer is a failure: exit code 1 and an error event, with each dial's reason (a peer that hangs up: why)", async () => {
+  it("reaching no peer is a failure: exit code 1 and an error event, with each dial's reason (a peer that hangs up; an onion without --onion)", async () => {
     const server = await hangingUpServer()
     try {
       const port = (server.address() as Net.AddressInfo).port
-      const r = await startCli(["--connect", `127.0.0.1:${port}`, "--transport", "v1", "--duration", "3", "--json"], DEADLINE_MS).done
+      const onion = NetAddress.hostToString({ network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a) })
+      const r = await startCli(
+        ["--connect", `127.0.0.1:${port}`, "--connect", `${onion}:8333`, "--transport", "v1", "--duration", "3", "--json"],
+        DEADLINE_MS
+      ).done
       expect(r.code, r.stderr).toBe(1)
       const events = cliEvents(r.stdout)
       const failed = events.filter((e) => e.event === "dial-failed")
-      expect(failed.length).toBeGreaterThan(0)
+      expect(failed.filter((e) => e.peer === `127.0.0.1:${port}`).length).toBeGreaterThan(0)
+      expect(failed.filter((e) => e.peer === `${onion}:8333`).length).toBeGreaterThan(0)
       for (const e of failed) {
-        expect(e.reason).toMatch(/^handshake failed: remote closed: before sending its version: is it on regtest/)
+        expect(e.reason).toMatch(
+          e.peer === `${onion}:8333`
+            ? /^Unsupported: no route to this address's network \(an onion needs --onion or --proxy/
+            : /^handshake failed: remote closed: before sending its version: is it on regtest/
+        )
       }
       expect(events.at(-1)).toEqual(
         expect.objectContaining({ event: "error", kind: "runtime", message: "no peer completed its handshake in 3s" })
