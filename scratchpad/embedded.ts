@@ -70,7 +70,8 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
         advertiseSchedule: Schedule.spaced(Duration.seconds(2)),
         addressBook: { allowLocal: true }
       })
-      const context = yield* Layer.buildWithScope(layer, scope)
+      // Its log lines (`--log-level debug`) say which embedded node wrote them, apart from the client's.
+      const context = yield* Layer.buildWithScope(layer, scope).pipe(Effect.annotateLogs("node", `embedded-node-${i}`))
       const connector = Context.get(context, Connector)
       // Known with the services the node advertises (NODE_P2P_V2 among them), so that peers in
       // "auto" mode dial it over v2 from the start.
@@ -80,7 +81,7 @@ export const startEmbeddedNetwork = (count: number): Effect.Effect<ReadonlyArray
         const book = Context.get(context, AddressBook.AddressBook)
         yield* book.add([{ ...seed, time: Math.floor(Date.now() / 1000) }], "user")
       }
-      yield* Effect.forkIn(Effect.provide(behave, context), scope)
+      yield* Effect.forkIn(Effect.provide(behave, context).pipe(Effect.annotateLogs("node", `embedded-node-${i}`)), scope)
       nodes.push({ name: `node-${i}`, address, stop: Scope.close(scope, Exit.void) })
       yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     }

@@ -5,12 +5,18 @@
  * Packs the package (`prepack` builds dist/), installs the tarball with its peer dependencies into
  * a fresh temporary project, and checks there, against the packed files only:
  *
- *   (a) a plain `node` ESM script frames and decodes a message (exact bytes) and runs a Peer pair
- *       over `MemorySocket` with `Effect.runPromise`;
- *   (b) the same through `require` (Node >= 20.19 loads our ESM with require(esm));
- *   (c) `tsc --noEmit`, strict, `skipLibCheck: false`, with `NodeNext` and with `bundler`
- *       resolution, plus a browser tsconfig (DOM lib, no Node types) over the platform-agnostic
- *       entry points;
+ *   the tarball: no sources, tests, benches or source maps; every import in dist/ (`.js` and
+ *       `.d.ts`) reaches a shipped file or a declared (peer) dependency; every `exports` entry
+ *       names `types` first and shipped files, and `./package.json` is exported;
+ *   (a) a plain `node` ESM script imports every entry point and `package.json`, frames and
+ *       decodes a message (exact bytes) and runs a Peer pair over `MemorySocket`;
+ *   (b) the same through `require` (Node >= 20.19 loads our ESM with require(esm)); with
+ *       require(esm) off, as on older Node 20, `require` fails with `ERR_REQUIRE_ESM`;
+ *   (c) `tsc --noEmit`, strict with `exactOptionalPropertyTypes`: in full (`skipLibCheck: false`)
+ *       with `NodeNext` (a `.cts` CommonJS consumer and README's blocks, see (e), in the same
+ *       program) and a browser tsconfig (DOM lib, no Node types) over the platform-agnostic entry
+ *       points; resolution only (`skipLibCheck: true`) with `node16`, `bundler` and `node10`
+ *       (`typesVersions`), each entry point proved typed, not `any`, by an `@ts-expect-error`;
  *   (d) an esbuild browser bundle of `./wire` + `./peer`, run in a `vm` context that has no
  *       `process`, `Buffer` or `require`;
  *   (e) every TypeScript code block of README.md, compiled against the packed package (compiled,
@@ -104,6 +110,49 @@ const checksum = createHash("sha256").update(createHash("sha256").update(pingPay
 const expectedFrameHex = regtestMagic + Buffer.from("ping\0\0\0\0\0\0\0\0").toString("hex") + "08000000" +
   checksum.toString("hex") + pingPayload.toString("hex")
 
+/** Every `exports` entry: `types` first (TypeScript takes the first condition that matches), each file shipped; `./package.json` exported. */
+const checkExportsMap = (shipped) => {
+  if (pkg.exports["./package.json"] !== "./package.json") throw new Error(`exports lacks "./package.json"`)
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (typeof target === "string") continue
+    const conditions = Object.keys(target)
+    if (conditions[0] !== "types") throw new Error(`exports["${key}"] lists ${conditions[0]} before types`)
+    for (const file of Object.values(target)) {
+      if (!shipped.includes(file.replace(/^\.\//, ""))) throw new Error(`exports["${key}"] names ${file}, not in the tarball`)
+    }
+    const typesVersion = pkg.typesVersions?.["*"]?.[key.slice(2)]
+    if (key !== "." && typesVersion?.[0] !== target.types) throw new Error(`typesVersions lacks ${key.slice(2)} -> ${target.types} (TypeScript's node10 resolution)`)
+  }
+}
+
+/**
+ * Every import in the shipped `.js` and `.d.ts` files reaches a shipped file (a `.d.ts` may name
+ * `x.js` for `x.d.ts`) or a dependency or peer dependency; `node:` built-ins only in the Node
+ * adapters (dist/node/, dist/internal/node/).
+ */
+const checkImports = (dir, shipped) => {
+  const files = new Set(shipped)
+  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})])
+  const problems = []
+  for (const file of shipped.filter((p) => p.endsWith(".js") || p.endsWith(".d.ts"))) {
+    // Specifiers of import/export statements and import() types; comments are not code.
+    const code = readFileSync(join(dir, file), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+    for (const [, spec] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)) {
+      if (spec.startsWith(".")) {
+        const target = join(dirname(file), spec)
+        const candidates = file.endsWith(".d.ts") ? [target.replace(/\.js$/, ".d.ts"), target] : [target]
+        if (!candidates.some((c) => files.has(c))) problems.push(`${file} imports ${spec}: not shipped`)
+      } else if (spec.startsWith("node:")) {
+        if (!/^dist\/(internal\/)?node\//.test(file)) problems.push(`${file} imports ${spec} outside dist/node and dist/internal/node`)
+      } else {
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]
+        if (!declared.has(name)) problems.push(`${file} imports ${spec}: not a dependency`)
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(problems.slice(0, 10).join("\n"))
+}
+
 const work = mkdtempSync(join(tmpdir(), "effect-bitcoin-p2p-consumer-"))
 let tarball
 try {
@@ -117,7 +166,11 @@ try {
       if (!shipped.includes(required)) throw new Error(`tarball lacks ${required}`)
     }
     if (packed.size > MAX_TARBALL_BYTES) throw new Error(`tarball is ${packed.size} bytes (limit ${MAX_TARBALL_BYTES})`)
-    return `${packed.filename}, ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked, ${packed.entryCount} files`
+    const unexpected = shipped.filter((p) => !/^(dist\/.*\.(js|d\.ts)|LICENSE|README\.md|CHANGELOG\.md|package\.json)$/.test(p))
+    if (unexpected.length > 0) throw new Error(`tarball ships ${unexpected.slice(0, 5).join(", ")} (sources, maps or stray files)`)
+    checkExportsMap(shipped)
+    checkImports(root, shipped)
+    return `${packed.filename}, ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked, ${packed.entryCount} files; imports and exports resolve`
   })
 
   writeFileSync(join(work, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2))
@@ -128,6 +181,7 @@ try {
     return peers.join(" ")
   })
 
+  const specifier = (k) => `effect-bitcoin-p2p${k === "." ? "" : k.slice(1)}`
   // (a) ESM
   writeFileSync(join(work, "esm.mjs"), `import { Effect, Either } from "effect"
 import { ChainParams, Frame, Message, MemorySocket, Peer, PeerConfig } from "effect-bitcoin-p2p"
@@ -135,7 +189,12 @@ import * as Wire from "effect-bitcoin-p2p/wire"
 import * as PeerEntry from "effect-bitcoin-p2p/peer"
 import * as NetworkEntry from "effect-bitcoin-p2p/network"
 import * as NodeEntry from "effect-bitcoin-p2p/node"
+import manifest from "effect-bitcoin-p2p/package.json" with { type: "json" }
 if (Wire.Frame !== Frame || PeerEntry.Peer !== Peer || !NetworkEntry.Network || !NodeEntry.NodeNetwork) throw new Error("entry points disagree")
+if (manifest.version !== ${JSON.stringify(pkg.version)}) throw new Error("package.json read as " + manifest.version)
+for (const entry of ${JSON.stringify(entryPoints.map(specifier))}) {
+  if (Object.keys(await import(entry)).length === 0) throw new Error(entry + " exports nothing")
+}
 const scenario = ${SCENARIO}
 console.log(JSON.stringify(await scenario({ Effect, Either, Frame, Message, ChainParams, MemorySocket, Peer, PeerConfig }, ${JSON.stringify(expectedFrameHex)})))
 `)
@@ -154,8 +213,21 @@ scenario({ Effect, Either, Frame, Message, ChainParams, MemorySocket, Peer, Peer
   step("(b) node require(esm): frame + decode + Peer pair", () =>
     checkScenario("cjs", sh(process.execPath, ["--no-warnings", "cjs.cjs"], work)))
 
-  // (c) TypeScript consumers, strict, checking our declarations (skipLibCheck: false).
-  const importAll = entryPoints.map((k, i) => `import * as Entry${i} from "effect-bitcoin-p2p${k === "." ? "" : k.slice(1)}"`).join("\n")
+  // Node 20 before 20.19 has no require(esm): README promises the plain ERR_REQUIRE_ESM there.
+  writeFileSync(join(work, "cjs-old.cjs"), `for (const entry of ${JSON.stringify(entryPoints.map(specifier))}) {
+  try { require(entry) } catch (e) { if (e.code === "ERR_REQUIRE_ESM") continue; throw e }
+  throw new Error(entry + " loaded without require(esm)")
+}
+console.log("ERR_REQUIRE_ESM")
+`)
+  step("(b) require without require(esm) (Node < 20.19): ERR_REQUIRE_ESM for every entry point", () =>
+    sh(process.execPath, ["--no-experimental-require-module", "cjs-old.cjs"], work).trim())
+
+  // (c) TypeScript consumers, strict. `full`: our declarations checked too (skipLibCheck: false).
+  // The other resolutions are checked for resolution only (skipLibCheck: true, a fraction of the
+  // time): each entry point's `@ts-expect-error` on a made-up export fails if it resolved to `any`.
+  const importAll = entryPoints.map((k, i) => `import * as Entry${i} from "${specifier(k)}"`).join("\n")
+  const typedProbes = entryPoints.map((k, i) => `// @ts-expect-error ${k} is typed, not any: it has no such export\nexport const probe${i} = Entry${i}.notAnExport`).join("\n")
   writeFileSync(join(work, "consumer.ts"), `${importAll}
 import { Effect } from "effect"
 import { ChainParams, Frame, Message, MemorySocket, Peer } from "effect-bitcoin-p2p"
@@ -165,22 +237,46 @@ export const frame: Uint8Array = Frame.encode(ChainParams.regtest.magic, Message
 export const pair: Effect.Effect<Peer.Peer, unknown, import("effect/Scope").Scope> = Effect.flatMap(MemorySocket.makePair(), ([a]) =>
   Peer.make(a, { direction: "outbound", config: { params: ChainParams.regtest } }))
 export const node = NodeNetwork.layer({ peer: { params: ChainParams.regtest }, targetOutbound: 1 })
+${typedProbes}
+`)
+  // A CommonJS TypeScript file: NodeNext (TypeScript >= 5.8) lets it import our ESM (require(esm)).
+  writeFileSync(join(work, "consumer-cjs.cts"), `import { ChainParams, Frame, Message } from "effect-bitcoin-p2p/wire"
+export const frame: Uint8Array = Frame.encode(ChainParams.regtest.magic, Message.Ping.make({ nonce: 1n }))
 `)
   const platformAgnostic = entryPoints.filter((k) => k !== "./node")
-  writeFileSync(join(work, "browser.ts"), `${platformAgnostic.map((k, i) => `import * as Entry${i} from "effect-bitcoin-p2p${k === "." ? "" : k.slice(1)}"`).join("\n")}
+  writeFileSync(join(work, "browser.ts"), `${platformAgnostic.map((k, i) => `import * as Entry${i} from "${specifier(k)}"`).join("\n")}
 export const entries = [${platformAgnostic.map((_, i) => `Entry${i}`).join(", ")}]
 `)
-  const strict = { strict: true, skipLibCheck: false, noEmit: true, target: "ES2022", exactOptionalPropertyTypes: true }
+
+  // (e) README's TypeScript blocks, each its own module, compiled with the NodeNext program below.
+  const readme = readFileSync(join(root, "README.md"), "utf8")
+  // A block fenced ```ts fragment is an excerpt (no imports, free variables): shown, not compiled.
+  const fenced = [...readme.matchAll(/^```(?:ts|typescript)( fragment)?\n([\s\S]*?)^```/gm)]
+  const fragments = fenced.filter((m) => m[1] !== undefined).length
+  const readmeFiles = fenced.filter((m) => m[1] === undefined).map((m, i) => {
+    const file = `readme-${i + 1}.ts`
+    writeFileSync(join(work, file), m[2].includes("import ") || m[2].includes("export ") ? m[2] : `${m[2]}\nexport {}\n`)
+    return file
+  })
+  if (readmeFiles.length === 0) throw new Error("README.md has no ```ts blocks")
+
+  const strict = { strict: true, noEmit: true, target: "ES2022", exactOptionalPropertyTypes: true }
+  const full = { ...strict, skipLibCheck: false }
+  const resolutionOnly = { ...strict, skipLibCheck: true }
   const tsconfigs = {
-    "tsconfig.nodenext.json": { compilerOptions: { ...strict, module: "NodeNext", moduleResolution: "NodeNext", types: ["node"] }, files: ["consumer.ts"] },
-    "tsconfig.bundler.json": { compilerOptions: { ...strict, module: "ESNext", moduleResolution: "bundler", types: ["node"] }, files: ["consumer.ts"] },
-    "tsconfig.browser.json": { compilerOptions: { ...strict, module: "ESNext", moduleResolution: "bundler", lib: ["ES2022", "DOM"], types: [] }, files: ["browser.ts"] }
+    "tsconfig.nodenext.json": { compilerOptions: { ...full, module: "NodeNext", moduleResolution: "NodeNext", types: ["node"] }, files: ["consumer.ts", "consumer-cjs.cts", ...readmeFiles] },
+    "tsconfig.browser.json": { compilerOptions: { ...full, module: "ESNext", moduleResolution: "bundler", lib: ["ES2022", "DOM"], types: [] }, files: ["browser.ts"] },
+    "tsconfig.node16.json": { compilerOptions: { ...resolutionOnly, module: "Node16", moduleResolution: "Node16", types: ["node"] }, files: ["consumer.ts"] },
+    "tsconfig.bundler.json": { compilerOptions: { ...resolutionOnly, module: "ESNext", moduleResolution: "bundler", types: ["node"] }, files: ["consumer.ts"] },
+    "tsconfig.node10.json": { compilerOptions: { ...resolutionOnly, module: "CommonJS", moduleResolution: "node10", types: ["node"] }, files: ["consumer.ts"] }
   }
   for (const [file, config] of Object.entries(tsconfigs)) {
     writeFileSync(join(work, file), JSON.stringify(config, null, 2))
     step(`(c) tsc ${file}`, () => {
       sh(process.execPath, [tsc, "-p", file], work)
-      return `strict, skipLibCheck false, ${config.files.join(" ")}`
+      const what = config.files.filter((f) => !f.startsWith("readme-")).join(" ")
+      const readmeNote = config.files.includes(readmeFiles[0]) ? ` + (e) README: ${readmeFiles.length} block(s)${fragments > 0 ? `, ${fragments} fragment(s) not compiled` : ""}` : ""
+      return `${config.compilerOptions.skipLibCheck ? "resolution, typed entry points" : "strict, skipLibCheck false"}, ${what}${readmeNote}`
     })
   }
 
@@ -237,27 +333,6 @@ globalThis.run = (expected) => scenario({ Effect, Either, Frame, Message, ChainP
   const sizes = `${(bundleStep.detail.code.length / 1024).toFixed(0)} kB minified, ${(gzipSync(bundleStep.detail.code).length / 1024).toFixed(0)} kB gzipped`
   bundleStep.detail = `${checkScenario("browser", JSON.stringify(outcome))}; ${sizes}`
   console.log(`      bundle: ${bundleStep.detail}`)
-
-  // (e) README's TypeScript blocks, each its own module, against the packed package.
-  const readme = readFileSync(join(root, "README.md"), "utf8")
-  // A block fenced ```ts fragment is an excerpt (no imports, free variables): shown, not compiled.
-  const fenced = [...readme.matchAll(/^```(?:ts|typescript)( fragment)?\n([\s\S]*?)^```/gm)]
-  const fragments = fenced.filter((m) => m[1] !== undefined).length
-  const blocks = fenced.filter((m) => m[1] === undefined).map((m) => m[2])
-  const files = blocks.map((code, i) => {
-    const file = `readme-${i + 1}.ts`
-    writeFileSync(join(work, file), code.includes("import ") || code.includes("export ") ? code : `${code}\nexport {}\n`)
-    return file
-  })
-  writeFileSync(join(work, "tsconfig.readme.json"), JSON.stringify({
-    compilerOptions: { ...strict, module: "NodeNext", moduleResolution: "NodeNext", types: ["node"] },
-    files
-  }, null, 2))
-  step("(e) README TypeScript blocks compile", () => {
-    if (files.length === 0) throw new Error("README.md has no ```ts blocks")
-    sh(process.execPath, [tsc, "-p", "tsconfig.readme.json"], work)
-    return `${files.length} block(s)${fragments > 0 ? `, ${fragments} fragment(s) not compiled` : ""}`
-  })
 
   console.log(`\nconsumer test: ${results.length} checks green (entry points ${entryPoints.join(" ")})`)
   const skipped = Object.keys(pkg.exports).filter((k) => k !== "./package.json" && !entryPoints.includes(k))

@@ -4,7 +4,9 @@
  * process.
  */
 import * as Command from "@effect/cli/Command"
-import { Cause, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { Cause, Console, Duration, Effect, Either, FiberRef, HashSet, Layer, Option, Schedule, Stream } from "effect"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import { Dispatcher } from "../../src/network/Dispatcher.js"
@@ -70,9 +72,11 @@ export const run = (args: Args) =>
 
     // Remotes connected now, for the transport observer (inbound connections that never became peers).
     const connected = new Set<string>()
+    // Whether any peer completed its handshake: a run that reached none failed (exit code 1).
+    let reachedAPeer = false
     const onEvent = (e: PeerEvent) =>
       e._tag === "Connected"
-        ? Effect.sync(() => connected.add(e.peer.remote)).pipe(
+        ? Effect.sync(() => (reachedAPeer = true, connected.add(e.peer.remote))).pipe(
           Effect.zipRight(out.emit("connected", {
             peer: e.peer.remote,
             direction: e.peer.direction,
@@ -183,10 +187,16 @@ export const run = (args: Args) =>
         yield* Effect.forkScoped(Effect.delay(kill, Duration.seconds(6)))
       }
       yield* Effect.sleep(duration)
+      // A listener waits for others: no peer is an outcome there, not a failure.
+      if (!reachedAPeer && Option.isNone(args.listen)) {
+        return yield* Effect.fail(`no peer completed its handshake in ${Duration.format(duration)}`)
+      }
       yield* out.emit("done", {}, "done: shutting down")
     }).pipe(Effect.provide(network))
   }).pipe(
     Effect.scoped,
+    // The library's log lines in the chosen format (`output.ts`), in place of Effect's logger on stdout.
+    Effect.locally(FiberRef.currentLoggers, HashSet.make(Output.logger(args.json))),
     Effect.provide(NodeDnsResolver.layer()),
     // Any failure is reported once, in the chosen format, and the exit code is 1.
     Effect.tapErrorCause((cause) =>
@@ -199,5 +209,47 @@ export const command = Command.make("example", CliOptions.options, run).pipe(
   Command.withDescription("Join a Bitcoin-family P2P network (or an embedded local one), ask peers for their mempool and print what arrives.")
 )
 
-/** Parses `argv` (as `process.argv`: two entries before the arguments) and runs the command. */
-export const cli = Command.run(command, { name: "effect-bitcoin-p2p example", version: "0.1.0" })
+const runCommand = Command.run(command, { name: "effect-bitcoin-p2p example", version: "0.1.0" })
+
+// @effect/cli's own options: flags, and those that take a value (with the values they accept).
+const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "--wizard"]
+const builtInWithValue: Record<string, ReadonlyArray<string>> = {
+  "--log-level": ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"],
+  "--completions": ["sh", "bash", "fish", "zsh"]
+}
+
+/**
+ * `args` with @effect/cli's own options (and their values) moved in front: it reads them only
+ * before the program's, so `--peers 3 --help` or `--duration 5 --log-level debug` would be
+ * "Received unknown argument". A bad value is refused here, naming the option and its choices.
+ */
+export const builtInsFirst = (args: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, string> => {
+  const first: Array<string> = []
+  const rest: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const [name, inline] = arg.split(/=(.*)/s, 2) as [string, string | undefined]
+    const choices = builtInWithValue[name]
+    if (builtInFlags.includes(arg)) first.push(arg)
+    else if (choices === undefined) rest.push(arg)
+    else {
+      const value = inline ?? args[++i]
+      if (value === undefined || !choices.includes(value)) {
+        return Either.left(`${name}: expected one of ${choices.join(", ")}, got ${value === undefined ? "nothing" : `'${value}'`}`)
+      }
+      first.push(name, value)
+    }
+  }
+  return Either.right([...first, ...rest])
+}
+
+/**
+ * Parses `argv` (as `process.argv`: two entries before the arguments) and runs the command, with
+ * @effect/cli's own options (`--help`, `--version`, `--log-level`, …) anywhere on the line.
+ */
+export const cli = (argv: ReadonlyArray<string>) =>
+  Either.match(builtInsFirst(argv.slice(2)), {
+    onLeft: (message) =>
+      Effect.zipRight(Console.error(message), Effect.fail(ValidationError.invalidValue(HelpDoc.p(message)))),
+    onRight: (args) => runCommand([...argv.slice(0, 2), ...args])
+  })

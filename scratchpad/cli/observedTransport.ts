@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as Transport from "../../src/network/Transport.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 import { describe as describeReason } from "../../src/peer/DisconnectReason.js"
+import { PeerError } from "../../src/peer/PeerError.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 
 /** What the observer reports. */
@@ -29,9 +30,12 @@ export interface Observer {
 }
 
 const describeFailure = (cause: unknown): string => {
-  if (typeof cause === "object" && cause !== null && "_tag" in cause) {
-    if (cause._tag === "PeerError" && "reason" in cause) return `handshake failed: ${describeReason(cause.reason as never)}`
-    if ("message" in cause && typeof cause.message === "string") return `${cause._tag}: ${cause.message}`
+  // A handshake that failed: the peer's `PeerError`, whose `disconnect` says why.
+  if (cause instanceof PeerError) {
+    return `handshake failed: ${cause.disconnect === undefined ? cause.message : describeReason(cause.disconnect)}`
+  }
+  if (typeof cause === "object" && cause !== null && "_tag" in cause && "message" in cause && typeof cause.message === "string") {
+    return `${String(cause._tag)}: ${cause.message}`
   }
   return String(cause)
 }
@@ -57,7 +61,14 @@ export const make = (
     dial: (address) => {
       const peer = NetAddress.toString(address)
       return tcp.dial(address).pipe(
-        Effect.tapError((e) => observer.dialFailed(peer, `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`)),
+        Effect.tapError((e) =>
+          observer.dialFailed(
+            peer,
+            e.reason === "Unsupported"
+              ? `Unsupported: no route to this address's network (an onion needs --onion or --proxy, I2P --proxy; --onlynet leaves out the rest)`
+              : `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`
+          )
+        ),
         // The dial's scope is the outbound attempt's: it closes with a failure when the handshake
         // fails (a peer that got going returns its disconnect reason; shutdown interrupts).
         Effect.tap(() =>

@@ -9,12 +9,11 @@ import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit } from "effect"
-import * as Net from "node:net"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import { cli } from "../../scratchpad/cli/command.js"
-import { type CliChild, type CliRun, startCli } from "../support/cli.js"
+import { type CliChild, type CliRun, closedPort, startCli, waitForOutput } from "../support/cli.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
@@ -35,27 +34,8 @@ const runToEnd = (args: ReadonlyArray<string>): Promise<CliRun> => {
   return run.done
 }
 
-/** Waits until `pattern` appears in the child's stdout; returns the match. */
-const waitFor = async (run: CliChild, pattern: RegExp): Promise<RegExpMatchArray> => {
-  const until = Date.now() + DEADLINE_MS
-  for (;;) {
-    const m = run.stdout().match(pattern)
-    if (m) return m
-    if (run.child.exitCode !== null || Date.now() > until) {
-      throw new Error(`no ${pattern} in output:\n${run.stdout()}\n${run.stderr()}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-/** A loopback port nothing listens on (bound by the OS, then closed). */
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
+/** Waits until `pattern` appears in the child's stdout, under the file's deadline. */
+const waitFor = (run: CliChild, pattern: RegExp) => waitForOutput(run, pattern, DEADLINE_MS)
 
 const jsonLines = (stdout: string) =>
   stdout.trim().split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
@@ -81,7 +61,8 @@ describe("example program (CLI)", () => {
     [["--duration", "1.5"], "--duration: expected a whole number, got '1.5'"],
     [["--network", "moonnet"], "--network: unknown network 'moonnet'; one of mainnet, testnet3, testnet4, signet, regtest"],
     [["--listen", "70000"], "--listen: port must be a number from 0 to 65535, got '70000'"],
-    [["--connect", "bad_host:1"], "--connect: 'bad_host:1' is not host[:port]"]
+    [["--connect", "bad_host:1"], "--connect: 'bad_host:1' is not host[:port]"],
+    [["--duration", "5", "--log-level", "loud"], "--log-level: expected one of all, trace, debug, info, warning, error, fatal, none, got 'loud'"]
   ])("refuses %j with a clear message, before starting anything", ([args, message]) =>
     Effect.gen(function*() {
       const printed: Array<string> = []
@@ -111,9 +92,9 @@ describe("example program (CLI)", () => {
     expect(events.filter((e) => e.event === "dial-failed")).toEqual([])
   }, DEADLINE_MS + 5_000)
 
-  it("under --json, a usage error is one JSON error event and the exit code is 1", async () => {
+  it("under --json, a usage error is one JSON error event and the exit code is 2", async () => {
     const { code, stdout } = await runToEnd(["--json", "--peers", "many"])
-    expect(code).toBe(1)
+    expect(code).toBe(2)
     expect(jsonLines(stdout)).toEqual([
       expect.objectContaining({ event: "error", kind: "usage", message: "--peers: expected a whole number, got 'many'" })
     ])

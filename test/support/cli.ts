@@ -10,6 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
@@ -83,3 +84,25 @@ export const runCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEA
 /** The `--json` events in `stdout`, in order. */
 export const cliEvents = (stdout: string): ReadonlyArray<CliEvent> =>
   stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as CliEvent)
+
+/** Waits until `pattern` appears in the child's stdout (failing if it exits first or `deadlineMs` passes); returns the match. */
+export const waitForOutput = async (run: CliChild, pattern: RegExp, deadlineMs: number = CLI_DEADLINE_MS): Promise<RegExpMatchArray> => {
+  const until = Date.now() + deadlineMs
+  for (;;) {
+    const m = run.stdout().match(pattern)
+    if (m) return m
+    if (run.child.exitCode !== null || Date.now() > until) {
+      throw new Error(`no ${pattern} in output:\n${run.stdout()}\n${run.stderr()}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A loopback port nothing listens on (bound by the OS, then closed). */
+export const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = Net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
