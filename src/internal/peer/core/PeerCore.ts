@@ -185,7 +185,9 @@ export class PeerCore<R> {
         this.remoteWantsHeaders = true
         break
       case "FeeFilter":
-        this.remoteFeeFilter = m.feeRate
+        // As Core (MoneyRange): a negative rate is no amount and is ignored; the last one stands.
+        // Rates above a network's money supply are kept: they ask for no transactions at all.
+        if (m.feeRate >= 0n) this.remoteFeeFilter = m.feeRate
         break
       case "Ping":
         if (ProtocolVersion.hasPong(this.negotiatedVersion)) this.sendOrDisconnect(Message.Pong.make({ nonce: m.nonce }))
