@@ -203,6 +203,43 @@ describe("probe: a flood whose answers are never read", () => {
     }), 120_000)
 })
 
+describe("probe: a flood whose answers are never read, measured", () => {
+  it.scopedLive("the pong backlog of a remote that pings and never reads holds about maxQueuedBytes of memory, not ~7 times it", () =>
+    Effect.gen(function*() {
+      const limit = 8 * MB
+      const { port, accepted } = yield* listenPeers(peerConfig({ maxQueuedBytes: limit }))
+      const raw = yield* rawClient(port)
+      const { peer } = yield* nextPeer(accepted)
+      yield* promise(() => raw.handshakeAsOutbound())
+      raw.socket.pause()
+      const before = memory()
+      const batch = concat(...Array.from({ length: 1000 }, (_, i) => frame(Message.Ping.make({ nonce: BigInt(i) }))))
+      // Retained memory (after a full collection) each time another 256 KB of pongs is queued.
+      let peak = 0
+      let measuredAt = 0
+      let sent = 0
+      const deadline = Date.now() + 90_000
+      while (!raw.isClosed && !raw.socket.destroyed && Date.now() < deadline) {
+        if (!raw.socket.write(batch)) {
+          yield* promise(() => Promise.race([new Promise((r) => raw.socket.once("drain", r)), raw.closed, new Promise((r) => setTimeout(r, 100))]))
+        }
+        sent += batch.length
+        const queued = (yield* peer.stats).queuedBytes
+        if (queued >= measuredAt + 256 * 1024) {
+          measuredAt = queued
+          const m = memory()
+          peak = Math.max(peak, m.heap + m.arrayBuffers - before.heap - before.arrayBuffers)
+        }
+      }
+      const reason = yield* reasonWithin(peer, "30 seconds")
+      console.log(`pong backlog at maxQueuedBytes ${mb(limit)}: ${mb(sent)} of pings sent, largest queue measured ${mb(measuredAt)} of pongs, retained growth ${mb(peak)}; ${reason._tag}`)
+      expect(reason).toMatchObject({ _tag: "QueueOverflow", limit })
+      expect(measuredAt).toBeGreaterThan(0)
+      // The queue's own bound, plus the 4 MiB read bound of unread pings and the write in flight.
+      expect(peak).toBeLessThan(2 * limit + 8 * MB)
+    }), 150_000)
+})
+
 describe("probe: connections reset in a loop against the network's listener", () => {
   it.scopedLive("300 connections, each reset at once, after half a version, or after a full handshake: every one seen, sockets back to baseline, a good client served", () =>
     Effect.gen(function*() {
