@@ -4,8 +4,15 @@
  * loopback TCP, for what the other hostile files do not send: framing
  * faults after the handshake, version fields at their edges, feature
  * messages with values out of range, floods whose answers are never read,
- * connections reset in a loop, and v1 bytes at a v2-only listener.
- * Live clock; conditions awaited under generous deadlines, never timed.
+ * connections reset in a loop, v1 bytes and v2 decoys at v2 listeners,
+ * sockets that would hold the v2 admission slots, a node dialling itself.
+ * Live clock (but the last, on the TestClock); conditions awaited under
+ * generous deadlines, never timed.
+ *
+ * Findings kept here (each test failed before its fix): a negative
+ * `feefilter` was recorded; a remote pinging without reading made a peer
+ * hold ~7x `maxQueuedBytes` in queued pongs; four sockets sending one byte
+ * each held every inbound v2 admission slot.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -13,6 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import { isMisbehaviour } from "../../src/peer/DisconnectReason.js"
 import * as Frame from "../../src/wire/Frame.js"
 import * as Message from "../../src/wire/Message.js"
@@ -20,6 +28,7 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as V2Transport from "../../src/peer/V2Transport.js"
 import { frame, handles, header, listenNetwork, listenPeers, loopbackAsPublic, MAGIC, mb, memory, MB, nextPeer, params, peerConfig, Raw, rawClient, reasonWithin, versionMessage } from "../support/tcp.js"
 import { concat } from "../support/wire.js"
+import { connectRaw } from "../support/peer.js"
 
 const promise = <A>(f: () => Promise<A>) => Effect.promise(f)
 
@@ -288,6 +297,8 @@ describe("probe: v1 bytes at a v2-only listener", () => {
       console.log(`v1 at a v2 listener: ${JSON.stringify(failed.reason)}`)
       expect(yield* promise(() => raw.closedWithin(10_000))).toBe(true)
       expect(raw.frames).toEqual([])
+      const v2 = v2Initiator(yield* rawClient(network.port))
+      expect(yield* promise(() => v2.keys())).toBe(true)
     }), 30_000)
 
   it.scopedLive("transportMode auto: 64 random key bytes then 5,000 bytes without a terminator → closed, HandshakeFailed", () =>
@@ -398,7 +409,9 @@ describe("probe: the inbound v2 handshake limits cannot be held by silent socket
       )
       const stallers = yield* Effect.forEach(["127.1.1.1", "127.1.2.1", "127.1.3.1", "127.1.4.1"], (from) => rawClient(network.port, from))
       for (const s of stallers) yield* promise(() => s.write(Uint8Array.of(0)))
-      // Each was taken for a v2 initiator (a first byte unlike the magic's).
+      // Each is taken for a v2 initiator (a first byte unlike the magic's). Time for their bytes to be
+      // read before the honest one connects: were they read later, the old code would pass too (a
+      // missed finding on a stalled machine, never a false failure).
       yield* Effect.sleep("200 millis")
       const honest = yield* rawClient(network.port, "127.2.1.1")
       const v2 = v2Initiator(honest)
@@ -407,4 +420,24 @@ describe("probe: the inbound v2 handshake limits cannot be held by silent socket
       expect(keyed).toBe(true)
       expect(stallers.every((s) => !s.isClosed)).toBe(true)
     }), 60_000)
+})
+
+describe("probe: a maximum-size frame announced, then dribbled (TestClock)", () => {
+  const at = (millis: number) => Effect.flatMap(TestClock.currentTimeMillis, (now) => TestClock.adjust(Duration.millis(millis - now)))
+
+  it.scoped("a 4,000,000-byte frame's header, then a byte every 200 ms: IdleTimeout at idleTimeout, holding only the bytes that came", () =>
+    Effect.gen(function*() {
+      const { peer, raw } = yield* connectRaw("inbound", { idleTimeout: Duration.seconds(1), stallTickInterval: Duration.hours(1) })
+      yield* raw.sendBytes(header("bigfuture", params.maxMessageSize))
+      let dribbled = 0
+      for (let t = 200; t < 1000; t += 200) {
+        yield* at(t)
+        yield* raw.sendBytes(Uint8Array.of(dribbled++))
+      }
+      expect((yield* peer.stats).unreadBytes).toBeLessThanOrEqual(Frame.HEADER_SIZE + dribbled)
+      yield* at(999)
+      expect(yield* peer.disconnectReason).toBeUndefined()
+      yield* at(1000)
+      expect((yield* peer.awaitDisconnect)._tag).toBe("IdleTimeout")
+    }))
 })
