@@ -297,6 +297,9 @@ describe("probe: a node dialling itself", () => {
       expect(exit._tag).toBe("Failure")
       const failed = [yield* network.next("HandshakeFailed"), yield* network.next("HandshakeFailed")]
       expect(failed.map((f) => [f.direction, f.reason._tag]).sort()).toEqual([["inbound", "SelfConnection"], ["outbound", "RemoteClosed"]])
+      // The dialling side cannot know; its reason names the possibility.
+      const dialled = failed.find((f) => f.direction === "outbound")!.reason
+      expect(dialled._tag === "RemoteClosed" && dialled.detail).toContain("self-connection")
       expect(yield* network.connector.peers).toEqual([])
       expect((yield* network.book.bans).length).toBe(0)
     }), 30_000)

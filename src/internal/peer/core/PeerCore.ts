@@ -231,7 +231,7 @@ export class PeerCore<R> {
       this.versionReceived
         ? "after its version, before its verack: it refused our version or our network's features"
         : `before sending its version: is it on ${params.name} (magic ${Magic.toHex(params.magic)})? ` +
-          "A node of another network, or one that banned us, hangs up like this",
+          "A node of another network, one that banned us, or this node itself (a self-connection) hangs up like this",
       reset
     ))
   }
