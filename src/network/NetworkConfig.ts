@@ -30,7 +30,9 @@ export type TransportMode = "v1" | "v2" | "auto"
 /**
  * Admission control of inbound handshakes while v2 is enabled (each v2
  * handshake costs an ECDH before the remote proved anything), after btcd.
- * Over the limits, an accepted connection is closed at once.
+ * A handshake is charged when the remote's whole 64-byte key has arrived,
+ * just before that ECDH; over the limits the connection is closed with
+ * nothing of ours sent. v1 connections are never charged.
  *
  * @since 0.2.0
  * @category models
@@ -40,7 +42,13 @@ export interface HandshakeLimits {
   readonly perSecond: number
   /** Handshakes started per second from one /24 (IPv4) or /64 (IPv6). */
   readonly perSubnetPerSecond: number
-  /** Handshakes running at once. */
+  /**
+   * Key exchanges running at once. One is held from the remote's whole key
+   * to our keys derived, within one read (the ECDH here is synchronous), so
+   * this bounds nothing above 0; 0 refuses every v2 handshake. (A slot held
+   * from a remote's first byte let four sockets that sent one byte each and
+   * stalled keep every v2 initiator out until their handshake deadline.)
+   */
   readonly concurrent: number
 }
 
@@ -169,9 +177,9 @@ export interface NetworkConfigShape {
   readonly v2ForManualPeers: boolean
   /**
    * Limits on inbound handshakes when `transportMode` is not `"v1"`. Default
-   * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. Every
-   * inbound connection counts until its version handshake ends, v1 ones too:
-   * which one a remote speaks is known only from its first bytes. Local
+   * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. A v2
+   * handshake counts once the remote's key is in (see `HandshakeLimits`);
+   * v1 connections are not charged. Local
    * peers (unless `banLocal`) and `noBan` ranges are not limited: a refused
    * v2 handshake is closed unanswered, which the remote must take for a v1
    * node (BIP-0324), so the limits would downgrade trusted peers to v1.

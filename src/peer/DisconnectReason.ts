@@ -70,7 +70,11 @@ export type DisconnectReason = Data.TaggedEnum<{
   SelfConnection: {}
   /** The remote's protocol version is below our minimum. */
   ObsoleteVersion: { readonly version: number; readonly minimum: number }
-  /** Our outbound queue for this peer exceeded its byte bound (the remote is not reading). */
+  /**
+   * Our outbound queue for this peer exceeded its byte bound (the remote is
+   * not reading). `queuedBytes`: the queue's charge with the refused message,
+   * each message counted with its bookkeeping (see `maxQueuedBytes`).
+   */
   QueueOverflow: { readonly queuedBytes: number; readonly limit: number }
   /**
    * More than the read bound (4 MiB) arrived unread: the socket did not stop

@@ -135,6 +135,7 @@ export interface PeerStats {
   readonly remoteWantsHeaders: boolean
   readonly remoteWantsAddrV2: boolean
   readonly remoteWantsWtxid: boolean
+  /** The remote's last `feefilter` rate (satoshis per 1,000 bytes); a negative one is ignored, as Bitcoin Core does. */
   readonly remoteFeeFilter: bigint | undefined
   /** Milliseconds since the epoch (our `Clock`). */
   readonly connectedAt: number

@@ -88,7 +88,12 @@ export interface PeerConfigShape {
   readonly maxInvPerBatch: number
   /** Inventory hashes remembered per peer so nothing is announced twice. Default 1,000 (btcd's maxKnownInventory). */
   readonly knownInventorySize: number
-  /** Outbound queue bound in bytes. Default 16 MiB: four full blocks. */
+  /**
+   * Outbound queue bound in bytes. Each queued message counts its encoded
+   * bytes plus 192 bytes for its bookkeeping, so a backlog of small messages
+   * (pongs to a remote that pings and never reads) is bounded by the memory
+   * it holds, not only by its wire bytes. Default 16 MiB: four full blocks.
+   */
   readonly maxQueuedBytes: number
   /** What happens when the bound would be exceeded. Default `"disconnect"`. */
   readonly queueOverflow: QueueOverflowPolicy

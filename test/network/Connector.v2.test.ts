@@ -187,11 +187,11 @@ describe("Connector: inbound v2 handshakes under admission control", () => {
       config: { targetOutbound: 0, handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }, ...extra }
     })
 
-  /** Opens an inbound connection from `from` and starts a v2 handshake (20 bytes of a key: past the v1 check). */
-  const startV2 = (hub: Transport.MemoryHub, key: string, from: string) =>
+  /** Opens an inbound connection from `from` and starts a v2 handshake with `bytes` of a key (whole by default). */
+  const startV2 = (hub: Transport.MemoryHub, key: string, from: string, bytes = 64) =>
     Effect.gen(function*() {
       const conn = yield* watch(yield* dialRaw(hub, key, addr(from, 40000)))
-      yield* conn.write(V2_START.subarray(0, 20))
+      yield* conn.write(V2_START.subarray(0, bytes))
       return conn
     })
 
@@ -218,24 +218,37 @@ describe("Connector: inbound v2 handshakes under admission control", () => {
       expect(later.bytes()).toBeGreaterThanOrEqual(64)
     })))
 
-  it.scoped("at most 4 at once: a fifth is refused until one completes its key exchange or ends", () =>
+  it.scoped("a key exchange is charged once the remote's key is whole: sockets that stop short of one hold no slot, later whole keys are answered", () =>
     sim(Effect.gen(function*() {
       const hub = Transport.makeHub()
       const node = yield* startGuarded(hub)
-      const conns = []
-      for (let i = 0; i < 5; i++) conns.push(yield* startV2(hub, node.key, `10.2.${i}.1`))
+      // As many as the concurrency cap (4), each a byte past the v1 check and then silent, from /24s of their own.
+      const stalled = []
+      for (let i = 0; i < 4; i++) stalled.push(yield* startV2(hub, node.key, `10.2.${i}.1`, 20))
       yield* settle
-      expect(conns.map((c) => c.bytes() >= 64)).toEqual([true, true, true, true, false])
-      // Still 4 running: one more is refused.
-      const sixth = yield* startV2(hub, node.key, "10.2.9.1")
+      expect(stalled.map((c) => c.bytes())).toEqual([0, 0, 0, 0])
+      // Before the admission moved to the whole key, these held all four slots until their deadline.
+      const whole = []
+      for (let i = 0; i < 5; i++) whole.push(yield* startV2(hub, node.key, `10.4.${i}.1`))
       yield* settle
-      expect(sixth.bytes()).toBe(0)
-      // One of them hangs up: its slot is free again.
-      yield* conns[0]!.close
+      expect(whole.map((c) => c.bytes() >= 64)).toEqual([true, true, true, true, true])
+      // A stalled one that completes its key is answered as well.
+      yield* stalled[0]!.write(V2_START.subarray(20))
       yield* settle
-      const seventh = yield* startV2(hub, node.key, "10.2.10.1")
+      expect(stalled[0]!.bytes()).toBeGreaterThanOrEqual(64)
+    })))
+
+  it.scoped("concurrent: 0 refuses every v2 handshake, unanswered; v1 still gets in", () =>
+    sim(Effect.gen(function*() {
+      const hub = Transport.makeHub()
+      const node = yield* startGuarded(hub, { handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 0 } })
+      const refused = yield* startV2(hub, node.key, "10.5.0.1")
       yield* settle
-      expect(seventh.bytes()).toBeGreaterThanOrEqual(64)
+      expect(refused.bytes()).toBe(0)
+      expect(yield* Deferred.isDone(refused.closed)).toBe(true)
+      const raw = yield* makeRaw(yield* dialRaw(hub, node.key, addr("10.5.0.2", 40000)))
+      yield* rawHandshake(raw, "inbound")
+      expect((yield* node.connector.peers).length).toBe(1)
     })))
 
   it.scoped("local and no-ban peers are not limited (a refusal would downgrade them to v1); with banLocal, local peers are", () =>

@@ -62,7 +62,8 @@ class RetryOverV1 extends Data.TaggedError("RetryOverV1")<{ readonly cause: Peer
 /**
  * Calls `release` once, as soon as the transport's own handshake is over
  * (v2 keys exchanged, or the remote found to speak v1): the costly part an
- * inbound handshake slot guards.
+ * inbound handshake slot guards. (The v2 session takes the slot when the
+ * remote's whole key is in, so it is given back within the same read.)
  *
  * A class, not an object literal with getters: V8 builds such a literal by
  * its slow path (~3 µs per peer in a micro-benchmark, ~0.15 µs for a class

@@ -3,8 +3,10 @@
  * handshake costs the listener an ElligatorSwift decode and an ECDH before
  * the remote has proven anything, so accepted connections are rate-limited
  * overall and per source subnet (/24 for IPv4, /64 for IPv6: what one host
- * or one customer of a provider holds), and only a few handshakes run at
- * once. A connection over the limits is closed before any byte is read.
+ * or one customer of a provider holds), and only a few key exchanges run at
+ * once. The session asks when the remote's whole key is in, before the ECDH
+ * and before anything of ours is written; over the limits it is closed
+ * unanswered.
  *
  * Rates are token buckets (a full bucket holds one second's worth), from the
  * address book's `rateLimit` module; time is passed in by the caller, who

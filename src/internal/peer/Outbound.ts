@@ -11,6 +11,18 @@ import type { Writer } from "./Writer.js"
 type Written = ((error?: PeerError) => void) | undefined
 
 /**
+ * What one queued frame costs beyond its bytes, charged against
+ * `maxQueuedBytes`: its queue entry and its array, ~180 bytes of heap per
+ * queued 32-byte pong (measured). Counting bytes alone, a remote that sent
+ * pings and never read our pongs made a peer hold ~7 bytes of memory per
+ * byte counted: ~86 MB at 12.6 MB of queued pongs, towards ~110 MB per peer
+ * at the default 16 MiB.
+ *
+ * @internal
+ */
+export const FRAME_OVERHEAD = 192
+
+/**
  * Messages on their way to the writer: encoded by the connection's
  * `MessageTransport` at the version in force, held (in order) while the
  * transport's own handshake runs, and refused past the outbound queue's byte
@@ -52,14 +64,15 @@ export class Outbound {
       return new PeerError({ reason: "EncodeFailed", command: encoded.left.command, detail: encoded.left.message })
     }
     const frame = encoded.right
-    const queuedBytes = this.writer.queuedBytes
-    if (queuedBytes + frame.byteLength > this.config.maxQueuedBytes) {
+    const queued = this.writer.queuedBytes + this.writer.queuedFrames * FRAME_OVERHEAD
+    const charged = queued + frame.byteLength + FRAME_OVERHEAD
+    if (charged > this.config.maxQueuedBytes) {
       if (this.config.queueOverflow === "disconnect") {
-        const overflow = DisconnectReason.QueueOverflow({ queuedBytes: queuedBytes + frame.byteLength, limit: this.config.maxQueuedBytes })
+        const overflow = DisconnectReason.QueueOverflow({ queuedBytes: charged, limit: this.config.maxQueuedBytes })
         this.end(overflow)
         return disconnectedError(this.ended() ?? overflow)
       }
-      return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queuedBytes} bytes queued` })
+      return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queued} bytes queued` })
     }
     const expects = message._tag === "GetData" ? message.inventory.length : 1
     this.writer.push({ frame, command: Message.commandOf(message), payloadSize: this.transport.payloadSize(frame), expects, written, stall })

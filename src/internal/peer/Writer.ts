@@ -80,6 +80,8 @@ export class Writer {
   private readonly direct: boolean
   /** Bytes queued and not yet written. */
   queuedBytes = 0
+  /** Frames queued and not yet written (each costs memory beyond its bytes: `Outbound.FRAME_OVERHEAD`). */
+  queuedFrames = 0
 
   constructor(
     socket: Socket.Socket,
@@ -99,6 +101,7 @@ export class Writer {
   push(o: Outgoing): void {
     this.queue.push(o)
     this.queuedBytes += o.frame.byteLength
+    this.queuedFrames++
     if (this.writing || this.stopped) return
     this.writing = true
     onMicrotask(this.flush)
@@ -126,6 +129,7 @@ export class Writer {
     this.inFlightWritten = 0
     this.queue = []
     this.queuedBytes = 0
+    this.queuedFrames = 0
     return out
   }
 
@@ -186,6 +190,7 @@ export class Writer {
     const bytes = writes === undefined ? batch[0]!.frame.byteLength : writes[this.started - 1]!.bytes.byteLength
     this.inFlightWritten += frames
     this.queuedBytes -= bytes
+    this.queuedFrames -= frames
     this.onWritten(frames === batch.length ? batch : batch.slice(from, this.inFlightWritten), bytes)
   }
 

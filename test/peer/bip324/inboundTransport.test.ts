@@ -83,7 +83,7 @@ describe("an inbound v2 transport meets a v1 remote", () => {
 })
 
 describe("an inbound v2 transport meets a v2 initiator", () => {
-  it.each([1, 16, ELLSWIFT_SIZE, 200])("first read of %i bytes: our key goes out then, and the handshake completes", (cut) => {
+  it.each([1, 16, ELLSWIFT_SIZE, 200])("first read of %i bytes: our key goes out once theirs is whole, and the handshake completes", (cut) => {
     // A key whose first byte is the network magic's first byte would keep a 1-byte read undecided
     // (1 key in 256): such an initiator is drawn again.
     let initiator = v2()(context("outbound"))
@@ -99,7 +99,8 @@ describe("an inbound v2 transport meets a v2 initiator", () => {
     const first = feed(responder, [hello.subarray(0, cut)])
     expect(first.error).toBeUndefined()
     const answer = first.writes.reduce((n, w) => n + w.length, 0)
-    expect(answer).toBeGreaterThanOrEqual(ELLSWIFT_SIZE)
+    if (cut < ELLSWIFT_SIZE) expect(answer).toBe(0)
+    else expect(answer).toBeGreaterThanOrEqual(ELLSWIFT_SIZE)
     // Then the rest, both ways, until both sides have the keys.
     const toInitiator = [...first.writes]
     const toResponder = [hello.subarray(cut)]

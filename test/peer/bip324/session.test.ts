@@ -16,6 +16,7 @@ import * as ChainParams from "../../../src/wire/ChainParams.js"
 import * as Frame from "../../../src/wire/Frame.js"
 import { bytesToHex } from "../../../src/wire/Hash.js"
 import * as Message from "../../../src/wire/Message.js"
+import { Session } from "../../../src/internal/peer/v2/session.js"
 import * as V2Transport from "../../../src/peer/V2Transport.js"
 import { bySize, defaultSuite, jsSuite, nativeSuite, nobleSuite, SMALL_PACKET } from "../../../src/internal/peer/v2/cipher.js"
 import { REKEY_INTERVAL } from "../../../src/internal/peer/v2/fschacha.js"
@@ -225,11 +226,32 @@ describe("v1 or v2", () => {
     }
   })
 
-  it("a responder answers with its key at the first byte that is not a v1 prefix", () => {
+  it("a responder answers with its key once the initiator's whole key is in, not at the first byte that rules out v1", () => {
     const responder = V2Transport.make({ initiating: false, params, garbage: new Uint8Array(0) })
-    // The magic, then a byte that "version" does not start with.
-    expect(responder.receive(params.magic).bytesToWrite.length).toBe(0)
-    expect(responder.receive(Uint8Array.of(0x41)).bytesToWrite.length).toBe(64)
+    const key = new Uint8Array(64).fill(0x41)
+    key.set(params.magic)
+    // The magic, then a byte that "version" does not start with: v2, but nothing of ours yet
+    // (a remote that stops here never makes us write or compute anything).
+    expect(responder.receive(key.subarray(0, 4)).bytesToWrite.length).toBe(0)
+    expect(responder.receive(key.subarray(4, 5)).bytesToWrite.length).toBe(0)
+    expect(responder.receive(key.subarray(5, 63)).bytesToWrite.length).toBe(0)
+    const answer = responder.receive(key.subarray(63)).bytesToWrite
+    // Our key, no garbage, then the terminator and the version packet.
+    expect(answer.length).toBeGreaterThan(64)
+    expect(responder.sessionId).toBeDefined()
+  })
+
+  it("a responder asks for admission once, with the whole key in; refused, it writes nothing", () => {
+    let asked = 0
+    const responder = new Session({ initiating: false, magic: params.magic, maxMessageSize: params.maxMessageSize, admit: () => (asked++, false) })
+    const key = new Uint8Array(64).fill(0x42)
+    expect(responder.receive(key.subarray(0, 63)).bytesToWrite.length).toBe(0)
+    expect(asked).toBe(0)
+    const r = responder.receive(key.subarray(63))
+    expect(asked).toBe(1)
+    expect(r.error?.reason).toBe("HandshakeRefused")
+    expect(r.bytesToWrite.length).toBe(0)
+    expect(responder.sessionId).toBeUndefined()
   })
 
   it("a responder refuses a v1 version header from another network (V1WrongNetwork)", () => {

@@ -185,7 +185,9 @@ export class PeerCore<R> {
         this.remoteWantsHeaders = true
         break
       case "FeeFilter":
-        this.remoteFeeFilter = m.feeRate
+        // As Core (MoneyRange): a negative rate is no amount and is ignored; the last one stands.
+        // Rates above a network's money supply are kept: they ask for no transactions at all.
+        if (m.feeRate >= 0n) this.remoteFeeFilter = m.feeRate
         break
       case "Ping":
         if (ProtocolVersion.hasPong(this.negotiatedVersion)) this.sendOrDisconnect(Message.Pong.make({ nonce: m.nonce }))
@@ -229,7 +231,7 @@ export class PeerCore<R> {
       this.versionReceived
         ? "after its version, before its verack: it refused our version or our network's features"
         : `before sending its version: is it on ${params.name} (magic ${Magic.toHex(params.magic)})? ` +
-          "A node of another network, or one that banned us, hangs up like this",
+          "A node of another network, one that banned us, or this node itself (a self-connection) hangs up like this",
       reset
     ))
   }

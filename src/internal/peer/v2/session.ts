@@ -7,11 +7,12 @@
  * Receive states, in order:
  * - `prefix` (responder only): the first 16 bytes are compared with a v1
  *   `version` header (magic + "version\0\0\0\0\0"); a full match hands the
- *   connection over to v1 with every byte received, a mismatch starts v2 and
- *   only then is our key sent (a v1 peer never sees it).
- * - `key`: the remote's 64-byte ElligatorSwift key; then ECDH, keys, and we
- *   send our garbage terminator, decoys, the version packet and anything
- *   queued by `send` meanwhile.
+ *   connection over to v1 with every byte received, a mismatch starts v2.
+ * - `key`: the remote's 64-byte ElligatorSwift key; then (a responder) the
+ *   admission check and our key and garbage (a v1 peer, or a remote that
+ *   stops short of a key, never sees them), ECDH, keys, and we send our
+ *   garbage terminator, decoys, the version packet and anything queued by
+ *   `send` meanwhile.
  * - `garbage`: up to 4095 bytes of garbage then the remote's 16-byte
  *   terminator, looked for in a fixed 4111-byte buffer: never more.
  * - `version`: decoys, then the version packet (contents ignored); the first
@@ -84,8 +85,8 @@ export interface SessionOptions {
   /** Contents sizes of decoy packets to send before the version packet. */
   readonly decoys?: ReadonlyArray<number> | undefined
   /**
-   * Responder: asked once, when the remote's first bytes rule out v1 and
-   * before our key is sent or any ECDH is done; false refuses the handshake
+   * Responder: asked once, when the remote's whole key has arrived, before
+   * our key is sent or the ECDH is done; false refuses the handshake
    * (`HandshakeRefused`). For admission control. Admits by default.
    */
   readonly admit?: (() => boolean) | undefined
@@ -303,7 +304,7 @@ export class Session {
         case "prefix": {
           // Always at the start of a chunk: the bytes before it are the first `earlier` of theirKey.
           const earlier = this.keyFill
-          at = this.readPrefix(chunk, at, out)
+          at = this.readPrefix(chunk, at)
           if ((this.state as State) === "v1") {
             // The usual case, the whole prefix in the first read: that read is handed over as it is.
             return { messages, bytesToWrite: EMPTY, v1: earlier === 0 ? chunk : concat([this.theirKey.slice(0, earlier), chunk]) }
@@ -333,7 +334,7 @@ export class Session {
     return this.failure
   }
 
-  private readPrefix(chunk: Uint8Array, at: number, out: Array<Uint8Array>): number {
+  private readPrefix(chunk: Uint8Array, at: number): number {
     // theirKey doubles as the prefix buffer: on a mismatch these bytes are the start of the key.
     while (at < chunk.length && this.keyFill < V1_PREFIX_SIZE) {
       const b = chunk[at++]!
@@ -341,12 +342,8 @@ export class Session {
       const expected = this.keyFill < 4 ? this.magic[this.keyFill] : VERSION_COMMAND[this.keyFill - 4]
       this.keyFill++
       if (b !== expected) {
-        if (this.admit !== undefined && !this.admit()) {
-          this.fail("HandshakeRefused", "inbound v2 handshakes over their limits")
-          return at
-        }
+        // A v2 initiator: our key goes out once its own is whole (readKey).
         this.state = "key"
-        out.push(this.keyPair.ellswift, this.garbage)
         return at
       }
     }
@@ -366,9 +363,20 @@ export class Session {
       return at
     }
     if (this.keyFill < ELLSWIFT_SIZE) return at
-    if (!this.initiating && sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)) {
-      this.fail("V1WrongNetwork", "a v1 version header with another network's magic")
-      return at
+    if (!this.initiating) {
+      if (sameBytes(this.theirKey.subarray(4, V1_PREFIX_SIZE), VERSION_COMMAND)) {
+        this.fail("V1WrongNetwork", "a v1 version header with another network's magic")
+        return at
+      }
+      // Admission is asked here, with the remote's whole key in and the ECDH about to run, and
+      // nothing of ours sent yet (a refusal is closed unanswered, which BIP-0324's initiator takes
+      // for a v1 node). Asked at its first byte, a remote that sent one byte and stalled held an
+      // admission slot until its handshake deadline: four such sockets kept every v2 initiator out.
+      if (this.admit !== undefined && !this.admit()) {
+        this.fail("HandshakeRefused", "inbound v2 handshakes over their limits")
+        return at
+      }
+      out.push(this.keyPair.ellswift, this.garbage)
     }
     const secret = sharedSecret(this.keyPair.privateKey, this.theirKey, this.keyPair.ellswift, this.initiating, this.ecdh)
     const keys = deriveKeys(secret, this.magic, this.hkdf)
