@@ -41,7 +41,14 @@
  * the prototype (handshake, then close on a microtask) against
  * `Effect.scoped(Peer.make(...))`; inbound: the prototype until the end
  * against `Effect.scoped(Peer.make + awaitDisconnect)`. The peer's share
- * of a setup without the kernel's, the listener's or the dial's.
+ * of a setup without the kernel's, the listener's or the dial's. Two more
+ * outbound rows for GC survival: `startOut` (`Peer.start`, two microtasks,
+ * close: no `connected`) and `startTicksConnected` (the same, then
+ * `connected`, already settled). With `--trace-gc-nvp`, `VOID=3` (the peer
+ * returned out of the scope without `connected`) promotes ~1.5 MB per
+ * scavenge against ~0.08 MB for `VOID=1` (the result dropped): a scope
+ * closed with an exit that holds the peer keeps peers alive past
+ * young-generation collections.
  *
  * `start`: no TCP (a socket that takes every write and never delivers a
  * byte): a peer built and closed `count` times: the prototype's build and
