@@ -48,7 +48,9 @@
  * returned out of the scope without `connected`) promotes ~1.5 MB per
  * scavenge against ~0.08 MB for `VOID=1` (the result dropped): a scope
  * closed with an exit that holds the peer keeps peers alive past
- * young-generation collections.
+ * young-generation collections. `promiseWaits` / `effectWaits`: the
+ * client's dial piece without a socket (two waits as promises, or in
+ * `dialE`'s Effect shape inside `Effect.scoped`).
  *
  * `start`: no TCP (a socket that takes every write and never delivers a
  * byte): a peer built and closed `count` times: the prototype's build and
@@ -388,7 +390,29 @@ const script = async () => {
       Effect.scoped(Effect.flatMap(Peer.start(scriptedSocket(toOutbound, false), { direction: "outbound", remote, config: partial }), (p) => Effect.zipRight(twoTicks, ticksThen(p)))),
       n - 1
     ))
+  // The client's dial piece without a socket: two waits (the connect, the handshake) as promises, and as
+  // `dialE` makes them: `NodeTransport.dial`'s shape (a mask around an async, its finalizer on the scope)
+  // in `Effect.scoped`, then the handshake's `Effect.async`.
+  const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve))
+  const promiseWaits = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await tick()
+      await tick()
+    }
+  }
+  const oneTick = Effect.async<void>((resume) => queueMicrotask(() => resume(Effect.void)))
+  const dialShape = Effect.suspend(() =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.matchCauseEffect(restore(oneTick), {
+        onFailure: Effect.failCause,
+        onSuccess: () => Effect.scopeWith((scope) => Scope.addFinalizer(scope, Effect.sync(() => {})))
+      })
+    )
+  )
+  const effectWaits = (n: number) => Effect.runPromise(Effect.repeatN(Effect.scoped(Effect.zipRight(dialShape, oneTick)), n - 1))
   const rows = selected<(n: number) => Promise<unknown>>([
+    ["promiseWaits", promiseWaits],
+    ["effectWaits", effectWaits],
     ["startThenConnected", startThenConnected],
     ["startTicksConnected", startTicksConnected],
     ["plainOut", plainOut],
