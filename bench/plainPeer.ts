@@ -39,6 +39,13 @@ import * as NetAddress from "../src/wire/NetAddress.js"
 /** Times a plain peer needed a fiber (a reader turn, an effectful alarm ring, an effect writer): 0 in a handshake. */
 export const fallbacks = { count: 0 }
 
+/**
+ * Frames plain peers wrote, by direction and command, and how they ended: what a setup's timing
+ * can change (a ping sent if the close came after the alarm's turn; a reset instead of an orderly
+ * end when the remote closed with our bytes unread, which costs an error with its stack).
+ */
+export const written = new Map<string, number>()
+
 /** Stands for the engine's `fork`/`runFork`: counts the call and runs the effect (never on a handshake's path). */
 const fallbackFork = (effect: Effect.Effect<any, any>): any => {
   fallbacks.count++
@@ -149,7 +156,12 @@ export const plainPeer = (
   const writer = new Writer(socket, noWriter, fallbackFork, (batch, size) => {
     const t = now()
     core.wrote(size, t)
-    for (const o of batch) if (o.command !== undefined) core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
+    for (const o of batch) {
+      if (o.command === undefined) continue
+      core.sent(o.command, o.payloadSize, o.expects, o.stall, t)
+      const key = `${direction} ${o.command}`
+      written.set(key, (written.get(key) ?? 0) + 1)
+    }
   }, (cause) => end(writeFailure(cause)))
   const outbound = new Outbound(transport, writer, config, () => core.codecVersion, () => core.reason, end)
   const reader = new Reader(
@@ -183,6 +195,8 @@ export const plainPeer = (
     writer.stopNow()
     core.ping.abandon()
     subscribers.endAll()
+    const key = `${direction} end ${r._tag}${r._tag === "RemoteClosed" && r.reset ? " (reset)" : ""}`
+    written.set(key, (written.get(key) ?? 0) + 1)
     hooks.onClosed(r)
   }
   core.start()

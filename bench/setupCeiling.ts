@@ -86,7 +86,7 @@ import {
   versionMessage,
   waitUntil
 } from "./loopback.js"
-import { fallbacks, plainClientSetup, plainListener, plainPeer } from "./plainPeer.js"
+import { fallbacks, plainClientSetup, plainListener, plainPeer, written } from "./plainPeer.js"
 
 const [mode = "tcp", roundsArg = "3", arg = "1000"] = process.argv.slice(2)
 const rounds = Number(roundsArg)
@@ -124,9 +124,14 @@ const effectLoop = (cycle: Effect.Effect<unknown, unknown>, drained: () => boole
 
 /** µs of main-thread CPU per setup over one run of `loop` (the drain wait included: it is the server's close). */
 const cpuPerSetup = async (loop: (ms: number) => Promise<number>, ms: number): Promise<number> => {
+  written.clear()
   const cpu0 = mainThreadCpuNs()
   const count = await loop(ms)
   setups += count
+  // FRAMES=1: what the plain peers of this row wrote per setup, and how they ended.
+  if (process.env["FRAMES"] === "1" && written.size > 0) {
+    console.log(`  frames written by plain peers per setup: ${[...written].map(([k, v]) => `${k} ${(v / count).toFixed(2)}`).join(", ")}`)
+  }
   return (mainThreadCpuNs() - cpu0) / 1e3 / count
 }
 
