@@ -385,8 +385,9 @@ export const loadPeersFile = (
  * fewer than `threshold` entries (default 1000, the point below which btcd
  * asks for more addresses). Seeds are queried concurrently; a failing seed is
  * logged and skipped. Results get the network's default port, the services
- * seeds promise (`NODE_NETWORK | NODE_WITNESS`), a `lastSeen` 3 to 7 days ago
- * and source `dns`.
+ * of a full node of the network (`params.fullNodeServices`: NODE_NETWORK |
+ * NODE_WITNESS on Bitcoin, NODE_NETWORK | NODE_BITCOIN_CASH on Bitcoin Cash,
+ * NODE_NETWORK alone on Dogecoin), a `lastSeen` 3 to 7 days ago and source `dns`.
  *
  * @since 0.1.0
  * @category seeding

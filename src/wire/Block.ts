@@ -26,7 +26,12 @@ const baseFields = {
  * raw `getblock`, `MSG_MWEB_BLOCK`) it follows the transactions when the
  * last of two or more is a HogEx with the MWEB flag (Litecoin
  * primitives/block.h). Blocks of other networks, and Litecoin blocks served
- * without MWEB, have none. (Arbitraries leave it out.)
+ * without MWEB, have none. (Arbitraries leave it out.) The extension block
+ * has no length prefix, so it is read field by field as Litecoin reads it
+ * (header, inputs, outputs, kernels; optional fields by their feature bits)
+ * and must end the block; its cryptography (commitments, keys, range proofs,
+ * signatures) is kept unchecked, as opaque fixed-size fields. `mweb`: since
+ * 0.2.0 (the rest of the schema: since 0.1.0).
  *
  * @since 0.1.0
  * @category schemas

@@ -341,6 +341,18 @@ export const bchRegtest: ChainParams = make({
  * `getblock`) decodes too: its flagged HogEx, and the extension block after
  * its transactions kept as bytes in `block.mweb`.
  *
+ * Caps: 4,000,000 bytes (`maxBlockPayload` here, `maxMessageSize` in the
+ * Litecoin presets), Litecoin's MAX_BLOCK_SERIALIZED_SIZE, which bounds every
+ * block a peer sends us unasked. A block in the MWEB serialization may be
+ * larger: up to MAX_BLOCK_SERIALIZED_SIZE_WITH_MWEB (Litecoin consensus.h:
+ * 4,000,000 plus the extension block's cap, just over 11 MB plus a margin),
+ * and Litecoin frames messages up to 32,000,000 bytes (net.h). A user who asks
+ * for MWEB blocks (`getdata` of `MSG_MWEB_BLOCK`, inventory type 0x60000002)
+ * raises both, e.g.
+ * `{ ...ltcMainnet, maxMessageSize: 32_000_000, format: { ...LTC_FORMAT, maxBlockPayload: 32_000_000 } }`;
+ * with the presets such a block is refused at its frame header
+ * (`OversizedFrame`), before its payload is buffered.
+ *
  * @since 0.1.0
  * @category constants
  */

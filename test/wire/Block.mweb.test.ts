@@ -25,8 +25,25 @@ const ctx = { version: ltc.protocolVersion, format: ltc.format }
 const COINBASE = bytes(BLOCK_ONE_COINBASE_HEX)
 /** Block 2,680,000's HogEx: flagged (marker 00, flag 08), null MWEB transaction. */
 const HOGEX = bytes(LTC_HOGEX[0].hex)
-/** An extension block: OptionalPtr present (01), then its bytes (opaque to this library). */
-const EXTENSION = bytes("01", "5eed".repeat(40))
+/**
+ * An extension block (Litecoin libmw mw::Block): present (01); header: height
+ * VARINT, output/kernel/leafset roots and kernel/stealth offsets (5 x 32),
+ * output and kernel MMR sizes (VARINTs); body: no inputs, no outputs, one
+ * kernel with a fee (features 01, fee VARINT 5, excess 33, signature 64).
+ */
+const EXTENSION = bytes("01", "8f00", "11".repeat(160), "0203", "00", "00", "01", "0105", "22".repeat(33), "33".repeat(64))
+/** A kernel of each optional field (features 3f): fee, peg-in, one peg-out, lock height, stealth excess, extra data. */
+const kernelWith = (pegoutScript: string, lockHeight = "05") =>
+  bytes("3f", "05", "80ff00", "01", "07", pegoutScript, lockHeight, "44".repeat(33), "02abcd", "22".repeat(33), "33".repeat(64))
+/** An extension block of one input (stealth key, extra data) and one output (standard fields, extra data) and `kernel`. */
+const fullExtension = (kernel: Uint8Array) =>
+  concat(
+    bytes("01", "00", "11".repeat(160), "00", "00"),
+    bytes("01", "03", "55".repeat(32 + 33 + 33), "66".repeat(33), "0101", "77".repeat(64)),
+    bytes("01", "88".repeat(99), "03", "99".repeat(33 + 1 + 8 + 16), "0102", "aa".repeat(675 + 64)),
+    bytes("01"),
+    kernel
+  )
 
 const header = bytes(LTC_BLOCK_1)
 const mwebBlock = concat(header, bytes("02"), COINBASE, HOGEX, EXTENSION)
@@ -71,6 +88,43 @@ describe("Litecoin blocks in the MWEB serialization", () => {
     }
   })
 
+  it("the extension block is read as Litecoin reads it (no length prefix): its structure says where it ends", () => {
+    const reason = (extension: Uint8Array) => {
+      const r = Message.decodePayloadEither("block", concat(header, bytes("02"), COINBASE, HOGEX, extension), ctx)
+      return Either.isLeft(r) ? r.left.reason : "decoded"
+    }
+    // An absent extension block is its presence byte alone; anything after it is not Litecoin's.
+    expect(reason(bytes("00"))).toBe("decoded")
+    expect(reason(bytes("00ffff"))).toBe("TrailingBytes")
+    expect(reason(concat(EXTENSION, bytes("00")))).toBe("TrailingBytes")
+    // A presence byte and nothing of what it announces.
+    expect(reason(bytes("ff"))).toBe("Truncated")
+    // Cut anywhere inside: truncated, never accepted.
+    for (let cut = 1; cut < EXTENSION.length; cut++) expect(reason(EXTENSION.subarray(0, cut)), `cut at ${cut}`).toBe("Truncated")
+    // Every optional field, walked by its feature bit.
+    const full = fullExtension(kernelWith("0151"))
+    expect(reason(full)).toBe("decoded")
+    expect(Block.fromBytes(concat(header, bytes("02"), COINBASE, HOGEX, full), ltc.format).mweb).toEqual(full)
+    for (let cut = 1; cut < full.length; cut++) expect(reason(full.subarray(0, cut)), `cut at ${cut}`).toBe("Truncated")
+    // Litecoin refuses on read: a peg-out to an empty script (PegOutCoin.h), a VARINT past its type.
+    expect(reason(fullExtension(kernelWith("00")))).toBe("InvalidValue")
+    expect(reason(fullExtension(kernelWith("0151", "86fefeff00")))).toBe("InvalidValue") // lock height 2^31: past int32
+    expect(reason(fullExtension(kernelWith("0151", "86fefefe7f")))).toBe("decoded") // 2^31 - 1
+  })
+
+  it("a flagged HogEx (null MWEB transaction) without outputs is refused, in `tx` and in a block (Litecoin: Missing HogEx output)", () => {
+    const noOutputs = bytes("02000000", "0008", "01", "ab".repeat(32), "00000000", "00", "ffffffff", "00", "00", "00000000")
+    const asTx = Message.decodePayloadEither("tx", noOutputs, ctx)
+    expect(Either.isLeft(asTx) && asTx.left.reason).toBe("InvalidValue")
+    const inBlock = Message.decodePayloadEither("block", concat(header, bytes("02"), COINBASE, noOutputs, bytes("00")), ctx)
+    expect(Either.isLeft(inBlock) && inBlock.left.reason).toBe("InvalidValue")
+    expect(() => Transaction.fromBytes(noOutputs, "mweb")).toThrow()
+    // Nor written: what Litecoin (and this library) would refuse to read.
+    const hogEx = Transaction.fromBytes(HOGEX, "mweb")
+    expect(() => Transaction.toBytes({ ...hogEx, outputs: [] })).toThrow()
+    expect(Either.isLeft(Message.encodePayloadEither({ _tag: "Tx", tx: { ...hogEx, outputs: [] } } as Message.NetworkMessage, ctx))).toBe(true)
+  })
+
   it("a block is never written as Litecoin could not read it", () => {
     const block = Block.fromBytes(mwebBlock, ltc.format)
     const [coinbase, hogEx] = block.transactions
@@ -79,7 +133,10 @@ describe("Litecoin blocks in the MWEB serialization", () => {
     expect(() => Block.toBytes(block, ChainParams.mainnet.format)).toThrow()
     // A flagged HogEx last without its extension block.
     expect(() => Block.toBytes({ header: block.header, transactions: [coinbase!, hogEx!] }, ltc.format)).toThrow()
-    // An empty extension block is no OptionalPtr at all.
+    // An empty extension block is no OptionalPtr at all; one Litecoin would read shorter or not at all.
     expect(() => Block.toBytes({ ...block, mweb: new Uint8Array(0) }, ltc.format)).toThrow()
+    expect(() => Block.toBytes({ ...block, mweb: bytes("00ffff") }, ltc.format)).toThrow()
+    expect(() => Block.toBytes({ ...block, mweb: bytes("ff") }, ltc.format)).toThrow()
+    expect(Block.toBytes({ ...block, mweb: bytes("00") }, ltc.format).length).toBe(mwebBlock.length - EXTENSION.length + 1)
   })
 })

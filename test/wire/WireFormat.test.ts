@@ -258,7 +258,8 @@ describe("transactions per family", () => {
 
   it("Litecoin: a block with a flagged HogEx last carries its MWEB extension block, and round-trips (more in Block.mweb.test.ts)", () => {
     const header = bytes(LTC_BLOCK_1)
-    const extension = bytes("01", "ab".repeat(20))
+    // Present; header: height 0, 5 x 32 bytes, MMR sizes 0 and 0; empty body (no inputs, outputs, kernels).
+    const extension = bytes("01", "00", "ab".repeat(160), "0000", "000000")
     const payload = concat(header, bytes("02"), Transaction.toBytes(Transaction.fromBytes(bytes(SEGWIT_TX))), hogEx, extension)
     const m = decodeOk(ChainParams.ltcMainnet, "block", payload) as Message.MessageOf<"Block">
     expect(m.transactions[1]!.mweb).toEqual(bytes("00"))

@@ -9,6 +9,7 @@ import { ByteReader } from "./ByteReader.js"
 import type { ByteWriter } from "./ByteWriter.js"
 import { EncodeFailure } from "./EncodeFailure.js"
 import { Stamp } from "./plainObjects.js"
+import * as MwebCodec from "./mwebCodec.js"
 import * as TransactionCodec from "./transactionCodec.js"
 
 /** A block, as `wire/Block` defines it (restated: that module's `toBytes` and `fromBytes` import this one). */
@@ -112,10 +113,14 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
   }
   const transactions = r.bytes.subarray(start, r.offset)
   // Litecoin primitives/block.h: after a flagged HogEx last of two or more, the extension
-  // block (an OptionalPtr: at least its presence byte). It ends the block: all that is left.
-  const mweb = n >= 2 && isFlaggedHogEx(r.bytes, last, r.offset)
-    ? (r.remaining === 0 ? r.bytesView(1, "MWEB extension block") : r.bytesView(r.remaining, "MWEB extension block"))
-    : undefined
+  // block. It has no length prefix: only its structure says where it ends, so it is walked
+  // (mwebCodec); whatever follows it is left for the caller's trailing-bytes check.
+  let mweb: Uint8Array | undefined
+  if (n >= 2 && isFlaggedHogEx(r.bytes, last, r.offset)) {
+    const from = r.offset
+    MwebCodec.skipExtensionBlock(r)
+    mweb = r.bytes.subarray(from, r.offset)
+  }
   return BlockSource.make(header, { count: n, serialization, transactions }, mweb)
 }
 
@@ -156,5 +161,13 @@ const checkExtension = (b: Block): void => {
   const hogExLast = txs.length >= 2 && isHogExObject(txs[txs.length - 1])
   if (hogExLast && b.mweb === undefined) throw new EncodeFailure("a flagged HogEx last needs the block's MWEB extension block")
   if (!hogExLast && b.mweb !== undefined) throw new EncodeFailure("an MWEB extension block needs a flagged HogEx as the last of two or more transactions")
-  if (b.mweb !== undefined && b.mweb.length === 0) throw new EncodeFailure("an MWEB extension block has at least its presence byte")
+  if (b.mweb === undefined) return
+  // Written only if it reads back as one extension block and nothing more (it has no length prefix).
+  const r = new ByteReader(b.mweb)
+  try {
+    MwebCodec.skipExtensionBlock(r)
+  } catch (e) {
+    throw new EncodeFailure(`not an MWEB extension block: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (r.remaining !== 0) throw new EncodeFailure(`${r.remaining} bytes after the MWEB extension block`)
 }

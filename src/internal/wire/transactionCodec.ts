@@ -7,6 +7,7 @@ import type * as ByteCursor from "../../wire/ByteCursor.js"
 import type { ByteReader } from "./ByteReader.js"
 import { compactSizeLength } from "./ByteWriter.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+import { EncodeFailure } from "./EncodeFailure.js"
 import { OutPointObject, TransactionObject, TxInObject, TxOutObject } from "./plainObjects.js"
 
 // The shapes of `wire/Transaction`, restated so the codec does not import the module it serves
@@ -115,6 +116,7 @@ export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwi
     // OptionalPtr: 0 = none (the HogEx marker), else the MWEB transaction itself.
     // Fewer than 4 bytes left: the lock time read below fails as truncated.
     if (r.u8() !== 0) r.bytesView(Math.max(0, r.remaining - 4), "MWEB transaction")
+    else if (outputs.length === 0) throw missingHogExOutput()
     mweb = r.bytes.subarray(start, r.offset)
   }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
@@ -138,6 +140,7 @@ export const skip = (r: ByteReader, serialization: Serialization = "segwit"): vo
   r.skip(4, "i32")
   let inputs = r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs")
   skipInputs(r, inputs)
+  let outputs = 0
   let flags = 0
   if (inputs === 0) {
     flags = r.u8()
@@ -147,10 +150,10 @@ export const skip = (r: ByteReader, serialization: Serialization = "segwit"): vo
       }
       inputs = r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs")
       skipInputs(r, inputs)
-      skipOutputs(r)
+      outputs = skipOutputs(r)
     }
   } else {
-    skipOutputs(r)
+    outputs = skipOutputs(r)
   }
   if ((flags & 1) !== 0) {
     flags ^= 1
@@ -165,6 +168,7 @@ export const skip = (r: ByteReader, serialization: Serialization = "segwit"): vo
   if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
     flags ^= MWEB_FLAG
     if (r.u8() !== 0) r.skip(Math.max(0, r.remaining - 4), "MWEB transaction")
+    else if (outputs === 0) throw missingHogExOutput()
   }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
   r.skip(4, "u32")
@@ -179,13 +183,22 @@ const skipInputs = (r: ByteReader, n: number): void => {
   }
 }
 
-const skipOutputs = (r: ByteReader): void => {
+const skipOutputs = (r: ByteReader): number => {
   const n = r.count(MAX_ITEMS, MIN_OUTPUT_SIZE, "outputs")
   for (let i = 0; i < n; i++) {
     r.skip(8, "i64")
     r.skipVarBytes("script")
   }
+  return n
 }
+
+/**
+ * Litecoin refuses a null MWEB transaction (the HogEx marker) in a transaction
+ * without outputs: a HogEx always has its output (Litecoin
+ * primitives/transaction.h UnserializeTransaction, "Missing HogEx output").
+ */
+const missingHogExOutput = (): DecodeFailure =>
+  new DecodeFailure("InvalidValue", "a flagged HogEx (null MWEB transaction) without outputs")
 
 /** What `endOf` returns when it leaves a transaction to `skip`. @internal */
 export const GAVE_UP = -1
@@ -384,6 +397,10 @@ export const size = (tx: Transaction, withWitness = true): number => {
 export const write = (w: ByteCursor.Writer, tx: Transaction, withWitness = true): void => {
   const segwit = withWitness && hasWitness(tx)
   const mweb = withWitness ? tx.mweb : undefined
+  // What `read` refuses is never written (Litecoin would refuse it too).
+  if (mweb !== undefined && tx.outputs.length === 0 && mweb.length === 1 && mweb[0] === 0) {
+    throw new EncodeFailure("a flagged HogEx (null MWEB transaction) without outputs")
+  }
   w.i32le(tx.version)
   if (segwit || mweb !== undefined) w.u8(0).u8((segwit ? 1 : 0) | (mweb !== undefined ? MWEB_FLAG : 0))
   w.compactSize(tx.inputs.length)
