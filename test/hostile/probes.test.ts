@@ -10,7 +10,7 @@
  * conditions awaited under generous deadlines, never timed.
  *
  * Findings kept here (each test failed before its fix): a negative
- * `feefilter` was recorded; a remote pinging without reading made a peer
+ * `feefilter` was recorded (and one above the network's MAX_MONEY); a remote pinging without reading made a peer
  * hold ~7x `maxQueuedBytes` in queued pongs.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -144,7 +144,7 @@ describe("probe: version fields at their edges", () => {
 })
 
 describe("probe: feature messages out of range", () => {
-  it.scopedLive("feefilter: a negative rate is ignored (outside Core's MoneyRange), the last valid one kept; zero and large rates are recorded", () =>
+  it.scopedLive("feefilter: a rate outside Core's MoneyRange (negative, or above the network's MAX_MONEY) is ignored, the last valid one kept; 0 and MAX_MONEY are recorded", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
       const raw = yield* rawClient(port)
@@ -171,9 +171,12 @@ describe("probe: feature messages out of range", () => {
       for (const bad of [-1n, -(1n << 63n)]) expect(yield* filterAfter(bad), String(bad)).toBe(1000n)
       expect(yield* filterAfter(0n)).toBe(0n)
       expect(yield* filterAfter(-5n)).toBe(0n)
-      // 21 million BTC in satoshis per kvB, and above it: no transaction can pass; the remote asked for that.
+      // regtest's MAX_MONEY (21 million BTC in satoshis) is the highest valid rate; one satoshi above
+      // it, or the largest int64, is no amount (Core: `if (MoneyRange(newFeeFilter))`).
+      expect(params.maxMoney).toBe(2_100_000_000_000_000n)
       expect(yield* filterAfter(2_100_000_000_000_000n)).toBe(2_100_000_000_000_000n)
-      expect(yield* filterAfter((1n << 63n) - 1n)).toBe((1n << 63n) - 1n)
+      expect(yield* filterAfter(7n)).toBe(7n)
+      for (const bad of [2_100_000_000_000_001n, (1n << 63n) - 1n]) expect(yield* filterAfter(bad), String(bad)).toBe(7n)
       expect(yield* peer.disconnectReason).toBeUndefined()
     }), 30_000)
 })
