@@ -311,15 +311,23 @@ describe("probe: a node dialling itself", () => {
 describe("probe: a maximum-size frame announced, then dribbled (TestClock)", () => {
   const at = (millis: number) => Effect.flatMap(TestClock.currentTimeMillis, (now) => TestClock.adjust(Duration.millis(millis - now)))
 
-  it.scoped("a 4,000,000-byte frame's header, then a byte every 200 ms: IdleTimeout at idleTimeout, holding only the bytes that came", () =>
+  it.scoped("a 4,000,000-byte frame's header, then a byte every 200 ms: IdleTimeout at idleTimeout, no payload-sized buffer allocated meanwhile", () =>
     Effect.gen(function*() {
       const { peer, raw } = yield* connectRaw("inbound", { idleTimeout: Duration.seconds(1), stallTickInterval: Duration.hours(1) })
+      // Memory, not a counter: the bytes go straight to the frame decoder (`unreadBytes` stays 0
+      // whatever it does), and a decoder that allocated the announced 4 MB on reading the header
+      // would count the same bytes. That buffer would show here as ~3.8 MiB of array buffers.
+      const before = memory()
       yield* raw.sendBytes(header("bigfuture", params.maxMessageSize))
       let dribbled = 0
       for (let t = 200; t < 1000; t += 200) {
         yield* at(t)
         yield* raw.sendBytes(Uint8Array.of(dribbled++))
       }
+      const after = memory()
+      const grown = { arrayBuffers: after.arrayBuffers - before.arrayBuffers, heap: after.heap - before.heap }
+      expect(grown.arrayBuffers, mb(grown.arrayBuffers)).toBeLessThan(MB / 2)
+      expect(grown.heap, mb(grown.heap)).toBeLessThan(MB)
       expect((yield* peer.stats).unreadBytes).toBeLessThanOrEqual(Frame.HEADER_SIZE + dribbled)
       yield* at(999)
       expect(yield* peer.disconnectReason).toBeUndefined()
