@@ -69,7 +69,7 @@ export interface ChainParams {
    *
    * @since 0.2.0
    */
-  readonly maxMoney?: bigint
+  readonly maxMoney?: bigint | undefined
 }
 
 /**
