@@ -43,13 +43,17 @@ export interface HandshakeLimits {
   /** Handshakes started per second from one /24 (IPv4) or /64 (IPv6). */
   readonly perSubnetPerSecond: number
   /**
-   * Key exchanges running at once. One is held from the remote's whole key
-   * to our keys derived, within one read (the ECDH here is synchronous), so
-   * this bounds nothing above 0; 0 refuses every v2 handshake. (A slot held
-   * from a remote's first byte let four sockets that sent one byte each and
-   * stalled keep every v2 initiator out until their handshake deadline.)
+   * Key exchanges running at once. One runs from the remote's whole key to
+   * our keys derived, within one read (the ECDH here is synchronous), so no
+   * value above 0 ever refuses anything; 0 refuses every inbound v2
+   * handshake. Absent by default. (A slot held from a remote's first byte,
+   * as before, let four sockets that sent one byte each and stalled keep
+   * every v2 initiator out until their handshake deadline.)
+   *
+   * @deprecated It limits nothing above 0: the rates bound the ECDH work.
+   * To refuse inbound v2, use `transportMode: "v1"`.
    */
-  readonly concurrent: number
+  readonly concurrent?: number | undefined
 }
 
 /**
@@ -177,8 +181,9 @@ export interface NetworkConfigShape {
   readonly v2ForManualPeers: boolean
   /**
    * Limits on inbound handshakes when `transportMode` is not `"v1"`. Default
-   * btcd's: 20 per second, 2 per second per /24 or /64, 4 at once. A v2
-   * handshake counts once the remote's key is in (see `HandshakeLimits`);
+   * btcd's rates: 20 per second, 2 per second per /24 or /64 (no `concurrent`:
+   * key exchanges run within one read). A v2
+   * handshake counts once the remote's whole key is in (see `HandshakeLimits`);
    * v1 connections are not charged. Local
    * peers (unless `banLocal`) and `noBan` ranges are not limited: a refused
    * v2 handshake is closed unanswered, which the remote must take for a v1
@@ -229,7 +234,7 @@ export const defaults: NetworkConfigShape = {
   externalAddresses: [],
   transportMode: "auto",
   v2ForManualPeers: false,
-  handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }
+  handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2 }
 }
 
 /**

@@ -135,7 +135,11 @@ export interface PeerStats {
   readonly remoteWantsHeaders: boolean
   readonly remoteWantsAddrV2: boolean
   readonly remoteWantsWtxid: boolean
-  /** The remote's last `feefilter` rate (satoshis per 1,000 bytes); a negative one is ignored, as Bitcoin Core does. */
+  /**
+   * The remote's last valid `feefilter` rate (satoshis per 1,000 bytes). A rate outside
+   * 0..`ChainParams.maxMoney` (negative, or above the network's money bound) is ignored, as
+   * Bitcoin Core does (`MoneyRange`), and the last valid one kept.
+   */
   readonly remoteFeeFilter: bigint | undefined
   /** Milliseconds since the epoch (our `Clock`). */
   readonly connectedAt: number

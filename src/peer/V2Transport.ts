@@ -184,9 +184,12 @@ export interface TransportOptions {
   /** Inbound: a remote that speaks v1 is served over v1 instead of refused (default true). */
   readonly acceptV1?: boolean | undefined
   /**
-   * Inbound: asked once when a remote starts a v2 handshake, before our key
-   * is sent or any ECDH is done; false refuses it (`MessageTransportError`
-   * with reason `Refused`). The connector's admission control. Admits by default.
+   * Inbound: asked once when the remote's whole 64-byte key has arrived,
+   * before our key is sent or any ECDH is done; false refuses it
+   * (`MessageTransportError` with reason `Refused`), closed unanswered. A
+   * remote that stalls short of a whole key is never asked about: the
+   * handshake deadline ends it. The connector's admission control. Admits by
+   * default.
    */
   readonly admit?: (() => boolean) | undefined
 }

@@ -59,6 +59,17 @@ export interface ChainParams {
    * wire format, false for any other.
    */
   readonly v2Transport: boolean
+  /**
+   * The network's MAX_MONEY in its smallest unit (satoshis for Bitcoin): no
+   * amount above it is valid (Bitcoin Core amount.h, `MoneyRange`). A
+   * `feefilter` rate outside 0..maxMoney is ignored, as Core and its forks
+   * do, and the last valid one kept. Optional so that a value built by hand
+   * stays a `ChainParams`; absent, Bitcoin's `BITCOIN_MAX_MONEY` applies
+   * (`make` fills it in).
+   *
+   * @since 0.2.0
+   */
+  readonly maxMoney?: bigint | undefined
 }
 
 /**
@@ -68,6 +79,25 @@ export interface ChainParams {
  * @category constants
  */
 export const DEFAULT_MAX_MESSAGE_SIZE = 4_000_000
+
+/**
+ * Bitcoin's MAX_MONEY: 21,000,000 BTC of 10^8 satoshis (Bitcoin Core
+ * src/consensus/amount.h). Bitcoin Cash keeps it (BCHN src/amount.h).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const BITCOIN_MAX_MONEY = 21_000_000n * 100_000_000n
+
+/**
+ * Whether `amount` is a valid amount on the network (Bitcoin Core's
+ * `MoneyRange`): 0 up to its `maxMoney`, Bitcoin's if it has none.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const inMoneyRange = (params: Pick<ChainParams, "maxMoney">, amount: bigint): boolean =>
+  amount >= 0n && amount <= (params.maxMoney ?? BITCOIN_MAX_MONEY)
 
 /**
  * Parameters for a custom network; unspecified fields take Bitcoin's values.
@@ -88,6 +118,7 @@ export const make = (
       ? ServiceFlags.NODE_NETWORK | ServiceFlags.NODE_WITNESS
       : ServiceFlags.NODE_NETWORK,
     v2Transport: format === WireFormat.bitcoin,
+    maxMoney: BITCOIN_MAX_MONEY,
     ...params,
     format
   }
@@ -362,6 +393,9 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
   maxBlockPayload: WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
 }
 
+/** Litecoin's MAX_MONEY: 84,000,000 LTC of 10^8 (Litecoin Core src/amount.h). */
+const LTC_MAX_MONEY = 84_000_000n * 100_000_000n
+
 /**
  * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
  * Like every Litecoin preset it speaks Bitcoin's 70016: Litecoin Core's own
@@ -373,6 +407,7 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
  */
 export const ltcMainnet: ChainParams = make({
   format: LTC_FORMAT,
+  maxMoney: LTC_MAX_MONEY,
   name: "ltc-mainnet",
   magic: Magic.fromHex("fbc0b6db"),
   defaultPort: 9333,
@@ -394,6 +429,7 @@ export const ltcMainnet: ChainParams = make({
  */
 export const ltcTestnet4: ChainParams = make({
   format: LTC_FORMAT,
+  maxMoney: LTC_MAX_MONEY,
   name: "ltc-testnet4",
   magic: Magic.fromHex("fdd2c8f1"),
   defaultPort: 19335,
@@ -409,6 +445,7 @@ export const ltcTestnet4: ChainParams = make({
  */
 export const ltcRegtest: ChainParams = make({
   format: LTC_FORMAT,
+  maxMoney: LTC_MAX_MONEY,
   name: "ltc-regtest",
   magic: Magic.fromHex("fabfb5da"),
   defaultPort: 19444,
@@ -429,8 +466,13 @@ export const DOGE_FORMAT: WireFormat.WireFormat = {
   maxBlockPayload: WireFormat.BITCOIN_MAX_BLOCK_PAYLOAD
 }
 
-/** Dogecoin Core 1.14 speaks 70015 (its `PROTOCOL_VERSION`); 70016 would let Bitcoin-only features be assumed. */
-const doge = { format: DOGE_FORMAT, protocolVersion: 70015 } as const
+/**
+ * Dogecoin Core 1.14 speaks 70015 (its `PROTOCOL_VERSION`); 70016 would let
+ * Bitcoin-only features be assumed. Its MAX_MONEY is 10,000,000,000 DOGE of
+ * 10^8 (1.14 src/amount.h, dogecoin/dogecoin b409832f: a sanity bound, not a
+ * supply; the 1.21 line's amount.h, 0f14aa30, has 1,000,000,000).
+ */
+const doge = { format: DOGE_FORMAT, protocolVersion: 70015, maxMoney: 10_000_000_000n * 100_000_000n } as const
 
 /**
  * Dogecoin mainnet (DOGE `CMainParams`: pchMessageStart c0c0c0c0, port 22556).
@@ -489,8 +531,17 @@ export const LBRY_FORMAT: WireFormat.WireFormat = {
   maxBlockPayload: 8_000_000
 }
 
-/** lbrycrd is Bitcoin Core 0.17 with 8 MB blocks: 70015, and a frame that holds the largest block. */
-const lbry = { format: LBRY_FORMAT, maxMessageSize: 8_000_000, protocolVersion: 70015 } as const
+/**
+ * lbrycrd is Bitcoin Core 0.17 with 8 MB blocks: 70015, and a frame that
+ * holds the largest block. Its MAX_MONEY is 21,000,000,000 LBC of 10^8
+ * (lbrycrd src/amount.h, lbryio/lbrycrd 9295adeb).
+ */
+const lbry = {
+  format: LBRY_FORMAT,
+  maxMessageSize: 8_000_000,
+  protocolVersion: 70015,
+  maxMoney: 21_000_000_000n * 100_000_000n
+} as const
 
 /**
  * LBRY mainnet (LBRY `CMainParams`: pchMessageStart fae4aaf1, port 9246).

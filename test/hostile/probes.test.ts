@@ -10,7 +10,7 @@
  * conditions awaited under generous deadlines, never timed.
  *
  * Findings kept here (each test failed before its fix): a negative
- * `feefilter` was recorded; a remote pinging without reading made a peer
+ * `feefilter` was recorded (and one above the network's MAX_MONEY); a remote pinging without reading made a peer
  * hold ~7x `maxQueuedBytes` in queued pongs.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -144,7 +144,7 @@ describe("probe: version fields at their edges", () => {
 })
 
 describe("probe: feature messages out of range", () => {
-  it.scopedLive("feefilter: a negative rate is ignored (outside Core's MoneyRange), the last valid one kept; zero and large rates are recorded", () =>
+  it.scopedLive("feefilter: a rate outside Core's MoneyRange (negative, or above the network's MAX_MONEY) is ignored, the last valid one kept; 0 and MAX_MONEY are recorded", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
       const raw = yield* rawClient(port)
@@ -171,9 +171,12 @@ describe("probe: feature messages out of range", () => {
       for (const bad of [-1n, -(1n << 63n)]) expect(yield* filterAfter(bad), String(bad)).toBe(1000n)
       expect(yield* filterAfter(0n)).toBe(0n)
       expect(yield* filterAfter(-5n)).toBe(0n)
-      // 21 million BTC in satoshis per kvB, and above it: no transaction can pass; the remote asked for that.
+      // regtest's MAX_MONEY (21 million BTC in satoshis) is the highest valid rate; one satoshi above
+      // it, or the largest int64, is no amount (Core: `if (MoneyRange(newFeeFilter))`).
+      expect(params.maxMoney).toBe(2_100_000_000_000_000n)
       expect(yield* filterAfter(2_100_000_000_000_000n)).toBe(2_100_000_000_000_000n)
-      expect(yield* filterAfter((1n << 63n) - 1n)).toBe((1n << 63n) - 1n)
+      expect(yield* filterAfter(7n)).toBe(7n)
+      for (const bad of [2_100_000_000_000_001n, (1n << 63n) - 1n]) expect(yield* filterAfter(bad), String(bad)).toBe(7n)
       expect(yield* peer.disconnectReason).toBeUndefined()
     }), 30_000)
 })
@@ -308,15 +311,23 @@ describe("probe: a node dialling itself", () => {
 describe("probe: a maximum-size frame announced, then dribbled (TestClock)", () => {
   const at = (millis: number) => Effect.flatMap(TestClock.currentTimeMillis, (now) => TestClock.adjust(Duration.millis(millis - now)))
 
-  it.scoped("a 4,000,000-byte frame's header, then a byte every 200 ms: IdleTimeout at idleTimeout, holding only the bytes that came", () =>
+  it.scoped("a 4,000,000-byte frame's header, then a byte every 200 ms: IdleTimeout at idleTimeout, no payload-sized buffer allocated meanwhile", () =>
     Effect.gen(function*() {
       const { peer, raw } = yield* connectRaw("inbound", { idleTimeout: Duration.seconds(1), stallTickInterval: Duration.hours(1) })
+      // Memory, not a counter: the bytes go straight to the frame decoder (`unreadBytes` stays 0
+      // whatever it does), and a decoder that allocated the announced 4 MB on reading the header
+      // would count the same bytes. That buffer would show here as ~3.8 MiB of array buffers.
+      const before = memory()
       yield* raw.sendBytes(header("bigfuture", params.maxMessageSize))
       let dribbled = 0
       for (let t = 200; t < 1000; t += 200) {
         yield* at(t)
         yield* raw.sendBytes(Uint8Array.of(dribbled++))
       }
+      const after = memory()
+      const grown = { arrayBuffers: after.arrayBuffers - before.arrayBuffers, heap: after.heap - before.heap }
+      expect(grown.arrayBuffers, mb(grown.arrayBuffers)).toBeLessThan(MB / 2)
+      expect(grown.heap, mb(grown.heap)).toBeLessThan(MB)
       expect((yield* peer.stats).unreadBytes).toBeLessThanOrEqual(Frame.HEADER_SIZE + dribbled)
       yield* at(999)
       expect(yield* peer.disconnectReason).toBeUndefined()

@@ -184,7 +184,7 @@ describe("Connector: falling back to v1 (BIP-0324's rule)", () => {
 describe("Connector: inbound v2 handshakes under admission control", () => {
   const startGuarded = (hub: Transport.MemoryHub, extra: Partial<NetworkConfig.NetworkConfigShape> = {}) =>
     startNode(hub, 1, {
-      config: { targetOutbound: 0, handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2, concurrent: 4 }, ...extra }
+      config: { targetOutbound: 0, handshakeLimits: { perSecond: 20, perSubnetPerSecond: 2 }, ...extra }
     })
 
   /** Opens an inbound connection from `from` and starts a v2 handshake with `bytes` of a key (whole by default). */

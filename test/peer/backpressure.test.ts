@@ -134,6 +134,10 @@ describe("the outbound queue bound", () => {
         else accepted++
       }
       expect(failure).toMatchObject({ reason: "QueueFull", command: "inv" })
+      // The detail says what the bound compared: the charge with this message, against the limit.
+      const [charged, of] = /^(\d+) charged of (\d+) /.exec(failure!.detail ?? "")!.slice(1).map(Number)
+      expect(of).toBe(limit)
+      expect(charged).toBeGreaterThan(limit)
       // a smaller message still fits, and the peer is still up
       yield* peer.send(Message.GetAddr.make({}))
       expect(yield* peer.disconnectReason).toBeUndefined()

@@ -78,12 +78,14 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       writer.push(frame(100_000, 3))
       writer.push(frame(30, 4))
       expect(writer.queuedBytes).toBe(100_060)
+      expect(writer.queuedFrames).toBe(4)
       for (let i = 0; i < 10 && batches.length < 3; i++) yield* tick
       expect(writes.map((w) => [w.length, w[0]])).toEqual([[30, 1], [100_000, 3], [30, 4]])
       expect(Array.from(writes[0]!.subarray(9, 11))).toEqual([1, 2])
       // reported write by write: the two coalesced small frames, the large one, the last
       expect(batches).toEqual([["c1", "c2"], ["c3"], ["c4"]])
       expect(writer.queuedBytes).toBe(0)
+      expect(writer.queuedFrames).toBe(0)
       // queued later: a batch of its own
       writer.push(frame(5, 5))
       for (let i = 0; i < 10 && batches.length === 3; i++) yield* tick
@@ -98,6 +100,7 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       writer.push(piecesFrame(40, 3))
       writer.push(frame(20, 4))
       expect(writer.queuedBytes).toBe(100_070)
+      expect(writer.queuedFrames).toBe(4)
       for (let i = 0; i < 10 && batches.length < 2; i++) yield* tick
       expect(writes.map((w) => w.length)).toEqual([100_000, 70])
       expect(writes[0]!.every((b) => b === 1)).toBe(true)
@@ -105,6 +108,7 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       expect(inPieces).toEqual([sink === "DirectWrite", false])
       expect(batches).toEqual([["c1"], ["c2", "c3", "c4"]])
       expect(writer.queuedBytes).toBe(0)
+      expect(writer.queuedFrames).toBe(0)
     }))
 
   it.effect("a write error stops it: reported once, and stop hands back every frame not known to be written", () =>
@@ -122,6 +126,7 @@ describe.each<Sink>(["effect writer", "DirectWrite"])("Writer over the %s", (sin
       const left = yield* writer.stop
       expect(left.map((o) => o.command)).toEqual(["c2", "c3"])
       expect(writer.queuedBytes).toBe(0)
+      expect(writer.queuedFrames).toBe(0)
     }))
 })
 
@@ -158,6 +163,7 @@ describe("Writer over a DirectWrite that takes each write at once (done called i
       expect(writes.map((w) => [w.length, w[0]])).toEqual([[10, 1], [10, 2], [10, 3], [100_000, 4], [30, 5], [100_000, 7]])
       expect(batches).toEqual([["c1"], ["c2"], ["c3"], ["c4"], ["c5", "c6"], ["c7"]])
       expect(writer.queuedBytes).toBe(0)
+      expect(writer.queuedFrames).toBe(0)
       expect(yield* writer.stop).toEqual([])
     }))
 })
@@ -202,5 +208,77 @@ describe("Writer over a DirectWrite that takes some writes at once (returns true
       const left = yield* writer.stop
       expect(left.map((o) => o.command)).toEqual(["c4", "c5"])
       expect(writer.queuedBytes).toBe(0)
+      expect(writer.queuedFrames).toBe(0)
+    }))
+})
+
+describe("Writer: queuedFrames (what the outbound bound charges per frame besides its bytes)", () => {
+  it.effect("counts every frame queued and not yet written, falls by each write's frames as the socket takes it, 0 once drained", () =>
+    Effect.gen(function*() {
+      /** Writes the socket has not finished: released one by one below. */
+      const pending: Array<() => void> = []
+      const socket = {
+        [DirectWrite]: (_bytes: Uint8Array, done: (e?: Error | null) => void) => {
+          pending.push(() => done())
+          return false
+        }
+      } as unknown as Socket.Socket
+      const batches: Array<Array<string>> = []
+      const writer = new Writer(
+        socket,
+        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
+        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+        (batch) => batches.push(batch.map((o) => o.command ?? "")),
+        (cause) => expect.fail(String(cause))
+      )
+      const counts = () => [writer.queuedFrames, writer.queuedBytes]
+      expect(counts()).toEqual([0, 0])
+      writer.push(frame(10, 1))
+      writer.push(frame(20, 2))
+      writer.push(frame(100_000, 3))
+      writer.push(frame(30, 4))
+      expect(counts()).toEqual([4, 100_060])
+      for (let i = 0; i < 10 && pending.length === 0; i++) yield* tick
+      // The batch's first write (c1 and c2 together) is in flight: nothing is written yet.
+      expect(counts()).toEqual([4, 100_060])
+      // Queued while a write is pending: counted too.
+      writer.push(frame(5, 5))
+      expect(counts()).toEqual([5, 100_065])
+      const release = Effect.gen(function*() {
+        const before = batches.length
+        pending.shift()!()
+        for (let i = 0; i < 10 && batches.length === before; i++) yield* tick
+      })
+      yield* release
+      expect(batches).toEqual([["c1", "c2"]])
+      expect(counts()).toEqual([3, 100_035])
+      yield* release
+      expect(counts()).toEqual([2, 35])
+      yield* release
+      expect(counts()).toEqual([1, 5])
+      for (let i = 0; i < 10 && pending.length === 0; i++) yield* tick
+      yield* release
+      expect(batches).toEqual([["c1", "c2"], ["c3"], ["c4"], ["c5"]])
+      expect(counts()).toEqual([0, 0])
+      expect(yield* writer.stop).toEqual([])
+    }))
+
+  it.effect("stop hands back the frames not written and zeroes the count", () =>
+    Effect.gen(function*() {
+      const socket = { [DirectWrite]: () => false } as unknown as Socket.Socket
+      const writer = new Writer(
+        socket,
+        () => Effect.die("unused"),
+        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+        () => {},
+        (cause) => expect.fail(String(cause))
+      )
+      writer.push(frame(10, 1))
+      writer.push(frame(100_000, 2))
+      yield* tick
+      writer.push(frame(10, 3))
+      expect(writer.queuedFrames).toBe(3)
+      expect((yield* writer.stop).map((o) => o.command)).toEqual(["c1", "c2", "c3"])
+      expect([writer.queuedFrames, writer.queuedBytes]).toEqual([0, 0])
     }))
 })

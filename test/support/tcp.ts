@@ -25,6 +25,7 @@ import * as NetAddress from "../../src/wire/NetAddress.js"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import { concat } from "./wire.js"
+import { DirectRead } from "../../src/internal/peer/DirectWrite.js"
 import { config } from "./peer.js"
 import * as TestPeer from "../../src/testing/TestPeer.js"
 import * as NodeNetwork from "../../src/node/NodeNetwork.js"
@@ -268,6 +269,37 @@ export const loopbackAsPublic = (inner: Transport.TransportShape = NodeTransport
           ? { ...incoming.remote, address: Uint8Array.of(11, ...incoming.remote.address.subarray(1)) }
           : incoming.remote
       }))
+})
+
+/**
+ * `inner`, with every byte the listener's connections read reported to
+ * `onRead` (the remote as the handler sees it, the chunk's length), so a test
+ * can wait until our side has read what a raw client sent. The socket is a
+ * proxy forwarding everything else (its capabilities included) to the real one.
+ */
+export const tappingReads = (
+  inner: Transport.TransportShape,
+  onRead: (remote: NetAddress.NetAddressFields, bytes: number) => void
+): Transport.TransportShape => ({
+  ...inner,
+  listen: (host, port, handler) =>
+    inner.listen(host, port, (incoming) => {
+      const tell = (data: string | Uint8Array) => onRead(incoming.remote, data.length)
+      const socket = new Proxy(incoming.socket, {
+        get: (target, prop) => {
+          const value = Reflect.get(target, prop, target)
+          if (typeof value !== "function") return value
+          if (prop === DirectRead) {
+            return (h: (data: Uint8Array) => unknown, ...rest: Array<unknown>) => value.call(target, (d: Uint8Array) => (tell(d), h(d)), ...rest)
+          }
+          if (prop === "run" || prop === "runRaw") {
+            return (h: (data: Uint8Array) => unknown, ...rest: Array<unknown>) => value.call(target, (d: Uint8Array) => (tell(d), h(d)), ...rest)
+          }
+          return value.bind(target)
+        }
+      })
+      return handler({ ...incoming, socket })
+    })
 })
 
 export interface Accepted {

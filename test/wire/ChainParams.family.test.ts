@@ -126,6 +126,24 @@ describe("family presets (each chain's chainparams.cpp)", () => {
     // We speak no higher than they share: no Bitcoin-only 70016 features assumed.
     expect(ChainParams.bchMainnet.protocolVersion).toBe(70015)
   })
+
+  it("MAX_MONEY per network, in the smallest unit (each chain's amount.h; BCHN keeps Bitcoin's)", () => {
+    const COIN = 100_000_000n
+    const all = Object.values(ChainParams.byName)
+    const rows = Object.fromEntries(all.map((p) => [p.name, p.maxMoney]))
+    const expected = (name: string) =>
+      name.startsWith("ltc-") ? 84_000_000n * COIN // Litecoin Core src/amount.h
+      : name.startsWith("doge-") ? 10_000_000_000n * COIN // Dogecoin Core 1.14 src/amount.h
+      : name.startsWith("lbry-") ? 21_000_000_000n * COIN // lbrycrd src/amount.h
+      : 21_000_000n * COIN // Bitcoin Core src/consensus/amount.h, BCHN src/amount.h
+    for (const p of all) expect(rows[p.name], p.name).toBe(expected(p.name))
+    // Every bound is an int64, as the feefilter field it bounds.
+    for (const p of all) expect(p.maxMoney! < 1n << 63n, p.name).toBe(true)
+    // A custom network takes Bitcoin's unless it says otherwise.
+    const custom = ChainParams.make({ name: "x", magic: ChainParams.regtest.magic, defaultPort: 1, genesisHash: new Uint8Array(32) })
+    expect(custom.maxMoney).toBe(ChainParams.BITCOIN_MAX_MONEY)
+    expect(ChainParams.make({ ...custom, maxMoney: 5n }).maxMoney).toBe(5n)
+  })
 })
 
 /** A genesis header: version 1, no previous block. */

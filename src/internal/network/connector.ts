@@ -506,7 +506,8 @@ export const make = (
       let release = () => {}
       if (v2Enabled && !mayBan(remote)) messageTransport = v2InboundUnguarded
       else if (v2Enabled) {
-        // Charged only when the remote's first bytes rule out v1: the ECDH is what the limits guard.
+        // Charged only when the remote's whole 64-byte key is in (a v1 remote never is), just before
+        // the ECDH the limits guard; let go once the keys are derived, within the same read.
         // Local and no-ban peers are not guarded, as they are never banned: a refused v2 handshake is
         // closed unanswered, which the initiator must take for a v1 node (BIP-0324's retry rule), so a
         // burst of our own nodes on one machine (all one /24) would downgrade each other to v1.

@@ -3,10 +3,11 @@
  * handshake costs the listener an ElligatorSwift decode and an ECDH before
  * the remote has proven anything, so accepted connections are rate-limited
  * overall and per source subnet (/24 for IPv4, /64 for IPv6: what one host
- * or one customer of a provider holds), and only a few key exchanges run at
- * once. The session asks when the remote's whole key is in, before the ECDH
- * and before anything of ours is written; over the limits it is closed
- * unanswered.
+ * or one customer of a provider holds). The session asks when the remote's
+ * whole key is in, before the ECDH and before anything of ours is written;
+ * over the limits it is closed unanswered. The (deprecated) `concurrent`
+ * count is still checked, but a slot is held only from that question to the
+ * keys derived, within one read: only `concurrent: 0` refuses anything.
  *
  * Rates are token buckets (a full bucket holds one second's worth), from the
  * address book's `rateLimit` module; time is passed in by the caller, who
@@ -69,7 +70,8 @@ export class HandshakeGuard {
   }
 
   private check(subnet: string, now: number): Refusal | undefined {
-    if (this.running >= this.limits.concurrent) return "Concurrent"
+    const concurrent = this.limits.concurrent
+    if (concurrent !== undefined && this.running >= concurrent) return "Concurrent"
     const rate = this.limits.perSecond
     const [overall, nextOverall] = take(this.overall, "", 1, now, { perSecond: rate, burst: rate })
     if (overall === 0) return "Rate"

@@ -72,7 +72,7 @@ export class Outbound {
         this.end(overflow)
         return disconnectedError(this.ended() ?? overflow)
       }
-      return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${queued} bytes queued` })
+      return new PeerError({ reason: "QueueFull", command: Message.commandOf(message), detail: `${charged} charged of ${this.config.maxQueuedBytes} (bytes queued with this one, each frame's bookkeeping counted)` })
     }
     const expects = message._tag === "GetData" ? message.inventory.length : 1
     this.writer.push({ frame, command: Message.commandOf(message), payloadSize: this.transport.payloadSize(frame), expects, written, stall })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import * as ChainParams from "../../../src/wire/ChainParams.js"
 import * as Message from "../../../src/wire/Message.js"
 import { disconnects, makeCore, OUR_NONCE, rx, T0, tags, theirVersion } from "./kit.js"
 
@@ -81,6 +82,28 @@ describe("core: handshake", () => {
     core.received(rx(Message.FeeFilter.make({ feeRate: 1000n })), T0)
     take()
     expect([core.remoteWantsWtxid, core.remoteWantsAddrV2, core.remoteWantsHeaders, core.remoteFeeFilter]).toEqual([true, true, true, 1000n])
+  })
+
+  it("feefilter: a rate outside 0..the network's maxMoney is ignored, the last valid one kept (Core's MoneyRange); a params value without maxMoney takes Bitcoin's", () => {
+    const BTC = ChainParams.BITCOIN_MAX_MONEY
+    const LTC = ChainParams.ltcMainnet.maxMoney!
+    const after = (params: ChainParams.ChainParams, rates: ReadonlyArray<bigint>) => {
+      const { core, take } = makeCore({ config: { params } })
+      core.start()
+      core.received(rx(theirVersion()), T0)
+      core.received(rx(Message.Verack.make({})), T0)
+      for (const feeRate of rates) core.received(rx(Message.FeeFilter.make({ feeRate })), T0)
+      take()
+      return core.remoteFeeFilter
+    }
+    const { maxMoney: _, ...handBuilt } = ChainParams.regtest
+    const litecoinMoney = { ...ChainParams.regtest, maxMoney: LTC }
+    expect(after(ChainParams.regtest, [5n, BTC])).toBe(BTC)
+    expect(after(ChainParams.regtest, [5n, BTC + 1n])).toBe(5n)
+    expect(after(ChainParams.regtest, [5n, -1n])).toBe(5n)
+    expect(after(handBuilt, [5n, BTC + 1n])).toBe(5n)
+    expect(after(litecoinMoney, [5n, BTC + 1n])).toBe(BTC + 1n)
+    expect(after(litecoinMoney, [5n, LTC + 1n])).toBe(5n)
   })
 
   it("an unknown command before version is delivered, not a violation", () => {

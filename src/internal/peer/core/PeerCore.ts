@@ -3,6 +3,7 @@ import { DisconnectReason, remoteClosedDuringHandshake, type ViolationRule } fro
 import type { Direction, HandshakeInfo } from "../../../peer/Peer.js"
 import type { PeerConfigShape } from "../../../peer/PeerConfig.js"
 import { PeerError } from "../../../peer/PeerError.js"
+import * as ChainParams from "../../../wire/ChainParams.js"
 import * as Frame from "../../../wire/Frame.js"
 import type * as InvVector from "../../../wire/InvVector.js"
 import * as Magic from "../../../wire/Magic.js"
@@ -185,9 +186,9 @@ export class PeerCore<R> {
         this.remoteWantsHeaders = true
         break
       case "FeeFilter":
-        // As Core (MoneyRange): a negative rate is no amount and is ignored; the last one stands.
-        // Rates above a network's money supply are kept: they ask for no transactions at all.
-        if (m.feeRate >= 0n) this.remoteFeeFilter = m.feeRate
+        // As Core (net_processing: `if (MoneyRange(newFeeFilter))`): a rate outside 0..MAX_MONEY,
+        // negative or above the network's money bound, is ignored; the last valid one stands.
+        if (ChainParams.inMoneyRange(this.options.config.params, m.feeRate)) this.remoteFeeFilter = m.feeRate
         break
       case "Ping":
         if (ProtocolVersion.hasPong(this.negotiatedVersion)) this.sendOrDisconnect(Message.Pong.make({ nonce: m.nonce }))
