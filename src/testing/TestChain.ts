@@ -79,7 +79,10 @@ export interface TestChain {
    * Answers a `getdata` as a node does: a `block` for each block asked for
    * that we have, a `tx` for each transaction asked for that is among
    * `options.transactions` (the peer's mempool: none by default), in the
-   * order asked, then one `notfound` for the rest. A transaction is found by
+   * order asked, then one `notfound` for the transactions it does not have. A
+   * block it does not have is not answered at all, as Bitcoin Core (its
+   * `notfound` names transactions only): a peer asking for one waits until
+   * its own stall timeout. A transaction is found by
    * txid for `tx` and `witnesstx` items and by wtxid for `wtx` (BIP-0339).
    * A plain `block` or `tx` item gets its transactions without witnesses, as
    * Bitcoin Core sends them to a peer that did not ask for them (`witnessblock`,

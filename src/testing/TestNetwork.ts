@@ -233,6 +233,11 @@ export const advanceUntil: <E, R>(
  * peer's trickle): run directly under `TestClock`, nothing moves the clock
  * for it and it waits forever.
  *
+ * Interrupted, the program's finalizers may wait on the clock too (a close
+ * with a grace period): the clock goes on moving until it has ended, for at
+ * most `limit` again; a cleanup longer than that is left running (it no longer
+ * holds up the caller) and the error's detail says so.
+ *
  * ```ts
  * const census = yield* TestNetwork.advanceUntilDone("the crawl", crawl(transport, seeds), { step: "1 second" })
  * ```

@@ -31,17 +31,31 @@ const addrMessages = (raw: Raw) =>
   Effect.map(raw.drain, (frames) =>
     frames.flatMap((f) => (f.message._tag === "Addr" || f.message._tag === "AddrV2" ? [f.message.addresses.map(NetAddress.toString)] : [])))
 
-/** A seeded `Random` whose next `shuffle` runs `next` first (once), then shuffles. */
+/**
+ * A seeded `Random` whose next `shuffle` of a list `when` accepts runs `run`
+ * first (once), then shuffles and puts `first` (if given) at the front. Other
+ * shuffles (a peer's own, of the addresses it sends) pass through.
+ */
 const shuffleRunning = () => {
   const base = Random.make("trickle")
-  const hooks: { next: Effect.Effect<void> | undefined; readonly service: Random.Random } = {
+  const hooks: {
+    next: { readonly when: (elements: ReadonlyArray<unknown>) => boolean; readonly run: Effect.Effect<void>; readonly first?: (element: unknown) => boolean } | undefined
+    readonly service: Random.Random
+  } = {
     next: undefined,
     service: Object.create(base, {
       shuffle: {
         value: <A>(elements: Iterable<A>): Effect.Effect<Chunk.Chunk<A>> => {
+          const list = [...elements]
           const next = hooks.next
+          if (next === undefined || !next.when(list)) return base.shuffle(list)
           hooks.next = undefined
-          return next === undefined ? base.shuffle(elements) : Effect.zipRight(next, base.shuffle(elements))
+          const first = next.first
+          return Effect.zipRight(
+            next.run,
+            Effect.map(base.shuffle(list), (shuffled) =>
+              first === undefined ? shuffled : Chunk.appendAll(Chunk.filter(shuffled, first), Chunk.filter(shuffled, (x) => !first(x))))
+          )
         }
       }
     })
@@ -121,9 +135,10 @@ describe("AddressRelay: the per-peer trickle", () => {
       expect(yield* addrMessages(staying!)).toEqual([[NetAddress.toString(clear(2))]])
     })))
 
-  it.scoped("a peer that leaves while an announcement is being relayed: the sender stays, the others still get it", () => {
+  it.scoped("a peer that leaves while an announcement is being relayed: the sender stays, its place goes to another peer", () => {
     // The relay takes the connected peers, then yields before queueing for each (a Random call here; in a
-    // busy node, the fiber's yield after 2,048 operations): one of them leaves during the shuffle.
+    // busy node, the fiber's yield after 2,048 operations): one of them leaves during the shuffle, which
+    // puts it first. Three peers besides the sender, a fanout of two: the departed one's place is the third's.
     const random = shuffleRunning()
     return Effect.gen(function*() {
       yield* TestClock.setTime(START)
@@ -131,28 +146,34 @@ describe("AddressRelay: the per-peer trickle", () => {
       const node = yield* startNode(hub, 1, { config: { targetOutbound: 0 } })
       const connect = (i: number) => handshaken(hub, node.key, `127.0.94.${i}`)
       const sender = yield* connect(1)
-      const [leaving, staying] = [yield* connect(2), yield* connect(3)]
+      const [leaving, stayingA, stayingB] = [yield* connect(2), yield* connect(3), yield* connect(4)]
       yield* settle
-      for (const r of [sender, leaving!, staying!]) yield* r.drain
+      for (const r of [sender, leaving!, stayingA!, stayingB!]) yield* r.drain
 
       const peerCount = Effect.map(node.connector.peers, (peers) => peers.length)
-      random.next = Effect.gen(function*() {
-        yield* leaving!.close
-        // Until the node has let it go (its registry entry and relay queue forgotten).
-        for (let i = 0; i < 10_000 && (yield* peerCount) === 3; i++) yield* Effect.yieldNow()
-        expect(yield* peerCount).toBe(2)
-      })
+      const isLeaving = (x: unknown) => (x as { readonly remote?: unknown }).remote === "127.0.94.2:6000"
+      random.next = {
+        // The relay's candidates: the three peers other than the sender.
+        when: (list) => list.length === 3 && list.some(isLeaving),
+        first: isLeaving,
+        run: Effect.gen(function*() {
+          yield* leaving!.close
+          // Until the node has let it go (its registry entry and relay queue forgotten).
+          for (let i = 0; i < 10_000 && (yield* peerCount) === 4; i++) yield* Effect.yieldNow()
+          expect(yield* peerCount).toBe(3)
+        })
+      }
       yield* sender.send(Message.Addr.make({ addresses: [clear(1)] }))
       yield* settle
       expect(random.next).toBeUndefined()
       yield* TestClock.adjust("2 seconds")
-      // The sender did nothing wrong: still connected, and its announcement reached the peer that stayed.
-      expect((yield* node.connector.peers).map((p) => p.remote)).toEqual(["127.0.94.1:6000", "127.0.94.3:6000"])
-      expect(yield* addrMessages(staying!)).toEqual([[NetAddress.toString(clear(1))]])
+      // The sender did nothing wrong: still connected, and its announcement reached both peers that stayed.
+      expect((yield* node.connector.peers).map((p) => p.remote)).toEqual(["127.0.94.1:6000", "127.0.94.3:6000", "127.0.94.4:6000"])
+      for (const r of [stayingA!, stayingB!]) expect(yield* addrMessages(r)).toEqual([[NetAddress.toString(clear(1))]])
       // And relaying goes on.
       yield* sender.send(Message.Addr.make({ addresses: [clear(2)] }))
       yield* TestClock.adjust("2100 millis")
-      expect(yield* addrMessages(staying!)).toEqual([[NetAddress.toString(clear(2))]])
+      for (const r of [stayingA!, stayingB!]) expect(yield* addrMessages(r)).toEqual([[NetAddress.toString(clear(2))]])
     }).pipe(Effect.withRandom(random.service))
   })
 })

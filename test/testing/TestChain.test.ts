@@ -114,7 +114,7 @@ describe("TestChain", () => {
     expect(Hash.equals(Transaction.txid(spend), Transaction.wtxid(spend))).toBe(false)
   })
 
-  it("answers getheaders from a locator and getdata with blocks or notfound", () => {
+  it("answers getheaders from a locator, and getdata with blocks, and notfound for transactions only", () => {
     const chain = TestChain.make({ length: 2500 })
     const ask = (locator: ReadonlyArray<Uint8Array>, stopHash = Hash.ZERO) =>
       chain.answerGetHeaders(Message.GetHeaders.make({ version: 70016, locator, stopHash })).headers
@@ -133,8 +133,10 @@ describe("TestChain", () => {
     expect(locator.length).toBeLessThan(25)
 
     const tx = { type: InvVector.InvType.Tx, hash: chain.hashes[3]! }
+    // A block it does not have is not answered at all, as Core (its notfound names transactions only).
+    const unknownBlock = { type: InvVector.InvType.Block, hash: new Uint8Array(32).fill(0x22) }
     const replies = chain.serve(Message.GetData.make({
-      inventory: [{ type: InvVector.InvType.WitnessBlock, hash: chain.hashes[7]! }, tx, { type: InvVector.InvType.Block, hash: chain.hashes[9]! }]
+      inventory: [{ type: InvVector.InvType.WitnessBlock, hash: chain.hashes[7]! }, tx, unknownBlock, { type: InvVector.InvType.Block, hash: chain.hashes[9]! }]
     }))
     expect(replies.map((m) => m._tag)).toEqual(["Block", "Block", "NotFound"])
     const [block, , notFound] = replies

@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as TestServices from "effect/TestServices"
 import { Dispatcher } from "../../src/network/Dispatcher.js"
 import * as InvVector from "../../src/wire/InvVector.js"
 import * as Message from "../../src/wire/Message.js"
@@ -129,4 +130,27 @@ describe("TestNetwork", () => {
       yield* TestClock.adjust("10 minutes")
       expect(finished).toBe(false)
     }))
+
+  it.effect("advanceUntilDone past its limit moves the clock on for the program's cleanup, which may wait on it", () =>
+    Effect.gen(function*() {
+      // A program that holds a connection, closed with a grace period of 1 s: past the limit it is interrupted,
+      // and its finalizer waits 1 s on the clock nobody else moves.
+      let closed = false
+      const holding = Effect.scoped(Effect.zipRight(
+        Effect.addFinalizer(() => Effect.zipRight(Effect.sleep("1 second"), Effect.sync(() => void (closed = true)))),
+        Effect.never
+      ))
+      // Checked in a fiber of its own under a real-time deadline: a regression hangs it rather than failing
+      // it, and the test must end all the same (a daemon: the test's fiber does not wait for it).
+      const check = yield* Effect.forkDaemon(Effect.flip(TestNetwork.advanceUntilDone("the crawl", holding, { limit: "5 seconds" })))
+      const outcome = yield* TestServices.provideLive(Effect.timeout(Fiber.join(check), "20 seconds")).pipe(
+        Effect.catchTag("TimeoutException", () => Effect.succeed("hung" as const))
+      )
+      expect(outcome === "hung" ? outcome : [outcome._tag, outcome.reason]).toEqual(["TestNetworkError", "NotReached"])
+      expect(closed).toBe(true)
+      // A cleanup that outlasts a second limit is left running, and the error says so.
+      const stubborn = Effect.scoped(Effect.zipRight(Effect.addFinalizer(() => Effect.sleep("1 hour")), Effect.never))
+      const error = yield* Effect.flip(TestNetwork.advanceUntilDone("the crawl", stubborn, { limit: "5 seconds" }))
+      expect(error.message).toContain("had not ended its cleanup")
+    }), 60_000) // past the 20 s real-time deadline above, so that a regression fails there, saying "hung"
 })

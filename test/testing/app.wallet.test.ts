@@ -100,6 +100,8 @@ describe("testing kit, as an app uses it: a wallet fetching its transactions", (
       // BIP-0339: by wtxid.
       const byWtxid = yield* peer.getData({ type: InvVector.InvType.WTx, hash: Transaction.wtxid(mempool[0]!) })
       expect(byWtxid._tag === "Tx" && Hash.equals(Transaction.txid(byWtxid.tx), a!)).toBe(true)
+      // A wtx item is served with its witnesses (BIP-0339: as witnesstx).
+      expect(byWtxid._tag === "Tx" && Transaction.hasWitness(byWtxid.tx)).toBe(true)
       const none = yield* peer.getData({ type: InvVector.InvType.WitnessTx, hash: confirmed })
       expect(none._tag).toBe("NotFound")
     }))

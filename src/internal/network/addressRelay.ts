@@ -132,12 +132,15 @@ export const make = (
         let relayed = false
         for (const address of fresh) {
           const fanout = isReachable(address) || (yield* Random.nextBoolean) ? RELAY_FANOUT : 1
-          // Only peers still connected: one may have left at any yield since `others` was taken (the
-          // shuffle, a random pick, a fork, the fiber's yield after 2,048 operations); its queue is gone.
-          const able = shuffled.filter((p, i) => pending.has(p.id) && carriedBy(wantsV2[i]!)(address)).slice(0, fanout)
-          for (const p of able) {
+          // The first `fanout` peers of the shuffle still connected when reached: one may have left at any
+          // yield since `others` was taken (the shuffle, a random pick, a fork, the fiber's yield after 2,048
+          // operations), its queue gone; it is passed over and its place goes to the next one.
+          let chosen = 0
+          for (let i = 0; i < shuffled.length && chosen < fanout; i++) {
+            const p = shuffled[i]!
             const slot = pending.get(p.id)
-            if (slot === undefined) continue
+            if (slot === undefined || !carriedBy(wantsV2[i]!)(address)) continue
+            chosen++
             const queue = slot.queue
             if (queue.length < TRICKLE_MAX) queue.push(address)
             else queue[yield* Random.nextIntBetween(0, TRICKLE_MAX)] = address

@@ -145,6 +145,10 @@ const mineBlock = (
 
 const tagOf = (seed: string): Uint8Array => Hash.sha256d(new TextEncoder().encode(seed)).slice(0, 8)
 
+/** An item naming a transaction: `tx`, `witnesstx` or `wtx` (BIP-0339). */
+const isTransactionItem = (item: InvVector.InvVector): boolean =>
+  item.type === InvVector.InvType.Tx || item.type === InvVector.InvType.WitnessTx || item.type === InvVector.InvType.WTx
+
 /**
  * The mempool transaction a `getdata` item asks for: by wtxid for `wtx`, by
  * txid for `tx` and `witnesstx`; without its witnesses for a plain `tx`.
@@ -153,8 +157,8 @@ const findTransaction = (
   mempool: ReadonlyArray<Transaction.Transaction>,
   item: InvVector.InvVector
 ): Transaction.Transaction | undefined => {
+  if (!isTransactionItem(item)) return undefined
   const byWtxid = item.type === InvVector.InvType.WTx
-  if (!byWtxid && item.type !== InvVector.InvType.Tx && item.type !== InvVector.InvType.WitnessTx) return undefined
   const tx = mempool.find((t) => Hash.equals(byWtxid ? wtxid(t) : txid(t), item.hash))
   return tx === undefined || item.type !== InvVector.InvType.Tx ? tx : withoutWitness(tx)
 }
@@ -239,7 +243,8 @@ const fromBlocks = (
           replies.push(Message.BlockMessage.make({ header: block.header, transactions: witnessed ? block.transactions : block.transactions.map(withoutWitness) }))
         }
         else if (tx !== undefined) replies.push(Message.Tx.make({ tx }))
-        else missing.push(item)
+        // Core's notfound names transactions only: a block (or an item of another type) it lacks is not answered.
+        else if (isTransactionItem(item)) missing.push(item)
       }
       if (missing.length > 0) replies.push(Message.NotFound.make({ inventory: missing }))
       return replies

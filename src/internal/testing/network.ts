@@ -9,6 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -110,13 +111,30 @@ export const advanceUntilDone = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   options: { readonly step?: Duration.DurationInput; readonly limit?: Duration.DurationInput } = {}
 ): Effect.Effect<A, E | TestNetwork.TestNetworkError, R> =>
-  Effect.flatMap(Effect.fork(effect), (running) =>
-    Effect.zipRight(
-      // Not done within the limit (or this interrupted): it is interrupted, not left to run on with the
-      // clock the caller moves next (a forked child ends with its parent fiber only, which goes on).
-      Effect.onError(advanceUntil(what, Effect.map(Fiber.poll(running), Option.isSome), options), () => Fiber.interrupt(running)),
-      Fiber.join(running)
-    ))
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      // A daemon: a fiber's end waits for its forked children, so a child whose cleanup never ends would hang
+      // the caller's fiber at its end; this one is ended below on every path out but that one.
+      const running = yield* Effect.forkDaemon(restore(effect))
+      const done = Effect.map(Fiber.poll(running), Option.isSome)
+      // Not done within the limit (or this interrupted): it is interrupted, not left to run on with the clock
+      // the caller moves next. Its finalizers may wait on the clock too (a close with a grace period):
+      // interrupting and waiting for its end, with nobody moving the clock, would wait forever. So the
+      // interruption is only sent, and the clock moved on until the program has ended, for at most one more limit.
+      const stop = Effect.zipRight(Fiber.interruptFork(running), Effect.either(advanceUntil(`${what}: its cleanup`, done, options)))
+      const reached = yield* restore(Effect.either(advanceUntil(what, done, options))).pipe(Effect.onInterrupt(() => stop))
+      if (Either.isLeft(reached)) {
+        const cleanup = yield* stop
+        return yield* new TestNetwork.TestNetworkError({
+          reason: "NotReached",
+          detail: Either.isRight(cleanup)
+            ? reached.left.detail
+            : `${reached.left.detail}; interrupted, it had not ended its cleanup within as long again (left running)`
+        })
+      }
+      return yield* Fiber.join(running)
+    })
+  )
 
 interface Running {
   readonly node: TestNetwork.TestNode
