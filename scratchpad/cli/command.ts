@@ -1,7 +1,7 @@
 /**
  * The example program as an `@effect/cli` command: its options (`options.ts`), what it runs, and
- * how it reports (`output.ts`). `program.ts` runs it (loaded by `scratchpad/main.ts`); tests parse arguments with it in
- * process.
+ * how it reports (`output.ts`). `program.ts` runs it (loaded by `scratchpad/main.ts`); tests
+ * parse arguments with it in process.
  */
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
