@@ -238,7 +238,7 @@ describe("example program: signals", () => {
         const r = await run.done
         expect(r.signal).toBe(null)
         expect(r.code, run.stderr()).toBe(0)
-        // The program itself stopped (before the fix npm ended at once and the program ran on).
+        // The program itself stopped (with `tsx scratchpad/main.ts` npm ended at once and the program ran on).
         const refused = await new Promise<boolean>((resolve) => {
           const socket = Net.connect(Number(port), "127.0.0.1")
           socket.once("connect", () => (socket.destroy(), resolve(false)))
