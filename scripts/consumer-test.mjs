@@ -7,7 +7,8 @@
  *
  *   the tarball: no sources, tests, benches or source maps; every import in dist/ (`.js` and
  *       `.d.ts`) reaches a shipped file or a declared (peer) dependency; every `exports` entry
- *       names `types` first and shipped files, and `./package.json` is exported;
+ *       names `types` first and shipped files, matches `typesVersions` both ways, and
+ *       `./package.json` is exported;
  *   (a) a plain `node` ESM script imports every entry point and `package.json`, frames and
  *       decodes a message (exact bytes) and runs a Peer pair over `MemorySocket`;
  *   (b) the same through `require` (Node >= 20.19 loads our ESM with require(esm)); with
@@ -23,8 +24,8 @@
  *       not run: some need a live network); a block fenced "```ts fragment" is an excerpt, skipped.
  *
  * Installs prefer the local npm cache (`--prefer-offline`); the registry is used for what is
- * missing. Exits non-zero at the first failure; the temporary project is removed either way
- * (`KEEP=1` keeps it for a look).
+ * missing. Every child process and wait is bounded (10 min each). Exits non-zero at the first
+ * failure; the temporary project is removed either way (`KEEP=1` keeps it for a look).
  *
  *   node scripts/consumer-test.mjs        (npm run test:package)
  */
@@ -68,7 +69,18 @@ const step = (name, run) => {
     throw error
   }
 }
-const sh = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: "pipe", encoding: "utf8", maxBuffer: 64 << 20 })
+// Every child and wait is bounded: a hung npm, tsc or scenario fails the run instead of stalling it.
+const STEP_TIMEOUT_MS = 600_000
+const sh = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: "pipe", encoding: "utf8", maxBuffer: 64 << 20, timeout: STEP_TIMEOUT_MS })
+/** `promise`, or a failure naming `label` after `STEP_TIMEOUT_MS`. */
+const bounded = (label, promise) => {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: no outcome in ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
 
 // What every runtime checks: a frame byte for byte, its decoding, and a peer pair's handshake, ping
 // and disconnect. `modules` comes from however the runtime loaded the package.
@@ -122,6 +134,12 @@ const checkExportsMap = (shipped) => {
     }
     const typesVersion = pkg.typesVersions?.["*"]?.[key.slice(2)]
     if (key !== "." && typesVersion?.[0] !== target.types) throw new Error(`typesVersions lacks ${key.slice(2)} -> ${target.types} (TypeScript's node10 resolution)`)
+  }
+  // And the other way: a typesVersions path no export has would type an import Node refuses.
+  for (const [range, paths] of Object.entries(pkg.typesVersions ?? {})) {
+    for (const path of Object.keys(paths)) {
+      if (!(`./${path}` in pkg.exports)) throw new Error(`typesVersions["${range}"] has ${path}, which exports lacks`)
+    }
   }
 }
 
@@ -220,8 +238,13 @@ scenario({ Effect, Either, Frame, Message, ChainParams, MemorySocket, Peer, Peer
 }
 console.log("ERR_REQUIRE_ESM")
 `)
+  // The flag exists from Node 20.17; before that require(esm) does not exist either, and Node
+  // refuses a flag it does not know.
+  const withoutRequireEsm = process.allowedNodeEnvironmentFlags.has("--no-experimental-require-module")
+    ? ["--no-experimental-require-module"]
+    : []
   step("(b) require without require(esm) (Node < 20.19): ERR_REQUIRE_ESM for every entry point", () =>
-    sh(process.execPath, ["--no-experimental-require-module", "cjs-old.cjs"], work).trim())
+    sh(process.execPath, [...withoutRequireEsm, "cjs-old.cjs"], work).trim())
 
   // (c) TypeScript consumers, strict. `full`: our declarations checked too (skipLibCheck: false).
   // The other resolutions are checked for resolution only (skipLibCheck: true, a fraction of the
@@ -329,7 +352,7 @@ globalThis.run = (expected) => scenario({ Effect, Either, Frame, Message, ChainP
     return { code, promise: context.run(expectedFrameHex) }
   })
   const bundleStep = results.at(-1)
-  const outcome = await bundleStep.detail.promise
+  const outcome = await bounded("(d) the bundle's scenario", bundleStep.detail.promise)
   const sizes = `${(bundleStep.detail.code.length / 1024).toFixed(0)} kB minified, ${(gzipSync(bundleStep.detail.code).length / 1024).toFixed(0)} kB gzipped`
   bundleStep.detail = `${checkScenario("browser", JSON.stringify(outcome))}; ${sizes}`
   console.log(`      bundle: ${bundleStep.detail}`)

@@ -1,7 +1,7 @@
 /**
  * The example program as an `@effect/cli` command: its options (`options.ts`), what it runs, and
- * how it reports (`output.ts`). `scratchpad/main.ts` runs it; tests parse arguments with it in
- * process.
+ * how it reports (`output.ts`). `program.ts` runs it (loaded by `scratchpad/main.ts`); tests
+ * parse arguments with it in process.
  */
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
@@ -135,6 +135,7 @@ export const run = (args: Args) =>
     }
     const manual = yield* Effect.forEach(args.connect, (e) => resolveEndpoint(out, e, params.defaultPort))
 
+    const listenOnly = Option.isSome(args.listen) && !embedded && manual.length === 0 && params.dnsSeeds.length === 0
     const config = {
       peer: {
         params,
@@ -187,8 +188,9 @@ export const run = (args: Args) =>
         yield* Effect.forkScoped(Effect.delay(kill, Duration.seconds(6)))
       }
       yield* Effect.sleep(duration)
-      // A listener waits for others: no peer is an outcome there, not a failure.
-      if (!reachedAPeer && Option.isNone(args.listen)) {
+      // A listener with nothing to dial only waits for others: no peer is an outcome there, not a
+      // failure. With a --connect, DNS seeds or the embedded nodes to dial, no peer is a failure.
+      if (!reachedAPeer && !listenOnly) {
         return yield* Effect.fail(`no peer completed its handshake in ${Duration.format(duration)}`)
       }
       yield* out.emit("done", {}, "done: shutting down")

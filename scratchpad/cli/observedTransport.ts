@@ -40,6 +40,16 @@ const describeFailure = (cause: unknown): string => {
   return String(cause)
 }
 
+/**
+ * Why a dial failed, for the user. `Unsupported` without a cause is a network no transport routes
+ * (the options can fix that); with one, the transport refused the request itself (a SOCKS5 proxy's
+ * transport: a name too long for the protocol), and that cause is the reason.
+ */
+export const describeDialError = (e: Transport.TransportError): string =>
+  e.reason === "Unsupported" && e.cause === undefined
+    ? `Unsupported: no route to this address's network (an onion needs --onion or --proxy, I2P --proxy; --onlynet leaves out the rest)`
+    : `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : e.cause === undefined ? "" : `: ${String(e.cause)}`}`
+
 /** Records whether the connector ever read from the socket it was handed. */
 const watchReads = (socket: Socket.Socket, onRead: () => void): Socket.Socket => {
   const watched = Object.create(socket) as Socket.Socket
@@ -62,12 +72,7 @@ export const make = (
       const peer = NetAddress.toString(address)
       return tcp.dial(address).pipe(
         Effect.tapError((e) =>
-          observer.dialFailed(
-            peer,
-            e.reason === "Unsupported"
-              ? `Unsupported: no route to this address's network (an onion needs --onion or --proxy, I2P --proxy; --onlynet leaves out the rest)`
-              : `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : ""}`
-          )
+          observer.dialFailed(peer, describeDialError(e))
         ),
         // The dial's scope is the outbound attempt's: it closes with a failure when the handshake
         // fails (a peer that got going returns its disconnect reason; shutdown interrupts).

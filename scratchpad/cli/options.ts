@@ -1,6 +1,6 @@
 /**
  * The example program's options, each a typed `@effect/cli` option with its help text and
- * validation. To add one: define it here, add it to `options`, read it in `main.ts`.
+ * validation. To add one: define it here, add it to `options`, read it in `command.ts` (`run`).
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"

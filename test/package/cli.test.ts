@@ -55,6 +55,17 @@ describe("example program (CLI)", () => {
     expect(stdout).toContain("127.0.0.1 unless a host is given")
   }, DEADLINE_MS + 5_000)
 
+  it("help and usage errors written to a pipe carry no ANSI escapes (NO_COLOR unset, TERM set)", async () => {
+    const colourable = { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: "xterm-256color" }
+    const help = await startCli(["--help"], DEADLINE_MS, { env: colourable }).done
+    expect(help.code, help.stderr).toBe(0)
+    expect(help.stdout).toContain("--connect host[:port]")
+    const usage = await startCli(["--peers", "many"], DEADLINE_MS, { env: colourable }).done
+    expect(usage.code).toBe(2)
+    expect(`${usage.stdout}${usage.stderr}`).toContain("--peers: expected a whole number, got 'many'")
+    for (const out of [help.stdout, help.stderr, usage.stdout, usage.stderr]) expect(out).not.toContain("\u001b")
+  }, 2 * DEADLINE_MS + 5_000)
+
   it.effect.each<readonly [ReadonlyArray<string>, string]>([
     [["--peers", "abc"], "--peers: expected a whole number, got 'abc'"],
     [["--peers", "0"], "--peers: must be from 1 to 125, got 0"],
@@ -124,8 +135,9 @@ describe("example program (CLI)", () => {
     // A JSON run: one hostname, one port where nobody listens.
     const refused = await closedPort()
     const { code, stdout } = await runToEnd([
-      "--network", "regtest", "--connect", `localhost:${port}`, "--connect", `127.0.0.1:${refused}`, "--duration", "4", "--json"
+      "--network", "regtest", "--connect", `localhost:${port}`, "--connect", `127.0.0.1:${refused}`, "--duration", "8", "--json"
     ])
+    // The handshake must complete within --duration (8 s: a loaded machine's tsx start-up is not in it).
     expect(code).toBe(0)
     const events = jsonLines(stdout)
     expect(events).toContainEqual(expect.objectContaining({ event: "resolved", host: "localhost", peer: `127.0.0.1:${port}` }))
@@ -138,4 +150,22 @@ describe("example program (CLI)", () => {
     listener.child.kill("SIGINT")
     expect((await listener.done).code).toBe(0)
   }, 4 * DEADLINE_MS)
+
+  it("a listener with nothing to dial ends by itself with exit code 0 when nobody came (--listen 0 --duration 2)", async () => {
+    const { code, stdout, stderr } = await runToEnd(["--network", "regtest", "--listen", "0", "--duration", "2", "--json"])
+    expect(code, stderr).toBe(0)
+    const events = jsonLines(stdout)
+    expect(events[0]).toEqual(expect.objectContaining({ event: "listening" }))
+    expect(events.at(-1)?.event).toBe("done")
+  }, DEADLINE_MS + 5_000)
+
+  it("a listener that also dials a --connect it never reaches fails (exit code 1)", async () => {
+    const { code, stdout } = await runToEnd([
+      "--network", "regtest", "--listen", "0", "--connect", `127.0.0.1:${await closedPort()}`, "--duration", "2", "--json"
+    ])
+    expect(code).toBe(1)
+    expect(jsonLines(stdout).at(-1)).toEqual(
+      expect.objectContaining({ event: "error", kind: "runtime", message: "no peer completed its handshake in 2s" })
+    )
+  }, DEADLINE_MS + 5_000)
 })

@@ -3,14 +3,19 @@
  * stopped by a signal, 1 failed, 2 usage), a reader that goes away (`| head`), SIGTERM while
  * connected, and output that stays parseable under `--json` with the library's log lines in it.
  * Children run `scratchpad/main.ts` against loopback servers of the test's own; waits are for a
- * line to appear under a generous deadline, and every child is killed at the end of the file.
+ * line to appear under a generous deadline. Every child is killed at its deadline; those a test
+ * does not wait for to the end (`start`) are killed at the end of the file at the latest.
  */
 import { afterAll, describe, expect, it, vi } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Either, Exit, Logger } from "effect"
 import * as Net from "node:net"
 import { builtInsFirst, cli } from "../../scratchpad/cli/command.js"
+import { describeDialError } from "../../scratchpad/cli/observedTransport.js"
 import * as Output from "../../scratchpad/cli/output.js"
+import * as ShutdownSignals from "../../scratchpad/cli/shutdownSignals.js"
+import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { type CliChild, cliEvents, closedPort, startCli, waitForOutput } from "../support/cli.js"
 import { ownNode } from "../support/tcp.js"
@@ -157,4 +162,108 @@ describe("example program: how it ends", () => {
       expect(events).toContainEqual(expect.objectContaining({ event: "log", level: "DEBUG", message: "peer connected" }))
       expect(events.filter((e) => e.event === "error")).toEqual([])
     })), 2 * DEADLINE_MS + 5_000)
+})
+
+describe("example program: signals", () => {
+  it.live("two SIGTERMs in a row (a service manager repeating itself): the second does not cut the shutdown short, exit code 0", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const node = yield* ownNode
+      const run = start(["--connect", `127.0.0.1:${node.port}`, "--duration", "120", "--json"])
+      yield* Effect.promise(() => waitForOutput(run, /"event":"connected"/, DEADLINE_MS))
+      run.child.kill("SIGTERM")
+      run.child.kill("SIGTERM")
+      const r = yield* Effect.promise(() => run.done)
+      expect(r.signal).toBe(null)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe("")
+    })), 2 * DEADLINE_MS + 5_000)
+
+  it("a SIGTERM that came while the program was loading stops it before it starts anything, exit code 0", async () => {
+    const r = await startCli(["--network", "regtest", "--listen", "0", "--duration", "60", "--json"], DEADLINE_MS, {
+      entry: "test/support/cliEarlySignal.ts"
+    }).done
+    expect(r.signal).toBe(null)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe("")
+  }, DEADLINE_MS + 5_000)
+
+  it("the third signal forces the exit with 128 + its number; the first is told to the program once", () => {
+    const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") }
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never)
+    try {
+      const signals = ShutdownSignals.install()
+      const told: Array<string> = []
+      process.emit("SIGTERM", "SIGTERM")
+      signals.onFirst((s) => told.push(`late ${s}`))
+      process.emit("SIGINT", "SIGINT")
+      expect(exit).not.toHaveBeenCalled()
+      process.emit("SIGINT", "SIGINT")
+      expect(exit).toHaveBeenCalledWith(130)
+      expect(told).toEqual(["late SIGTERM"])
+      expect(signals.received()).toBe("SIGTERM")
+    } finally {
+      exit.mockRestore()
+      for (const name of ["SIGINT", "SIGTERM"] as const) {
+        for (const l of process.listeners(name)) if (!before[name].includes(l)) process.removeListener(name, l)
+      }
+    }
+  })
+
+  it.skipIf(process.platform === "win32")(
+    "SIGTERM to npm's process under `npm start` reaches the program: npm exits 0 once it has closed its listener",
+    async () => {
+      const npm = spawn("npm", ["start", "--silent", "--", "--network", "regtest", "--listen", "0", "--duration", "120", "--json"], {
+        cwd: new URL("../..", import.meta.url),
+        env: { ...process.env, NO_COLOR: "1" }
+      })
+      const run: CliChild = {
+        child: npm,
+        stdout: (() => {
+          let out = ""
+          npm.stdout.on("data", (d: Buffer) => (out += d.toString()))
+          return () => out
+        })(),
+        stderr: (() => {
+          let err = ""
+          npm.stderr.on("data", (d: Buffer) => (err += d.toString()))
+          return () => err
+        })(),
+        done: new Promise((resolve) => npm.once("close", (code, signal) => resolve({ code, signal, stdout: "", stderr: "" }))),
+        kill: () => void npm.kill("SIGKILL")
+      }
+      const timer = setTimeout(run.kill, 2 * DEADLINE_MS)
+      try {
+        const [, port] = await waitForOutput(run, /"event":"listening",.*"address":"127\.0\.0\.1:(\d+)"/, DEADLINE_MS)
+        npm.kill("SIGTERM")
+        const r = await run.done
+        expect(r.signal).toBe(null)
+        expect(r.code, run.stderr()).toBe(0)
+        // The program itself stopped (with `tsx scratchpad/main.ts` npm ended at once and the program ran on).
+        const refused = await new Promise<boolean>((resolve) => {
+          const socket = Net.connect(Number(port), "127.0.0.1")
+          socket.once("connect", () => (socket.destroy(), resolve(false)))
+          socket.once("error", () => resolve(true))
+        })
+        expect(refused).toBe(true)
+      } finally {
+        clearTimeout(timer)
+        run.kill()
+      }
+    },
+    2 * DEADLINE_MS + 5_000
+  )
+})
+
+describe("example program: dial failure reasons", () => {
+  it.effect("a request the SOCKS5 transport refuses itself says why, not 'an onion needs --onion or --proxy'", () =>
+    Effect.gen(function*() {
+      const socks = Socks5Transport.make({ proxy: { host: "127.0.0.1", port: 9 } })
+      const error = yield* Effect.flip(Effect.scoped(socks.dialName("a".repeat(300), 8333)))
+      expect(error.reason).toBe("Unsupported")
+      const reason = describeDialError(error)
+      expect(reason).toMatch(/^Unsupported: SOCKS5 InvalidRequest: a+:8333 via 127\.0\.0\.1:9$/)
+      // A network no transport routes (no cause) keeps the hint.
+      const unrouted = yield* Effect.flip(Effect.scoped(socks.dial({ services: 0n, network: NetAddress.NetworkId.CJDNS, address: new Uint8Array(16).fill(0xfc), port: 8333 })))
+      expect(describeDialError(unrouted)).toMatch(/^Unsupported: no route to this address's network \(an onion needs --onion or --proxy/)
+    }))
 })

@@ -46,12 +46,17 @@ export interface CliEvent {
   readonly [key: string]: unknown
 }
 
+/** How to start it: `entry` (default `scratchpad/main.ts`), `env` over ours (`NO_COLOR=1`; `undefined` removes a variable). */
+export interface CliStart {
+  readonly entry?: string
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
 /** Starts the example program with `args`; it is killed at `deadlineMs` if it has not exited by then. */
-export const startCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEADLINE_MS): CliChild => {
-  const child = spawn(process.execPath, ["--import", "tsx", "scratchpad/main.ts", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: "1", NODE_BACKEND: "js" }
-  })
+export const startCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEADLINE_MS, how: CliStart = {}): CliChild => {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", NODE_BACKEND: "js", ...how.env }
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
+  const child = spawn(process.execPath, ["--import", "tsx", how.entry ?? "scratchpad/main.ts", ...args], { cwd: ROOT, env })
   let stdout = ""
   let stderr = ""
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
@@ -91,7 +96,8 @@ export const waitForOutput = async (run: CliChild, pattern: RegExp, deadlineMs: 
   for (;;) {
     const m = run.stdout().match(pattern)
     if (m) return m
-    if (run.child.exitCode !== null || Date.now() > until) {
+    // A child ended by a signal has no exit code, only a signal code.
+    if (run.child.exitCode !== null || run.child.signalCode !== null || Date.now() > until) {
       throw new Error(`no ${pattern} in output:\n${run.stdout()}\n${run.stderr()}`)
     }
     await new Promise((r) => setTimeout(r, 50))
