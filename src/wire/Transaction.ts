@@ -75,8 +75,12 @@ const baseFields = {
 /**
  * A transaction. At least one input: a transaction without inputs cannot be
  * told apart from the segwit marker on the wire. `mweb` is Litecoin's MWEB
- * data (LIP-0003) as received, from its first byte (0 for the HogEx marker),
- * present only when the MWEB flag was set. (Arbitraries leave it out.)
+ * data (LIP-0003) as received, from its presence byte, present only when the
+ * MWEB flag was set: 1 then one MWEB transaction, read field by field as
+ * Litecoin reads it (it has no length prefix); or any other byte alone, the
+ * null MWEB transaction of a HogEx (Litecoin writes 0; it reads any byte but
+ * 1 as null). Written back unchanged, and only if Litecoin would read it back
+ * so. (Arbitraries leave it out.)
  *
  * @since 0.1.0
  * @category schemas
