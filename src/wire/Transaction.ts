@@ -166,8 +166,12 @@ export const txid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, false))
 
 /**
  * The wtxid (BIP-0141): double SHA-256 of the full serialization. Equals the txid when there is no witness.
+ * Litecoin's MWEB data is left out, as Litecoin leaves it out (primitives/transaction.cpp
+ * `ComputeWitnessHash`: the serialization with `SERIALIZE_NO_MWEB`, so a HogEx's is its txid).
+ * (Before 0.2.0 it was hashed in: an MWEB transaction's wtxid was not Litecoin's.)
  *
  * @since 0.1.0
  * @category utils
  */
-export const wtxid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, true))
+export const wtxid = (tx: Transaction): Uint8Array =>
+  sha256d(toBytes(tx.mweb === undefined ? tx : { version: tx.version, inputs: tx.inputs, outputs: tx.outputs, lockTime: tx.lockTime }, true))

@@ -211,4 +211,16 @@ describe("Litecoin blocks in the MWEB serialization", () => {
       expect(() => Transaction.toBytes({ ...hogEx, mweb }), toHex(mweb)).toThrow()
     }
   })
+  it("a transaction's wtxid leaves its MWEB data out, as Litecoin's does (ComputeWitnessHash, SERIALIZE_NO_MWEB)", () => {
+    // A HogEx has no witness: its wtxid is its txid (it goes into the block's witness commitment so).
+    const hogEx = Transaction.fromBytes(HOGEX, "mweb")
+    expect(Hash.toHex(Transaction.wtxid(hogEx))).toBe(Hash.toHex(Transaction.txid(hogEx)))
+    expect(Hash.toHex(Transaction.wtxid(hogEx))).toBe(LTC_HOGEX[0].txid)
+    // With a witness: the segwit serialization, without the MWEB flag and data.
+    const mwebTx = bytes("01", "aa".repeat(32), "bb".repeat(32), "00", "00", "01", "0105", "22".repeat(33), "33".repeat(64))
+    const witnessed = { ...hogEx, inputs: [{ ...hogEx.inputs[0]!, witness: [bytes("c0ffee")] }] }
+    const plain = { version: witnessed.version, inputs: witnessed.inputs, outputs: witnessed.outputs, lockTime: witnessed.lockTime }
+    expect(Hash.toHex(Transaction.wtxid({ ...witnessed, mweb: mwebTx }))).toBe(Hash.toHex(Transaction.wtxid(plain)))
+    expect(Hash.toHex(Transaction.wtxid(plain))).not.toBe(Hash.toHex(Transaction.txid(plain)))
+  })
 })
