@@ -64,8 +64,8 @@ const walk = (ext: Uint8Array): string => {
 
 describe("MWEB VARINTs, read as serialize.h ReadVarInt reads them", () => {
   it("every width up to the type's limit is accepted, one past it refused (uint64 and int64)", () => {
-    const values = [0n, 127n, 128n, 16511n, 16512n, 2n ** 45n - 1n, 2n ** 45n, 2n ** 45n + 1n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 56n, I64_MAX]
-    for (const v of [...values, 2n ** 63n, U64_MAX]) expect(walk(withMmrSize(varInt(v))), `uint64 ${v}`).toBe("ok, 0 left")
+    const values = [0n, 127n, 128n, 16511n, 16512n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 45n - 1n, 2n ** 45n, 2n ** 45n + 1n, 2n ** 52n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 56n, 2n ** 60n + 2n ** 32n - 1n, I64_MAX - 1n, I64_MAX]
+    for (const v of [...values, 2n ** 63n, U64_MAX - 1n, U64_MAX]) expect(walk(withMmrSize(varInt(v))), `uint64 ${v}`).toBe("ok, 0 left")
     for (const v of values) expect(walk(withPegOut(varInt(v))), `int64 ${v}`).toBe("ok, 0 left")
     // One past: 2^63 as an int64 peg-out, 2^64 (10 bytes, read past its type) as a uint64.
     expect(walk(withPegOut(varInt(2n ** 63n)))).toBe("InvalidValue")
@@ -81,7 +81,7 @@ describe("MWEB VARINTs, read as serialize.h ReadVarInt reads them", () => {
   it("any bytes: the same verdict and the same length as the reference reading", () => {
     FastCheck.assert(
       FastCheck.property(
-        FastCheck.array(FastCheck.oneof(FastCheck.integer({ min: 0, max: 255 }), FastCheck.constantFrom(0x80, 0xfe, 0xff, 0x7f, 0x81)), { maxLength: 12 }),
+        FastCheck.array(FastCheck.oneof(FastCheck.integer({ min: 0, max: 255 }), FastCheck.constantFrom(0x80, 0xfe, 0xff, 0x7f, 0x81)), { maxLength: 11 }),
         (field) => {
           const b = Uint8Array.from(field)
           const expected = referenceVarInt(b, U64_MAX)
@@ -89,9 +89,25 @@ describe("MWEB VARINTs, read as serialize.h ReadVarInt reads them", () => {
           else if (expected === "truncated") expect(walk(concat(bytes("01", "00", "11".repeat(160)), b))).toBe("Truncated")
           // A value: its bytes, and no more, are the field (the walk ends exactly at the block's end).
           else expect(walk(withMmrSize(b.subarray(0, Number(expected.split(" in ")[1]))))).toBe("ok, 0 left")
+          // The same bytes as an int64 (a peg-out amount).
+          const asInt64 = referenceVarInt(b, I64_MAX)
+          if (asInt64 === "too large") expect(walk(withPegOut(b))).toBe("InvalidValue")
+          else if (asInt64 !== "truncated") {
+            expect(walk(withPegOut(b.subarray(0, Number(asInt64.split(" in ")[1]))))).toBe("ok, 0 left")
+          }
         }
       ),
-      { numRuns: 2000 }
+      { numRuns: 5000 }
+    )
+  })
+
+  it("any value's encoding: read whole up to its type's limit, refused past it", () => {
+    FastCheck.assert(
+      FastCheck.property(FastCheck.oneof(FastCheck.bigInt({ min: 0n, max: U64_MAX }), FastCheck.bigInt({ min: 2n ** 44n, max: 2n ** 54n })), (v) => {
+        expect(walk(withMmrSize(varInt(v)))).toBe("ok, 0 left")
+        expect(walk(withPegOut(varInt(v)))).toBe(v <= I64_MAX ? "ok, 0 left" : "InvalidValue")
+      }),
+      { numRuns: 3000 }
     )
   })
 

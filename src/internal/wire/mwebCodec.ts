@@ -49,19 +49,28 @@ const MIN_PEGOUT = 1 + 1 + 1
 /** Litecoin serialize.h MAX_SIZE: no vector is read longer. */
 const MAX_SIZE = 0x02000000
 
-/** A VARINT's type: its largest value, exactly, and as the doubles the fast path compares with. */
+const TWO_32 = 2 ** 32
+
+/**
+ * A VARINT's type: its largest value (and that >> 7) as the doubles the fast
+ * path compares with, and exactly, as 32-bit halves, for the tail.
+ */
 interface VarIntType {
-  readonly max: bigint
-  readonly maxShifted: bigint
-  /** Exact when `max` < 2^53 (int32); else rounded, but never reached by the fast path's values. */
+  /** Exact when the max is below 2^53 (int32); else rounded, but never reached by the fast path's values. */
   readonly maxNumber: number
   readonly maxShiftedNumber: number
+  readonly maxHi: number
+  readonly maxLo: number
+  readonly maxShiftedHi: number
+  readonly maxShiftedLo: number
 }
 const varIntType = (max: bigint): VarIntType => ({
-  max,
-  maxShifted: max >> 7n,
   maxNumber: Number(max),
-  maxShiftedNumber: Number(max >> 7n)
+  maxShiftedNumber: Number(max >> 7n),
+  maxHi: Number(max >> 32n),
+  maxLo: Number(max & 0xffff_ffffn),
+  maxShiftedHi: Number(max >> 39n),
+  maxShiftedLo: Number((max >> 7n) & 0xffff_ffffn)
 })
 const INT32 = varIntType(0x7fff_ffffn)
 const INT64 = varIntType(0x7fff_ffff_ffff_ffffn)
@@ -69,7 +78,7 @@ const UINT64 = varIntType(0xffff_ffff_ffff_ffffn)
 
 /**
  * Below this, `n * 128 + 128` is still an exact integer in a double: the
- * VARINT is read in plain numbers up to here, in bigint only past it.
+ * VARINT is read in one number up to here, in two 32-bit halves past it.
  */
 const EXACT_IN_A_DOUBLE = 2 ** 45
 
@@ -79,9 +88,10 @@ const EXACT_IN_A_DOUBLE = 2 ** 45
  * refuses it ("size too large"), in Litecoin's order: a byte is read before
  * the value so far is checked. A kernel may hold one per peg-out, over a
  * million in a 4 MB block that any peer may send unasked: in bigint
- * throughout, its walk took ~35 ms of CPU (1-byte amounts) to ~200-250 ms
- * (9-byte); so plain numbers while the value stays exact, bigint only from
- * the 8th byte of a value that reached 2^45 (~11-20 and ~42-60 ms).
+ * throughout, its walk took ~35-70 ms of CPU (1-byte amounts) to ~200-290 ms
+ * (9-byte); so in plain numbers (one while the value stays exact, two 32-bit
+ * halves from the 8th byte of a value that reached 2^45): no bigint, ~11-30
+ * and ~25-37 ms.
  */
 const skipVarInt = (r: ByteReader, type: VarIntType, what: string): void => {
   // For int64 and uint64 the limits as doubles are rounded, but a value below
@@ -89,7 +99,7 @@ const skipVarInt = (r: ByteReader, type: VarIntType, what: string): void => {
   // rounded or not: the same verdicts as the exact comparisons.
   let n = 0
   for (;;) {
-    if (n >= EXACT_IN_A_DOUBLE) return skipVarIntTail(r, BigInt(n), type, what)
+    if (n >= EXACT_IN_A_DOUBLE) return skipVarIntTail(r, Math.floor(n / TWO_32), n % TWO_32, type, what)
     const ch = r.u8()
     if (n > type.maxShiftedNumber) throw varIntTooLarge(what)
     n = n * 128 + (ch & 0x7f)
@@ -99,15 +109,25 @@ const skipVarInt = (r: ByteReader, type: VarIntType, what: string): void => {
   }
 }
 
-/** The rest of a VARINT whose value so far, `n`, reached EXACT_IN_A_DOUBLE. */
-const skipVarIntTail = (r: ByteReader, n: bigint, type: VarIntType, what: string): void => {
+/**
+ * The rest of a VARINT whose value so far reached EXACT_IN_A_DOUBLE, as
+ * `hi * 2^32 + lo`: the same steps, exact in doubles (past the check, the
+ * value is at most max >> 7 < 2^57, so `hi * 128` and `lo * 128 + 127` stay
+ * below 2^39; a value equal to max is refused before it could carry past 2^64).
+ */
+const skipVarIntTail = (r: ByteReader, hi: number, lo: number, type: VarIntType, what: string): void => {
   for (;;) {
     const ch = r.u8()
-    if (n > type.maxShifted) throw varIntTooLarge(what)
-    n = (n << 7n) | BigInt(ch & 0x7f)
+    if (hi > type.maxShiftedHi || (hi === type.maxShiftedHi && lo > type.maxShiftedLo)) throw varIntTooLarge(what)
+    const shifted = lo * 128 + (ch & 0x7f)
+    hi = hi * 128 + Math.floor(shifted / TWO_32)
+    lo = shifted % TWO_32
     if ((ch & 0x80) === 0) return
-    if (n === type.max) throw varIntTooLarge(what)
-    n++
+    if (hi === type.maxHi && lo === type.maxLo) throw varIntTooLarge(what)
+    if (++lo === TWO_32) {
+      lo = 0
+      hi++
+    }
   }
 }
 
