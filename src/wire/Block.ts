@@ -22,7 +22,8 @@ const baseFields = {
 
 /**
  * A full block. `mweb` is Litecoin's MWEB extension block (LIP-0002) as
- * received, from its presence byte: in the MWEB serialization (litecoind's
+ * received, from its presence byte (1 then the extension block; any other
+ * byte alone, none, as Litecoin reads it): in the MWEB serialization (litecoind's
  * raw `getblock`, `MSG_MWEB_BLOCK`) it follows the transactions when the
  * last of two or more is a HogEx with the MWEB flag (Litecoin
  * primitives/block.h). Blocks of other networks, and Litecoin blocks served

@@ -75,8 +75,12 @@ const baseFields = {
 /**
  * A transaction. At least one input: a transaction without inputs cannot be
  * told apart from the segwit marker on the wire. `mweb` is Litecoin's MWEB
- * data (LIP-0003) as received, from its first byte (0 for the HogEx marker),
- * present only when the MWEB flag was set. (Arbitraries leave it out.)
+ * data (LIP-0003) as received, from its presence byte, present only when the
+ * MWEB flag was set: 1 then one MWEB transaction, read field by field as
+ * Litecoin reads it (it has no length prefix); or any other byte alone, the
+ * null MWEB transaction of a HogEx (Litecoin writes 0; it reads any byte but
+ * 1 as null). Written back unchanged, and only if Litecoin would read it back
+ * so. (Arbitraries leave it out.)
  *
  * @since 0.1.0
  * @category schemas
@@ -162,8 +166,12 @@ export const txid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, false))
 
 /**
  * The wtxid (BIP-0141): double SHA-256 of the full serialization. Equals the txid when there is no witness.
+ * Litecoin's MWEB data is left out, as Litecoin leaves it out (primitives/transaction.cpp
+ * `ComputeWitnessHash`: the serialization with `SERIALIZE_NO_MWEB`, so a HogEx's is its txid).
+ * (Before 0.2.0 it was hashed in: an MWEB transaction's wtxid was not Litecoin's.)
  *
  * @since 0.1.0
  * @category utils
  */
-export const wtxid = (tx: Transaction): Uint8Array => sha256d(toBytes(tx, true))
+export const wtxid = (tx: Transaction): Uint8Array =>
+  sha256d(toBytes(tx.mweb === undefined ? tx : { version: tx.version, inputs: tx.inputs, outputs: tx.outputs, lockTime: tx.lockTime }, true))

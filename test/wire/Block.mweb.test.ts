@@ -97,8 +97,14 @@ describe("Litecoin blocks in the MWEB serialization", () => {
     expect(reason(bytes("00"))).toBe("decoded")
     expect(reason(bytes("00ffff"))).toBe("TrailingBytes")
     expect(reason(concat(EXTENSION, bytes("00")))).toBe("TrailingBytes")
-    // A presence byte and nothing of what it announces.
-    expect(reason(bytes("ff"))).toBe("Truncated")
+    // The presence byte as serialize.h's OptionalPtr reads it: only 1 announces an extension
+    // block (and nothing of it is truncated); any other byte is none, alone, as 0 is.
+    expect(reason(bytes("01"))).toBe("Truncated")
+    for (const presence of ["02", "ff", "80"]) {
+      expect(reason(bytes(presence)), presence).toBe("decoded")
+      expect(Block.fromBytes(concat(header, bytes("02"), COINBASE, HOGEX, bytes(presence)), ltc.format).mweb).toEqual(bytes(presence))
+      expect(reason(concat(bytes(presence), EXTENSION.subarray(1))), presence).toBe("TrailingBytes")
+    }
     // Cut anywhere inside: truncated, never accepted.
     for (let cut = 1; cut < EXTENSION.length; cut++) expect(reason(EXTENSION.subarray(0, cut)), `cut at ${cut}`).toBe("Truncated")
     // Every optional field, walked by its feature bit.
@@ -136,7 +142,85 @@ describe("Litecoin blocks in the MWEB serialization", () => {
     // An empty extension block is no OptionalPtr at all; one Litecoin would read shorter or not at all.
     expect(() => Block.toBytes({ ...block, mweb: new Uint8Array(0) }, ltc.format)).toThrow()
     expect(() => Block.toBytes({ ...block, mweb: bytes("00ffff") }, ltc.format)).toThrow()
-    expect(() => Block.toBytes({ ...block, mweb: bytes("ff") }, ltc.format)).toThrow()
-    expect(Block.toBytes({ ...block, mweb: bytes("00") }, ltc.format).length).toBe(mwebBlock.length - EXTENSION.length + 1)
+    expect(() => Block.toBytes({ ...block, mweb: bytes("01") }, ltc.format)).toThrow()
+    expect(() => Block.toBytes({ ...block, mweb: bytes("ff00") }, ltc.format)).toThrow()
+    // Absent: 0 (what Litecoin writes), or any byte but 1 (what it reads as absent), written as given.
+    for (const absent of ["00", "ff"]) {
+      const written = Block.toBytes({ ...block, mweb: bytes(absent) }, ltc.format)
+      expect(written.length).toBe(mwebBlock.length - EXTENSION.length + 1)
+      expect(Block.fromBytes(written, ltc.format).mweb).toEqual(bytes(absent))
+    }
+  })
+  it("a HogEx's presence byte is read as Litecoin reads it: any byte but 1 is the null MWEB transaction, alone", () => {
+    // Block 2,680,000's HogEx with its null MWEB transaction written 02 or ff instead of 00.
+    for (const presence of [2, 0xff]) {
+      const hogEx = HOGEX.slice()
+      hogEx[hogEx.length - 5] = presence
+      // As a transaction: the same HogEx (same txid, lock time, outputs), its byte kept as received.
+      const tx = Transaction.fromBytes(hogEx, "mweb")
+      expect(Hash.toHex(Transaction.txid(tx))).toBe(LTC_HOGEX[0].txid)
+      expect(tx.mweb).toEqual(Uint8Array.of(presence))
+      expect(tx.lockTime).toBe(0)
+      expect(toHex(Transaction.toBytes(tx))).toBe(toHex(hogEx))
+      // Last in a block: the extension block follows it, and the block is the one with 00.
+      const payload = concat(header, bytes("02"), COINBASE, hogEx, EXTENSION)
+      const decoded = Message.decodePayloadEither("block", payload, ctx)
+      if (Either.isLeft(decoded)) throw new Error(decoded.left.message)
+      const m = decoded.right as Message.MessageOf<"Block">
+      expect(m.mweb).toEqual(EXTENSION)
+      expect(m.transactions.map((t) => Hash.toHex(Transaction.txid(t)))).toEqual(
+        Block.fromBytes(mwebBlock, ltc.format).transactions.map((t) => Hash.toHex(Transaction.txid(t)))
+      )
+      expect(m.transactions[1]!.lockTime).toBe(0)
+      // Written back as received, read or not.
+      expect(toHex(Block.toBytes(m, ltc.format))).toBe(toHex(payload))
+      expect(toHex(Block.toBytes({ header: m.header, transactions: [...m.transactions], mweb: m.mweb }, ltc.format))).toBe(toHex(payload))
+      // Without outputs it is refused like 00 (Litecoin: Missing HogEx output), in `tx` and in a block.
+      const noOutputs = bytes("02000000", "0008", "01", "ab".repeat(32), "00000000", "00", "ffffffff", "00", presence.toString(16).padStart(2, "0"), "00000000")
+      const asTx = Message.decodePayloadEither("tx", noOutputs, ctx)
+      expect(Either.isLeft(asTx) && asTx.left.reason).toBe("InvalidValue")
+      const inBlock = Message.decodePayloadEither("block", concat(header, bytes("02"), COINBASE, noOutputs, bytes("00")), ctx)
+      expect(Either.isLeft(inBlock) && inBlock.left.reason).toBe("InvalidValue")
+      expect(() => Transaction.toBytes({ ...tx, outputs: [] })).toThrow()
+    }
+  })
+
+  it("an MWEB transaction (presence 1) is read field by field to its end, not to 4 bytes before the payload's", () => {
+    // Kernel offset, stealth offset; no inputs, no outputs; one kernel with a fee.
+    const mwebTx = bytes("01", "aa".repeat(32), "bb".repeat(32), "00", "00", "01", "0105", "22".repeat(33), "33".repeat(64))
+    const hogEx = Transaction.fromBytes(HOGEX, "mweb")
+    const withTx = (mweb: Uint8Array) => concat(HOGEX.subarray(0, HOGEX.length - 5), mweb, bytes("11000000"))
+    const decode = (payload: Uint8Array) => Message.decodePayloadEither("tx", payload, ctx)
+    const ok = decode(withTx(mwebTx))
+    if (Either.isLeft(ok)) throw new Error(ok.left.message)
+    expect((ok.right as Message.MessageOf<"Tx">).tx.mweb).toEqual(mwebTx)
+    expect((ok.right as Message.MessageOf<"Tx">).tx.lockTime).toBe(0x11)
+    // Bytes between its end and the lock time are not part of it: trailing.
+    const junk = decode(withTx(concat(mwebTx, bytes("c0ffee"))))
+    expect(Either.isLeft(junk) && junk.left.reason).toBe("TrailingBytes")
+    // Cut anywhere inside: truncated. Without a kernel: refused (Litecoin libmw Transaction.h).
+    for (let cut = 1; cut < mwebTx.length; cut++) {
+      const r = decode(concat(HOGEX.subarray(0, HOGEX.length - 5), mwebTx.subarray(0, cut)))
+      expect(Either.isLeft(r) && r.left.reason, `cut at ${cut}`).toBe("Truncated")
+    }
+    const noKernel = decode(withTx(bytes("01", "aa".repeat(32), "bb".repeat(32), "00", "00", "00")))
+    expect(Either.isLeft(noKernel) && noKernel.left.reason).toBe("InvalidValue")
+    // Nor written unless Litecoin would read it back as this transaction's.
+    expect(toHex(Transaction.toBytes({ ...hogEx, mweb: mwebTx, lockTime: 0x11 }))).toBe(toHex(withTx(mwebTx)))
+    for (const mweb of [bytes(""), bytes("01"), concat(mwebTx, bytes("00")), bytes("0000"), bytes("01", "c0ffee".repeat(40))]) {
+      expect(() => Transaction.toBytes({ ...hogEx, mweb }), toHex(mweb)).toThrow()
+    }
+  })
+  it("a transaction's wtxid leaves its MWEB data out, as Litecoin's does (ComputeWitnessHash, SERIALIZE_NO_MWEB)", () => {
+    // A HogEx has no witness: its wtxid is its txid (it goes into the block's witness commitment so).
+    const hogEx = Transaction.fromBytes(HOGEX, "mweb")
+    expect(Hash.toHex(Transaction.wtxid(hogEx))).toBe(Hash.toHex(Transaction.txid(hogEx)))
+    expect(Hash.toHex(Transaction.wtxid(hogEx))).toBe(LTC_HOGEX[0].txid)
+    // With a witness: the segwit serialization, without the MWEB flag and data.
+    const mwebTx = bytes("01", "aa".repeat(32), "bb".repeat(32), "00", "00", "01", "0105", "22".repeat(33), "33".repeat(64))
+    const witnessed = { ...hogEx, inputs: [{ ...hogEx.inputs[0]!, witness: [bytes("c0ffee")] }] }
+    const plain = { version: witnessed.version, inputs: witnessed.inputs, outputs: witnessed.outputs, lockTime: witnessed.lockTime }
+    expect(Hash.toHex(Transaction.wtxid({ ...witnessed, mweb: mwebTx }))).toBe(Hash.toHex(Transaction.wtxid(plain)))
+    expect(Hash.toHex(Transaction.wtxid(plain))).not.toBe(Hash.toHex(Transaction.txid(plain)))
   })
 })

@@ -247,7 +247,8 @@ describe("transactions per family", () => {
   })
 
   it("Litecoin: an MWEB transaction passes through intact as opaque bytes, in a frame", () => {
-    const opaque = bytes("01", "c0ffee".repeat(40))
+    // Present (01); kernel and stealth offsets; no inputs, no outputs; one kernel with a fee (walked: Block.mweb.test.ts).
+    const opaque = bytes("01", "c0".repeat(32), "ff".repeat(32), "00", "00", "01", "0105", "22".repeat(33), "33".repeat(64))
     const withMweb = concat(hogEx.subarray(0, hogEx.length - 5), opaque, hogEx.subarray(hogEx.length - 4))
     const m = decodeOk(ChainParams.ltcMainnet, "tx", withMweb) as Message.MessageOf<"Tx">
     expect(m.tx.mweb).toEqual(opaque)

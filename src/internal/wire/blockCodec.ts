@@ -106,35 +106,22 @@ export const read = (r: ByteReader, format: WireFormat.WireFormat = WireFormat.b
     for (let i = 0; i < n; i++) TransactionCodec.skipFast(r, serialization)
     return BlockSource.make(header, { count: n, serialization, transactions: r.bytes.subarray(start, r.offset) }, undefined)
   }
-  let last = start
-  for (let i = 0; i < n; i++) {
-    last = r.offset
-    TransactionCodec.skipFast(r, serialization)
-  }
+  // Whether the last is a flagged HogEx, as the transaction reader found it (its presence
+  // byte read as Litecoin reads it), not guessed again from the bytes.
+  let lastIsHogEx = false
+  for (let i = 0; i < n; i++) lastIsHogEx = TransactionCodec.skipFast(r, serialization)
   const transactions = r.bytes.subarray(start, r.offset)
   // Litecoin primitives/block.h: after a flagged HogEx last of two or more, the extension
   // block. It has no length prefix: only its structure says where it ends, so it is walked
   // (mwebCodec); whatever follows it is left for the caller's trailing-bytes check.
   let mweb: Uint8Array | undefined
-  if (n >= 2 && isFlaggedHogEx(r.bytes, last, r.offset)) {
+  if (n >= 2 && lastIsHogEx) {
     const from = r.offset
     MwebCodec.skipExtensionBlock(r)
     mweb = r.bytes.subarray(from, r.offset)
   }
   return BlockSource.make(header, { count: n, serialization, transactions }, mweb)
 }
-
-/**
- * Whether the transaction in `bytes[start, end)` is a HogEx with the MWEB
- * flag (Litecoin `IsHogEx`): marker 0, flag bit 8, and a null MWEB
- * transaction (one 0 byte) just before its lock time.
- */
-const isFlaggedHogEx = (bytes: Uint8Array, start: number, end: number): boolean =>
-  bytes[start + 4] === 0 && (bytes[start + 5]! & TransactionCodec.MWEB_FLAG) !== 0 && bytes[end - 5] === 0
-
-/** The same of a transaction object: its MWEB data is the null transaction alone. */
-const isHogExObject = (tx: Transaction.Transaction | undefined): boolean =>
-  tx?.mweb !== undefined && tx.mweb.length === 1 && tx.mweb[0] === 0
 
 /** Writes a block; one read by `read` and never looked into is written from its bytes as received. @internal */
 export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = WireFormat.bitcoin): void => {
@@ -158,7 +145,7 @@ export const write = (w: ByteWriter, b: Block, format: WireFormat.WireFormat = W
 /** Refuses a block Litecoin could not read back: extension block iff a flagged HogEx is last of two or more. */
 const checkExtension = (b: Block): void => {
   const txs = b.transactions
-  const hogExLast = txs.length >= 2 && isHogExObject(txs[txs.length - 1])
+  const hogExLast = txs.length >= 2 && TransactionCodec.isHogEx(txs[txs.length - 1])
   if (hogExLast && b.mweb === undefined) throw new EncodeFailure("a flagged HogEx last needs the block's MWEB extension block")
   if (!hogExLast && b.mweb !== undefined) throw new EncodeFailure("an MWEB extension block needs a flagged HogEx as the last of two or more transactions")
   if (b.mweb === undefined) return

@@ -4,10 +4,11 @@
  * `blocktxn`, `cmpctblock` and Dogecoin's AuxPoW proof.
  */
 import type * as ByteCursor from "../../wire/ByteCursor.js"
-import type { ByteReader } from "./ByteReader.js"
+import { ByteReader } from "./ByteReader.js"
 import { compactSizeLength } from "./ByteWriter.js"
 import { DecodeFailure } from "./DecodeFailure.js"
 import { EncodeFailure } from "./EncodeFailure.js"
+import * as MwebCodec from "./mwebCodec.js"
 import { OutPointObject, TransactionObject, TxInObject, TxOutObject } from "./plainObjects.js"
 
 // The shapes of `wire/Transaction`, restated so the codec does not import the module it serves
@@ -67,10 +68,10 @@ const readOutputs = (r: ByteCursor.Reader): Array<TxOut> => {
 }
 
 /**
- * Reads one transaction. With `"mweb"`, a transaction whose MWEB data is not
- * the HogEx marker takes every byte up to the last 4 (its lock time) as that
- * data: MWEB transactions are only ever sent alone, in `tx`, and only to
- * peers that asked for them (LIP-0006), which this library never does.
+ * Reads one transaction. With `"mweb"` and the MWEB flag, its MWEB data is
+ * read as Litecoin reads it (an OptionalPtr, `MwebCodec.PRESENT`): a presence
+ * byte of 1 and one MWEB transaction, walked to its end; any other byte
+ * alone is the null transaction that makes it a HogEx. Kept as received.
  *
  * @internal
  */
@@ -113,10 +114,12 @@ export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwi
   if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
     flags ^= MWEB_FLAG
     const start = r.offset
-    // OptionalPtr: 0 = none (the HogEx marker), else the MWEB transaction itself.
-    // Fewer than 4 bytes left: the lock time read below fails as truncated.
-    if (r.u8() !== 0) r.bytesView(Math.max(0, r.remaining - 4), "MWEB transaction")
-    else if (outputs.length === 0) throw missingHogExOutput()
+    if (r.u8() === MwebCodec.PRESENT) {
+      // Walked on a reader of its own (`r` may be any ByteCursor.Reader), then taken as one view.
+      const walk = new ByteReader(r.bytes, r.offset, r.offset + r.remaining)
+      MwebCodec.skipMwebTransaction(walk)
+      r.bytesView(walk.offset - r.offset, "MWEB transaction")
+    } else if (outputs.length === 0) throw missingHogExOutput()
     mweb = r.bytes.subarray(start, r.offset)
   }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
@@ -133,10 +136,12 @@ export const read = (r: ByteCursor.Reader, serialization: Serialization = "segwi
  * raw-byte walk does not know) and built with `read` when its transactions
  * are first asked for (see `blockCodec`); building it twice cost twice the
  * allocation. `transactionCodec.skip.test` holds them to the same verdicts.
+ * Returns whether it is a flagged HogEx (MWEB flag, null MWEB transaction):
+ * what tells a block reader an extension block follows.
  *
  * @internal
  */
-export const skip = (r: ByteReader, serialization: Serialization = "segwit"): void => {
+export const skip = (r: ByteReader, serialization: Serialization = "segwit"): boolean => {
   r.skip(4, "i32")
   let inputs = r.count(MAX_ITEMS, MIN_INPUT_SIZE, "inputs")
   skipInputs(r, inputs)
@@ -165,13 +170,16 @@ export const skip = (r: ByteReader, serialization: Serialization = "segwit"): vo
     }
     if (!any) throw new DecodeFailure("InvalidValue", "superfluous witness record")
   }
+  let hogEx = false
   if ((flags & MWEB_FLAG) !== 0 && serialization === "mweb") {
     flags ^= MWEB_FLAG
-    if (r.u8() !== 0) r.skip(Math.max(0, r.remaining - 4), "MWEB transaction")
+    if (r.u8() === MwebCodec.PRESENT) MwebCodec.skipMwebTransaction(r)
     else if (outputs === 0) throw missingHogExOutput()
+    else hogEx = true
   }
   if (flags !== 0) throw new DecodeFailure("InvalidValue", `unknown transaction optional data (flags ${flags})`)
   r.skip(4, "u32")
+  return hogEx
 }
 
 const skipInputs = (r: ByteReader, n: number): void => {
@@ -339,16 +347,30 @@ const wideCompactSize = (b: Uint8Array, o: number, end: number): number => {
 }
 
 /**
- * Checks one transaction as `skip` does (same verdict, same error), through
- * `endOf` and, where that gives up, `skip`.
+ * Checks one transaction as `skip` does (same verdict, same error, same
+ * answer: whether it is a flagged HogEx), through `endOf` and, where that
+ * gives up, `skip`. (`endOf` gives up on the MWEB flag, so what it walks is
+ * never a HogEx.)
  *
  * @internal
  */
-export const skipFast = (r: ByteReader, serialization: Serialization = "segwit"): void => {
+export const skipFast = (r: ByteReader, serialization: Serialization = "segwit"): boolean => {
   const next = endOf(r.bytes, r.offset, r.end, serialization)
-  if (next === GAVE_UP) skip(r, serialization)
-  else r.offset = next
+  if (next === GAVE_UP) return skip(r, serialization)
+  r.offset = next
+  return false
 }
+
+/**
+ * Whether a transaction object is a flagged HogEx: its MWEB data is the null
+ * MWEB transaction, one byte that is not `MwebCodec.PRESENT`.
+ *
+ * @internal
+ */
+export const isHogEx = (tx: Transaction | undefined): boolean =>
+  tx?.mweb !== undefined && isNullMweb(tx.mweb)
+
+const isNullMweb = (mweb: Uint8Array): boolean => mweb.length === 1 && mweb[0] !== MwebCodec.PRESENT
 
 /** True when any input carries a witness. @internal */
 export const hasWitness = (tx: Transaction): boolean => {
@@ -398,9 +420,7 @@ export const write = (w: ByteCursor.Writer, tx: Transaction, withWitness = true)
   const segwit = withWitness && hasWitness(tx)
   const mweb = withWitness ? tx.mweb : undefined
   // What `read` refuses is never written (Litecoin would refuse it too).
-  if (mweb !== undefined && tx.outputs.length === 0 && mweb.length === 1 && mweb[0] === 0) {
-    throw new EncodeFailure("a flagged HogEx (null MWEB transaction) without outputs")
-  }
+  if (mweb !== undefined) checkMweb(mweb, tx.outputs.length)
   w.i32le(tx.version)
   if (segwit || mweb !== undefined) w.u8(0).u8((segwit ? 1 : 0) | (mweb !== undefined ? MWEB_FLAG : 0))
   w.compactSize(tx.inputs.length)
@@ -415,4 +435,26 @@ export const write = (w: ByteCursor.Writer, tx: Transaction, withWitness = true)
   }
   if (mweb !== undefined) w.bytes(mweb)
   w.u32le(tx.lockTime)
+}
+
+/**
+ * Refuses MWEB data Litecoin would not read back as this transaction's: it
+ * has no length prefix, so it must be one presence byte (the null MWEB
+ * transaction, in a transaction with outputs) or `PRESENT` and one MWEB
+ * transaction, and nothing more.
+ */
+const checkMweb = (mweb: Uint8Array, outputs: number): void => {
+  if (mweb.length === 0) throw new EncodeFailure("empty MWEB data (not even its presence byte)")
+  if (mweb[0] !== MwebCodec.PRESENT) {
+    if (mweb.length !== 1) throw new EncodeFailure(`${mweb.length - 1} bytes after a null MWEB transaction`)
+    if (outputs === 0) throw new EncodeFailure("a flagged HogEx (null MWEB transaction) without outputs")
+    return
+  }
+  const r = new ByteReader(mweb, 1)
+  try {
+    MwebCodec.skipMwebTransaction(r)
+  } catch (e) {
+    throw new EncodeFailure(`not an MWEB transaction: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (r.remaining !== 0) throw new EncodeFailure(`${r.remaining} bytes after the MWEB transaction`)
 }
