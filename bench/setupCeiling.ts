@@ -48,7 +48,17 @@
  * returned out of the scope without `connected`) promotes ~1.5 MB per
  * scavenge against ~0.08 MB for `VOID=1` (the result dropped): a scope
  * closed with an exit that holds the peer keeps peers alive past
- * young-generation collections. `promiseWaits` / `effectWaits`: the
+ * young-generation collections. Why (session 11): Effect's `Scope.close`
+ * stores `{ _tag: "Closed", exit }`, an object literal whose allocation site
+ * V8 pretenures once scopes are hot (born in the old generation in ~90% of
+ * iterations after ~2-3k, even in a loop of `Effect.scoped` with no peer;
+ * `%InYoungGeneration` under `--allow-natives-syntax` shows it). A dead
+ * old-generation object is a root for every scavenge until the next full
+ * collection, so its exit, and the peer in it, survive and are promoted;
+ * then the peer's own allocation sites (the surface's closures) are
+ * pretenured too. Nothing of ours keeps the peer (no fiber is forked, a full
+ * GC frees it); `--no-allocation-site-pretenuring` brings `VOID=3` to
+ * `VOID=1`'s ~0.04-0.06 MB per scavenge. `promiseWaits` / `effectWaits`: the
  * client's dial piece without a socket (two waits as promises, or in
  * `dialE`'s Effect shape inside `Effect.scoped`).
  *

@@ -38,6 +38,12 @@
  * fiber, fails every queued send and pending request with the reason, and ends
  * every subscription. `awaitDisconnect` tells you the reason.
  *
+ * Return from the scope only what you need of a peer (its `info`, a result),
+ * not the peer or anything that references it: Effect keeps the exit a scope
+ * closed with, V8 allocates that closed state straight into the old
+ * generation once scopes are hot, and a peer in such an exit outlives
+ * young-generation collections (~15 KB per closed peer, until a full one).
+ *
  * ## Interaction
  *
  * ```text
