@@ -43,12 +43,14 @@ const describeFailure = (cause: unknown): string => {
 /**
  * Why a dial failed, for the user. `Unsupported` without a cause is a network no transport routes
  * (the options can fix that); with one, the transport refused the request itself (a SOCKS5 proxy's
- * transport: a name too long for the protocol), and that cause is the reason.
+ * transport: a name too long for the protocol), and that cause is the reason. (Defensive: the
+ * CLI observes `dial` only, whose addresses a SOCKS5 transport always carries; names reach the
+ * proxy through seeding's `dialName`.)
  */
 export const describeDialError = (e: Transport.TransportError): string =>
   e.reason === "Unsupported" && e.cause === undefined
     ? `Unsupported: no route to this address's network (an onion needs --onion or --proxy, I2P --proxy; --onlynet leaves out the rest)`
-    : `${e.reason}${e.cause instanceof Error ? `: ${e.cause.message}` : e.cause === undefined ? "" : `: ${String(e.cause)}`}`
+    : `${e.reason}${e.cause === undefined ? "" : `: ${e.cause instanceof Error ? e.cause.message : describeFailure(e.cause)}`}`
 
 /** Records whether the connector ever read from the socket it was handed. */
 const watchReads = (socket: Socket.Socket, onRead: () => void): Socket.Socket => {

@@ -46,12 +46,14 @@ export interface HandshakeLimits {
    * Key exchanges running at once. One runs from the remote's whole key to
    * our keys derived, within one read (the ECDH here is synchronous), so no
    * value above 0 ever refuses anything; 0 refuses every inbound v2
-   * handshake. Absent by default. (A slot held from a remote's first byte,
+   * handshake from a guarded peer (local and `noBan` peers are never
+   * guarded). Absent by default. (A slot held from a remote's first byte,
    * as before, let four sockets that sent one byte each and stalled keep
    * every v2 initiator out until their handshake deadline.)
    *
    * @deprecated It limits nothing above 0: the rates bound the ECDH work.
-   * To refuse inbound v2, use `transportMode: "v1"`.
+   * To refuse inbound v2, use `transportMode: "v1"` (which also stops
+   * outbound v2).
    */
   readonly concurrent?: number | undefined
 }
