@@ -7,13 +7,12 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit } from "effect"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
-import { cli } from "../../scratchpad/cli/command.js"
 import { type CliChild, type CliRun, closedPort, startCli, waitForOutput } from "../support/cli.js"
+import { runCliInProcess } from "../support/cliInProcess.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
@@ -76,17 +75,10 @@ describe("example program (CLI)", () => {
     [["--duration", "5", "--log-level", "loud"], "--log-level: expected one of all, trace, debug, info, warning, error, fatal, none, got 'loud'"]
   ])("refuses %j with a clear message, before starting anything", ([args, message]) =>
     Effect.gen(function*() {
-      const printed: Array<string> = []
-      const base = yield* Effect.console
-      const capture = (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void printed.push(parts.map(String).join(" ")))
-      const exit = yield* cli(["node", "main.ts", ...args]).pipe(
-        Effect.withConsole({ ...base, log: capture, error: capture }),
-        Effect.provide(NodeContext.layer),
-        Effect.exit
-      )
+      const { exit, printed } = yield* runCliInProcess(args)
       expect(Exit.isFailure(exit)).toBe(true)
-      expect(printed.join("\n")).toContain(message)
-      expect(printed.join("\n")).not.toContain("embedded regtest network")
+      expect(printed).toContain(message)
+      expect(printed).not.toContain("embedded regtest network")
     }))
 
   it("with no peer options runs the embedded network, whose nodes speak BIP-0324 v2 to each other, and exits 0 by itself", async () => {

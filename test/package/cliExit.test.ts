@@ -8,16 +8,16 @@
  */
 import { afterAll, describe, expect, it, vi } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Either, Exit, Logger } from "effect"
 import * as Net from "node:net"
-import { builtInsFirst, cli } from "../../scratchpad/cli/command.js"
+import { builtInsFirst } from "../../scratchpad/cli/command.js"
 import { describeDialError } from "../../scratchpad/cli/observedTransport.js"
 import * as Output from "../../scratchpad/cli/output.js"
 import * as ShutdownSignals from "../../scratchpad/cli/shutdownSignals.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
 import { type CliChild, cliEvents, closedPort, startCli, waitForOutput } from "../support/cli.js"
+import { runCliInProcess } from "../support/cliInProcess.js"
 import { ownNode } from "../support/tcp.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
@@ -44,27 +44,13 @@ const hangingUpServer = () =>
     }).listen(0, "127.0.0.1", () => resolve(server))
   })
 
-/** What the CLI prints, in process (no child), and how the parse ended. */
-const runInProcess = (args: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const printed: Array<string> = []
-    const base = yield* Effect.console
-    const capture = (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void printed.push(parts.map(String).join(" ")))
-    const exit = yield* cli(["node", "main.ts", ...args]).pipe(
-      Effect.withConsole({ ...base, log: capture, error: capture }),
-      Effect.provide(NodeContext.layer),
-      Effect.exit
-    )
-    return { exit, printed: printed.join("\n") }
-  })
-
 describe("example program: options anywhere", () => {
   it.effect("--help and --version after the program's options (where @effect/cli alone says 'unknown argument')", () =>
     Effect.gen(function*() {
-      const help = yield* runInProcess(["--peers", "3", "--help"])
+      const help = yield* runCliInProcess(["--peers", "3", "--help"])
       expect(Exit.isSuccess(help.exit)).toBe(true)
       expect(help.printed).toContain("--connect host[:port]")
-      const version = yield* runInProcess(["--json", "--version"])
+      const version = yield* runCliInProcess(["--json", "--version"])
       expect(Exit.isSuccess(version.exit)).toBe(true)
       expect(version.printed).toContain("0.1.0")
     }))
