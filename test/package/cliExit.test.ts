@@ -16,24 +16,17 @@ import * as Output from "../../scratchpad/cli/output.js"
 import * as ShutdownSignals from "../../scratchpad/cli/shutdownSignals.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { type CliChild, cliEvents, closedPort, startCli, waitForOutput } from "../support/cli.js"
+import { type CliChild, cliChildren, cliEvents, closedPort, waitForOutput } from "../support/cli.js"
 import { runCliInProcess } from "../support/cliInProcess.js"
 import { ownNode } from "../support/tcp.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
 
-const running: Array<CliChild> = []
-const start = (args: ReadonlyArray<string>): CliChild => {
-  const run = startCli(args, 2 * DEADLINE_MS)
-  running.push(run)
-  return run
-}
+const children = cliChildren()
+const start = (args: ReadonlyArray<string>): CliChild => children.start(args, 2 * DEADLINE_MS)
 
-afterAll(async () => {
-  for (const run of running) run.kill()
-  await Promise.all(running.map((r) => r.done))
-})
+afterAll(children.killAll)
 
 /** A loopback server that hangs up on whatever it is sent (a node of another network does that to our `version`). */
 const hangingUpServer = () =>
@@ -94,7 +87,7 @@ describe("example program: how it ends", () => {
     try {
       const port = (server.address() as Net.AddressInfo).port
       const onion = NetAddress.hostToString({ network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a) })
-      const r = await startCli(
+      const r = await children.start(
         ["--connect", `127.0.0.1:${port}`, "--connect", `${onion}:8333`, "--transport", "v1", "--duration", "3", "--json"],
         DEADLINE_MS
       ).done
@@ -129,7 +122,7 @@ describe("example program: how it ends", () => {
   }, 2 * DEADLINE_MS + 5_000)
 
   it("--wizard without a terminal is refused (exit code 2) instead of waiting for answers", async () => {
-    const r = await startCli(["--wizard"], DEADLINE_MS).done
+    const r = await children.start(["--wizard"], DEADLINE_MS).done
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("--wizard asks its questions on a terminal")
   }, DEADLINE_MS + 5_000)
@@ -165,7 +158,7 @@ describe("example program: signals", () => {
     })), 2 * DEADLINE_MS + 5_000)
 
   it("a SIGTERM that came while the program was loading stops it before it starts anything, exit code 0", async () => {
-    const r = await startCli(["--network", "regtest", "--listen", "0", "--duration", "60", "--json"], DEADLINE_MS, {
+    const r = await children.start(["--network", "regtest", "--listen", "0", "--duration", "60", "--json"], DEADLINE_MS, {
       entry: "test/support/cliEarlySignal.ts"
     }).done
     expect(r.signal).toBe(null)
