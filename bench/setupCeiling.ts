@@ -268,6 +268,9 @@ const cpuRounds = async (
   console.log(`fiber fallbacks in plain peers: ${fallbacks.count}`)
 }
 
+/** The remote a `start` or `script` peer is told it talks to (no socket behind it). */
+const remote: NetAddress.NetAddressFields = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
+
 /** A socket that never delivers a byte and takes every write at once (as `setupProfile`'s). */
 const quietSocket = (): Socket.Socket & DirectRead & DirectWrite & DirectClose => ({
   [Socket.TypeId]: Socket.TypeId,
@@ -284,7 +287,6 @@ const start = async () => {
   const partial = nodeConfig()
   const config = PeerConfig.make(partial)
   const hooks = { onHandshake: () => {}, onClosed: () => {} }
-  const remote = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
   const plain = async (n: number) => {
     for (let i = 0; i < n; i++) plainPeer(quietSocket() as unknown as TcpSocket, "outbound", config, remote, hooks).close()
   }
@@ -341,7 +343,6 @@ const script = async () => {
   const count = Number(arg) === 1000 ? 10_000 : Number(arg)
   const partial = nodeConfig()
   const config = PeerConfig.make(partial)
-  const remote = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
   // Nonces of a remote node (not in this node's registry).
   const toOutbound = chunkOf([versionMessage(0x7265_6d6f_7465_0001n), Message.SendAddrV2.make({}), Message.Verack.make({}), Message.SendHeaders.make({})])
   const toInbound = chunkOf([versionMessage(0x7265_6d6f_7465_0002n), Message.SendAddrV2.make({}), Message.Verack.make({})])
