@@ -26,7 +26,8 @@ import * as handshakeRules from "../src/internal/peer/handshake.js"
 import { directReadLoop, liveRandom, stepper, writeFailure } from "../src/internal/peer/lifecycle.js"
 import { Outbound } from "../src/internal/peer/Outbound.js"
 import { ByteBudget, PreHandshake } from "../src/internal/peer/PreHandshake.js"
-import { type Decoder, MAX_UNREAD_BYTES, Reader } from "../src/internal/peer/Reader.js"
+import { MAX_UNREAD_BYTES, Reader } from "../src/internal/peer/Reader.js"
+import { ReadSide } from "../src/internal/peer/ReadSide.js"
 import { Subscribers } from "../src/internal/peer/Subscribers.js"
 import { Writer } from "../src/internal/peer/Writer.js"
 import { DisconnectReason } from "../src/peer/DisconnectReason.js"
@@ -58,30 +59,6 @@ const now = (): number => liveClock.unsafeCurrentTimeMillis()
 const u32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
 const u64 = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo)
 const noWriter = () => Effect.dieMessage("the socket writes directly")
-
-/** `make.ts`'s read side (a class there too: an object literal with getters is built by V8's slow path). */
-class ReadSide implements Decoder {
-  constructor(
-    private readonly transport: MessageTransport.MessageTransport,
-    private readonly counters: PeerCore<never>["counters"],
-    private readonly outbound: Outbound
-  ) {}
-
-  push(chunk: Uint8Array, out: Parameters<Decoder["push"]>[1]): ReturnType<Decoder["push"]> {
-    this.counters.onRead(chunk.length)
-    const error = this.transport.receive(chunk, out, this.outbound.writeTransportBytes)
-    this.outbound.releaseIfReady()
-    return error
-  }
-
-  get bufferedBytes(): number {
-    return this.transport.bufferedBytes
-  }
-
-  get awaitingBytes(): number | undefined {
-    return this.transport.awaitingBytes
-  }
-}
 
 /** A running plain peer: `close` is what the closing scope's finalizer does (`cleanupNow`). */
 export interface PlainPeer {

@@ -250,6 +250,37 @@ const tcp = () =>
     console.log(`fiber fallbacks in plain peers: ${fallbacks.count}; setups measured: ${setups}`)
   })))
 
+/**
+ * `start`'s and `script`'s measure: every row run 2,000 times to warm up, then `rounds` rounds of
+ * `count` runs a row, rows interleaved; prints each round and the median per row, in µs of
+ * main-thread CPU per run (`what`), with `digits` after the point.
+ */
+const cpuRounds = async (
+  rows: ReadonlyArray<readonly [string, (n: number) => Promise<unknown>]>,
+  count: number,
+  print: { readonly what: string; readonly digits: number; readonly pad: number }
+) => {
+  const results = new Map<string, Array<number>>(rows.map(([name]) => [name, []]))
+  for (const [, run] of rows) await run(2000)
+  for (let r = 0; r < rounds; r++) {
+    const line: Array<string> = []
+    for (const [name, run] of rows) {
+      const cpu0 = mainThreadCpuNs()
+      await run(count)
+      const us = (mainThreadCpuNs() - cpu0) / 1e3 / count
+      results.get(name)!.push(us)
+      line.push(`${name} ${us.toFixed(print.digits)}`)
+    }
+    console.log(`round ${r + 1}: ${line.join(", ")} µs`)
+  }
+  console.log(`median µs of main-thread CPU per ${print.what}:`)
+  for (const [name] of rows) console.log(`  ${name.padEnd(print.pad)} ${median(results.get(name)!).toFixed(print.digits)}`)
+  console.log(`fiber fallbacks in plain peers: ${fallbacks.count}`)
+}
+
+/** The remote a `start` or `script` peer is told it talks to (no socket behind it). */
+const remote: NetAddress.NetAddressFields = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
+
 /** A socket that never delivers a byte and takes every write at once (as `setupProfile`'s). */
 const quietSocket = (): Socket.Socket & DirectRead & DirectWrite & DirectClose => ({
   [Socket.TypeId]: Socket.TypeId,
@@ -266,7 +297,6 @@ const start = async () => {
   const partial = nodeConfig()
   const config = PeerConfig.make(partial)
   const hooks = { onHandshake: () => {}, onClosed: () => {} }
-  const remote = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
   const plain = async (n: number) => {
     for (let i = 0; i < n; i++) plainPeer(quietSocket() as unknown as TcpSocket, "outbound", config, remote, hooks).close()
   }
@@ -290,35 +320,12 @@ const start = async () => {
       n - 1
     ))
   const rows = selected<(n: number) => Promise<unknown>>([["plain", plain], ["plainScoped", plainScoped], ["start", peerStart]])
-  const results = new Map<string, Array<number>>(rows.map(([name]) => [name, []]))
-  for (const [, run] of rows) await run(2000)
-  for (let r = 0; r < rounds; r++) {
-    const line: Array<string> = []
-    for (const [name, run] of rows) {
-      const cpu0 = mainThreadCpuNs()
-      await run(count)
-      const us = (mainThreadCpuNs() - cpu0) / 1e3 / count
-      results.get(name)!.push(us)
-      line.push(`${name} ${us.toFixed(2)}`)
-    }
-    console.log(`round ${r + 1}: ${line.join(", ")} µs`)
-  }
-  console.log("median µs of main-thread CPU per build + close:")
-  for (const [name] of rows) console.log(`  ${name.padEnd(12)} ${median(results.get(name)!).toFixed(2)}`)
-  console.log(`fiber fallbacks in plain peers: ${fallbacks.count}`)
+  await cpuRounds(rows, count, { what: "build + close", digits: 2, pad: 12 })
 }
 
-/** The remote's handshake in one chunk. */
-const chunkOf = (messages: ReadonlyArray<Message.NetworkMessage>): Uint8Array => {
-  const frames = messages.map((m) => Frame.encode(magic, m))
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0))
-  let at = 0
-  for (const f of frames) {
-    out.set(f, at)
-    at += f.length
-  }
-  return out
-}
+/** The remote's handshake in one chunk (a plain `Uint8Array` of its own, not a view of Node's buffer pool). */
+const chunkOf = (messages: ReadonlyArray<Message.NetworkMessage>): Uint8Array =>
+  new Uint8Array(Buffer.concat(messages.map((m) => Frame.encode(magic, m))))
 
 /**
  * A socket that takes every write and, once read, delivers `chunk` on a microtask (then, when
@@ -346,7 +353,6 @@ const script = async () => {
   const count = Number(arg) === 1000 ? 10_000 : Number(arg)
   const partial = nodeConfig()
   const config = PeerConfig.make(partial)
-  const remote = { services: 0n, network: 1, address: new Uint8Array([127, 0, 0, 1]), port: 8333 }
   // Nonces of a remote node (not in this node's registry).
   const toOutbound = chunkOf([versionMessage(0x7265_6d6f_7465_0001n), Message.SendAddrV2.make({}), Message.Verack.make({}), Message.SendHeaders.make({})])
   const toInbound = chunkOf([versionMessage(0x7265_6d6f_7465_0002n), Message.SendAddrV2.make({}), Message.Verack.make({})])
@@ -436,22 +442,7 @@ const script = async () => {
     ["plainIn", plainIn],
     ["makeIn", makeIn]
   ])
-  const results = new Map<string, Array<number>>(rows.map(([name]) => [name, []]))
-  for (const [, run] of rows) await run(2000)
-  for (let r = 0; r < rounds; r++) {
-    const line: Array<string> = []
-    for (const [name, run] of rows) {
-      const cpu0 = mainThreadCpuNs()
-      await run(count)
-      const us = (mainThreadCpuNs() - cpu0) / 1e3 / count
-      results.get(name)!.push(us)
-      line.push(`${name} ${us.toFixed(1)}`)
-    }
-    console.log(`round ${r + 1}: ${line.join(", ")} µs`)
-  }
-  console.log("median µs of main-thread CPU per handshake + close, no kernel:")
-  for (const [name] of rows) console.log(`  ${name.padEnd(10)} ${median(results.get(name)!).toFixed(1)}`)
-  console.log(`fiber fallbacks in plain peers: ${fallbacks.count}`)
+  await cpuRounds(rows, count, { what: "handshake + close, no kernel", digits: 1, pad: 10 })
 }
 
 if (mode === "start") await start()

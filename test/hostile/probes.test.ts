@@ -44,6 +44,22 @@ const withCommandBytes = (command: string): Uint8Array => {
 
 const payloadOf = (m: Message.NetworkMessage) => Either.getOrThrow(Message.encodePayloadEither(m))
 
+/** A raw client of `listenPeers`' listener, through the handshake as an outbound node; with the peer it made. */
+const handshaken = (port: number, accepted: Parameters<typeof nextPeer>[0]) =>
+  Effect.gen(function*() {
+    const raw = yield* rawClient(port)
+    const { peer } = yield* nextPeer(accepted)
+    yield* promise(() => raw.handshakeAsOutbound())
+    return { raw, peer }
+  })
+
+/** 1,000 ping frames in one write. */
+const pingBatch = () => concat(...Array.from({ length: 1000 }, (_, i) => frame(Message.Ping.make({ nonce: BigInt(i) }))))
+
+/** Settles once the raw socket can take more (drain), it closed, or 100 ms passed. */
+const writable = (raw: Raw) =>
+  promise(() => Promise.race([new Promise((r) => raw.socket.once("drain", r)), raw.closed, new Promise((r) => setTimeout(r, 100))]))
+
 describe("probe: framing faults after the handshake", () => {
   const cases: ReadonlyArray<{ readonly name: string; readonly bytes: () => Uint8Array; readonly reason: string }> = [
     { name: "a ping under another network's magic, mid-stream", bytes: () => Frame.encode(Uint8Array.of(0xf9, 0xbe, 0xb4, 0xd9), Message.Ping.make({ nonce: 1n })), reason: "BadMagic" },
@@ -56,9 +72,7 @@ describe("probe: framing faults after the handshake", () => {
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
       for (const c of cases) {
-        const raw = yield* rawClient(port)
-        const { peer } = yield* nextPeer(accepted)
-        yield* promise(() => raw.handshakeAsOutbound())
+        const { raw, peer } = yield* handshaken(port, accepted)
         yield* promise(() => raw.write(concat(frame(Message.Ping.make({ nonce: 99n })), c.bytes())))
         const reason = yield* reasonWithin(peer, "15 seconds")
         expect(reason, c.name).toMatchObject({ _tag: "DecodeError", error: { reason: c.reason } })
@@ -71,9 +85,7 @@ describe("probe: framing faults after the handshake", () => {
   it.scopedLive("no false alarm: a ping whose 24-byte header comes one byte per write, then its payload, is answered", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
-      const raw = yield* rawClient(port)
-      const { peer } = yield* nextPeer(accepted)
-      yield* promise(() => raw.handshakeAsOutbound())
+      const { raw, peer } = yield* handshaken(port, accepted)
       const ping = frame(Message.Ping.make({ nonce: 4242n }))
       for (let i = 0; i < Frame.HEADER_SIZE; i++) yield* promise(() => raw.write(ping.subarray(i, i + 1)))
       yield* promise(() => raw.write(ping.subarray(Frame.HEADER_SIZE)))
@@ -84,9 +96,7 @@ describe("probe: framing faults after the handshake", () => {
   it.scopedLive("an unknown command of exactly the frame cap (4,000,000 bytes) is delivered whole; one byte more is refused on the header", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
-      const raw = yield* rawClient(port)
-      const { peer } = yield* nextPeer(accepted)
-      yield* promise(() => raw.handshakeAsOutbound())
+      const { raw, peer } = yield* handshaken(port, accepted)
       const unknowns = yield* peer.subscribe("Unknown")
       const payload = new Uint8Array(params.maxMessageSize).fill(7)
       yield* promise(() => raw.write(Frame.encodeRaw(MAGIC, "bigfuture", payload)))
@@ -147,9 +157,7 @@ describe("probe: feature messages out of range", () => {
   it.scopedLive("feefilter: a rate outside Core's MoneyRange (negative, or above the network's MAX_MONEY) is ignored, the last valid one kept; 0 and MAX_MONEY are recorded", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig())
-      const raw = yield* rawClient(port)
-      const { peer } = yield* nextPeer(accepted)
-      yield* promise(() => raw.handshakeAsOutbound())
+      const { raw, peer } = yield* handshaken(port, accepted)
       const feefilter = (rate: bigint) => {
         const b = new Uint8Array(8)
         new DataView(b.buffer).setBigInt64(0, rate, true)
@@ -185,27 +193,19 @@ describe("probe: a flood whose answers are never read", () => {
   it.scopedLive("pings from a remote that never reads our pongs: QueueOverflow once maxQueuedBytes is queued, memory bounded, another peer unaffected", () =>
     Effect.gen(function*() {
       const { port, accepted } = yield* listenPeers(peerConfig({ maxQueuedBytes: 256 * 1024 }))
-      const friendRaw = yield* rawClient(port)
-      const { peer: friend } = yield* nextPeer(accepted)
-      yield* promise(() => friendRaw.handshakeAsOutbound())
-      const raw = yield* rawClient(port)
-      const { peer } = yield* nextPeer(accepted)
-      yield* promise(() => raw.handshakeAsOutbound())
+      const { raw: friendRaw, peer: friend } = yield* handshaken(port, accepted)
+      const { raw, peer } = yield* handshaken(port, accepted)
       raw.socket.pause()
       const before = memory()
       // 1,000 pings per write, until the connection is closed (or 256 MB of them: the kernel's
       // buffers on both sides hold a few MB of pongs, and then our queue must fill).
-      const batch = concat(...Array.from({ length: 1000 }, (_, i) => frame(Message.Ping.make({ nonce: BigInt(i) }))))
+      const batch = pingBatch()
       let sent = 0
       const deadline = Date.now() + 60_000
       while (!raw.isClosed && !raw.socket.destroyed && sent < 256 * MB && Date.now() < deadline) {
         const ok = raw.socket.write(batch)
         sent += batch.length
-        if (!ok) {
-          yield* promise(() =>
-            Promise.race([new Promise((r) => raw.socket.once("drain", r)), raw.closed, new Promise((r) => setTimeout(r, 100))])
-          )
-        }
+        if (!ok) yield* writable(raw)
       }
       const reason = yield* reasonWithin(peer, "30 seconds")
       const after = memory()
@@ -224,21 +224,17 @@ describe("probe: a flood whose answers are never read, measured", () => {
     Effect.gen(function*() {
       const limit = 8 * MB
       const { port, accepted } = yield* listenPeers(peerConfig({ maxQueuedBytes: limit }))
-      const raw = yield* rawClient(port)
-      const { peer } = yield* nextPeer(accepted)
-      yield* promise(() => raw.handshakeAsOutbound())
+      const { raw, peer } = yield* handshaken(port, accepted)
       raw.socket.pause()
       const before = memory()
-      const batch = concat(...Array.from({ length: 1000 }, (_, i) => frame(Message.Ping.make({ nonce: BigInt(i) }))))
+      const batch = pingBatch()
       // Retained memory (after a full collection) each time another 256 KB of pongs is queued.
       let peak = 0
       let measuredAt = 0
       let sent = 0
       const deadline = Date.now() + 90_000
       while (!raw.isClosed && !raw.socket.destroyed && Date.now() < deadline) {
-        if (!raw.socket.write(batch)) {
-          yield* promise(() => Promise.race([new Promise((r) => raw.socket.once("drain", r)), raw.closed, new Promise((r) => setTimeout(r, 100))]))
-        }
+        if (!raw.socket.write(batch)) yield* writable(raw)
         sent += batch.length
         const queued = (yield* peer.stats).queuedBytes
         if (queued >= measuredAt + 256 * 1024) {
@@ -363,12 +359,10 @@ describe("probe: our outbound peer against a hostile server", () => {
       yield* promise(() => raw.handshakeAsInbound())
       const peer = yield* Fiber.join(making)
       raw.socket.pause()
-      const batch = concat(...Array.from({ length: 1000 }, (_, i) => frame(Message.Ping.make({ nonce: BigInt(i) }))))
+      const batch = pingBatch()
       const deadline = Date.now() + 60_000
       while (!raw.isClosed && !raw.socket.destroyed && Date.now() < deadline) {
-        if (!raw.socket.write(batch)) {
-          yield* promise(() => Promise.race([new Promise((r) => raw.socket.once("drain", r)), raw.closed, new Promise((r) => setTimeout(r, 100))]))
-        }
+        if (!raw.socket.write(batch)) yield* writable(raw)
       }
       expect(yield* reasonWithin(peer, "30 seconds")).toMatchObject({ _tag: "QueueOverflow", limit: 256 * 1024 })
     }), 120_000)

@@ -7,32 +7,23 @@
  */
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Exit } from "effect"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
-import { cli } from "../../scratchpad/cli/command.js"
-import { type CliChild, type CliRun, closedPort, startCli, waitForOutput } from "../support/cli.js"
+import { type CliChild, cliChildren, type CliRun, closedPort, waitForOutput } from "../support/cli.js"
+import { runCliInProcess } from "../support/cliInProcess.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
 
-const running: Array<CliChild> = []
+const children = cliChildren()
 
 /** Started with a deadline past the longest test here (a listener with `--duration 120`); killed in `afterAll` at the latest. */
-const start = (args: ReadonlyArray<string>): CliChild => {
-  const run = startCli(args, 4 * DEADLINE_MS)
-  running.push(run)
-  return run
-}
+const start = (args: ReadonlyArray<string>): CliChild => children.start(args, 4 * DEADLINE_MS)
 
 /** Runs to completion (killed at the deadline: the test then fails on its output). */
-const runToEnd = (args: ReadonlyArray<string>): Promise<CliRun> => {
-  const run = startCli(args, DEADLINE_MS)
-  running.push(run)
-  return run.done
-}
+const runToEnd = (args: ReadonlyArray<string>): Promise<CliRun> => children.start(args, DEADLINE_MS).done
 
 /** Waits until `pattern` appears in the child's stdout, under the file's deadline. */
 const waitFor = (run: CliChild, pattern: RegExp) => waitForOutput(run, pattern, DEADLINE_MS)
@@ -40,10 +31,7 @@ const waitFor = (run: CliChild, pattern: RegExp) => waitForOutput(run, pattern, 
 const jsonLines = (stdout: string) =>
   stdout.trim().split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
 
-afterAll(async () => {
-  for (const run of running) run.kill()
-  await Promise.all(running.map((r) => r.done))
-})
+afterAll(children.killAll)
 
 describe("example program (CLI)", () => {
   it("--help lists every option with its help and exits 0", async () => {
@@ -57,10 +45,10 @@ describe("example program (CLI)", () => {
 
   it("help and usage errors written to a pipe carry no ANSI escapes (NO_COLOR unset, TERM set)", async () => {
     const colourable = { NO_COLOR: undefined, FORCE_COLOR: undefined, TERM: "xterm-256color" }
-    const help = await startCli(["--help"], DEADLINE_MS, { env: colourable }).done
+    const help = await children.start(["--help"], DEADLINE_MS, { env: colourable }).done
     expect(help.code, help.stderr).toBe(0)
     expect(help.stdout).toContain("--connect host[:port]")
-    const usage = await startCli(["--peers", "many"], DEADLINE_MS, { env: colourable }).done
+    const usage = await children.start(["--peers", "many"], DEADLINE_MS, { env: colourable }).done
     expect(usage.code).toBe(2)
     expect(`${usage.stdout}${usage.stderr}`).toContain("--peers: expected a whole number, got 'many'")
     for (const out of [help.stdout, help.stderr, usage.stdout, usage.stderr]) expect(out).not.toContain("\u001b")
@@ -76,17 +64,10 @@ describe("example program (CLI)", () => {
     [["--duration", "5", "--log-level", "loud"], "--log-level: expected one of all, trace, debug, info, warning, error, fatal, none, got 'loud'"]
   ])("refuses %j with a clear message, before starting anything", ([args, message]) =>
     Effect.gen(function*() {
-      const printed: Array<string> = []
-      const base = yield* Effect.console
-      const capture = (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void printed.push(parts.map(String).join(" ")))
-      const exit = yield* cli(["node", "main.ts", ...args]).pipe(
-        Effect.withConsole({ ...base, log: capture, error: capture }),
-        Effect.provide(NodeContext.layer),
-        Effect.exit
-      )
+      const { exit, printed } = yield* runCliInProcess(args)
       expect(Exit.isFailure(exit)).toBe(true)
-      expect(printed.join("\n")).toContain(message)
-      expect(printed.join("\n")).not.toContain("embedded regtest network")
+      expect(printed).toContain(message)
+      expect(printed).not.toContain("embedded regtest network")
     }))
 
   it("with no peer options runs the embedded network, whose nodes speak BIP-0324 v2 to each other, and exits 0 by itself", async () => {

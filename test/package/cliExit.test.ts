@@ -8,32 +8,25 @@
  */
 import { afterAll, describe, expect, it, vi } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Either, Exit, Logger } from "effect"
 import * as Net from "node:net"
-import { builtInsFirst, cli } from "../../scratchpad/cli/command.js"
+import { builtInsFirst } from "../../scratchpad/cli/command.js"
 import { describeDialError } from "../../scratchpad/cli/observedTransport.js"
 import * as Output from "../../scratchpad/cli/output.js"
 import * as ShutdownSignals from "../../scratchpad/cli/shutdownSignals.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { type CliChild, cliEvents, closedPort, startCli, waitForOutput } from "../support/cli.js"
+import { type CliChild, cliChildren, cliEvents, closedPort, waitForOutput } from "../support/cli.js"
+import { runCliInProcess } from "../support/cliInProcess.js"
 import { ownNode } from "../support/tcp.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000
 
-const running: Array<CliChild> = []
-const start = (args: ReadonlyArray<string>): CliChild => {
-  const run = startCli(args, 2 * DEADLINE_MS)
-  running.push(run)
-  return run
-}
+const children = cliChildren()
+const start = (args: ReadonlyArray<string>): CliChild => children.start(args, 2 * DEADLINE_MS)
 
-afterAll(async () => {
-  for (const run of running) run.kill()
-  await Promise.all(running.map((r) => r.done))
-})
+afterAll(children.killAll)
 
 /** A loopback server that hangs up on whatever it is sent (a node of another network does that to our `version`). */
 const hangingUpServer = () =>
@@ -44,27 +37,13 @@ const hangingUpServer = () =>
     }).listen(0, "127.0.0.1", () => resolve(server))
   })
 
-/** What the CLI prints, in process (no child), and how the parse ended. */
-const runInProcess = (args: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const printed: Array<string> = []
-    const base = yield* Effect.console
-    const capture = (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void printed.push(parts.map(String).join(" ")))
-    const exit = yield* cli(["node", "main.ts", ...args]).pipe(
-      Effect.withConsole({ ...base, log: capture, error: capture }),
-      Effect.provide(NodeContext.layer),
-      Effect.exit
-    )
-    return { exit, printed: printed.join("\n") }
-  })
-
 describe("example program: options anywhere", () => {
   it.effect("--help and --version after the program's options (where @effect/cli alone says 'unknown argument')", () =>
     Effect.gen(function*() {
-      const help = yield* runInProcess(["--peers", "3", "--help"])
+      const help = yield* runCliInProcess(["--peers", "3", "--help"])
       expect(Exit.isSuccess(help.exit)).toBe(true)
       expect(help.printed).toContain("--connect host[:port]")
-      const version = yield* runInProcess(["--json", "--version"])
+      const version = yield* runCliInProcess(["--json", "--version"])
       expect(Exit.isSuccess(version.exit)).toBe(true)
       expect(version.printed).toContain("0.1.0")
     }))
@@ -108,7 +87,7 @@ describe("example program: how it ends", () => {
     try {
       const port = (server.address() as Net.AddressInfo).port
       const onion = NetAddress.hostToString({ network: NetAddress.NetworkId.TorV3, address: new Uint8Array(32).fill(0x5a) })
-      const r = await startCli(
+      const r = await children.start(
         ["--connect", `127.0.0.1:${port}`, "--connect", `${onion}:8333`, "--transport", "v1", "--duration", "3", "--json"],
         DEADLINE_MS
       ).done
@@ -143,7 +122,7 @@ describe("example program: how it ends", () => {
   }, 2 * DEADLINE_MS + 5_000)
 
   it("--wizard without a terminal is refused (exit code 2) instead of waiting for answers", async () => {
-    const r = await startCli(["--wizard"], DEADLINE_MS).done
+    const r = await children.start(["--wizard"], DEADLINE_MS).done
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("--wizard asks its questions on a terminal")
   }, DEADLINE_MS + 5_000)
@@ -182,7 +161,7 @@ describe("example program: signals", () => {
     })), 2 * DEADLINE_MS + 5_000)
 
   it("a SIGTERM that came while the program was loading stops it before it starts anything, exit code 0", async () => {
-    const r = await startCli(["--network", "regtest", "--listen", "0", "--duration", "60", "--json"], DEADLINE_MS, {
+    const r = await children.start(["--network", "regtest", "--listen", "0", "--duration", "60", "--json"], DEADLINE_MS, {
       entry: "test/support/cliEarlySignal.ts"
     }).done
     expect(r.signal).toBe(null)

@@ -32,6 +32,23 @@ const piecesFrame = (n: number, fill: number): Outgoing => {
 
 const tick = Effect.promise(() => new Promise<void>((r) => setImmediate(r)))
 
+/**
+ * A Writer over a socket whose only sink is `DirectWrite` (the `write` given): each write's
+ * commands go to `batches`; a write error goes to `onError` (by default it fails the test).
+ */
+const directWriter = (
+  write: (bytes: Uint8Array, done: (e?: Error | null) => void) => boolean,
+  batches: Array<Array<string>> = [],
+  onError: (cause: unknown) => void = (cause) => expect.fail(String(cause))
+) =>
+  new Writer(
+    { [DirectWrite]: write } as unknown as Socket.Socket,
+    () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
+    (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
+    (batch) => batches.push(batch.map((o) => o.command ?? "")),
+    onError
+  )
+
 type Sink = "effect writer" | "DirectWrite"
 
 const setup = (sink: Sink, failAt = Number.POSITIVE_INFINITY) => {
@@ -135,20 +152,11 @@ describe("Writer over a DirectWrite that takes each write at once (done called i
     Effect.gen(function*() {
       const writes: Array<Uint8Array> = []
       const batches: Array<Array<string>> = []
-      const socket = {
-        [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
-          writes.push(bytes)
-          done()
-          return false
-        }
-      } as unknown as Socket.Socket
-      const writer = new Writer(
-        socket,
-        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
-        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
-        (batch) => batches.push(batch.map((o) => o.command ?? "")),
-        (cause) => expect.fail(String(cause))
-      )
+      const writer = directWriter((bytes, done) => {
+        writes.push(bytes)
+        done()
+        return false
+      }, batches)
       // a ping-pong shape: one frame at a time, each queued after the previous was written
       for (let i = 1; i <= 3; i++) {
         writer.push(frame(10, i))
@@ -175,25 +183,16 @@ describe("Writer over a DirectWrite that takes some writes at once (returns true
       const batches: Array<Array<string>> = []
       const errors: Array<unknown> = []
       // Small writes are taken at once; a large one is pending until the next macrotask; the fourth write fails.
-      const socket = {
-        [DirectWrite]: (bytes: Uint8Array, done: (e?: Error | null) => void) => {
-          if (writes.length === 3) {
-            setImmediate(() => done(new Error("broken pipe")))
-            return false
-          }
-          writes.push(bytes)
-          if (bytes.length < 1000) return true
-          setImmediate(() => done())
+      const writer = directWriter((bytes, done) => {
+        if (writes.length === 3) {
+          setImmediate(() => done(new Error("broken pipe")))
           return false
         }
-      } as unknown as Socket.Socket
-      const writer = new Writer(
-        socket,
-        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
-        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
-        (batch) => batches.push(batch.map((o) => o.command ?? "")),
-        (cause) => errors.push(cause)
-      )
+        writes.push(bytes)
+        if (bytes.length < 1000) return true
+        setImmediate(() => done())
+        return false
+      }, batches, (cause) => errors.push(cause))
       writer.push(frame(10, 1))
       yield* tick
       expect(batches).toEqual([["c1"]])
@@ -217,20 +216,11 @@ describe("Writer: queuedFrames (what the outbound bound charges per frame beside
     Effect.gen(function*() {
       /** Writes the socket has not finished: released one by one below. */
       const pending: Array<() => void> = []
-      const socket = {
-        [DirectWrite]: (_bytes: Uint8Array, done: (e?: Error | null) => void) => {
-          pending.push(() => done())
-          return false
-        }
-      } as unknown as Socket.Socket
       const batches: Array<Array<string>> = []
-      const writer = new Writer(
-        socket,
-        () => Effect.die("the Effect writer is not used when the socket has DirectWrite"),
-        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
-        (batch) => batches.push(batch.map((o) => o.command ?? "")),
-        (cause) => expect.fail(String(cause))
-      )
+      const writer = directWriter((_bytes, done) => {
+        pending.push(() => done())
+        return false
+      }, batches)
       const counts = () => [writer.queuedFrames, writer.queuedBytes]
       expect(counts()).toEqual([0, 0])
       writer.push(frame(10, 1))
@@ -265,14 +255,7 @@ describe("Writer: queuedFrames (what the outbound bound charges per frame beside
 
   it.effect("stop hands back the frames not written and zeroes the count", () =>
     Effect.gen(function*() {
-      const socket = { [DirectWrite]: () => false } as unknown as Socket.Socket
-      const writer = new Writer(
-        socket,
-        () => Effect.die("unused"),
-        (effect) => Runtime.runFork(Runtime.defaultRuntime)(effect),
-        () => {},
-        (cause) => expect.fail(String(cause))
-      )
+      const writer = directWriter(() => false)
       writer.push(frame(10, 1))
       writer.push(frame(100_000, 2))
       yield* tick

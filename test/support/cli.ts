@@ -78,6 +78,25 @@ export const startCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_D
   return { child, stdout: () => stdout, stderr: () => stderr, done, kill }
 }
 
+/**
+ * The children of one test file: `start` starts one (killed at `deadlineMs`), `killAll` kills and
+ * waits for every one still running (the file's `afterAll`), so none outlives the file.
+ */
+export const cliChildren = () => {
+  const running: Array<CliChild> = []
+  return {
+    start: (args: ReadonlyArray<string>, deadlineMs: number, how?: CliStart): CliChild => {
+      const run = startCli(args, deadlineMs, how)
+      running.push(run)
+      return run
+    },
+    killAll: async (): Promise<void> => {
+      for (const run of running) run.kill()
+      await Promise.all(running.map((r) => r.done))
+    }
+  }
+}
+
 /** Runs the example program with `args` until it exits (or is killed at `deadlineMs` or on interruption). */
 export const runCli = (args: ReadonlyArray<string>, deadlineMs: number = CLI_DEADLINE_MS): Effect.Effect<CliRun> =>
   Effect.async<CliRun>((resume) => {

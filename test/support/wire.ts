@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Either from "effect/Either"
+import type * as BlockHeader from "../../src/wire/BlockHeader.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Message from "../../src/wire/Message.js"
 import type { WireError, WireErrorReason } from "../../src/wire/WireError.js"
@@ -19,6 +20,16 @@ export const displayHash = (hex: string): Uint8Array => Hash.fromHex(hex)
 
 /** `n` copies of a hex byte. */
 export const repeat = (byteHex: string, n: number): string => byteHex.repeat(n)
+
+/** A genesis header as the chains' sources write one: version 1, no previous block, the merkle root in display hex. */
+export const genesisHeader = (merkleRootDisplay: string, time: number, nonce: number, bits: number): BlockHeader.BlockHeader => ({
+  version: 1,
+  prevBlock: new Uint8Array(32),
+  merkleRoot: displayHash(merkleRootDisplay),
+  time,
+  bits,
+  nonce
+})
 
 /** Concatenates byte arrays. */
 export const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {

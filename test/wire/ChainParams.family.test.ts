@@ -17,7 +17,7 @@ import * as Hash from "../../src/wire/Hash.js"
 import * as Magic from "../../src/wire/Magic.js"
 import * as ServiceFlags from "../../src/wire/ServiceFlags.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes, displayHash, toHex } from "../support/wire.js"
+import { bytes, displayHash, genesisHeader, toHex } from "../support/wire.js"
 import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1 } from "./vectors/family.js"
 
 describe("family presets (each chain's chainparams.cpp)", () => {
@@ -144,16 +144,6 @@ describe("family presets (each chain's chainparams.cpp)", () => {
     expect(custom.maxMoney).toBe(ChainParams.BITCOIN_MAX_MONEY)
     expect(ChainParams.make({ ...custom, maxMoney: 5n }).maxMoney).toBe(5n)
   })
-})
-
-/** A genesis header: version 1, no previous block. */
-const genesisHeader = (merkleRootDisplay: string, time: number, nonce: number, bits: number): BlockHeader.BlockHeader => ({
-  version: 1,
-  prevBlock: new Uint8Array(32),
-  merkleRoot: displayHash(merkleRootDisplay),
-  time,
-  bits,
-  nonce
 })
 
 const BTC_ROOT = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"

@@ -22,7 +22,7 @@ import * as BlockHeaderFormat from "../../src/wire/BlockHeaderFormat.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as Hash from "../../src/wire/Hash.js"
 import * as Transaction from "../../src/wire/Transaction.js"
-import { bytes, concat, displayHash, toHex } from "../support/wire.js"
+import { bytes, concat, displayHash, genesisHeader, toHex } from "../support/wire.js"
 import { DOGE_371337, LBRY_BLOCK_1, LTC_BLOCK_1 } from "./vectors/family.js"
 
 /** A 32-byte hash in internal order as the number the target is compared with (little-endian). */
@@ -38,31 +38,21 @@ const lbryPow = (header: Uint8Array): Uint8Array => {
   return Hash.sha256d(concat(ripemd160(wide.subarray(0, 32)), ripemd160(wide.subarray(32))))
 }
 
-/** A genesis header (version 1, no previous block). */
-const genesis = (merkleRootDisplay: string, time: number, nonce: number, bits: number): BlockHeader.BlockHeader => ({
-  version: 1,
-  prevBlock: new Uint8Array(32),
-  merkleRoot: displayHash(merkleRootDisplay),
-  time,
-  bits,
-  nonce
-})
-
 const LBRY_GENESIS: BlockHeader.BlockHeader = {
-  ...genesis("b8211c82c3d15bcd78bba57005b86fed515149a53a425eb592c07af99fe559cc", 1446058291, 1287, 0x1f00ffff),
+  ...genesisHeader("b8211c82c3d15bcd78bba57005b86fed515149a53a425eb592c07af99fe559cc", 1446058291, 1287, 0x1f00ffff),
   claimTrieRoot: displayHash("0000000000000000000000000000000000000000000000000000000000000001")
 }
 
 describe("identity hash and proof of work", () => {
   it("Bitcoin: the identity hash is the proof of work (genesis meets its target)", () => {
-    const h = genesis("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b", 1231006505, 2083236893, 0x1d00ffff)
+    const h = genesisHeader("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b", 1231006505, 2083236893, 0x1d00ffff)
     expect(BlockHeader.hash(h)).toEqual(ChainParams.mainnet.genesisHash)
     expect(asNumber(BlockHeader.hash(h)) <= target(h.bits)).toBe(true)
   })
 
   const cases: ReadonlyArray<readonly [string, BlockHeader.BlockHeader, (header: Uint8Array) => Uint8Array]> = [
     ["Litecoin block 1 (scrypt)", BlockHeaderFormat.fromBytes(BlockHeaderFormat.bitcoin, bytes(LTC_BLOCK_1)), scryptPow],
-    ["Dogecoin genesis (scrypt)", genesis("5b2a3f53f605d62c53e62932dac6925e3d74afa5a4b459745c36d42d0ed26a69", 1386325540, 99943, 0x1e0ffff0), scryptPow],
+    ["Dogecoin genesis (scrypt)", genesisHeader("5b2a3f53f605d62c53e62932dac6925e3d74afa5a4b459745c36d42d0ed26a69", 1386325540, 99943, 0x1e0ffff0), scryptPow],
     ["LBRY genesis (LBRY's hash over 112 bytes)", LBRY_GENESIS, lbryPow],
     ["LBRY block 1 (LBRY's hash over 112 bytes)", BlockHeaderFormat.fromBytes(BlockHeaderFormat.lbry, bytes(LBRY_BLOCK_1)), lbryPow]
   ]

@@ -68,40 +68,12 @@ import { DirectClose, DirectRead, DirectWrite } from "./DirectWrite.js"
 import { disconnectedError, Outbound } from "./Outbound.js"
 import { PingWaiters } from "./PingWaiters.js"
 import { ByteBudget, PreHandshake } from "./PreHandshake.js"
-import { type Decoder, MAX_UNREAD_BYTES, Reader } from "./Reader.js"
+import { MAX_UNREAD_BYTES, Reader } from "./Reader.js"
+import { ReadSide } from "./ReadSide.js"
 import { Subscribers } from "./Subscribers.js"
 import { directReadLoop, liveRandom, readLoop, stepper, writeFailure } from "./lifecycle.js"
 import { type Resume, surface } from "./surface.js"
 import { type Outgoing, Writer } from "./Writer.js"
-
-/**
- * What the reader decodes through: the transport, with the bytes read
- * counted and frames held for a transport that was not ready released once
- * it is. A class, not an object literal: a literal with a getter
- * (`bufferedBytes`) is built by V8's slow path, microseconds per peer.
- */
-class ReadSide implements Decoder {
-  constructor(
-    private readonly transport: MessageTransport.MessageTransport,
-    private readonly counters: PeerCore<Resume>["counters"],
-    private readonly outbound: Outbound
-  ) {}
-
-  push(chunk: Uint8Array, out: Parameters<Decoder["push"]>[1]): ReturnType<Decoder["push"]> {
-    this.counters.onRead(chunk.length)
-    const error = this.transport.receive(chunk, out, this.outbound.writeTransportBytes)
-    this.outbound.releaseIfReady()
-    return error
-  }
-
-  get bufferedBytes(): number {
-    return this.transport.bufferedBytes
-  }
-
-  get awaitingBytes(): number | undefined {
-    return this.transport.awaitingBytes
-  }
-}
 
 let nextId = 1
 
