@@ -38,9 +38,9 @@ export const install = (now: () => number = Date.now): ShutdownSignals => {
   const waiting: Array<(signal: NodeJS.Signals) => void> = []
   const onSignal = (signal: NodeJS.Signals) => {
     const at = now()
-    const echo = last !== undefined && last.signal === signal && at - last.at < ECHO_MS
+    // Measured from the last signal counted, so presses in quick succession still add up.
+    if (last !== undefined && last.signal === signal && at - last.at < ECHO_MS) return
     last = { signal, at }
-    if (echo) return
     count += 1
     if (first === undefined) {
       first = signal
