@@ -396,6 +396,9 @@ export const LTC_FORMAT: WireFormat.WireFormat = {
 /** Litecoin's MAX_MONEY: 84,000,000 LTC of 10^8 (Litecoin Core src/amount.h). */
 const LTC_MAX_MONEY = 84_000_000n * 100_000_000n
 
+/** What every Litecoin preset shares (as `bch`, `doge`, `lbry` for theirs). */
+const ltc = { format: LTC_FORMAT, maxMoney: LTC_MAX_MONEY } as const
+
 /**
  * Litecoin mainnet (LTC `CMainParams`: pchMessageStart fbc0b6db, port 9333).
  * Like every Litecoin preset it speaks Bitcoin's 70016: Litecoin Core's own
@@ -406,8 +409,7 @@ const LTC_MAX_MONEY = 84_000_000n * 100_000_000n
  * @category presets
  */
 export const ltcMainnet: ChainParams = make({
-  format: LTC_FORMAT,
-  maxMoney: LTC_MAX_MONEY,
+  ...ltc,
   name: "ltc-mainnet",
   magic: Magic.fromHex("fbc0b6db"),
   defaultPort: 9333,
@@ -428,8 +430,7 @@ export const ltcMainnet: ChainParams = make({
  * @category presets
  */
 export const ltcTestnet4: ChainParams = make({
-  format: LTC_FORMAT,
-  maxMoney: LTC_MAX_MONEY,
+  ...ltc,
   name: "ltc-testnet4",
   magic: Magic.fromHex("fdd2c8f1"),
   defaultPort: 19335,
@@ -444,8 +445,7 @@ export const ltcTestnet4: ChainParams = make({
  * @category presets
  */
 export const ltcRegtest: ChainParams = make({
-  format: LTC_FORMAT,
-  maxMoney: LTC_MAX_MONEY,
+  ...ltc,
   name: "ltc-regtest",
   magic: Magic.fromHex("fabfb5da"),
   defaultPort: 19444,

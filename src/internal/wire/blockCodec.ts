@@ -149,12 +149,5 @@ const checkExtension = (b: Block): void => {
   if (hogExLast && b.mweb === undefined) throw new EncodeFailure("a flagged HogEx last needs the block's MWEB extension block")
   if (!hogExLast && b.mweb !== undefined) throw new EncodeFailure("an MWEB extension block needs a flagged HogEx as the last of two or more transactions")
   if (b.mweb === undefined) return
-  // Written only if it reads back as one extension block and nothing more (it has no length prefix).
-  const r = new ByteReader(b.mweb)
-  try {
-    MwebCodec.skipExtensionBlock(r)
-  } catch (e) {
-    throw new EncodeFailure(`not an MWEB extension block: ${e instanceof Error ? e.message : String(e)}`)
-  }
-  if (r.remaining !== 0) throw new EncodeFailure(`${r.remaining} bytes after the MWEB extension block`)
+  MwebCodec.checkWhole(b.mweb, 0, MwebCodec.skipExtensionBlock, "MWEB extension block")
 }

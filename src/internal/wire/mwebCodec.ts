@@ -19,8 +19,9 @@
  *
  * @internal
  */
-import type { ByteReader } from "./ByteReader.js"
+import { ByteReader } from "./ByteReader.js"
 import { DecodeFailure } from "./DecodeFailure.js"
+import { EncodeFailure } from "./EncodeFailure.js"
 
 const HASH = 32
 const COMMITMENT = 33
@@ -228,4 +229,21 @@ export const skipMwebTransaction = (r: ByteReader): void => {
   skipInputs(r)
   skipOutputs(r)
   if (skipKernels(r) === 0) throw new DecodeFailure("InvalidValue", "an MWEB transaction without kernels")
+}
+
+/**
+ * Refuses, for writing, MWEB bytes from `from` on that do not read back as
+ * exactly one `what` (`skip` walks it): MWEB data has no length prefix, so
+ * what follows it would be read as something else.
+ *
+ * @internal
+ */
+export const checkWhole = (bytes: Uint8Array, from: number, skip: (r: ByteReader) => void, what: string): void => {
+  const r = new ByteReader(bytes, from)
+  try {
+    skip(r)
+  } catch (e) {
+    throw new EncodeFailure(`not an ${what}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  if (r.remaining !== 0) throw new EncodeFailure(`${r.remaining} bytes after the ${what}`)
 }

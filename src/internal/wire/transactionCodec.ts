@@ -205,8 +205,9 @@ const skipOutputs = (r: ByteReader): number => {
  * without outputs: a HogEx always has its output (Litecoin
  * primitives/transaction.h UnserializeTransaction, "Missing HogEx output").
  */
-const missingHogExOutput = (): DecodeFailure =>
-  new DecodeFailure("InvalidValue", "a flagged HogEx (null MWEB transaction) without outputs")
+const missingHogExOutput = (): DecodeFailure => new DecodeFailure("InvalidValue", MISSING_HOGEX_OUTPUT)
+
+const MISSING_HOGEX_OUTPUT = "a flagged HogEx (null MWEB transaction) without outputs"
 
 /** What `endOf` returns when it leaves a transaction to `skip`. @internal */
 export const GAVE_UP = -1
@@ -447,14 +448,8 @@ const checkMweb = (mweb: Uint8Array, outputs: number): void => {
   if (mweb.length === 0) throw new EncodeFailure("empty MWEB data (not even its presence byte)")
   if (mweb[0] !== MwebCodec.PRESENT) {
     if (mweb.length !== 1) throw new EncodeFailure(`${mweb.length - 1} bytes after a null MWEB transaction`)
-    if (outputs === 0) throw new EncodeFailure("a flagged HogEx (null MWEB transaction) without outputs")
+    if (outputs === 0) throw new EncodeFailure(MISSING_HOGEX_OUTPUT)
     return
   }
-  const r = new ByteReader(mweb, 1)
-  try {
-    MwebCodec.skipMwebTransaction(r)
-  } catch (e) {
-    throw new EncodeFailure(`not an MWEB transaction: ${e instanceof Error ? e.message : String(e)}`)
-  }
-  if (r.remaining !== 0) throw new EncodeFailure(`${r.remaining} bytes after the MWEB transaction`)
+  MwebCodec.checkWhole(mweb, 1, MwebCodec.skipMwebTransaction, "MWEB transaction")
 }
