@@ -6,7 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Cause, Console, Duration, Effect, Either, FiberRef, HashSet, Layer, Option, Schedule, Stream } from "effect"
+import { Cause, Console, Duration, Effect, Either, FiberRef, HashSet, Layer, LogLevel, Option, Schedule, Stream } from "effect"
 import * as AddressBook from "../../src/network/AddressBook.js"
 import { Connector, type PeerEvent } from "../../src/network/Connector.js"
 import { Dispatcher } from "../../src/network/Dispatcher.js"
@@ -216,7 +216,8 @@ const runCommand = Command.run(command, { name: "effect-bitcoin-p2p example", ve
 // @effect/cli's own options: flags, and those that take a value (with the values they accept).
 const builtInFlags: ReadonlyArray<string> = ["--help", "-h", "--version", "--wizard"]
 const builtInWithValue: Record<string, ReadonlyArray<string>> = {
-  "--log-level": ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"],
+  // The levels @effect/cli's own `--log-level` accepts (its choice is built from the same list).
+  "--log-level": LogLevel.allLevels.map((level) => level._tag.toLowerCase()),
   "--completions": ["sh", "bash", "fish", "zsh"]
 }
 
