@@ -31,6 +31,7 @@ import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
+import { closedPort } from "../support/tcp.js"
 import { socks5Responder } from "../node/socks5Responder.js"
 import { type BcoinNode, startBcoin } from "./bcoinNode.js"
 import { microsocks } from "./microsocks.js"
@@ -118,14 +119,7 @@ describe("Peer through microsocks to bcoin", () => {
   it.scopedLive("a refused port is ConnectionRefused", () =>
     Effect.gen(function*() {
       const proxy = yield* microsocks()
-      const closed = yield* Effect.promise(() =>
-        new Promise<number>((resolve) => {
-          const s = Net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = s.address() as Net.AddressInfo
-            s.close(() => resolve(port))
-          })
-        })
-      )
+      const closed = yield* Effect.promise(closedPort)
       const r = yield* Effect.either(Effect.scoped(Socks5Transport.make({ proxy, dialTimeout: WAIT }).dial(NetAddress.fromHost("127.0.0.1", closed)!)))
       expect(Either.isLeft(r) && r.left.cause).toMatchObject({ _tag: "Socks5Error", reason: "ConnectionRefused", code: 5 })
     }), { timeout: 30_000 })

@@ -19,20 +19,12 @@ import * as Option from "effect/Option"
 import { spawn } from "node:child_process"
 import * as Net from "node:net"
 import * as NetAddress from "../../src/wire/NetAddress.js"
+import { closedPort } from "../support/tcp.js"
 import * as NodeTransport from "../../src/node/NodeTransport.js"
 
 const loopback = (port: number) => NetAddress.fromHost("127.0.0.1", port)!
 
 /** A port nobody listens on (bound, closed). */
-const closedPort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as Net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-)
 
 /** A listener that never accepts (its process is blocked), so connects to it hang once its queue is full. */
 const blackhole = Effect.acquireRelease(
@@ -65,7 +57,7 @@ const socketsBackTo = (before: number) =>
 describe("NodeTransport.make dial", () => {
   it.scopedLive("a refused port fails Unreachable", () =>
     Effect.gen(function*() {
-      const port = yield* closedPort
+      const port = yield* Effect.promise(closedPort)
       const r = yield* Effect.either(NodeTransport.make().dial(loopback(port)))
       expect(Either.isLeft(r) && r.left.reason).toBe("Unreachable")
     }))

@@ -20,6 +20,7 @@ import * as DnsResolver from "../../src/network/DnsResolver.js"
 import * as Transport from "../../src/network/Transport.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
+import { closedPort } from "../support/tcp.js"
 import { socks5Responder } from "./socks5Responder.js"
 
 const WAIT = Duration.seconds(10)
@@ -46,15 +47,6 @@ const echoServer = (host = "127.0.0.1") =>
   )
 
 /** A port nobody listens on. */
-const closedPort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as Net.AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-)
 
 /** Writes `text` and collects what comes back until `expected` is in; fails after WAIT. */
 const exchange = (socket: Socket.Socket, text: string, expected: string) =>
@@ -219,7 +211,7 @@ describe("Socks5Transport", () => {
 
   it.scopedLive("real failures through the proxy: a refused port, an unknown name", () =>
     Effect.gen(function*() {
-      const port = yield* closedPort
+      const port = yield* Effect.promise(closedPort)
       const proxy = yield* socks5Responder()
       const transport = Socks5Transport.make({ proxy: proxyAt(proxy.port) })
       const refused = yield* Effect.either(transport.dial(NetAddress.fromHost("127.0.0.1", port)!))
@@ -230,7 +222,7 @@ describe("Socks5Transport", () => {
 
   it.scopedLive("no proxy listening is ProxyUnreachable; a server that is not SOCKS5 is BadVersion; CJDNS and over-long names are Unsupported", () =>
     Effect.gen(function*() {
-      const port = yield* closedPort
+      const port = yield* Effect.promise(closedPort)
       const to = NetAddress.fromHost("127.0.0.1", 1)!
       const none = yield* Effect.either(Socks5Transport.make({ proxy: proxyAt(port) }).dial(to))
       expect(Either.isLeft(none) && socks5Reason(none.left)).toBe("ProxyUnreachable")

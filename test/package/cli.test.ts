@@ -11,7 +11,8 @@ import { Effect, Exit } from "effect"
 import * as Peer from "../../src/peer/Peer.js"
 import * as PeerConfig from "../../src/peer/PeerConfig.js"
 import * as ChainParams from "../../src/wire/ChainParams.js"
-import { type CliChild, cliChildren, type CliRun, closedPort, waitForOutput } from "../support/cli.js"
+import { type CliChild, cliChildren, type CliRun, waitForOutput } from "../support/cli.js"
+import { closedPort } from "../support/tcp.js"
 import { runCliInProcess } from "../support/cliInProcess.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */

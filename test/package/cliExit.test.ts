@@ -17,9 +17,9 @@ import * as Output from "../../scratchpad/cli/output.js"
 import * as ShutdownSignals from "../../scratchpad/cli/shutdownSignals.js"
 import * as Socks5Transport from "../../src/node/Socks5Transport.js"
 import * as NetAddress from "../../src/wire/NetAddress.js"
-import { type CliChild, cliChildren, cliEvents, closedPort, waitForOutput } from "../support/cli.js"
+import { type CliChild, cliChildren, cliEvents, waitForOutput } from "../support/cli.js"
 import { runCliInProcess } from "../support/cliInProcess.js"
-import { ownNode } from "../support/tcp.js"
+import { closedPort, ownNode } from "../support/tcp.js"
 
 /** Long enough for a tsx start-up on a loaded 2-core machine. */
 const DEADLINE_MS = 60_000

@@ -10,7 +10,6 @@
  */
 import * as Effect from "effect/Effect"
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url))
@@ -122,12 +121,3 @@ export const waitForOutput = async (run: CliChild, pattern: RegExp, deadlineMs: 
     await new Promise((r) => setTimeout(r, 50))
   }
 }
-
-/** A loopback port nothing listens on (bound by the OS, then closed). */
-export const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })

@@ -47,6 +47,15 @@ export const peerConfig = config
 
 export const loopback = (port: number): NetAddress.NetAddressFields => NetAddress.fromHost(HOST, port)!
 
+/** A loopback port nothing listens on (bound by the OS, then closed). */
+export const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = Net.createServer().listen(0, HOST, () => {
+      const port = (server.address() as Net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+
 // --- memory and handles ------------------------------------------------------
 
 /** `global.gc`, without needing `--expose-gc` on the command line. */
